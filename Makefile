@@ -1,0 +1,46 @@
+# Yunquan (云券). The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+STRIPE_PORT ?= 8420
+
+export SHOP_ENV ?= development
+
+.PHONY: run test install translations messages clean help
+
+help:
+	@echo "make run    - install, migrate and seed the SQLite database, start the Stripe mock and the site"
+	@echo "make test   - install and run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)"
+	@echo "make messages - extract new strings into each area's zh_CN catalogue"
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Compile every area's .po into the .mo that Flask-Babel reads.
+translations: install
+	$(BIN)/python -m shop.catalogs compile
+
+# Extract new strings into each area's zh_CN catalogue, then translate them (a test checks none is missing).
+messages: install
+	$(BIN)/python -m shop.catalogs update
+	@$(BIN)/python -m shop.catalogs check || true
+
+run: translations
+	$(BIN)/flask --app shop db upgrade
+	$(BIN)/flask --app shop seed-demo
+	@HOST=$(HOST) PORT=$(PORT) STRIPE_PORT=$(STRIPE_PORT) BIN=$(BIN) bin/dev-server
+
+test: translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

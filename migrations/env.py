@@ -1,0 +1,41 @@
+"""Alembic environment: the models' metadata (with its naming convention) and the URL given by
+``shop.migrate`` (or DATABASE_URL)."""
+from __future__ import annotations
+
+import os
+
+from alembic import context
+
+from shop.db import Base, make_engine
+from shop.model_registry import import_all_models
+
+import_all_models()
+config = context.config
+target_metadata = Base.metadata
+
+
+def _url() -> str:
+    return config.get_main_option("sqlalchemy.url") or os.environ["DATABASE_URL"]
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
+                      render_as_batch=_url().startswith("sqlite"), compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(_url())
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,88 @@
+"""Yunquan (云券): the marketplace of a provincial cloud-use voucher programme.
+
+``create_app()`` is the WSGI entry point (``gunicorn 'shop:create_app()'``) and the composition root:
+the only place that knows every area.
+"""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from shop.config import load_config
+from shop.db import make_engine, make_session_factory
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+
+babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def _select_locale() -> str:
+    if request.path.startswith("/api/"):
+        best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+        return "en" if best == "en" else "zh_CN"
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else "zh_CN"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, static_folder=str(ROOT / "static"))
+    app.config.update(load_config(app.instance_path))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in JSON
+    if overrides:
+        app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["shop.engine"] = engine
+    app.extensions["shop.sessions"] = make_session_factory(engine)
+
+    translation_dirs = [str(ROOT / pkg / "translations") for pkg in ("shop", "catalog", "wallet", "orders")
+                        if (ROOT / pkg / "translations").is_dir()]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_dirs)
+    babel.init_app(app, locale_selector=_select_locale)
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked below for pages; the API uses tokens
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "shop.login"
+
+    from shop import views, web, errorhandlers, templating, cli, seed  # noqa: F401
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> Any:
+        from shop.models import User
+        user = web.db_session().get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    @app.before_request
+    def _before() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+        if app.config.get("WTF_CSRF_ENABLED", True) and not web.is_api_request():
+            csrf.protect()
+
+    app.teardown_appcontext(web.close_db_session)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.api_bp)
+    errorhandlers.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    seed.register(seed.seed_organisations, order=10)
+
+    # The areas, each adding its pages, API, navigation, seed data and jobs.
+    import catalog
+    import wallet
+    import orders
+    for area in (catalog, wallet, orders):
+        area.init_app(app)
+    return app

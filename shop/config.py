@@ -1,0 +1,41 @@
+"""Configuration from the environment (API.md, "Command line and configuration")."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ENVIRONMENTS = ("production", "development", "testing")
+
+
+def load_config(instance_path: str) -> dict:
+    env = os.environ.get("SHOP_ENV", "production")
+    if env not in ENVIRONMENTS:
+        raise RuntimeError(f"SHOP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    secret = os.environ.get("SECRET_KEY")
+    if not secret:
+        if env == "production":
+            raise RuntimeError("SECRET_KEY must be set in production")
+        secret = secrets.token_hex(32)
+    instance = Path(instance_path)
+    return {
+        "SHOP_ENV": env,
+        "SECRET_KEY": secret,
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'yunquan.sqlite3'}",
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", "sk_test_yunquan"),
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", "pk_test_yunquan"),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
+        # Assets come from a CDN with SRI and a local fallback; off in development and tests so
+        # that a closed network (a government intranet, this CI) never waits on a CDN.
+        "ASSETS_FROM_CDN": os.environ.get("ASSETS_FROM_CDN", "1" if env == "production" else "0") == "1",
+        "PROVINCE_PREFIX": os.environ.get("PROVINCE_PREFIX", "52"),  # 贵州省
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "TESTING": env == "testing",
+    }

@@ -1,0 +1,179 @@
+"""Reading a request's fields, from a JSON body or a submitted form, into typed values.
+
+Pages and the API read their input with the same ``Inputs`` so that a field is checked the same way
+whoever sends it; every fault is collected under its field name and raised as one ValidationError.
+Domain rules (price ceiling, eligibility…) stay in the rules modules; this only parses.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from shop.errors import ValidationError
+from shop.i18n import _l
+from shop.money import parse_yuan
+
+_MISSING = object()
+
+
+class Inputs:
+    def __init__(self, data: Mapping[str, Any] | None) -> None:
+        self.data = data if data is not None else {}
+        self.errors: dict[str, list[Any]] = {}
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def error(self, field: str, message: Any) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def _raw(self, field: str) -> Any:
+        if field not in self.data:
+            return _MISSING
+        value = self.data[field]
+        if isinstance(value, str):
+            value = value.strip()
+            if value == "":
+                return _MISSING
+        if value is None:
+            return _MISSING
+        return value
+
+    def _required(self, field: str, required: bool) -> Any:
+        raw = self._raw(field)
+        if raw is _MISSING and required:
+            self.error(field, _l("This field is required."))
+        return raw
+
+    def check(self) -> None:
+        """Raise the collected faults, if any."""
+        if self.errors:
+            raise ValidationError(self.errors)
+
+    def present(self, field: str) -> bool:
+        return field in self.data
+
+    # -- typed readers ----------------------------------------------------------------------------
+    def text(self, field: str, *, required: bool = True, max_length: int = 200, min_length: int = 0,
+             default: str | None = None) -> str | None:
+        raw = self._required(field, required)
+        if raw is _MISSING:
+            return default
+        if not isinstance(raw, str):
+            self.error(field, _l("Must be text."))
+            return default
+        if len(raw) > max_length:
+            self.error(field, _l("At most %(n)d characters.", n=max_length))
+        elif len(raw) < min_length:
+            self.error(field, _l("At least %(n)d characters.", n=min_length))
+        return raw
+
+    def integer(self, field: str, *, required: bool = True, minimum: int | None = None,
+                maximum: int | None = None, default: int | None = None) -> int | None:
+        raw = self._required(field, required)
+        if raw is _MISSING:
+            return default
+        if isinstance(raw, bool) or isinstance(raw, float):
+            self.error(field, _l("Must be a whole number."))
+            return default
+        if isinstance(raw, str):
+            if not re.fullmatch(r"[+-]?\d{1,18}", raw):
+                self.error(field, _l("Must be a whole number."))
+                return default
+            raw = int(raw)
+        if not isinstance(raw, int):
+            self.error(field, _l("Must be a whole number."))
+            return default
+        if minimum is not None and raw < minimum:
+            self.error(field, _l("Must be at least %(n)d.", n=minimum))
+        if maximum is not None and raw > maximum:
+            self.error(field, _l("Must be at most %(n)d.", n=maximum))
+        return raw
+
+    def fen(self, field: str, *, required: bool = True, minimum: int = 0) -> int | None:
+        """An amount in fen: an integer in the API (``price_fen``), or yuan typed by a person into a
+        page field of the same name without ``_fen`` (``price`` = "1,234.56")."""
+        if field in self.data or not field.endswith("_fen"):
+            return self.integer(field, required=required, minimum=minimum)
+        yuan_field = field.removesuffix("_fen")
+        raw = self._required(yuan_field, required)
+        if raw is _MISSING:
+            return None
+        try:
+            value = parse_yuan(str(raw))
+        except ValueError:
+            self.error(yuan_field, _l("Enter an amount in yuan, e.g. 1234.56."))
+            return None
+        if value < minimum:
+            self.error(yuan_field, _l("Must not be negative."))
+        return value
+
+    def boolean(self, field: str, *, default: bool = False) -> bool:
+        raw = self._raw(field)
+        if raw is _MISSING:
+            return default
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.lower() in ("1", "true", "on", "yes", "y"):
+            return True
+        if isinstance(raw, str) and raw.lower() in ("0", "false", "off", "no", "n"):
+            return False
+        self.error(field, _l("Must be true or false."))
+        return default
+
+    def date(self, field: str, *, required: bool = True) -> dt.date | None:
+        raw = self._required(field, required)
+        if raw is _MISSING:
+            return None
+        try:
+            return dt.date.fromisoformat(str(raw))
+        except ValueError:
+            self.error(field, _l("Enter a date as YYYY-MM-DD."))
+            return None
+
+    def choice(self, field: str, choices: Iterable[str], *, required: bool = True,
+               default: str | None = None) -> str | None:
+        raw = self._required(field, required)
+        if raw is _MISSING:
+            return default
+        allowed = list(choices)
+        if raw not in allowed:
+            self.error(field, _l("Choose one of: %(choices)s.", choices=", ".join(allowed)))
+            return default
+        return raw
+
+    def list_of(self, field: str, *, required: bool = True) -> list[Any]:
+        """A list: a JSON array, or a form field given several times (``getlist``)."""
+        if hasattr(self.data, "getlist"):
+            values = [v for v in self.data.getlist(field) if str(v).strip() != ""]
+        else:
+            values = self.data.get(field, [])
+            if values is None:
+                values = []
+            if not isinstance(values, list):
+                self.error(field, _l("Must be a list."))
+                return []
+        if required and not values:
+            self.error(field, _l("This field is required."))
+        return values
+
+    def integers(self, field: str, *, required: bool = True) -> list[int]:
+        out: list[int] = []
+        for value in self.list_of(field, required=required):
+            if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())):
+                self.error(field, _l("Must be a list of whole numbers."))
+                return []
+            out.append(int(value))
+        return out
+
+    def dates(self, field: str, *, required: bool = True) -> list[dt.date]:
+        values = self.list_of(field, required=required)
+        if len(values) == 1 and isinstance(values[0], str) and ("," in values[0] or "\n" in values[0]):
+            values = [v for v in re.split(r"[,\s]+", values[0]) if v]
+        out: list[dt.date] = []
+        for value in values:
+            try:
+                out.append(dt.date.fromisoformat(str(value).strip()))
+            except ValueError:
+                self.error(field, _l("Enter dates as YYYY-MM-DD: %(value)s is not one.", value=value))
+        return out

@@ -1,0 +1,15 @@
+"""Import every model module so that ``Base.metadata`` knows all tables (for Alembic and tests)."""
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = ("shop.models", "shop.audit", "catalog.models", "wallet.models", "orders.models")
+
+
+def import_all_models() -> None:
+    for name in MODEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise

@@ -1,0 +1,165 @@
+"""Shared web pieces: the request's database session, who may call a page or an API endpoint, the
+JSON API decorator (auth, problems, OpenAPI entry), and rendering helpers.
+
+Every view declares its access with ``@public``, ``@signed_in`` or ``@roles_required(...)`` for pages
+and ``@api(...)`` for the API; a test walks the URL map and fails on a view that declares nothing.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from shop.errors import DomainError, Forbidden
+from shop.i18n import _l
+from shop.inputs import Inputs
+from shop.states import Role
+
+
+def db_session() -> Session:
+    """The session of this request (closed when the request ends)."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["shop.sessions"]()
+    return g.db_session
+
+
+def close_db_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# -- access declarations --------------------------------------------------------------------------
+
+def _declare(view: Callable, *, public: bool, roles: Iterable[str] | None) -> None:
+    view._access = {"public": public, "roles": frozenset(Role(r) for r in roles) if roles else None}
+
+
+def public(view: Callable) -> Callable:
+    """A page anyone may see."""
+    _declare(view, public=True, roles=None)
+    return view
+
+
+def roles_required(*roles: Role | str) -> Callable:
+    """A page for signed-in people of these roles; none given: anyone signed in."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                if request.method == "GET" and not is_htmx():
+                    return redirect(url_for("shop.login", next=request.full_path.rstrip("?")))
+                abort(401)
+            if roles and current_user.role not in roles:
+                raise Forbidden()
+            return view(*args, **kwargs)
+
+        _declare(wrapper, public=False, roles=roles or None)
+        return wrapper
+
+    return decorator
+
+
+signed_in = roles_required()
+
+
+def actor() -> Any:
+    """The signed-in user of a page request (or None)."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+# -- the JSON API ---------------------------------------------------------------------------------
+
+def _bearer_user() -> Any:
+    from shop.auth import user_for_token
+
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise DomainError("unauthorized", _l("Send the token as: Authorization: Bearer <token>."))
+    user = user_for_token(db_session(), token.strip())
+    if user is None:
+        raise DomainError("unauthorized", _l("The token is unknown or has expired."))
+    return user
+
+
+def api(*, summary: str, roles: Iterable[Role | str] | None = None, public: bool = False,
+        status: int = 200, body: dict | None = None, multipart: dict | None = None,
+        query: dict | None = None, response: dict | None = None, errors: Iterable[str] = (),
+        binary: str | None = None) -> Callable:
+    """Declare a JSON API endpoint. The view is called as ``view(actor, **url_args)`` and returns a
+    JSON-able value (or a Response); a DomainError becomes an RFC 9457 problem. ``body``,
+    ``multipart``, ``query`` and ``response`` are JSON Schemas for the OpenAPI document."""
+    role_set = frozenset(Role(r) for r in roles) if roles else None
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(**kwargs: Any) -> Any:
+            user = _bearer_user()
+            if user is None and not public:
+                raise DomainError("unauthorized", _l("Sign in first: POST /api/v1/tokens, then send the token."))
+            if role_set and user is not None and user.role not in role_set:
+                raise Forbidden()
+            g.api_user = user
+            result = view(user, **kwargs)
+            if isinstance(result, current_app.response_class):
+                return result
+            response_ = jsonify(result)
+            response_.status_code = status
+            return response_
+
+        wrapper._access = {"public": public, "roles": role_set, "api": True}
+        wrapper._openapi = {
+            "summary": summary, "status": status, "body": body, "multipart": multipart, "query": query,
+            "response": response, "errors": list(errors), "public": public,
+            "roles": sorted(role_set) if role_set else None, "binary": binary,
+        }
+        return wrapper
+
+    return decorator
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a validation problem."""
+    data = request.get_json(silent=True)
+    if data is None:
+        if request.mimetype == "application/json" or request.data:
+            raise DomainError("validation_error", _l("The body is not valid JSON."))
+        return {}
+    if not isinstance(data, dict):
+        raise DomainError("validation_error", _l("The body must be a JSON object."))
+    return data
+
+
+def request_inputs() -> Inputs:
+    """The submitted fields: the JSON body for the API, the form for pages."""
+    if is_api_request():
+        return Inputs(json_body())
+    return Inputs(request.form)
+
+
+# -- pages ------------------------------------------------------------------------------------------
+
+def render_form(template: str, error: DomainError | None = None, status: int | None = None, **context: Any) -> Any:
+    """Render a page whose form failed: the submitted values come back, each message beside its
+    field, and the status says what happened (422 for bad input)."""
+    context.setdefault("form", request.form)
+    errors = dict(error.errors) if error else {}
+    if error and not errors:
+        context.setdefault("form_error", error.detail)
+    return render_template(template, errors=errors, **context), status or (error.status if error else 200)

@@ -1,0 +1,83 @@
+"""Short helpers to make the things tests need (CTFd style)."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from shop import clock
+from shop.auth import hash_password, issue_token
+from shop.models import Organisation, User
+from shop.seed import make_uscc
+from shop.states import OrgKind, OrgStatus, Role
+
+PASSWORD = "correct-horse-9"
+_counter = itertools.count(1)
+
+# The smallest files their types are recognised by.
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def unique_uscc() -> str:
+    n = next(_counter)
+    return make_uscc(f"91520100MA{n:07d}")
+
+
+def make_org(session: Session, kind: OrgKind | str = OrgKind.ENTERPRISE, *, status: OrgStatus = OrgStatus.CERTIFIED,
+             established_on: dt.date | None = None, region_code: str = "520102", name: str | None = None,
+             email: str | None = None) -> Organisation:
+    kind = OrgKind(kind)
+    n = next(_counter)
+    org = Organisation(kind=kind, uscc=unique_uscc(), name=name or f"测试{'企业' if kind == OrgKind.ENTERPRISE else '云服务商'}{n}有限公司",
+                       region_code=region_code, established_on=established_on or dt.date(2015, 1, 1),
+                       legal_representative="张三", contact_name="李四", email=email or f"org{n}@example.com",
+                       status=status, certified_at=clock.now() if status == OrgStatus.CERTIFIED else None)
+    user = User(email=org.email, password_hash=hash_password(PASSWORD), role=Role(kind.value), name="李四",
+                organisation=org)
+    session.add_all([org, user])
+    session.commit()
+    return org
+
+
+def member(org: Organisation) -> User:
+    return org.members[0]
+
+
+def make_staff(session: Session, role: Role | str = Role.OPERATOR, email: str | None = None) -> User:
+    user = User(email=email or f"{Role(role).value}{next(_counter)}@example.com",
+                password_hash=hash_password(PASSWORD), role=Role(role))
+    session.add(user)
+    session.commit()
+    return user
+
+
+def token_for(session: Session, user: User) -> dict[str, str]:
+    token, _ = issue_token(session, user)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def sign_in(client: Any, user: User) -> None:
+    with client.session_transaction() as s:
+        s["_user_id"] = str(user.id)
+        s["_fresh"] = True
+
+
+def upload(data: bytes = PNG, name: str = "scan.png") -> tuple[io.BytesIO, str]:
+    return io.BytesIO(data), name
+
+
+def registration(**overrides: Any) -> dict[str, Any]:
+    n = next(_counter)
+    data = {
+        "kind": "enterprise", "uscc": unique_uscc(), "name": f"贵阳测试科技有限公司{n}", "region_code": "520102",
+        "established_on": "2018-05-01", "legal_representative": "王五", "contact_name": "赵六",
+        "email": f"reg{n}@example.com", "password": PASSWORD,
+    }
+    data.update(overrides)
+    return data
