@@ -9,14 +9,14 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shop.config import load_config
-from shop.db import make_engine, make_session_factory
+from shop.db import make_engine, make_session_factory, reset_transaction_mode, set_read_only_transactions
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -27,6 +27,8 @@ login_manager = LoginManager()
 
 
 def _select_locale() -> str:
+    if not has_request_context():
+        return "zh_CN"
     if request.path.startswith("/api/"):
         best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
         return "en" if best == "en" else "zh_CN"
@@ -68,10 +70,19 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     @app.before_request
     def _before() -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
+        # GET pages and calls only read: on SQLite they must not hold the write lock
+        g.transaction_mode = set_read_only_transactions(request.method in ("GET", "HEAD", "OPTIONS"))
         if app.config.get("WTF_CSRF_ENABLED", True) and not web.is_api_request():
             csrf.protect()
 
+    app.teardown_request(web.close_db_session)
     app.teardown_appcontext(web.close_db_session)
+
+    @app.teardown_request
+    def _reset_mode(_exc: BaseException | None) -> None:
+        token = g.pop("transaction_mode", None)
+        if token is not None:
+            reset_transaction_mode(token)
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
     errorhandlers.init_app(app)

@@ -23,12 +23,16 @@ METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.do"}}
 
 
+# Babel reads "zh_CN" as zh_Hans_CN, and gettext looks for the catalogue under that name
+LOCALE = "zh_Hans_CN"
+
+
 def po_path(area: str) -> Path:
-    return ROOT / area / "translations" / "zh_CN" / "LC_MESSAGES" / "messages.po"
+    return ROOT / area / "translations" / LOCALE / "LC_MESSAGES" / "messages.po"
 
 
 def extract(area: str) -> Catalog:
-    catalog = Catalog(locale="zh_CN", project="yunquan", charset="utf-8")
+    catalog = Catalog(locale=LOCALE, project="yunquan", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
             ROOT / area, METHODS, OPTIONS, KEYWORDS, comment_tags=("TRANSLATORS:",)):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
@@ -38,9 +42,9 @@ def extract(area: str) -> Catalog:
 def read(area: str) -> Catalog:
     path = po_path(area)
     if not path.exists():
-        return Catalog(locale="zh_CN", project="yunquan", charset="utf-8")
+        return Catalog(locale=LOCALE, project="yunquan", charset="utf-8")
     with open(path, "rb") as f:
-        return read_po(f, locale="zh_CN")
+        return read_po(f, locale=LOCALE)
 
 
 def update(area: str) -> None:

@@ -1,13 +1,18 @@
 """The database: one declarative base with a naming convention, engines, sessions.
 
 The SQLAlchemy session is the unit of work: a service function (a use case) commits, the helpers it
-calls never do. On SQLite every transaction starts with ``BEGIN IMMEDIATE`` so that a balance read
-and the write that follows it cannot interleave with another process (STACK.md, "Concurrency"); on
-PostgreSQL balances move with conditional updates or ``SELECT … FOR UPDATE``.
+calls never do. On SQLite a transaction that may write starts with ``BEGIN IMMEDIATE`` so that a
+balance read and the write that follows it cannot interleave with another process (STACK.md,
+"Concurrency"); read-only work (GET requests) starts a plain deferred transaction, which in WAL
+mode never blocks a writer. On PostgreSQL balances move with conditional updates or
+``SELECT … FOR UPDATE``.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event, types
@@ -53,6 +58,29 @@ class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime()}
 
 
+# Whether the next SQLite transaction takes the write lock at BEGIN (the default, safe for any use
+# case) or only reads. Set per request by the web layer; see ``read_only_transactions``.
+_IMMEDIATE: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=True)
+
+
+@contextmanager
+def read_only_transactions() -> Iterator[None]:
+    """Within this block SQLite transactions begin deferred: for work that only reads."""
+    token = _IMMEDIATE.set(False)
+    try:
+        yield
+    finally:
+        _IMMEDIATE.reset(token)
+
+
+def set_read_only_transactions(read_only: bool) -> Any:
+    return _IMMEDIATE.set(not read_only)
+
+
+def reset_transaction_mode(token: Any) -> None:
+    _IMMEDIATE.reset(token)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
@@ -63,8 +91,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def _prepare_sqlite(engine: Engine) -> None:
     # The pysqlite recipe from the SQLAlchemy docs: take transaction control away from the driver
-    # and begin every transaction ourselves, IMMEDIATE so that it holds the write lock from its
-    # first read.
+    # and begin every transaction ourselves, IMMEDIATE (unless read-only) so that it holds the
+    # write lock from its first read.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -77,7 +105,7 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _IMMEDIATE.get() else "BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -381,7 +381,7 @@ def working_day_overrides(session: Session, start: dt.date | None = None, end: d
         stmt = stmt.where(Holiday.day >= start)
     if end:
         stmt = stmt.where(Holiday.day <= end)
-    return dict(session.execute(stmt).tuples().all())
+    return {day: working for day, working in session.execute(stmt).all()}
 
 
 def add_working_days(session: Session, start: dt.date, n: int) -> dt.date:

@@ -26,7 +26,7 @@ import shop.auth  # noqa: E402
 shop.auth.HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for tests only
 
 from shop import create_app  # noqa: E402
-from shop.db import Base, make_engine  # noqa: E402
+from shop.db import Base, make_engine, read_only_transactions  # noqa: E402
 from shop.migrate import upgrade  # noqa: E402
 from shop.model_registry import import_all_models  # noqa: E402
 
@@ -133,7 +133,12 @@ def app(database_url: str, tmp_path: Path) -> Iterator:
 
 @pytest.fixture
 def session(app):  # type: ignore[no-untyped-def]
-    with app.app_context():
+    """A session for the test's own setup and checks. Its reads do not hold SQLite's write lock;
+    after a request through ``client``, end its transaction (``session.rollback()``) to see what
+    the request wrote."""
+    # no app context here: services run without Flask, and a test's app context would be shared
+    # by every request of the test client (and with it the request's session)
+    with read_only_transactions():
         s = app.extensions["shop.sessions"]()
         yield s
         s.close()

@@ -81,3 +81,10 @@ def registration(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+def fresh(session: Session) -> Session:
+    """Forget what the test's session has read, to see what requests wrote since."""
+    session.rollback()
+    session.expire_all()
+    return session

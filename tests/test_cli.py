@@ -1,0 +1,47 @@
+"""The command line of API.md: create-staff, seed-demo, audit-verify."""
+from sqlalchemy import func, select, text
+
+from shop.models import Organisation, User
+from shop.seed import DEMO_PASSWORD, demo_logins
+from tests.helpers import fresh
+
+
+def test_create_staff_makes_an_operator_and_refuses_a_weak_password(app, session):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-staff", "--role", "operator", "--email", "Ops@Example.com",
+                                 "--password", "a-strong-pass-1"])
+    assert result.exit_code == 0, result.output
+    assert fresh(session).scalar(select(User.role).where(User.email == "ops@example.com")) == "operator"
+    weak = runner.invoke(args=["create-staff", "--role", "authority", "--email", "a@example.com", "--password", "short"])
+    assert weak.exit_code == 1 and "password" in weak.output
+
+
+def test_seed_demo_is_idempotent_and_every_demo_login_works(app, session, client):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    count = fresh(session).scalar(select(func.count()).select_from(Organisation))
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert fresh(session).scalar(select(func.count()).select_from(Organisation)) == count
+    for _role, email in demo_logins():
+        response = client.post("/api/v1/tokens", json={"email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 201, email
+    statuses = dict(fresh(session).execute(select(Organisation.status, func.count()).group_by(Organisation.status)).all())
+    assert statuses["certified"] >= 6 and statuses["under_review"] >= 1
+
+
+def test_audit_verify_exits_non_zero_and_names_the_first_broken_entry(app, session):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seed-demo"])
+    ok = runner.invoke(args=["audit-verify"])
+    assert ok.exit_code == 0 and "intact" in ok.output
+    fresh(session)
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("DROP TRIGGER audit_entries_no_update"))
+        session.execute(text("UPDATE audit_entries SET actor_label = 'someone-else' WHERE id = 4"))
+    else:
+        session.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only"))
+        session.execute(text("UPDATE audit_entries SET actor_label = 'someone-else' WHERE id = 4"))
+        session.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only"))
+    session.commit()
+    broken = runner.invoke(args=["audit-verify"])
+    assert broken.exit_code == 1 and "entry 4" in broken.output

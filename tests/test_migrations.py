@@ -1,0 +1,28 @@
+"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from shop.db import Base, make_engine
+from shop.migrate import upgrade
+from shop.model_registry import import_all_models
+from tests.conftest import PG_SKIP_REASON, PG_URL, pg_database_url
+
+
+def _difference(url):
+    upgrade(url)
+    import_all_models()
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+    engine.dispose()
+    return diff
+
+
+def test_sqlite_upgraded_to_head_matches_the_models(tmp_path):
+    assert _difference(f"sqlite:///{tmp_path / 'm.sqlite3'}") == []
+
+
+@pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
+def test_postgresql_upgraded_to_head_matches_the_models():
+    assert _difference(pg_database_url("_yq_migrations")) == []

@@ -1,0 +1,25 @@
+import pytest
+
+from shop.errors import DomainError
+from shop.states import ORGANISATION, OrgStatus
+
+
+def test_certification_moves_along_its_table():
+    status = ORGANISATION.next(OrgStatus.PENDING_CERTIFICATION, "submit_certification")
+    assert status == OrgStatus.UNDER_REVIEW
+    assert ORGANISATION.next(status, "reject") == OrgStatus.REJECTED
+    assert ORGANISATION.next(OrgStatus.REJECTED, "submit_certification") == OrgStatus.UNDER_REVIEW
+    assert ORGANISATION.next(OrgStatus.UNDER_REVIEW, "approve") == OrgStatus.CERTIFIED
+
+
+@pytest.mark.parametrize("status, action", [
+    (OrgStatus.PENDING_CERTIFICATION, "approve"),
+    (OrgStatus.CERTIFIED, "approve"),
+    (OrgStatus.CERTIFIED, "submit_certification"),
+    (OrgStatus.EXPELLED, "request_exit"),
+])
+def test_anything_off_the_table_is_invalid_state(status, action):
+    with pytest.raises(DomainError) as caught:
+        ORGANISATION.next(status, action)
+    assert caught.value.code == "invalid_state"
+    assert caught.value.status == 409
