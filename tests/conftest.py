@@ -45,7 +45,7 @@ def _databases(config: pytest.Config) -> list[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "database" in metafunc.fixturenames:
+    if "database" in metafunc.fixturenames and "browser" not in metafunc.definition.path.parts:
         params = [pytest.param(db, marks=[pytest.mark.skipif(db == "postgresql" and not PG_URL, reason=PG_SKIP_REASON)])
                   for db in _databases(metafunc.config)]
         metafunc.parametrize("database", params, scope="session")

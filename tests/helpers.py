@@ -88,3 +88,24 @@ def fresh(session: Session) -> Session:
     session.rollback()
     session.expire_all()
     return session
+
+
+def picture_png(width: int = 480, height: int = 320, rgb: tuple[int, int, int] = (214, 234, 248)) -> bytes:
+    """A plain PNG of some size (a stand-in for a scanned document in screenshots)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    border = (120, 144, 156)
+    rows = []
+    for y in range(height):
+        row = bytearray([0])
+        for x in range(width):
+            edge = x < 6 or y < 6 or x >= width - 6 or y >= height - 6 or (40 < y < 52 and 40 < x < width - 40)
+            row += bytes(border if edge else rgb)
+        rows.append(bytes(row))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+            + chunk(b"IEND", b""))
