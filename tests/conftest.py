@@ -52,7 +52,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """Distinct per checkout and per xdist worker, so that two test runs on one server never meet."""
+    import hashlib
+    checkout = hashlib.sha1(str(Path(__file__).resolve().parent).encode()).hexdigest()[:6]
+    return f"{checkout}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from shop.db import Base, make_engine
 from shop.migrate import upgrade
 from shop.model_registry import import_all_models
-from tests.conftest import PG_SKIP_REASON, PG_URL, pg_database_url
+from tests.conftest import PG_SKIP_REASON, PG_URL, _worker, pg_database_url
 
 
 def _difference(url):
@@ -25,4 +25,4 @@ def test_sqlite_upgraded_to_head_matches_the_models(tmp_path):
 
 @pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
 def test_postgresql_upgraded_to_head_matches_the_models():
-    assert _difference(pg_database_url("_yq_migrations")) == []
+    assert _difference(pg_database_url(f"_yq_migrations_{_worker()}")) == []
