@@ -30,6 +30,8 @@ from shop.db import Base, make_engine, read_only_transactions  # noqa: E402
 from shop.migrate import upgrade  # noqa: E402
 from shop.model_registry import import_all_models  # noqa: E402
 
+pytest_plugins = ["tests.stripe_mock"]
+
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 PG_SKIP_REASON = "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
 
