@@ -1,0 +1,88 @@
+"""Checkout rules (第十八条–第二十一条), in plain Python: the voucher share of each line and the split
+of a cart into one order per provider."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """A cart line as the checkout prices it."""
+    product_id: int
+    version_id: int
+    provider_id: int
+    layer: str
+    unit_price_fen: int
+    quantity: int
+    accepts_vouchers: bool
+
+    @property
+    def amount_fen(self) -> int:
+        return self.unit_price_fen * self.quantity
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    line: LineInput
+    amount_fen: int
+    voucher_fen: int
+
+    @property
+    def self_pay_fen(self) -> int:
+        return self.amount_fen - self.voucher_fen
+
+
+@dataclass
+class OrderPlan:
+    """One order per provider (each order is one contract)."""
+    provider_id: int
+    lines: list[PricedLine] = field(default_factory=list)
+
+    @property
+    def total_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+    @property
+    def voucher_fen(self) -> int:
+        return sum(line.voucher_fen for line in self.lines)
+
+    @property
+    def self_pay_fen(self) -> int:
+        return self.total_fen - self.voucher_fen
+
+
+def voucher_share_fen(amount_fen: int, ratio_percent: int) -> int:
+    """The one rounding site of the programme: floor(amount × ratio / 100), to the fen
+    (第十六条: at most the layer's ratio of the line's price)."""
+    if amount_fen < 0 or not 0 <= ratio_percent <= 100:
+        raise ValueError("amount must not be negative and the ratio is a percentage")
+    return amount_fen * ratio_percent // 100
+
+
+def allocate_vouchers(lines: Sequence[LineInput], *, ratios: Mapping[str, int], available_fen: int,
+                      use_vouchers: bool, affiliated_provider_ids: Iterable[int] = ()) -> list[PricedLine]:
+    """Each line's voucher share, served in the order given until the wallet runs out. No vouchers
+    for a product that takes none, for a provider affiliated with the buyer, or when the buyer
+    chooses to pay everything (or has no quota left: it buys at its own expense)."""
+    affiliated = set(affiliated_provider_ids)
+    remaining = max(0, available_fen) if use_vouchers else 0
+    priced = []
+    for line in lines:
+        if line.quantity <= 0 or line.unit_price_fen < 0:
+            raise ValueError("quantities are positive and prices not negative")
+        amount = line.amount_fen
+        eligible = line.accepts_vouchers and line.provider_id not in affiliated
+        share = voucher_share_fen(amount, ratios.get(line.layer, 0)) if eligible else 0
+        voucher = min(share, remaining)
+        remaining -= voucher
+        priced.append(PricedLine(line, amount, voucher))
+    return priced
+
+
+def split_by_provider(priced: Sequence[PricedLine]) -> list[OrderPlan]:
+    """Orders in the order their providers first appear in the cart."""
+    plans: dict[int, OrderPlan] = {}
+    for line in priced:
+        plans.setdefault(line.line.provider_id, OrderPlan(line.line.provider_id)).lines.append(line)
+    return list(plans.values())
