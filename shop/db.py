@@ -13,7 +13,9 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event, types
 from sqlalchemy.engine import Engine
@@ -73,6 +75,16 @@ def read_only_transactions() -> Iterator[None]:
         _IMMEDIATE.reset(token)
 
 
+@contextmanager
+def write_transactions() -> Iterator[None]:
+    """Within this block SQLite transactions begin IMMEDIATE again (e.g. a job run from a GET)."""
+    token = _IMMEDIATE.set(True)
+    try:
+        yield
+    finally:
+        _IMMEDIATE.reset(token)
+
+
 def set_read_only_transactions(read_only: bool) -> Any:
     return _IMMEDIATE.set(not read_only)
 
@@ -106,6 +118,22 @@ def _prepare_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _IMMEDIATE.get() else "BEGIN")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def use_case(fn: F) -> F:
+    """A use case takes the session first and owns its transaction: when it refuses (raises), nothing
+    it wrote stays in the session, whoever called it."""
+    @functools.wraps(fn)
+    def wrapper(session: Session, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(session, *args, **kwargs)
+        except BaseException:
+            session.rollback()
+            raise
+    return wrapper  # type: ignore[return-value]
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from shop import clock
 from shop.audit import change_state, record
+from shop.db import use_case
 from shop.auth import hash_password
 from shop.errors import DomainError, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
@@ -89,6 +90,7 @@ class Registration:
                    contact_phone, email, password)
 
 
+@use_case
 def register_organisation(session: Session, registration: Registration) -> Organisation:
     """An organisation and its first member; it must then be certified before it acts."""
     r = registration
@@ -159,6 +161,7 @@ def certification_document(session: Session, actor: User, document_id: int) -> C
 
 # -- certification ------------------------------------------------------------------------------
 
+@use_case
 def submit_certification(session: Session, actor: User, org_id: int,
                          files: Mapping[str, tuple[BinaryIO | None, str | None]], upload_dir: str | Path) -> Organisation:
     """Upload the certification documents; the organisation goes to the operator's queue."""
@@ -200,6 +203,7 @@ def _remove_files(upload_dir: str | Path, files: Any) -> None:
         (Path(upload_dir) / f.stored_name).unlink(missing_ok=True)
 
 
+@use_case
 def review_organisation(session: Session, actor: User, org_id: int, decision: str, reason: str | None) -> Organisation:
     """The operator certifies an organisation or rejects it with a reason it will see."""
     if actor.role != Role.OPERATOR:
@@ -255,6 +259,7 @@ def list_organisations(session: Session, *, q: str | None, kind: str | None, sta
 
 # -- affiliations -------------------------------------------------------------------------------
 
+@use_case
 def add_affiliation(session: Session, actor: User, org_id: int, other_id: int | None, note: str | None) -> Affiliation:
     """Record that two organisations are affiliated (隶属、共建、产权纽带); symmetric."""
     if actor.role != Role.OPERATOR:
@@ -284,6 +289,7 @@ def add_affiliation(session: Session, actor: User, org_id: int, other_id: int | 
     return affiliation
 
 
+@use_case
 def remove_affiliation(session: Session, actor: User, affiliation_id: int) -> None:
     if actor.role != Role.OPERATOR:
         raise Forbidden()
@@ -325,6 +331,7 @@ def list_affiliations(session: Session, page: int, per_page: int) -> Page[Affili
 
 # -- blacklist ----------------------------------------------------------------------------------
 
+@use_case
 def add_to_blacklist(session: Session, actor: User, uscc: str | None, reason: str | None,
                      *, commit: bool = True) -> BlacklistEntry:
     """第十二条: a blacklisted USCC cannot register again. ``commit=False`` when called inside another
@@ -354,6 +361,7 @@ def add_to_blacklist(session: Session, actor: User, uscc: str | None, reason: st
     return entry
 
 
+@use_case
 def remove_from_blacklist(session: Session, actor: User, entry_id: int, reason: str | None) -> None:
     if actor.role != Role.OPERATOR:
         raise Forbidden()
@@ -389,6 +397,7 @@ def add_working_days(session: Session, start: dt.date, n: int) -> dt.date:
     return clock.add_working_days(start, n, working_day_overrides(session, start, start + dt.timedelta(days=n * 7 + 60)))
 
 
+@use_case
 def set_holiday(session: Session, actor: User, data: Mapping[str, Any]) -> Holiday:
     if actor.role != Role.OPERATOR:
         raise Forbidden()
@@ -409,6 +418,7 @@ def set_holiday(session: Session, actor: User, data: Mapping[str, Any]) -> Holid
     return holiday
 
 
+@use_case
 def delete_holiday(session: Session, actor: User, day: dt.date) -> None:
     if actor.role != Role.OPERATOR:
         raise Forbidden()

@@ -133,7 +133,16 @@ def app(database_url: str, tmp_path: Path) -> Iterator:
         "SERVER_NAME": "localhost",
     })
     yield app
+    _assert_ledger_balanced(app)
     app.extensions["shop.engine"].dispose()
+
+
+def _assert_ledger_balanced(app) -> None:  # type: ignore[no-untyped-def]
+    """After every test: each ledger entry sums to zero and every balance equals its postings."""
+    from wallet.ledger import verify
+    with read_only_transactions(), app.extensions["shop.sessions"]() as s:
+        report = verify(s)
+    assert report.ok, f"ledger out of balance after the test: {report}"
 
 
 @pytest.fixture

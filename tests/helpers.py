@@ -109,3 +109,26 @@ def picture_png(width: int = 480, height: int = 320, rgb: tuple[int, int, int] =
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
             + chunk(b"IEND", b""))
+
+
+def make_programme(session: Session, year: int = 2026, *, budget_fen: int = 1_000_000_00, cap_fen: int = 50_000_00,
+                   ratios: tuple[int, int, int] = (40, 60, 60), settlement_dates: tuple[str, ...] = ("2026-06-30", "2026-12-20"),
+                   opens: str | None = None, closes: str | None = None) -> Any:
+    """A year's programme set by an authority (through the use case, so the budget is funded)."""
+    from wallet import services as wallet_services
+    authority = make_staff(session, Role.AUTHORITY)
+    data: dict[str, Any] = {"year": year, "budget_fen": budget_fen, "enterprise_cap_fen": cap_fen,
+                            "ratios": dict(zip(("infrastructure", "platform", "application"), ratios)),
+                            "settlement_dates": [d.replace("2026", str(year)) for d in settlement_dates]}
+    if opens:
+        data["applications_open_on"] = opens
+    if closes:
+        data["applications_close_on"] = closes
+    return wallet_services.create_programme(session, authority, data)
+
+
+def grant_wallet(session: Session, org: Organisation, year: int = 2026) -> Any:
+    """Apply for ``org`` and have an operator grant it; returns the application."""
+    from wallet import services as wallet_services
+    application = wallet_services.apply_for_quota(session, member(org), {"year": year})
+    return wallet_services.review_application(session, make_staff(session, Role.OPERATOR), application.id, "approve", None)

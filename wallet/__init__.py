@@ -1,8 +1,74 @@
-"""The wallet area. Registered by ``shop.create_app``."""
+"""The programme, quota applications and the voucher ledger (issue 4). Registered by
+``shop.create_app``."""
 from __future__ import annotations
 
+import sys
+
+import click
 from flask import Flask
+
+from shop import clock, hooks, labels, nav, seed
+from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    """Nothing yet: this area lands with its issue."""
+    from wallet import services, views
+    from wallet.demo import seed_programme
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.api_bp)
+    hooks.set_ratio_source(services.programme_ratios)
+    seed.register(seed_programme, order=30)
+
+    nav.add("wallet.my_wallet", _l("My vouchers"), {"enterprise"}, order=20)
+    nav.add("wallet.application_queue", _l("Quota applications"), {"operator"}, order=20,
+            count=lambda s, u: services.pending_count(s))
+    nav.add("wallet.programmes", _l("Programme"), {"operator", "authority"}, order=30)
+    labels.add({
+        "pending": _l("Pending"), "granted": _l("Granted"), "quota_application": _l("quota application"),
+        "programme": _l("programme"),
+        "fund_programme": _l("Programme funded"), "defund_programme": _l("Budget lowered"),
+        "reserve_quota": _l("Reserved for an application"), "grant_quota": _l("Quota granted"),
+        "release_reservation": _l("Reservation returned"), "hold_for_order": _l("Used in an order"),
+        "release_order": _l("Returned from an order"), "release_checkout": _l("Returned from a failed payment"),
+        "claim": _l("Claimed by the provider"), "unclaim": _l("Returned from a claim"),
+        "disburse": _l("Paid out"), "expire": _l("Expired at year end"),
+    }, attention={"pending"})
+
+    @app.before_request
+    def _expire_ended_years() -> None:
+        """第十六条: quotas expire at the end of their year, on the first request after it, without
+        anyone running a command on 31 December. Checked once a day per process."""
+        today = clock.today()
+        state = app.extensions.setdefault("wallet.expiry_checked", {})
+        if state.get("on") == today:
+            return
+        from shop.db import write_transactions
+        with write_transactions(), app.extensions["shop.sessions"]() as session:
+            services.expire_past_years(session)
+        state["on"] = today
+
+    @app.cli.command("expire-quotas")
+    def expire_quotas() -> None:
+        """Move every unused voucher of an ended year to expired (also done on the first request)."""
+        with app.extensions["shop.sessions"]() as session:
+            total = services.expire_past_years(session)
+        from shop.money import format_fen
+        click.echo(f"expired {format_fen(total)}")
+
+    @app.cli.command("ledger-verify")
+    def ledger_verify() -> None:
+        """Recompute every balance from the ledger; exit 1 on any difference."""
+        from wallet.ledger import verify
+        with app.extensions["shop.sessions"]() as session:
+            report = verify(session)
+        if report.ok:
+            click.echo(f"ledger balanced: {report.entries} entries, every balance matches its postings")
+            return
+        for entry_id in report.unbalanced_entries:
+            click.echo(f"entry {entry_id}: postings do not sum to zero", err=True)
+        for code, stored, computed in report.mismatched_accounts:
+            click.echo(f"account {code}: balance {stored} but postings sum to {computed}", err=True)
+        for code, stored in report.negative_accounts:
+            click.echo(f"account {code}: negative balance {stored}", err=True)
+        sys.exit(1)

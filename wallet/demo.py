@@ -1,0 +1,57 @@
+"""Demo data: the 2026 programme with Guizhou's figures and granted wallets (idempotent)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shop.models import Organisation
+from shop.seed import demo_org, demo_user
+from wallet import ledger
+from wallet.models import Programme, QuotaApplication, SettlementDate
+from wallet.states import ApplicationStatus
+
+YEAR = 2026
+BUDGET_FEN = 50_000_000_00      # ¥50,000,000
+CAP_FEN = 50_000_00             # ¥50,000 per enterprise (第十六条)
+SETTLEMENT_DATES = [dt.date(2026, 3, 31), dt.date(2026, 6, 30), dt.date(2026, 9, 30), dt.date(2026, 12, 20)]
+GRANTED = ["guizhou_tea", "anshun_parts", "bijie_agri"]
+PENDING = ["liupanshui_mining"]
+
+
+def seed_programme(session: Session) -> None:
+    from shop.audit import record
+
+    authority = demo_user(session, "authority@yunquan.example")
+    operator = demo_user(session, "operator@yunquan.example")
+    programme = session.scalars(select(Programme).where(Programme.year == YEAR)).one_or_none()
+    if programme is None:
+        programme = Programme(year=YEAR, budget_fen=BUDGET_FEN, enterprise_cap_fen=CAP_FEN, ratio_infrastructure=40,
+                              ratio_platform=60, ratio_application=60, applications_open_on=dt.date(YEAR, 1, 1),
+                              applications_close_on=dt.date(YEAR, 12, 31), created_by_id=authority.id)
+        programme.settlement_dates = [SettlementDate(day=d) for d in SETTLEMENT_DATES]
+        session.add(programme)
+        session.flush()
+        ledger.fund_programme(session, YEAR, BUDGET_FEN, authority.id)
+        record(session, authority, "programme", programme.id, "create_programme", None, programme.audit_state())
+    for key in GRANTED + PENDING:
+        org: Organisation = demo_org(session, key)
+        if session.scalars(select(QuotaApplication.id).where(QuotaApplication.organisation_id == org.id,
+                                                             QuotaApplication.year == YEAR)).first():
+            continue
+        member = org.members[0]
+        application = QuotaApplication(programme_id=programme.id, year=YEAR, organisation_id=org.id,
+                                       applied_by_id=member.id, reserved_fen=CAP_FEN, granted_fen=0,
+                                       status=ApplicationStatus.PENDING)
+        session.add(application)
+        session.flush()
+        ledger.reserve_quota(session, YEAR, org.id, CAP_FEN, application.id, member.id)
+        record(session, member, "quota_application", application.id, "apply", None, application.audit_state())
+        if key in GRANTED:
+            from shop import clock
+            ledger.grant_quota(session, YEAR, org.id, CAP_FEN, application.id, operator.id)
+            before = application.audit_state()
+            application.status, application.granted_fen = ApplicationStatus.GRANTED, CAP_FEN
+            application.decided_at, application.decided_by_id = clock.now(), operator.id
+            record(session, operator, "quota_application", application.id, "grant", before, application.audit_state())

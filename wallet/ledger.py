@@ -1,0 +1,225 @@
+"""The double-entry voucher ledger (django-oscar-accounts style).
+
+Every movement of vouchers is one ``LedgerEntry`` with two postings that sum to zero; entries and
+postings are append-only (database triggers). Each account's ``balance_fen`` moves in the same
+transaction with a conditional UPDATE (``… WHERE balance_fen >= :amount``), so a balance never goes
+negative, also under concurrent requests on PostgreSQL (row locks) and SQLite (BEGIN IMMEDIATE).
+Accounts are updated in id order, so two transfers never deadlock.
+
+The functions take the session and never commit: the use case that calls them does. The orders
+and claims work post through the functions at the end of this module.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shop import clock
+from shop.errors import DomainError
+from shop.i18n import _l
+from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting
+from wallet.states import AccountKind
+
+
+class InsufficientVouchers(DomainError):
+    """A debit larger than the account holds (the caller decides what it means to a person)."""
+
+    def __init__(self, account_code: str, amount_fen: int) -> None:
+        super().__init__("invalid_state", _l("Not enough vouchers for this movement."), status=409)
+        self.account_code = account_code
+        self.amount_fen = amount_fen
+
+
+def account_code(kind: AccountKind, year: int, organisation_id: int | None = None) -> str:
+    return f"{kind.value}:{year}" + (f":{organisation_id}" if organisation_id is not None else "")
+
+
+def account(session: Session, kind: AccountKind, year: int, organisation_id: int | None = None) -> LedgerAccount:
+    """The account, created on first use (a parallel creation of the same account is resolved by
+    its unique code)."""
+    code = account_code(kind, year, organisation_id)
+    found = session.scalars(select(LedgerAccount).where(LedgerAccount.code == code)).one_or_none()
+    if found is not None:
+        return found
+    created = LedgerAccount(code=code, kind=kind, year=year, organisation_id=organisation_id, balance_fen=0)
+    try:
+        with session.begin_nested():
+            session.add(created)
+    except IntegrityError:
+        return session.scalars(select(LedgerAccount).where(LedgerAccount.code == code)).one()
+    return created
+
+
+def transfer(session: Session, source: LedgerAccount, target: LedgerAccount, amount_fen: int, *, kind: str,
+             year: int, ref: tuple[str, int] | None = None, memo: str | None = None,
+             actor_id: int | None = None) -> LedgerEntry:
+    """Move ``amount_fen`` from ``source`` to ``target`` as one entry; refuse with
+    ``InsufficientVouchers`` when the source holds less (the source account of public money aside)."""
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
+        raise ValueError("a transfer moves a positive whole number of fen")
+    if source.id is None or target.id is None:
+        session.flush()
+    for acc in sorted((source, target), key=lambda a: a.id):
+        if acc is source:
+            stmt = update(LedgerAccount).where(LedgerAccount.id == source.id).values(
+                balance_fen=LedgerAccount.balance_fen - amount_fen)
+            if source.kind != AccountKind.SOURCE:
+                stmt = stmt.where(LedgerAccount.balance_fen >= amount_fen)
+            if session.execute(stmt.execution_options(synchronize_session=False)).rowcount != 1:
+                raise InsufficientVouchers(source.code, amount_fen)
+        else:
+            session.execute(update(LedgerAccount).where(LedgerAccount.id == target.id)
+                            .values(balance_fen=LedgerAccount.balance_fen + amount_fen)
+                            .execution_options(synchronize_session=False))
+    session.expire(source, ["balance_fen"])
+    session.expire(target, ["balance_fen"])
+    entry = LedgerEntry(at=clock.now(), kind=kind, year=year, ref_type=ref[0] if ref else None,
+                        ref_id=ref[1] if ref else None, memo=memo, actor_id=actor_id)
+    entry.postings = [LedgerPosting(account_id=source.id, amount_fen=-amount_fen),
+                      LedgerPosting(account_id=target.id, amount_fen=amount_fen)]
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def balance(session: Session, kind: AccountKind, year: int, organisation_id: int | None = None) -> int:
+    code = account_code(kind, year, organisation_id)
+    return session.scalar(select(LedgerAccount.balance_fen).where(LedgerAccount.code == code)) or 0
+
+
+def lock_account(session: Session, kind: AccountKind, year: int, organisation_id: int | None = None) -> LedgerAccount:
+    """The account with its row locked until commit (PostgreSQL; SQLite's BEGIN IMMEDIATE already
+    serialises writers), for a use case that must read a balance and act on it."""
+    acc = account(session, kind, year, organisation_id)
+    session.flush()
+    return session.scalars(select(LedgerAccount).where(LedgerAccount.id == acc.id)
+                           .with_for_update().execution_options(populate_existing=True)).one()
+
+
+# -- verification -----------------------------------------------------------------------------------
+
+@dataclass
+class LedgerReport:
+    entries: int
+    unbalanced_entries: list[int]
+    mismatched_accounts: list[tuple[str, int, int]]   # code, stored balance, sum of postings
+    negative_accounts: list[tuple[str, int]]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.unbalanced_entries or self.mismatched_accounts or self.negative_accounts)
+
+
+def verify(session: Session) -> LedgerReport:
+    """Recompute every balance from the postings (``flask --app shop ledger-verify``)."""
+    unbalanced = list(session.scalars(
+        select(LedgerPosting.entry_id).group_by(LedgerPosting.entry_id).having(func.sum(LedgerPosting.amount_fen) != 0)))
+    sums = (select(LedgerPosting.account_id, func.sum(LedgerPosting.amount_fen).label("total"))
+            .group_by(LedgerPosting.account_id).subquery())
+    rows = session.execute(select(LedgerAccount.code, LedgerAccount.balance_fen, LedgerAccount.kind,
+                                  func.coalesce(sums.c.total, 0))
+                           .outerjoin(sums, sums.c.account_id == LedgerAccount.id)).all()
+    mismatched = [(code, stored, int(total)) for code, stored, _kind, total in rows if stored != int(total)]
+    negative = [(code, stored) for code, stored, kind, _total in rows if kind != AccountKind.SOURCE and stored < 0]
+    entries = session.scalar(select(func.count()).select_from(LedgerEntry)) or 0
+    return LedgerReport(entries, unbalanced, mismatched, negative)
+
+
+# -- the movements of the programme --------------------------------------------------------------------
+
+def fund_programme(session: Session, year: int, amount_fen: int, actor_id: int | None) -> None:
+    transfer(session, account(session, AccountKind.SOURCE, year), account(session, AccountKind.BUDGET, year),
+             amount_fen, kind="fund_programme", year=year, ref=("programme", year), actor_id=actor_id)
+
+
+def defund_programme(session: Session, year: int, amount_fen: int, actor_id: int | None) -> None:
+    """Lower the budget; refused (InsufficientVouchers) below what is already reserved or granted."""
+    transfer(session, account(session, AccountKind.BUDGET, year), account(session, AccountKind.SOURCE, year),
+             amount_fen, kind="defund_programme", year=year, ref=("programme", year), actor_id=actor_id)
+
+
+def reserve_quota(session: Session, year: int, organisation_id: int, amount_fen: int, application_id: int,
+                  actor_id: int | None) -> None:
+    transfer(session, account(session, AccountKind.BUDGET, year),
+             account(session, AccountKind.RESERVED, year, organisation_id), amount_fen, kind="reserve_quota",
+             year=year, ref=("quota_application", application_id), actor_id=actor_id)
+
+
+def grant_quota(session: Session, year: int, organisation_id: int, amount_fen: int, application_id: int,
+                actor_id: int | None) -> None:
+    """The reservation becomes the enterprise's wallet (or expired, when its year has already ended)."""
+    transfer(session, account(session, AccountKind.RESERVED, year, organisation_id),
+             account(session, _available_or_expired(year), year, organisation_id), amount_fen, kind="grant_quota",
+             year=year, ref=("quota_application", application_id), actor_id=actor_id)
+
+
+def release_reservation(session: Session, year: int, organisation_id: int, amount_fen: int, application_id: int,
+                        actor_id: int | None) -> None:
+    transfer(session, account(session, AccountKind.RESERVED, year, organisation_id),
+             account(session, AccountKind.BUDGET, year), amount_fen, kind="release_reservation", year=year,
+             ref=("quota_application", application_id), actor_id=actor_id)
+
+
+def _available_or_expired(year: int) -> AccountKind:
+    return AccountKind.EXPIRED if clock.today() > dt.date(year, 12, 31) else AccountKind.AVAILABLE
+
+
+def expire_year(session: Session, year: int) -> int:
+    """Move every enterprise's unused vouchers of ``year`` to expired; returns the fen expired."""
+    rows = session.scalars(select(LedgerAccount).where(
+        LedgerAccount.kind == AccountKind.AVAILABLE, LedgerAccount.year == year, LedgerAccount.balance_fen > 0)
+        .order_by(LedgerAccount.id)).all()
+    total = 0
+    for acc in rows:
+        amount = acc.balance_fen
+        transfer(session, acc, account(session, AccountKind.EXPIRED, year, acc.organisation_id), amount,
+                 kind="expire", year=year, ref=("organisation", acc.organisation_id))
+        total += amount
+    return total
+
+
+# -- for orders and claims (issues 5 and 6) -------------------------------------------------------------
+
+def hold_vouchers(session: Session, year: int, enterprise_id: int, amount_fen: int, *, ref: tuple[str, int],
+                  actor_id: int | None) -> None:
+    """Checkout: vouchers leave the wallet and are held by the checkout or order ``ref``."""
+    transfer(session, account(session, AccountKind.AVAILABLE, year, enterprise_id),
+             account(session, AccountKind.IN_ORDERS, year, enterprise_id), amount_fen, kind="hold_for_order",
+             year=year, ref=ref, actor_id=actor_id)
+
+
+def release_vouchers(session: Session, year: int, enterprise_id: int, amount_fen: int, *, ref: tuple[str, int],
+                     actor_id: int | None, kind: str = "release_order") -> None:
+    """Cancellation, refund or a failed payment: held vouchers go back to the wallet, or to expired
+    when their year has ended (a returned voucher of an expired year is not spendable again)."""
+    transfer(session, account(session, AccountKind.IN_ORDERS, year, enterprise_id),
+             account(session, _available_or_expired(year), year, enterprise_id), amount_fen, kind=kind, year=year,
+             ref=ref, actor_id=actor_id)
+
+
+def claim_vouchers(session: Session, year: int, enterprise_id: int, amount_fen: int, *, ref: tuple[str, int],
+                   actor_id: int | None) -> None:
+    """A provider's redemption claim takes the order's vouchers: in orders → claimed."""
+    transfer(session, account(session, AccountKind.IN_ORDERS, year, enterprise_id),
+             account(session, AccountKind.CLAIMED, year, enterprise_id), amount_fen, kind="claim", year=year,
+             ref=ref, actor_id=actor_id)
+
+
+def unclaim_vouchers(session: Session, year: int, enterprise_id: int, amount_fen: int, *, ref: tuple[str, int],
+                     actor_id: int | None) -> None:
+    """A claim rejected, or an order taken out of it: claimed → back in orders (claimable again)."""
+    transfer(session, account(session, AccountKind.CLAIMED, year, enterprise_id),
+             account(session, AccountKind.IN_ORDERS, year, enterprise_id), amount_fen, kind="unclaim", year=year,
+             ref=ref, actor_id=actor_id)
+
+
+def disburse_vouchers(session: Session, year: int, enterprise_id: int, amount_fen: int, *, ref: tuple[str, int],
+                      actor_id: int | None) -> None:
+    """The authority paid the provider: claimed → disbursed."""
+    transfer(session, account(session, AccountKind.CLAIMED, year, enterprise_id),
+             account(session, AccountKind.DISBURSED, year, enterprise_id), amount_fen, kind="disburse", year=year,
+             ref=ref, actor_id=actor_id)

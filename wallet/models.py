@@ -1,0 +1,150 @@
+"""The programme, quota applications and the double-entry voucher ledger."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.clock import now
+from shop.db import Base, BigId, Fen
+from shop.models import Organisation, enum_type
+from wallet.states import AccountKind, ApplicationStatus
+
+
+class Programme(Base):
+    """第十五条: the authority's programme for one year."""
+
+    __tablename__ = "programmes"
+    __table_args__ = (
+        CheckConstraint("budget_fen >= 0", name="budget_not_negative"),
+        CheckConstraint("enterprise_cap_fen > 0", name="cap_positive"),
+        CheckConstraint("ratio_infrastructure BETWEEN 0 AND 100 AND ratio_platform BETWEEN 0 AND 100 "
+                        "AND ratio_application BETWEEN 0 AND 100", name="ratios_are_percent"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    budget_fen: Mapped[int] = mapped_column(Fen)
+    enterprise_cap_fen: Mapped[int] = mapped_column(Fen)
+    ratio_infrastructure: Mapped[int] = mapped_column(Integer)
+    ratio_platform: Mapped[int] = mapped_column(Integer)
+    ratio_application: Mapped[int] = mapped_column(Integer)
+    applications_open_on: Mapped[dt.date] = mapped_column(Date)
+    applications_close_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    settlement_dates: Mapped[list[SettlementDate]] = relationship(
+        order_by="SettlementDate.day", cascade="all, delete-orphan", back_populates="programme")
+
+    @property
+    def ratios(self) -> dict[str, int]:
+        return {"infrastructure": self.ratio_infrastructure, "platform": self.ratio_platform,
+                "application": self.ratio_application}
+
+    @property
+    def expires_on(self) -> dt.date:
+        return dt.date(self.year, 12, 31)
+
+    def audit_state(self) -> dict[str, Any]:
+        return {"budget_fen": self.budget_fen, "enterprise_cap_fen": self.enterprise_cap_fen, "ratios": self.ratios,
+                "settlement_dates": [d.day for d in self.settlement_dates],
+                "applications_open_on": self.applications_open_on, "applications_close_on": self.applications_close_on}
+
+
+class SettlementDate(Base):
+    """兑现节点: the dates the operator collects redemption claims."""
+
+    __tablename__ = "settlement_dates"
+    __table_args__ = (UniqueConstraint("programme_id", "day"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+
+    programme: Mapped[Programme] = relationship(back_populates="settlement_dates")
+
+
+class QuotaApplication(Base):
+    """An enterprise's application for the year's quota; its amount is reserved on arrival."""
+
+    __tablename__ = "quota_applications"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "year"),
+        Index("ix_quota_applications_status_arrival", "status", "id"),
+        CheckConstraint("reserved_fen >= 0 AND granted_fen >= 0", name="amounts_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    status: Mapped[ApplicationStatus] = mapped_column(enum_type(ApplicationStatus), default=ApplicationStatus.PENDING)
+    applied_at: Mapped[dt.datetime] = mapped_column(default=now, index=True)
+    applied_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reserved_fen: Mapped[int] = mapped_column(Fen)
+    granted_fen: Mapped[int] = mapped_column(Fen, default=0)
+    decided_at: Mapped[dt.datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    organisation: Mapped[Organisation] = relationship()
+    programme: Mapped[Programme] = relationship()
+
+    def audit_state(self) -> dict[str, Any]:
+        return {"status": self.status.value, "reserved_fen": self.reserved_fen, "granted_fen": self.granted_fen,
+                "reason": self.reason}
+
+
+class LedgerAccount(Base):
+    """Where vouchers are, per year (and per enterprise for its wallet). ``balance_fen`` is kept by
+    the ledger functions alongside the postings; ``flask --app shop ledger-verify`` recomputes it."""
+
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (
+        CheckConstraint("kind = 'source' OR balance_fen >= 0", name="balance_not_negative"),
+        Index("ix_ledger_accounts_year_kind", "year", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)   # e.g. available:2026:17
+    kind: Mapped[AccountKind] = mapped_column(enum_type(AccountKind))
+    year: Mapped[int] = mapped_column(Integer)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    balance_fen: Mapped[int] = mapped_column(Fen, default=0)
+
+
+class LedgerEntry(Base):
+    """One movement of vouchers; its postings sum to zero. Append-only (database triggers)."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_entries_ref", "ref_type", "ref_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=now, index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    ref_type: Mapped[str | None] = mapped_column(String(40))
+    ref_id: Mapped[int | None] = mapped_column(BigId)
+    memo: Mapped[str | None] = mapped_column(String(200))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    postings: Mapped[list[LedgerPosting]] = relationship(back_populates="entry", order_by="LedgerPosting.id")
+
+
+class LedgerPosting(Base):
+    __tablename__ = "ledger_postings"
+    __table_args__ = (
+        Index("ix_ledger_postings_account", "account_id", "id"),
+        CheckConstraint("amount_fen <> 0", name="amount_not_zero"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
+    amount_fen: Mapped[int] = mapped_column(Fen)
+
+    entry: Mapped[LedgerEntry] = relationship(back_populates="postings")
+    account: Mapped[LedgerAccount] = relationship()

@@ -1,0 +1,453 @@
+"""Use cases of the programme and the quota (第十五条, 第十六条, 四(二)). Each commits on success."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from shop import clock
+from shop.audit import change_state, record
+from shop.db import use_case
+from shop.errors import DomainError, Forbidden, NotFound, ValidationError
+from shop.i18n import _l
+from shop.inputs import Inputs
+from shop.models import BlacklistEntry, Organisation, User
+from shop.pagination import Page, paginate
+from shop.states import Role
+from wallet import ledger
+from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting, Programme, QuotaApplication, SettlementDate
+from wallet.rules import LAYERS, Applicant, Window, check_ratios, eligibility_failures, grant_size
+from wallet.states import QUOTA_APPLICATION, AccountKind, ApplicationStatus
+
+# Checks the claims work registers: given a year and the settlement dates an edit would remove,
+# return the dates that claims still wait on (an edit removing them is refused).
+SETTLEMENT_DATE_GUARDS: list[Callable[[Session, int, list[dt.date]], list[dt.date]]] = []
+
+
+def _province_prefix() -> str:
+    return current_app.config.get("PROVINCE_PREFIX", "52") if has_app_context() else "52"
+
+
+# -- programmes ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProgrammeInput:
+    budget_fen: int | None
+    enterprise_cap_fen: int | None
+    ratios: dict[str, int | None]
+    settlement_dates: list[dt.date] | None
+    opens_on: dt.date | None
+    closes_on: dt.date | None
+
+
+def _read_programme(data: Mapping[str, Any], *, partial: bool) -> tuple[ProgrammeInput, Inputs]:
+    inputs = Inputs(data)
+    budget = inputs.fen("budget_fen", required=not partial, minimum=0) if not partial or _present(inputs, "budget_fen") else None
+    cap = inputs.fen("enterprise_cap_fen", required=not partial, minimum=1) if not partial or _present(inputs, "enterprise_cap_fen") else None
+    raw_ratios = data.get("ratios")
+    ratios: dict[str, int | None] = {}
+    if isinstance(raw_ratios, Mapping):
+        sub = Inputs(raw_ratios)
+        ratios = {layer: sub.integer(layer, required=not partial, minimum=0, maximum=100) for layer in LAYERS}
+        for field, messages in sub.errors.items():
+            for message in messages:
+                inputs.error(f"ratios.{field}", message)
+    else:
+        for layer in LAYERS:
+            key = f"ratio_{layer}"
+            if not partial or _present(inputs, key):
+                ratios[layer] = inputs.integer(key, required=not partial, minimum=0, maximum=100)
+        if raw_ratios is not None:
+            inputs.error("ratios", _l("Give the ratios as an object of percentages per layer."))
+    if not partial:
+        for field, messages in check_ratios(ratios).items():
+            if field not in inputs.errors:
+                for message in messages:
+                    inputs.error(field, message)
+    dates = inputs.dates("settlement_dates", required=False) if not partial or _present(inputs, "settlement_dates") else None
+    opens = inputs.date("applications_open_on", required=False)
+    closes = inputs.date("applications_close_on", required=False)
+    return ProgrammeInput(budget, cap, {k: v for k, v in ratios.items()}, dates, opens, closes), inputs
+
+
+def _present(inputs: Inputs, field: str) -> bool:
+    if field in inputs.data:
+        return True
+    return field.endswith("_fen") and field.removesuffix("_fen") in inputs.data
+
+
+def _check_programme_dates(inputs: Inputs, year: int, dates: list[dt.date] | None, opens: dt.date, closes: dt.date) -> None:
+    if dates is not None:
+        outside = [d for d in dates if d.year != year]
+        if outside:
+            inputs.error("settlement_dates", _l("Settlement dates must fall in %(year)d.", year=year))
+        if len(set(dates)) != len(dates):
+            inputs.error("settlement_dates", _l("A settlement date is given twice."))
+    if opens.year != year or closes.year != year:
+        inputs.error("applications_open_on", _l("The application window must fall in %(year)d.", year=year))
+    elif opens > closes:
+        inputs.error("applications_close_on", _l("The window closes before it opens."))
+
+
+@use_case
+def create_programme(session: Session, actor: User, data: Mapping[str, Any]) -> Programme:
+    """The authority sets a year's programme; its budget moves from the public purse to the budget."""
+    if actor.role != Role.AUTHORITY:
+        raise Forbidden()
+    inputs = Inputs(data)
+    year = inputs.integer("year", minimum=2000, maximum=2100)
+    values, parsed = _read_programme(data, partial=False)
+    inputs.errors.update(parsed.errors)
+    if year is not None:
+        opens = values.opens_on or dt.date(year, 1, 1)
+        closes = values.closes_on or dt.date(year, 12, 31)
+        _check_programme_dates(inputs, year, values.settlement_dates, opens, closes)
+        if session.scalars(select(Programme.id).where(Programme.year == year)).first() is not None:
+            inputs.error("year", _l("There is already a programme for %(year)d.", year=year))
+    inputs.check()
+    programme = Programme(year=year, budget_fen=values.budget_fen, enterprise_cap_fen=values.enterprise_cap_fen,
+                          ratio_infrastructure=values.ratios["infrastructure"], ratio_platform=values.ratios["platform"],
+                          ratio_application=values.ratios["application"], applications_open_on=opens,
+                          applications_close_on=closes, created_by_id=actor.id)
+    programme.settlement_dates = [SettlementDate(day=d) for d in sorted(values.settlement_dates or [])]
+    session.add(programme)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ValidationError({"year": [_l("There is already a programme for %(year)d.", year=year)]}) from None
+    if programme.budget_fen:
+        ledger.fund_programme(session, year, programme.budget_fen, actor.id)
+    record(session, actor, "programme", programme.id, "create_programme", None, programme.audit_state())
+    session.commit()
+    return programme
+
+
+@use_case
+def update_programme(session: Session, actor: User, year: int, data: Mapping[str, Any]) -> Programme:
+    """Change a programme; refused when the change breaks what is committed (a budget below what
+    applications hold, a settlement date claims wait on)."""
+    if actor.role != Role.AUTHORITY:
+        raise Forbidden()
+    programme = get_programme(session, year, for_update=True)
+    values, inputs = _read_programme(data, partial=True)
+    opens = values.opens_on or programme.applications_open_on
+    closes = values.closes_on or programme.applications_close_on
+    _check_programme_dates(inputs, year, values.settlement_dates, opens, closes)
+    inputs.check()
+    before = programme.audit_state()
+    if values.budget_fen is not None and values.budget_fen != programme.budget_fen:
+        delta = values.budget_fen - programme.budget_fen
+        if delta > 0:
+            ledger.fund_programme(session, year, delta, actor.id)
+        else:
+            committed = programme.budget_fen - ledger.balance(session, AccountKind.BUDGET, year)
+            try:
+                ledger.defund_programme(session, year, -delta, actor.id)
+            except ledger.InsufficientVouchers:
+                raise DomainError("validation_error", _l(
+                    "The budget cannot go below what applications already hold (%(amount)s).",
+                    amount=_yuan(committed)), field="budget_fen", status=409) from None
+        programme.budget_fen = values.budget_fen
+    if values.enterprise_cap_fen is not None:
+        programme.enterprise_cap_fen = values.enterprise_cap_fen
+    for layer, value in values.ratios.items():
+        if value is not None:
+            setattr(programme, f"ratio_{layer}", value)
+    programme.applications_open_on, programme.applications_close_on = opens, closes
+    if values.settlement_dates is not None:
+        old = {d.day for d in programme.settlement_dates}
+        new = set(values.settlement_dates)
+        removed = sorted(old - new)
+        today = clock.today()
+        waited_on = sorted({d for guard in SETTLEMENT_DATE_GUARDS for d in guard(session, year, removed)})
+        if waited_on:
+            raise DomainError("validation_error", _l(
+                "Claims wait on the settlement date %(day)s: it cannot be removed.", day=waited_on[0].isoformat()),
+                field="settlement_dates", status=409)
+        past_removed = [d for d in removed if d < today]
+        if past_removed:
+            raise DomainError("validation_error", _l(
+                "The settlement date %(day)s has passed: it cannot be removed.", day=past_removed[0].isoformat()),
+                field="settlement_dates", status=409)
+        programme.settlement_dates = [d for d in programme.settlement_dates if d.day in new] + [
+            SettlementDate(day=d) for d in sorted(new - old)]
+    session.flush()
+    session.refresh(programme, ["settlement_dates"])
+    record(session, actor, "programme", programme.id, "update_programme", before, programme.audit_state())
+    session.commit()
+    return programme
+
+
+def _yuan(fen: int) -> str:
+    from shop.money import format_fen
+    return format_fen(fen)
+
+
+def get_programme(session: Session, year: int, *, for_update: bool = False) -> Programme:
+    stmt = select(Programme).where(Programme.year == year).options(selectinload(Programme.settlement_dates))
+    if for_update:
+        stmt = stmt.with_for_update(of=Programme)
+    programme = session.scalars(stmt).one_or_none()
+    if programme is None:
+        raise NotFound(_l("There is no programme for %(year)d.", year=year))
+    return programme
+
+
+def list_programmes(session: Session) -> list[Programme]:
+    return list(session.scalars(select(Programme).order_by(Programme.year.desc())))
+
+
+@dataclass(frozen=True)
+class ProgrammeFigures:
+    budget_fen: int
+    reserved_fen: int     # held for pending applications
+    granted_fen: int
+    remaining_fen: int    # what new applications can still get
+    applications: int
+    pending: int
+
+
+def programme_figures(session: Session, programme: Programme) -> ProgrammeFigures:
+    row = session.execute(select(
+        func.count(),
+        func.coalesce(func.sum(case((QuotaApplication.status == ApplicationStatus.PENDING, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((QuotaApplication.status == ApplicationStatus.PENDING, QuotaApplication.reserved_fen), else_=0)), 0),
+        func.coalesce(func.sum(QuotaApplication.granted_fen), 0),
+    ).where(QuotaApplication.year == programme.year)).one()
+    remaining = ledger.balance(session, AccountKind.BUDGET, programme.year)
+    return ProgrammeFigures(programme.budget_fen, int(row[2]), int(row[3]), remaining, int(row[0]), int(row[1]))
+
+
+def grants_over_time(session: Session, year: int) -> list[tuple[dt.date, int, int]]:
+    """(day, granted that day, granted so far) for the programme page's chart."""
+    day = func.date(QuotaApplication.decided_at)
+    rows = session.execute(select(day, func.sum(QuotaApplication.granted_fen))
+                           .where(QuotaApplication.year == year, QuotaApplication.status == ApplicationStatus.GRANTED)
+                           .group_by(day).order_by(day)).all()
+    out, total = [], 0
+    for d, amount in rows:
+        total += int(amount)
+        out.append((d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)), int(amount), total))
+    return out
+
+
+def programme_ratios(session: Session, year: int) -> dict[str, int] | None:
+    """The ratio source registered with ``shop.hooks`` (the catalogue shows each layer's share)."""
+    programme = session.scalars(select(Programme).where(Programme.year == year)).one_or_none()
+    return programme.ratios if programme else None
+
+
+# -- quota applications -------------------------------------------------------------------------
+
+def _applicant(session: Session, org: Organisation) -> Applicant:
+    blacklisted = session.scalars(select(BlacklistEntry.id).where(BlacklistEntry.uscc == org.uscc)).first() is not None
+    return Applicant(org.kind.value, org.status.value, org.established_on, org.region_code, blacklisted)
+
+
+def eligibility(session: Session, org: Organisation, programme: Programme, on_day: dt.date) -> list:
+    return eligibility_failures(_applicant(session, org), on_day, province_prefix=_province_prefix(),
+                                window=Window(programme.applications_open_on, programme.applications_close_on))
+
+
+@use_case
+def apply_for_quota(session: Session, actor: User, data: Mapping[str, Any]) -> QuotaApplication:
+    """先申先得: the application reserves min(cap, what the budget has left) from the budget at the
+    moment it is accepted. The budget row is locked for the decision, so parallel applications are
+    served strictly one after the other and never above the budget."""
+    if actor.role != Role.ENTERPRISE or actor.organisation_id is None:
+        raise Forbidden()
+    inputs = Inputs(data)
+    year = inputs.integer("year", minimum=2000, maximum=2100, default=clock.today().year)
+    inputs.check()
+    programme = get_programme(session, year)
+    org = session.get(Organisation, actor.organisation_id)
+    failures = eligibility(session, org, programme, clock.today())
+    if failures:
+        raise DomainError("not_eligible", failures[0], errors={"year": failures})
+    if _existing_application(session, org.id, year) is not None:
+        raise DomainError("quota_already_applied", _l("%(name)s has already applied for %(year)d.", name=org.name, year=year))
+    budget = ledger.lock_account(session, AccountKind.BUDGET, year)
+    amount = grant_size(programme.enterprise_cap_fen, budget.balance_fen)
+    if amount <= 0:
+        raise DomainError("budget_exhausted", _l("The %(year)d budget is used up: no more vouchers are granted this year.", year=year))
+    application = QuotaApplication(programme_id=programme.id, year=year, organisation_id=org.id, applied_at=clock.now(),
+                                   applied_by_id=actor.id, reserved_fen=amount, granted_fen=0,
+                                   status=ApplicationStatus.PENDING)
+    session.add(application)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise DomainError("quota_already_applied", _l("%(name)s has already applied for %(year)d.", name=org.name, year=year)) from None
+    ledger.reserve_quota(session, year, org.id, amount, application.id, actor.id)
+    record(session, actor, "quota_application", application.id, "apply", None, application.audit_state())
+    session.commit()
+    return application
+
+
+def _existing_application(session: Session, org_id: int, year: int) -> QuotaApplication | None:
+    return session.scalars(select(QuotaApplication).where(QuotaApplication.organisation_id == org_id,
+                                                          QuotaApplication.year == year)).one_or_none()
+
+
+@use_case
+def review_application(session: Session, actor: User, application_id: int, decision: str | None,
+                       reason: str | None, *, commit: bool = True) -> QuotaApplication:
+    """The operator grants the reservation (it goes to the enterprise's wallet) or rejects it (it goes
+    back to the budget, for the next applicant)."""
+    if actor.role != Role.OPERATOR:
+        raise Forbidden()
+    inputs = Inputs({"decision": decision, "reason": reason})
+    decision = inputs.choice("decision", ["approve", "reject", "grant"])
+    reason = inputs.text("reason", required=decision == "reject", max_length=2000)
+    inputs.check()
+    application = session.scalars(select(QuotaApplication).where(QuotaApplication.id == application_id)
+                                  .with_for_update()).one_or_none()
+    if application is None:
+        raise NotFound()
+    action = "reject" if decision == "reject" else "grant"
+    QUOTA_APPLICATION.next(application.status, action)
+    if action == "grant":
+        ledger.grant_quota(session, application.year, application.organisation_id, application.reserved_fen,
+                           application.id, actor.id)
+        granted = application.reserved_fen
+    else:
+        ledger.release_reservation(session, application.year, application.organisation_id, application.reserved_fen,
+                                   application.id, actor.id)
+        granted = 0
+    change_state(session, application, QUOTA_APPLICATION, action, actor, subject_type="quota_application",
+                 granted_fen=granted, reason=reason, decided_at=clock.now(), decided_by_id=actor.id)
+    if commit:
+        session.commit()
+    return application
+
+
+@use_case
+def review_applications(session: Session, actor: User, application_ids: list[int], decision: str | None,
+                        reason: str | None) -> list[QuotaApplication]:
+    """Decide many at once (in order of arrival), all or none."""
+    if not application_ids:
+        raise ValidationError({"application_ids": [_l("Choose at least one application.")]})
+    ordered = sorted(set(application_ids))
+    decided = [review_application(session, actor, i, decision, reason, commit=False) for i in ordered]
+    session.commit()
+    return decided
+
+
+def application_queue(session: Session, page: int, per_page: int, *, status: str = "pending") -> Page[QuotaApplication]:
+    stmt = (select(QuotaApplication).options(selectinload(QuotaApplication.organisation))
+            .order_by(QuotaApplication.id))
+    if status in {s.value for s in ApplicationStatus}:
+        stmt = stmt.where(QuotaApplication.status == status)
+    return paginate(session, stmt, page, per_page)
+
+
+def pending_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(QuotaApplication)
+                          .where(QuotaApplication.status == ApplicationStatus.PENDING)) or 0
+
+
+def get_application(session: Session, actor: User, application_id: int) -> QuotaApplication:
+    application = session.get(QuotaApplication, application_id)
+    if application is None or not (actor.is_staff or actor.belongs_to(application.organisation_id)):
+        raise NotFound()
+    return application
+
+
+def applications_of(session: Session, org_id: int) -> list[QuotaApplication]:
+    return list(session.scalars(select(QuotaApplication).where(QuotaApplication.organisation_id == org_id)
+                                .order_by(QuotaApplication.year.desc())))
+
+
+# -- the wallet ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Wallet:
+    year: int
+    organisation_id: int
+    granted_fen: int
+    available_fen: int
+    in_orders_fen: int
+    claimed_fen: int
+    disbursed_fen: int
+    expired_fen: int
+    expires_on: dt.date
+    application: QuotaApplication | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"year": self.year, "granted_fen": self.granted_fen, "available_fen": self.available_fen,
+                "in_orders_fen": self.in_orders_fen, "claimed_fen": self.claimed_fen,
+                "disbursed_fen": self.disbursed_fen, "expired_fen": self.expired_fen,
+                "expires_on": self.expires_on.isoformat(),
+                "application_status": self.application.status.value if self.application else None}
+
+
+def wallet(session: Session, org_id: int, year: int) -> Wallet:
+    balances = dict(session.execute(select(LedgerAccount.kind, LedgerAccount.balance_fen).where(
+        LedgerAccount.organisation_id == org_id, LedgerAccount.year == year)).all())
+    application = _existing_application(session, org_id, year)
+    return Wallet(year, org_id, application.granted_fen if application else 0,
+                  balances.get(AccountKind.AVAILABLE, 0), balances.get(AccountKind.IN_ORDERS, 0),
+                  balances.get(AccountKind.CLAIMED, 0), balances.get(AccountKind.DISBURSED, 0),
+                  balances.get(AccountKind.EXPIRED, 0), dt.date(year, 12, 31), application)
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    at: dt.datetime
+    kind: str
+    ref_type: str | None
+    ref_id: int | None
+    amount_fen: int
+    balance_fen: int
+
+
+def wallet_lines_query(org_id: int, year: int):  # type: ignore[no-untyped-def]
+    """Every movement of the enterprise's available vouchers with the running balance after it,
+    newest first (a window function, so a page of lines is one query)."""
+    running = func.sum(LedgerPosting.amount_fen).over(order_by=LedgerPosting.id)
+    inner = (select(LedgerPosting.id.label("posting_id"), LedgerEntry.at, LedgerEntry.kind, LedgerEntry.ref_type,
+                    LedgerEntry.ref_id, LedgerPosting.amount_fen, running.label("balance_fen"))
+             .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+             .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+             .where(LedgerAccount.code == ledger.account_code(AccountKind.AVAILABLE, year, org_id))
+             .subquery())
+    return select(inner).order_by(inner.c.posting_id.desc())
+
+
+def wallet_lines(session: Session, org_id: int, year: int, page: int, per_page: int) -> Page[LedgerLine]:
+    result = paginate(session, wallet_lines_query(org_id, year), page, per_page, scalars=False)
+    result.items = [LedgerLine(r.at, r.kind, r.ref_type, r.ref_id, int(r.amount_fen), int(r.balance_fen))
+                    for r in result.items]
+    return result
+
+
+# -- year end -----------------------------------------------------------------------------------
+
+@use_case
+def expire_past_years(session: Session) -> int:
+    """第十六条: a quota expires at the end of its year. Moves every unused voucher of an ended year
+    to expired; safe to run any number of times (nothing left, nothing moved). Commits."""
+    this_year = clock.today().year
+    years = list(session.scalars(select(LedgerAccount.year).where(
+        LedgerAccount.kind == AccountKind.AVAILABLE, LedgerAccount.year < this_year, LedgerAccount.balance_fen > 0)
+        .distinct()))
+    total = 0
+    for year in sorted(years):
+        total += ledger.expire_year(session, year)
+    if total:
+        record(session, None, "programme", _programme_id(session, years[0]), "expire_quotas", None,
+               {"years": sorted(years), "expired_fen": total})
+    session.commit()
+    return total
+
+
+def _programme_id(session: Session, year: int) -> int:
+    return session.scalar(select(Programme.id).where(Programme.year == year)) or 0

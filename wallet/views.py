@@ -1,0 +1,338 @@
+"""Pages and API of the programme, quota applications and wallets. Thin: parse, call a service, render."""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user
+
+from shop import clock
+from shop.charts import Series, line_chart
+from shop.errors import DomainError
+from shop.i18n import _
+from shop.money import format_fen
+from shop.pagination import page_args
+from shop.states import Role
+from shop.web import actor, api, db_session, json_body, roles_required, signed_in
+from wallet import services
+from wallet.models import Programme, QuotaApplication
+
+bp = Blueprint("wallet", __name__, template_folder="templates")
+api_bp = Blueprint("wallet_api", __name__, url_prefix="/api/v1")
+
+STAFF = (Role.OPERATOR, Role.AUTHORITY)
+
+
+def _year_arg() -> int:
+    try:
+        return int(request.args.get("year") or clock.today().year)
+    except ValueError:
+        return clock.today().year
+
+
+# -- programme pages ----------------------------------------------------------------------------
+
+@bp.get("/programmes")
+@signed_in
+def programmes() -> Any:
+    return render_template("wallet/programmes.html", programmes=services.list_programmes(db_session()))
+
+
+@bp.get("/programmes/<int:year>")
+@signed_in
+def programme(year: int) -> Any:
+    s = db_session()
+    prog = services.get_programme(s, year)
+    figures = services.programme_figures(s, prog)
+    timeline = services.grants_over_time(s, year)
+    chart = line_chart([d.strftime("%m-%d") for d, _, _ in timeline],
+                       [Series(str(_("Granted so far")), [total for _, _, total in timeline])],
+                       title=str(_("Vouchers granted over time")), fmt=format_fen) if timeline else None
+    return render_template("wallet/programme.html", programme=prog, figures=figures, timeline=timeline, chart=chart)
+
+
+@bp.route("/authority/programmes/new", methods=["GET", "POST"])
+@roles_required(Role.AUTHORITY)
+def new_programme() -> Any:
+    if request.method == "GET":
+        year = clock.today().year + 1
+        return render_template("wallet/programme_form.html", errors={}, programme=None, form={
+            "year": year, "enterprise_cap": "50000.00", "ratio_infrastructure": 40, "ratio_platform": 60,
+            "ratio_application": 60})
+    try:
+        prog = services.create_programme(db_session(), actor(), request.form)
+    except DomainError as error:
+        return render_template("wallet/programme_form.html", errors=_flat(error), form=request.form,
+                               programme=None), error.status
+    flash(_("The %(year)d programme is set.", year=prog.year), "success")
+    return redirect(url_for("wallet.programme", year=prog.year))
+
+
+@bp.route("/authority/programmes/<int:year>/edit", methods=["GET", "POST"])
+@roles_required(Role.AUTHORITY)
+def edit_programme(year: int) -> Any:
+    s = db_session()
+    prog = services.get_programme(s, year)
+    if request.method == "GET":
+        return render_template("wallet/programme_form.html", errors={}, programme=prog, form=_form_of(prog))
+    try:
+        services.update_programme(s, actor(), year, request.form)
+    except DomainError as error:
+        return render_template("wallet/programme_form.html", errors=_flat(error), form=request.form,
+                               programme=services.get_programme(db_session(), year)), error.status
+    flash(_("The %(year)d programme is updated.", year=year), "success")
+    return redirect(url_for("wallet.programme", year=year))
+
+
+def _flat(error: DomainError) -> dict:
+    """Field names as the form spells them (``ratios.platform`` → ``ratio_platform``, amounts in yuan)."""
+    out: dict = {}
+    for field, messages in (error.errors or {"budget": [error.detail]}).items():
+        name = field.replace("ratios.", "ratio_").removesuffix("_fen")
+        out.setdefault(name, []).extend(messages)
+    return out
+
+
+def _form_of(prog: Programme) -> dict[str, Any]:
+    from shop.money import fen_to_yuan_text
+    return {"year": prog.year, "budget": fen_to_yuan_text(prog.budget_fen),
+            "enterprise_cap": fen_to_yuan_text(prog.enterprise_cap_fen),
+            "ratio_infrastructure": prog.ratio_infrastructure, "ratio_platform": prog.ratio_platform,
+            "ratio_application": prog.ratio_application,
+            "settlement_dates": ", ".join(d.day.isoformat() for d in prog.settlement_dates),
+            "applications_open_on": prog.applications_open_on.isoformat(),
+            "applications_close_on": prog.applications_close_on.isoformat()}
+
+
+# -- the enterprise's wallet --------------------------------------------------------------------
+
+@bp.get("/wallet")
+@roles_required(Role.ENTERPRISE)
+def my_wallet() -> Any:
+    s = db_session()
+    year = _year_arg()
+    org = current_user.organisation
+    wallet = services.wallet(s, org.id, year)
+    page, per_page = page_args(request.args)
+    lines = services.wallet_lines(s, org.id, year, page, per_page)
+    programme = s.query(Programme).filter_by(year=year).one_or_none()
+    failures = services.eligibility(s, org, programme, clock.today()) if programme and not wallet.application else []
+    return render_template("wallet/wallet.html", wallet=wallet, lines=lines, programme=programme, failures=failures,
+                           year=year, org=org)
+
+
+@bp.post("/wallet/apply")
+@roles_required(Role.ENTERPRISE)
+def apply() -> Any:
+    try:
+        application = services.apply_for_quota(db_session(), actor(), request.form)
+    except DomainError as error:
+        flash(str(error.detail), "error")
+        return redirect(url_for("wallet.my_wallet", year=request.form.get("year")))
+    flash(_("Your application is received: %(amount)s is reserved for you until the operator decides.",
+            amount=format_fen(application.reserved_fen)), "success")
+    return redirect(url_for("wallet.my_wallet", year=application.year))
+
+
+@bp.get("/wallet/ledger.csv")
+@roles_required(Role.ENTERPRISE)
+def wallet_csv() -> Any:
+    year = _year_arg()
+    org_id = current_user.organisation_id
+    session = db_session()
+
+    def rows():  # type: ignore[no-untyped-def]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([_("Time"), _("Movement"), _("Reference"), _("Amount (yuan)"), _("Balance (yuan)")])
+        page = 1
+        while True:
+            chunk = services.wallet_lines(session, org_id, year, page, 500)
+            for line in chunk.items:
+                writer.writerow([line.at.astimezone(clock.CHINA).strftime("%Y-%m-%d %H:%M:%S"),
+                                 str(_entry_label(line.kind)),
+                                 f"{line.ref_type or ''} {line.ref_id or ''}".strip(),
+                                 _plain(line.amount_fen), _plain(line.balance_fen)])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate(0)
+            if not chunk.has_next:
+                return
+            page += 1
+
+    return Response(stream_with_context(rows()), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename=wallet-{year}.csv"})
+
+
+def _plain(fen: int) -> str:
+    from shop.money import fen_to_yuan_text
+    return fen_to_yuan_text(fen)
+
+
+def _entry_label(kind: str) -> Any:
+    from shop.labels import label
+    return label(kind)
+
+
+# -- the operator's queue -----------------------------------------------------------------------
+
+@bp.get("/operator/quota-applications")
+@roles_required(Role.OPERATOR)
+def application_queue() -> Any:
+    page, per_page = page_args(request.args, default_per_page=50)
+    status = request.args.get("status", "pending")
+    return render_template("wallet/queue.html", page=services.application_queue(db_session(), page, per_page,
+                                                                                  status=status),
+                           status=status, errors={})
+
+
+@bp.post("/operator/quota-applications/review")
+@roles_required(Role.OPERATOR)
+def review_applications() -> Any:
+    ids = [int(i) for i in request.form.getlist("application_ids") if i.isdigit()]
+    try:
+        decided = services.review_applications(db_session(), actor(), ids, request.form.get("decision"),
+                                               request.form.get("reason"))
+    except DomainError as error:
+        page, per_page = page_args(request.args, default_per_page=50)
+        return render_template("wallet/queue.html", page=services.application_queue(db_session(), page, per_page),
+                               status="pending", errors=error.errors or {"decision": [error.detail]},
+                               form=request.form), error.status
+    flash(_("%(n)d application(s) decided.", n=len(decided)), "success")
+    return redirect(url_for("wallet.application_queue"))
+
+
+# -- the API --------------------------------------------------------------------------------------
+
+RATIOS_SCHEMA = {"type": "object", "properties": {k: {"type": "integer", "minimum": 0, "maximum": 100}
+                                                  for k in ("infrastructure", "platform", "application")}}
+PROGRAMME_SCHEMA = {"type": "object", "properties": {
+    "year": {"type": "integer"}, "budget_fen": {"type": "integer"}, "granted_fen": {"type": "integer"},
+    "reserved_fen": {"type": "integer"}, "remaining_fen": {"type": "integer"},
+    "enterprise_cap_fen": {"type": "integer"}, "ratios": RATIOS_SCHEMA,
+    "settlement_dates": {"type": "array", "items": {"type": "string", "format": "date"}},
+    "applications_open_on": {"type": "string", "format": "date"},
+    "applications_close_on": {"type": "string", "format": "date"}}}
+APPLICATION_SCHEMA = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "year": {"type": "integer"}, "organisation_id": {"type": "integer"},
+    "status": {"enum": ["pending", "granted", "rejected"]}, "reserved_fen": {"type": "integer"},
+    "granted_fen": {"type": "integer"}, "reason": {"type": ["string", "null"]}}}
+
+
+def programme_json(prog: Programme) -> dict[str, Any]:
+    figures = services.programme_figures(db_session(), prog)
+    return {"year": prog.year, "budget_fen": prog.budget_fen, "granted_fen": figures.granted_fen,
+            "reserved_fen": figures.reserved_fen, "remaining_fen": figures.remaining_fen,
+            "enterprise_cap_fen": prog.enterprise_cap_fen, "ratios": prog.ratios,
+            "settlement_dates": [d.day.isoformat() for d in prog.settlement_dates],
+            "applications_open_on": prog.applications_open_on.isoformat(),
+            "applications_close_on": prog.applications_close_on.isoformat()}
+
+
+def application_json(application: QuotaApplication) -> dict[str, Any]:
+    return {"id": application.id, "year": application.year, "organisation_id": application.organisation_id,
+            "status": application.status.value, "reserved_fen": application.reserved_fen,
+            "granted_fen": application.granted_fen, "reason": application.reason,
+            "applied_at": application.applied_at.isoformat(),
+            "decided_at": application.decided_at.isoformat() if application.decided_at else None}
+
+
+@api_bp.post("/programmes")
+@api(summary="Set a year's programme", roles=[Role.AUTHORITY], status=201,
+     body={"type": "object", "required": ["year", "budget_fen", "enterprise_cap_fen", "ratios"],
+           "properties": {"year": {"type": "integer"}, "budget_fen": {"type": "integer"},
+                          "enterprise_cap_fen": {"type": "integer"}, "ratios": RATIOS_SCHEMA,
+                          "settlement_dates": {"type": "array", "items": {"type": "string", "format": "date"}},
+                          "applications_open_on": {"type": "string", "format": "date"},
+                          "applications_close_on": {"type": "string", "format": "date"}}},
+     response=PROGRAMME_SCHEMA, errors=["validation_error"])
+def create_programme_api(user: Any) -> Any:
+    return programme_json(services.create_programme(db_session(), user, json_body()))
+
+
+@api_bp.get("/programmes")
+@api(summary="Every year's programme, newest first", response={"type": "object"})
+def list_programmes_api(_user: Any) -> Any:
+    items = [programme_json(p) for p in services.list_programmes(db_session())]
+    return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)}
+
+
+@api_bp.get("/programmes/<int:year>")
+@api(summary="A year's programme with what is granted and what remains", response=PROGRAMME_SCHEMA,
+     errors=["not_found"])
+def get_programme_api(_user: Any, year: int) -> Any:
+    return programme_json(services.get_programme(db_session(), year))
+
+
+@api_bp.patch("/programmes/<int:year>")
+@api(summary="Change a year's programme (refused when it breaks what is committed)", roles=[Role.AUTHORITY],
+     body={"type": "object", "properties": PROGRAMME_SCHEMA["properties"]}, response=PROGRAMME_SCHEMA,
+     errors=["validation_error", "not_found"])
+def update_programme_api(user: Any, year: int) -> Any:
+    return programme_json(services.update_programme(db_session(), user, year, json_body()))
+
+
+@api_bp.post("/quota-applications")
+@api(summary="Apply for the year's voucher quota (first come, first served)", roles=[Role.ENTERPRISE], status=201,
+     body={"type": "object", "properties": {"year": {"type": "integer"}}}, response=APPLICATION_SCHEMA,
+     errors=["validation_error", "not_eligible", "quota_already_applied", "budget_exhausted", "not_found"])
+def apply_api(user: Any) -> Any:
+    return application_json(services.apply_for_quota(db_session(), user, json_body()))
+
+
+@api_bp.get("/quota-applications")
+@api(summary="Quota applications: an enterprise's own, or all for staff, in order of arrival",
+     roles=[Role.ENTERPRISE, Role.OPERATOR, Role.AUTHORITY],
+     query={"status": {"type": "string"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}})
+def list_applications_api(user: Any) -> Any:
+    page, per_page = page_args(request.args)
+    if user.is_staff:
+        result = services.application_queue(db_session(), page, per_page, status=request.args.get("status", ""))
+    else:
+        from shop.pagination import Page
+        own = services.applications_of(db_session(), user.organisation_id)
+        result = Page(own, len(own), 1, max(len(own), 1))
+    return result.as_json(application_json)
+
+
+@api_bp.get("/quota-applications/<int:application_id>")
+@api(summary="A quota application (its enterprise and staff)", response=APPLICATION_SCHEMA, errors=["not_found"])
+def get_application_api(user: Any, application_id: int) -> Any:
+    return application_json(services.get_application(db_session(), user, application_id))
+
+
+@api_bp.post("/quota-applications/<int:application_id>/review")
+@api(summary="Grant or reject a quota application", roles=[Role.OPERATOR],
+     body={"type": "object", "required": ["decision"],
+           "properties": {"decision": {"enum": ["approve", "reject"]}, "reason": {"type": "string"}}},
+     response=APPLICATION_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+def review_application_api(user: Any, application_id: int) -> Any:
+    data = json_body()
+    return application_json(services.review_application(db_session(), user, application_id, data.get("decision"),
+                                                        data.get("reason")))
+
+
+WALLET_SCHEMA = {"type": "object", "properties": {k: {"type": "integer"} for k in (
+    "year", "granted_fen", "available_fen", "in_orders_fen", "claimed_fen", "disbursed_fen", "expired_fen")}
+    | {"expires_on": {"type": "string", "format": "date"}}}
+
+
+@api_bp.get("/wallet")
+@api(summary="The enterprise's vouchers for a year", roles=[Role.ENTERPRISE], query={"year": {"type": "integer"}},
+     response=WALLET_SCHEMA)
+def wallet_api(user: Any) -> Any:
+    return services.wallet(db_session(), user.organisation_id, _year_arg()).as_json()
+
+
+@api_bp.get("/wallet/ledger")
+@api(summary="Movements of the enterprise's available vouchers with the running balance, newest first",
+     roles=[Role.ENTERPRISE], query={"year": {"type": "integer"}, "page": {"type": "integer"},
+                                     "per_page": {"type": "integer"}})
+def wallet_ledger_api(user: Any) -> Any:
+    page, per_page = page_args(request.args)
+    result = services.wallet_lines(db_session(), user.organisation_id, _year_arg(), page, per_page)
+    return result.as_json(lambda line: {"at": line.at.isoformat(), "kind": line.kind, "ref_type": line.ref_type,
+                                        "ref_id": line.ref_id, "amount_fen": line.amount_fen,
+                                        "balance_fen": line.balance_fen})
