@@ -1,0 +1,53 @@
+"""Descriptions as providers write them (plain text with paragraphs, or Markdown) → safe HTML.
+
+Markdown is parsed with markdown-it-py with raw HTML switched off, and its output goes through nh3
+(the Rust ammonia sanitiser) with a short list of tags: whatever a provider writes, no markup of
+its own, no script, no style, no image and no ``javascript:`` link reaches a page. Headings are
+moved down two levels so that the product name stays the page's only ``h1``/``h2``.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import re
+
+import nh3
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = {"p", "br", "strong", "em", "del", "code", "pre", "blockquote", "ul", "ol", "li", "a",
+                "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False, "breaks": True})
+_md.enable("table").enable("strikethrough")
+
+
+def _heading(self, tokens, idx, options, env):  # type: ignore[no-untyped-def]
+    token = tokens[idx]
+    token.tag = f"h{min(6, int(token.tag[1]) + 2)}"
+    return self.renderToken(tokens, idx, options, env)
+
+
+_md.add_render_rule("heading_open", _heading)
+_md.add_render_rule("heading_close", _heading)
+
+
+@functools.lru_cache(maxsize=2048)
+def render_description(source: str) -> str:
+    """Safe HTML for a description (a string ready to be marked safe in a template)."""
+    html = _md.render(source or "")
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     link_rel="nofollow noopener noreferrer ugc", strip_comments=True)
+
+
+_SPACE = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=4096)
+def plain_summary(source: str, length: int = 80) -> str:
+    """The description as one line of plain text, shortened, for cards and lists (escaped by the
+    template like any text)."""
+    text = nh3.clean(render_description(source), tags=set())
+    text = _SPACE.sub(" ", html.unescape(text)).strip()
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
