@@ -149,3 +149,35 @@ def fts5_phrase(term: str) -> str:
 def like_pattern(term: str) -> str:
     """A substring pattern for LIKE with ``\\`` as the escape character."""
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+# -- revisions ----------------------------------------------------------------------------------
+
+# What reviewers compare between the published version and its revision, in reading order. The
+# evidence is one item whether it is a link or a file.
+DIFF_FIELDS = ("name", "layer", "category", "unit", "price_fen", "market_price_fen", "evidence",
+               "accepts_vouchers", "description")
+
+
+def _evidence_of(content: dict) -> tuple:
+    return (content.get("evidence_url"), content.get("evidence_sha256"), content.get("evidence_original_name"))
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: object
+    after: object
+
+
+def diff_content(before: dict, after: dict) -> list[Change]:
+    """The fields that differ between two versions' contents (``ProductVersion.content()``)."""
+    changes = []
+    for field in DIFF_FIELDS:
+        if field == "evidence":
+            old, new = _evidence_of(before), _evidence_of(after)
+        else:
+            old, new = before.get(field), after.get(field)
+        if old != new:
+            changes.append(Change(field, old, new))
+    return changes

@@ -51,3 +51,17 @@ def plain_summary(source: str, length: int = 80) -> str:
     text = nh3.clean(render_description(source), tags=set())
     text = _SPACE.sub(" ", html.unescape(text)).strip()
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def line_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """A description's change line by line, for reviewers: (``same``|``removed``|``added``, line)."""
+    import difflib
+    old, new = (before or "").splitlines(), (after or "").splitlines()
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.extend(("same", line) for line in old[i1:i2])
+            continue
+        out.extend(("removed", line) for line in old[i1:i2])
+        out.extend(("added", line) for line in new[j1:j2])
+    return out
