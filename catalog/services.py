@@ -84,8 +84,10 @@ def _wanted(inputs: Inputs, name: str, partial: bool) -> bool:
 
 
 def _money_field(data: Mapping[str, Any], name: str) -> str:
-    """Where a message about an amount goes: ``price_fen`` in the API, ``price`` (yuan) on a page."""
-    return name if name in data or not name.endswith("_fen") else name.removesuffix("_fen")
+    """Where an amount is read from and its message goes: ``price_fen`` (integer fen) in the API,
+    ``price`` (yuan typed by a person) when a page form sends that field instead."""
+    yuan = name.removesuffix("_fen")
+    return yuan if yuan in data and name not in data else name
 
 
 def _read_listing(data: Mapping[str, Any], *, partial: bool) -> tuple[dict[str, Any], Inputs]:
@@ -94,9 +96,11 @@ def _read_listing(data: Mapping[str, Any], *, partial: bool) -> tuple[dict[str, 
     inputs = Inputs(data)
     values: dict[str, Any] = {}
     if _wanted(inputs, "layer", partial):
-        values["layer"] = inputs.choice("layer", [layer.value for layer in Layer])
+        layer = inputs.choice("layer", [layer.value for layer in Layer])
+        values["layer"] = Layer(layer) if layer else None
     if _wanted(inputs, "category", partial):
-        values["category"] = inputs.choice("category", [c.value for c in Category])
+        category = inputs.choice("category", [c.value for c in Category])
+        values["category"] = Category(category) if category else None
     if _wanted(inputs, "name", partial):
         values["name"] = inputs.text("name", max_length=NAME_MAX, min_length=2)
     if _wanted(inputs, "description", partial):
@@ -105,8 +109,8 @@ def _read_listing(data: Mapping[str, Any], *, partial: bool) -> tuple[dict[str, 
         values["unit"] = inputs.text("unit", max_length=UNIT_MAX)
     for name in ("price_fen", "market_price_fen"):
         if _wanted(inputs, name, partial):
-            amount = inputs.fen(name, minimum=0)
             where = _money_field(data, name)
+            amount = inputs.fen(name, minimum=0) if where != name else inputs.integer(name, minimum=0)
             if amount is not None and where not in inputs.errors:
                 if amount == 0:
                     inputs.error(where, _l("Must be more than zero."))

@@ -209,6 +209,8 @@ def _submit_and_redirect(product_id: int) -> Any:
     try:
         services.submit_product(db_session(), actor(), product_id)
     except DomainError as error:
+        if error.code in ("not_found", "forbidden"):
+            raise
         flash(str(error.detail), "error")
         return redirect(url_for("catalog.my_products"))
     flash(_("Submitted. The operator reviews it first, then the authority."), "success")
