@@ -59,7 +59,7 @@ FIELD_LABELS = {
 def init_app(app: Flask) -> None:
     from catalog import services, views
     from catalog.seed import seed_catalogue
-    from catalog.text import plain_summary, render_description
+    from catalog.text import highlight, plain_summary, render_description, snippet
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
@@ -75,6 +75,8 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["description"] = lambda text: Markup(render_description(text or ""))  # sanitised
     app.jinja_env.filters["summary"] = plain_summary
+    app.jinja_env.filters["snippet"] = snippet
+    app.jinja_env.filters["highlight"] = lambda text, terms: Markup(highlight(text or "", tuple(terms or ())))  # escaped
     app.jinja_env.globals["catalogue_highlights"] = _highlights
     app.jinja_env.globals["field_label"] = lambda name: FIELD_LABELS.get(name, name)
 

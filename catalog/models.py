@@ -150,6 +150,7 @@ class ProductReview(Base):
     decided_at: Mapped[dt.datetime] = mapped_column(default=now)
 
     reviewer: Mapped[User] = relationship()
+    version: Mapped[ProductVersion] = relationship()
 
 
 @event.listens_for(Session, "before_flush")

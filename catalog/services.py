@@ -408,7 +408,7 @@ def get_product(session: Session, actor: User | None, product_id: int) -> Produc
 
 def reviews_of(session: Session, product_id: int) -> list[ProductReview]:
     return list(session.scalars(select(ProductReview).where(ProductReview.product_id == product_id)
-                                .options(selectinload(ProductReview.reviewer))
+                                .options(selectinload(ProductReview.reviewer), selectinload(ProductReview.version))
                                 .order_by(ProductReview.id.desc())))
 
 

@@ -65,3 +65,44 @@ def line_diff(before: str, after: str) -> list[tuple[str, str]]:
         out.extend(("removed", line) for line in old[i1:i2])
         out.extend(("added", line) for line in new[j1:j2])
     return out
+
+
+def snippet(source: str, terms: tuple[str, ...] = (), length: int = 80) -> str:
+    """The plain summary, or, when a search term first occurs beyond it, the words around it."""
+    text = plain_summary(source, 100_000)
+    folded = text.casefold()
+    hits = [i for i in (folded.find(t) for t in terms) if i >= 0]
+    first = min(hits, default=-1)
+    if first < 0 or first + 10 < length:
+        return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+    start = max(0, first - 20)
+    piece = text[start:start + length - 2]
+    return "…" + piece + ("…" if start + length - 2 < len(text) else "")
+
+
+def highlight(text: str, terms: tuple[str, ...]) -> str:
+    """``text`` escaped for HTML, each occurrence of a search term wrapped in ``<mark>`` (a string
+    ready to be marked safe: everything from the text itself is escaped)."""
+    escaped_parts: list[str] = []
+    folded = text.casefold()
+    if not terms or len(folded) != len(text):  # case folding changed lengths: do not risk misplaced marks
+        return html.escape(text)
+    spans: list[tuple[int, int]] = []
+    for term in terms:
+        start = folded.find(term)
+        while term and start >= 0:
+            spans.append((start, start + len(term)))
+            start = folded.find(term, start + len(term))
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    position = 0
+    for start, end in merged:
+        escaped_parts.append(html.escape(text[position:start]))
+        escaped_parts.append("<mark>" + html.escape(text[start:end]) + "</mark>")
+        position = end
+    escaped_parts.append(html.escape(text[position:]))
+    return "".join(escaped_parts)

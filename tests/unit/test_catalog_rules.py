@@ -139,3 +139,13 @@ def test_anything_off_the_product_table_is_invalid_state(status, action):
     with pytest.raises(DomainError) as caught:
         PRODUCT.next(status, action)
     assert caught.value.code == "invalid_state"
+
+
+def test_search_terms_are_marked_in_escaped_text():
+    from catalog.text import highlight, snippet
+    assert highlight("对象存储 <OSS>", ("存储", "oss")) == "对象<mark>存储</mark> &lt;<mark>OSS</mark>&gt;"
+    assert highlight("a<b", ()) == "a&lt;b"
+    assert highlight("服务器服务", ("服务", "务器")) == "<mark>服务器服务</mark>"
+    long = "很长的描述。" * 30 + "含设计文件存储。"
+    assert snippet(long, ("存储",), 40).startswith("…") and "存储" in snippet(long, ("存储",), 40)
+    assert snippet("短描述", ("存储",)) == "短描述"

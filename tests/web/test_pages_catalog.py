@@ -42,7 +42,7 @@ def test_a_two_character_search_from_the_page_and_htmx_swaps_only_the_results(cl
     make_product(session, name="对象存储 OSS 1TB/年", category="storage")
     make_product(session, name="云服务器 ECS 2核4G")
     page = text(client.get("/products", query_string={"q": "存储"}))
-    assert "对象存储 OSS 1TB/年" in page and "云服务器 ECS 2核4G" not in page
+    assert "对象<mark>存储</mark> OSS 1TB/年" in page and "云服务器 ECS 2核4G" not in page   # the term marked
     assert "“存储”的 1 个结果" in page
     partial = client.get("/products", query_string={"q": "存储"}, headers={"HX-Request": "true", "HX-Target": "catalogue"})
     assert "<html" not in text(partial) and 'id="catalogue"' in text(partial)
@@ -259,3 +259,25 @@ def test_the_operator_expels_a_provider_from_its_page(client, session):
     assert response.status_code == 200
     assert fresh(session).get(type(provider), provider.id).status == OrgStatus.EXPELLED
     assert "91520100MA" in text(client.get("/operator/blacklist"))
+
+
+def test_the_first_request_of_the_day_settles_the_exits_that_are_due(client, session, today):
+    today("2026-11-24")
+    provider = make_provider(session)
+    product = make_product(session, provider)
+    services.request_exit(session, member(provider), provider.id, "业务调整")
+    client.get("/products")
+    assert fresh(session).get(Product, product.id).status.value == "published"
+    today("2026-12-24")
+    assert product.current_version.name not in text(client.get("/products"))
+    assert fresh(session).get(Product, product.id).status.value == "delisted"
+    assert fresh(session).get(type(provider), provider.id).status == OrgStatus.EXITED
+
+
+def test_the_settle_exits_command(app, session, today):
+    today("2026-11-24")
+    provider = make_provider(session)
+    services.request_exit(session, member(provider), provider.id, "业务调整")
+    today("2027-01-01")
+    result = app.test_cli_runner().invoke(args=["settle-exits"])
+    assert result.exit_code == 0 and "1 provider exit(s) completed" in result.output
