@@ -33,6 +33,8 @@ class Product(Base):
     __table_args__ = (
         Index("ix_products_status_queued_at", "status", "queued_at"),
         Index("ix_products_provider_id_status", "provider_id", "status"),
+        # "newest" pages walk this index and stop after a page (no sort of the whole catalogue)
+        Index("ix_products_listed_at_id", "listed_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -50,7 +52,7 @@ class Product(Base):
     # when the product entered its current review stage (review queues are oldest first)
     queued_at: Mapped[dt.datetime | None]
     # when it (re)entered the catalogue ("newest" sorts by it; a revision keeps the date)
-    listed_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    listed_at: Mapped[dt.datetime | None]
     delisted_at: Mapped[dt.datetime | None]
 
     provider: Mapped[Organisation] = relationship()
@@ -87,7 +89,7 @@ class ProductVersion(Base):
         CheckConstraint("price_fen > 0", name="price_positive"),
         CheckConstraint("evidence_url IS NOT NULL OR evidence_stored_name IS NOT NULL", name="has_evidence"),
         Index("ix_product_versions_layer_category", "layer", "category"),
-        Index("ix_product_versions_price_fen", "price_fen"),
+        Index("ix_product_versions_price_fen_id", "price_fen", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -46,7 +46,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_products'))
     )
     with op.batch_alter_table('products', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_products_listed_at'), ['listed_at'], unique=False)
+        batch_op.create_index('ix_products_listed_at_id', ['listed_at', 'id'], unique=False)
         batch_op.create_index('ix_products_provider_id_status', ['provider_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_published_version_id'), ['published_version_id'], unique=False)
         batch_op.create_index('ix_products_status_queued_at', ['status', 'queued_at'], unique=False)
@@ -82,7 +82,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('product_versions', schema=None) as batch_op:
         batch_op.create_index('ix_product_versions_layer_category', ['layer', 'category'], unique=False)
-        batch_op.create_index('ix_product_versions_price_fen', ['price_fen'], unique=False)
+        batch_op.create_index('ix_product_versions_price_fen_id', ['price_fen', 'id'], unique=False)
 
     op.create_table('product_reviews',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -194,7 +194,7 @@ def downgrade() -> None:
 
     op.drop_table('product_reviews')
     with op.batch_alter_table('product_versions', schema=None) as batch_op:
-        batch_op.drop_index('ix_product_versions_price_fen')
+        batch_op.drop_index('ix_product_versions_price_fen_id')
         batch_op.drop_index('ix_product_versions_layer_category')
 
     op.drop_table('product_versions')
@@ -202,7 +202,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_products_status_queued_at')
         batch_op.drop_index(batch_op.f('ix_products_published_version_id'))
         batch_op.drop_index('ix_products_provider_id_status')
-        batch_op.drop_index(batch_op.f('ix_products_listed_at'))
+        batch_op.drop_index('ix_products_listed_at_id')
 
     op.drop_table('products')
     # ### end Alembic commands ###
