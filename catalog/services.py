@@ -19,7 +19,7 @@ from catalog.models import SEARCH_TABLE, Product, ProductReview, ProductVersion
 from catalog.rules import (CATEGORIES_BY_LAYER, DESCRIPTION_MAX, EVIDENCE_URL_MAX, NAME_MAX,
                            PRICE_MAX_FEN, REASON_MAX, UNIT_MAX, Category, Layer, SearchQuery,
                            category_belongs_to_layer, check_evidence_url, check_price, exit_effective_on,
-                           fts5_phrase, like_pattern, listed_on, parse_search)
+                           fts5_phrase, has_control_characters, like_pattern, listed_on, parse_search)
 from catalog.states import IN_REVIEW, PRODUCT, REVIEW_STAGES, ProductStatus
 from shop import clock
 from shop.audit import change_state, record
@@ -123,8 +123,12 @@ def _read_listing(data: Mapping[str, Any], *, partial: bool) -> tuple[dict[str, 
             inputs.error("market_price_evidence", message)
         if url:
             values["evidence_url"] = url
-    if _wanted(inputs, "accepts_vouchers", partial) and (inputs.present("accepts_vouchers") or not partial):
+    if _wanted(inputs, "accepts_vouchers", partial):
         values["accepts_vouchers"] = inputs.boolean("accepts_vouchers", default=True)
+    for name, value in list(values.items()):
+        if isinstance(value, str) and has_control_characters(value):
+            where = "market_price_evidence" if name == "evidence_url" else name
+            inputs.error(where, _l("Remove the control characters (invisible characters pasted with the text)."))
     return values, inputs
 
 
@@ -669,8 +673,9 @@ def list_products(session: Session, *, q: str | None, status: str | None, provid
         stmt = stmt.where(Product.status == status)
     if provider_id:
         stmt = stmt.where(Product.provider_id == provider_id)
-    if q and q.strip():
-        stmt = stmt.where(ProductVersion.name.ilike(like_pattern(q.strip().casefold()), escape="\\"))
+    terms = parse_search(q).terms
+    for term in terms:
+        stmt = stmt.where(ProductVersion.name.ilike(like_pattern(term), escape="\\"))
     return paginate(session, stmt, page, per_page)
 
 

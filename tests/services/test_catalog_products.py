@@ -12,7 +12,7 @@ from shop.audit import AuditEntry, verify_chain
 from shop.errors import DomainError
 from shop.states import OrgStatus, Role
 from tests.catalog_helpers import approve_both, listing, make_product, make_provider, reviewers
-from tests.helpers import PDF, PNG, make_org, make_staff, member
+from tests.helpers import PDF, make_org, make_staff, member
 
 
 def trail(session, product_id):
@@ -322,3 +322,10 @@ def test_review_queues_are_oldest_first_and_counted_per_stage(session):
     assert [p.id for p in services.review_queue(session, authority, 1, 10).items] == [third.id]
     assert services.review_queue_count(session, operator) == 2 and services.review_queue_count(session, authority) == 1
     assert services.review_queue_count(session, member(first.provider)) == 0
+
+
+def test_control_characters_are_refused_not_stored(session):
+    with pytest.raises(DomainError) as caught:
+        services.create_product(session, member(make_provider(session)),
+                                listing(name="云服务器\x00", description="描述文字\x07足够长的一段描述"))
+    assert set(caught.value.errors) == {"name", "description"}

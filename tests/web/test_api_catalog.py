@@ -257,3 +257,13 @@ def test_the_openapi_document_lists_the_catalogue(client):
     create = paths["/products"]["post"]
     assert "201" in create["responses"] and "422" in create["responses"]
     assert "security" not in paths["/products"]["get"]
+
+
+@pytest.mark.parametrize("q", ['"', "'", "\\", "AND", "OR NOT", "NEAR(a b)", "***", "^abc", "-x-", "col:abc",
+                               "😀😀😀", "a" * 300, "存储 " * 20, "%_%", "\x00\x01"])
+def test_no_query_text_breaks_the_search(client, session, q):
+    make_product(session, name="对象存储 AND OR 😀😀😀 col:abc")
+    response = client.get("/api/v1/products", query_string={"q": q})
+    assert response.status_code in (200, 422), response.json
+    page = client.get("/products", query_string={"q": q})
+    assert page.status_code == 200
