@@ -6,7 +6,7 @@ import os
 
 from alembic import context
 
-from shop.db import Base, make_engine
+from shop.db import Base, include_name, make_engine
 from shop.model_registry import import_all_models
 
 import_all_models()
@@ -20,7 +20,8 @@ def _url() -> str:
 
 def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=_url().startswith("sqlite"), compare_type=True)
+                      render_as_batch=_url().startswith("sqlite"), compare_type=True,
+                      include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -29,7 +30,8 @@ def run_migrations_online() -> None:
     engine = make_engine(_url())
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+                          include_name=include_name)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

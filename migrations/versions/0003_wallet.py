@@ -1,7 +1,7 @@
 """programme, quota applications, voucher ledger
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-24 13:21:56.360325
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import shop.db
 from shop.dbtriggers import drop_append_only, make_append_only
 
 revision: str = '0003'
-down_revision: str | None = '0001'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,85 @@
+"""Short helpers for catalogue tests (and for the areas that build on products, e.g. orders)."""
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from catalog import services
+from catalog.models import Product
+from shop.models import Organisation, User
+from shop.states import OrgKind, Role
+from tests.helpers import make_org, make_staff, member
+
+_n = itertools.count(1)
+
+
+def listing(**overrides: Any) -> dict[str, Any]:
+    """A valid listing as the API takes it."""
+    n = next(_n)
+    data = {
+        "layer": "infrastructure", "category": "compute", "name": f"云服务器 ECS 通用型 2核4G 测试{n}",
+        "description": "通用型云服务器，2 核 vCPU、4 GiB 内存。\n\n适合企业官网与开发测试环境。", "unit": "月",
+        "price_fen": 18_900, "market_price_fen": 21_900, "market_price_evidence": "https://www.aliyun.com/price/product",
+        "accepts_vouchers": True,
+    }
+    data.update(overrides)
+    return data
+
+
+def make_provider(session: Session, **kwargs: Any) -> Organisation:
+    return make_org(session, OrgKind.PROVIDER, **kwargs)
+
+
+class Reviewers:
+    """One operator and one authority per test, made on first use."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._operator: User | None = None
+        self._authority: User | None = None
+
+    @property
+    def operator(self) -> User:
+        if self._operator is None:
+            self._operator = make_staff(self.session, Role.OPERATOR)
+        return self._operator
+
+    @property
+    def authority(self) -> User:
+        if self._authority is None:
+            self._authority = make_staff(self.session, Role.AUTHORITY)
+        return self._authority
+
+
+def reviewers(session: Session) -> Reviewers:
+    return session.info.setdefault("catalog_reviewers", Reviewers(session))
+
+
+def make_product(session: Session, provider: Organisation | None = None, *, status: str = "published",
+                 **overrides: Any) -> Product:
+    """A product of ``provider`` (a new certified one if not given), taken through the real use cases
+    as far as ``status``: draft, submitted, operator_approved, published, rejected or delisted."""
+    provider = provider or make_provider(session)
+    owner = member(provider)
+    product = services.create_product(session, owner, listing(**overrides))
+    if status == "draft":
+        return product
+    services.submit_product(session, owner, product.id)
+    if status == "submitted":
+        return product
+    if status == "rejected":
+        return services.review_product(session, reviewers(session).operator, product.id, "reject", "证据不足")
+    services.review_product(session, reviewers(session).operator, product.id, "approve", "")
+    if status == "operator_approved":
+        return product
+    services.review_product(session, reviewers(session).authority, product.id, "approve", "")
+    if status == "delisted":
+        return services.delist_product(session, owner, product.id, "停售")
+    return product
+
+
+def approve_both(session: Session, product_id: int) -> Product:
+    services.review_product(session, reviewers(session).operator, product_id, "approve", "")
+    return services.review_product(session, reviewers(session).authority, product_id, "approve", "")
