@@ -48,14 +48,25 @@ def read(area: str) -> Catalog:
 
 
 def update(area: str) -> None:
+    """Merge the area's strings into its catalogue; the file is left alone when only the header's
+    date would change (no noise in other areas' diffs)."""
+    import io
     template = extract(area)
     catalog = read(area)
     catalog.update(template, no_fuzzy_matching=True)
     catalog.obsolete.clear()
     path = po_path(area)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as f:
-        write_po(f, catalog, width=100, omit_header=False, include_previous=False)
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=100, omit_header=False, include_previous=False)
+    new = buffer.getvalue()
+    if path.exists() and _without_dates(path.read_bytes()) == _without_dates(new):
+        return
+    path.write_bytes(new)
+
+
+def _without_dates(po: bytes) -> bytes:
+    return b"\n".join(line for line in po.splitlines() if not line.startswith((b'"POT-Creation-Date', b"#:")))
 
 
 def compile_area(area: str) -> None:

@@ -16,6 +16,9 @@ from shop.i18n import _l
 from shop.money import parse_yuan
 
 _MISSING = object()
+# control characters other than tab and line breaks: never wanted in text, and PostgreSQL cannot
+# store NUL at all (it would be a 500)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Inputs:
@@ -61,6 +64,9 @@ class Inputs:
             return default
         if not isinstance(raw, str):
             self.error(field, _l("Must be text."))
+            return default
+        if _CONTROL.search(raw):
+            self.error(field, _l("Remove the control characters (invisible characters pasted with the text)."))
             return default
         if len(raw) > max_length:
             self.error(field, _l("At most %(n)d characters.", n=max_length))

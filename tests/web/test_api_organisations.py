@@ -173,3 +173,8 @@ def test_the_audit_trail_newest_first_filtered_by_subject(client, session):
     assert client.get("/api/v1/audit", headers=token_for(session, member(make_org(session)))).status_code == 403
     verification = client.get("/api/v1/audit/verification", headers=staff).json
     assert verification["ok"] is True and verification["checked"] >= 2
+
+
+def test_invisible_control_characters_are_refused_not_a_500(client):
+    response, _ = register(client, name="贵阳\x00测试有限公司")
+    assert response.status_code == 422 and "name" in response.json["errors"]
