@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+# the one rounding site of the programme (floor to the fen), shared with the catalogue's display
+from catalog.rules import voucher_share_fen
+
 
 @dataclass(frozen=True)
 class LineInput:
@@ -52,14 +55,6 @@ class OrderPlan:
         return self.total_fen - self.voucher_fen
 
 
-def voucher_share_fen(amount_fen: int, ratio_percent: int) -> int:
-    """The one rounding site of the programme: floor(amount × ratio / 100), to the fen
-    (第十六条: at most the layer's ratio of the line's price)."""
-    if amount_fen < 0 or not 0 <= ratio_percent <= 100:
-        raise ValueError("amount must not be negative and the ratio is a percentage")
-    return amount_fen * ratio_percent // 100
-
-
 def allocate_vouchers(lines: Sequence[LineInput], *, ratios: Mapping[str, int], available_fen: int,
                       use_vouchers: bool, affiliated_provider_ids: Iterable[int] = ()) -> list[PricedLine]:
     """Each line's voucher share, served in the order given until the wallet runs out. No vouchers
@@ -73,7 +68,7 @@ def allocate_vouchers(lines: Sequence[LineInput], *, ratios: Mapping[str, int], 
             raise ValueError("quantities are positive and prices not negative")
         amount = line.amount_fen
         eligible = line.accepts_vouchers and line.provider_id not in affiliated
-        share = voucher_share_fen(amount, ratios.get(line.layer, 0)) if eligible else 0
+        share = voucher_share_fen(amount, ratios.get(line.layer, 0), eligible)
         voucher = min(share, remaining)
         remaining -= voucher
         priced.append(PricedLine(line, amount, voucher))

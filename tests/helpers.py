@@ -132,3 +132,60 @@ def grant_wallet(session: Session, org: Organisation, year: int = 2026) -> Any:
     from wallet import services as wallet_services
     application = wallet_services.apply_for_quota(session, member(org), {"year": year})
     return wallet_services.review_application(session, make_staff(session, Role.OPERATOR), application.id, "approve", None)
+
+
+def make_product(session: Session, provider: Organisation, *, price_fen: int = 10_000_00, layer: str = "infrastructure",
+                 category: str = "compute", name: str | None = None, accepts_vouchers: bool = True,
+                 unit: str = "月") -> Any:
+    """A published product of ``provider`` (rows written directly: fast, for tests that need one)."""
+    from catalog.models import Product, ProductVersion
+    from catalog.states import ProductStatus
+    user = member(provider)
+    at = clock.now()
+    product = Product(provider_id=provider.id, status=ProductStatus.PUBLISHED, listed_at=at, created_at=at, updated_at=at)
+    session.add(product)
+    session.flush()
+    version = ProductVersion(product_id=product.id, number=1, layer=layer, category=category,
+                             name=name or f"云服务器 {next(_counter)} 型", description="测试产品", unit=unit,
+                             price_fen=price_fen, market_price_fen=price_fen, evidence_url="https://example.com/price",
+                             accepts_vouchers=accepts_vouchers, created_by_id=user.id, submitted_at=at)
+    session.add(version)
+    session.flush()
+    product.current_version_id = product.published_version_id = version.id
+    session.commit()
+    return product
+
+
+def make_order(session: Session, enterprise: Organisation, provider: Organisation, *, amount_fen: int = 10_000_00,
+               voucher_fen: int | None = None, status: str = "confirmed", year: int = 2026,
+               product: Any = None) -> Any:
+    """An order with one line, its vouchers held in the ledger (the enterprise needs a granted wallet
+    for vouchers). Written directly, not through checkout: for tests of what comes after an order."""
+    from orders.models import CheckoutAttempt, Order, OrderLine
+    from orders.states import AttemptStatus, OrderStatus, PaymentStatus
+    from wallet import ledger
+    product = product or make_product(session, provider, price_fen=amount_fen)
+    version = product.published_version
+    voucher = amount_fen * 40 // 100 if voucher_fen is None else voucher_fen
+    at = clock.now()
+    attempt = CheckoutAttempt(key=f"test-{next(_counter)}", request_hash="0" * 64, enterprise_id=enterprise.id,
+                              user_id=member(enterprise).id, status=AttemptStatus.COMPLETED, voucher_year=year,
+                              voucher_fen=voucher, self_pay_fen=amount_fen - voucher, plan=[], intents={},
+                              agreement_version="2026-01", agreement_accepted_at=at)
+    session.add(attempt)
+    session.flush()
+    order = Order(attempt_id=attempt.id, enterprise_id=enterprise.id, provider_id=provider.id,
+                  status=OrderStatus(status), total_fen=amount_fen, voucher_fen=voucher,
+                  self_pay_fen=amount_fen - voucher, voucher_year=year,
+                  payment_status=PaymentStatus.CAPTURED if status != "placed" else PaymentStatus.AUTHORISED,
+                  agreement_version="2026-01", agreement_accepted_at=at, placed_at=at,
+                  confirmed_at=at if status != "placed" else None)
+    order.lines = [OrderLine(product_id=product.id, version_id=version.id, layer=version.layer.value,
+                             category=version.category.value, unit_price_fen=amount_fen, quantity=1,
+                             amount_fen=amount_fen, voucher_fen=voucher)]
+    session.add(order)
+    session.flush()
+    if voucher:
+        ledger.hold_vouchers(session, year, enterprise.id, voucher, ref=("order", order.id), actor_id=None)
+    session.commit()
+    return order

@@ -1,6 +1,6 @@
 import pytest
 
-from orders.rules import LineInput, allocate_vouchers, split_by_provider, voucher_share_fen
+from orders.rules import LineInput, allocate_vouchers, split_by_provider, voucher_share_fen  # noqa: F401
 
 RATIOS = {"infrastructure": 40, "platform": 60, "application": 60}
 

@@ -1,0 +1,49 @@
+"""Order pipeline (第十九条–第二十一条): placed → confirmed by the provider; cancelled by the buyer before
+confirmation; after confirmation (and before a claim) a refund request the provider approves or refuses."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+from shop.states import StateMachine
+
+
+class OrderStatus(StrEnum):
+    PLACED = "placed"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    REFUND_REQUESTED = "refund_requested"
+    REFUNDED = "refunded"
+
+
+ORDER = StateMachine[OrderStatus]("order", {
+    OrderStatus.PLACED: {"confirm": OrderStatus.CONFIRMED, "cancel": OrderStatus.CANCELLED},
+    OrderStatus.CONFIRMED: {"request_refund": OrderStatus.REFUND_REQUESTED},
+    OrderStatus.REFUND_REQUESTED: {"approve_refund": OrderStatus.REFUNDED, "reject_refund": OrderStatus.CONFIRMED},
+})
+
+
+class PaymentStatus(StrEnum):
+    """Where the self-paid part is at the payment service. The ``…_pending`` states are work the
+    database has decided but the service has not confirmed yet; ``reconcile-payments`` finishes them."""
+    NONE = "none"                      # nothing to pay by card (vouchers cover it all)
+    AUTHORISED = "authorised"          # held on the card (manual capture)
+    CAPTURED = "captured"              # taken when the provider confirmed
+    VOID_PENDING = "void_pending"
+    VOIDED = "voided"
+    REFUND_PENDING = "refund_pending"
+    REFUNDED = "refunded"
+
+
+class AttemptStatus(StrEnum):
+    """A checkout in steps: vouchers reserved → payment intents prepared → authorised → orders placed.
+    Anything short of ``completed`` or ``failed`` after a while is a crashed attempt that
+    ``reconcile-payments`` abandons (voids and releases)."""
+    RESERVED = "reserved"
+    PREPARED = "prepared"
+    AUTHORISED = "authorised"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    ABANDONED = "abandoned"
+
+
+UNFINISHED_ATTEMPTS = (AttemptStatus.RESERVED, AttemptStatus.PREPARED, AttemptStatus.AUTHORISED)
