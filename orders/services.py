@@ -1,13 +1,762 @@
-"""Use cases of carts, checkout, orders and refunds (第十八条–第二十一条)."""
+"""Use cases of carts, checkout, orders and refunds (第十八条–第二十一条).
+
+The checkout never holds a database transaction open across a call to the payment service. It goes
+in steps, each committed before the next (see ``orders.payments``):
+
+1. *reserve* — price the cart, hold the vouchers (ledger: available → in orders, referenced to the
+   attempt) and write the ``CheckoutAttempt`` with its plan; commit;
+2. *prepare* — one PaymentIntent per order that has a self-paid part (nothing held on the card yet);
+   store their ids; commit;
+3. *authorise* — confirm them (the amounts are now held on the card); commit;
+4. *finalise* — write the orders from the plan; commit.
+
+A refused card or an unreachable service voids what was authorised and releases the vouchers before
+answering; a crash between any two steps leaves an unfinished attempt, which
+``reconcile_payments`` (``flask --app shop reconcile-payments``) voids and releases. Orders exist only
+once step 4 committed, so a failed payment never leaves an order behind.
+"""
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from orders.models import Order
+from catalog import services as catalog_services
+from catalog.models import Product, ProductVersion
+from orders.agreement import CURRENT as CURRENT_AGREEMENT
+from orders.faults import crash_point
+from orders.models import CartLine, CheckoutAttempt, Order, OrderLine
+from orders.payments import PaymentDeclined, PaymentGateway, PaymentUnavailable
+from orders.rules import LineInput, OrderPlan, PricedLine, allocate_vouchers, split_by_provider
+from orders.states import ORDER, UNFINISHED_ATTEMPTS, AttemptStatus, OrderStatus, PaymentStatus
+from shop import clock
+from shop.audit import change_state, record
+from shop.db import use_case
+from shop.errors import DomainError, Forbidden, NotFound, ValidationError
+from shop.hooks import layer_ratios
+from shop.i18n import _l
+from shop.inputs import Inputs
+from shop.models import Organisation, User
+from shop.money import format_fen
+from shop.pagination import Page, paginate
+from shop.services import affiliated_ids
+from shop.states import ACTIVE_ORG_STATUSES, Role
+from wallet import ledger
+from wallet.states import AccountKind
 
 # Checks a refund request must pass besides the order's status, registered by other parts of this
 # area: each returns a message saying why the order cannot be refunded, or None. The claims
 # register "the order is in a live claim (a draft counts)".
 REFUND_GUARDS: list[Callable[[Session, Order], object | None]] = []
+
+MAX_QUANTITY = 9999
+MAX_LINES = 100
+IN_PROGRESS_WAIT = 10.0   # seconds a repeated request waits for the first one to finish
+
+
+def _enterprise(session: Session, actor: User) -> Organisation:
+    if actor.role != Role.ENTERPRISE or actor.organisation_id is None:
+        raise Forbidden()
+    org = session.get(Organisation, actor.organisation_id)
+    if org is None or org.status not in ACTIVE_ORG_STATUSES:
+        raise DomainError("not_certified", _l("Your enterprise must be certified before it buys."))
+    return org
+
+
+# -- the cart -------------------------------------------------------------------------------------
+
+@use_case
+def add_to_cart(session: Session, actor: User, data: Mapping[str, Any]) -> CartLine:
+    """Put a product in the cart (or add to its quantity)."""
+    org = _enterprise(session, actor)
+    inputs = Inputs(data)
+    product_id = inputs.integer("product_id", minimum=1)
+    quantity = inputs.integer("quantity", required=False, minimum=1, maximum=MAX_QUANTITY, default=1)
+    inputs.check()
+    if product_id not in catalog_services.versions_on_sale(session, [product_id]):
+        raise DomainError("product_unavailable", _l("This product is not on sale."), field="product_id")
+    line = session.scalars(select(CartLine).where(CartLine.enterprise_id == org.id, CartLine.product_id == product_id)
+                           .with_for_update()).one_or_none()
+    if line is None:
+        line = CartLine(enterprise_id=org.id, product_id=product_id, quantity=quantity)
+        session.add(line)
+    else:
+        line.quantity = min(MAX_QUANTITY, line.quantity + quantity)
+    session.commit()
+    return line
+
+
+@use_case
+def set_cart_quantity(session: Session, actor: User, product_id: int, data: Mapping[str, Any]) -> CartLine | None:
+    """Change a line's quantity; 0 removes it."""
+    org = _enterprise(session, actor)
+    inputs = Inputs(data)
+    quantity = inputs.integer("quantity", minimum=0, maximum=MAX_QUANTITY)
+    inputs.check()
+    line = session.scalars(select(CartLine).where(CartLine.enterprise_id == org.id,
+                                                  CartLine.product_id == product_id)).one_or_none()
+    if line is None:
+        raise NotFound()
+    if quantity == 0:
+        session.delete(line)
+        line = None
+    else:
+        line.quantity = quantity
+    session.commit()
+    return line
+
+
+@use_case
+def remove_from_cart(session: Session, actor: User, product_id: int) -> None:
+    org = _enterprise(session, actor)
+    line = session.scalars(select(CartLine).where(CartLine.enterprise_id == org.id,
+                                                  CartLine.product_id == product_id)).one_or_none()
+    if line is None:
+        raise NotFound()
+    session.delete(line)
+    session.commit()
+
+
+def cart_count(session: Session, enterprise_id: int | None) -> int:
+    if enterprise_id is None:
+        return 0
+    return session.scalar(select(func.count()).select_from(CartLine).where(CartLine.enterprise_id == enterprise_id)) or 0
+
+
+def cart_lines(session: Session, enterprise_id: int) -> list[tuple[int, int]]:
+    return [(p, q) for p, q in session.execute(select(CartLine.product_id, CartLine.quantity)
+                                               .where(CartLine.enterprise_id == enterprise_id)
+                                               .order_by(CartLine.id)).all()]
+
+
+# -- pricing ----------------------------------------------------------------------------------------
+
+@dataclass
+class QuotedLine:
+    product: Product
+    version: ProductVersion
+    quantity: int
+    amount_fen: int
+    voucher_fen: int
+    affiliated: bool
+
+    @property
+    def self_pay_fen(self) -> int:
+        return self.amount_fen - self.voucher_fen
+
+
+@dataclass
+class QuotedOrder:
+    provider: Organisation
+    lines: list[QuotedLine] = field(default_factory=list)
+
+    @property
+    def total_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+    @property
+    def voucher_fen(self) -> int:
+        return sum(line.voucher_fen for line in self.lines)
+
+    @property
+    def self_pay_fen(self) -> int:
+        return self.total_fen - self.voucher_fen
+
+
+@dataclass
+class Quote:
+    """What a cart costs now: one order per provider, each line's voucher share and self-paid part,
+    the wallet before and after."""
+    year: int
+    orders: list[QuotedOrder]
+    unavailable: list[int]
+    available_fen: int
+    use_vouchers: bool
+    ratios: dict[str, int]
+
+    @property
+    def total_fen(self) -> int:
+        return sum(o.total_fen for o in self.orders)
+
+    @property
+    def voucher_fen(self) -> int:
+        return sum(o.voucher_fen for o in self.orders)
+
+    @property
+    def self_pay_fen(self) -> int:
+        return self.total_fen - self.voucher_fen
+
+    @property
+    def available_after_fen(self) -> int:
+        return self.available_fen - self.voucher_fen
+
+    def plan(self) -> list[dict[str, Any]]:
+        """The plan stored with the checkout attempt (plain JSON)."""
+        return [{"provider_id": o.provider.id, "total_fen": o.total_fen, "voucher_fen": o.voucher_fen,
+                 "self_pay_fen": o.self_pay_fen,
+                 "lines": [{"product_id": line.product.id, "version_id": line.version.id,
+                            "layer": line.version.layer.value, "category": line.version.category.value,
+                            "unit_price_fen": line.version.price_fen, "quantity": line.quantity,
+                            "amount_fen": line.amount_fen, "voucher_fen": line.voucher_fen} for line in o.lines]}
+                for o in self.orders]
+
+
+def quote(session: Session, enterprise_id: int, lines: Sequence[tuple[int, int]], *, use_vouchers: bool,
+          available_fen: int | None = None) -> Quote:
+    """Price ``lines`` (product id, quantity) for the enterprise as the checkout would now."""
+    year = clock.today().year
+    versions = catalog_services.versions_on_sale(session, [p for p, _ in lines])
+    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(list(versions)))
+                                                 .options(joinedload(Product.provider)))}
+    unavailable = [p for p, _ in lines if p not in versions]
+    ratios = layer_ratios(session, year)
+    affiliated = affiliated_ids(session, enterprise_id)
+    if available_fen is None:
+        available_fen = ledger.balance(session, AccountKind.AVAILABLE, year, enterprise_id)
+    inputs = [LineInput(p, versions[p].id, products[p].provider_id, versions[p].layer.value, versions[p].price_fen, q,
+                        versions[p].accepts_vouchers) for p, q in lines if p in versions]
+    priced: list[PricedLine] = allocate_vouchers(inputs, ratios=ratios, available_fen=available_fen,
+                                                 use_vouchers=use_vouchers, affiliated_provider_ids=affiliated)
+    plans: list[OrderPlan] = split_by_provider(priced)
+    orders = []
+    for plan in plans:
+        quoted = QuotedOrder(products[plan.lines[0].line.product_id].provider)
+        for p in plan.lines:
+            quoted.lines.append(QuotedLine(products[p.line.product_id], versions[p.line.product_id], p.line.quantity,
+                                           p.amount_fen, p.voucher_fen, p.line.provider_id in affiliated))
+        orders.append(quoted)
+    return Quote(year, orders, unavailable, available_fen, use_vouchers, ratios)
+
+
+# -- checkout ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    lines: list[tuple[int, int]]
+    use_vouchers: bool
+    agreement_accepted: bool
+    payment_method: str | None
+
+    def fingerprint(self, *, with_payment_method: bool) -> str:
+        body = {"lines": [[p, q] for p, q in self.lines], "use_vouchers": self.use_vouchers,
+                "agreement_accepted": self.agreement_accepted}
+        if with_payment_method:
+            body["payment_method"] = self.payment_method
+        return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def read_checkout(data: Mapping[str, Any]) -> CheckoutRequest:
+    """``{lines: [{product_id, quantity}], use_vouchers, agreement_accepted, payment_method}``."""
+    inputs = Inputs(data)
+    raw_lines = data.get("lines")
+    lines: list[tuple[int, int]] = []
+    if not isinstance(raw_lines, list) or not raw_lines:
+        inputs.error("lines", _l("Choose at least one product."))
+    elif len(raw_lines) > MAX_LINES:
+        inputs.error("lines", _l("At most %(n)d lines in one checkout.", n=MAX_LINES))
+    else:
+        seen: set[int] = set()
+        for i, raw in enumerate(raw_lines):
+            sub = Inputs(raw if isinstance(raw, Mapping) else {})
+            product_id = sub.integer("product_id", minimum=1)
+            quantity = sub.integer("quantity", minimum=1, maximum=MAX_QUANTITY)
+            for name, messages in sub.errors.items():
+                for message in messages:
+                    inputs.error(f"lines.{i}.{name}", message)
+            if product_id in seen:
+                inputs.error(f"lines.{i}.product_id", _l("A product appears twice."))
+            if product_id is not None and quantity is not None:
+                seen.add(product_id)
+                lines.append((product_id, quantity))
+    use_vouchers = inputs.boolean("use_vouchers", default=True)
+    agreement = inputs.boolean("agreement_accepted", default=False)
+    payment_method = inputs.text("payment_method", required=False, max_length=100)
+    inputs.check()
+    return CheckoutRequest(lines, use_vouchers, agreement, payment_method)
+
+
+def checkout(session: Session, actor: User, request: CheckoutRequest, *, gateway: PaymentGateway,
+             idempotency_key: str | None = None, strict_idempotency: bool = True,
+             from_cart: bool = False) -> list[Order]:
+    """Place one order per provider, paying with vouchers and the card (see the module's docstring).
+
+    ``idempotency_key``: the same key and body give the first result and never charge or spend
+    twice; a different body is ``idempotency_mismatch`` (pages pass ``strict_idempotency=False``: a
+    double click may carry a second card token, and must still place one order)."""
+    org = _enterprise(session, actor)
+    if not request.agreement_accepted:
+        raise DomainError("agreement_not_accepted", _l("Read and accept the transaction agreement to buy."),
+                          field="agreement_accepted")
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 100:
+        raise ValidationError({"Idempotency-Key": [_l("At most %(n)d characters.", n=100)]})
+    key = idempotency_key or f"auto-{uuid.uuid4().hex}"
+    fingerprint = request.fingerprint(with_payment_method=strict_idempotency)
+
+    attempt = _find_attempt(session, org.id, key)
+    if attempt is not None:
+        return _replay(session, attempt, fingerprint)
+    try:
+        attempt = _reserve(session, actor, org, request, key, fingerprint)
+    except IntegrityError:
+        session.rollback()
+        return _replay(session, _find_attempt(session, org.id, key), fingerprint)
+    crash_point("reserved")
+    _pay(session, attempt, gateway)
+    return _finalise(session, actor, attempt, from_cart=from_cart)
+
+
+def _find_attempt(session: Session, enterprise_id: int, key: str) -> CheckoutAttempt | None:
+    return session.scalars(select(CheckoutAttempt).where(CheckoutAttempt.enterprise_id == enterprise_id,
+                                                         CheckoutAttempt.key == key)).one_or_none()
+
+
+def _replay(session: Session, attempt: CheckoutAttempt | None, fingerprint: str) -> list[Order]:
+    """The first result of an idempotency key: its orders, or its refusal."""
+    if attempt is None:
+        raise DomainError("invalid_state", _l("This checkout could not be found; please try again."))
+    if attempt.request_hash != fingerprint:
+        raise DomainError("idempotency_mismatch", _l("This idempotency key was already used for a different checkout."))
+    deadline = time.monotonic() + IN_PROGRESS_WAIT
+    attempt_id = attempt.id
+    while attempt.status in UNFINISHED_ATTEMPTS and time.monotonic() < deadline:
+        session.rollback()       # end the read; let the first request finish
+        time.sleep(0.2)
+        attempt = session.get(CheckoutAttempt, attempt_id, populate_existing=True)
+    if attempt.status == AttemptStatus.COMPLETED:
+        session.rollback()
+        return list(session.scalars(select(Order).where(Order.attempt_id == attempt.id)
+                                    .options(selectinload(Order.lines)).order_by(Order.id)))
+    if attempt.status in UNFINISHED_ATTEMPTS:
+        raise DomainError("invalid_state", _l("This checkout is still being processed; look at your orders in a moment."))
+    raise DomainError(attempt.error_code or "payment_unavailable", attempt.error_detail or None)
+
+
+@use_case
+def _reserve(session: Session, actor: User, org: Organisation, request: CheckoutRequest, key: str,
+             fingerprint: str) -> CheckoutAttempt:
+    """Step 1: price, hold the vouchers, write the attempt (one transaction)."""
+    year = clock.today().year
+    wallet = ledger.lock_account(session, AccountKind.AVAILABLE, year, org.id)
+    priced = quote(session, org.id, request.lines, use_vouchers=request.use_vouchers, available_fen=wallet.balance_fen)
+    if priced.unavailable:
+        raise DomainError("product_unavailable", _l("Some products are no longer on sale: %(ids)s. Remove them and try again.",
+                                                    ids=", ".join(f"#{p}" for p in priced.unavailable)),
+                          extra={"product_ids": priced.unavailable})
+    if priced.self_pay_fen > 0 and not request.payment_method:
+        raise ValidationError({"payment_method": [_l("Enter a card for the self-paid part of %(amount)s.",
+                                                     amount=format_fen(priced.self_pay_fen))]})
+    at = clock.now()
+    attempt = CheckoutAttempt(key=key, request_hash=fingerprint, enterprise_id=org.id, user_id=actor.id,
+                              status=AttemptStatus.RESERVED, voucher_year=year, voucher_fen=priced.voucher_fen,
+                              self_pay_fen=priced.self_pay_fen, payment_method=request.payment_method,
+                              plan=priced.plan(), intents={}, agreement_version=CURRENT_AGREEMENT.version,
+                              agreement_accepted_at=at, created_at=at, updated_at=at)
+    session.add(attempt)
+    session.flush()
+    if priced.voucher_fen:
+        ledger.hold_vouchers(session, year, org.id, priced.voucher_fen, ref=("checkout", attempt.id), actor_id=actor.id)
+    session.commit()
+    return attempt
+
+
+def _intent_key(attempt: CheckoutAttempt, index: int) -> str:
+    return _intent_key_for(attempt.id, attempt.created_at, index)
+
+
+def _intent_key_for(attempt_id: int, created_at: dt.datetime, index: int) -> str:
+    """Our name for an attempt's intent at the payment service (its metadata): unique even across
+    databases that share one Stripe account (staging, tests)."""
+    return f"checkout-{attempt_id}-{created_at.astimezone(dt.UTC):%Y%m%d%H%M%S%f}-{index}"
+
+
+def _pay(session: Session, attempt: CheckoutAttempt, gateway: PaymentGateway) -> None:
+    """Steps 2 and 3: prepare and authorise one intent per order with a self-paid part."""
+    to_pay = [(i, o) for i, o in enumerate(attempt.plan) if o["self_pay_fen"] > 0]
+    if not to_pay:
+        return
+    intents: dict[str, str] = {}
+    try:
+        for index, order in to_pay:
+            intent = gateway.prepare(amount_fen=order["self_pay_fen"], payment_method=attempt.payment_method,
+                                     attempt_key=_intent_key(attempt, index),
+                                     description=f"Yunquan checkout {attempt.id}, provider {order['provider_id']}")
+            intents[str(index)] = intent.id
+        crash_point("intents_unrecorded")
+        _set_attempt(session, attempt, AttemptStatus.PREPARED, intents=intents)
+        crash_point("prepared")
+        for index in intents:
+            gateway.authorise(intents[index])
+        crash_point("authorised_unrecorded")
+        _set_attempt(session, attempt, AttemptStatus.AUTHORISED)
+        crash_point("authorised")
+    except PaymentDeclined as exc:
+        _fail(session, attempt, gateway, intents, "payment_declined", exc.message)
+        raise DomainError("payment_declined", _l("The card was declined: %(reason)s No order was placed and your vouchers are back.",
+                                                 reason=exc.message), field="payment_method") from None
+    except PaymentUnavailable:
+        _fail(session, attempt, gateway, intents, "payment_unavailable", None)
+        raise DomainError("payment_unavailable", _l(
+            "The payment service cannot be reached. No order was placed and your vouchers are back; please try again later.")) from None
+
+
+def _set_attempt(session: Session, attempt: CheckoutAttempt, status: AttemptStatus, **changes: Any) -> None:
+    current = session.get(CheckoutAttempt, attempt.id, with_for_update=True, populate_existing=True)
+    current.status = status
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.updated_at = clock.now()
+    session.commit()
+
+
+def _fail(session: Session, attempt: CheckoutAttempt, gateway: PaymentGateway, intents: Mapping[str, str],
+          code: str, detail: str | None) -> None:
+    """Undo a checkout that did not get paid: release every card hold and the vouchers."""
+    plan, attempt_id, created_at = attempt.plan, attempt.id, attempt.created_at
+    session.rollback()
+    voided = _void_all(gateway, intents.values(), attempt_id, created_at, plan)
+    current = session.get(CheckoutAttempt, attempt.id, with_for_update=True, populate_existing=True)
+    if current.status not in UNFINISHED_ATTEMPTS:
+        session.rollback()
+        return
+    _release_attempt(session, current)
+    current.status = AttemptStatus.FAILED if voided else AttemptStatus.VOID_PENDING
+    current.intents = dict(intents)
+    current.error_code, current.error_detail = code, detail
+    current.updated_at = clock.now()
+    session.commit()
+
+
+def _void_all(gateway: PaymentGateway, intent_ids: Any, attempt_id: int, created_at: dt.datetime,
+              plan: list[dict[str, Any]]) -> bool:
+    """Void every intent of the attempt, also those a crash kept us from recording; True when all are
+    voided. Called with no database transaction open."""
+    ids = set(intent_ids)
+    try:
+        for index, order in enumerate(plan):
+            if order["self_pay_fen"] > 0:
+                ids.update(i.id for i in gateway.find_by_attempt(_intent_key_for(attempt_id, created_at, index)))
+        for intent_id in ids:
+            gateway.void(intent_id)
+    except PaymentUnavailable:
+        return False
+    return True
+
+
+def _release_attempt(session: Session, attempt: CheckoutAttempt) -> None:
+    if attempt.voucher_fen:
+        ledger.release_vouchers(session, attempt.voucher_year, attempt.enterprise_id, attempt.voucher_fen,
+                                ref=("checkout", attempt.id), actor_id=None, kind="release_checkout")
+
+
+@use_case
+def _finalise(session: Session, actor: User, attempt: CheckoutAttempt, *, from_cart: bool) -> list[Order]:
+    """Step 4: the orders, written from the plan, in one transaction with the attempt's completion."""
+    current = session.get(CheckoutAttempt, attempt.id, with_for_update=True, populate_existing=True)
+    if current.status not in (AttemptStatus.RESERVED, AttemptStatus.AUTHORISED):
+        raise DomainError("invalid_state", _l("This checkout was abandoned; please start again."))
+    at = clock.now()
+    orders = []
+    for index, planned in enumerate(current.plan):
+        intent_id = current.intents.get(str(index))
+        order = Order(attempt_id=current.id, enterprise_id=current.enterprise_id, provider_id=planned["provider_id"],
+                      status=OrderStatus.PLACED, total_fen=planned["total_fen"], voucher_fen=planned["voucher_fen"],
+                      self_pay_fen=planned["self_pay_fen"], voucher_year=current.voucher_year,
+                      payment_intent_id=intent_id,
+                      payment_status=PaymentStatus.AUTHORISED if intent_id else PaymentStatus.NONE,
+                      agreement_version=current.agreement_version, agreement_accepted_at=current.agreement_accepted_at,
+                      placed_at=at)
+        order.lines = [OrderLine(product_id=line["product_id"], version_id=line["version_id"], layer=line["layer"],
+                                 category=line["category"], unit_price_fen=line["unit_price_fen"],
+                                 quantity=line["quantity"], amount_fen=line["amount_fen"],
+                                 voucher_fen=line["voucher_fen"]) for line in planned["lines"]]
+        session.add(order)
+        session.flush()
+        record(session, actor, "order", order.id, "place", None,
+               {**order.audit_state(), "total_fen": order.total_fen, "provider_id": order.provider_id,
+                "attempt_id": current.id, "agreement_version": order.agreement_version,
+                "lines": [{"product_id": line["product_id"], "version_id": line["version_id"],
+                           "quantity": line["quantity"], "amount_fen": line["amount_fen"],
+                           "voucher_fen": line["voucher_fen"]} for line in planned["lines"]]})
+        orders.append(order)
+    current.status, current.updated_at = AttemptStatus.COMPLETED, at
+    if from_cart:
+        bought = [line["product_id"] for planned in current.plan for line in planned["lines"]]
+        for line in session.scalars(select(CartLine).where(CartLine.enterprise_id == current.enterprise_id,
+                                                           CartLine.product_id.in_(bought))):
+            session.delete(line)
+    session.commit()
+    return orders
+
+
+# -- reconciliation ---------------------------------------------------------------------------------
+
+@dataclass
+class ReconcileReport:
+    abandoned_attempts: int = 0
+    voided_intents: int = 0
+    released_fen: int = 0
+    finished_voids: int = 0
+    finished_refunds: int = 0
+    still_pending: int = 0
+
+
+def reconcile_payments(session: Session, gateway: PaymentGateway, *, older_than: dt.timedelta) -> ReconcileReport:
+    """Finish what crashed or could not reach the payment service: abandon unfinished checkouts
+    older than ``older_than`` (void their card holds, release their vouchers), and complete pending
+    voids and refunds of orders. Safe to run at any time, any number of times."""
+    report = ReconcileReport()
+    cutoff = clock.now() - older_than
+    stale = session.scalars(select(CheckoutAttempt.id).where(
+        CheckoutAttempt.status.in_([*UNFINISHED_ATTEMPTS, AttemptStatus.VOID_PENDING]),
+        CheckoutAttempt.updated_at <= cutoff).order_by(CheckoutAttempt.id)).all()
+    session.rollback()
+    for attempt_id in stale:
+        attempt = session.get(CheckoutAttempt, attempt_id)
+        intents, plan, created_at = dict(attempt.intents or {}), attempt.plan, attempt.created_at
+        session.rollback()
+        voided = _void_all(gateway, intents.values(), attempt_id, created_at, plan)
+        current = session.get(CheckoutAttempt, attempt_id, with_for_update=True, populate_existing=True)
+        if current.status in UNFINISHED_ATTEMPTS:
+            _release_attempt(session, current)
+            report.released_fen += current.voucher_fen
+            current.status = AttemptStatus.ABANDONED if voided else AttemptStatus.VOID_PENDING
+            current.error_code = current.error_code or "payment_unavailable"
+            report.abandoned_attempts += 1
+        elif current.status == AttemptStatus.VOID_PENDING and voided:
+            current.status = AttemptStatus.FAILED
+        if voided:
+            report.voided_intents += len(intents)
+        else:
+            report.still_pending += 1
+        current.updated_at = clock.now()
+        record(session, None, "checkout", current.id, "reconcile", None,
+               {"status": current.status.value, "released_fen": current.voucher_fen})
+        session.commit()
+    pending_orders = session.scalars(select(Order.id).where(
+        Order.payment_status.in_([PaymentStatus.VOID_PENDING, PaymentStatus.REFUND_PENDING])).order_by(Order.id)).all()
+    session.rollback()
+    for order_id in pending_orders:
+        done = _settle_payment(session, gateway, order_id)
+        if done == "voided":
+            report.finished_voids += 1
+        elif done == "refunded":
+            report.finished_refunds += 1
+        else:
+            report.still_pending += 1
+    return report
+
+
+def _settle_payment(session: Session, gateway: PaymentGateway, order_id: int) -> str | None:
+    """Carry out an order's pending void or refund at the payment service, then record it."""
+    order = session.get(Order, order_id, populate_existing=True)
+    status, intent_id, amount = order.payment_status, order.payment_intent_id, order.self_pay_fen
+    session.rollback()
+    refund_id = None
+    try:
+        if status == PaymentStatus.VOID_PENDING and intent_id:
+            gateway.void(intent_id)
+        elif status == PaymentStatus.REFUND_PENDING and intent_id:
+            refund_id = gateway.refund(intent_id, amount)
+        elif status not in (PaymentStatus.VOID_PENDING, PaymentStatus.REFUND_PENDING):
+            return None
+    except (PaymentUnavailable, PaymentDeclined):
+        return None
+    current = session.get(Order, order_id, with_for_update=True, populate_existing=True)
+    if current.payment_status != status:
+        session.rollback()
+        return None
+    before = current.audit_state()
+    current.payment_status = PaymentStatus.VOIDED if status == PaymentStatus.VOID_PENDING else PaymentStatus.REFUNDED
+    if refund_id:
+        current.refund_id = refund_id
+    record(session, None, "order", current.id, "payment_" + current.payment_status.value, before, current.audit_state())
+    session.commit()
+    return current.payment_status.value
+
+
+# -- after the order ----------------------------------------------------------------------------------
+
+def _order_for(session: Session, actor: User, order_id: int, *, as_party: str, lock: bool = False) -> Order:
+    """The order if ``actor`` is its ``buyer`` or ``provider``; to anyone else it does not exist."""
+    stmt = select(Order).where(Order.id == order_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    order = session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+    if order is None:
+        raise NotFound()
+    party = order.enterprise_id if as_party == "buyer" else order.provider_id
+    required_role = Role.ENTERPRISE if as_party == "buyer" else Role.PROVIDER
+    if actor.role != required_role or not actor.belongs_to(party):
+        if actor.is_staff or actor.belongs_to(order.enterprise_id) or actor.belongs_to(order.provider_id):
+            raise Forbidden()
+        raise NotFound()
+    return order
+
+
+def confirm_order(session: Session, actor: User, order_id: int, *, gateway: PaymentGateway) -> Order:
+    """第二十条: the provider confirms the transaction; the self-paid part is captured first (outside
+    any transaction), then the order is confirmed."""
+    order = _order_for(session, actor, order_id, as_party="provider")
+    ORDER.next(order.status, "confirm")
+    intent_id, payment_status = order.payment_intent_id, order.payment_status
+    session.rollback()
+    if payment_status == PaymentStatus.AUTHORISED and intent_id:
+        try:
+            gateway.capture(intent_id)
+        except PaymentUnavailable:
+            raise DomainError("payment_unavailable", _l("The payment service cannot be reached; the order is not confirmed yet. Try again later.")) from None
+        except PaymentDeclined as exc:
+            raise DomainError("payment_declined", _l("The payment could not be taken (%(reason)s); the buyer needs to cancel and order again.",
+                                                     reason=exc.message)) from None
+    try:
+        order = _order_for(session, actor, order_id, as_party="provider", lock=True)
+        change_state(session, order, ORDER, "confirm", actor, subject_type="order", confirmed_at=clock.now(),
+                     payment_status=PaymentStatus.CAPTURED if payment_status == PaymentStatus.AUTHORISED else order.payment_status)
+        session.commit()
+    except DomainError:
+        session.rollback()
+        if payment_status == PaymentStatus.AUTHORISED and intent_id:
+            # the buyer cancelled while we captured: give the money back at once
+            _mark_refund_pending(session, order_id)
+            _settle_payment(session, gateway, order_id)
+        raise
+    return order
+
+
+def _mark_refund_pending(session: Session, order_id: int) -> None:
+    order = session.get(Order, order_id, with_for_update=True, populate_existing=True)
+    before = order.audit_state()
+    order.payment_status = PaymentStatus.REFUND_PENDING
+    record(session, None, "order", order.id, "refund_late_capture", before, order.audit_state())
+    session.commit()
+
+
+@use_case
+def _cancel(session: Session, actor: User, order_id: int) -> Order:
+    order = _order_for(session, actor, order_id, as_party="buyer", lock=True)
+    pending = PaymentStatus.VOID_PENDING if order.payment_status == PaymentStatus.AUTHORISED else order.payment_status
+    change_state(session, order, ORDER, "cancel", actor, subject_type="order", cancelled_at=clock.now(),
+                 payment_status=pending)
+    if order.voucher_fen:
+        ledger.release_vouchers(session, order.voucher_year, order.enterprise_id, order.voucher_fen,
+                                ref=("order", order.id), actor_id=actor.id)
+    session.commit()
+    return order
+
+
+def cancel_order(session: Session, actor: User, order_id: int, *, gateway: PaymentGateway) -> Order:
+    """第二十条: before confirmation the buyer may cancel; the vouchers go back to the wallet at once
+    (exactly once: the order row is locked and its status checked) and the card hold is voided."""
+    order = _cancel(session, actor, order_id)
+    if order.payment_status == PaymentStatus.VOID_PENDING:
+        _settle_payment(session, gateway, order.id)
+    return session.get(Order, order_id, populate_existing=True)
+
+
+@use_case
+def request_refund(session: Session, actor: User, order_id: int, data: Mapping[str, Any]) -> Order:
+    """第二十一条: after confirmation and before the order is in a claim, the buyer asks for a refund."""
+    inputs = Inputs(data)
+    reason = inputs.text("reason", max_length=2000)
+    inputs.check()
+    order = _order_for(session, actor, order_id, as_party="buyer", lock=True)
+    ORDER.next(order.status, "request_refund")
+    for guard in REFUND_GUARDS:
+        message = guard(session, order)
+        if message:
+            raise DomainError("invalid_state", message)
+    change_state(session, order, ORDER, "request_refund", actor, subject_type="order",
+                 refund_requested_at=clock.now(), refund_reason=reason, refund_decision_reason=None)
+    session.commit()
+    return order
+
+
+@use_case
+def _decide_refund(session: Session, actor: User, order_id: int, data: Mapping[str, Any]) -> Order:
+    inputs = Inputs(data)
+    decision = inputs.choice("decision", ["approve", "reject"])
+    reason = inputs.text("reason", required=decision == "reject", max_length=2000)
+    inputs.check()
+    order = _order_for(session, actor, order_id, as_party="provider", lock=True)
+    at = clock.now()
+    if decision == "approve":
+        pending = PaymentStatus.REFUND_PENDING if order.payment_status == PaymentStatus.CAPTURED and order.self_pay_fen \
+            else order.payment_status
+        change_state(session, order, ORDER, "approve_refund", actor, subject_type="order", refund_decided_at=at,
+                     refund_decision_reason=reason, payment_status=pending)
+        if order.voucher_fen:
+            ledger.release_vouchers(session, order.voucher_year, order.enterprise_id, order.voucher_fen,
+                                    ref=("order", order.id), actor_id=actor.id, kind="release_order")
+    else:
+        change_state(session, order, ORDER, "reject_refund", actor, subject_type="order", refund_decided_at=at,
+                     refund_decision_reason=reason)
+    session.commit()
+    return order
+
+
+def decide_refund(session: Session, actor: User, order_id: int, data: Mapping[str, Any], *,
+                  gateway: PaymentGateway) -> Order:
+    """The provider approves (vouchers back, the self-paid part refunded) or refuses with a reason."""
+    order = _decide_refund(session, actor, order_id, data)
+    if order.payment_status == PaymentStatus.REFUND_PENDING:
+        _settle_payment(session, gateway, order.id)
+    return session.get(Order, order_id, populate_existing=True)
+
+
+# -- reading ----------------------------------------------------------------------------------------------
+
+def _visible(stmt: Any, actor: User) -> Any:
+    if actor.role == Role.ENTERPRISE:
+        return stmt.where(Order.enterprise_id == actor.organisation_id)
+    if actor.role == Role.PROVIDER:
+        return stmt.where(Order.provider_id == actor.organisation_id)
+    if actor.is_staff:
+        return stmt
+    raise Forbidden()
+
+
+def list_orders(session: Session, actor: User, *, status: str | None, page: int, per_page: int) -> Page[Order]:
+    """The buyer's, the provider's or (staff) every order, newest first."""
+    stmt = _visible(select(Order), actor).options(joinedload(Order.enterprise), joinedload(Order.provider)) \
+        .order_by(Order.id.desc())
+    if status:
+        statuses = [s for s in status.split(",") if s in {o.value for o in OrderStatus}]
+        if not statuses:
+            raise ValidationError({"status": [_l("Choose one of: %(choices)s.",
+                                                 choices=", ".join(o.value for o in OrderStatus))]})
+        stmt = stmt.where(Order.status.in_(statuses))
+    return paginate(session, stmt, page, per_page)
+
+
+def get_order(session: Session, actor: User, order_id: int) -> Order:
+    order = session.scalars(select(Order).where(Order.id == order_id).options(
+        selectinload(Order.lines).joinedload(OrderLine.version), joinedload(Order.enterprise),
+        joinedload(Order.provider))).one_or_none()
+    if order is None:
+        raise NotFound()
+    if not (actor.is_staff or actor.belongs_to(order.enterprise_id) or actor.belongs_to(order.provider_id)):
+        raise NotFound()
+    return order
+
+
+def waiting_for_provider(session: Session, provider_id: int | None) -> int:
+    """Orders to confirm and refund requests to decide: what waits for the provider."""
+    if provider_id is None:
+        return 0
+    return session.scalar(select(func.count()).select_from(Order).where(
+        Order.provider_id == provider_id,
+        Order.status.in_([OrderStatus.PLACED, OrderStatus.REFUND_REQUESTED]))) or 0
+
+
+def order_counts(session: Session, actor: User) -> dict[str, int]:
+    rows = session.execute(_visible(select(Order.status, func.count()), actor).group_by(Order.status)).all()
+    return {status.value if hasattr(status, "value") else status: n for status, n in rows}

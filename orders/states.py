@@ -42,6 +42,7 @@ class AttemptStatus(StrEnum):
     PREPARED = "prepared"
     AUTHORISED = "authorised"
     COMPLETED = "completed"
+    VOID_PENDING = "void_pending"      # failed, vouchers released, a card hold still to release
     FAILED = "failed"
     ABANDONED = "abandoned"
 
