@@ -59,6 +59,7 @@ class StripeGateway:
     """The official SDK, against Stripe or (``api_base``) a local mock such as localstripe."""
 
     def __init__(self, secret_key: str, api_base: str | None = None, timeout: float = 20.0) -> None:
+        self.api_base = api_base
         kwargs: dict[str, Any] = {"max_network_retries": 0, "http_client": stripe.RequestsClient(timeout=timeout)}
         if api_base:
             kwargs["base_addresses"] = {"api": api_base.rstrip("/")}

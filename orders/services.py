@@ -314,6 +314,14 @@ def checkout(session: Session, actor: User, request: CheckoutRequest, *, gateway
     return _finalise(session, actor, attempt, from_cart=from_cart)
 
 
+def replay_checkout(session: Session, actor: User, key: str) -> list[Order] | None:
+    """The result of an earlier checkout sent with ``key`` (a page's form token), or None when there
+    was none: a second click on "pay" shows the orders of the first."""
+    org = _enterprise(session, actor)
+    attempt = _find_attempt(session, org.id, key)
+    return None if attempt is None else _replay(session, attempt, attempt.request_hash)
+
+
 def _find_attempt(session: Session, enterprise_id: int, key: str) -> CheckoutAttempt | None:
     return session.scalars(select(CheckoutAttempt).where(CheckoutAttempt.enterprise_id == enterprise_id,
                                                          CheckoutAttempt.key == key)).one_or_none()

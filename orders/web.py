@@ -1,8 +1,51 @@
-"""Registration of the orders area's pages, API, navigation, labels and seed data."""
+"""Registration of the orders area: pages, API, payment gateway, navigation, labels, seed data, CLI."""
 from __future__ import annotations
 
+import datetime as dt
+
+import click
 from flask import Flask
+
+from shop import labels, nav, seed
+from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    """Filled in with the checkout work (issue 5)."""
+    from orders import services, views
+    from orders.demo import seed_orders
+    from orders.payments import StripeGateway
+
+    app.extensions["orders.gateway"] = StripeGateway(app.config["STRIPE_SECRET_KEY"],
+                                                     api_base=app.config.get("STRIPE_API_BASE"))
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.api_bp)
+    seed.register(seed_orders, order=40)
+
+    nav.add("orders.cart", _l("Cart"), {"enterprise"}, order=15,
+            count=lambda s, u: services.cart_count(s, u.organisation_id))
+    nav.add("orders.list_orders", _l("Orders"), {"enterprise", "provider", "operator", "authority"}, order=16,
+            count=lambda s, u: services.waiting_for_provider(s, u.organisation_id) if u.role.value == "provider" else 0)
+    labels.add({
+        "order": _l("order"), "checkout": _l("checkout"), "placed": _l("Awaiting confirmation"),
+        "confirmed": _l("Confirmed"), "cancelled": _l("Cancelled"), "refund_requested": _l("Refund requested"),
+        "refunded": _l("Refunded"),
+        "place": _l("Placed"), "confirm": _l("Confirmed by the provider"), "cancel": _l("Cancelled by the buyer"),
+        "request_refund": _l("Refund requested"), "approve_refund": _l("Refund approved"),
+        "reject_refund": _l("Refund refused"), "payment_voided": _l("Card hold released"),
+        "payment_refunded": _l("Self-paid part refunded"), "refund_late_capture": _l("Late capture refunded"),
+        "reconcile": _l("Reconciled"),
+        "authorised": _l("Authorised on the card"), "captured": _l("Paid"), "voided": _l("Hold released"),
+        "void_pending": _l("Releasing the hold"), "refund_pending": _l("Refunding"), "none": _l("Vouchers only"),
+    }, attention={"placed", "refund_requested"}, bad={"cancelled", "refunded"})
+
+    @app.cli.command("reconcile-payments")
+    @click.option("--older-than", default=15, show_default=True, help="minutes an unfinished checkout may run")
+    def reconcile_payments_command(older_than: int) -> None:
+        """Void card holds and release vouchers of crashed checkouts; finish pending voids and refunds."""
+        gateway = app.extensions["orders.gateway"]
+        with app.extensions["shop.sessions"]() as session:
+            report = services.reconcile_payments(session, gateway, older_than=dt.timedelta(minutes=older_than))
+        from shop.money import format_fen
+        click.echo(f"abandoned {report.abandoned_attempts} checkout(s), released {format_fen(report.released_fen)}, "
+                   f"voided {report.voided_intents} hold(s); finished {report.finished_voids} void(s) and "
+                   f"{report.finished_refunds} refund(s); {report.still_pending} still pending")

@@ -18,6 +18,7 @@ def load_config(instance_path: str) -> dict:
             raise RuntimeError("SECRET_KEY must be set in production")
         secret = secrets.token_hex(32)
     instance = Path(instance_path)
+    stripe_api_base = os.environ.get("STRIPE_API_BASE") or None
     return {
         "SHOP_ENV": env,
         "SECRET_KEY": secret,
@@ -25,7 +26,9 @@ def load_config(instance_path: str) -> dict:
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", "sk_test_yunquan"),
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", "pk_test_yunquan"),
-        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
+        "STRIPE_API_BASE": stripe_api_base,
+        # Stripe.js: from Stripe, or the stand-in a local mock (localstripe) serves
+        "STRIPE_JS_URL": f"{stripe_api_base.rstrip('/')}/js.stripe.com/v3/" if stripe_api_base else "https://js.stripe.com/v3/",
         # Assets come from a CDN with SRI and a local fallback; off in development and tests so
         # that a closed network (a government intranet, this CI) never waits on a CDN.
         "ASSETS_FROM_CDN": os.environ.get("ASSETS_FROM_CDN", "1" if env == "production" else "0") == "1",

@@ -87,7 +87,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         if response.mimetype == "text/html":
-            stripe_js = current_app.config.get("STRIPE_JS_ORIGIN") or "https://js.stripe.com"
+            from urllib.parse import urlsplit
+            js = urlsplit(current_app.config.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/")
+            stripe_js = f"{js.scheme}://{js.netloc}"
             extra_scripts = " ".join(sorted({"https://cdn.jsdelivr.net", stripe_js}))
             response.headers.setdefault(
                 "Content-Security-Policy",

@@ -65,3 +65,12 @@ def card(gateway, number: str = "4242424242424242") -> str:  # type: ignore[no-u
 VISA = "4242424242424242"
 DECLINED = "4000000000000341"
 NEEDS_AUTHENTICATION = "4000002500003155"
+
+
+@pytest.fixture
+def payments(app, stripe_gateway):  # type: ignore[no-untyped-def]
+    """The app's payment gateway pointed at the test session's localstripe."""
+    app.extensions["orders.gateway"] = stripe_gateway
+    app.config["STRIPE_API_BASE"] = stripe_gateway.api_base
+    app.config["STRIPE_JS_URL"] = f"{stripe_gateway.api_base}/js.stripe.com/v3/"
+    return stripe_gateway

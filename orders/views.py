@@ -1,0 +1,351 @@
+"""Pages and API of the cart, checkout and orders. Thin: parse, call a service, render."""
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, url_for)
+from flask_login import current_user
+from sqlalchemy import select
+
+from orders import services
+from orders.agreement import AGREEMENTS, CURRENT as CURRENT_AGREEMENT
+from orders.models import Order
+from orders.payments import PaymentGateway
+from orders.states import OrderStatus
+from shop.audit import AuditEntry
+from shop.errors import DomainError
+from shop.i18n import _
+from shop.pagination import page_args
+from shop.states import Role
+from shop.web import actor, api, db_session, is_htmx, json_body, roles_required, signed_in
+
+bp = Blueprint("orders", __name__, template_folder="templates")
+api_bp = Blueprint("orders_api", __name__, url_prefix="/api/v1")
+
+PARTIES = (Role.ENTERPRISE, Role.PROVIDER, Role.OPERATOR, Role.AUTHORITY)
+
+
+def gateway() -> PaymentGateway:
+    return current_app.extensions["orders.gateway"]
+
+
+# -- the cart ---------------------------------------------------------------------------------------
+
+def _cart_page(status: int = 200, errors: dict | None = None) -> Any:
+    s = db_session()
+    org_id = current_user.organisation_id
+    quote = services.quote(s, org_id, services.cart_lines(s, org_id), use_vouchers=True)
+    template = "orders/_cart.html" if is_htmx() else "orders/cart.html"
+    return render_template(template, quote=quote, errors=errors or {}), status
+
+
+@bp.get("/cart")
+@roles_required(Role.ENTERPRISE)
+def cart() -> Any:
+    return _cart_page()
+
+
+@bp.post("/cart/add")
+@roles_required(Role.ENTERPRISE)
+def add_to_cart() -> Any:
+    try:
+        services.add_to_cart(db_session(), actor(), request.form)
+    except DomainError as error:
+        if is_htmx():
+            return render_template("orders/_added.html", error=error), error.status
+        flash(str(error.detail), "error")
+        return redirect(request.referrer or url_for("shop.home"))
+    if is_htmx():
+        return render_template("orders/_added.html", error=None,
+                               count=services.cart_count(db_session(), current_user.organisation_id))
+    flash(_("Added to your cart."), "success")
+    return redirect(request.form.get("next") or url_for("orders.cart"))
+
+
+@bp.post("/cart/<int:product_id>")
+@roles_required(Role.ENTERPRISE)
+def update_cart_line(product_id: int) -> Any:
+    try:
+        if request.form.get("remove"):
+            services.remove_from_cart(db_session(), actor(), product_id)
+        else:
+            services.set_cart_quantity(db_session(), actor(), product_id, request.form)
+    except DomainError as error:
+        return _cart_page(error.status, {str(product_id): error.errors.get("quantity", [error.detail])})
+    if is_htmx():
+        return _cart_page()
+    return redirect(url_for("orders.cart"))
+
+
+# -- checkout ---------------------------------------------------------------------------------------------
+
+def _checkout_context(use_vouchers: bool) -> dict[str, Any]:
+    s = db_session()
+    org_id = current_user.organisation_id
+    quote = services.quote(s, org_id, services.cart_lines(s, org_id), use_vouchers=use_vouchers)
+    return {"quote": quote, "use_vouchers": use_vouchers, "agreement": CURRENT_AGREEMENT,
+            "stripe_js": current_app.config["STRIPE_JS_URL"],
+            "publishable_key": current_app.config["STRIPE_PUBLISHABLE_KEY"]}
+
+
+@bp.get("/checkout")
+@roles_required(Role.ENTERPRISE)
+def checkout_page() -> Any:
+    use_vouchers = request.args.get("use_vouchers", "1") != "0"
+    return render_template("orders/checkout.html", errors={}, token=secrets.token_urlsafe(24), form={},
+                           **_checkout_context(use_vouchers))
+
+
+@bp.get("/checkout/summary")
+@roles_required(Role.ENTERPRISE)
+def checkout_summary() -> Any:
+    use_vouchers = request.args.get("use_vouchers") in ("1", "on", "true")
+    return render_template("orders/_summary.html", **_checkout_context(use_vouchers))
+
+
+@bp.post("/checkout")
+@roles_required(Role.ENTERPRISE)
+def checkout() -> Any:
+    s = db_session()
+    use_vouchers = request.form.get("use_vouchers") in ("1", "on", "true")
+    key = "page-" + (request.form.get("checkout_token") or secrets.token_urlsafe(24))[:80]
+    try:
+        orders = services.replay_checkout(s, actor(), key)   # the same form sent twice: one checkout
+        if orders is None:
+            lines = services.cart_lines(s, current_user.organisation_id)
+            if not lines:
+                flash(_("Your cart is empty."), "info")
+                return redirect(url_for("orders.cart"))
+            data = {"lines": [{"product_id": p, "quantity": q} for p, q in lines], "use_vouchers": use_vouchers,
+                    "agreement_accepted": request.form.get("agreement_accepted") in ("1", "on", "true"),
+                    "payment_method": request.form.get("payment_method") or None}
+            orders = services.checkout(s, actor(), services.read_checkout(data), gateway=gateway(),
+                                       idempotency_key=key, strict_idempotency=False, from_cart=True)
+    except DomainError as error:
+        errors = dict(error.errors) or {"payment_method" if error.code.startswith("payment") else "_": [error.detail]}
+        return render_template("orders/checkout.html", errors=errors, token=secrets.token_urlsafe(24),
+                               form=request.form, **_checkout_context(use_vouchers)), error.status
+    flash(_("%(n)d order(s) placed. Each provider confirms its order; the self-paid part is taken then.",
+            n=len(orders)), "success")
+    return redirect(url_for("orders.list_orders", placed=",".join(str(o.id) for o in orders)))
+
+
+@bp.get("/agreements/<version>")
+@signed_in
+def agreement(version: str) -> Any:
+    if version not in AGREEMENTS:
+        abort(404)
+    return render_template("orders/agreement.html", agreement=AGREEMENTS[version])
+
+
+# -- orders -------------------------------------------------------------------------------------------------
+
+@bp.get("/orders")
+@roles_required(*PARTIES)
+def list_orders() -> Any:
+    page, per_page = page_args(request.args)
+    status = request.args.get("status") or None
+    try:
+        result = services.list_orders(db_session(), actor(), status=status, page=page, per_page=per_page)
+    except DomainError:
+        result = services.list_orders(db_session(), actor(), status=None, page=page, per_page=per_page)
+        status = None
+    placed = {int(i) for i in (request.args.get("placed") or "").split(",") if i.isdigit()}
+    return render_template("orders/orders.html", page=result, status=status, statuses=list(OrderStatus),
+                           counts=services.order_counts(db_session(), actor()), placed=placed)
+
+
+def _timeline(order_id: int) -> list[AuditEntry]:
+    return list(db_session().scalars(select(AuditEntry).where(AuditEntry.subject_type == "order",
+                                                              AuditEntry.subject_id == order_id)
+                                     .order_by(AuditEntry.id)))
+
+
+@bp.get("/orders/<int:order_id>")
+@roles_required(*PARTIES)
+def order_detail(order_id: int, errors: dict | None = None, status: int = 200) -> Any:
+    order = services.get_order(db_session(), actor(), order_id)
+    return render_template("orders/order.html", order=order, timeline=_timeline(order.id), errors=errors or {},
+                           form=request.form, agreement=AGREEMENTS.get(order.agreement_version)), status
+
+
+def _act(order_id: int, action: Any, done: str) -> Any:
+    try:
+        action()
+    except DomainError as error:
+        return order_detail(order_id, errors=error.errors or {"_": [error.detail]}, status=error.status)
+    flash(done, "success")
+    return redirect(url_for("orders.order_detail", order_id=order_id))
+
+
+@bp.post("/orders/<int:order_id>/confirm")
+@roles_required(Role.PROVIDER)
+def confirm(order_id: int) -> Any:
+    return _act(order_id, lambda: services.confirm_order(db_session(), actor(), order_id, gateway=gateway()),
+                _("The transaction is confirmed and the self-paid part taken. Deliver the service as agreed."))
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@roles_required(Role.ENTERPRISE)
+def cancel(order_id: int) -> Any:
+    return _act(order_id, lambda: services.cancel_order(db_session(), actor(), order_id, gateway=gateway()),
+                _("The order is cancelled: your vouchers are back and the card hold is released."))
+
+
+@bp.post("/orders/<int:order_id>/refund-request")
+@roles_required(Role.ENTERPRISE)
+def refund_request(order_id: int) -> Any:
+    return _act(order_id, lambda: services.request_refund(db_session(), actor(), order_id, request.form),
+                _("Your refund request is sent to the provider."))
+
+
+@bp.post("/orders/<int:order_id>/refund-decision")
+@roles_required(Role.PROVIDER)
+def refund_decision(order_id: int) -> Any:
+    return _act(order_id, lambda: services.decide_refund(db_session(), actor(), order_id, request.form,
+                                                         gateway=gateway()),
+                _("Your decision is recorded."))
+
+
+# -- the API -------------------------------------------------------------------------------------------------
+
+LINE_SCHEMA = {"type": "object", "properties": {k: {"type": "integer"} for k in (
+    "product_id", "version_id", "quantity", "unit_price_fen", "amount_fen", "voucher_fen")}}
+ORDER_SCHEMA = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "provider_id": {"type": "integer"}, "enterprise_id": {"type": "integer"},
+    "total_fen": {"type": "integer"}, "voucher_fen": {"type": "integer"}, "self_pay_fen": {"type": "integer"},
+    "status": {"enum": [s.value for s in OrderStatus]}, "payment_status": {"type": "string"},
+    "lines": {"type": "array", "items": LINE_SCHEMA}}}
+
+
+def order_json(order: Order) -> dict[str, Any]:
+    def when(value: Any) -> str | None:
+        return value.isoformat() if value else None
+    return {
+        "id": order.id, "provider_id": order.provider_id, "enterprise_id": order.enterprise_id,
+        "total_fen": order.total_fen, "voucher_fen": order.voucher_fen, "self_pay_fen": order.self_pay_fen,
+        "status": order.status.value, "payment_status": order.payment_status.value, "voucher_year": order.voucher_year,
+        "agreement_version": order.agreement_version, "agreement_accepted_at": when(order.agreement_accepted_at),
+        "placed_at": when(order.placed_at), "confirmed_at": when(order.confirmed_at),
+        "cancelled_at": when(order.cancelled_at), "refund_requested_at": when(order.refund_requested_at),
+        "refund_reason": order.refund_reason, "refund_decision_reason": order.refund_decision_reason,
+        "lines": [{"product_id": line.product_id, "version_id": line.version_id, "quantity": line.quantity,
+                   "unit_price_fen": line.unit_price_fen, "amount_fen": line.amount_fen,
+                   "voucher_fen": line.voucher_fen} for line in order.lines],
+    }
+
+
+@api_bp.post("/checkout")
+@api(summary="Buy: one order per provider, vouchers first, the rest authorised on the card", roles=[Role.ENTERPRISE],
+     status=201,
+     body={"type": "object", "required": ["lines", "agreement_accepted"], "properties": {
+         "lines": {"type": "array", "items": {"type": "object", "required": ["product_id", "quantity"],
+                                              "properties": {"product_id": {"type": "integer"},
+                                                             "quantity": {"type": "integer", "minimum": 1}}}},
+         "use_vouchers": {"type": "boolean"}, "agreement_accepted": {"type": "boolean"},
+         "payment_method": {"type": "string", "description": "a Stripe PaymentMethod id"}}},
+     response={"type": "object", "properties": {"orders": {"type": "array", "items": ORDER_SCHEMA}}},
+     errors=["validation_error", "not_certified", "agreement_not_accepted", "product_unavailable", "payment_declined",
+             "payment_unavailable", "idempotency_mismatch", "invalid_state"])
+def checkout_api(user: Any) -> Any:
+    orders = services.checkout(db_session(), user, services.read_checkout(json_body()), gateway=gateway(),
+                               idempotency_key=request.headers.get("Idempotency-Key") or None)
+    return {"orders": [order_json(o) for o in orders]}
+
+
+@api_bp.get("/orders")
+@api(summary="Orders: the buyer's, the provider's, or every order for staff; newest first", roles=PARTIES,
+     query={"status": {"type": "string"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}},
+     errors=["validation_error"])
+def list_orders_api(user: Any) -> Any:
+    page, per_page = page_args(request.args)
+    result = services.list_orders(db_session(), user, status=request.args.get("status") or None, page=page,
+                                  per_page=per_page)
+    return result.as_json(order_json)
+
+
+@api_bp.get("/orders/<int:order_id>")
+@api(summary="An order (its buyer, its provider and staff)", roles=PARTIES, response=ORDER_SCHEMA,
+     errors=["not_found"])
+def get_order_api(user: Any, order_id: int) -> Any:
+    return order_json(services.get_order(db_session(), user, order_id))
+
+
+@api_bp.post("/orders/<int:order_id>/confirm")
+@api(summary="Confirm the transaction (the self-paid part is captured)", roles=[Role.PROVIDER], response=ORDER_SCHEMA,
+     errors=["invalid_state", "not_found", "payment_declined", "payment_unavailable"])
+def confirm_api(user: Any, order_id: int) -> Any:
+    return order_json(services.confirm_order(db_session(), user, order_id, gateway=gateway()))
+
+
+@api_bp.post("/orders/<int:order_id>/cancel")
+@api(summary="Cancel before confirmation (vouchers back, payment voided)", roles=[Role.ENTERPRISE],
+     response=ORDER_SCHEMA, errors=["invalid_state", "not_found"])
+def cancel_api(user: Any, order_id: int) -> Any:
+    return order_json(services.cancel_order(db_session(), user, order_id, gateway=gateway()))
+
+
+@api_bp.post("/orders/<int:order_id>/refund-request")
+@api(summary="Ask for a refund (confirmed, not in a live claim)", roles=[Role.ENTERPRISE],
+     body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
+     response=ORDER_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+def refund_request_api(user: Any, order_id: int) -> Any:
+    return order_json(services.request_refund(db_session(), user, order_id, json_body()))
+
+
+@api_bp.post("/orders/<int:order_id>/refund-decision")
+@api(summary="Approve a refund (vouchers back, self-paid part refunded) or refuse it with a reason",
+     roles=[Role.PROVIDER],
+     body={"type": "object", "required": ["decision"], "properties": {
+         "decision": {"enum": ["approve", "reject"]}, "reason": {"type": "string"}}},
+     response=ORDER_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+def refund_decision_api(user: Any, order_id: int) -> Any:
+    return order_json(services.decide_refund(db_session(), user, order_id, json_body(), gateway=gateway()))
+
+
+def cart_json(quote: services.Quote) -> dict[str, Any]:
+    return {"year": quote.year, "total_fen": quote.total_fen, "voucher_fen": quote.voucher_fen,
+            "self_pay_fen": quote.self_pay_fen, "available_fen": quote.available_fen,
+            "available_after_fen": quote.available_after_fen, "unavailable_product_ids": quote.unavailable,
+            "orders": [{"provider_id": o.provider.id, "total_fen": o.total_fen, "voucher_fen": o.voucher_fen,
+                        "self_pay_fen": o.self_pay_fen,
+                        "lines": [{"product_id": line.product.id, "version_id": line.version.id,
+                                   "quantity": line.quantity, "unit_price_fen": line.version.price_fen,
+                                   "amount_fen": line.amount_fen, "voucher_fen": line.voucher_fen}
+                                  for line in o.lines]} for o in quote.orders]}
+
+
+@api_bp.get("/cart")
+@api(summary="The enterprise's cart, priced as the checkout would price it now", roles=[Role.ENTERPRISE],
+     query={"use_vouchers": {"type": "boolean"}})
+def cart_api(user: Any) -> Any:
+    s = db_session()
+    return cart_json(services.quote(s, user.organisation_id, services.cart_lines(s, user.organisation_id),
+                                    use_vouchers=request.args.get("use_vouchers", "true") != "false"))
+
+
+@api_bp.post("/cart/lines")
+@api(summary="Put a product in the cart", roles=[Role.ENTERPRISE], status=201,
+     body={"type": "object", "required": ["product_id"], "properties": {
+         "product_id": {"type": "integer"}, "quantity": {"type": "integer", "minimum": 1}}},
+     errors=["validation_error", "product_unavailable", "not_certified"])
+def add_cart_line_api(user: Any) -> Any:
+    line = services.add_to_cart(db_session(), user, json_body())
+    return {"product_id": line.product_id, "quantity": line.quantity}
+
+
+@api_bp.patch("/cart/lines/<int:product_id>")
+@api(summary="Change a cart line's quantity (0 removes it)", roles=[Role.ENTERPRISE],
+     body={"type": "object", "required": ["quantity"], "properties": {"quantity": {"type": "integer", "minimum": 0}}},
+     errors=["validation_error", "not_found"])
+def update_cart_line_api(user: Any, product_id: int) -> Any:
+    line = services.set_cart_quantity(db_session(), user, product_id, json_body())
+    return {"product_id": product_id, "quantity": line.quantity if line else 0}
+
+
+@api_bp.delete("/cart/lines/<int:product_id>")
+@api(summary="Remove a product from the cart", roles=[Role.ENTERPRISE], errors=["not_found"])
+def delete_cart_line_api(user: Any, product_id: int) -> Any:
+    services.remove_from_cart(db_session(), user, product_id)
+    return {"product_id": product_id, "quantity": 0}
