@@ -35,8 +35,6 @@ messages: install
 	@$(BIN)/python -m shop.catalogs check || true
 
 run: translations
-	$(BIN)/flask --app shop db upgrade
-	$(BIN)/flask --app shop seed-demo
 	@HOST=$(HOST) PORT=$(PORT) STRIPE_PORT=$(STRIPE_PORT) BIN=$(BIN) bin/dev-server
 
 test: translations

@@ -31,7 +31,11 @@
       button.disabled = true;
       button.setAttribute("aria-busy", "true");
       errors.textContent = "";
-      if (selfPay() === 0 || form.elements.payment_method.value) { form.submit(); return; }
+      // nothing to pay by card, or the agreement not accepted (the page says so beside the box): send as is
+      if (selfPay() === 0 || form.elements.payment_method.value || !form.elements.agreement_accepted.checked) {
+        form.submit();
+        return;
+      }
       if (!stripe) { fail(button.dataset.noStripe || "Stripe.js did not load."); return; }
       Promise.resolve(stripe.createPaymentMethod({ type: "card", card: card })).then(function (result) {
         if (result && result.paymentMethod) return result.paymentMethod.id;

@@ -16,7 +16,8 @@ def test_create_staff_makes_an_operator_and_refuses_a_weak_password(app, session
     assert weak.exit_code == 1 and "password" in weak.output
 
 
-def test_seed_demo_is_idempotent_and_every_demo_login_works(app, session, client):
+def test_seed_demo_is_idempotent_and_every_demo_login_works(app, session, client, payments, today):
+    today("2026-03-02")
     runner = app.test_cli_runner()
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     count = fresh(session).scalar(select(func.count()).select_from(Organisation))
@@ -27,6 +28,10 @@ def test_seed_demo_is_idempotent_and_every_demo_login_works(app, session, client
         assert response.status_code == 201, email
     statuses = dict(fresh(session).execute(select(Organisation.status, func.count()).group_by(Organisation.status)).all())
     assert statuses["certified"] >= 6 and statuses["under_review"] >= 1
+    from orders.models import Order
+    orders = dict(session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
+    assert orders["placed"] >= 1 and orders["confirmed"] >= 3 and orders["cancelled"] == 1
+    assert orders["refund_requested"] == 1
 
 
 def test_audit_verify_exits_non_zero_and_names_the_first_broken_entry(app, session):
