@@ -5,6 +5,7 @@ the only place that knows every area.
 """
 from __future__ import annotations
 
+import importlib
 import secrets
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from shop.config import load_config
 from shop.db import make_engine, make_session_factory, reset_transaction_mode, set_read_only_transactions
 
 ROOT = Path(__file__).resolve().parent.parent
+# The foundation first, then the areas in the order their imports allow; oversight reads them all.
+AREAS = ("shop", "catalog", "wallet", "orders", "oversight")
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
 babel = Babel()
@@ -50,7 +53,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["shop.engine"] = engine
     app.extensions["shop.sessions"] = make_session_factory(engine)
 
-    translation_dirs = [str(ROOT / pkg / "translations") for pkg in ("shop", "catalog", "wallet", "orders")
+    translation_dirs = [str(ROOT / pkg / "translations") for pkg in AREAS
                         if (ROOT / pkg / "translations").is_dir()]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_dirs)
     babel.init_app(app, locale_selector=_select_locale)
@@ -91,9 +94,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     seed.register(seed.seed_organisations, order=10)
 
     # The areas, each adding its pages, API, navigation, seed data and jobs.
-    import catalog
-    import wallet
-    import orders
-    for area in (catalog, wallet, orders):
-        area.init_app(app)
+    for name in AREAS[1:]:
+        if (ROOT / name / "__init__.py").exists():
+            importlib.import_module(name).init_app(app)
     return app

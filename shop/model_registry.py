@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("shop.models", "shop.audit", "catalog.models", "wallet.models", "orders.models")
+MODEL_MODULES = ("shop.models", "shop.audit", "catalog.models", "wallet.models", "orders.models", "oversight.models")
 
 
 def import_all_models() -> None:
@@ -11,5 +11,5 @@ def import_all_models() -> None:
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            if exc.name is None or not name.startswith(exc.name):
                 raise
