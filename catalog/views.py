@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -20,8 +20,7 @@ from shop.i18n import _
 from shop.models import BlacklistEntry
 from shop.pagination import page_args
 from shop.states import OrgKind, Role
-from shop.uploads import stored_path
-from shop.web import actor, api, db_session, is_htmx, json_body, public, render_form, roles_required
+from shop.web import actor, api, db_session, is_htmx, json_body, public, render_form, roles_required, send_upload
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 api_bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
@@ -94,14 +93,7 @@ def evidence(product_id: int, version_id: int) -> Any:
 
 
 def _send_evidence(version: ProductVersion) -> Any:
-    path = stored_path(current_app.config["UPLOAD_DIR"], version.evidence_stored_name)
-    if not path.exists():
-        abort(404)
-    response = send_file(path, mimetype=version.evidence_content_type, download_name=version.evidence_original_name,
-                         as_attachment=request.args.get("download") == "1", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'; sandbox"
-    return response
+    return send_upload(version.evidence_stored_name, version.evidence_content_type, version.evidence_original_name)
 
 
 # -- a provider's products ------------------------------------------------------------------------

@@ -3,6 +3,7 @@ of a cart into one order per provider."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 
 # the one rounding site of the programme (floor to the fen), shared with the catalogue's display
@@ -32,27 +33,40 @@ class PricedLine:
     voucher_fen: int
 
     @property
+    def total_fen(self) -> int:
+        return self.amount_fen
+
+    @property
     def self_pay_fen(self) -> int:
         return self.amount_fen - self.voucher_fen
 
 
-@dataclass
-class OrderPlan:
-    """One order per provider (each order is one contract)."""
-    provider_id: int
-    lines: list[PricedLine] = field(default_factory=list)
+class Amounts:
+    """The total, voucher and self-paid parts of something made of ``parts`` that have them
+    (lines of an order, orders of a checkout)."""
+
+    @property
+    def parts(self) -> Sequence[Any]:
+        return self.lines  # type: ignore[attr-defined]
 
     @property
     def total_fen(self) -> int:
-        return sum(line.amount_fen for line in self.lines)
+        return sum(part.total_fen for part in self.parts)
 
     @property
     def voucher_fen(self) -> int:
-        return sum(line.voucher_fen for line in self.lines)
+        return sum(part.voucher_fen for part in self.parts)
 
     @property
     def self_pay_fen(self) -> int:
         return self.total_fen - self.voucher_fen
+
+
+@dataclass
+class OrderPlan(Amounts):
+    """One order per provider (each order is one contract)."""
+    provider_id: int
+    lines: list[PricedLine] = field(default_factory=list)
 
 
 def allocate_vouchers(lines: Sequence[LineInput], *, ratios: Mapping[str, int], available_fen: int,

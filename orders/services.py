@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -36,7 +36,7 @@ from orders.agreement import CURRENT as CURRENT_AGREEMENT
 from orders.faults import crash_point
 from orders.models import CartLine, CheckoutAttempt, Order, OrderLine
 from orders.payments import PaymentDeclined, PaymentGateway, PaymentUnavailable
-from orders.rules import LineInput, OrderPlan, PricedLine, allocate_vouchers, split_by_provider
+from orders.rules import Amounts, LineInput, OrderPlan, PricedLine, allocate_vouchers, split_by_provider
 from orders.states import ORDER, UNFINISHED_ATTEMPTS, AttemptStatus, OrderStatus, PaymentStatus
 from shop import clock
 from shop.audit import change_state, record
@@ -150,30 +150,22 @@ class QuotedLine:
     affiliated: bool
 
     @property
+    def total_fen(self) -> int:
+        return self.amount_fen
+
+    @property
     def self_pay_fen(self) -> int:
         return self.amount_fen - self.voucher_fen
 
 
 @dataclass
-class QuotedOrder:
+class QuotedOrder(Amounts):
     provider: Organisation
     lines: list[QuotedLine] = field(default_factory=list)
 
-    @property
-    def total_fen(self) -> int:
-        return sum(line.amount_fen for line in self.lines)
-
-    @property
-    def voucher_fen(self) -> int:
-        return sum(line.voucher_fen for line in self.lines)
-
-    @property
-    def self_pay_fen(self) -> int:
-        return self.total_fen - self.voucher_fen
-
 
 @dataclass
-class Quote:
+class Quote(Amounts):
     """What a cart costs now: one order per provider, each line's voucher share and self-paid part,
     the wallet before and after."""
     year: int
@@ -184,16 +176,8 @@ class Quote:
     ratios: dict[str, int]
 
     @property
-    def total_fen(self) -> int:
-        return sum(o.total_fen for o in self.orders)
-
-    @property
-    def voucher_fen(self) -> int:
-        return sum(o.voucher_fen for o in self.orders)
-
-    @property
-    def self_pay_fen(self) -> int:
-        return self.total_fen - self.voucher_fen
+    def parts(self) -> list[QuotedOrder]:
+        return self.orders
 
     @property
     def available_after_fen(self) -> int:

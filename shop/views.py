@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file,
-                   session, url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -20,8 +19,8 @@ from shop.models import Organisation
 from shop.openapi import build_openapi
 from shop.pagination import page_args, paginate
 from shop.states import OrgKind, OrgStatus, Role
-from shop.uploads import stored_path
-from shop.web import actor, api, db_session, json_body, public, render_form, roles_required, signed_in
+from shop.web import (actor, api, db_session, json_body, public, render_form, roles_required, send_upload,
+                      signed_in)
 
 bp = Blueprint("shop", __name__)
 api_bp = Blueprint("shop_api", __name__, url_prefix="/api/v1")
@@ -148,14 +147,7 @@ def submit_certification() -> Any:
 @signed_in
 def document(document_id: int) -> Any:
     doc = services.certification_document(db_session(), actor(), document_id)
-    path = stored_path(current_app.config["UPLOAD_DIR"], doc.stored_name)
-    if not path.exists():
-        abort(404)
-    response = send_file(path, mimetype=doc.content_type, download_name=doc.original_name,
-                         as_attachment=request.args.get("download") == "1", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'; sandbox"
-    return response
+    return send_upload(doc.stored_name, doc.content_type, doc.original_name)
 
 
 # -- operator and authority -------------------------------------------------------------------------

@@ -163,3 +163,19 @@ def render_form(template: str, error: DomainError | None = None, status: int | N
     if error and not errors:
         context.setdefault("form_error", error.detail)
     return render_template(template, errors=errors, **context), status or (error.status if error else 200)
+
+
+def send_upload(stored_name: str, content_type: str, download_name: str) -> Any:
+    """An uploaded file from ``UPLOAD_DIR``, after the caller checked who may read it: never cached,
+    shown inline in a sandbox (or downloaded with ``?download=1``)."""
+    from flask import send_file
+
+    from shop.uploads import stored_path
+    path = stored_path(current_app.config["UPLOAD_DIR"], stored_name)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype=content_type, download_name=download_name,
+                         as_attachment=request.args.get("download") == "1", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'; sandbox"
+    return response

@@ -2,7 +2,7 @@
 pages; screenshots of the home page, registration and the review queue in Chinese and English."""
 from shop.seed import make_uscc
 from tests.browser.conftest import screenshot, sign_in, sign_out
-from tests.helpers import PDF, make_staff, picture_png
+from tests.helpers import PDF, picture_png
 
 PASSWORD = "journey-pass-2026"
 

@@ -1,5 +1,4 @@
 """Checkout with vouchers and the card (localstripe), one order per provider, and what follows it."""
-import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
