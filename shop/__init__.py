@@ -41,6 +41,8 @@ def _select_locale() -> str:
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_folder=str(ROOT / "static"))
+    from shop.web import ShopRequest
+    app.request_class = ShopRequest
     app.config.update(load_config(app.instance_path))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in JSON
     if overrides:

@@ -21,6 +21,10 @@ _MISSING = object()
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def without_control_characters(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
 class Inputs:
     def __init__(self, data: Mapping[str, Any] | None) -> None:
         self.data = data if data is not None else {}
@@ -90,10 +94,15 @@ class Inputs:
         if not isinstance(raw, int):
             self.error(field, _l("Must be a whole number."))
             return default
+        if abs(raw) >= 2**62:   # beyond any amount, count or id here, and than the database stores
+            self.error(field, _l("The number is too large."))
+            return default
         if minimum is not None and raw < minimum:
             self.error(field, _l("Must be at least %(n)d.", n=minimum))
+            return default
         if maximum is not None and raw > maximum:
             self.error(field, _l("Must be at most %(n)d.", n=maximum))
+            return default
         return raw
 
     def fen(self, field: str, *, required: bool = True, minimum: int = 0) -> int | None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000   # beyond any list here; keeps the offset inside a 64-bit integer
 
 
 @dataclass
@@ -43,7 +44,7 @@ def page_args(args: Mapping[str, Any], default_per_page: int = 20) -> tuple[int,
             return int(args.get(name, default))
         except (TypeError, ValueError):
             return default
-    page = max(1, _int("page", 1))
+    page = min(MAX_PAGE, max(1, _int("page", 1)))
     per_page = min(MAX_PER_PAGE, max(1, _int("per_page", default_per_page)))
     return page, per_page
 

@@ -268,10 +268,8 @@ def holidays() -> Any:
         except DomainError as error:
             errors, status = error.errors or {"day": [error.detail]}, error.status
     from shop import clock
-    try:
-        year = int(request.args.get("year") or clock.today().year)
-    except ValueError:
-        year = clock.today().year
+    year = Inputs(request.args).integer("year", required=False, minimum=2000, maximum=2100,
+                                        default=clock.today().year)
     return render_template("holidays.html", holidays=services.list_holidays(s, year), year=year, errors=errors,
                            form=request.form, calendar_knows=clock.calendar_knows(dt.date(year, 6, 1))), status
 
@@ -293,7 +291,8 @@ def delete_holiday(day: str) -> Any:
 def audit() -> Any:
     page, per_page = page_args(request.args, default_per_page=50)
     subject_type = request.args.get("subject_type") or None
-    subject_id = request.args.get("subject_id", type=int)
+    inputs = Inputs(request.args)
+    subject_id = inputs.integer("subject_id", required=False, minimum=1, maximum=2**62)
     result = paginate(db_session(), _audit_query(subject_type, subject_id), page, per_page)
     return render_template("audit.html", page=result, subject_type=subject_type, subject_id=subject_id,
                            subject_types=SUBJECT_TYPES)
@@ -441,11 +440,10 @@ def add_affiliation_api(user: Any, org_id: int) -> Any:
 def audit_api(_actor: Any) -> Any:
     page, per_page = page_args(request.args)
     subject_type = request.args.get("subject_type") or None
-    raw_id = request.args.get("subject_id")
-    if raw_id is not None and not raw_id.isdigit():
-        raise DomainError("validation_error", _l("subject_id must be a whole number."),
-                          errors={"subject_id": [_l("Must be a whole number.")]})
-    result = paginate(db_session(), _audit_query(subject_type, int(raw_id) if raw_id else None), page, per_page)
+    inputs = Inputs(request.args)
+    subject_id = inputs.integer("subject_id", required=False, minimum=1, maximum=2**62)
+    inputs.check()
+    result = paginate(db_session(), _audit_query(subject_type, subject_id), page, per_page)
     return result.as_json(lambda e: {
         "id": e.id, "at": e.at.isoformat(), "actor_id": e.actor_id, "actor": e.actor_label,
         "subject_type": e.subject_type, "subject_id": e.subject_id, "action": e.action,

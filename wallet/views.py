@@ -26,10 +26,12 @@ STAFF = (Role.OPERATOR, Role.AUTHORITY)
 
 
 def _year_arg() -> int:
-    try:
-        return int(request.args.get("year") or clock.today().year)
-    except ValueError:
-        return clock.today().year
+    """``?year=``, this year when absent; a year the programme cannot have is a validation error."""
+    from shop.inputs import Inputs
+    inputs = Inputs(request.args)
+    year = inputs.integer("year", required=False, minimum=2000, maximum=2100, default=clock.today().year)
+    inputs.check()
+    return year
 
 
 # -- programme pages ----------------------------------------------------------------------------
