@@ -3,18 +3,13 @@ operator and then the authority review them, everyone browses and searches; prov
 notice or are expelled. Registered by ``shop.create_app``."""
 from __future__ import annotations
 
-import logging
-import threading
-
 import click
-from flask import Flask, current_app
+from flask import Flask
 from markupsafe import Markup
 
-from shop import labels, nav
+from shop import daily, labels, nav
 from shop import seed as shop_seed
 from shop.i18n import _l
-
-log = logging.getLogger(__name__)
 
 LABELS = {
     # product statuses
@@ -80,7 +75,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["catalogue_highlights"] = _highlights
     app.jinja_env.globals["field_label"] = lambda name: FIELD_LABELS.get(name, name)
 
-    _settle_exits_lazily(app)
+    # 第十二条 takes effect on a date, with or without a scheduler (the catalogue filters by the date
+    # anyway; this brings the recorded states in line)
+    daily.every_day(app, "catalog.settle_exits", services.settle_exits)
 
     @app.cli.command("settle-exits")
     def settle_exits_command() -> None:
@@ -101,31 +98,3 @@ def _highlights() -> dict:
     facets, newest = catalogue_highlights(db_session(), limit=4)
     return {"facets": facets, "newest": newest, "layers": CATEGORIES_BY_LAYER,
             "ratios": layer_ratios(db_session(), clock.today().year)}
-
-
-def _settle_exits_lazily(app: Flask) -> None:
-    """第十二条 takes effect on a date, with or without a scheduler: the first request of each day
-    completes the exits due (in a write transaction of its own, so that GET requests stay read-only).
-    The catalogue filters by the date anyway; this brings the recorded states in line."""
-    lock = threading.Lock()
-
-    @app.before_request
-    def _settle() -> None:
-        from shop import clock
-        from shop.db import set_read_only_transactions, reset_transaction_mode
-        today = clock.today()
-        if app.extensions.get("catalog.exits_settled_on") == today:
-            return
-        with lock:
-            if app.extensions.get("catalog.exits_settled_on") == today:
-                return
-            token = set_read_only_transactions(False)
-            try:
-                with current_app.extensions["shop.sessions"]() as session:
-                    from catalog.services import settle_exits
-                    settle_exits(session, today)
-                app.extensions["catalog.exits_settled_on"] = today
-            except Exception:  # never let the book-keeping stop a request; the next one retries
-                log.exception("settling provider exits failed")
-            finally:
-                reset_transaction_mode(token)

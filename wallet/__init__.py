@@ -7,7 +7,7 @@ import sys
 import click
 from flask import Flask
 
-from shop import clock, hooks, labels, nav, seed
+from shop import daily, hooks, labels, nav, seed
 from shop.i18n import _l
 
 
@@ -35,18 +35,9 @@ def init_app(app: Flask) -> None:
         "disburse": _l("Paid out"), "expire": _l("Expired at year end"),
     }, attention={"pending"})
 
-    @app.before_request
-    def _expire_ended_years() -> None:
-        """第十六条: quotas expire at the end of their year, on the first request after it, without
-        anyone running a command on 31 December. Checked once a day per process."""
-        today = clock.today()
-        state = app.extensions.setdefault("wallet.expiry_checked", {})
-        if state.get("on") == today:
-            return
-        from shop.db import write_transactions
-        with write_transactions(), app.extensions["shop.sessions"]() as session:
-            services.expire_past_years(session)
-        state["on"] = today
+    # 第十六条: quotas expire at the end of their year, on the first request after it, without anyone
+    # running a command on 31 December
+    daily.every_day(app, "wallet.expire_quotas", lambda session, _today: services.expire_past_years(session))
 
     @app.cli.command("expire-quotas")
     def expire_quotas() -> None:
