@@ -2,6 +2,7 @@
 of a cart into one order per provider."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from dataclasses import dataclass, field
@@ -95,3 +96,28 @@ def split_by_provider(priced: Sequence[PricedLine]) -> list[OrderPlan]:
     for line in priced:
         plans.setdefault(line.line.provider_id, OrderPlan(line.line.provider_id)).lines.append(line)
     return list(plans.values())
+
+
+# -- redemption claims (第二十二条–第二十五条) -----------------------------------------------------------
+
+REQUIRED_CLAIM_DOCUMENTS = ("invoice", "contract", "transfer", "usage")
+QUERY_WORKING_DAYS = 3   # 第二十五条: the operator answers the authority's query within 3 working days
+
+
+def settlement_date_for(day: dt.date, settlement_dates: Iterable[dt.date]) -> dt.date | None:
+    """第二十三条: the operator collects claims at each settlement date; a claim goes to the first
+    date on or after ``day`` (its submission, or today for one that missed its date), or to none
+    when the authority has set no later date yet."""
+    later = [d for d in settlement_dates if d >= day]
+    return min(later) if later else None
+
+
+def missing_claim_documents(kinds: Iterable[str]) -> list[str]:
+    """The kinds of evidence a claim still lacks: at least one of each is needed to submit."""
+    present = set(kinds)
+    return [kind for kind in REQUIRED_CLAIM_DOCUMENTS if kind not in present]
+
+
+def normalise_invoice_number(raw: str) -> str:
+    """Invoice numbers as printed, without the spaces and dashes people type between groups."""
+    return "".join(ch for ch in raw.upper() if ch not in " -_\u3000")

@@ -48,3 +48,45 @@ class AttemptStatus(StrEnum):
 
 
 UNFINISHED_ATTEMPTS = (AttemptStatus.RESERVED, AttemptStatus.PREPARED, AttemptStatus.AUTHORISED)
+
+
+class ClaimStatus(StrEnum):
+    """第二十二条–第二十五条: a provider's redemption claim. A draft is put together (orders and
+    evidence), submitted to a settlement date, reviewed by the operator and then the authority, and
+    paid out. A rejected claim frees its orders; a withdrawn draft too."""
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    OPERATOR_APPROVED = "operator_approved"
+    APPROVED = "approved"
+    DISBURSED = "disbursed"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+CLAIM = StateMachine[ClaimStatus]("claim", {
+    ClaimStatus.DRAFT: {"submit_claim": ClaimStatus.SUBMITTED, "withdraw_claim": ClaimStatus.WITHDRAWN,
+                        "add_document": ClaimStatus.DRAFT, "remove_document": ClaimStatus.DRAFT},
+    ClaimStatus.SUBMITTED: {"operator_approve_claim": ClaimStatus.OPERATOR_APPROVED,
+                            "operator_reject_claim": ClaimStatus.REJECTED,
+                            "exclude_order": ClaimStatus.SUBMITTED, "roll_over": ClaimStatus.SUBMITTED},
+    ClaimStatus.OPERATOR_APPROVED: {"authority_approve_claim": ClaimStatus.APPROVED,
+                                    "authority_reject_claim": ClaimStatus.REJECTED,
+                                    "query_claim": ClaimStatus.OPERATOR_APPROVED,
+                                    "answer_query": ClaimStatus.OPERATOR_APPROVED},
+    ClaimStatus.APPROVED: {"disburse_claim": ClaimStatus.DISBURSED},
+})
+
+# A live claim holds its orders (an order is in at most one) and its invoice numbers.
+LIVE_CLAIM_STATUSES = frozenset({ClaimStatus.DRAFT, ClaimStatus.SUBMITTED, ClaimStatus.OPERATOR_APPROVED,
+                                 ClaimStatus.APPROVED, ClaimStatus.DISBURSED})
+# Once submitted, a claim's vouchers are "claimed" in the ledger until it is rejected or paid.
+SUBMITTED_CLAIM_STATUSES = frozenset({ClaimStatus.SUBMITTED, ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED,
+                                      ClaimStatus.DISBURSED})
+
+
+class ClaimDocumentKind(StrEnum):
+    """第二十二条: invoices, contracts, transfer records and evidence of the enterprise's use."""
+    INVOICE = "invoice"
+    CONTRACT = "contract"
+    TRANSFER = "transfer"
+    USAGE = "usage"

@@ -24,6 +24,7 @@ def load_config(instance_path: str) -> dict:
         "SECRET_KEY": secret,
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'yunquan.sqlite3'}",
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
+        "EXPORT_DIR": os.environ.get("EXPORT_DIR") or str(instance / "exports"),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", "sk_test_yunquan"),
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", "pk_test_yunquan"),
         "STRIPE_API_BASE": stripe_api_base,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("shop.models", "shop.audit", "catalog.models", "wallet.models", "orders.models", "oversight.models")
+MODEL_MODULES = ("shop.models", "shop.audit", "shop.exports", "catalog.models", "wallet.models", "orders.models", "oversight.models")
 
 
 def import_all_models() -> None:

@@ -1,0 +1,163 @@
+"""Redemption claims (第二十二条–第二十五条): a provider's batch of confirmed orders, its evidence, the
+authority's queries to the operator, and the disbursement.
+
+Two rules are kept by the database itself, so that they hold under parallel requests:
+- an order is in at most one live claim (a unique index over the live items' order ids);
+- an invoice number appears in at most one live claim (a unique index over live invoices).
+"Live" is a flag on the item or document, cleared when the claim is rejected or withdrawn, when the
+operator takes an order out, or when the provider removes a document from a draft.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from orders.models import Order
+from orders.states import ClaimDocumentKind, ClaimStatus
+from shop.clock import now
+from shop.db import Base, BigId, Fen
+from shop.models import Organisation, enum_type
+
+__all__ = ["Claim", "ClaimItem", "ClaimDocument", "ClaimQuery"]
+
+
+class Claim(Base):
+    __tablename__ = "claims"
+    __table_args__ = (
+        Index("ix_claims_provider_id_status", "provider_id", "status"),
+        Index("ix_claims_status_settlement_date", "status", "settlement_date"),
+        Index("ix_claims_settlement_date_status", "settlement_date", "status"),
+        CheckConstraint("total_fen >= 0", name="total_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    status: Mapped[ClaimStatus] = mapped_column(enum_type(ClaimStatus), default=ClaimStatus.DRAFT)
+    total_fen: Mapped[int] = mapped_column(Fen, default=0)   # the vouchers of its live orders
+    settlement_date: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[dt.datetime | None]
+    operator_decided_at: Mapped[dt.datetime | None]
+    operator_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    operator_reason: Mapped[str | None] = mapped_column(Text)
+    authority_decided_at: Mapped[dt.datetime | None]
+    authority_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    authority_reason: Mapped[str | None] = mapped_column(Text)
+    disbursement_reference: Mapped[str | None] = mapped_column(String(100))
+    disbursed_on: Mapped[dt.date | None] = mapped_column(Date)
+    disbursed_fen: Mapped[int | None] = mapped_column(Fen)
+    disbursed_at: Mapped[dt.datetime | None]
+    disbursed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    provider: Mapped[Organisation] = relationship()
+    items: Mapped[list[ClaimItem]] = relationship(back_populates="claim", order_by="ClaimItem.id")
+    documents: Mapped[list[ClaimDocument]] = relationship(back_populates="claim", order_by="ClaimDocument.id")
+    queries: Mapped[list[ClaimQuery]] = relationship(back_populates="claim", order_by="ClaimQuery.id")
+
+    @property
+    def live_items(self) -> list[ClaimItem]:
+        return [item for item in self.items if item.live]
+
+    @property
+    def live_documents(self) -> list[ClaimDocument]:
+        return [doc for doc in self.documents if doc.live]
+
+    @property
+    def reason(self) -> str | None:
+        """The reason of the last decision (a rejection's is what the provider needs to read)."""
+        return self.authority_reason or self.operator_reason
+
+    def audit_state(self) -> dict[str, Any]:
+        return {"status": self.status.value, "total_fen": self.total_fen, "settlement_date": self.settlement_date}
+
+
+class ClaimItem(Base):
+    """An order in a claim, with the vouchers it redeems (the order's voucher part)."""
+
+    __tablename__ = "claim_items"
+    __table_args__ = (
+        Index("uq_claim_items_live_order", "order_id", unique=True,
+              sqlite_where=text("live"), postgresql_where=text("live")),
+        CheckConstraint("voucher_fen > 0", name="voucher_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    voucher_year: Mapped[int] = mapped_column(Integer)
+    voucher_fen: Mapped[int] = mapped_column(Fen)
+    live: Mapped[bool] = mapped_column(Boolean, default=True)
+    excluded_at: Mapped[dt.datetime | None]
+    excluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    excluded_reason: Mapped[str | None] = mapped_column(Text)
+
+    claim: Mapped[Claim] = relationship(back_populates="items")
+    order: Mapped[Order] = relationship()
+    enterprise: Mapped[Organisation] = relationship()
+
+
+class ClaimDocument(Base):
+    """Evidence of a claim; for an invoice its number and amount (one number, one live claim)."""
+
+    __tablename__ = "claim_documents"
+    __table_args__ = (
+        Index("uq_claim_documents_live_invoice_number", "invoice_number", unique=True,
+              sqlite_where=text("live AND invoice_number IS NOT NULL"),
+              postgresql_where=text("live AND invoice_number IS NOT NULL")),
+        CheckConstraint("kind <> 'invoice' OR (invoice_number IS NOT NULL AND invoice_amount_fen > 0)",
+                        name="invoice_has_number_and_amount"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    kind: Mapped[ClaimDocumentKind] = mapped_column(enum_type(ClaimDocumentKind))
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    invoice_number: Mapped[str | None] = mapped_column(String(40))
+    invoice_amount_fen: Mapped[int | None] = mapped_column(Fen)
+    live: Mapped[bool] = mapped_column(Boolean, default=True)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=now)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    removed_at: Mapped[dt.datetime | None]
+
+    claim: Mapped[Claim] = relationship(back_populates="documents")
+
+
+class ClaimQuery(Base):
+    """第二十五条: the authority's question to the operator, due 3 working days on."""
+
+    __tablename__ = "claim_queries"
+    __table_args__ = (Index("ix_claim_queries_answered_at_due_on", "answered_at", "due_on"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[dt.datetime] = mapped_column(default=now)
+    asked_on: Mapped[dt.date] = mapped_column(Date)
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[dt.datetime | None]
+    answered_on: Mapped[dt.date | None] = mapped_column(Date)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    claim: Mapped[Claim] = relationship(back_populates="queries")
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+    def is_overdue(self, today: dt.date) -> bool:
+        """Unanswered after its due day, or answered after it."""
+        return (self.answered_on or today) > self.due_on
+
+    def audit_state(self) -> dict[str, Any]:
+        return {"question": self.question, "due_on": self.due_on, "answer": self.answer}
