@@ -63,7 +63,7 @@ class ClaimStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-CLAIM = StateMachine[ClaimStatus]("claim", {
+CLAIM = StateMachine[ClaimStatus]("redemption_claim", {
     ClaimStatus.DRAFT: {"submit_claim": ClaimStatus.SUBMITTED, "withdraw_claim": ClaimStatus.WITHDRAWN,
                         "add_document": ClaimStatus.DRAFT, "remove_document": ClaimStatus.DRAFT},
     ClaimStatus.SUBMITTED: {"operator_approve_claim": ClaimStatus.OPERATOR_APPROVED,

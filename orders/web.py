@@ -12,7 +12,7 @@ from shop.i18n import _l
 
 def init_app(app: Flask) -> None:
     from orders import services, views
-    from orders.demo import seed_orders
+    from orders.demo import seed_claims, seed_orders
     from orders.payments import StripeGateway
 
     app.extensions["orders.gateway"] = StripeGateway(app.config["STRIPE_SECRET_KEY"],
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
     seed.register(seed_orders, order=40)
+    seed.register(seed_claims, order=45)
 
     nav.add("orders.cart", _l("Cart"), {"enterprise"}, order=15,
             count=lambda s, u: services.cart_count(s, u.organisation_id))

@@ -64,7 +64,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "shop.login"
 
-    from shop import views, web, errorhandlers, templating, cli, seed  # noqa: F401
+    from shop import views, web, errorhandlers, templating, cli, seed, export_views, exports, daily  # noqa: F401
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> Any:
@@ -90,6 +90,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             reset_transaction_mode(token)
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
+    app.register_blueprint(export_views.bp)
+    daily.every_day(app, "shop.remove_old_exports",
+                    lambda session, today: exports.remove_old_exports(session, app.config["EXPORT_DIR"], today))
     errorhandlers.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

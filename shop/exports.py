@@ -42,6 +42,7 @@ FORMATS = {"csv": "text/csv; charset=utf-8",
 PROGRESS_EVERY = 200          # rows between two progress updates
 STALE_AFTER = dt.timedelta(minutes=10)   # a running job that has not moved since: its process died
 KEEP_FOR = dt.timedelta(days=7)
+REMOVED_MESSAGE = _l("This export was removed after a week; make it again.")
 
 
 class ExportStatus(StrEnum):
@@ -300,7 +301,7 @@ def file_path(directory: str | Path, job: ExportJob) -> Path:
     if job.status != ExportStatus.DONE:
         raise DomainError("invalid_state", _l("The export is not ready yet."))
     if not job.stored_name:
-        raise DomainError("invalid_state", _l("This export was removed after a week; make it again."))
+        raise DomainError("invalid_state", REMOVED_MESSAGE)
     return Path(directory) / job.stored_name
 
 

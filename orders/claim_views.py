@@ -1,0 +1,568 @@
+"""Pages and API of redemption claims (第二十二条–第二十五条), their registration (navigation, labels,
+the daily roll-over, the export per settlement date, the command line). Thin: parse, call a service
+of ``orders.claims``, render."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import click
+from flask import (Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, send_file,
+                   stream_with_context, url_for)
+from flask_login import current_user
+
+from orders import claims
+from orders.claim_models import Claim, ClaimDocument, ClaimItem, ClaimQuery
+from orders.rules import REQUIRED_CLAIM_DOCUMENTS
+from orders.states import CLAIM, ClaimDocumentKind, ClaimStatus
+from shop import clock, daily, exports, labels, nav
+from shop.audit import AuditEntry
+from shop.errors import DomainError, ValidationError
+from shop.i18n import _, _l
+from shop.inputs import Inputs
+from shop.pagination import page_args
+from shop.states import Role
+from shop.web import actor, api, db_session, json_body, roles_required, send_upload
+
+bp = Blueprint("claims", __name__, template_folder="templates")
+api_bp = Blueprint("claims_api", __name__, url_prefix="/api/v1")
+
+PROVIDER, OPERATOR, AUTHORITY = Role.PROVIDER, Role.OPERATOR, Role.AUTHORITY
+STAFF = (OPERATOR, AUTHORITY)
+READERS = (PROVIDER, OPERATOR, AUTHORITY)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+    nav.add("claims.my_claims", _l("Claims"), {"provider"}, order=17, count=lambda s, u: claims.waiting_count(s, u))
+    nav.add("claims.staff_claims", _l("Claims"), {"operator", "authority"}, order=17,
+            count=lambda s, u: claims.waiting_count(s, u))
+    labels.add({
+        "redemption_claim": _l("claim"),
+        "approved": _l("Approved, to be paid"), "disbursed": _l("Paid out"), "withdrawn": _l("Withdrawn"),
+        "invoice": _l("Invoice"), "contract": _l("Contract"), "transfer": _l("Transfer record"),
+        "usage": _l("Usage evidence"),
+        "create_claim": _l("Claim created"), "add_document": _l("Document added"),
+        "remove_document": _l("Document removed"), "submit_claim": _l("Submitted"),
+        "withdraw_claim": _l("Withdrawn"), "operator_approve_claim": _l("Approved by the operator"),
+        "operator_reject_claim": _l("Rejected by the operator"),
+        "authority_approve_claim": _l("Approved by the authority"),
+        "authority_reject_claim": _l("Rejected by the authority"), "exclude_order": _l("Order taken out"),
+        "roll_over": _l("Moved to the next settlement date"), "query_claim": _l("Query to the operator"),
+        "answer_query": _l("Query answered"), "disburse_claim": _l("Payment recorded"),
+    }, attention={"submitted", "operator_approved", "approved", "draft"}, bad={"withdrawn"})
+    daily.every_day(app, "orders.roll_over_claims", claims.roll_over_claims)
+    exports.register(SETTLEMENT_EXPORT)
+
+    @app.cli.command("roll-over-claims")
+    def roll_over_claims_command() -> None:
+        """Move submitted claims whose settlement date has passed to the next date (also done by the
+        first request of each day)."""
+        with app.extensions["shop.sessions"]() as session:
+            n = claims.roll_over_claims(session)
+        click.echo(f"{n} claim(s) moved to the next settlement date")
+
+
+# -- the export per settlement date ---------------------------------------------------------------------
+
+def _read_export_params(data: Mapping[str, Any]) -> dict[str, Any]:
+    inputs = Inputs(data)
+    day = inputs.date("settlement_date")
+    inputs.check()
+    return {"settlement_date": day.isoformat()}
+
+
+def _export_header(_params: Mapping[str, Any]) -> list[Any]:
+    return [_("Settlement date"), _("Provider"), _("Provider USCC"), _("Claim"), _("Claim status"), _("Order"),
+            _("Confirmed on"), _("Enterprise"), _("Enterprise USCC"), _("Order amount (yuan)"),
+            _("Vouchers claimed (yuan)")]
+
+
+def _export_rows(session: Any, params: Mapping[str, Any]) -> Iterator[list[Any]]:
+    """One row per order, a subtotal per claim, the total of the date (sums of integer fen)."""
+    day = dt.date.fromisoformat(params["settlement_date"])
+    claim_id, claim_sums, total = None, [0, 0, 0], [0, 0, 0]
+
+    def subtotal() -> list[Any]:
+        return [exports.Emphasis(_("Claim #%(id)d: %(n)d order(s)", id=claim_id, n=claim_sums[2])), "", "", "", "",
+                "", "", "", "", exports.Money(claim_sums[0]), exports.Money(claim_sums[1])]
+
+    for line in claims.settlement_export_lines(session, day):
+        if claim_id is not None and line.claim_id != claim_id:
+            yield subtotal()
+            claim_sums = [0, 0, 0]
+        claim_id = line.claim_id
+        confirmed = line.confirmed_at.astimezone(clock.CHINA).date() if line.confirmed_at else None
+        yield [day, line.provider, line.provider_uscc, f"#{line.claim_id}", str(labels.label(line.claim_status)),
+               f"#{line.order_id}", confirmed, line.enterprise, line.enterprise_uscc,
+               exports.Money(line.order_total_fen), exports.Money(line.voucher_fen)]
+        for sums in (claim_sums, total):
+            sums[0] += line.order_total_fen
+            sums[1] += line.voucher_fen
+            sums[2] += 1
+    if claim_id is not None:
+        yield subtotal()
+    yield [exports.Emphasis(_("Total of %(day)s: %(n)d order(s)", day=day.isoformat(), n=total[2])), "", "", "", "", "",
+           "", "", "", exports.Money(total[0]), exports.Money(total[1])]
+
+
+SETTLEMENT_EXPORT = exports.Exporter(
+    kind="settlement", roles=frozenset(STAFF),
+    title=lambda params: str(_("Redemption claims %(day)s", day=params["settlement_date"])),
+    read_params=_read_export_params,
+    count=lambda session, params: claims.settlement_export_count(session, dt.date.fromisoformat(params["settlement_date"])),
+    header=_export_header, rows=_export_rows,
+)
+
+
+# -- provider pages --------------------------------------------------------------------------------------
+
+@bp.get("/provider/claims")
+@roles_required(PROVIDER)
+def my_claims() -> Any:
+    page, per_page = page_args(request.args)
+    where = _claim_filter()
+    result = claims.list_claims(db_session(), actor(), where, page, per_page)
+    return render_template("orders/claims.html", page=result, where=where, statuses=list(ClaimStatus),
+                           summary=None)
+
+
+def _claim_filter() -> claims.ClaimFilter:
+    """The list's filters from the query string; a wrong one is dropped (the page still shows)."""
+    try:
+        return claims.read_claim_filter(request.args)
+    except DomainError:
+        return claims.ClaimFilter()
+
+
+@bp.get("/provider/claims/new")
+@roles_required(PROVIDER)
+def claimable_orders(errors: dict | None = None, status: int = 200) -> Any:
+    page, per_page = page_args(request.args, default_per_page=50)
+    filter_errors: dict = {}
+    try:
+        where = claims.read_claimable_filter(request.args)
+    except DomainError as error:
+        where, filter_errors = claims.ClaimableFilter(), error.errors
+    result, total_fen = claims.list_claimable_orders(db_session(), actor(), where, page, per_page)
+    selected = {int(i) for i in request.form.getlist("order_ids") if str(i).isdigit()}
+    return render_template("orders/claimable.html", page=result, total_fen=total_fen, where=where,
+                           errors={**filter_errors, **(errors or {})}, selected=selected), status
+
+
+@bp.post("/provider/claims")
+@roles_required(PROVIDER)
+def create_claim() -> Any:
+    try:
+        claim = claims.create_claim(db_session(), actor(), request.form)
+    except DomainError as error:
+        return claimable_orders(errors=error.errors or {"order_ids": [error.detail]}, status=error.status)
+    flash(_("Draft claim #%(id)d created. Add the evidence, then submit it.", id=claim.id), "success")
+    return redirect(url_for("claims.claim_detail", claim_id=claim.id))
+
+
+# -- the claim page (provider and staff) ---------------------------------------------------------------------
+
+def _timeline(claim_id: int) -> list[AuditEntry]:
+    from sqlalchemy import select
+    return list(db_session().scalars(select(AuditEntry).where(AuditEntry.subject_type == "claim",
+                                                              AuditEntry.subject_id == claim_id)
+                                     .order_by(AuditEntry.id)))
+
+
+@bp.get("/claims/<int:claim_id>")
+@roles_required(*READERS)
+def claim_detail(claim_id: int, errors: dict | None = None, status: int = 200, form: Any = None) -> Any:
+    claim = claims.get_claim(db_session(), actor(), claim_id)
+    kinds = {d.kind.value for d in claim.live_documents}
+    invoices_fen = sum(d.invoice_amount_fen or 0 for d in claim.live_documents if d.kind == ClaimDocumentKind.INVOICE)
+    return render_template(
+        "orders/claim.html", claim=claim, errors=errors or {}, form=form if form is not None else request.form,
+        timeline=_timeline(claim.id), required=REQUIRED_CLAIM_DOCUMENTS, kinds_present=kinds,
+        missing=[k for k in REQUIRED_CLAIM_DOCUMENTS if k not in kinds], invoices_fen=invoices_fen,
+        orders_fen=sum(i.order.total_fen for i in claim.live_items), today=clock.today(),
+        can=lambda action: CLAIM.can(claim.status, action), document_kinds=list(ClaimDocumentKind)), status
+
+
+def _act(claim_id: int, action: Any, done: Any = None) -> Any:
+    try:
+        action()
+    except DomainError as error:
+        return claim_detail(claim_id, errors=error.errors or {"_": [error.detail]}, status=error.status)
+    if done is not None:
+        flash(done, "success")
+    return redirect(url_for("claims.claim_detail", claim_id=claim_id))
+
+
+@bp.post("/claims/<int:claim_id>/documents")
+@roles_required(PROVIDER)
+def add_document(claim_id: int) -> Any:
+    upload = request.files.get("file")
+    return _act(claim_id, lambda: claims.add_claim_document(
+        db_session(), actor(), claim_id, request.form, (upload.stream, upload.filename) if upload else (None, None),
+        current_app.config["UPLOAD_DIR"]), _("The document is added."))
+
+
+@bp.post("/claims/<int:claim_id>/documents/<int:document_id>/remove")
+@roles_required(PROVIDER)
+def remove_document(claim_id: int, document_id: int) -> Any:
+    return _act(claim_id, lambda: claims.remove_claim_document(db_session(), actor(), claim_id, document_id),
+                _("The document is removed."))
+
+
+@bp.get("/claim-documents/<int:document_id>")
+@roles_required(*READERS)
+def document(document_id: int) -> Any:
+    doc = claims.claim_document(db_session(), actor(), document_id)
+    return send_upload(doc.stored_name, doc.content_type, doc.original_name)
+
+
+@bp.post("/claims/<int:claim_id>/submit")
+@roles_required(PROVIDER)
+def submit(claim_id: int) -> Any:
+    def run() -> None:
+        claim = claims.submit_claim(db_session(), actor(), claim_id)
+        flash(_("Submitted: the operator reviews it at the settlement date %(day)s.",
+                day=claim.settlement_date.isoformat()), "success")
+    return _act(claim_id, run)
+
+
+@bp.post("/claims/<int:claim_id>/withdraw")
+@roles_required(PROVIDER)
+def withdraw(claim_id: int) -> Any:
+    return _act(claim_id, lambda: claims.withdraw_claim(db_session(), actor(), claim_id),
+                _("The draft is withdrawn; its orders can be claimed again."))
+
+
+@bp.post("/claims/<int:claim_id>/review")
+@roles_required(*STAFF)
+def review(claim_id: int) -> Any:
+    return _act(claim_id, lambda: claims.review_claim(db_session(), actor(), claim_id, request.form),
+                _("Your decision is recorded."))
+
+
+@bp.post("/claims/<int:claim_id>/orders/<int:order_id>/exclude")
+@roles_required(OPERATOR)
+def exclude(claim_id: int, order_id: int) -> Any:
+    try:
+        claims.exclude_order(db_session(), actor(), claim_id, order_id, request.form)
+    except DomainError as error:
+        errors = {f"exclude-{order_id}": error.errors.get("reason", [error.detail])}
+        return claim_detail(claim_id, errors=errors, status=error.status)
+    flash(_("Order #%(id)d is taken out of the claim; the provider can claim it again.", id=order_id), "success")
+    return redirect(url_for("claims.claim_detail", claim_id=claim_id))
+
+
+@bp.post("/claims/<int:claim_id>/queries")
+@roles_required(AUTHORITY)
+def ask(claim_id: int) -> Any:
+    def run() -> None:
+        query = claims.ask_query(db_session(), actor(), claim_id, request.form)
+        flash(_("The query is sent to the operator; the answer is due on %(day)s.", day=query.due_on.isoformat()),
+              "success")
+    return _act(claim_id, run)
+
+
+@bp.post("/claims/<int:claim_id>/queries/<int:query_id>/answer")
+@roles_required(OPERATOR)
+def answer(claim_id: int, query_id: int) -> Any:
+    try:
+        claims.answer_query(db_session(), actor(), claim_id, query_id, request.form)
+    except DomainError as error:
+        return claim_detail(claim_id, errors={f"answer-{query_id}": error.errors.get("answer", [error.detail])},
+                            status=error.status)
+    flash(_("Your answer is sent to the authority."), "success")
+    return redirect(url_for("claims.claim_detail", claim_id=claim_id))
+
+
+@bp.post("/claims/<int:claim_id>/disburse")
+@roles_required(AUTHORITY)
+def disburse(claim_id: int) -> Any:
+    return _act(claim_id, lambda: claims.disburse_claim(db_session(), actor(), claim_id, request.form),
+                _("The payment is recorded."))
+
+
+# -- staff pages ----------------------------------------------------------------------------------------------
+
+@bp.get("/staff/claims")
+@roles_required(*STAFF)
+def staff_claims() -> Any:
+    """Claims grouped by settlement date; by default what waits for the reader."""
+    page, per_page = page_args(request.args, default_per_page=50)
+    where = _claim_filter()
+    if "status" not in request.args:
+        waiting = ClaimStatus.SUBMITTED if current_user.role == OPERATOR else ClaimStatus.OPERATOR_APPROVED
+        where = claims.ClaimFilter([waiting], where.settlement_date, where.provider_id)
+    result = claims.list_claims(db_session(), actor(), where, page, per_page)
+    year = where.settlement_date.year if where.settlement_date else clock.today().year
+    return render_template("orders/claims.html", page=result, where=where, statuses=list(ClaimStatus),
+                           summary=claims.settlement_summary(db_session(), year), year=year,
+                           overdue=claims.overdue_queries(db_session()), today=clock.today())
+
+
+@bp.get("/staff/claim-queries")
+@roles_required(*STAFF)
+def queries() -> Any:
+    page, per_page = page_args(request.args)
+    open_only = request.args.get("all") != "1"
+    result = claims.list_queries(db_session(), actor(), open_only=open_only, page=page, per_page=per_page)
+    return render_template("orders/claim_queries.html", page=result, open_only=open_only, today=clock.today())
+
+
+# -- the API ---------------------------------------------------------------------------------------------------
+
+ITEM_SCHEMA = {"type": "object", "properties": {
+    "order_id": {"type": "integer"}, "enterprise_id": {"type": "integer"}, "voucher_year": {"type": "integer"},
+    "voucher_fen": {"type": "integer"}, "order_total_fen": {"type": "integer"}, "excluded": {"type": "boolean"},
+    "excluded_reason": {"type": ["string", "null"]}}}
+DOCUMENT_SCHEMA = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "kind": {"enum": [k.value for k in ClaimDocumentKind]}, "name": {"type": "string"},
+    "content_type": {"type": "string"}, "size_bytes": {"type": "integer"}, "sha256": {"type": "string"},
+    "invoice_number": {"type": ["string", "null"]}, "invoice_amount_fen": {"type": ["integer", "null"]},
+    "uploaded_at": {"type": "string"}}}
+QUERY_SCHEMA = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "question": {"type": "string"}, "asked_on": {"type": "string", "format": "date"},
+    "due_on": {"type": "string", "format": "date"}, "answer": {"type": ["string", "null"]},
+    "answered_on": {"type": ["string", "null"], "format": "date"}, "overdue": {"type": "boolean"}}}
+CLAIM_SCHEMA = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "provider_id": {"type": "integer"}, "status": {"enum": [s.value for s in ClaimStatus]},
+    "total_fen": {"type": "integer"}, "settlement_date": {"type": ["string", "null"], "format": "date"},
+    "reason": {"type": ["string", "null"]}, "disbursement_reference": {"type": ["string", "null"]},
+    "disbursed_on": {"type": ["string", "null"], "format": "date"}, "disbursed_fen": {"type": ["integer", "null"]},
+    "orders": {"type": "array", "items": ITEM_SCHEMA}, "documents": {"type": "array", "items": DOCUMENT_SCHEMA},
+    "queries": {"type": "array", "items": QUERY_SCHEMA}}}
+DECISION = {"type": "object", "required": ["decision"], "properties": {
+    "decision": {"enum": ["approve", "reject"]}, "reason": {"type": "string", "description": "required to reject"}}}
+
+
+def _when(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def document_json(doc: ClaimDocument) -> dict[str, Any]:
+    return {"id": doc.id, "kind": doc.kind.value, "name": doc.original_name, "content_type": doc.content_type,
+            "size_bytes": doc.size_bytes, "sha256": doc.sha256, "invoice_number": doc.invoice_number,
+            "invoice_amount_fen": doc.invoice_amount_fen, "uploaded_at": _when(doc.uploaded_at)}
+
+
+def query_json(query: ClaimQuery) -> dict[str, Any]:
+    return {"id": query.id, "claim_id": query.claim_id, "question": query.question, "asked_on": _when(query.asked_on),
+            "due_on": _when(query.due_on), "answer": query.answer, "answered_on": _when(query.answered_on),
+            "overdue": query.is_overdue(clock.today())}
+
+
+def _item_json(item: ClaimItem) -> dict[str, Any]:
+    return {"order_id": item.order_id, "enterprise_id": item.enterprise_id, "voucher_year": item.voucher_year,
+            "voucher_fen": item.voucher_fen, "order_total_fen": item.order.total_fen, "excluded": not item.live,
+            "excluded_reason": item.excluded_reason}
+
+
+def claim_json(claim: Claim, *, full: bool = True) -> dict[str, Any]:
+    body = {"id": claim.id, "provider_id": claim.provider_id, "status": claim.status.value,
+            "total_fen": claim.total_fen, "settlement_date": _when(claim.settlement_date), "reason": claim.reason,
+            "created_at": _when(claim.created_at), "submitted_at": _when(claim.submitted_at),
+            "disbursement_reference": claim.disbursement_reference, "disbursed_on": _when(claim.disbursed_on),
+            "disbursed_fen": claim.disbursed_fen}
+    if full:
+        body.update(orders=[_item_json(i) for i in claim.items if i.live or i.excluded_at],
+                    documents=[document_json(d) for d in claim.live_documents],
+                    queries=[query_json(q) for q in claim.queries])
+    return body
+
+
+def _claim(user: Any, claim_id: int) -> dict[str, Any]:
+    db_session().expire_all()
+    return claim_json(claims.get_claim(db_session(), user, claim_id))
+
+
+@api_bp.get("/claimable-orders")
+@api(summary="The provider's confirmed orders with vouchers that are in no live claim", roles=[PROVIDER],
+     query={"confirmed_from": {"type": "string", "format": "date"}, "confirmed_to": {"type": "string", "format": "date"},
+            "enterprise": {"type": "string", "description": "part of the name, or the USCC"},
+            "page": {"type": "integer"}, "per_page": {"type": "integer"}},
+     errors=["validation_error", "not_certified"])
+def claimable_orders_api(user: Any) -> Any:
+    from orders.views import order_json
+    page, per_page = page_args(request.args)
+    result, total_fen = claims.list_claimable_orders(db_session(), user, claims.read_claimable_filter(request.args),
+                                                     page, per_page)
+    return {**result.as_json(order_json), "voucher_fen": total_fen}
+
+
+@api_bp.post("/claims")
+@api(summary="Create a draft claim of confirmed, unclaimed orders", roles=[PROVIDER], status=201,
+     body={"type": "object", "required": ["order_ids"], "properties": {
+         "order_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": claims.MAX_ORDERS_PER_CLAIM}}},
+     response=CLAIM_SCHEMA, errors=["validation_error", "invalid_state", "not_certified"])
+def create_claim_api(user: Any) -> Any:
+    return _claim(user, claims.create_claim(db_session(), user, json_body()).id)
+
+
+@api_bp.get("/claims")
+@api(summary="Claims: the provider's own, or every claim for staff; by settlement date", roles=READERS,
+     query={"status": {"type": "string", "description": "one or more statuses, comma-separated"},
+            "settlement_date": {"type": "string", "format": "date"}, "provider_id": {"type": "integer"},
+            "page": {"type": "integer"}, "per_page": {"type": "integer"}},
+     errors=["validation_error"])
+def list_claims_api(user: Any) -> Any:
+    page, per_page = page_args(request.args)
+    result = claims.list_claims(db_session(), user, claims.read_claim_filter(request.args), page, per_page)
+    return result.as_json(lambda row: {**claim_json(row[0], full=False), "order_count": row[1],
+                                       "open_queries": row[2]})
+
+
+@api_bp.get("/claims/<int:claim_id>")
+@api(summary="A claim with its orders, documents and queries (its provider and staff)", roles=READERS,
+     response=CLAIM_SCHEMA, errors=["not_found"])
+def get_claim_api(user: Any, claim_id: int) -> Any:
+    return claim_json(claims.get_claim(db_session(), user, claim_id))
+
+
+@api_bp.post("/claims/<int:claim_id>/documents")
+@api(summary="Add evidence to a draft: PDF, JPEG, PNG or XLSX, at most 20 MB", roles=[PROVIDER], status=201,
+     multipart={"type": "object", "required": ["kind", "file"], "properties": {
+         "kind": {"enum": [k.value for k in ClaimDocumentKind]}, "file": {"type": "string", "format": "binary"},
+         "invoice_number": {"type": "string", "description": "invoices"},
+         "invoice_amount_fen": {"type": "integer", "description": "invoices"}}},
+     response=DOCUMENT_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+def add_document_api(user: Any, claim_id: int) -> Any:
+    upload = request.files.get("file")
+    data = request.form.to_dict()
+    if "invoice_amount_fen" in data:   # an API amount is integer fen, never yuan
+        data["invoice_amount_fen"] = _integer_field(data["invoice_amount_fen"], "invoice_amount_fen")
+    doc = claims.add_claim_document(db_session(), user, claim_id, data,
+                                    (upload.stream, upload.filename) if upload else (None, None),
+                                    current_app.config["UPLOAD_DIR"])
+    return document_json(doc)
+
+
+def _integer_field(raw: str, field: str) -> Any:
+    text = raw.strip()
+    if text.lstrip("-").isdigit() and len(text) <= 18:
+        return int(text)
+    raise ValidationError({field: [_l("Must be a whole number.")]})
+
+
+@api_bp.delete("/claims/<int:claim_id>/documents/<int:document_id>")
+@api(summary="Remove a document from a draft", roles=[PROVIDER], response=CLAIM_SCHEMA,
+     errors=["invalid_state", "not_found"])
+def remove_document_api(user: Any, claim_id: int, document_id: int) -> Any:
+    claims.remove_claim_document(db_session(), user, claim_id, document_id)
+    return _claim(user, claim_id)
+
+
+@api_bp.get("/claims/<int:claim_id>/documents/<int:document_id>")
+@api(summary="A document's file (its provider and staff)", roles=READERS, binary="application/octet-stream",
+     errors=["not_found"])
+def document_api(user: Any, claim_id: int, document_id: int) -> Any:
+    doc = claims.claim_document(db_session(), user, document_id)
+    if doc.claim_id != claim_id:
+        raise DomainError("not_found")
+    return send_upload(doc.stored_name, doc.content_type, doc.original_name)
+
+
+@api_bp.post("/claims/<int:claim_id>/submit")
+@api(summary="Submit a draft to the next settlement date on or after today", roles=[PROVIDER],
+     response=CLAIM_SCHEMA, errors=["missing_documents", "invalid_state", "not_found"])
+def submit_api(user: Any, claim_id: int) -> Any:
+    claims.submit_claim(db_session(), user, claim_id)
+    return _claim(user, claim_id)
+
+
+@api_bp.post("/claims/<int:claim_id>/withdraw")
+@api(summary="Withdraw a draft (its orders can be claimed again)", roles=[PROVIDER], response=CLAIM_SCHEMA,
+     errors=["invalid_state", "not_found"])
+def withdraw_api(user: Any, claim_id: int) -> Any:
+    claims.withdraw_claim(db_session(), user, claim_id)
+    return _claim(user, claim_id)
+
+
+@api_bp.post("/claims/<int:claim_id>/review")
+@api(summary="Review a claim: the operator first, then the authority; a rejection frees its orders", roles=STAFF,
+     body=DECISION, response=CLAIM_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+def review_api(user: Any, claim_id: int) -> Any:
+    claims.review_claim(db_session(), user, claim_id, json_body())
+    return _claim(user, claim_id)
+
+
+@api_bp.post("/claims/<int:claim_id>/orders/<int:order_id>/exclude")
+@api(summary="Take one order out of a submitted claim, with a reason (the total is recomputed)", roles=[OPERATOR],
+     body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
+     response=CLAIM_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+def exclude_api(user: Any, claim_id: int, order_id: int) -> Any:
+    claims.exclude_order(db_session(), user, claim_id, order_id, json_body())
+    return _claim(user, claim_id)
+
+
+@api_bp.post("/claims/<int:claim_id>/queries")
+@api(summary="Query the operator about a claim it approved; due 3 working days on", roles=[AUTHORITY], status=201,
+     body={"type": "object", "required": ["question"], "properties": {"question": {"type": "string"}}},
+     response=QUERY_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+def ask_api(user: Any, claim_id: int) -> Any:
+    return query_json(claims.ask_query(db_session(), user, claim_id, json_body()))
+
+
+@api_bp.post("/claims/<int:claim_id>/queries/<int:query_id>/answer")
+@api(summary="Answer the authority's query", roles=[OPERATOR],
+     body={"type": "object", "required": ["answer"], "properties": {"answer": {"type": "string"}}},
+     response=QUERY_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+def answer_api(user: Any, claim_id: int, query_id: int) -> Any:
+    return query_json(claims.answer_query(db_session(), user, claim_id, query_id, json_body()))
+
+
+@api_bp.get("/claim-queries")
+@api(summary="The authority's queries, open ones by due date first", roles=STAFF,
+     query={"all": {"type": "boolean", "description": "answered ones too"}, "page": {"type": "integer"},
+            "per_page": {"type": "integer"}})
+def queries_api(user: Any) -> Any:
+    page, per_page = page_args(request.args)
+    result = claims.list_queries(db_session(), user, open_only=request.args.get("all") not in ("1", "true"),
+                                 page=page, per_page=per_page)
+    return result.as_json(query_json)
+
+
+@api_bp.post("/claims/<int:claim_id>/disburse")
+@api(summary="Record the payment of an approved claim", roles=[AUTHORITY],
+     body={"type": "object", "required": ["reference"], "properties": {
+         "reference": {"type": "string"}, "paid_on": {"type": "string", "format": "date", "description": "today if absent"},
+         "amount_fen": {"type": "integer", "description": "the approved total, if given"}}},
+     response=CLAIM_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+def disburse_api(user: Any, claim_id: int) -> Any:
+    claims.disburse_claim(db_session(), user, claim_id, json_body())
+    return _claim(user, claim_id)
+
+
+@api_bp.get("/settlement-dates")
+@api(summary="Claims and vouchers per settlement date (submitted or later)", roles=STAFF,
+     query={"year": {"type": "integer"}}, errors=["validation_error"])
+def settlement_dates_api(user: Any) -> Any:
+    inputs = Inputs(request.args)
+    year = inputs.integer("year", required=False, minimum=2000, maximum=2100)
+    inputs.check()
+    return {"items": [{"settlement_date": r.day.isoformat(), "claims": r.claims, "total_fen": r.total_fen,
+                       "disbursed_fen": r.disbursed_fen, "by_status": r.by_status}
+                      for r in claims.settlement_summary(db_session(), year)]}
+
+
+@api_bp.get("/settlement-dates/<day>/export")
+@api(summary="The claims of a settlement date as CSV (streamed) or XLSX: provider, USCC, claim, orders, enterprise, amounts, totals",
+     roles=STAFF, query={"format": {"enum": ["csv", "xlsx"]}}, binary="text/csv",
+     errors=["validation_error"])
+def export_api(user: Any, day: str) -> Any:
+    exporter = exports.exporter_for(user, SETTLEMENT_EXPORT.kind)
+    params = exporter.read_params({"settlement_date": day})
+    inputs = Inputs(request.args)
+    file_format = inputs.choice("format", list(exports.FORMATS), required=False, default="csv")
+    inputs.check()
+    name = f"{exporter.title(params)}.{file_format}"
+    if file_format == "csv":
+        disposition = f"attachment; filename*=UTF-8''{quote(name)}"
+        return Response(stream_with_context(exports.stream_csv(db_session(), exporter, params)),
+                        mimetype=exports.FORMATS["csv"], headers={"Content-Disposition": disposition})
+    path = exports.xlsx_file(db_session(), exporter, params, current_app.config["EXPORT_DIR"])
+    response = send_file(path, mimetype=exports.FORMATS["xlsx"], as_attachment=True, download_name=name, max_age=0)
+    response.call_on_close(lambda: path.unlink(missing_ok=True))   # the open file is still sent
+    return response
