@@ -654,6 +654,15 @@ def cancel_order(session: Session, actor: User, order_id: int, *, gateway: Payme
     return session.get(Order, order_id, populate_existing=True)
 
 
+def refund_refusal(session: Session, order: Order) -> object | None:
+    """Why the order cannot be refunded besides its status (e.g. it is in a claim), or None."""
+    for guard in REFUND_GUARDS:
+        message = guard(session, order)
+        if message:
+            return message
+    return None
+
+
 @use_case
 def request_refund(session: Session, actor: User, order_id: int, data: Mapping[str, Any]) -> Order:
     """第二十一条: after confirmation and before the order is in a claim, the buyer asks for a refund."""
@@ -662,10 +671,9 @@ def request_refund(session: Session, actor: User, order_id: int, data: Mapping[s
     inputs.check()
     order = _order_for(session, actor, order_id, as_party="buyer", lock=True)
     ORDER.next(order.status, "request_refund")
-    for guard in REFUND_GUARDS:
-        message = guard(session, order)
-        if message:
-            raise DomainError("invalid_state", message)
+    refusal = refund_refusal(session, order)
+    if refusal:
+        raise DomainError("invalid_state", refusal)
     change_state(session, order, ORDER, "request_refund", actor, subject_type="order",
                  refund_requested_at=clock.now(), refund_reason=reason, refund_decision_reason=None)
     session.commit()

@@ -166,8 +166,10 @@ def _timeline(order_id: int) -> list[AuditEntry]:
 @roles_required(*PARTIES)
 def order_detail(order_id: int, errors: dict | None = None, status: int = 200) -> Any:
     order = services.get_order(db_session(), actor(), order_id)
+    refusal = services.refund_refusal(db_session(), order) if order.status == OrderStatus.CONFIRMED else None
     return render_template("orders/order.html", order=order, timeline=_timeline(order.id), errors=errors or {},
-                           form=request.form, agreement=AGREEMENTS.get(order.agreement_version)), status
+                           form=request.form, agreement=AGREEMENTS.get(order.agreement_version),
+                           refund_refusal=refusal), status
 
 
 def _act(order_id: int, action: Any, done: str) -> Any:

@@ -165,3 +165,12 @@ def test_the_export_runs_in_the_background_shows_progress_and_downloads(client, 
     sign_in(client, world["operator"])
     bad = client.post("/exports", data={"kind": "settlement", "format": "csv", "settlement_date": "June"})
     assert bad.status_code == 422 and "请按 YYYY-MM-DD 格式输入日期" in text(bad)
+
+
+def test_the_buyer_of_an_order_in_a_claim_is_told_it_can_no_longer_be_refunded(client, world, session):
+    order = world["orders"][0]
+    sign_in(client, member(world["e1"]))
+    assert "申请退款" in text(client.get(f"/orders/{order.id}"))
+    claims.create_claim(session, world["seller"], {"order_ids": [order.id]})
+    page = text(client.get(f"/orders/{order.id}"))
+    assert "云服务商已将该订单列入兑现申请，不能再退款" in page and 'name="reason"' not in page
