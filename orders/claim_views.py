@@ -560,7 +560,7 @@ def export_api(user: Any, day: str) -> Any:
     name = f"{exporter.title(params)}.{file_format}"
     if file_format == "csv":
         disposition = f"attachment; filename*=UTF-8''{quote(name)}"
-        return Response(stream_with_context(exports.stream_csv(db_session(), exporter, params)),
+        return Response(stream_with_context(exports.stream_csv(current_app.extensions["shop.sessions"], exporter, params)),
                         mimetype=exports.FORMATS["csv"], headers={"Content-Disposition": disposition})
     path = exports.xlsx_file(db_session(), exporter, params, current_app.config["EXPORT_DIR"])
     response = send_file(path, mimetype=exports.FORMATS["xlsx"], as_attachment=True, download_name=name, max_age=0)

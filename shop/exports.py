@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shop import clock
 from shop.clock import now
-from shop.db import Base, BigId
+from shop.db import Base, BigId, read_only_transactions, write_transactions
 from shop.errors import DomainError, Forbidden, NotFound
 from shop.i18n import _l
 from shop.models import enum_type
@@ -193,9 +193,12 @@ def _plain(rows: Iterable[Row]) -> Iterator[Row]:
         yield [str(v) if isinstance(v, Emphasis) else v for v in row]
 
 
-def stream_csv(session: Session, exporter: Exporter, params: Mapping[str, Any]) -> Iterator[str]:
-    """For the API: the CSV as it is read, never whole in memory."""
-    return csv_lines(exporter.header(params), _plain(exporter.rows(session, params)))
+def stream_csv(session_factory: Callable[[], Session], exporter: Exporter, params: Mapping[str, Any]) -> Iterator[str]:
+    """For the API: the CSV as it is read, never whole in memory. The rows are read after the view
+    has returned, while the response is sent: in a session of their own that only reads (on SQLite
+    a stream must not hold the write lock for as long as a download takes), closed at the end."""
+    with read_only_transactions(), session_factory() as session:
+        yield from csv_lines(exporter.header(params), _plain(exporter.rows(session, params)))
 
 
 def xlsx_file(session: Session, exporter: Exporter, params: Mapping[str, Any], directory: str | Path) -> Path:
@@ -250,12 +253,14 @@ def run_export(session_factory: Callable[[], Session], directory: str | Path, jo
         def counted(rows: Iterable[Row]) -> Iterator[Row]:
             for n, row in enumerate(rows, 1):
                 if n % PROGRESS_EVERY == 0:
-                    job.done_rows, job.updated_at = n, clock.now()
-                    progress.commit()
+                    with write_transactions():
+                        job.done_rows, job.updated_at = n, clock.now()
+                        progress.commit()
                 yield row
 
         try:
-            with session_factory() as reader:
+            # the rows are only read: on SQLite the reader must not hold the write lock all along
+            with read_only_transactions(), session_factory() as reader:
                 rows = counted(exporter.rows(reader, job.params))
                 if job.file_format == "csv":
                     with open(path, "w", encoding="utf-8", newline="") as out:

@@ -203,3 +203,20 @@ def test_the_export_of_a_settlement_date_as_csv_and_xlsx(client, world, session)
     summary = client.get("/api/v1/settlement-dates?year=2026", headers=world["operator"]).json["items"]
     assert summary[0] == {"settlement_date": "2026-06-30", "claims": 1, "total_fen": 4_800_00, "disbursed_fen": 0,
                           "by_status": {"submitted": 1}}
+
+
+def test_a_csv_being_streamed_does_not_hold_the_sqlite_write_lock(client, world, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL readers never block writers")
+    import sqlite3
+    submitted(client, world)
+    response = client.get("/api/v1/settlement-dates/2026-06-30/export?format=csv", headers=world["authority"],
+                          buffered=False)
+    chunks = iter(response.response)
+    assert "兑现节点" in next(chunks).decode() and next(chunks)       # the header, then rows being read
+    other = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0.5)
+    other.execute("BEGIN IMMEDIATE")                                   # another writer gets the lock at once
+    other.rollback()
+    other.close()
+    assert sum(1 for _ in chunks) >= 2
+    response.close()
