@@ -166,14 +166,8 @@ def drop_pg_database(url: str) -> None:
 
 
 def pg_database(base_url: str) -> str:
-    base = make_url(base_url)
-    name = f"{base.database}_bench_catalog"
-    admin = make_engine(base.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    from tests.databases import fresh_pg_database
+    return fresh_pg_database(base_url, f"{make_url(base_url).database}_bench_catalog")
 
 
 def main() -> None:

@@ -32,7 +32,6 @@ import shop.auth  # noqa: E402
 
 shop.auth.HASH_METHOD = "pbkdf2:sha256:1000"
 
-from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from orders import services  # noqa: E402
@@ -46,14 +45,8 @@ from tests.helpers import grant_wallet, make_org, make_product, make_programme, 
 def _database(kind: str, pg_url: str | None) -> str:
     if kind == "sqlite":
         return f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    base = make_url(pg_url)
-    name = f"{base.database}_bench_checkout"
-    admin = make_engine(base.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    from tests.databases import fresh_pg_database
+    return fresh_pg_database(pg_url, f"{make_url(pg_url).database}_bench_checkout")
 
 
 def _localstripe() -> tuple[subprocess.Popen, str]:

@@ -39,14 +39,8 @@ DAY = dt.date(2026, 6, 30)
 def _database(kind: str, pg_url: str | None) -> str:
     if kind == "sqlite":
         return f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    base = make_url(pg_url)
-    name = f"{base.database}_bench_claims"
-    admin = make_engine(base.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    from tests.databases import fresh_pg_database
+    return fresh_pg_database(pg_url, f"{make_url(pg_url).database}_bench_claims")
 
 
 def _seed(url: str, orders: int, claims: int) -> float:

@@ -18,7 +18,7 @@ from orders.claim_models import Claim, ClaimDocument, ClaimItem, ClaimQuery
 from orders.rules import REQUIRED_CLAIM_DOCUMENTS
 from orders.states import CLAIM, ClaimDocumentKind, ClaimStatus
 from shop import clock, daily, exports, labels, nav
-from shop.audit import AuditEntry
+from shop.audit import AuditEntry, history
 from shop.errors import DomainError, ValidationError
 from shop.i18n import _, _l
 from shop.inputs import Inputs
@@ -167,10 +167,7 @@ def create_claim() -> Any:
 # -- the claim page (provider and staff) ---------------------------------------------------------------------
 
 def _timeline(claim_id: int) -> list[AuditEntry]:
-    from sqlalchemy import select
-    return list(db_session().scalars(select(AuditEntry).where(AuditEntry.subject_type == "claim",
-                                                              AuditEntry.subject_id == claim_id)
-                                     .order_by(AuditEntry.id)))
+    return history(db_session(), "claim", claim_id)
 
 
 @bp.get("/claims/<int:claim_id>")

@@ -6,14 +6,13 @@ from typing import Any
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, url_for)
 from flask_login import current_user
-from sqlalchemy import select
 
 from orders import services
 from orders.agreement import AGREEMENTS, CURRENT as CURRENT_AGREEMENT
 from orders.models import Order
 from orders.payments import PaymentGateway
 from orders.states import OrderStatus
-from shop.audit import AuditEntry
+from shop.audit import AuditEntry, history
 from shop.errors import DomainError
 from shop.i18n import _
 from shop.pagination import page_args
@@ -157,9 +156,7 @@ def list_orders() -> Any:
 
 
 def _timeline(order_id: int) -> list[AuditEntry]:
-    return list(db_session().scalars(select(AuditEntry).where(AuditEntry.subject_type == "order",
-                                                              AuditEntry.subject_id == order_id)
-                                     .order_by(AuditEntry.id)))
+    return history(db_session(), "order", order_id)
 
 
 @bp.get("/orders/<int:order_id>")

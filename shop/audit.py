@@ -165,6 +165,13 @@ def change_state(session: Session, subject: Audited, machine: StateMachine, acti
     return new_status
 
 
+def history(session: Session, subject_type: str, subject_id: int) -> list[AuditEntry]:
+    """A subject's entries, oldest first: the timeline its page shows."""
+    return list(session.scalars(select(AuditEntry).where(AuditEntry.subject_type == subject_type,
+                                                         AuditEntry.subject_id == subject_id)
+                                .order_by(AuditEntry.id)))
+
+
 @dataclass
 class ChainReport:
     checked: int

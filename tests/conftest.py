@@ -72,15 +72,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def pg_database_url(suffix: str = "") -> str:
     """A database of its own on the TEST_DATABASE_URL server, created empty."""
-    base = make_url(PG_URL)
-    name = f"{base.database}{suffix}"
-    admin = make_engine(base.set(database="postgres").render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    from tests.databases import fresh_pg_database
+    return fresh_pg_database(PG_URL, f"{make_url(PG_URL).database}{suffix}")
 
 
 @pytest.fixture(scope="session")
