@@ -220,3 +220,11 @@ def test_a_csv_being_streamed_does_not_hold_the_sqlite_write_lock(client, world,
     other.close()
     assert sum(1 for _ in chunks) >= 2
     response.close()
+
+
+def test_an_expelled_provider_is_refused_with_not_certified(client, world, session):
+    from shop.states import OrgStatus
+    world["provider"].status = OrgStatus.EXPELLED
+    session.commit()
+    response = create(client, world)
+    assert (response.status_code, response.json["code"]) == (403, "not_certified")
