@@ -116,3 +116,7 @@ def test_a_claim_from_the_providers_draft_to_the_authoritys_payment(page, live_a
     page.goto("/provider/claims")
     listing = page.inner_text("main")
     assert "已拨付" in listing and "¥8,000.00" in listing
+    page.click("text=English")
+    page.click("table a")
+    assert "Paid out" in page.inner_text("main") and "Payment recorded" in page.inner_text("main")
+    screenshot(page, "claim-disbursed-en")
