@@ -113,15 +113,17 @@ def budget_figures(session: Session, year: int) -> BudgetFigures:
 class VoucherRow:
     layer: str
     category: str | None
-    orders: int
+    lines: int                # order lines (an order with two products of a category counts twice)
     amount_fen: int
     voucher_fen: int
 
 
 def vouchers_by_category(session: Session, year: int) -> list[VoucherRow]:
-    """Every category of the eleven, in catalogue order, with its live orders' amounts and vouchers."""
+    """Every category of the eleven, in catalogue order, with its live orders' lines, amounts and
+    vouchers (one scan of the lines; counting lines rather than distinct orders keeps it one pass
+    and lets the layers be summed from the categories exactly)."""
     rows = session.execute(
-        select(OrderLine.layer, OrderLine.category, func.count(distinct(OrderLine.order_id)),
+        select(OrderLine.layer, OrderLine.category, func.count(),
                func.coalesce(func.sum(OrderLine.amount_fen), 0), func.coalesce(func.sum(OrderLine.voucher_fen), 0))
         .join(Order, Order.id == OrderLine.order_id)
         .where(Order.voucher_year == year, Order.status.in_(LIVE_ORDER_STATUSES))
@@ -135,15 +137,15 @@ def vouchers_by_category(session: Session, year: int) -> list[VoucherRow]:
     return out
 
 
-def vouchers_by_layer(session: Session, year: int) -> list[VoucherRow]:
-    rows = session.execute(
-        select(OrderLine.layer, func.count(distinct(OrderLine.order_id)),
-               func.coalesce(func.sum(OrderLine.amount_fen), 0), func.coalesce(func.sum(OrderLine.voucher_fen), 0))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.voucher_year == year, Order.status.in_(LIVE_ORDER_STATUSES))
-        .group_by(OrderLine.layer)).all()
-    found = {str(layer): (int(n), int(amount), int(voucher)) for layer, n, amount, voucher in rows}
-    return [VoucherRow(layer.value, None, *found.get(layer.value, (0, 0, 0))) for layer in Layer]
+def vouchers_by_layer(session: Session, year: int, categories: list[VoucherRow] | None = None) -> list[VoucherRow]:
+    """The three layers: the sums of their categories."""
+    categories = categories if categories is not None else vouchers_by_category(session, year)
+    out = []
+    for layer in Layer:
+        mine = [r for r in categories if r.layer == layer.value]
+        out.append(VoucherRow(layer.value, None, sum(r.lines for r in mine), sum(r.amount_fen for r in mine),
+                              sum(r.voucher_fen for r in mine)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -308,9 +310,10 @@ class ProgrammeReport:
 
 def programme_report(session: Session, year: int) -> ProgrammeReport:
     claims = claims_by_status_and_date(session, year)
+    categories = vouchers_by_category(session, year)
     return ProgrammeReport(
         year=year, generated_at=clock.now(), budget=budget_figures(session, year),
-        vouchers_by_layer=vouchers_by_layer(session, year), vouchers_by_category=vouchers_by_category(session, year),
+        vouchers_by_layer=vouchers_by_layer(session, year, categories), vouchers_by_category=categories,
         by_city=by_city(session, year), orders_per_week=orders_per_week(session, year),
         claims_by_status=claims_by_status(claims),
         claims_by_settlement_date=[c for c in claims if c.settlement_date is not None],
@@ -437,12 +440,13 @@ def report_rows(report: ProgrammeReport) -> tuple[list[Any], list[list[Any]]]:
                         (_("Claimed"), b.claimed_fen), (_("Disbursed"), b.disbursed_fen),
                         (_("Expired"), b.expired_fen)):
         rows.append([str(name), Money(value)])
-    section(_("Vouchers by layer"), [_("Layer"), _("Orders"), _("Amount (yuan)"), _("Vouchers (yuan)")])
+    section(_("Vouchers by layer"), [_("Layer"), _("Order lines"), _("Amount (yuan)"), _("Vouchers (yuan)")])
     for r in report.vouchers_by_layer:
-        rows.append([str(label(r.layer)), r.orders, Money(r.amount_fen), Money(r.voucher_fen)])
-    section(_("Vouchers by category"), [_("Layer"), _("Category"), _("Orders"), _("Amount (yuan)"), _("Vouchers (yuan)")])
+        rows.append([str(label(r.layer)), r.lines, Money(r.amount_fen), Money(r.voucher_fen)])
+    section(_("Vouchers by category"), [_("Layer"), _("Category"), _("Order lines"), _("Amount (yuan)"),
+                                        _("Vouchers (yuan)")])
     for r in report.vouchers_by_category:
-        rows.append([str(label(r.layer)), str(label(r.category)), r.orders, Money(r.amount_fen), Money(r.voucher_fen)])
+        rows.append([str(label(r.layer)), str(label(r.category)), r.lines, Money(r.amount_fen), Money(r.voucher_fen)])
     section(_("By city"), [_("City"), _("Enterprises granted"), _("Granted (yuan)"), _("Orders"), _("Vouchers (yuan)")])
     for r in report.by_city:
         rows.append([str(r.city), r.enterprises, Money(r.granted_fen), r.orders, Money(r.voucher_fen)])

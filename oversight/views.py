@@ -20,7 +20,7 @@ from shop.labels import label
 from shop.money import format_fen
 from shop.pagination import page_args
 from shop.states import Role
-from shop.web import actor, api, db_session, is_htmx, json_body, public, roles_required, signed_in
+from shop.web import actor, api, db_session, json_body, public, roles_required, signed_in
 from wallet.models import Programme
 
 bp = Blueprint("oversight", __name__, template_folder="templates")
@@ -114,7 +114,7 @@ def scorecards() -> Any:
     timed = [c for c in cards if c.median_confirm_seconds is not None]
     chart = hbar_chart([c.name for c in timed],
                        [Series(str(_("Median time to confirm")), [c.median_confirm_seconds // 60 for c in timed])],
-                       title=str(_("Median time to confirm (minutes)")), fmt=lambda m: _duration_minutes(m),
+                       title=str(_("Median time to confirm")), fmt=lambda m: _duration_minutes(m),
                        label_width=250) if timed else None
     return render_template("oversight/scorecards.html", cards=cards, year=year, years=_years(), sort=sort,
                            chart=chart, sorts=list(reports.SCORECARD_SORTS))
@@ -303,8 +303,9 @@ def objection_json(objection: NoticeObjection, *, staff: bool = False) -> dict[s
 
 
 def reply_json(reply_: ComplaintReply) -> dict[str, Any]:
-    return {"id": reply_.id, "party": reply_.party, "author": reply_.author.name or reply_.author.email,
-            "body": reply_.body, "created_at": _when(reply_.created_at)}
+    return {"id": reply_.id, "complaint_id": reply_.complaint_id, "party": reply_.party,
+            "author": reply_.author.name or reply_.author.email, "body": reply_.body,
+            "created_at": _when(reply_.created_at)}
 
 
 def complaint_json(item: Complaint, *, replies: bool = False) -> dict[str, Any]:
@@ -319,6 +320,10 @@ def complaint_json(item: Complaint, *, replies: bool = False) -> dict[str, Any]:
     return out
 
 
+REPLY_SCHEMA = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "complaint_id": {"type": "integer"},
+    "party": {"enum": ["enterprise", "provider", "operator"]}, "author": {"type": "string"}, "body": {"type": "string"},
+    "created_at": {"type": "string", "format": "date-time"}}}
 PAGE_QUERY = {"page": {"type": "integer"}, "per_page": {"type": "integer"}}
 NOTICE_SCHEMA = {"type": "object", "properties": {
     "id": {"type": "integer"}, "kind": {"enum": [k.value for k in NoticeKind]}, "year": {"type": "integer"},
@@ -439,11 +444,9 @@ def complaint_api(user: Any, complaint_id: int) -> Any:
 @api_bp.post("/complaints/<int:complaint_id>/replies")
 @api(summary="Add a message to an unresolved complaint", roles=[Role.ENTERPRISE, Role.PROVIDER, Role.OPERATOR],
      status=201, body={"type": "object", "required": ["body"], "properties": {"body": {"type": "string"}}},
-     response=COMPLAINT_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+     response=REPLY_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def reply_api(user: Any, complaint_id: int) -> Any:
-    s = db_session()
-    services.reply_to_complaint(s, user, complaint_id, json_body())
-    return complaint_json(services.get_complaint(s, user, complaint_id), replies=True)
+    return reply_json(services.reply_to_complaint(db_session(), user, complaint_id, json_body()))
 
 
 @api_bp.post("/complaints/<int:complaint_id>/take-up")
@@ -467,4 +470,3 @@ def resolve_api(user: Any, complaint_id: int) -> Any:
 
 def init_filters(app: Any) -> None:
     app.jinja_env.filters.update(duration=duration, per_mille=format_per_mille)
-    app.jinja_env.globals["is_htmx"] = is_htmx

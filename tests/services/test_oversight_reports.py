@@ -63,9 +63,9 @@ def test_a_year_without_a_programme_has_only_zeros(session, world):
 
 def test_vouchers_by_layer_count_live_orders_only_and_add_up_to_what_the_ledger_holds_for_orders(session, world):
     layers = {r.layer: r for r in reports.vouchers_by_layer(session, 2026)}
-    assert (layers["infrastructure"].orders, layers["infrastructure"].voucher_fen) == (4, 7_400_00)
-    assert (layers["platform"].orders, layers["platform"].voucher_fen) == (1, 3_000_00)
-    assert (layers["application"].orders, layers["application"].voucher_fen) == (0, 0)
+    assert (layers["infrastructure"].lines, layers["infrastructure"].voucher_fen) == (4, 7_400_00)
+    assert (layers["platform"].lines, layers["platform"].voucher_fen) == (1, 3_000_00)
+    assert (layers["application"].lines, layers["application"].voucher_fen) == (0, 0)
     figures = reports.budget_figures(session, 2026)
     assert sum(r.voucher_fen for r in layers.values()) == \
         figures.in_orders_fen + figures.claimed_fen + figures.disbursed_fen
@@ -121,7 +121,7 @@ def test_leading_providers_are_ranked_by_the_vouchers_of_their_live_orders(sessi
 def test_the_report_as_json_carries_the_same_figures(session, world):
     data = reports.programme_report(session, 2026).as_json()
     assert data["budget"]["disbursed_fen"] == 7_000_00 and data["budget"]["granted_fen"] == 100_000_00
-    assert data["vouchers_by_layer"][0] == {"layer": "infrastructure", "orders": 4, "amount_fen": 18_500_00,
+    assert data["vouchers_by_layer"][0] == {"layer": "infrastructure", "lines": 4, "amount_fen": 18_500_00,
                                             "voucher_fen": 7_400_00}
     assert data["claims_by_settlement_date"][0]["settlement_date"] == "2026-06-30"
     assert data["by_city"][0]["city_code"] == "5201"
