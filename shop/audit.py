@@ -25,7 +25,8 @@ from shop.states import StateMachine
 
 GENESIS = "0" * 64
 
-SUBJECT_TYPES = ("organisation", "product", "programme", "quota_application", "order", "claim")
+SUBJECT_TYPES = ("organisation", "product", "programme", "quota_application", "checkout", "order", "claim",
+                 "holiday", "notice", "objection", "complaint", "audit")
 
 
 class AuditEntry(Base):
@@ -141,6 +142,8 @@ def record(session: Session, actor: Actor | None, subject_type: str, subject_id:
     head.last_id = entry.id
     head.last_hash = entry.hash
     session.add(entry)
+    from shop import hooks
+    hooks.audit_recorded(session, entry)
     return entry
 
 

@@ -73,7 +73,10 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, title: str,
 
 def bar_chart(labels: Sequence[str], series: Sequence[Series], *, title: str,
               fmt: Callable[[int], str] = str, width: int = 720, height: int = 260, stacked: bool = False) -> Markup:
-    left, right, top_pad, bottom = 90, 20, 20, 40
+    left, right, bottom = 90, 20, 40
+    legend, legend_rows = _legend_rows(series, left, width)
+    top_pad = max(20, 4 + 16 * legend_rows)
+    height += top_pad - 20
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     y0 = top_pad + plot_h
     n = max(len(labels), 1)
@@ -101,17 +104,68 @@ def bar_chart(labels: Sequence[str], series: Sequence[Series], *, title: str,
                 base -= h
         parts.append(f'<text x="{left + group_w * (i + 0.5):.1f}" y="{height - 14}" text-anchor="middle" '
                      f'font-size="11" fill="#6b7785">{escape(label)}</text>')
-    parts += _legend(series, left, width)
+    parts += legend
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
+def _text_width(text: str, size: int = 11) -> float:
+    """About how wide ``text`` is drawn: CJK characters are square, Latin ones about 0.6 of the size."""
+    return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
+
+
 def _legend(series: Sequence[Series], left: int, width: int) -> list[str]:
+    return _legend_rows(series, left, width)[0]
+
+
+def _legend_rows(series: Sequence[Series], left: int, width: int) -> tuple[list[str], int]:
+    """The keys of several series, wrapped onto as many rows as they need; returns the parts and the
+    number of rows (none for a single series)."""
     if len(series) < 2:
-        return []
-    parts, x = [], left
+        return [], 0
+    parts, x, row = [], float(left), 0
     for k, s in enumerate(series):
-        parts.append(f'<rect x="{x}" y="2" width="10" height="10" fill="{PALETTE[k % len(PALETTE)]}"/>'
-                     f'<text x="{x + 14}" y="11" font-size="11" fill="#333">{escape(s.name)}</text>')
-        x += 14 + 12 * len(s.name) + 16
-    return parts
+        key_w = 14 + _text_width(s.name) + 16
+        if x + key_w > width and x > left:
+            x, row = float(left), row + 1
+        y = 2 + row * 16
+        parts.append(f'<rect x="{x:.1f}" y="{y}" width="10" height="10" fill="{PALETTE[k % len(PALETTE)]}"/>'
+                     f'<text x="{x + 14:.1f}" y="{y + 9}" font-size="11" fill="#333">{escape(s.name)}</text>')
+        x += key_w
+    return parts, row + 1
+
+
+def hbar_chart(labels: Sequence[str], series: Sequence[Series], *, title: str, fmt: Callable[[int], str] = str,
+               width: int = 720, row_height: int = 26, label_width: int = 170, stacked: bool = True) -> Markup:
+    """Horizontal bars, one row per label (long names such as prefectures or providers read across);
+    several series are stacked along the row, and each row ends with its total."""
+    value_width = 110
+    legend, legend_rows = _legend_rows(series, label_width, width)
+    top_pad = 6 + 16 * legend_rows
+    plot_w = width - label_width - value_width
+    n = len(labels)
+    height = top_pad + row_height * max(n, 1) + 6
+    totals = [sum(s.values[i] for s in series) if stacked else max((s.values[i] for s in series), default=0)
+              for i in range(n)]
+    top = _nice_max(max(totals, default=0))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="{escape(title)}" class="chart chart-h"><title>{escape(title)}</title>']
+    for i, label in enumerate(labels):
+        y = top_pad + row_height * i
+        parts.append(f'<text x="{label_width - 8}" y="{y + row_height * 0.65:.1f}" text-anchor="end" font-size="12" '
+                     f'fill="#333">{escape(label)}</text>')
+        x = float(label_width)
+        for k, s in enumerate(series):
+            value = s.values[i]
+            w = plot_w * value / top
+            parts.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{row_height - 8}" '
+                         f'fill="{PALETTE[k % len(PALETTE)]}"><title>{escape(label)} · {escape(s.name)}: '
+                         f'{escape(fmt(value))}</title></rect>')
+            if stacked:
+                x += w
+        end = label_width + plot_w * totals[i] / top
+        parts.append(f'<text x="{end + 6:.1f}" y="{y + row_height * 0.65:.1f}" font-size="11" fill="#6b7785">'
+                     f'{escape(fmt(totals[i]))}</text>')
+    parts += legend
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -4,10 +4,17 @@ The catalogue shows each layer's voucher share, which the year's programme (``wa
 catalogue may not import the wallet. The wallet registers its source here in ``init_app`` and the
 catalogue asks ``layer_ratios``; until a programme exists the Guizhou figures apply (第十六条:
 infrastructure 40%, platform 60%, application 60%).
+
+Every state change is recorded in the audit trail (``shop.audit.record``): an area that must act on
+another area's events (oversight publishes a quota grant or a disbursement for public notice the
+moment it happens) listens to the trail with ``on_audit`` instead of being called by that area. A
+listener runs inside the recording transaction, so what it writes commits or rolls back with the
+change itself; it must be quick to ignore the entries it does not care about.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -29,3 +36,18 @@ def layer_ratios(session: Session, year: int) -> dict[str, int]:
         if ratios:
             return dict(ratios)
     return dict(GUIZHOU_LAYER_RATIOS)
+
+
+AuditListener = Callable[[Session, Any], None]
+_audit_listeners: list[AuditListener] = []
+
+
+def on_audit(listener: AuditListener) -> None:
+    """Call ``listener(session, entry)`` after each audit entry is recorded (once per listener)."""
+    if listener not in _audit_listeners:
+        _audit_listeners.append(listener)
+
+
+def audit_recorded(session: Session, entry: Any) -> None:
+    for listener in list(_audit_listeners):
+        listener(session, entry)

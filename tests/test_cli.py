@@ -30,8 +30,9 @@ def test_seed_demo_is_idempotent_and_every_demo_login_works(app, session, client
     assert statuses["certified"] >= 6 and statuses["under_review"] >= 1
     from orders.models import Order
     orders = dict(session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
-    assert orders["placed"] >= 1 and orders["confirmed"] >= 3 and orders["cancelled"] == 1
-    assert orders["refund_requested"] == 1
+    # the checkout's demo orders, and the oversight demo's bulk orders besides (some cancelled, some refunds)
+    assert orders["placed"] >= 1 and orders["confirmed"] >= 3 and orders["cancelled"] >= 1
+    assert orders["refund_requested"] >= 1
 
 
 def test_audit_verify_exits_non_zero_and_names_the_first_broken_entry(app, session):

@@ -1,0 +1,479 @@
+"""The figures of the oversight dashboard, the report API and its XLSX, and the provider scorecards.
+
+Every figure is one aggregate query (GROUP BY, window functions), never a query per row: the
+province has some 20,000 enterprises and a million orders a year. Budget figures are the year's
+ledger balances by account kind; voucher figures are the order lines of live orders (placed,
+confirmed or waiting for a refund decision: not cancelled, not refunded); claims figures are the
+claims' items of the year. Times are grouped by the day in China.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import BigInteger, Date, Integer, case, cast, distinct, func, literal_column, select
+from sqlalchemy.orm import Session
+
+from catalog.rules import CATEGORIES_BY_LAYER, Layer
+from orders.claim_models import Claim, ClaimItem
+from orders.models import Order, OrderLine
+from orders.states import ClaimStatus, OrderStatus
+from oversight.models import Complaint
+from oversight.rules import china_midnight, city_code, city_name, median, per_mille, week_start, weeks
+from oversight.states import ComplaintStatus
+from shop import clock
+from shop.db import is_sqlite
+from shop.models import Organisation
+from shop.states import OrgKind
+from wallet.models import LedgerAccount, QuotaApplication
+from wallet.states import AccountKind, ApplicationStatus
+
+LIVE_ORDER_STATUSES = (OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.REFUND_REQUESTED)
+# the order of claim statuses as they are read: along the pipeline, then the ends without payment
+CLAIM_STATUS_ORDER = (ClaimStatus.DRAFT, ClaimStatus.SUBMITTED, ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED,
+                      ClaimStatus.DISBURSED, ClaimStatus.REJECTED, ClaimStatus.WITHDRAWN)
+LEADING_PROVIDERS = 10
+
+
+# -- portable SQL pieces ------------------------------------------------------------------------------
+
+def china_day(session: Session, column: Any) -> Any:
+    """The calendar day in China of a stored UTC timestamp."""
+    if is_sqlite(session):
+        return func.date(column, "+8 hours")
+    return cast(column + literal_column("interval '8 hours'"), Date)
+
+
+def seconds_between(session: Session, start: Any, end: Any) -> Any:
+    """Whole seconds from ``start`` to ``end`` (both stored UTC timestamps)."""
+    if is_sqlite(session):
+        return cast(func.strftime("%s", end), Integer) - cast(func.strftime("%s", start), Integer)
+    return cast(func.extract("epoch", end - start), BigInteger)
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def medians_by(session: Session, key: Any, seconds: Any, *where: Any) -> dict[int, int]:
+    """The median of ``seconds`` per ``key``, computed in the database with window functions (both
+    SQLite and PostgreSQL have row_number and count over a partition; SQLite has no percentile):
+    only the one or two middle rows of each group come back."""
+    inner = (select(key.label("k"), seconds.label("s"),
+                    func.row_number().over(partition_by=key, order_by=seconds).label("rn"),
+                    func.count().over(partition_by=key).label("n"))
+             .where(*where).subquery())
+    rows = session.execute(select(inner.c.k, inner.c.s).where(
+        (inner.c.rn == (inner.c.n + 1) // 2) | (inner.c.rn == (inner.c.n + 2) // 2))).all()
+    middles: dict[int, list[int]] = defaultdict(list)
+    for k, s in rows:
+        middles[k].append(int(s))
+    return {k: median(v) for k, v in middles.items()}  # type: ignore[misc]
+
+
+def _year_range(year: int) -> tuple[dt.datetime, dt.datetime]:
+    return china_midnight(dt.date(year, 1, 1)), china_midnight(dt.date(year + 1, 1, 1))
+
+
+# -- the programme report ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BudgetFigures:
+    """Where the year's vouchers are, from the ledger's balances. ``granted`` is everything that has
+    left the reservations for the enterprises' wallets: available + in orders + claimed + disbursed
+    + expired. ``budget`` is what the public purse funded: remaining + reserved + granted."""
+    budget_fen: int
+    remaining_fen: int
+    reserved_fen: int
+    granted_fen: int
+    available_fen: int
+    in_orders_fen: int
+    claimed_fen: int
+    disbursed_fen: int
+    expired_fen: int
+
+
+def budget_figures(session: Session, year: int) -> BudgetFigures:
+    balances = {getattr(kind, "value", kind): int(total) for kind, total in session.execute(
+        select(LedgerAccount.kind, func.coalesce(func.sum(LedgerAccount.balance_fen), 0))
+        .where(LedgerAccount.year == year).group_by(LedgerAccount.kind))}
+    b = lambda kind: balances.get(kind.value, 0)  # noqa: E731
+    granted = sum(b(k) for k in (AccountKind.AVAILABLE, AccountKind.IN_ORDERS, AccountKind.CLAIMED,
+                                 AccountKind.DISBURSED, AccountKind.EXPIRED))
+    return BudgetFigures(budget_fen=-b(AccountKind.SOURCE), remaining_fen=b(AccountKind.BUDGET),
+                         reserved_fen=b(AccountKind.RESERVED), granted_fen=granted,
+                         available_fen=b(AccountKind.AVAILABLE), in_orders_fen=b(AccountKind.IN_ORDERS),
+                         claimed_fen=b(AccountKind.CLAIMED), disbursed_fen=b(AccountKind.DISBURSED),
+                         expired_fen=b(AccountKind.EXPIRED))
+
+
+@dataclass(frozen=True)
+class VoucherRow:
+    layer: str
+    category: str | None
+    lines: int                # order lines (an order with two products of a category counts twice)
+    amount_fen: int
+    voucher_fen: int
+
+
+def vouchers_by_category(session: Session, year: int) -> list[VoucherRow]:
+    """Every category of the eleven, in catalogue order, with its live orders' lines, amounts and
+    vouchers (one scan of the lines; counting lines rather than distinct orders keeps it one pass
+    and lets the layers be summed from the categories exactly)."""
+    rows = session.execute(
+        select(OrderLine.layer, OrderLine.category, func.count(),
+               func.coalesce(func.sum(OrderLine.amount_fen), 0), func.coalesce(func.sum(OrderLine.voucher_fen), 0))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.voucher_year == year, Order.status.in_(LIVE_ORDER_STATUSES))
+        .group_by(OrderLine.layer, OrderLine.category)).all()
+    found = {(str(layer), str(category)): (int(n), int(amount), int(voucher)) for layer, category, n, amount, voucher in rows}
+    out = []
+    for layer, categories in CATEGORIES_BY_LAYER.items():
+        for category in categories:
+            n, amount, voucher = found.get((layer.value, category.value), (0, 0, 0))
+            out.append(VoucherRow(layer.value, category.value, n, amount, voucher))
+    return out
+
+
+def vouchers_by_layer(session: Session, year: int, categories: list[VoucherRow] | None = None) -> list[VoucherRow]:
+    """The three layers: the sums of their categories."""
+    categories = categories if categories is not None else vouchers_by_category(session, year)
+    out = []
+    for layer in Layer:
+        mine = [r for r in categories if r.layer == layer.value]
+        out.append(VoucherRow(layer.value, None, sum(r.lines for r in mine), sum(r.amount_fen for r in mine),
+                              sum(r.voucher_fen for r in mine)))
+    return out
+
+
+@dataclass(frozen=True)
+class CityRow:
+    city_code: str
+    city: Any
+    enterprises: int          # enterprises granted a quota
+    granted_fen: int
+    orders: int               # live orders
+    voucher_fen: int
+
+
+def by_city(session: Session, year: int) -> list[CityRow]:
+    """Grants and live orders per prefecture of the enterprise (first 4 digits of its region code)."""
+    city = func.substr(Organisation.region_code, 1, 4)
+    grants = session.execute(
+        select(city, func.count(), func.coalesce(func.sum(QuotaApplication.granted_fen), 0))
+        .join(Organisation, Organisation.id == QuotaApplication.organisation_id)
+        .where(QuotaApplication.year == year, QuotaApplication.status == ApplicationStatus.GRANTED)
+        .group_by(city)).all()
+    orders = session.execute(
+        select(city, func.count(), func.coalesce(func.sum(Order.voucher_fen), 0))
+        .join(Organisation, Organisation.id == Order.enterprise_id)
+        .where(Order.voucher_year == year, Order.status.in_(LIVE_ORDER_STATUSES))
+        .group_by(city)).all()
+    table: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for code, n, amount in grants:
+        table[city_code(code)][0:2] = [int(n), int(amount)]
+    for code, n, amount in orders:
+        table[city_code(code)][2:4] = [int(n), int(amount)]
+    rows = [CityRow(code, city_name(code), *values) for code, values in table.items()]
+    return sorted(rows, key=lambda r: (-r.granted_fen, -r.voucher_fen, r.city_code))
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    week_start: dt.date
+    orders: int
+    voucher_fen: int
+    total_fen: int
+
+
+def orders_per_week(session: Session, year: int) -> list[WeekRow]:
+    """Orders placed per week (any status, by the day in China), every week of the year up to today."""
+    start, end = _year_range(year)
+    day = china_day(session, Order.placed_at)
+    rows = session.execute(
+        select(day, func.count(), func.coalesce(func.sum(Order.voucher_fen), 0), func.coalesce(func.sum(Order.total_fen), 0))
+        .where(Order.placed_at >= start, Order.placed_at < end).group_by(day)).all()
+    buckets: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for d, n, voucher, total in rows:
+        bucket = buckets[week_start(_as_date(d))]
+        bucket[0] += int(n)
+        bucket[1] += int(voucher)
+        bucket[2] += int(total)
+    today = clock.today()
+    last = min(dt.date(year, 12, 31), today) if today.year >= year else dt.date(year, 1, 1)
+    first = dt.date(year, 1, 1)
+    if buckets:
+        last = max(last, max(buckets))
+    out = []
+    for monday in weeks(first, last):
+        n, voucher, total = buckets.get(monday, (0, 0, 0))
+        out.append(WeekRow(monday, n, voucher, total))
+    return out
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    status: str
+    settlement_date: dt.date | None
+    claims: int
+    voucher_fen: int
+
+
+def claims_by_status_and_date(session: Session, year: int) -> list[ClaimRow]:
+    """Claims holding vouchers of ``year`` per status and settlement date: their orders' vouchers (an
+    order the operator took out of a claim no longer counts in it)."""
+    rows = session.execute(
+        select(Claim.status, Claim.settlement_date, func.count(distinct(Claim.id)),
+               func.coalesce(func.sum(ClaimItem.voucher_fen), 0))
+        .select_from(ClaimItem).join(Claim, Claim.id == ClaimItem.claim_id)
+        .where(ClaimItem.voucher_year == year, ClaimItem.excluded_at.is_(None))
+        .group_by(Claim.status, Claim.settlement_date)).all()
+    out = [ClaimRow(getattr(status, "value", status), day if day is None else _as_date(day), int(n), int(v))
+           for status, day, n, v in rows]
+    order = {s.value: i for i, s in enumerate(CLAIM_STATUS_ORDER)}
+    return sorted(out, key=lambda r: (r.settlement_date or dt.date.max, order.get(r.status, 99)))
+
+
+def claims_by_status(rows: list[ClaimRow]) -> list[ClaimRow]:
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        totals[row.status][0] += row.claims
+        totals[row.status][1] += row.voucher_fen
+    return [ClaimRow(s.value, None, *totals[s.value]) for s in CLAIM_STATUS_ORDER if s.value in totals]
+
+
+@dataclass(frozen=True)
+class ProviderRow:
+    provider_id: int
+    name: str
+    orders: int
+    amount_fen: int
+    voucher_fen: int
+    disbursed_fen: int
+
+
+def leading_providers(session: Session, year: int, limit: int = LEADING_PROVIDERS) -> list[ProviderRow]:
+    """The providers whose live orders of the year used the most vouchers, with what was paid to them."""
+    rows = session.execute(
+        select(Order.provider_id, Organisation.name, func.count(), func.coalesce(func.sum(Order.total_fen), 0),
+               func.coalesce(func.sum(Order.voucher_fen), 0))
+        .join(Organisation, Organisation.id == Order.provider_id)
+        .where(Order.voucher_year == year, Order.status.in_(LIVE_ORDER_STATUSES))
+        .group_by(Order.provider_id, Organisation.name)
+        .order_by(func.sum(Order.voucher_fen).desc(), Order.provider_id).limit(limit)).all()
+    ids = [r[0] for r in rows]
+    paid = dict(session.execute(
+        select(Claim.provider_id, func.coalesce(func.sum(ClaimItem.voucher_fen), 0))
+        .select_from(ClaimItem).join(Claim, Claim.id == ClaimItem.claim_id)
+        .where(Claim.provider_id.in_(ids), Claim.status == ClaimStatus.DISBURSED, ClaimItem.voucher_year == year,
+               ClaimItem.live.is_(True))
+        .group_by(Claim.provider_id)).all()) if ids else {}
+    return [ProviderRow(pid, name, int(n), int(amount), int(voucher), int(paid.get(pid, 0)))
+            for pid, name, n, amount, voucher in rows]
+
+
+@dataclass(frozen=True)
+class ProgrammeReport:
+    year: int
+    generated_at: dt.datetime
+    budget: BudgetFigures
+    vouchers_by_layer: list[VoucherRow]
+    vouchers_by_category: list[VoucherRow]
+    by_city: list[CityRow]
+    orders_per_week: list[WeekRow]
+    claims_by_status: list[ClaimRow]
+    claims_by_settlement_date: list[ClaimRow] = field(default_factory=list)
+    leading_providers: list[ProviderRow] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        def rows(items: list[Any]) -> list[dict[str, Any]]:
+            out = []
+            for item in items:
+                data = asdict(item)
+                for key, value in data.items():
+                    if isinstance(value, dt.date):
+                        data[key] = value.isoformat()
+                    elif key == "city":
+                        data[key] = str(value)
+                out.append(data)
+            return out
+        by_layer = [{k: v for k, v in row.items() if k != "category"} for row in rows(self.vouchers_by_layer)]
+        by_status = [{k: v for k, v in row.items() if k != "settlement_date"} for row in rows(self.claims_by_status)]
+        return {"year": self.year, "generated_at": self.generated_at.isoformat(), "budget": asdict(self.budget),
+                "vouchers_by_layer": by_layer, "vouchers_by_category": rows(self.vouchers_by_category),
+                "by_city": rows(self.by_city), "orders_per_week": rows(self.orders_per_week),
+                "claims_by_status": by_status, "claims_by_settlement_date": rows(self.claims_by_settlement_date),
+                "leading_providers": rows(self.leading_providers)}
+
+
+def programme_report(session: Session, year: int) -> ProgrammeReport:
+    claims = claims_by_status_and_date(session, year)
+    categories = vouchers_by_category(session, year)
+    return ProgrammeReport(
+        year=year, generated_at=clock.now(), budget=budget_figures(session, year),
+        vouchers_by_layer=vouchers_by_layer(session, year, categories), vouchers_by_category=categories,
+        by_city=by_city(session, year), orders_per_week=orders_per_week(session, year),
+        claims_by_status=claims_by_status(claims),
+        claims_by_settlement_date=[c for c in claims if c.settlement_date is not None],
+        leading_providers=leading_providers(session, year))
+
+
+# -- provider scorecards -----------------------------------------------------------------------------
+
+@dataclass
+class Scorecard:
+    provider_id: int
+    name: str
+    status: str
+    orders: int = 0                              # placed in the year, any status
+    confirmed: int = 0                           # of which the provider confirmed
+    voucher_fen: int = 0                         # vouchers of its live orders
+    median_confirm_seconds: int | None = None
+    refunded: int = 0
+    refund_rate_per_mille: int | None = None     # refunded / confirmed
+    complaints: int = 0                          # filed in the year
+    complaints_resolved: int = 0
+    median_first_response_seconds: int | None = None
+    median_resolution_seconds: int | None = None
+    claims: int = 0                              # submitted (not drafts or withdrawn drafts)
+    claims_rejected: int = 0
+    orders_excluded: int = 0                     # orders the operator took out of its claims
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+SCORECARD_SORTS = {
+    "orders": lambda c: (-c.orders, c.name),
+    "vouchers": lambda c: (-c.voucher_fen, c.name),
+    "confirm": lambda c: (c.median_confirm_seconds is None, c.median_confirm_seconds or 0, c.name),
+    "refunds": lambda c: (c.refund_rate_per_mille is None, -(c.refund_rate_per_mille or 0), c.name),
+    "complaints": lambda c: (-c.complaints, c.name),
+    "resolution": lambda c: (c.median_resolution_seconds is None, -(c.median_resolution_seconds or 0), c.name),
+    "rejected": lambda c: (-c.claims_rejected, c.name),
+    "name": lambda c: (c.name,),
+}
+
+
+def scorecards(session: Session, year: int, sort: str = "orders") -> list[Scorecard]:
+    """Every provider that has been certified, with its figures of ``year`` (a handful of aggregate
+    queries whatever the number of providers or orders)."""
+    start, end = _year_range(year)
+    cards = {pid: Scorecard(pid, name, getattr(status, "value", status)) for pid, name, status in session.execute(
+        select(Organisation.id, Organisation.name, Organisation.status)
+        .where(Organisation.kind == OrgKind.PROVIDER, Organisation.certified_at.is_not(None)))}
+    placed = (Order.placed_at >= start, Order.placed_at < end)
+    for pid, n, confirmed, refunded, voucher in session.execute(
+            select(Order.provider_id, func.count(), func.count(Order.confirmed_at),
+                   func.coalesce(func.sum(case((Order.status == OrderStatus.REFUNDED, 1), else_=0)), 0),
+                   func.coalesce(func.sum(case((Order.status.in_(LIVE_ORDER_STATUSES), Order.voucher_fen), else_=0)), 0))
+            .where(*placed).group_by(Order.provider_id)):
+        card = cards.get(pid)
+        if card is None:
+            continue
+        card.orders, card.confirmed, card.refunded, card.voucher_fen = int(n), int(confirmed), int(refunded), int(voucher)
+        card.refund_rate_per_mille = per_mille(card.refunded, card.confirmed)
+    for pid, value in medians_by(session, Order.provider_id, seconds_between(session, Order.placed_at, Order.confirmed_at),
+                                 *placed, Order.confirmed_at.is_not(None)).items():
+        if pid in cards:
+            cards[pid].median_confirm_seconds = value
+
+    filed = (Complaint.filed_at >= start, Complaint.filed_at < end)
+    for pid, n, resolved in session.execute(
+            select(Complaint.provider_id, func.count(),
+                   func.coalesce(func.sum(case((Complaint.status == ComplaintStatus.RESOLVED, 1), else_=0)), 0))
+            .where(*filed).group_by(Complaint.provider_id)):
+        if pid in cards:
+            cards[pid].complaints, cards[pid].complaints_resolved = int(n), int(resolved)
+    for pid, value in medians_by(session, Complaint.provider_id,
+                                 seconds_between(session, Complaint.filed_at, Complaint.first_response_at),
+                                 *filed, Complaint.first_response_at.is_not(None)).items():
+        if pid in cards:
+            cards[pid].median_first_response_seconds = value
+    for pid, value in medians_by(session, Complaint.provider_id,
+                                 seconds_between(session, Complaint.filed_at, Complaint.resolved_at),
+                                 *filed, Complaint.resolved_at.is_not(None)).items():
+        if pid in cards:
+            cards[pid].median_resolution_seconds = value
+
+    submitted = Claim.submitted_at.is_not(None)
+    for pid, n, rejected in session.execute(
+            select(Claim.provider_id, func.count(),
+                   func.coalesce(func.sum(case((Claim.status == ClaimStatus.REJECTED, 1), else_=0)), 0))
+            .where(submitted, Claim.submitted_at >= start, Claim.submitted_at < end).group_by(Claim.provider_id)):
+        if pid in cards:
+            cards[pid].claims, cards[pid].claims_rejected = int(n), int(rejected)
+    for pid, n in session.execute(
+            select(Claim.provider_id, func.count()).select_from(ClaimItem).join(Claim, Claim.id == ClaimItem.claim_id)
+            .where(ClaimItem.excluded_at >= start, ClaimItem.excluded_at < end).group_by(Claim.provider_id)):
+        if pid in cards:
+            cards[pid].orders_excluded = int(n)
+
+    key = SCORECARD_SORTS.get(sort, SCORECARD_SORTS["orders"])
+    return sorted(cards.values(), key=key)
+
+
+# -- the report as a spreadsheet ----------------------------------------------------------------------
+
+def report_rows(report: ProgrammeReport) -> tuple[list[Any], list[list[Any]]]:
+    """The report as one sheet: a section per figure, each with its own header row (bold), amounts as
+    ``Money`` cells (exact yuan, number format ``#,##0.00``)."""
+    from shop.exports import Emphasis, Money
+    from shop.i18n import _
+    from shop.labels import label
+
+    b = report.budget
+    rows: list[list[Any]] = []
+
+    def section(title: str, header: list[Any]) -> None:
+        if rows:
+            rows.append([])
+        rows.append([Emphasis(title)])
+        rows.append([Emphasis(str(header[0]))] + [str(h) for h in header[1:]])
+
+    section(_("Budget"), [_("Figure"), _("Amount (yuan)")])
+    for name, value in ((_("Budget"), b.budget_fen), (_("Not yet reserved"), b.remaining_fen),
+                        (_("Reserved for pending applications"), b.reserved_fen), (_("Granted"), b.granted_fen),
+                        (_("Unspent in wallets"), b.available_fen), (_("In orders"), b.in_orders_fen),
+                        (_("Claimed"), b.claimed_fen), (_("Disbursed"), b.disbursed_fen),
+                        (_("Expired"), b.expired_fen)):
+        rows.append([str(name), Money(value)])
+    section(_("Vouchers by layer"), [_("Layer"), _("Order lines"), _("Amount (yuan)"), _("Vouchers (yuan)")])
+    for r in report.vouchers_by_layer:
+        rows.append([str(label(r.layer)), r.lines, Money(r.amount_fen), Money(r.voucher_fen)])
+    section(_("Vouchers by category"), [_("Layer"), _("Category"), _("Order lines"), _("Amount (yuan)"),
+                                        _("Vouchers (yuan)")])
+    for r in report.vouchers_by_category:
+        rows.append([str(label(r.layer)), str(label(r.category)), r.lines, Money(r.amount_fen), Money(r.voucher_fen)])
+    section(_("By city"), [_("City"), _("Enterprises granted"), _("Granted (yuan)"), _("Orders"), _("Vouchers (yuan)")])
+    for r in report.by_city:
+        rows.append([str(r.city), r.enterprises, Money(r.granted_fen), r.orders, Money(r.voucher_fen)])
+    section(_("Orders per week"), [_("Week of"), _("Orders"), _("Amount (yuan)"), _("Vouchers (yuan)")])
+    for r in report.orders_per_week:
+        rows.append([r.week_start, r.orders, Money(r.total_fen), Money(r.voucher_fen)])
+    section(_("Claims by status"), [_("Status"), _("Claims"), _("Vouchers (yuan)")])
+    for r in report.claims_by_status:
+        rows.append([str(label(r.status)), r.claims, Money(r.voucher_fen)])
+    section(_("Claims by settlement date"), [_("Settlement date"), _("Status"), _("Claims"), _("Vouchers (yuan)")])
+    for r in report.claims_by_settlement_date:
+        rows.append([r.settlement_date, str(label(r.status)), r.claims, Money(r.voucher_fen)])
+    section(_("Leading providers"), [_("Provider"), _("Orders"), _("Amount (yuan)"), _("Vouchers (yuan)"),
+                                     _("Disbursed (yuan)")])
+    for r in report.leading_providers:
+        rows.append([r.name, r.orders, Money(r.amount_fen), Money(r.voucher_fen), Money(r.disbursed_fen)])
+    header = [_("Programme %(year)d", year=report.year), _("generated %(at)s", at=report.generated_at.astimezone(
+        clock.CHINA).strftime("%Y-%m-%d %H:%M"))]
+    return header, rows
+
+
+def report_xlsx(report: ProgrammeReport) -> bytes:
+    import io
+
+    from shop.exports import write_xlsx
+    from shop.i18n import _
+    header, rows = report_rows(report)
+    buffer = io.BytesIO()
+    write_xlsx(buffer, header, rows, str(_("Programme %(year)d", year=report.year)))  # type: ignore[arg-type]
+    return buffer.getvalue()
