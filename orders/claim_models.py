@@ -67,6 +67,15 @@ class Claim(Base):
         return [doc for doc in self.documents if doc.live]
 
     @property
+    def orders_fen(self) -> int:
+        """The full amounts of its live orders (the vouchers are ``total_fen``)."""
+        return sum(item.order.total_fen for item in self.live_items)
+
+    @property
+    def invoices_fen(self) -> int:
+        return sum(doc.invoice_amount_fen or 0 for doc in self.live_documents if doc.kind == ClaimDocumentKind.INVOICE)
+
+    @property
     def reason(self) -> str | None:
         """The reason of the last decision (a rejection's is what the provider needs to read)."""
         return self.authority_reason or self.operator_reason

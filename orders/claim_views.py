@@ -15,11 +15,11 @@ from flask_login import current_user
 
 from orders import claims
 from orders.claim_models import Claim, ClaimDocument, ClaimItem, ClaimQuery
-from orders.rules import REQUIRED_CLAIM_DOCUMENTS
+from orders.rules import REQUIRED_CLAIM_DOCUMENTS, missing_claim_documents
 from orders.states import CLAIM, ClaimDocumentKind, ClaimStatus
 from shop import clock, daily, exports, labels, nav
 from shop.audit import AuditEntry, history
-from shop.errors import DomainError, ValidationError
+from shop.errors import DomainError
 from shop.i18n import _, _l
 from shop.inputs import Inputs
 from shop.pagination import page_args
@@ -95,9 +95,8 @@ def _export_rows(session: Any, params: Mapping[str, Any]) -> Iterator[list[Any]]
             yield subtotal()
             claim_sums = [0, 0, 0]
         claim_id = line.claim_id
-        confirmed = line.confirmed_at.astimezone(clock.CHINA).date() if line.confirmed_at else None
         yield [day, line.provider, line.provider_uscc, f"#{line.claim_id}", str(labels.label(line.claim_status)),
-               f"#{line.order_id}", confirmed, line.enterprise, line.enterprise_uscc,
+               f"#{line.order_id}", clock.china_date(line.confirmed_at), line.enterprise, line.enterprise_uscc,
                exports.Money(line.order_total_fen), exports.Money(line.voucher_fen)]
         for sums in (claim_sums, total):
             sums[0] += line.order_total_fen
@@ -175,12 +174,10 @@ def _timeline(claim_id: int) -> list[AuditEntry]:
 def claim_detail(claim_id: int, errors: dict | None = None, status: int = 200, form: Any = None) -> Any:
     claim = claims.get_claim(db_session(), actor(), claim_id)
     kinds = {d.kind.value for d in claim.live_documents}
-    invoices_fen = sum(d.invoice_amount_fen or 0 for d in claim.live_documents if d.kind == ClaimDocumentKind.INVOICE)
     return render_template(
         "orders/claim.html", claim=claim, errors=errors or {}, form=form if form is not None else request.form,
         timeline=_timeline(claim.id), required=REQUIRED_CLAIM_DOCUMENTS, kinds_present=kinds,
-        missing=[k for k in REQUIRED_CLAIM_DOCUMENTS if k not in kinds], invoices_fen=invoices_fen,
-        orders_fen=sum(i.order.total_fen for i in claim.live_items), today=clock.today(),
+        missing=missing_claim_documents(kinds), today=clock.today(),
         can=lambda action: CLAIM.can(claim.status, action), document_kinds=list(ClaimDocumentKind)), status
 
 
@@ -427,20 +424,10 @@ def get_claim_api(user: Any, claim_id: int) -> Any:
      response=DOCUMENT_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def add_document_api(user: Any, claim_id: int) -> Any:
     upload = request.files.get("file")
-    data = request.form.to_dict()
-    if "invoice_amount_fen" in data:   # an API amount is integer fen, never yuan
-        data["invoice_amount_fen"] = _integer_field(data["invoice_amount_fen"], "invoice_amount_fen")
-    doc = claims.add_claim_document(db_session(), user, claim_id, data,
+    doc = claims.add_claim_document(db_session(), user, claim_id, request.form,   # invoice_amount_fen: integer fen
                                     (upload.stream, upload.filename) if upload else (None, None),
                                     current_app.config["UPLOAD_DIR"])
     return document_json(doc)
-
-
-def _integer_field(raw: str, field: str) -> Any:
-    text = raw.strip()
-    if text.lstrip("-").isdigit() and len(text) <= 18:
-        return int(text)
-    raise ValidationError({field: [_l("Must be a whole number.")]})
 
 
 @api_bp.delete("/claims/<int:claim_id>/documents/<int:document_id>")

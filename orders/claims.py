@@ -28,7 +28,7 @@ from orders.claim_models import Claim, ClaimDocument, ClaimItem, ClaimQuery
 from orders.models import Order
 from orders.rules import QUERY_WORKING_DAYS, missing_claim_documents, normalise_invoice_number, settlement_date_for
 from orders.services import REFUND_GUARDS
-from orders.states import CLAIM, ClaimDocumentKind, ClaimStatus, OrderStatus
+from orders.states import CLAIM, SUBMITTED_CLAIM_STATUSES, ClaimDocumentKind, ClaimStatus, OrderStatus
 from shop import clock
 from shop.audit import change_state, record
 from shop.db import use_case
@@ -50,7 +50,7 @@ DOCUMENT_MAX_BYTES = 20 * MB
 # 第十二条: a provider that has left still claims for the orders it served; an expelled one does not
 CLAIMING_ORG_STATUSES = ACTIVE_ORG_STATUSES | {OrgStatus.EXITED}
 # claims that wait on their settlement date (the programme may not remove it)
-WAITING_STATUSES = (ClaimStatus.SUBMITTED, ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED)
+WAITING_STATUSES = SUBMITTED_CLAIM_STATUSES - {ClaimStatus.DISBURSED}
 
 
 def _provider(session: Session, actor: User) -> Organisation:
@@ -116,19 +116,13 @@ def claimable_query(provider_id: int, where: ClaimableFilter = ClaimableFilter()
             .where(Order.provider_id == provider_id, Order.status == OrderStatus.CONFIRMED, Order.voucher_fen > 0,
                    ~_live_item_exists(Order.id)))
     if where.confirmed_from:
-        stmt = stmt.where(Order.confirmed_at >= _start_of(where.confirmed_from))
+        stmt = stmt.where(Order.confirmed_at >= clock.china_midnight(where.confirmed_from))
     if where.confirmed_to:
-        stmt = stmt.where(Order.confirmed_at < _start_of(where.confirmed_to + dt.timedelta(days=1)))
+        stmt = stmt.where(Order.confirmed_at < clock.china_midnight(where.confirmed_to + dt.timedelta(days=1)))
     if where.enterprise:
-        term = where.enterprise.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(or_(Organisation.name.like(f"%{term}%", escape="\\"),
+        stmt = stmt.where(or_(Organisation.name.contains(where.enterprise, autoescape=True),
                               Organisation.uscc == where.enterprise.upper()))
     return stmt
-
-
-def _start_of(day: dt.date) -> dt.datetime:
-    """Midnight in China (the programme's days), as the stored UTC time."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=clock.CHINA).astimezone(dt.UTC)
 
 
 def list_claimable_orders(session: Session, actor: User, where: ClaimableFilter, page: int,
@@ -547,7 +541,7 @@ def list_claims(session: Session, actor: User, where: ClaimFilter, page: int, pe
     return paginate(session, stmt, page, per_page, scalars=False)
 
 
-@dataclass(frozen=True)
+@dataclass
 class SettlementRow:
     day: dt.date
     claims: int
@@ -557,27 +551,24 @@ class SettlementRow:
 
 
 def settlement_summary(session: Session, year: int | None = None) -> list[SettlementRow]:
-    """Per settlement date: claims and vouchers (submitted or later), in one aggregate query."""
+    """Per settlement date (every date of the programme, and any a claim still has): the claims
+    submitted or later and their vouchers, in one aggregate query."""
     stmt = (select(Claim.settlement_date, Claim.status, func.count(), func.sum(Claim.total_fen))
-            .where(Claim.settlement_date.is_not(None), Claim.status.in_(
-                [ClaimStatus.SUBMITTED, ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED, ClaimStatus.DISBURSED]))
-            .group_by(Claim.settlement_date, Claim.status).order_by(Claim.settlement_date))
+            .where(Claim.settlement_date.is_not(None), Claim.status.in_(SUBMITTED_CLAIM_STATUSES))
+            .group_by(Claim.settlement_date, Claim.status))
+    dates = _settlement_dates(session)
     if year:
         stmt = stmt.where(Claim.settlement_date >= dt.date(year, 1, 1), Claim.settlement_date <= dt.date(year, 12, 31))
-    rows: dict[dt.date, dict[str, Any]] = {}
+        dates = [d for d in dates if d.year == year]
+    rows = {d: SettlementRow(d, 0, 0, {}, 0) for d in dates}
     for day, status, count, total in session.execute(stmt):
-        row = rows.setdefault(day, {"claims": 0, "total": 0, "by_status": {}, "disbursed": 0})
-        value = status.value if hasattr(status, "value") else status
-        row["claims"] += count
-        row["total"] += int(total or 0)
-        row["by_status"][value] = count
-        if value == ClaimStatus.DISBURSED:
-            row["disbursed"] += int(total or 0)
-    days = set(rows) | set(_settlement_dates(session) if year is None else
-                           [d for d in _settlement_dates(session) if d.year == year])
-    return [SettlementRow(d, rows.get(d, {}).get("claims", 0), rows.get(d, {}).get("total", 0),
-                          rows.get(d, {}).get("by_status", {}), rows.get(d, {}).get("disbursed", 0))
-            for d in sorted(days)]
+        row = rows.setdefault(day, SettlementRow(day, 0, 0, {}, 0))
+        row.claims += count
+        row.total_fen += int(total)
+        row.by_status[ClaimStatus(status).value] = count
+        if status == ClaimStatus.DISBURSED:
+            row.disbursed_fen += int(total)
+    return [rows[d] for d in sorted(rows)]
 
 
 def list_queries(session: Session, actor: User, *, open_only: bool, page: int, per_page: int) -> Page[ClaimQuery]:
@@ -625,16 +616,13 @@ def overdue_queries(session: Session, today: dt.date | None = None) -> int:
 
 # -- the export per settlement date -----------------------------------------------------------------------
 
-EXPORTED_STATUSES = (ClaimStatus.SUBMITTED, ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED, ClaimStatus.DISBURSED)
-
-
 def settlement_export_count(session: Session, day: dt.date) -> int:
     """Rows the export writes: one per order, one subtotal per claim, the total."""
     items = session.scalar(select(func.count()).select_from(ClaimItem).join(Claim, Claim.id == ClaimItem.claim_id)
-                           .where(Claim.settlement_date == day, Claim.status.in_(EXPORTED_STATUSES),
+                           .where(Claim.settlement_date == day, Claim.status.in_(SUBMITTED_CLAIM_STATUSES),
                                   ClaimItem.live.is_(True))) or 0
     claims = session.scalar(select(func.count()).select_from(Claim).where(
-        Claim.settlement_date == day, Claim.status.in_(EXPORTED_STATUSES))) or 0
+        Claim.settlement_date == day, Claim.status.in_(SUBMITTED_CLAIM_STATUSES))) or 0
     return items + claims + 1
 
 
@@ -663,7 +651,7 @@ def settlement_export_lines(session: Session, day: dt.date) -> Iterator[ExportLi
             .join(Order, Order.id == ClaimItem.order_id)
             .join(provider, provider.c.id == Claim.provider_id)
             .join(enterprise, enterprise.c.id == ClaimItem.enterprise_id)
-            .where(Claim.settlement_date == day, Claim.status.in_(EXPORTED_STATUSES), ClaimItem.live.is_(True))
+            .where(Claim.settlement_date == day, Claim.status.in_(SUBMITTED_CLAIM_STATUSES), ClaimItem.live.is_(True))
             .order_by(provider.c.name, Claim.id, Order.id)
             .execution_options(yield_per=500))
     for row in session.execute(stmt):

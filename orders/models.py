@@ -73,6 +73,7 @@ class Order(Base):
         Index("ix_orders_enterprise_id_status", "enterprise_id", "status"),
         Index("ix_orders_provider_id_status", "provider_id", "status"),
         Index("ix_orders_status_placed_at", "status", "placed_at"),
+        Index("ix_orders_voucher_year_status", "voucher_year", "status"),   # the year's reports
         CheckConstraint("total_fen = voucher_fen + self_pay_fen", name="amounts_add_up"),
         CheckConstraint("voucher_fen >= 0 AND self_pay_fen >= 0", name="amounts_not_negative"),
     )

@@ -76,10 +76,8 @@ CLAIM = StateMachine[ClaimStatus]("redemption_claim", {
     ClaimStatus.APPROVED: {"disburse_claim": ClaimStatus.DISBURSED},
 })
 
-# A live claim holds its orders (an order is in at most one) and its invoice numbers.
-LIVE_CLAIM_STATUSES = frozenset({ClaimStatus.DRAFT, ClaimStatus.SUBMITTED, ClaimStatus.OPERATOR_APPROVED,
-                                 ClaimStatus.APPROVED, ClaimStatus.DISBURSED})
-# Once submitted, a claim's vouchers are "claimed" in the ledger until it is rejected or paid.
+# Once submitted, a claim's vouchers are "claimed" in the ledger until it is rejected or paid; these are
+# the claims a settlement date has (its summary and export).
 SUBMITTED_CLAIM_STATUSES = frozenset({ClaimStatus.SUBMITTED, ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED,
                                       ClaimStatus.DISBURSED})
 

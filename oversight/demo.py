@@ -32,7 +32,6 @@ from orders.models import CheckoutAttempt, Order, OrderLine
 from orders.states import ORDER, AttemptStatus, OrderStatus, PaymentStatus
 from oversight import services
 from oversight.models import Complaint, ComplaintReply, NoticeEntry, NoticeObjection
-from oversight.rules import china_midnight
 from oversight.states import NoticeKind
 from shop import clock
 from shop.audit import change_state, record
@@ -182,7 +181,7 @@ def _seed_grants(session: Session, enterprises: dict[str, Organisation], today: 
                 _date_notice(session, entry, day)
             session.commit()
         if application.status.value == "granted" and application.decided_at is not None:
-            granted[org.id] = clock_date(application.decided_at)
+            granted[org.id] = clock.china_date(application.decided_at)
     return granted
 
 
@@ -192,12 +191,8 @@ def _date_notice(session: Session, entry: NoticeEntry, day: dt.date) -> None:
     entry.published_at = _at(day, 17)
 
 
-def clock_date(at: dt.datetime) -> dt.date:
-    return at.astimezone(clock.CHINA).date()
-
-
 def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return china_midnight(day) + dt.timedelta(hours=hour, minutes=minute)
+    return clock.china_midnight(day) + dt.timedelta(hours=hour, minutes=minute)
 
 
 # -- orders ----------------------------------------------------------------------------------------------
@@ -285,16 +280,14 @@ def _seed_orders(session: Session, rng: random.Random, programme: Programme, gra
 def _bulk_order(session: Session, rng: random.Random, number: int, buyer: Organisation, offers: list[_Offer],
                 ratios: dict[str, int], available: dict[int, int], sellers: dict[str, User], placed_at: dt.datetime,
                 today: dt.date) -> None:
-    from catalog.rules import voucher_share_fen
-    lines = []
-    for offer in offers:
-        quantity = _quantity(rng, offer)
-        amount = offer.price_fen * quantity
-        share = min(voucher_share_fen(amount, ratios.get(offer.layer, 0), offer.accepts_vouchers), available[buyer.id])
-        available[buyer.id] -= share
-        lines.append(OrderLine(product_id=offer.product_id, version_id=offer.version_id, layer=offer.layer,
-                               category=offer.category, unit_price_fen=offer.price_fen, quantity=quantity,
-                               amount_fen=amount, voucher_fen=share))
+    from orders.rules import LineInput, allocate_vouchers
+    wanted = [LineInput(o.product_id, o.version_id, o.provider_id, o.layer, o.price_fen, _quantity(rng, o),
+                        o.accepts_vouchers) for o in offers]
+    priced = allocate_vouchers(wanted, ratios=ratios, available_fen=available[buyer.id], use_vouchers=True)
+    available[buyer.id] -= sum(p.voucher_fen for p in priced)
+    lines = [OrderLine(product_id=p.line.product_id, version_id=p.line.version_id, layer=offer.layer,
+                       category=offer.category, unit_price_fen=p.line.unit_price_fen, quantity=p.line.quantity,
+                       amount_fen=p.amount_fen, voucher_fen=p.voucher_fen) for p, offer in zip(priced, offers)]
     total = sum(line.amount_fen for line in lines)
     voucher = sum(line.voucher_fen for line in lines)
     buyer_user = buyer.members[0]
@@ -320,7 +313,7 @@ def _bulk_order(session: Session, rng: random.Random, number: int, buyer: Organi
            {**order.audit_state(), "total_fen": total, "provider_id": order.provider_id, "note": "demo data"})
 
     (low, high), refund_share = PROVIDER_HABITS[provider_key]
-    age = (today - clock_date(placed_at)).days
+    age = (today - clock.china_date(placed_at)).days
     roll = rng.random()
     if age <= 10 and roll < 0.45:
         return                                                   # still waiting for the provider
@@ -373,7 +366,7 @@ def _seed_claims(session: Session, rng: random.Random, programme: Programme, tod
             cutoff = min(day, today - dt.timedelta(days=3))
             orders = list(session.scalars(
                 claim_cases.claimable_query(provider.id).where(Order.id.in_(bulk),
-                                                               Order.confirmed_at < china_midnight(cutoff))
+                                                               Order.confirmed_at < clock.china_midnight(cutoff))
                 .order_by(Order.id)))
             if not orders:
                 continue
@@ -491,7 +484,7 @@ def _seed_complaints(session: Session, rng: random.Random, today: dt.date) -> No
         window = {"resolved": (120, 30), "in_progress": (45, 8), "open": (20, 2)}[status]
         conditions = [CheckoutAttempt.key.like(BULK_KEY + "%"), Order.provider_id == provider.id,
                       Order.status != OrderStatus.CANCELLED,
-                      Order.placed_at < china_midnight(today - dt.timedelta(days=window[1]))]
+                      Order.placed_at < clock.china_midnight(today - dt.timedelta(days=window[1]))]
         if used:
             conditions.append(Order.id.not_in(used))
         order = session.scalars(select(Order).join(CheckoutAttempt, CheckoutAttempt.id == Order.attempt_id)
@@ -504,7 +497,7 @@ def _seed_complaints(session: Session, rng: random.Random, today: dt.date) -> No
             complaint = services.file_complaint(session, buyer, {"order_id": order.id, "kind": kind, "subject": subject,
                                                                  "description": description})
             filed = max(order.placed_at + dt.timedelta(days=2, hours=rng.randint(0, 20)),
-                        china_midnight(today - dt.timedelta(days=window[0])))
+                        clock.china_midnight(today - dt.timedelta(days=window[0])))
             filed = min(filed, clock.now() - dt.timedelta(hours=30))
             moments = _moments(rng, filed, provider_key)
             replies: list[tuple[ComplaintReply, dt.datetime]] = []

@@ -21,7 +21,7 @@ from orders.claim_models import Claim, ClaimItem
 from orders.models import Order, OrderLine
 from orders.states import ClaimStatus, OrderStatus
 from oversight.models import Complaint
-from oversight.rules import china_midnight, city_code, city_name, median, per_mille, week_start, weeks
+from oversight.rules import city_code, city_name, median, per_mille, week_start, weeks
 from oversight.states import ComplaintStatus
 from shop import clock
 from shop.db import is_sqlite
@@ -32,8 +32,7 @@ from wallet.states import AccountKind, ApplicationStatus
 
 LIVE_ORDER_STATUSES = (OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.REFUND_REQUESTED)
 # the order of claim statuses as they are read: along the pipeline, then the ends without payment
-CLAIM_STATUS_ORDER = (ClaimStatus.DRAFT, ClaimStatus.SUBMITTED, ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED,
-                      ClaimStatus.DISBURSED, ClaimStatus.REJECTED, ClaimStatus.WITHDRAWN)
+CLAIM_STATUS_ORDER = tuple(ClaimStatus)   # the pipeline's order
 LEADING_PROVIDERS = 10
 
 
@@ -74,7 +73,7 @@ def medians_by(session: Session, key: Any, seconds: Any, *where: Any) -> dict[in
 
 
 def _year_range(year: int) -> tuple[dt.datetime, dt.datetime]:
-    return china_midnight(dt.date(year, 1, 1)), china_midnight(dt.date(year + 1, 1, 1))
+    return clock.china_midnight(dt.date(year, 1, 1)), clock.china_midnight(dt.date(year + 1, 1, 1))
 
 
 # -- the programme report ----------------------------------------------------------------------------
@@ -475,5 +474,5 @@ def report_xlsx(report: ProgrammeReport) -> bytes:
     from shop.i18n import _
     header, rows = report_rows(report)
     buffer = io.BytesIO()
-    write_xlsx(buffer, header, rows, str(_("Programme %(year)d", year=report.year)))  # type: ignore[arg-type]
+    write_xlsx(buffer, header, rows, str(_("Programme %(year)d", year=report.year)))
     return buffer.getvalue()

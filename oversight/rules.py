@@ -6,11 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from shop.i18n import _l
 
-CHINA = ZoneInfo("Asia/Shanghai")
 
 # The public notice of a grant or a disbursement lasts at least 5 working days (Linyi, Liuzhou and
 # Guangdong notices: 公示5个工作日); the day it is published does not count.
@@ -56,15 +54,6 @@ def mask_uscc(code: str | None) -> str:
 def in_notice(published_on: dt.date, ends_on: dt.date, today: dt.date) -> bool:
     """In notice from the publication day to the last day of the period, both included."""
     return published_on <= today <= ends_on
-
-
-def china_midnight(day: dt.date) -> dt.datetime:
-    """The start of ``day`` in China, as an aware UTC time (timestamps are stored in UTC)."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=CHINA).astimezone(dt.UTC)
-
-
-def china_date(at: dt.datetime | None) -> dt.date | None:
-    return at.astimezone(CHINA).date() if at is not None else None
 
 
 def week_start(day: dt.date) -> dt.date:

@@ -20,8 +20,7 @@ from orders.claim_models import Claim, ClaimItem
 from orders.models import Order
 from orders.states import ClaimStatus
 from oversight.models import Complaint, ComplaintReply, NoticeEntry, NoticeObjection
-from oversight.rules import (NOTICE_WORKING_DAYS, REASON_MAX, REASON_MIN, SUBJECT_MAX, TEXT_MAX, china_date,
-                             mask_uscc)
+from oversight.rules import (NOTICE_WORKING_DAYS, REASON_MAX, REASON_MIN, SUBJECT_MAX, TEXT_MAX, mask_uscc)
 from oversight.states import (COMPLAINT, OBJECTION, UNRESOLVED, ComplaintKind, ComplaintStatus, NoticeKind,
                               ObjectionStatus)
 from shop import clock
@@ -72,7 +71,7 @@ def publish_grant(session: Session, application_id: int) -> NoticeEntry | None:
         kind=NoticeKind.QUOTA_GRANT, year=application.year, subject_type="quota_application",
         subject_id=application.id, organisation_id=org.id, organisation_name=org.name,
         uscc_masked=mask_uscc(org.uscc), amount_fen=application.granted_fen,
-        event_on=china_date(application.decided_at) or clock.today()))
+        event_on=clock.china_date(application.decided_at) or clock.today()))
 
 
 def publish_disbursement(session: Session, claim_id: int) -> NoticeEntry | None:
@@ -100,12 +99,19 @@ def lengthen_notices_for_calendar_change(session: Session, day: dt.date, *, remo
     Returns how many entries changed."""
     entries = list(session.scalars(select(NoticeEntry).where(NoticeEntry.published_on < day,
                                                              NoticeEntry.notice_ends_on >= day)))
+    if not entries:
+        return 0
+    # one read of the calendar for all of them, one computation per publication day
+    first = min(e.published_on for e in entries)
+    overrides = working_day_overrides(session, first, max(e.published_on for e in entries) + dt.timedelta(days=120))
+    if removed:
+        overrides.pop(day, None)
+    ends: dict[dt.date, dt.date] = {}
     changed = 0
     for entry in entries:
-        overrides = working_day_overrides(session, entry.published_on, entry.published_on + dt.timedelta(days=120))
-        if removed:
-            overrides.pop(day, None)
-        end = clock.add_working_days(entry.published_on, NOTICE_WORKING_DAYS, overrides)
+        if entry.published_on not in ends:
+            ends[entry.published_on] = clock.add_working_days(entry.published_on, NOTICE_WORKING_DAYS, overrides)
+        end = ends[entry.published_on]
         if end > entry.notice_ends_on:
             before = entry.audit_state()
             entry.notice_ends_on = end
@@ -169,8 +175,7 @@ def list_notices(session: Session, *, view: str, kind: str | None, year: int, q:
     if kind:
         stmt = stmt.where(NoticeEntry.kind == kind)
     if q:
-        term = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(NoticeEntry.organisation_name.like(f"%{term}%", escape="\\"))
+        stmt = stmt.where(NoticeEntry.organisation_name.contains(q, autoescape=True))
     stmt = stmt.order_by(NoticeEntry.published_on.desc(), NoticeEntry.id.desc())
     return paginate(session, stmt, page, per_page, scalars=False)
 

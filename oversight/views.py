@@ -11,9 +11,9 @@ from oversight import reports, services
 from oversight.models import Complaint, ComplaintReply, NoticeEntry, NoticeObjection
 from oversight.rules import format_per_mille
 from oversight.states import ComplaintKind, ComplaintStatus, NoticeKind, ObjectionStatus
-from shop import clock
+from shop import clock, exports
 from shop.charts import Series, bar_chart, hbar_chart, line_chart
-from shop.errors import DomainError, NotFound
+from shop.errors import DomainError
 from shop.i18n import _
 from shop.inputs import Inputs
 from shop.labels import label
@@ -21,6 +21,7 @@ from shop.money import format_fen
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import actor, api, db_session, json_body, public, roles_required, signed_in
+from wallet import services as wallet_services
 from wallet.models import Programme
 
 bp = Blueprint("oversight", __name__, template_folder="templates")
@@ -28,7 +29,6 @@ api_bp = Blueprint("oversight_api", __name__, url_prefix="/api/v1")
 
 STAFF = (Role.OPERATOR, Role.AUTHORITY)
 PARTIES = (Role.ENTERPRISE, Role.PROVIDER, Role.OPERATOR, Role.AUTHORITY)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _year_arg() -> int:
@@ -101,7 +101,7 @@ def dashboard_xlsx() -> Any:
 
 
 def _xlsx_response(report: reports.ProgrammeReport) -> Response:
-    return Response(reports.report_xlsx(report), mimetype=XLSX, headers={
+    return Response(reports.report_xlsx(report), mimetype=exports.FORMATS["xlsx"], headers={
         "Content-Disposition": f"attachment; filename=programme-{report.year}.xlsx", "Cache-Control": "private, no-store"})
 
 
@@ -352,8 +352,7 @@ def programme_report_api(_user: Any, year: int) -> Any:
     file_format = inputs.choice("format", ["json", "xlsx"], required=False, default="json")
     inputs.check()
     s = db_session()
-    if s.scalars(select(Programme.id).where(Programme.year == year)).first() is None:
-        raise NotFound(_("There is no programme for %(year)d.", year=year))
+    wallet_services.get_programme(s, year)        # not_found when the year has none
     report = reports.programme_report(s, year)
     return _xlsx_response(report) if file_format == "xlsx" else report.as_json()
 

@@ -42,6 +42,16 @@ def today() -> dt.date:
     return fixed if fixed is not None else dt.datetime.now(CHINA).date()
 
 
+def china_midnight(day: dt.date) -> dt.datetime:
+    """The start of ``day`` in China, as an aware UTC time (timestamps are stored in UTC)."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=CHINA).astimezone(dt.UTC)
+
+
+def china_date(at: dt.datetime | None) -> dt.date | None:
+    """The day in China of a stored time."""
+    return at.astimezone(CHINA).date() if at is not None else None
+
+
 def calendar_knows(day: dt.date) -> bool:
     """Whether chinesecalendar has the statutory holidays of ``day``'s year."""
     try:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -134,6 +134,7 @@ class ExportJob(Base):
 # -- writing ------------------------------------------------------------------------------------------
 
 def _csv_cell(value: Any) -> Any:
+    """A CSV cell (an ``Emphasis`` is written as its text, like any other object)."""
     if isinstance(value, Money):
         return value.yuan_text
     if isinstance(value, (dt.date, dt.datetime)):
@@ -155,7 +156,7 @@ def csv_lines(header: Row, rows: Iterable[Row]) -> Iterator[str]:
         yield buffer.getvalue()
 
 
-def write_xlsx(path: Path, header: Row, rows: Iterable[Row], title: str) -> None:
+def write_xlsx(target: Path | BinaryIO, header: Row, rows: Iterable[Row], title: str) -> None:
     """A write-only workbook: each row goes to the file as it comes (openpyxl's streaming mode)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -185,12 +186,7 @@ def write_xlsx(path: Path, header: Row, rows: Iterable[Row], title: str) -> None
                 cell.font = bold
             out.append(cell)
         sheet.append(out)
-    workbook.save(path)
-
-
-def _plain(rows: Iterable[Row]) -> Iterator[Row]:
-    for row in rows:
-        yield [str(v) if isinstance(v, Emphasis) else v for v in row]
+    workbook.save(target)
 
 
 def stream_csv(session_factory: Callable[[], Session], exporter: Exporter, params: Mapping[str, Any]) -> Iterator[str]:
@@ -198,7 +194,7 @@ def stream_csv(session_factory: Callable[[], Session], exporter: Exporter, param
     has returned, while the response is sent: in a session of their own that only reads (on SQLite
     a stream must not hold the write lock for as long as a download takes), closed at the end."""
     with read_only_transactions(), session_factory() as session:
-        yield from csv_lines(exporter.header(params), _plain(exporter.rows(session, params)))
+        yield from csv_lines(exporter.header(params), exporter.rows(session, params))
 
 
 def xlsx_file(session: Session, exporter: Exporter, params: Mapping[str, Any], directory: str | Path) -> Path:
@@ -264,7 +260,7 @@ def run_export(session_factory: Callable[[], Session], directory: str | Path, jo
                 rows = counted(exporter.rows(reader, job.params))
                 if job.file_format == "csv":
                     with open(path, "w", encoding="utf-8", newline="") as out:
-                        for line in csv_lines(exporter.header(job.params), _plain(rows)):
+                        for line in csv_lines(exporter.header(job.params), rows):
                             out.write(line)
                 else:
                     write_xlsx(path, exporter.header(job.params), rows, job.title)

@@ -463,10 +463,6 @@ def read_audit_filter(data: Mapping[str, Any]) -> AuditFilter:
     return AuditFilter(subject_type, subject_id, actor.strip() if actor else None, since, until)
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=clock.CHINA).astimezone(dt.UTC)
-
-
 def audit_query(session: Session, where: AuditFilter):  # type: ignore[no-untyped-def]
     """The entries matching ``where``, newest first (each condition uses an index of the trail)."""
     from shop.audit import AuditEntry
@@ -485,9 +481,9 @@ def audit_query(session: Session, where: AuditFilter):  # type: ignore[no-untype
             stmt = stmt.where(AuditEntry.actor_id == user_id) if user_id is not None else \
                 stmt.where(AuditEntry.actor_label == where.actor)
     if where.since:
-        stmt = stmt.where(AuditEntry.at >= _day_start(where.since))
+        stmt = stmt.where(AuditEntry.at >= clock.china_midnight(where.since))
     if where.until:
-        stmt = stmt.where(AuditEntry.at < _day_start(where.until + dt.timedelta(days=1)))
+        stmt = stmt.where(AuditEntry.at < clock.china_midnight(where.until + dt.timedelta(days=1)))
     return stmt
 
 

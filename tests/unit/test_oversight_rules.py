@@ -55,10 +55,6 @@ def test_weeks_start_on_monday_and_cover_the_period():
     assert rules.weeks(dt.date(2026, 2, 1), dt.date(2026, 1, 1)) == []
 
 
-def test_china_midnight_is_sixteen_hundred_utc_the_day_before():
-    assert rules.china_midnight(dt.date(2026, 3, 2)) == dt.datetime(2026, 3, 1, 16, 0, tzinfo=dt.UTC)
-    assert rules.china_date(dt.datetime(2026, 3, 1, 16, 30, tzinfo=dt.UTC)) == dt.date(2026, 3, 2)
-
 
 def test_a_complaint_is_taken_up_before_it_is_resolved_and_takes_no_replies_once_resolved():
     assert COMPLAINT.next(ComplaintStatus.OPEN, "take_up_complaint") == ComplaintStatus.IN_PROGRESS

@@ -5,7 +5,7 @@ import io
 import pytest
 
 from shop.states import Role
-from tests.helpers import (PDF, PNG, fresh, grant_wallet, make_order, make_org, make_programme, make_staff, member,
+from tests.helpers import (PDF, PNG, grant_wallet, make_order, make_org, make_programme, make_staff, member,
                            token_for)
 
 
