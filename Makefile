@@ -8,12 +8,13 @@ STRIPE_PORT ?= 8420
 
 export SHOP_ENV ?= development
 
-.PHONY: run test install translations messages clean help
+.PHONY: run test install translations messages screenshots clean help
 
 help:
 	@echo "make run    - install, migrate and seed the SQLite database, start the Stripe mock and the site"
 	@echo "make test   - install and run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)"
 	@echo "make messages - extract new strings into each area's zh_CN catalogue"
+	@echo "make screenshots - run the browser journeys and refresh docs/screenshots/"
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +40,11 @@ run: translations
 
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser journeys, keeping their screenshots in docs/screenshots/ (tests otherwise write them to a
+# temporary folder and never into the tracked tree).
+screenshots: translations
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/browser -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

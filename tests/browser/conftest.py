@@ -13,7 +13,9 @@ from werkzeug.serving import make_server
 from shop import create_app
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots go to a temporary folder unless SCREENSHOTS_DIR names one: tests never write into the
+# tracked tree; `make screenshots` sets it to docs/screenshots to refresh the documented ones.
+SCREENSHOTS = Path(os.environ["SCREENSHOTS_DIR"]) if os.environ.get("SCREENSHOTS_DIR") else None
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -87,10 +89,24 @@ def page(browser, live_server):  # type: ignore[no-untyped-def]
     context.close()
 
 
+_SESSION_SHOTS: list[Path] = []
+
+
+def screenshot_dir() -> Path:
+    """Where this run's screenshots go: ``SCREENSHOTS_DIR``, or a temporary folder of the run."""
+    if SCREENSHOTS is not None:
+        return SCREENSHOTS
+    if not _SESSION_SHOTS:
+        import tempfile
+        _SESSION_SHOTS.append(Path(tempfile.mkdtemp(prefix="yunquan-screenshots-")))
+    return _SESSION_SHOTS[0]
+
+
 def screenshot(page, name: str, *, full_page: bool = True) -> Path:  # type: ignore[no-untyped-def]
-    """Keep a screenshot under docs/screenshots/ (overwritten on each run)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+    """Keep a screenshot (``make screenshots`` refreshes docs/screenshots/ with them)."""
+    folder = screenshot_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
 
