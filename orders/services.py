@@ -183,6 +183,18 @@ class Quote(Amounts):
     def available_after_fen(self) -> int:
         return self.available_fen - self.voucher_fen
 
+    def as_json(self) -> dict[str, Any]:
+        """The amounts and, per provider, the orders the checkout would place (the checkout's
+        ``orders`` without what only a placed order has)."""
+        return {"total_fen": self.total_fen, "voucher_fen": self.voucher_fen, "self_pay_fen": self.self_pay_fen,
+                "use_vouchers": self.use_vouchers,
+                "orders": [{"provider_id": o.provider.id, "total_fen": o.total_fen, "voucher_fen": o.voucher_fen,
+                            "self_pay_fen": o.self_pay_fen,
+                            "lines": [{"product_id": line.product.id, "version_id": line.version.id,
+                                       "quantity": line.quantity, "unit_price_fen": line.version.price_fen,
+                                       "amount_fen": line.amount_fen, "voucher_fen": line.voucher_fen}
+                                      for line in o.lines]} for o in self.orders]}
+
     def plan(self) -> list[dict[str, Any]]:
         """The plan stored with the checkout attempt (plain JSON)."""
         return [{"provider_id": o.provider.id, "total_fen": o.total_fen, "voucher_fen": o.voucher_fen,
@@ -225,21 +237,57 @@ def quote(session: Session, enterprise_id: int, lines: Sequence[tuple[int, int]]
 
 @dataclass(frozen=True)
 class CheckoutRequest:
+    """What the buyer asks for. ``expected_total_fen`` and ``expected_self_pay_fen`` are the amounts
+    the buyer was shown and agreed to (the page always sends them; older API clients may not): when
+    given, the checkout charges them or nothing (``price_changed``)."""
     lines: list[tuple[int, int]]
     use_vouchers: bool
     agreement_accepted: bool
     payment_method: str | None
+    expected_total_fen: int | None = None
+    expected_self_pay_fen: int | None = None
 
     def fingerprint(self, *, with_payment_method: bool) -> str:
-        body = {"lines": [[p, q] for p, q in self.lines], "use_vouchers": self.use_vouchers,
-                "agreement_accepted": self.agreement_accepted}
+        body: dict[str, Any] = {"lines": [[p, q] for p, q in self.lines], "use_vouchers": self.use_vouchers,
+                                "agreement_accepted": self.agreement_accepted}
         if with_payment_method:
             body["payment_method"] = self.payment_method
+        # only when given, so that a body without them keeps the fingerprint it always had
+        for name in ("expected_total_fen", "expected_self_pay_fen"):
+            if getattr(self, name) is not None:
+                body[name] = getattr(self, name)
         return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def price_change(request: CheckoutRequest, priced: Quote) -> DomainError | None:
+    """``price_changed`` with the current quote when the amounts the buyer was shown are not those
+    the checkout would charge now (a price changed by review, a voucher toggle the page did not
+    apply, vouchers spent in another tab), else None. Only the amounts given are compared."""
+    total_differs = request.expected_total_fen is not None and request.expected_total_fen != priced.total_fen
+    self_pay_differs = request.expected_self_pay_fen is not None and request.expected_self_pay_fen != priced.self_pay_fen
+    if not (total_differs or self_pay_differs):
+        return None
+    amounts = {"total": format_fen(priced.total_fen), "self_pay": format_fen(priced.self_pay_fen),
+               "shown_total": format_fen(request.expected_total_fen),
+               "shown_self_pay": format_fen(request.expected_self_pay_fen)}
+    if total_differs and self_pay_differs:
+        detail = _l("The amounts changed since they were shown to you: the total is now %(total)s (you were shown "
+                    "%(shown_total)s) and the card pays %(self_pay)s (you were shown %(shown_self_pay)s). Nothing was "
+                    "charged and no voucher was used. Check the new amounts and confirm again.", **amounts)
+    elif total_differs:
+        detail = _l("The amounts changed since they were shown to you: the total is now %(total)s (you were shown "
+                    "%(shown_total)s). Nothing was charged and no voucher was used. Check the new amounts and "
+                    "confirm again.", **amounts)
+    else:
+        detail = _l("The amounts changed since they were shown to you: the card pays %(self_pay)s (you were shown "
+                    "%(shown_self_pay)s). Nothing was charged and no voucher was used. Check the new amounts and "
+                    "confirm again.", **amounts)
+    return DomainError("price_changed", detail, extra={"quote": priced.as_json()})
+
+
 def read_checkout(data: Mapping[str, Any]) -> CheckoutRequest:
-    """``{lines: [{product_id, quantity}], use_vouchers, agreement_accepted, payment_method}``."""
+    """``{lines: [{product_id, quantity}], use_vouchers, agreement_accepted, payment_method,
+    expected_total_fen?, expected_self_pay_fen?}``."""
     inputs = Inputs(data)
     raw_lines = data.get("lines")
     lines: list[tuple[int, int]] = []
@@ -264,8 +312,10 @@ def read_checkout(data: Mapping[str, Any]) -> CheckoutRequest:
     use_vouchers = inputs.boolean("use_vouchers", default=True)
     agreement = inputs.boolean("agreement_accepted", default=False)
     payment_method = inputs.text("payment_method", required=False, max_length=100)
+    expected_total = inputs.integer("expected_total_fen", required=False, minimum=0)
+    expected_self_pay = inputs.integer("expected_self_pay_fen", required=False, minimum=0)
     inputs.check()
-    return CheckoutRequest(lines, use_vouchers, agreement, payment_method)
+    return CheckoutRequest(lines, use_vouchers, agreement, payment_method, expected_total, expected_self_pay)
 
 
 def checkout(session: Session, actor: User, request: CheckoutRequest, *, gateway: PaymentGateway,
@@ -343,6 +393,9 @@ def _reserve(session: Session, actor: User, org: Organisation, request: Checkout
         raise DomainError("product_unavailable", _l("Some products are no longer on sale: %(ids)s. Remove them and try again.",
                                                     ids=", ".join(f"#{p}" for p in priced.unavailable)),
                           extra={"product_ids": priced.unavailable})
+    changed = price_change(request, priced)
+    if changed is not None:
+        raise changed
     if priced.self_pay_fen > 0 and not request.payment_method:
         raise ValidationError({"payment_method": [_l("Enter a card for the self-paid part of %(amount)s.",
                                                      amount=format_fen(priced.self_pay_fen))]})

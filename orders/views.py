@@ -243,10 +243,16 @@ def order_json(order: Order) -> dict[str, Any]:
                                               "properties": {"product_id": {"type": "integer"},
                                                              "quantity": {"type": "integer", "minimum": 1}}}},
          "use_vouchers": {"type": "boolean"}, "agreement_accepted": {"type": "boolean"},
-         "payment_method": {"type": "string", "description": "a Stripe PaymentMethod id"}}},
+         "payment_method": {"type": "string", "description": "a Stripe PaymentMethod id"},
+         "expected_total_fen": {"type": "integer", "minimum": 0, "description": (
+             "the total the buyer was shown (GET /cart); when the checkout would charge another amount: 409 "
+             "price_changed with the current `quote` ({total_fen, voucher_fen, self_pay_fen, use_vouchers, orders}), "
+             "nothing kept")},
+         "expected_self_pay_fen": {"type": "integer", "minimum": 0, "description": (
+             "the card amount the buyer was shown; checked as expected_total_fen")}}},
      response={"type": "object", "properties": {"orders": {"type": "array", "items": ORDER_SCHEMA}}},
-     errors=["validation_error", "not_certified", "agreement_not_accepted", "product_unavailable", "payment_declined",
-             "payment_unavailable", "idempotency_mismatch", "invalid_state"])
+     errors=["validation_error", "not_certified", "agreement_not_accepted", "product_unavailable", "price_changed",
+             "payment_declined", "payment_unavailable", "idempotency_mismatch", "invalid_state"])
 def checkout_api(user: Any) -> Any:
     orders = services.checkout(db_session(), user, services.read_checkout(json_body()), gateway=gateway(),
                                idempotency_key=request.headers.get("Idempotency-Key") or None)
@@ -307,12 +313,7 @@ def cart_json(quote: services.Quote) -> dict[str, Any]:
     return {"year": quote.year, "total_fen": quote.total_fen, "voucher_fen": quote.voucher_fen,
             "self_pay_fen": quote.self_pay_fen, "available_fen": quote.available_fen,
             "available_after_fen": quote.available_after_fen, "unavailable_product_ids": quote.unavailable,
-            "orders": [{"provider_id": o.provider.id, "total_fen": o.total_fen, "voucher_fen": o.voucher_fen,
-                        "self_pay_fen": o.self_pay_fen,
-                        "lines": [{"product_id": line.product.id, "version_id": line.version.id,
-                                   "quantity": line.quantity, "unit_price_fen": line.version.price_fen,
-                                   "amount_fen": line.amount_fen, "voucher_fen": line.voucher_fen}
-                                  for line in o.lines]} for o in quote.orders]}
+            "orders": quote.as_json()["orders"]}
 
 
 @api_bp.get("/cart")

@@ -20,6 +20,7 @@ CODES: dict[str, tuple[int, Any]] = {
     "budget_exhausted": (409, _l("The programme budget is used up")),
     "agreement_not_accepted": (422, _l("The transaction agreement must be accepted")),
     "product_unavailable": (409, _l("The product is not available")),
+    "price_changed": (409, _l("The amounts changed since they were shown")),
     "payment_declined": (402, _l("The payment was declined")),
     "payment_unavailable": (503, _l("The payment service is unavailable")),
     "idempotency_mismatch": (422, _l("The idempotency key was used with a different request")),

@@ -83,3 +83,14 @@ def make_product(session: Session, provider: Organisation | None = None, *, stat
 def approve_both(session: Session, product_id: int) -> Product:
     services.review_product(session, reviewers(session).operator, product_id, "approve", "")
     return services.review_product(session, reviewers(session).authority, product_id, "approve", "")
+
+
+def reprice(session: Session, product: Product, price_fen: int) -> Product:
+    """The provider changes the price of a product on sale and the change passes both reviews: from
+    then on the product sells at ``price_fen`` (第十七条)."""
+    product = session.get(Product, product.id)
+    owner = member(product.provider)
+    services.edit_product(session, owner, product.id, {"price_fen": price_fen,
+                                                       "market_price_fen": max(price_fen, 1)})
+    services.submit_product(session, owner, product.id)
+    return approve_both(session, product.id)
