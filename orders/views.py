@@ -88,12 +88,16 @@ def _checkout_context(use_vouchers: bool) -> dict[str, Any]:
             "publishable_key": current_app.config["STRIPE_PUBLISHABLE_KEY"]}
 
 
+def _checkout_form(use_vouchers: bool, *, form: Any, errors: dict | None = None, status: int = 200,
+                   price_changed: bool = False) -> Any:
+    return render_template("orders/checkout.html", errors=errors or {}, token=secrets.token_urlsafe(24), form=form,
+                           price_changed=price_changed, **_checkout_context(use_vouchers)), status
+
+
 @bp.get("/checkout")
 @roles_required(Role.ENTERPRISE)
 def checkout_page() -> Any:
-    use_vouchers = request.args.get("use_vouchers", "1") != "0"
-    return render_template("orders/checkout.html", errors={}, token=secrets.token_urlsafe(24), form={},
-                           **_checkout_context(use_vouchers))
+    return _checkout_form(request.args.get("use_vouchers", "1") != "0", form={})
 
 
 @bp.get("/checkout/summary")
@@ -108,6 +112,9 @@ def checkout_summary() -> Any:
 def checkout() -> Any:
     s = db_session()
     use_vouchers = request.form.get("use_vouchers") in ("1", "on", "true")
+    if request.form.get("recalculate"):
+        # the voucher toggle without JavaScript: the figures for the box as it is ticked now, nothing bought
+        return _checkout_form(use_vouchers, form=request.form)
     key = "page-" + (request.form.get("checkout_token") or secrets.token_urlsafe(24))[:80]
     try:
         orders = services.replay_checkout(s, actor(), key)   # the same form sent twice: one checkout
@@ -118,13 +125,17 @@ def checkout() -> Any:
                 return redirect(url_for("orders.cart"))
             data = {"lines": [{"product_id": p, "quantity": q} for p, q in lines], "use_vouchers": use_vouchers,
                     "agreement_accepted": request.form.get("agreement_accepted") in ("1", "on", "true"),
-                    "payment_method": request.form.get("payment_method") or None}
+                    "payment_method": request.form.get("payment_method") or None,
+                    # the figures the page showed (the summary's hidden fields): charged exactly, or asked again
+                    "expected_total_fen": request.form.get("expected_total_fen"),
+                    "expected_self_pay_fen": request.form.get("expected_self_pay_fen")}
             orders = services.checkout(s, actor(), services.read_checkout(data), gateway=gateway(),
                                        idempotency_key=key, strict_idempotency=False, from_cart=True)
     except DomainError as error:
+        # price_changed: the page shows the current figures, says what changed and asks again
         errors = dict(error.errors) or {"payment_method" if error.code.startswith("payment") else "_": [error.detail]}
-        return render_template("orders/checkout.html", errors=errors, token=secrets.token_urlsafe(24),
-                               form=request.form, **_checkout_context(use_vouchers)), error.status
+        return _checkout_form(use_vouchers, form=request.form, errors=errors, status=error.status,
+                              price_changed=error.code == "price_changed")
     flash(_("%(n)d order(s) placed. Each provider confirms its order; the self-paid part is taken then.",
             n=len(orders)), "success")
     return redirect(url_for("orders.list_orders", placed=",".join(str(o.id) for o in orders)))
