@@ -140,6 +140,14 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def one_snapshot(session: Session) -> None:
+    """Have the session's next transaction read one snapshot, for a verification that sums several
+    tables while others write: REPEATABLE READ on PostgreSQL (a SQLite read transaction already is
+    one). Call before its first query."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
