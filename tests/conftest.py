@@ -124,6 +124,10 @@ def app(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> It
         "TESTING": True,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost",
+        # the daily audit checkpoint writes on the first request of the day; a test's session keeps
+        # its SQLite read snapshot across requests and could then no longer write (tests of the
+        # checkpoint turn it on)
+        "AUDIT_CHECKPOINT_DAILY": False,
     })
     yield app
     _assert_ledger_balanced(app, reconcile=request.node.get_closest_marker("ledger_alone") is None)
