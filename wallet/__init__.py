@@ -58,7 +58,7 @@ def init_app(app: Flask) -> None:
             report = verify(session)
         if report.ok:
             click.echo(f"ledger balanced: {report.entries} entries, every balance matches its postings; "
-                       f"{len(report.compared)} accounts match the orders, claims and quota applications")
+                       f"{len(report.compared_keys)} accounts match the orders, claims and quota applications")
             return
         for entry_id in report.unbalanced_entries:
             click.echo(f"entry {entry_id}: postings do not sum to zero", err=True)

@@ -134,7 +134,12 @@ class LedgerReport:
     mismatched_accounts: list[tuple[str, int, int]]   # code, stored balance, sum of postings
     negative_accounts: list[tuple[str, int]]
     differences: list[Difference] = field(default_factory=list)   # ledger against the business rows
-    compared: list[str] = field(default_factory=list)             # every account so compared
+    compared_keys: list[tuple[str, int, int | None]] = field(default_factory=list)   # (check, year, organisation)
+
+    @property
+    def compared(self) -> list[str]:
+        """Every account (or sum of accounts) held against the business rows."""
+        return [_code(name, year, org) for name, year, org in self.compared_keys]
 
     @property
     def ok(self) -> bool:
@@ -176,7 +181,7 @@ def verify(session: Session) -> LedgerReport:
     negative = [(code, stored) for code, stored, kind, _total, _y, _o in rows if kind != AccountKind.SOURCE and stored < 0]
     entries = session.scalar(select(func.count()).select_from(LedgerEntry)) or 0
     report = LedgerReport(entries, unbalanced, mismatched, negative)
-    balances = {(AccountKind(kind), year, org): stored for _code, stored, kind, _total, year, org in rows}
+    balances = {(kind, year, org): stored for _code, stored, kind, _total, year, org in rows}
     _reconcile(session, balances, report)
     return report
 
@@ -184,23 +189,30 @@ def verify(session: Session) -> LedgerReport:
 def _reconcile(session: Session, balances: Mapping[tuple[AccountKind, int, int | None], int],
                report: LedgerReport) -> None:
     found: list[tuple[tuple[int, int, int], Difference]] = []
+    by_kind: dict[AccountKind, dict[tuple[int, int | None], int]] = defaultdict(dict)
+    for (kind, year, org), stored in balances.items():
+        by_kind[kind][(year, org)] = stored
     order = 0
     for checks, sums in [(_WALLET_CHECKS, _wallet_sums), *_reconciliations.values()]:
         business_sums = sums(session)
         for check in checks:
             ledger_side: dict[tuple[int, int | None], int] = defaultdict(int)
-            for (kind, year, org), stored in balances.items():
-                if kind in check.kinds:
-                    ledger_side[(year, org)] += stored
+            for kind in check.kinds:
+                for key, stored in by_kind.get(kind, {}).items():
+                    ledger_side[key] += stored
             business_side = business_sums.get(check.name, {})
-            for year, org in sorted(set(ledger_side) | set(business_side), key=lambda k: (k[0], k[1] or 0)):
-                code = f"{check.name}:{year}" + (f":{org}" if org is not None else "")
-                report.compared.append(code)
+            for year, org in set(ledger_side) | set(business_side):
+                report.compared_keys.append((check.name, year, org))
                 in_ledger, in_business = ledger_side.get((year, org), 0), int(business_side.get((year, org), 0))
                 if in_ledger != in_business:
-                    found.append(((year, org or 0, order), Difference(code, in_ledger, in_business, check.business)))
+                    found.append(((year, org or 0, order),
+                                  Difference(_code(check.name, year, org), in_ledger, in_business, check.business)))
             order += 1
     report.differences = [difference for _key, difference in sorted(found, key=lambda f: f[0])]
+
+
+def _code(name: str, year: int, organisation_id: int | None) -> str:
+    return f"{name}:{year}" + (f":{organisation_id}" if organisation_id is not None else "")
 
 
 _WALLET_CHECKS = (
