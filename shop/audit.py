@@ -370,6 +370,7 @@ def verify_chain(session: Session, held: Mapping[int, str] | None = None) -> Cha
     report, last_hash, last_id = _walk(session, key, keyed_from, pins=pins)
     if not report.ok:
         return report
+    head = session.get(AuditHead, 1, populate_existing=True)   # as it is after the walk
     if head is not None and (head.last_id != last_id or head.last_hash != last_hash):
         return ChainReport(last_id, head.last_id, "the chain ends before the recorded head: entries were removed")
     beyond = [(entries, pin) for entries, pinned in pins.items() if entries > last_id for pin in pinned]

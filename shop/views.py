@@ -305,8 +305,9 @@ def audit() -> Any:
 @roles_required(*STAFF)
 def verify_audit_chain() -> Any:
     """Recompute the whole chain on request (in a reading session of its own) and keep the result."""
-    from shop.db import read_only_transactions
+    from shop.db import one_snapshot, read_only_transactions
     with read_only_transactions(), current_app.extensions["shop.sessions"]() as reader:
+        one_snapshot(reader)
         report = verify_chain(reader)
     services.record_chain_verification(db_session(), actor(), report)
     if report.ok:

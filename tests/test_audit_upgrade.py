@@ -4,7 +4,7 @@ checkpoint says so; the old entries can no more be changed than the new ones."""
 import datetime as dt
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, text
 
 from shop import audit, create_app
 from shop.audit import AuditEntry, AuditHead, verify_chain
