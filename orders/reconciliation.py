@@ -12,7 +12,8 @@ Per enterprise and year of its vouchers:
 - ``in_orders`` = the vouchers of its orders that still hold them (every status but cancelled and
   refunded) and are not in a submitted claim, plus what unfinished checkouts hold (a checkout's hold
   becomes its orders' when it completes; the ledger entry keeps the checkout's reference);
-- ``claimed`` = the live items of its claims submitted, approved by the operator or by the authority;
+- ``claimed`` = the live items of its claims past the draft and not yet disbursed (submitted, approved by
+  the operator or by the authority; a rejected or withdrawn claim's items are no longer live);
 - ``disbursed`` = the live items of its disbursed claims.
 
 Each is one GROUP BY (the orders one an anti-join on the claim items' order index), whatever the number
@@ -32,15 +33,16 @@ from orders.states import UNFINISHED_ATTEMPTS, ClaimStatus, OrderStatus
 from wallet import ledger
 from wallet.states import AccountKind
 
-# Orders in these states gave their vouchers back (to the wallet, or to expired after the year);
-# every other status holds them, so that a status added later is counted unless it says otherwise.
+# Orders in these states gave their vouchers back (to the wallet, or to expired after the year), and
+# a draft claim has not taken its orders' vouchers yet; every other status holds them, so that a status
+# added later is counted unless it is named here.
 RELEASED_ORDER_STATUSES = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
-CLAIMED_STATUSES = (ClaimStatus.SUBMITTED, ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED)
+UNSUBMITTED_CLAIM_STATUSES = (ClaimStatus.DRAFT,)
 
 CHECKS = (
     ledger.Check("in_orders", (AccountKind.IN_ORDERS,),
                  "orders not cancelled or refunded and not in a submitted claim, plus unfinished checkouts"),
-    ledger.Check("claimed", (AccountKind.CLAIMED,), "live items of submitted and approved claims"),
+    ledger.Check("claimed", (AccountKind.CLAIMED,), "live items of submitted claims not yet disbursed"),
     ledger.Check("disbursed", (AccountKind.DISBURSED,), "live items of disbursed claims"),
 )
 
@@ -50,7 +52,7 @@ Sums = dict[tuple[int, int | None], int]
 def business_sums(session: Session) -> Mapping[str, Sums]:
     in_orders: Sums = defaultdict(int)
     in_claim = exists().where(ClaimItem.order_id == Order.id, ClaimItem.live,
-                              Claim.id == ClaimItem.claim_id, Claim.status.in_([*CLAIMED_STATUSES, ClaimStatus.DISBURSED]))
+                              Claim.id == ClaimItem.claim_id, Claim.status.not_in(UNSUBMITTED_CLAIM_STATUSES))
     for year, enterprise_id, total in session.execute(
             select(Order.voucher_year, Order.enterprise_id, func.sum(Order.voucher_fen))
             .where(Order.status.not_in(RELEASED_ORDER_STATUSES), Order.voucher_fen > 0, ~in_claim)
@@ -66,7 +68,7 @@ def business_sums(session: Session) -> Mapping[str, Sums]:
     for status, year, enterprise_id, total in session.execute(
             select(Claim.status, ClaimItem.voucher_year, ClaimItem.enterprise_id, func.sum(ClaimItem.voucher_fen))
             .join(Claim, Claim.id == ClaimItem.claim_id)
-            .where(ClaimItem.live, Claim.status.in_([*CLAIMED_STATUSES, ClaimStatus.DISBURSED]))
+            .where(ClaimItem.live, Claim.status.not_in(UNSUBMITTED_CLAIM_STATUSES))
             .group_by(Claim.status, ClaimItem.voucher_year, ClaimItem.enterprise_id)):
         (disbursed if status == ClaimStatus.DISBURSED else claimed)[(year, enterprise_id)] += int(total)
     return {"in_orders": dict(in_orders), "claimed": dict(claimed), "disbursed": dict(disbursed)}
