@@ -151,6 +151,7 @@ def time_it(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-
 def run(url: str, repeat: int) -> None:
     from shop import create_app
     from oversight import reports
+    from wallet import ledger
     os.environ["SHOP_TODAY"] = "2026-12-01"
     app = create_app({"DATABASE_URL": url, "TESTING": True})
     session = app.extensions["shop.sessions"]()
@@ -165,6 +166,8 @@ def run(url: str, repeat: int) -> None:
             "whole report (dashboard, API)": lambda: reports.programme_report(session, YEAR),
             "report as XLSX": lambda: reports.report_xlsx(reports.programme_report(session, YEAR)),
             "provider scorecards": lambda: reports.scorecards(session, YEAR),
+            # the bench writes no postings: the timing is the reconciliation's GROUP BYs over orders and claims
+            "ledger-verify (reconciled with orders and claims)": lambda: ledger.verify(session),
         }
         print(f"| figure | median ms | slowest ms |\n|---|---:|---:|")
         for name, fn in cases.items():

@@ -8,8 +8,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from orders import web as orders_web
+    from orders import reconciliation, web as orders_web
     orders_web.init_app(app)
+    reconciliation.register()   # ledger-verify holds the wallets against the orders and claims
     try:
         claim_views = importlib.import_module("orders.claim_views")
     except ModuleNotFoundError as exc:  # the claims land with issue 6

@@ -11,7 +11,7 @@ from oversight import reports, services
 from oversight.models import Complaint, ComplaintReply, NoticeEntry, NoticeObjection
 from oversight.rules import format_per_mille
 from oversight.states import ComplaintKind, ComplaintStatus, NoticeKind, ObjectionStatus
-from shop import clock, exports
+from shop import audit, clock, exports
 from shop.charts import Series, bar_chart, hbar_chart, line_chart
 from shop.errors import DomainError
 from shop.i18n import _
@@ -147,7 +147,8 @@ def notices() -> Any:
     page, per_page = page_args(request.args)
     result = services.list_notices(s, page=page, per_page=per_page, **where)
     return render_template("oversight/notices.html", page=result, kinds=list(NoticeKind), years=_years() or [where["year"]],
-                           counts=services.notice_counts(s, where["year"]), today=clock.today(), **where)
+                           counts=services.notice_counts(s, where["year"]), today=clock.today(),
+                           checkpoints=audit.latest_checkpoints(s), **where)
 
 
 @bp.get("/notices/<int:entry_id>")

@@ -53,7 +53,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["shop.engine"] = engine
-    app.extensions["shop.sessions"] = make_session_factory(engine)
+    app.extensions["shop.sessions"] = make_session_factory(engine, {"audit_key": app.config["AUDIT_KEY"]})
 
     translation_dirs = [str(ROOT / pkg / "translations") for pkg in AREAS
                         if (ROOT / pkg / "translations").is_dir()]
@@ -93,6 +93,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(export_views.bp)
     daily.every_day(app, "shop.remove_old_exports",
                     lambda session, today: exports.remove_old_exports(session, app.config["EXPORT_DIR"], today))
+    from shop import audit
+    daily.every_day(app, "shop.audit_checkpoint",   # the head as the public notice shows it, signed daily
+                    lambda session, today: audit.daily_checkpoint(session, today)
+                    if app.config.get("AUDIT_CHECKPOINT_DAILY", True) else None)
     errorhandlers.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

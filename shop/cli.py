@@ -1,4 +1,4 @@
-"""``flask --app shop …``: db, create-staff, seed-demo, audit-verify."""
+"""``flask --app shop …``: db, create-staff, seed-demo, audit-verify, audit-checkpoint."""
 from __future__ import annotations
 
 import sys
@@ -79,14 +79,42 @@ def init_app(app: Flask) -> None:
             click.echo(f"  {role:<11} {email:<32} {DEMO_PASSWORD}")
 
     @app.cli.command("audit-verify")
-    def audit_verify() -> None:
-        """Recompute the audit trail's hash chain; exit 1 naming the first broken entry."""
+    @click.option("--held", "held", multiple=True, metavar="ENTRIES:HEAD_HASH",
+                  help="A checkpoint kept elsewhere (from the public notice): the trail must still reproduce it.")
+    def audit_verify(held: tuple[str, ...]) -> None:
+        """Recompute the audit trail's hash chain and hold it against every signed checkpoint; exit 1
+        naming the first broken entry or checkpoint."""
         from shop.audit import verify_chain
-        with _session() as session:
-            report = verify_chain(session)
+        from shop.db import one_snapshot, read_only_transactions
+        kept = {}
+        for value in held:
+            entries, _, head_hash = value.partition(":")
+            if not entries.isdecimal() or len(head_hash) != 64:
+                raise click.BadParameter(f"{value!r} is not ENTRIES:HEAD_HASH", param_hint="--held")
+            kept[int(entries)] = head_hash.lower()
+        with read_only_transactions(), _session() as session:
+            one_snapshot(session)
+            report = verify_chain(session, kept)
         if report.ok:
             click.echo(f"audit trail intact: {report.checked} entries")
             return
-        click.echo(f"audit trail broken at entry {report.broken_id}: {report.problem} "
+        where = f" at entry {report.broken_id}" if report.broken_id is not None else ""
+        click.echo(f"audit trail broken{where}: {report.problem} "
                    f"({report.checked} entries before it are intact)", err=True)
         sys.exit(1)
+
+    @app.cli.command("audit-checkpoint")
+    def audit_checkpoint() -> None:
+        """Sign the audit trail's head (entries, head hash, time) with AUDIT_KEY, after verifying what
+        came since the last checkpoint. Run daily from cron (the first request of the day does it too);
+        exit 1, signing nothing, when the trail does not verify."""
+        from shop.audit import ChainBroken, record_checkpoint
+        with _session() as session:
+            try:
+                checkpoint = record_checkpoint(session)
+            except ChainBroken as broken:
+                click.echo(f"not signed: audit trail broken at entry {broken.report.broken_id}: "
+                           f"{broken.report.problem}", err=True)
+                sys.exit(1)
+        click.echo(f"checkpoint {checkpoint.id}: {checkpoint.entries} entries, head {checkpoint.head_hash}, "
+                   f"{checkpoint.created_at.isoformat()}, signature {checkpoint.signature}")

@@ -6,6 +6,21 @@ import secrets
 from pathlib import Path
 
 ENVIRONMENTS = ("production", "development", "testing")
+# Development and tests only; production refuses to start without its own AUDIT_KEY.
+DEVELOPMENT_AUDIT_KEY = "yunquan-development-audit-key-not-a-secret"
+
+
+def audit_key_from_environment(env: str) -> str:
+    """``AUDIT_KEY``, the audit trail's HMAC key (shop.audit). Kept out of the database so that its
+    administrator cannot recompute the chain: required in production, a fixed default elsewhere (so
+    that the development server and the command line verify each other's entries)."""
+    key = os.environ.get("AUDIT_KEY")
+    if env != "production":
+        return key or DEVELOPMENT_AUDIT_KEY
+    if not key or len(key) < 32 or key == DEVELOPMENT_AUDIT_KEY:
+        raise RuntimeError("AUDIT_KEY must be set in production: at least 32 random characters, kept outside "
+                           "the database (python -c 'import secrets; print(secrets.token_hex(32))')")
+    return key
 
 
 def load_config(instance_path: str) -> dict:
@@ -22,6 +37,7 @@ def load_config(instance_path: str) -> dict:
     return {
         "SHOP_ENV": env,
         "SECRET_KEY": secret,
+        "AUDIT_KEY": audit_key_from_environment(env),
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'yunquan.sqlite3'}",
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
         "EXPORT_DIR": os.environ.get("EXPORT_DIR") or str(instance / "exports"),

@@ -136,8 +136,18 @@ def use_case(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
+    """Sessions of ``engine``; ``info`` is what each session carries in ``Session.info`` (the
+    application's audit key, for ``shop.audit``)."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info=dict(info or {}))
+
+
+def one_snapshot(session: Session) -> None:
+    """Have the session's next transaction read one snapshot, for a verification that sums several
+    tables while others write: REPEATABLE READ on PostgreSQL (a SQLite read transaction already is
+    one). Call before its first query."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 def is_sqlite(session: Session) -> bool:

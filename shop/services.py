@@ -520,6 +520,16 @@ def record_chain_verification(session: Session, actor: User, report: Any) -> Non
     """Keep the result of a verification in the trail (a third party can see when it was checked)."""
     if not actor.is_staff:
         raise Forbidden()
+    from shop.audit import AuditEntry, lock_head
+    lock_head(session)
+    last = session.scalars(select(AuditEntry.after).where(AuditEntry.subject_type == "audit",
+                                                          AuditEntry.action == "verify_chain")
+                           .order_by(AuditEntry.id.desc()).limit(1)).first()
+    if report.ok and last and last.get("ok") and report.checked < int(last.get("checked") or 0):
+        # overtaken by a verification recorded meanwhile, which read more of the trail: recorded after
+        # it, this one would say entries disappeared (audit-verify checks that the counts never fall)
+        session.rollback()
+        return
     record(session, actor, "audit", 1, "verify_chain", None,
            {"ok": report.ok, "checked": report.checked, "broken_id": report.broken_id, "problem": report.problem})
     session.commit()

@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from shop import LANGUAGES, nav, services
-from shop.audit import SUBJECT_TYPES, verify_chain
+from shop.audit import SUBJECT_TYPES, AuditCheckpoint, verify_chain
 from shop.auth import authenticate, issue_token
 from shop.errors import DomainError
 from shop.i18n import _, _l
@@ -305,8 +305,9 @@ def audit() -> Any:
 @roles_required(*STAFF)
 def verify_audit_chain() -> Any:
     """Recompute the whole chain on request (in a reading session of its own) and keep the result."""
-    from shop.db import read_only_transactions
+    from shop.db import one_snapshot, read_only_transactions
     with read_only_transactions(), current_app.extensions["shop.sessions"]() as reader:
+        one_snapshot(reader)
         report = verify_chain(reader)
     services.record_chain_verification(db_session(), actor(), report)
     if report.ok:
@@ -458,6 +459,33 @@ def audit_api(_actor: Any) -> Any:
         "subject_type": e.subject_type, "subject_id": e.subject_id, "action": e.action,
         "before": e.before, "after": e.after, "hash": e.hash,
     })
+
+
+CHECKPOINT_SCHEMA = {
+    "type": "object",
+    "required": ["entries", "head_hash", "keyed_from", "created_at", "signature"],
+    "properties": {
+        "entries": {"type": "integer", "description": "entries in the trail when it was signed (the head's id)"},
+        "head_hash": {"type": "string", "description": "the hash of the last of them"},
+        "keyed_from": {"type": "integer", "description": "the first entry hashed with the key (earlier ones "
+                                                         "predate it and keep a plain SHA-256)"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "signature": {"type": "string", "description": "HMAC-SHA256 with the platform's audit key (docs/reliability.md)"},
+    },
+}
+
+
+@api_bp.get("/audit/checkpoints")
+@api(summary="Signed checkpoints of the audit trail's hash chain, newest first: keep a copy, a later trail "
+             "must still reproduce it", public=True,
+     query={"page": {"type": "integer"}, "per_page": {"type": "integer"}},
+     response={"type": "object", "properties": {"items": {"type": "array", "items": CHECKPOINT_SCHEMA},
+                                                "total": {"type": "integer"}, "page": {"type": "integer"},
+                                                "per_page": {"type": "integer"}}})
+def audit_checkpoints_api(_actor: Any) -> Any:
+    page, per_page = page_args(request.args)
+    query = select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())
+    return paginate(db_session(), query, page, per_page).as_json(AuditCheckpoint.as_json)
 
 
 @api_bp.get("/audit/verification")

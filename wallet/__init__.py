@@ -49,12 +49,16 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("ledger-verify")
     def ledger_verify() -> None:
-        """Recompute every balance from the ledger; exit 1 on any difference."""
+        """Recompute every balance from the ledger and hold the wallets against the orders, claims and
+        quota applications; exit 1 on any difference, the first one first."""
+        from shop.db import one_snapshot, read_only_transactions
         from wallet.ledger import verify
-        with app.extensions["shop.sessions"]() as session:
+        with read_only_transactions(), app.extensions["shop.sessions"]() as session:
+            one_snapshot(session)
             report = verify(session)
         if report.ok:
-            click.echo(f"ledger balanced: {report.entries} entries, every balance matches its postings")
+            click.echo(f"ledger balanced: {report.entries} entries, every balance matches its postings; "
+                       f"{len(report.compared_keys)} accounts match the orders, claims and quota applications")
             return
         for entry_id in report.unbalanced_entries:
             click.echo(f"entry {entry_id}: postings do not sum to zero", err=True)
@@ -62,4 +66,7 @@ def init_app(app: Flask) -> None:
             click.echo(f"account {code}: balance {stored} but postings sum to {computed}", err=True)
         for code, stored in report.negative_accounts:
             click.echo(f"account {code}: negative balance {stored}", err=True)
+        for difference in report.differences:
+            click.echo(f"account {difference.account}: ledger {difference.ledger_fen}, business "
+                       f"{difference.business_fen} (fen; {difference.business})", err=True)
         sys.exit(1)

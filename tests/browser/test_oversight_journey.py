@@ -62,6 +62,10 @@ def test_the_authority_oversees_the_year_the_public_objects_and_a_complaint_is_r
     page.goto("/notices")
     rows = page.locator("table.notices tbody tr")
     assert rows.count() >= 3 and "****" in page.inner_text("table.notices")
+    # the first request of the day signed the audit trail's head, and the notice publishes it
+    assert "审计链检查点" in page.inner_text("main")
+    assert page.locator("table.checkpoints tbody tr").count() == 1
+    assert len(page.inner_text("table.checkpoints code.hash >> nth=0")) == 64
     screenshot(page, "notice-list-zh")
     page.click("table.notices tbody tr:has-text('额度发放') >> nth=0 >> a")
     entry_url = page.url

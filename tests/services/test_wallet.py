@@ -170,6 +170,7 @@ class TestLedger:
         assert [e.kind for e in session.scalars(select(LedgerEntry).order_by(LedgerEntry.id))] == [
             "fund_programme", "reserve_quota", "grant_quota"]
 
+    @pytest.mark.ledger_alone
     def test_a_wallet_never_goes_negative(self, session):
         make_programme(session)
         org = make_org(session)
@@ -181,6 +182,7 @@ class TestLedger:
         session.rollback()
         assert services.wallet(session, org.id, 2026).available_fen == 0
 
+    @pytest.mark.ledger_alone
     def test_orders_and_claims_move_vouchers_between_their_accounts(self, session):
         make_programme(session)
         org = make_org(session)
@@ -213,6 +215,7 @@ class TestLedger:
 
 
 class TestYearEnd:
+    @pytest.mark.ledger_alone
     def test_unused_vouchers_expire_after_the_year_and_nothing_moves_twice(self, session, today):
         make_programme(session)
         org = make_org(session)
@@ -250,6 +253,7 @@ class TestYearEnd:
         assert services.wallet(session, org.id, 2026).expired_fen == CAP
 
 
+@pytest.mark.ledger_alone
 def test_the_wallet_lines_carry_a_running_balance(session):
     make_programme(session)
     org = make_org(session)

@@ -85,6 +85,7 @@ def test_the_operator_grants_several_at_once_and_a_rejection_needs_a_reason(clie
             for a in applications] == ["granted", "granted", "pending"]
 
 
+@pytest.mark.ledger_alone
 def test_the_wallet_page_and_csv_show_movements_with_a_running_balance(client, session):
     make_programme(session)
     org = make_org(session)

@@ -1,0 +1,78 @@
+"""What the orders, checkouts and claims say each wallet's ledger accounts must hold, for
+``ledger-verify`` (issue 11, "Proof that no fen goes missing").
+
+The check lives in ``wallet.ledger.verify``, next to the ledger's own checks, and this area hands it
+its sums through ``ledger.reconcile_with`` from ``init_app``. The other way round is not open: the
+wallet may not import the orders (imports flow wallet ← orders ← oversight). Composing the two in the
+command line instead would leave every other caller of ``verify`` (the check after every test, the
+oversight pages) with half a verification; registered here, whoever verifies the ledger reconciles it.
+
+Per enterprise and year of its vouchers:
+
+- ``in_orders`` = the vouchers of its orders that still hold them (every status but cancelled and
+  refunded) and are not in a submitted claim, plus what unfinished checkouts hold (a checkout's hold
+  becomes its orders' when it completes; the ledger entry keeps the checkout's reference);
+- ``claimed`` = the live items of its claims past the draft and not yet disbursed (submitted, approved by
+  the operator or by the authority; a rejected or withdrawn claim's items are no longer live);
+- ``disbursed`` = the live items of its disbursed claims.
+
+Each is one GROUP BY (the orders one an anti-join on the claim items' order index), whatever the number
+of orders.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from orders.claim_models import Claim, ClaimItem
+from orders.models import CheckoutAttempt, Order
+from orders.states import UNFINISHED_ATTEMPTS, ClaimStatus, OrderStatus
+from wallet import ledger
+from wallet.states import AccountKind
+
+# Orders in these states gave their vouchers back (to the wallet, or to expired after the year), and
+# a draft claim has not taken its orders' vouchers yet; every other status holds them, so that a status
+# added later is counted unless it is named here.
+RELEASED_ORDER_STATUSES = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
+UNSUBMITTED_CLAIM_STATUSES = (ClaimStatus.DRAFT,)
+
+CHECKS = (
+    ledger.Check("in_orders", (AccountKind.IN_ORDERS,),
+                 "orders not cancelled or refunded and not in a submitted claim, plus unfinished checkouts"),
+    ledger.Check("claimed", (AccountKind.CLAIMED,), "live items of submitted claims not yet disbursed"),
+    ledger.Check("disbursed", (AccountKind.DISBURSED,), "live items of disbursed claims"),
+)
+
+Sums = dict[tuple[int, int | None], int]
+
+
+def business_sums(session: Session) -> Mapping[str, Sums]:
+    in_orders: Sums = defaultdict(int)
+    in_claim = exists().where(ClaimItem.order_id == Order.id, ClaimItem.live,
+                              Claim.id == ClaimItem.claim_id, Claim.status.not_in(UNSUBMITTED_CLAIM_STATUSES))
+    for year, enterprise_id, total in session.execute(
+            select(Order.voucher_year, Order.enterprise_id, func.sum(Order.voucher_fen))
+            .where(Order.status.not_in(RELEASED_ORDER_STATUSES), Order.voucher_fen > 0, ~in_claim)
+            .group_by(Order.voucher_year, Order.enterprise_id)):
+        in_orders[(year, enterprise_id)] += int(total)
+    for year, enterprise_id, total in session.execute(
+            select(CheckoutAttempt.voucher_year, CheckoutAttempt.enterprise_id, func.sum(CheckoutAttempt.voucher_fen))
+            .where(CheckoutAttempt.status.in_(UNFINISHED_ATTEMPTS), CheckoutAttempt.voucher_fen > 0)
+            .group_by(CheckoutAttempt.voucher_year, CheckoutAttempt.enterprise_id)):
+        in_orders[(year, enterprise_id)] += int(total)
+    claimed: Sums = defaultdict(int)
+    disbursed: Sums = defaultdict(int)
+    for status, year, enterprise_id, total in session.execute(
+            select(Claim.status, ClaimItem.voucher_year, ClaimItem.enterprise_id, func.sum(ClaimItem.voucher_fen))
+            .join(Claim, Claim.id == ClaimItem.claim_id)
+            .where(ClaimItem.live, Claim.status.not_in(UNSUBMITTED_CLAIM_STATUSES))
+            .group_by(Claim.status, ClaimItem.voucher_year, ClaimItem.enterprise_id)):
+        (disbursed if status == ClaimStatus.DISBURSED else claimed)[(year, enterprise_id)] += int(total)
+    return {"in_orders": dict(in_orders), "claimed": dict(claimed), "disbursed": dict(disbursed)}
+
+
+def register() -> None:
+    ledger.reconcile_with("orders", CHECKS, business_sums)
