@@ -8,7 +8,7 @@ database refuses UPDATE and DELETE on entries (triggers created by the migration
 The hash is an HMAC-SHA256 with ``AUDIT_KEY``, which comes from the environment and is never written
 to the database: whoever holds the database but not the key (its administrator, a stolen backup) can
 drop the triggers and edit rows, but cannot make the hashes agree again (review M5). Trails recorded
-before the key existed stay as they were: the head's ``keyed_from`` (set by migration 0011 to the entry
+before the key existed stay as they were: the head's ``keyed_from`` (set by migration 0008 to the entry
 after the last one) says where the key starts, entries before it keep their plain SHA-256, and the
 first keyed entry's HMAC covers the last of them, so they cannot change either.
 
@@ -84,7 +84,7 @@ class AuditEntry(Base):
 
 class AuditHead(Base):
     """The last link of the chain; its row lock orders concurrent writers. ``keyed_from`` is the first
-    entry hashed with the key (1 for a trail begun after migration 0011)."""
+    entry hashed with the key (1 for a trail begun after migration 0008)."""
 
     __tablename__ = "audit_head"
 

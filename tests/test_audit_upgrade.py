@@ -1,4 +1,4 @@
-"""A trail recorded before the key (migration 0011) keeps verifying after the upgrade, on SQLite and
+"""A trail recorded before the key (migration 0008) keeps verifying after the upgrade, on SQLite and
 PostgreSQL: its entries keep their plain SHA-256, the key starts with the next entry, and a signed
 checkpoint says so; the old entries can no more be changed than the new ones."""
 import datetime as dt
@@ -23,7 +23,7 @@ def _database(kind, tmp_path):
 
 
 def _record_unkeyed(url, count):
-    """What the code before 0011 wrote: entries hashed with plain SHA-256, and the head."""
+    """What the code before 0008 wrote: entries hashed with plain SHA-256, and the head."""
     engine = make_engine(url)
     prev = audit.GENESIS
     with engine.begin() as connection:

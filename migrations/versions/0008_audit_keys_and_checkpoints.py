@@ -8,7 +8,7 @@ says where the key starts, and ``audit-verify`` fails on unkeyed entries until o
 
 ``audit_checkpoints`` holds the signed checkpoints of the head; append-only like the entries.
 
-Revision ID: 0011
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-01 11:41:58.244088
 """
@@ -22,7 +22,7 @@ from alembic import op
 import shop.db
 from shop.dbtriggers import drop_append_only, make_append_only
 
-revision: str = '0011'
+revision: str = '0008'
 down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
