@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from orders.claim_models import Claim, ClaimDocument, ClaimItem, ClaimQuery
 from orders.models import Order
@@ -37,7 +37,7 @@ from shop.i18n import _l
 from shop.inputs import Inputs
 from shop.models import Organisation, User
 from shop.pagination import Page, paginate
-from shop.services import add_working_days
+from shop.services import Sanction, add_working_days, ensure_not_sanctioned, sanctioned_clause, sanctions_of
 from shop.states import ACTIVE_ORG_STATUSES, OrgStatus, Role
 from shop.uploads import MB, StoredFile, store_upload
 from wallet import ledger
@@ -51,12 +51,15 @@ DOCUMENT_MAX_BYTES = 20 * MB
 CLAIMING_ORG_STATUSES = ACTIVE_ORG_STATUSES | {OrgStatus.EXITED}
 # claims that wait on their settlement date (the programme may not remove it)
 WAITING_STATUSES = SUBMITTED_CLAIM_STATUSES - {ClaimStatus.DISBURSED}
+# claims not paid nor ended: held (暂缓) while their provider or an enterprise of their orders is sanctioned
+PENDING_STATUSES = WAITING_STATUSES | {ClaimStatus.DRAFT}
 
 
 def _provider(session: Session, actor: User) -> Organisation:
     if actor.role != Role.PROVIDER or actor.organisation_id is None:
         raise Forbidden()
     org = session.get(Organisation, actor.organisation_id)
+    ensure_not_sanctioned(session, actor.organisation_id)
     if org is None or org.status not in CLAIMING_ORG_STATUSES:
         raise DomainError("not_certified", _l("Only a certified provider can claim its vouchers."))
     return org
@@ -89,6 +92,31 @@ def _staff_claim(session: Session, actor: User, claim_id: int, role: Role) -> Cl
 
 def _live_item_exists(order_id: Any) -> Any:
     return exists().where(ClaimItem.order_id == order_id, ClaimItem.live.is_(True))
+
+
+# -- sanctions: held claims ----------------------------------------------------------------------------
+
+def _parties(claim: Claim) -> list[int]:
+    """Whose sanction stops the claim: its provider, then the enterprises of its orders."""
+    return [claim.provider_id, *sorted({item.enterprise_id for item in claim.live_items})]
+
+
+def claim_holds(session: Session, claim: Claim) -> list[Sanction]:
+    """Why a pending claim is held (暂缓): its provider's or its enterprises' sanctions. It waits until
+    they are lifted, or it is rejected."""
+    if claim.status not in PENDING_STATUSES:
+        return []
+    found = sanctions_of(session, _parties(claim))
+    return [found[i] for i in _parties(claim) if i in found]
+
+
+def held_clause(today: dt.date | None = None) -> Any:
+    """SQL: the ``Claim`` is held (``claim_holds``, for a whole list in one query)."""
+    provider, enterprise = aliased(Organisation), aliased(Organisation)
+    return and_(Claim.status.in_(PENDING_STATUSES), or_(
+        exists().where(provider.id == Claim.provider_id, sanctioned_clause(provider, today)),
+        exists().where(ClaimItem.claim_id == Claim.id, ClaimItem.live.is_(True),
+                       enterprise.id == ClaimItem.enterprise_id, sanctioned_clause(enterprise, today))))
 
 
 # -- claimable orders --------------------------------------------------------------------------------
@@ -155,6 +183,7 @@ def create_claim(session: Session, actor: User, data: Mapping[str, Any]) -> Clai
     unknown = [i for i in order_ids if i not in orders or orders[i].provider_id != org.id]
     if unknown:
         raise ValidationError({"order_ids": [_l("Not your orders: %(ids)s.", ids=_ids(unknown))]})
+    ensure_not_sanctioned(session, *dict.fromkeys(orders[i].enterprise_id for i in order_ids))
     in_claims = set(session.scalars(select(ClaimItem.order_id).where(ClaimItem.order_id.in_(order_ids),
                                                                      ClaimItem.live.is_(True))))
     not_confirmed = [i for i in order_ids if orders[i].status != OrderStatus.CONFIRMED]
@@ -263,6 +292,7 @@ def submit_claim(session: Session, actor: User, claim_id: int) -> Claim:
     or after today. Its vouchers move from "in orders" to "claimed"."""
     claim = _own_claim(session, actor, claim_id)
     CLAIM.next(claim.status, "submit_claim")
+    ensure_not_sanctioned(session, *_parties(claim))
     missing = missing_claim_documents(_kinds_present(session, claim.id))
     if missing:
         raise DomainError("missing_documents", _l("Add at least one document of each kind before submitting; missing: %(kinds)s.",
@@ -339,6 +369,11 @@ def review_claim(session: Session, actor: User, claim_id: int, data: Mapping[str
     stage = "operator" if actor.role == Role.OPERATOR else "authority"
     action = f"{stage}_{decision}_claim"
     CLAIM.next(claim.status, action)
+    if decision == "approve":
+        ensure_not_sanctioned(session, *_parties(claim))
+    elif claim.status == ClaimStatus.APPROVED and not claim_holds(session, claim):
+        raise DomainError("invalid_state", _l("The claim is approved and waits for its payment; only a held claim "
+                                              "can still be rejected."))
     if action == "authority_approve_claim" and any(q.is_open for q in claim.queries):
         raise DomainError("invalid_state", _l("A query to the operator is still open: wait for the answer before approving."))
     if decision == "reject":
@@ -424,6 +459,7 @@ def disburse_claim(session: Session, actor: User, claim_id: int, data: Mapping[s
     inputs.check()
     claim = _staff_claim(session, actor, claim_id, Role.AUTHORITY)
     CLAIM.next(claim.status, "disburse_claim")
+    ensure_not_sanctioned(session, *_parties(claim))
     today = clock.today()
     paid_on = paid_on or today
     if paid_on > today:
@@ -522,11 +558,13 @@ def _open_queries() -> Any:
 
 
 def list_claims(session: Session, actor: User, where: ClaimFilter, page: int, per_page: int) -> Page[Any]:
-    """Claims with their order count and open queries, by settlement date (drafts last), oldest
-    first: the provider's own, or every claim for staff."""
+    """Claims with their order count, open queries and whether they are held (暂缓), by settlement
+    date (drafts last), oldest first: the provider's own, or every claim for staff."""
     orders = (select(func.count()).select_from(ClaimItem)
               .where(ClaimItem.claim_id == Claim.id, ClaimItem.live.is_(True)).scalar_subquery())
-    stmt = select(Claim, orders.label("orders"), _open_queries().label("open_queries")).options(joinedload(Claim.provider))
+    held = case((held_clause(), True), else_=False).label("held")
+    stmt = select(Claim, orders.label("orders"), _open_queries().label("open_queries"), held) \
+        .options(joinedload(Claim.provider))
     if actor.role == Role.PROVIDER:
         stmt = stmt.where(Claim.provider_id == actor.organisation_id)
     elif not actor.is_staff:

@@ -48,7 +48,7 @@ from shop.inputs import Inputs
 from shop.models import Organisation, User
 from shop.money import format_fen
 from shop.pagination import Page, paginate
-from shop.services import affiliated_ids
+from shop.services import affiliated_ids, ensure_not_sanctioned
 from shop.states import ACTIVE_ORG_STATUSES, Role
 from wallet import ledger
 from wallet.states import AccountKind
@@ -67,6 +67,7 @@ def _enterprise(session: Session, actor: User) -> Organisation:
     if actor.role != Role.ENTERPRISE or actor.organisation_id is None:
         raise Forbidden()
     org = session.get(Organisation, actor.organisation_id)
+    ensure_not_sanctioned(session, actor.organisation_id)
     if org is None or org.status not in ACTIVE_ORG_STATUSES:
         raise DomainError("not_certified", _l("Your enterprise must be certified before it buys."))
     return org
@@ -298,6 +299,12 @@ def checkout(session: Session, actor: User, request: CheckoutRequest, *, gateway
     return _finalise(session, actor, attempt, from_cart=from_cart)
 
 
+def providers_of(session: Session, product_ids: Sequence[int]) -> list[int]:
+    """The providers of these products, in the order of the products (for the sanction guard)."""
+    providers = dict(session.execute(select(Product.id, Product.provider_id).where(Product.id.in_(list(product_ids)))).all())
+    return list(dict.fromkeys(providers[p] for p in product_ids if p in providers))
+
+
 def replay_checkout(session: Session, actor: User, key: str) -> list[Order] | None:
     """The result of an earlier checkout sent with ``key`` (a page's form token), or None when there
     was none: a second click on "pay" shows the orders of the first."""
@@ -336,6 +343,7 @@ def _replay(session: Session, attempt: CheckoutAttempt | None, fingerprint: str)
 def _reserve(session: Session, actor: User, org: Organisation, request: CheckoutRequest, key: str,
              fingerprint: str) -> CheckoutAttempt:
     """Step 1: price, hold the vouchers, write the attempt (one transaction)."""
+    ensure_not_sanctioned(session, *providers_of(session, [p for p, _ in request.lines]))
     year = clock.today().year
     wallet = ledger.lock_account(session, AccountKind.AVAILABLE, year, org.id)
     priced = quote(session, org.id, request.lines, use_vouchers=request.use_vouchers, available_fen=wallet.balance_fen)
@@ -598,6 +606,7 @@ def confirm_order(session: Session, actor: User, order_id: int, *, gateway: Paym
     """第二十条: the provider confirms the transaction; the self-paid part is captured first (outside
     any transaction), then the order is confirmed."""
     order = _order_for(session, actor, order_id, as_party="provider")
+    ensure_not_sanctioned(session, order.provider_id, order.enterprise_id)
     ORDER.next(order.status, "confirm")
     intent_id, payment_status = order.payment_intent_id, order.payment_status
     session.rollback()

@@ -73,7 +73,9 @@ CLAIM = StateMachine[ClaimStatus]("redemption_claim", {
                                     "authority_reject_claim": ClaimStatus.REJECTED,
                                     "query_claim": ClaimStatus.OPERATOR_APPROVED,
                                     "answer_query": ClaimStatus.OPERATOR_APPROVED},
-    ClaimStatus.APPROVED: {"disburse_claim": ClaimStatus.DISBURSED},
+    # an approved claim may still be rejected while it is held (its provider or an enterprise of
+    # its orders sanctioned: orders.claims.claim_holds)
+    ClaimStatus.APPROVED: {"disburse_claim": ClaimStatus.DISBURSED, "authority_reject_claim": ClaimStatus.REJECTED},
 })
 
 # Once submitted, a claim's vouchers are "claimed" in the ledger until it is rejected or paid; these are

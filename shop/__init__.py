@@ -93,6 +93,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(export_views.bp)
     daily.every_day(app, "shop.remove_old_exports",
                     lambda session, today: exports.remove_old_exports(session, app.config["EXPORT_DIR"], today))
+    from shop.services import end_suspensions
+    daily.every_day(app, "shop.end_suspensions", end_suspensions)
     errorhandlers.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

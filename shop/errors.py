@@ -12,6 +12,7 @@ CODES: dict[str, tuple[int, Any]] = {
     "invalid_uscc": (422, _l("The unified social credit code is not valid")),
     "duplicate_organisation": (409, _l("This organisation is already registered")),
     "blacklisted": (403, _l("This organisation is on the blacklist")),
+    "sanctioned": (409, _l("The organisation or its counterpart is sanctioned")),
     "not_certified": (403, _l("The organisation is not certified")),
     "not_eligible": (422, _l("Not eligible")),
     "price_above_market": (422, _l("The price is above the market price")),

@@ -129,7 +129,7 @@ def test_an_expelled_provider_cannot_claim_but_one_that_has_left_can(session, wo
     session.commit()
     with pytest.raises(DomainError) as error:
         claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][1].id]})
-    assert error.value.code == "not_certified"
+    assert error.value.code == "sanctioned"
 
 
 # -- evidence ----------------------------------------------------------------------------------------------
