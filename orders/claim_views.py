@@ -467,7 +467,7 @@ def document_api(user: Any, claim_id: int, document_id: int) -> Any:
 
 @api_bp.post("/claims/<int:claim_id>/submit")
 @api(summary="Submit a draft to the next settlement date on or after today", roles=[PROVIDER],
-     response=CLAIM_SCHEMA, errors=["missing_documents", "invalid_state", "sanctioned", "not_found"])
+     response=CLAIM_SCHEMA, errors=["missing_documents", "evidence_mismatch", "invalid_state", "sanctioned", "not_found"])
 def submit_api(user: Any, claim_id: int) -> Any:
     claims.submit_claim(db_session(), user, claim_id)
     return _claim(user, claim_id)
@@ -485,7 +485,7 @@ def withdraw_api(user: Any, claim_id: int) -> Any:
 @api(summary="Review a claim: the operator first, then the authority; a rejection frees its orders (a held claim "
              "can still be rejected, also once approved)", roles=STAFF,
      body=DECISION, response=CLAIM_SCHEMA,
-     errors=["validation_error", "invalid_state", "sanctioned", "not_found"])
+     errors=["validation_error", "invalid_state", "sanctioned", "evidence_mismatch", "not_found"])
 def review_api(user: Any, claim_id: int) -> Any:
     claims.review_claim(db_session(), user, claim_id, json_body())
     return _claim(user, claim_id)

@@ -36,6 +36,7 @@ from shop.errors import DomainError, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
 from shop.inputs import Inputs
 from shop.models import Organisation, User
+from shop.money import format_fen
 from shop.pagination import Page, paginate
 from shop.services import Sanction, add_working_days, ensure_not_sanctioned, sanctioned_clause, sanctions_of
 from shop.states import ACTIVE_ORG_STATUSES, OrgStatus, Role
@@ -117,6 +118,17 @@ def held_clause(today: dt.date | None = None) -> Any:
         exists().where(provider.id == Claim.provider_id, sanctioned_clause(provider, today)),
         exists().where(ClaimItem.claim_id == Claim.id, ClaimItem.live.is_(True),
                        enterprise.id == ClaimItem.enterprise_id, sanctioned_clause(enterprise, today))))
+
+
+def _evidence_covers(claim: Claim) -> None:
+    """第二十二条: the invoices must cover what the claim claims (a ¥1 invoice on a ¥10,000 claim was
+    paid once): their total may not be below the orders' amounts."""
+    invoices, orders = claim.invoices_fen, claim.orders_fen
+    if invoices < orders:
+        raise DomainError("evidence_mismatch", _l(
+            "The invoices total %(invoices)s, less than the orders' %(orders)s: add the missing invoices.",
+            invoices=format_fen(invoices), orders=format_fen(orders)),
+            extra={"invoices_fen": invoices, "orders_fen": orders})
 
 
 # -- claimable orders --------------------------------------------------------------------------------
@@ -298,6 +310,7 @@ def submit_claim(session: Session, actor: User, claim_id: int) -> Claim:
         raise DomainError("missing_documents", _l("Add at least one document of each kind before submitting; missing: %(kinds)s.",
                                                   kinds=_LazyKinds(missing)), status=422,
                           extra={"missing": missing})
+    _evidence_covers(claim)
     today = clock.today()
     day = settlement_date_for(today, _settlement_dates(session))
     if day is None:
@@ -371,6 +384,7 @@ def review_claim(session: Session, actor: User, claim_id: int, data: Mapping[str
     CLAIM.next(claim.status, action)
     if decision == "approve":
         ensure_not_sanctioned(session, *_parties(claim))
+        _evidence_covers(claim)
     elif claim.status == ClaimStatus.APPROVED and not claim_holds(session, claim):
         raise DomainError("invalid_state", _l("The claim is approved and waits for its payment; only a held claim "
                                               "can still be rejected."))
@@ -465,7 +479,6 @@ def disburse_claim(session: Session, actor: User, claim_id: int, data: Mapping[s
     if paid_on > today:
         raise DomainError("validation_error", _l("The payment date cannot be in the future."), field="paid_on")
     if amount is not None and amount != claim.total_fen:
-        from shop.money import format_fen
         raise DomainError("validation_error", _l("The approved total is %(total)s: record the payment of that amount.",
                                                  total=format_fen(claim.total_fen)),
                           field="amount_fen" if "amount_fen" in data else "amount")

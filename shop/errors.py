@@ -25,6 +25,7 @@ CODES: dict[str, tuple[int, Any]] = {
     "payment_unavailable": (503, _l("The payment service is unavailable")),
     "idempotency_mismatch": (422, _l("The idempotency key was used with a different request")),
     "missing_documents": (422, _l("Documents are missing")),
+    "evidence_mismatch": (422, _l("The invoices do not cover the claim")),
     "forbidden": (403, _l("You may not do this")),
     "not_found": (404, _l("Not found")),
     "unauthorized": (401, _l("Please sign in")),

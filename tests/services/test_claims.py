@@ -222,6 +222,25 @@ def test_submitting_needs_one_document_of_each_kind(session, world):
     assert error.value.extra["missing"] == ["transfer", "usage"]
 
 
+def test_invoices_below_the_orders_total_cannot_be_submitted(session, world):
+    """A ¥1 invoice on a ¥10,000 claim was paid: the invoices must cover the orders' amounts."""
+    claim = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][0].id]})
+    claims.add_claim_document(session, world["seller"], claim.id,
+                              {"kind": "invoice", "invoice_number": "52000001", "invoice_amount_fen": 100},
+                              upload(PDF, "fapiao.pdf"), world["uploads"])
+    add_documents(session, world, claim, kinds=("contract", "transfer", "usage"))
+    with pytest.raises(DomainError) as error:
+        claims.submit_claim(session, world["seller"], claim.id)
+    assert (error.value.code, error.value.status) == ("evidence_mismatch", 422)
+    assert "¥1.00" in str(error.value.detail) and "¥10,000.00" in str(error.value.detail)
+    assert error.value.extra == {"invoices_fen": 100, "orders_fen": 10_000_00}
+    assert balances(session, world["e1"])["claimed"] == 0
+    claims.add_claim_document(session, world["seller"], claim.id,
+                              {"kind": "invoice", "invoice_number": "52000002", "invoice_amount_fen": 9_999_99},
+                              upload(PDF, "fapiao2.pdf"), world["uploads"])
+    assert claims.submit_claim(session, world["seller"], claim.id).status == ClaimStatus.SUBMITTED
+
+
 def test_a_submitted_claim_goes_to_the_next_settlement_date_and_its_vouchers_are_claimed(session, world):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
     assert (claim.status, claim.settlement_date) == (ClaimStatus.SUBMITTED, dt.date(2026, 6, 30))

@@ -116,3 +116,17 @@ def test_a_held_claim_says_so_and_cannot_be_approved(client, world, session, app
     response = client.post(f"/api/v1/claims/{claim.id}/review", json={"decision": "reject", "reason": "服务商暂停"},
                            headers=world["operator"])
     assert (response.json["status"], response.json["held"]) == ("rejected", False)
+
+
+def test_invoices_that_do_not_cover_the_orders_are_a_422_with_both_amounts(client, world, session, app):
+    order = make_order(session, world["enterprise"], world["provider"], amount_fen=10_000_00)
+    claim = make_claim(session, world["provider"], [order], app.config["UPLOAD_DIR"], submit=False)
+    document = next(d for d in claims.get_claim(session, member(world["provider"]), claim.id).live_documents
+                    if d.kind.value == "invoice")
+    client.delete(f"/api/v1/claims/{claim.id}/documents/{document.id}", headers=world["seller"])
+    client.post(f"/api/v1/claims/{claim.id}/documents", headers=world["seller"], content_type="multipart/form-data",
+                data={"kind": "invoice", "file": (io.BytesIO(PDF), "fapiao.pdf"), "invoice_number": "52009999",
+                      "invoice_amount_fen": "100"})
+    error = problem(client.post(f"/api/v1/claims/{claim.id}/submit", headers=world["seller"]), 422, "evidence_mismatch")
+    assert "¥1.00" in error["detail"] and "¥10,000.00" in error["detail"]
+    assert (error["invoices_fen"], error["orders_fen"]) == (100, 10_000_00)
