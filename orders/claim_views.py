@@ -180,6 +180,7 @@ def claim_detail(claim_id: int, errors: dict | None = None, status: int = 200, f
         "orders/claim.html", claim=claim, errors=errors or {}, form=form if form is not None else request.form,
         timeline=_timeline(claim.id), required=REQUIRED_CLAIM_DOCUMENTS, kinds_present=kinds,
         missing=missing_claim_documents(kinds), today=clock.today(), holds=holds,
+        approved_on=clock.china_date(claim.authority_decided_at),
         can=lambda action: CLAIM.can(claim.status, action), document_kinds=list(ClaimDocumentKind)), status
 
 
@@ -530,7 +531,9 @@ def queries_api(user: Any) -> Any:
 @api_bp.post("/claims/<int:claim_id>/disburse")
 @api(summary="Record the payment of an approved claim", roles=[AUTHORITY],
      body={"type": "object", "required": ["reference"], "properties": {
-         "reference": {"type": "string"}, "paid_on": {"type": "string", "format": "date", "description": "today if absent"},
+         "reference": {"type": "string"},
+         "paid_on": {"type": "string", "format": "date",
+                     "description": "today if absent; not before the authority's approval, not after today"},
          "amount_fen": {"type": "integer", "description": "the approved total, if given"}}},
      response=CLAIM_SCHEMA, errors=["validation_error", "invalid_state", "sanctioned", "not_found"])
 def disburse_api(user: Any, claim_id: int) -> Any:

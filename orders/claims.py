@@ -476,8 +476,12 @@ def disburse_claim(session: Session, actor: User, claim_id: int, data: Mapping[s
     ensure_not_sanctioned(session, *_parties(claim))
     today = clock.today()
     paid_on = paid_on or today
+    approved_on = clock.china_date(claim.authority_decided_at)
     if paid_on > today:
         raise DomainError("validation_error", _l("The payment date cannot be in the future."), field="paid_on")
+    if paid_on < approved_on:
+        raise DomainError("validation_error", _l("The payment date cannot be before the authority approved the claim (%(day)s).",
+                                                 day=approved_on.isoformat()), field="paid_on")
     if amount is not None and amount != claim.total_fen:
         raise DomainError("validation_error", _l("The approved total is %(total)s: record the payment of that amount.",
                                                  total=format_fen(claim.total_fen)),

@@ -300,11 +300,37 @@ def test_operator_then_authority_approve_and_the_authority_records_the_payment(s
         claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-2026-001", "paid_on": "2026-03-03"})
     assert "paid_on" in error.value.errors
     paid = claims.disburse_claim(session, world["authority"], claim.id,
-                                 {"reference": "GZ-2026-001", "paid_on": "2026-03-01", "amount_fen": 7_000_00})
+                                 {"reference": "GZ-2026-001", "paid_on": "2026-03-02", "amount_fen": 7_000_00})
     assert (paid.status, paid.disbursement_reference, paid.disbursed_on, paid.disbursed_fen) == \
-        (ClaimStatus.DISBURSED, "GZ-2026-001", dt.date(2026, 3, 1), 7_000_00)
+        (ClaimStatus.DISBURSED, "GZ-2026-001", dt.date(2026, 3, 2), 7_000_00)
     assert balances(session, world["e1"]) == {"available": 45_000_00, "in_orders": 0, "claimed": 0, "disbursed": 5_000_00}
     assert balances(session, world["e2"])["disbursed"] == 2_000_00
+
+
+def test_the_payment_date_is_between_the_authoritys_approval_and_today(session, world, today):
+    claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
+    claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    today("2026-03-05")
+    claims.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+    today("2026-03-09")
+    for day in ("2026-03-04", "2026-03-10"):      # before the approval; in the future
+        with pytest.raises(DomainError) as error:
+            claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-7", "paid_on": day})
+        assert (error.value.status, list(error.value.errors)) == (422, ["paid_on"])
+    with pytest.raises(DomainError) as error:
+        claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-7", "paid_on": "2026-03-04"})
+    assert "2026-03-05" in str(error.value.detail)
+    paid = claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-7", "paid_on": "2026-03-05"})
+    assert paid.disbursed_on == dt.date(2026, 3, 5)
+
+
+def test_the_payment_date_is_today_when_not_given(session, world, today):
+    claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
+    claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    claims.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+    today("2026-03-06")
+    assert claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-8"}).disbursed_on \
+        == dt.date(2026, 3, 6)
 
 
 @pytest.mark.parametrize("stage", ["operator", "authority"])

@@ -130,3 +130,17 @@ def test_invoices_that_do_not_cover_the_orders_are_a_422_with_both_amounts(clien
     error = problem(client.post(f"/api/v1/claims/{claim.id}/submit", headers=world["seller"]), 422, "evidence_mismatch")
     assert "¥1.00" in error["detail"] and "¥10,000.00" in error["detail"]
     assert (error["invoices_fen"], error["orders_fen"]) == (100, 10_000_00)
+
+
+def test_the_payment_date_must_follow_the_approval_and_not_be_in_the_future(client, world, session, app, today):
+    claim = make_claim(session, world["provider"], [make_order(session, world["enterprise"], world["provider"])],
+                       app.config["UPLOAD_DIR"])
+    claims.review_claim(session, world["operator_user"], claim.id, {"decision": "approve"})
+    claims.review_claim(session, world["authority_user"], claim.id, {"decision": "approve"})
+    today("2026-03-04")
+    for day in ("2026-03-01", "2026-03-05"):
+        error = problem(client.post(f"/api/v1/claims/{claim.id}/disburse", json={"reference": "GZ-1", "paid_on": day},
+                                    headers=world["authority"]), 422, "validation_error")
+        assert list(error["errors"]) == ["paid_on"]
+    response = client.post(f"/api/v1/claims/{claim.id}/disburse", json={"reference": "GZ-1"}, headers=world["authority"])
+    assert (response.json["status"], response.json["disbursed_on"]) == ("disbursed", "2026-03-04")

@@ -115,3 +115,19 @@ def test_a_held_claim_is_shown_as_held_to_staff_and_provider(client, session, wo
     assert 'value="approve"' not in page and 'value="reject"' in page
     response = client.post(f"/claims/{claim.id}/review", data={"decision": "approve"})
     assert response.status_code == 409 and "贵阳守信采购有限公司" in text(response)
+
+
+def test_the_payment_form_keeps_the_date_between_the_approval_and_today(client, session, world, today):
+    claim = make_claim(session, world["provider"], [make_order(session, world["enterprise"], world["provider"])],
+                       world["uploads"])
+    claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    claims.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+    today("2026-03-06")
+    sign_in(client, world["authority"])
+    page = text(client.get(f"/claims/{claim.id}"))
+    assert 'min="2026-03-02"' in page and 'max="2026-03-06"' in page
+    response = client.post(f"/claims/{claim.id}/disburse", data={"reference": "GZ-1", "paid_on": "2026-03-01"})
+    assert response.status_code == 422 and "不能早于省大数据局批准该申请的日期" in text(response)
+    response = client.post(f"/claims/{claim.id}/disburse", data={"reference": "GZ-1", "paid_on": "2026-03-03"},
+                           follow_redirects=True)
+    assert "2026年3月3日" in text(response)
