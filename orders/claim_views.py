@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
         "authority_reject_claim": _l("Rejected by the authority"), "exclude_order": _l("Order taken out"),
         "roll_over": _l("Moved to the next settlement date"), "query_claim": _l("Query to the operator"),
         "answer_query": _l("Query answered"), "disburse_claim": _l("Payment recorded"),
+        "leave_for_refund": _l("Order taken out: the buyer asked for a refund"),
         "held": _l("Held"),
     }, attention={"submitted", "operator_approved", "approved", "draft"}, bad={"withdrawn", "held"})
     daily.every_day(app, "orders.roll_over_claims", claims.roll_over_claims)

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from orders.claim_models import Claim, ClaimDocument, ClaimItem, ClaimQuery
 from orders.models import Order
 from orders.rules import QUERY_WORKING_DAYS, missing_claim_documents, normalise_invoice_number, settlement_date_for
-from orders.services import REFUND_GUARDS
+from orders.services import REFUND_GUARDS, REFUND_HOOKS
 from orders.states import CLAIM, SUBMITTED_CLAIM_STATUSES, ClaimDocumentKind, ClaimStatus, OrderStatus
 from shop import clock
 from shop.audit import change_state, record
@@ -521,14 +521,43 @@ def dates_claims_wait_on(session: Session, year: int, days: list[dt.date]) -> li
         Claim.settlement_date.in_(days), Claim.status.in_(WAITING_STATUSES)).distinct())))
 
 
+def _submitted_claim_of(order_id: Any) -> Any:
+    return exists().where(ClaimItem.order_id == order_id, ClaimItem.live.is_(True), ClaimItem.claim_id == Claim.id,
+                          Claim.status != ClaimStatus.DRAFT)
+
+
 def _refund_guard(session: Session, order: Order) -> Any:
-    """第二十一条: no refund once the order is in a claim (a draft counts)."""
-    if session.scalar(select(_live_item_exists(order.id))):
-        return _l("The provider has put this order in a redemption claim: it can no longer be refunded.")
+    """第二十条/第二十一条: no refund once the order's claim is submitted ("尚未提交兑现前"); a draft
+    does not close the window (``_leave_draft_for_refund``)."""
+    if session.scalar(select(_submitted_claim_of(order.id))):
+        return _l("The provider has submitted this order in a redemption claim: it can no longer be refunded.")
     return None
 
 
+def _leave_draft_for_refund(session: Session, actor: User, order: Order, reason: str) -> None:
+    """A refund request takes the order out of its provider's draft claim (the claim's history says
+    so, with the buyer's reason); a draft left without orders is withdrawn. The claim is locked and
+    read again: a submission that got in first still closes the window."""
+    item = session.scalars(select(ClaimItem).where(ClaimItem.order_id == order.id, ClaimItem.live.is_(True))).first()
+    if item is None:
+        return
+    claim = session.scalars(select(Claim).where(Claim.id == item.claim_id).with_for_update()
+                            .execution_options(populate_existing=True)).one()
+    if claim.status != ClaimStatus.DRAFT:
+        raise DomainError("invalid_state", _refund_guard(session, order))
+    CLAIM.next(claim.status, "leave_for_refund")
+    before = {**claim.audit_state(), "order_id": order.id}
+    item.live, item.excluded_at, item.excluded_by_id, item.excluded_reason = False, clock.now(), actor.id, reason
+    claim.total_fen -= item.voucher_fen
+    record(session, actor, "claim", claim.id, "leave_for_refund", before,
+           {**claim.audit_state(), "order_id": order.id, "reason": reason})
+    if not claim.live_items:
+        _free(session, claim, None, claimed=False)
+        change_state(session, claim, CLAIM, "withdraw_claim", None, subject_type="claim")
+
+
 REFUND_GUARDS.append(_refund_guard)
+REFUND_HOOKS.append(_leave_draft_for_refund)
 wallet_services.SETTLEMENT_DATE_GUARDS.append(dates_claims_wait_on)
 
 
@@ -539,6 +568,7 @@ def get_claim(session: Session, actor: User, claim_id: int) -> Claim:
         joinedload(Claim.provider),
         selectinload(Claim.items).joinedload(ClaimItem.order),
         selectinload(Claim.items).joinedload(ClaimItem.enterprise),
+        selectinload(Claim.items).joinedload(ClaimItem.excluded_by),
         selectinload(Claim.documents), selectinload(Claim.queries))).one_or_none()
     if claim is None or not (actor.is_staff or actor.belongs_to(claim.provider_id)):
         raise NotFound()

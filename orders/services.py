@@ -55,8 +55,11 @@ from wallet.states import AccountKind
 
 # Checks a refund request must pass besides the order's status, registered by other parts of this
 # area: each returns a message saying why the order cannot be refunded, or None. The claims
-# register "the order is in a live claim (a draft counts)".
+# register "the order is in a submitted claim".
 REFUND_GUARDS: list[Callable[[Session, Order], object | None]] = []
+# What else a refund request changes, in its transaction (the actor, the order, the buyer's reason):
+# the claims take the order out of a draft claim (第二十条: the window closes at submission).
+REFUND_HOOKS: list[Callable[[Session, User, Order, str], None]] = []
 
 MAX_QUANTITY = 9999
 MAX_LINES = 100
@@ -674,7 +677,8 @@ def refund_refusal(session: Session, order: Order) -> object | None:
 
 @use_case
 def request_refund(session: Session, actor: User, order_id: int, data: Mapping[str, Any]) -> Order:
-    """第二十一条: after confirmation and before the order is in a claim, the buyer asks for a refund."""
+    """第二十一条: after confirmation and before the order's claim is submitted, the buyer asks for a
+    refund (an order in a provider's draft claim leaves the draft)."""
     inputs = Inputs(data)
     reason = inputs.text("reason", max_length=2000)
     inputs.check()
@@ -683,6 +687,8 @@ def request_refund(session: Session, actor: User, order_id: int, data: Mapping[s
     refusal = refund_refusal(session, order)
     if refusal:
         raise DomainError("invalid_state", refusal)
+    for hook in REFUND_HOOKS:
+        hook(session, actor, order, reason)
     change_state(session, order, ORDER, "request_refund", actor, subject_type="order",
                  refund_requested_at=clock.now(), refund_reason=reason, refund_decision_reason=None)
     session.commit()

@@ -286,7 +286,8 @@ def cancel_api(user: Any, order_id: int) -> Any:
 
 
 @api_bp.post("/orders/<int:order_id>/refund-request")
-@api(summary="Ask for a refund (confirmed, not in a live claim)", roles=[Role.ENTERPRISE],
+@api(summary="Ask for a refund (confirmed, not in a submitted claim: a draft claim lets the order go)",
+     roles=[Role.ENTERPRISE],
      body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
      response=ORDER_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def refund_request_api(user: Any, order_id: int) -> Any:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from orders import claims, services as order_services
 from orders.claim_models import ClaimDocument
 from orders.states import ClaimStatus, OrderStatus
+from shop.audit import history
 from shop.errors import DomainError
 from shop.states import OrgStatus, Role
 from tests.helpers import (JPEG, PDF, PNG, grant_wallet, make_claim, make_order, make_org, make_programme, make_staff,
@@ -113,12 +114,40 @@ def test_a_claim_takes_only_the_providers_own_confirmed_orders(session, world):
     assert error.value.code == "forbidden"
 
 
-def test_an_order_in_a_draft_cannot_be_refunded(session, world):
+def test_a_refund_request_takes_the_order_out_of_a_draft_claim(session, world):
+    """第二十条: the refund window closes when the claim is submitted, not when it is drafted."""
+    order, kept = world["orders"][0], world["orders"][2]
+    draft = claims.create_claim(session, world["seller"], {"order_ids": [order.id, kept.id]})
+    assert order_services.refund_refusal(session, order) is None
+    refunding = order_services.request_refund(session, member(world["e1"]), order.id, {"reason": "不需要了"})
+    assert refunding.status == OrderStatus.REFUND_REQUESTED
+    draft = claims.get_claim(session, world["seller"], draft.id)
+    assert [i.order_id for i in draft.live_items] == [kept.id] and draft.total_fen == 1_000_00
+    out = next(i for i in draft.items if i.order_id == order.id)
+    assert out.excluded_reason == "不需要了" and out.excluded_by.role == Role.ENTERPRISE
+    entry = history(session, "claim", draft.id)[-1]
+    assert (entry.action, entry.after["order_id"]) == ("leave_for_refund", order.id)
+    assert balances(session, world["e1"])["claimed"] == 0
+
+
+def test_a_refund_request_that_empties_a_draft_withdraws_it(session, world):
     order = world["orders"][0]
-    claims.create_claim(session, world["seller"], {"order_ids": [order.id]})
+    draft = claims.create_claim(session, world["seller"], {"order_ids": [order.id]})
+    add_documents(session, world, draft)
+    order_services.request_refund(session, member(world["e1"]), order.id, {"reason": "不需要了"})
+    draft = claims.get_claim(session, world["seller"], draft.id)
+    assert draft.status == ClaimStatus.WITHDRAWN and draft.live_items == [] and draft.live_documents == []
+    # its invoice number is free again
+    again = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][1].id]})
+    add_documents(session, world, again)
+
+
+def test_an_order_in_a_submitted_claim_cannot_be_refunded(session, world):
+    order = world["orders"][0]
+    make_claim(session, world["provider"], [order], world["uploads"])
     with pytest.raises(DomainError) as error:
         order_services.request_refund(session, member(world["e1"]), order.id, {"reason": "不需要了"})
-    assert error.value.code == "invalid_state" and "claim" in str(error.value.detail)
+    assert error.value.code == "invalid_state" and "submitted" in str(error.value.detail)
 
 
 def test_an_expelled_provider_cannot_claim_but_one_that_has_left_can(session, world):

@@ -144,3 +144,15 @@ def test_the_payment_date_must_follow_the_approval_and_not_be_in_the_future(clie
         assert list(error["errors"]) == ["paid_on"]
     response = client.post(f"/api/v1/claims/{claim.id}/disburse", json={"reference": "GZ-1"}, headers=world["authority"])
     assert (response.json["status"], response.json["disbursed_on"]) == ("disbursed", "2026-03-04")
+
+
+def test_a_refund_request_takes_the_order_out_of_its_draft_claim(client, world, session, app):
+    orders = [make_order(session, world["enterprise"], world["provider"]) for _ in range(2)]
+    draft = claims.create_claim(session, member(world["provider"]), {"order_ids": [o.id for o in orders]})
+    response = client.post(f"/api/v1/orders/{orders[0].id}/refund-request", json={"reason": "服务未开通"},
+                           headers=world["buyer"])
+    assert (response.status_code, response.json["status"]) == (200, "refund_requested")
+    got = client.get(f"/api/v1/claims/{draft.id}", headers=world["seller"]).json
+    assert [(o["order_id"], o["excluded"], o["excluded_reason"]) for o in got["orders"]] == [
+        (orders[0].id, True, "服务未开通"), (orders[1].id, False, None)]
+    assert got["total_fen"] == orders[1].voucher_fen

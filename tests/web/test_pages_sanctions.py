@@ -131,3 +131,16 @@ def test_the_payment_form_keeps_the_date_between_the_approval_and_today(client, 
     response = client.post(f"/claims/{claim.id}/disburse", data={"reference": "GZ-1", "paid_on": "2026-03-03"},
                            follow_redirects=True)
     assert "2026年3月3日" in text(response)
+
+
+def test_the_buyer_asks_a_refund_of_an_order_in_a_draft_claim_and_the_provider_sees_it(client, session, world):
+    orders = [make_order(session, world["enterprise"], world["provider"]) for _ in range(2)]
+    draft = claims.create_claim(session, member(world["provider"]), {"order_ids": [o.id for o in orders]})
+    sign_in(client, member(world["enterprise"]))
+    page = text(client.get(f"/orders/{orders[0].id}"))
+    assert "refund-request" in page
+    response = client.post(f"/orders/{orders[0].id}/refund-request", data={"reason": "服务未开通"}, follow_redirects=True)
+    assert response.status_code == 200
+    sign_in(client, member(world["provider"]))
+    page = text(client.get(f"/claims/{draft.id}"))
+    assert "买方申请退款" in page and "服务未开通" in page
