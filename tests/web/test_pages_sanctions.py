@@ -144,3 +144,25 @@ def test_the_buyer_asks_a_refund_of_an_order_in_a_draft_claim_and_the_provider_s
     sign_in(client, member(world["provider"]))
     page = text(client.get(f"/claims/{draft.id}"))
     assert "买方申请退款" in page and "服务未开通" in page
+
+
+def test_the_first_request_of_the_day_a_suspension_ends_reinstates_the_organisation(client, session, world, today):
+    from tests.helpers import make_product
+    product = make_product(session, world["provider"], name="黔云对象存储 标准型")
+    services.suspend_organisation(session, world["operator"], world["provider"].id, {"reason": "待查",
+                                                                                    "until": "2026-03-10"})
+    assert "黔云对象存储 标准型" not in text(client.get("/products"))
+    today("2026-03-10")
+    assert "黔云对象存储 标准型" in text(client.get("/products"))
+    assert fresh(session).get(Organisation, world["provider"].id).status == OrgStatus.CERTIFIED
+    assert fresh(session).get(type(product), product.id).status.value == "published"
+
+
+def test_the_end_suspensions_command(app, session, world, today):
+    services.suspend_organisation(session, world["operator"], world["enterprise"].id, {"reason": "待查",
+                                                                                      "until": "2026-03-10"})
+    runner = app.test_cli_runner()
+    assert "0 suspension(s) ended" in runner.invoke(args=["end-suspensions"]).output
+    today("2026-03-11")
+    assert "1 suspension(s) ended" in runner.invoke(args=["end-suspensions"]).output
+    assert fresh(session).get(Organisation, world["enterprise"].id).status == OrgStatus.CERTIFIED
