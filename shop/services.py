@@ -401,16 +401,20 @@ class Sanction:
     until: dt.date | None = None
 
     @property
-    def message(self) -> Any:
+    def message(self) -> str:
+        """Said in the reader's language now, as a plain string: the name is the registrant's own text,
+        and a lazy message would reach pages as markup (unescaped)."""
         if self.kind == "expelled":
-            return _l("%(name)s has been expelled from the platform: this is not possible.", name=self.name)
-        if self.kind == "blacklisted":
-            return _l("%(name)s is on the blacklist: this is not possible.", name=self.name)
-        if self.until is not None:
-            return _l("%(name)s is suspended until %(day)s: this is not possible until then.",
+            text = _l("%(name)s has been expelled from the platform: this is not possible.", name=self.name)
+        elif self.kind == "blacklisted":
+            text = _l("%(name)s is on the blacklist: this is not possible.", name=self.name)
+        elif self.until is not None:
+            text = _l("%(name)s is suspended until %(day)s: this is not possible until then.",
                       name=self.name, day=self.until.isoformat())
-        return _l("%(name)s is suspended until the operator reinstates it: this is not possible meanwhile.",
-                  name=self.name)
+        else:
+            text = _l("%(name)s is suspended until the operator reinstates it: this is not possible meanwhile.",
+                      name=self.name)
+        return str(text)
 
 
 def sanctioned_clause(org: Any, today: dt.date | None = None) -> ColumnElement[bool]:

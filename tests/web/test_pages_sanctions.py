@@ -166,3 +166,12 @@ def test_the_end_suspensions_command(app, session, world, today):
     today("2026-03-11")
     assert "1 suspension(s) ended" in runner.invoke(args=["end-suspensions"]).output
     assert fresh(session).get(Organisation, world["enterprise"].id).status == OrgStatus.CERTIFIED
+
+
+def test_a_sanctioned_organisations_name_is_shown_as_text(client, session, world):
+    provider = make_org(session, "provider", name="<i>坏</i>云科技有限公司")
+    claim = make_claim(session, provider, [make_order(session, world["enterprise"], provider)], world["uploads"])
+    services.suspend_organisation(session, world["operator"], provider.id, {"reason": "待查"})
+    sign_in(client, world["operator"])
+    page = text(client.post(f"/claims/{claim.id}/review", data={"decision": "approve"}))
+    assert "&lt;i&gt;坏&lt;/i&gt;云科技有限公司" in page and "<i>坏</i>" not in page
