@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import Select, case, func, literal_column, or_, select, text
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, contains_eager, object_session, selectinload
 
 from catalog.models import SEARCH_TABLE, Product, ProductReview, ProductVersion
 from catalog.rules import (CATEGORIES_BY_LAYER, DESCRIPTION_MAX, EVIDENCE_URL_MAX, NAME_MAX,
@@ -31,6 +31,7 @@ from shop.labels import label
 from shop.models import BlacklistEntry, Organisation, User
 from shop.money import format_fen
 from shop.pagination import Page, paginate
+from shop.services import add_to_blacklist, ensure_not_sanctioned, sanction_of, sanctioned_clause
 from shop.states import ACTIVE_ORG_STATUSES, ORGANISATION, OrgKind, OrgStatus, Role
 from shop.uploads import MB, StoredFile, store_upload
 
@@ -59,6 +60,7 @@ def _active_provider(session: Session, actor: User) -> Organisation:
     org = session.get(Organisation, actor.organisation_id)
     if org is None:
         raise Forbidden()
+    ensure_not_sanctioned(session, org.id)
     if org.status == OrgStatus.EXITING:
         raise InvalidState(_l("Your organisation is leaving the platform on %(day)s: it no longer lists or "
                               "changes products.", day=org.exit_effective_on.isoformat()))
@@ -377,18 +379,26 @@ def _delist(session: Session, product: Product, actor: User | None, reason: Any,
 
 # -- reading products ---------------------------------------------------------------------------
 
+# A suspended provider's products are off sale while the suspension lasts and back on its end date
+# (even before the daily job records it) or when the operator reinstates it.
+SELLING_ORG_STATUSES = ACTIVE_ORG_STATUSES | {OrgStatus.SUSPENDED}
+
+
 def _listed_filters(today: dt.date) -> list[Any]:
-    """On sale today: a published version, a provider still active, and not past its exit date
-    (第十二条: the products leave on the effective date even if no job has run that day)."""
+    """On sale today: a published version, a provider still active and not sanctioned (suspended,
+    blacklisted), and not past its exit date (第十二条: the products leave on the effective date even if
+    no job has run that day)."""
     return [Product.published_version_id.is_not(None),
-            Organisation.status.in_([s.value for s in ACTIVE_ORG_STATUSES]),
+            Organisation.status.in_([s.value for s in SELLING_ORG_STATUSES]),
+            ~sanctioned_clause(Organisation, today),
             or_(Organisation.exit_effective_on.is_(None), Organisation.exit_effective_on > today)]
 
 
 def is_on_sale(product: Product, today: dt.date) -> bool:
     org = product.provider
-    return (product.published_version_id is not None and org.status in ACTIVE_ORG_STATUSES
-            and listed_on(today, org.exit_effective_on))
+    return (product.published_version_id is not None and org.status in SELLING_ORG_STATUSES
+            and listed_on(today, org.exit_effective_on)
+            and sanction_of(object_session(product), org.id, today) is None)
 
 
 def can_see_everything(actor: User | None, product: Product) -> bool:
@@ -703,10 +713,11 @@ def _live_products(session: Session, org_id: int) -> list[Product]:
                                 .order_by(Product.id).with_for_update()))
 
 
-def expel_provider(session: Session, actor: User, org_id: int, reason: Any, blacklist: Any) -> Organisation:
-    """The operator forces a provider out (law breaking, fake service, subsidy fraud, bankruptcy…):
-    every product is delisted at once; in serious cases its credit code goes on the blacklist.
-    Orders in progress are left as they are."""
+def expel_organisation(session: Session, actor: User, org_id: int, reason: Any, blacklist: Any) -> Organisation:
+    """The operator forces an organisation out (a provider for law breaking, fake service, subsidy
+    fraud, bankruptcy…; an enterprise for subsidy fraud or a bad-credit record): a provider's products
+    are all delisted at once; in serious cases the credit code goes on the blacklist. Orders in
+    progress are left as they are; nothing it is party to moves money any more (``sanctioned``)."""
     if actor.role != Role.OPERATOR:
         raise Forbidden()
     inputs = Inputs({"reason": reason, "blacklist": blacklist})
@@ -716,17 +727,18 @@ def expel_provider(session: Session, actor: User, org_id: int, reason: Any, blac
     org = session.get(Organisation, org_id, with_for_update=True)
     if org is None:
         raise NotFound()
-    if org.kind != OrgKind.PROVIDER:
-        raise InvalidState(_l("Only a cloud provider can be expelled."))
     at = clock.now()
-    change_state(session, org, ORGANISATION, "expel", actor, subject_type="organisation", status_reason=reason)
+    change_state(session, org, ORGANISATION, "expel", actor, subject_type="organisation", status_reason=reason,
+                 suspended_until=None)
     for product in _live_products(session, org.id):
         _delist(session, product, actor, reason, at)
     if blacklist and session.scalars(select(BlacklistEntry.id).where(BlacklistEntry.uscc == org.uscc)).first() is None:
-        from shop.services import add_to_blacklist
         add_to_blacklist(session, actor, org.uscc, reason, commit=False)
     session.commit()
     return org
+
+
+expel_provider = expel_organisation   # its name while only providers could be expelled
 
 
 def settle_exits(session: Session, today: dt.date | None = None) -> int:

@@ -333,14 +333,16 @@ def expel(org_id: int) -> Any:
     from shop.services import get_organisation
     s = db_session()
     org = get_organisation(s, actor(), org_id)
-    if org.kind != OrgKind.PROVIDER:
-        abort(404)
     errors: dict = {}
     status = 200
     if request.method == "POST":
         try:
-            services.expel_provider(s, actor(), org_id, request.form.get("reason"), request.form.get("blacklist") or "0")
-            flash(_("%(name)s is expelled; all its products are delisted.", name=org.name), "info")
+            services.expel_organisation(s, actor(), org_id, request.form.get("reason"),
+                                        request.form.get("blacklist") or "0")
+            if org.kind == OrgKind.PROVIDER:
+                flash(_("%(name)s is expelled; all its products are delisted.", name=org.name), "info")
+            else:
+                flash(_("%(name)s is expelled.", name=org.name), "info")
             return redirect(url_for("shop.organisation_detail", org_id=org_id))
         except DomainError as error:
             errors, status = error.errors or {"reason": [error.detail]}, error.status
@@ -463,7 +465,8 @@ def get_product_api(user: Any, product_id: int) -> Any:
 @api(summary="List a product (a draft, to be submitted)", roles=[PROVIDER], status=201,
      body={"type": "object", "required": [k for k in LISTING_PROPERTIES if k != "accepts_vouchers"],
            "properties": LISTING_PROPERTIES},
-     response=PRODUCT_SCHEMA, errors=["validation_error", "price_above_market", "not_certified", "invalid_state"])
+     response=PRODUCT_SCHEMA, errors=["validation_error", "price_above_market", "not_certified", "invalid_state",
+                                      "sanctioned"])
 def create_product_api(user: Any) -> Any:
     data, upload = _listing_input()
     product = services.create_product(db_session(), user, data, upload, current_app.config["UPLOAD_DIR"])
@@ -473,7 +476,7 @@ def create_product_api(user: Any) -> Any:
 @api_bp.patch("/products/<int:product_id>")
 @api(summary="Change a product; a published one keeps selling its approved version until the change passes review",
      roles=[PROVIDER], body={"type": "object", "properties": LISTING_PROPERTIES}, response=PRODUCT_SCHEMA,
-     errors=["validation_error", "price_above_market", "invalid_state", "not_certified", "not_found"])
+     errors=["validation_error", "price_above_market", "invalid_state", "not_certified", "sanctioned", "not_found"])
 def edit_product_api(user: Any, product_id: int) -> Any:
     data, upload = _listing_input()
     product = services.edit_product(db_session(), user, product_id, data, upload, current_app.config["UPLOAD_DIR"])
@@ -482,7 +485,7 @@ def edit_product_api(user: Any, product_id: int) -> Any:
 
 @api_bp.post("/products/<int:product_id>/submit")
 @api(summary="Submit the product (or its change) for review", roles=[PROVIDER], response=PRODUCT_SCHEMA,
-     errors=["invalid_state", "not_certified", "not_found"])
+     errors=["invalid_state", "not_certified", "sanctioned", "not_found"])
 def submit_product_api(user: Any, product_id: int) -> Any:
     product = services.submit_product(db_session(), user, product_id)
     return product_json(product, full=True, ratios=_ratios())
@@ -568,7 +571,8 @@ def exit_api(user: Any, org_id: int) -> Any:
 
 
 @api_bp.post("/organisations/<int:org_id>/expel")
-@api(summary="Expel a provider: all its products are delisted at once; optionally blacklist its credit code",
+@api(summary="Expel an enterprise or a provider (all its products are delisted at once); optionally blacklist its "
+             "credit code",
      roles=[OPERATOR],
      body={"type": "object", "required": ["reason"],
            "properties": {"reason": {"type": "string"}, "blacklist": {"type": "boolean", "default": False}}},
@@ -579,7 +583,7 @@ def expel_api(user: Any, org_id: int) -> Any:
     s = db_session()
     data = json_body()
     before = services.provider_status_counts(s, org_id)
-    org = services.expel_provider(s, user, org_id, data.get("reason"), data.get("blacklist", False))
+    org = services.expel_organisation(s, user, org_id, data.get("reason"), data.get("blacklist", False))
     listed = s.scalars(select(BlacklistEntry.id).where(BlacklistEntry.uscc == org.uscc)).first() is not None
     return {"id": org.id, "status": org.status.value,
             "delisted": sum(n for st, n in before.items() if st != ProductStatus.DELISTED.value),

@@ -19,7 +19,7 @@ from orders.models import Order
 from orders.states import ClaimDocumentKind, ClaimStatus
 from shop.clock import now
 from shop.db import Base, BigId, Fen
-from shop.models import Organisation, enum_type
+from shop.models import Organisation, User, enum_type
 
 __all__ = ["Claim", "ClaimItem", "ClaimDocument", "ClaimQuery"]
 
@@ -108,6 +108,8 @@ class ClaimItem(Base):
     claim: Mapped[Claim] = relationship(back_populates="items")
     order: Mapped[Order] = relationship()
     enterprise: Mapped[Organisation] = relationship()
+    # the operator, or the buyer whose refund request took the order out of a draft
+    excluded_by: Mapped[User | None] = relationship(foreign_keys=[excluded_by_id])
 
 
 class ClaimDocument(Base):

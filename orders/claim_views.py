@@ -53,7 +53,9 @@ def init_app(app: Flask) -> None:
         "authority_reject_claim": _l("Rejected by the authority"), "exclude_order": _l("Order taken out"),
         "roll_over": _l("Moved to the next settlement date"), "query_claim": _l("Query to the operator"),
         "answer_query": _l("Query answered"), "disburse_claim": _l("Payment recorded"),
-    }, attention={"submitted", "operator_approved", "approved", "draft"}, bad={"withdrawn"})
+        "leave_for_refund": _l("Order taken out: the buyer asked for a refund"),
+        "held": _l("Held"),
+    }, attention={"submitted", "operator_approved", "approved", "draft"}, bad={"withdrawn", "held"})
     daily.every_day(app, "orders.roll_over_claims", claims.roll_over_claims)
     exports.register(SETTLEMENT_EXPORT)
 
@@ -174,10 +176,12 @@ def _timeline(claim_id: int) -> list[AuditEntry]:
 def claim_detail(claim_id: int, errors: dict | None = None, status: int = 200, form: Any = None) -> Any:
     claim = claims.get_claim(db_session(), actor(), claim_id)
     kinds = {d.kind.value for d in claim.live_documents}
+    holds = claims.claim_holds(db_session(), claim)
     return render_template(
         "orders/claim.html", claim=claim, errors=errors or {}, form=form if form is not None else request.form,
         timeline=_timeline(claim.id), required=REQUIRED_CLAIM_DOCUMENTS, kinds_present=kinds,
-        missing=missing_claim_documents(kinds), today=clock.today(),
+        missing=missing_claim_documents(kinds), today=clock.today(), holds=holds,
+        approved_on=clock.china_date(claim.authority_decided_at),
         can=lambda action: CLAIM.can(claim.status, action), document_kinds=list(ClaimDocumentKind)), status
 
 
@@ -321,8 +325,14 @@ QUERY_SCHEMA = {"type": "object", "properties": {
     "id": {"type": "integer"}, "question": {"type": "string"}, "asked_on": {"type": "string", "format": "date"},
     "due_on": {"type": "string", "format": "date"}, "answer": {"type": ["string", "null"]},
     "answered_on": {"type": ["string", "null"], "format": "date"}, "overdue": {"type": "boolean"}}}
+HOLD_SCHEMA = {"type": "object", "properties": {
+    "organisation_id": {"type": "integer"}, "name": {"type": "string"},
+    "sanction": {"enum": ["suspended", "expelled", "blacklisted"]}, "until": {"type": ["string", "null"], "format": "date"}}}
 CLAIM_SCHEMA = {"type": "object", "properties": {
     "id": {"type": "integer"}, "provider_id": {"type": "integer"}, "status": {"enum": [s.value for s in ClaimStatus]},
+    "held": {"type": "boolean", "description": "its provider or an enterprise of its orders is sanctioned: it waits "
+                                              "(only a rejection is possible) until the sanction ends"},
+    "held_by": {"type": "array", "items": HOLD_SCHEMA},
     "total_fen": {"type": "integer"}, "settlement_date": {"type": ["string", "null"], "format": "date"},
     "reason": {"type": ["string", "null"]}, "disbursement_reference": {"type": ["string", "null"]},
     "disbursed_on": {"type": ["string", "null"], "format": "date"}, "disbursed_fen": {"type": ["integer", "null"]},
@@ -354,12 +364,21 @@ def _item_json(item: ClaimItem) -> dict[str, Any]:
             "excluded_reason": item.excluded_reason}
 
 
-def claim_json(claim: Claim, *, full: bool = True) -> dict[str, Any]:
+def _hold_json(hold: Any) -> dict[str, Any]:
+    return {"organisation_id": hold.organisation_id, "name": hold.name, "sanction": hold.kind, "until": _when(hold.until)}
+
+
+def claim_json(claim: Claim, *, full: bool = True, held: bool | None = None) -> dict[str, Any]:
+    """``held``: known already (a list's row); otherwise the claim's holds are read and listed."""
+    holds = claims.claim_holds(db_session(), claim) if held is None else None
     body = {"id": claim.id, "provider_id": claim.provider_id, "status": claim.status.value,
+            "held": bool(holds) if held is None else bool(held),
             "total_fen": claim.total_fen, "settlement_date": _when(claim.settlement_date), "reason": claim.reason,
             "created_at": _when(claim.created_at), "submitted_at": _when(claim.submitted_at),
             "disbursement_reference": claim.disbursement_reference, "disbursed_on": _when(claim.disbursed_on),
             "disbursed_fen": claim.disbursed_fen}
+    if holds is not None:
+        body["held_by"] = [_hold_json(h) for h in holds]
     if full:
         body.update(orders=[_item_json(i) for i in claim.items if i.live or i.excluded_at],
                     documents=[document_json(d) for d in claim.live_documents],
@@ -377,7 +396,7 @@ def _claim(user: Any, claim_id: int) -> dict[str, Any]:
      query={"confirmed_from": {"type": "string", "format": "date"}, "confirmed_to": {"type": "string", "format": "date"},
             "enterprise": {"type": "string", "description": "part of the name, or the USCC"},
             "page": {"type": "integer"}, "per_page": {"type": "integer"}},
-     errors=["validation_error", "not_certified"])
+     errors=["validation_error", "not_certified", "sanctioned"])
 def claimable_orders_api(user: Any) -> Any:
     from orders.views import order_json
     page, per_page = page_args(request.args)
@@ -390,7 +409,7 @@ def claimable_orders_api(user: Any) -> Any:
 @api(summary="Create a draft claim of confirmed, unclaimed orders", roles=[PROVIDER], status=201,
      body={"type": "object", "required": ["order_ids"], "properties": {
          "order_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": claims.MAX_ORDERS_PER_CLAIM}}},
-     response=CLAIM_SCHEMA, errors=["validation_error", "invalid_state", "not_certified"])
+     response=CLAIM_SCHEMA, errors=["validation_error", "invalid_state", "not_certified", "sanctioned"])
 def create_claim_api(user: Any) -> Any:
     return _claim(user, claims.create_claim(db_session(), user, json_body()).id)
 
@@ -404,7 +423,7 @@ def create_claim_api(user: Any) -> Any:
 def list_claims_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
     result = claims.list_claims(db_session(), user, claims.read_claim_filter(request.args), page, per_page)
-    return result.as_json(lambda row: {**claim_json(row[0], full=False), "order_count": row[1],
+    return result.as_json(lambda row: {**claim_json(row[0], full=False, held=row.held), "order_count": row[1],
                                        "open_queries": row[2]})
 
 
@@ -450,7 +469,7 @@ def document_api(user: Any, claim_id: int, document_id: int) -> Any:
 
 @api_bp.post("/claims/<int:claim_id>/submit")
 @api(summary="Submit a draft to the next settlement date on or after today", roles=[PROVIDER],
-     response=CLAIM_SCHEMA, errors=["missing_documents", "invalid_state", "not_found"])
+     response=CLAIM_SCHEMA, errors=["missing_documents", "evidence_mismatch", "invalid_state", "sanctioned", "not_found"])
 def submit_api(user: Any, claim_id: int) -> Any:
     claims.submit_claim(db_session(), user, claim_id)
     return _claim(user, claim_id)
@@ -465,8 +484,10 @@ def withdraw_api(user: Any, claim_id: int) -> Any:
 
 
 @api_bp.post("/claims/<int:claim_id>/review")
-@api(summary="Review a claim: the operator first, then the authority; a rejection frees its orders", roles=STAFF,
-     body=DECISION, response=CLAIM_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+@api(summary="Review a claim: the operator first, then the authority; a rejection frees its orders (a held claim "
+             "can still be rejected, also once approved)", roles=STAFF,
+     body=DECISION, response=CLAIM_SCHEMA,
+     errors=["validation_error", "invalid_state", "sanctioned", "evidence_mismatch", "not_found"])
 def review_api(user: Any, claim_id: int) -> Any:
     claims.review_claim(db_session(), user, claim_id, json_body())
     return _claim(user, claim_id)
@@ -511,9 +532,11 @@ def queries_api(user: Any) -> Any:
 @api_bp.post("/claims/<int:claim_id>/disburse")
 @api(summary="Record the payment of an approved claim", roles=[AUTHORITY],
      body={"type": "object", "required": ["reference"], "properties": {
-         "reference": {"type": "string"}, "paid_on": {"type": "string", "format": "date", "description": "today if absent"},
+         "reference": {"type": "string"},
+         "paid_on": {"type": "string", "format": "date",
+                     "description": "today if absent; not before the authority's approval, not after today"},
          "amount_fen": {"type": "integer", "description": "the approved total, if given"}}},
-     response=CLAIM_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+     response=CLAIM_SCHEMA, errors=["validation_error", "invalid_state", "sanctioned", "not_found"])
 def disburse_api(user: Any, claim_id: int) -> Any:
     claims.disburse_claim(db_session(), user, claim_id, json_body())
     return _claim(user, claim_id)

@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from orders.claim_models import Claim, ClaimDocument, ClaimItem, ClaimQuery
 from orders.models import Order
 from orders.rules import QUERY_WORKING_DAYS, missing_claim_documents, normalise_invoice_number, settlement_date_for
-from orders.services import REFUND_GUARDS
+from orders.services import REFUND_GUARDS, REFUND_HOOKS
 from orders.states import CLAIM, SUBMITTED_CLAIM_STATUSES, ClaimDocumentKind, ClaimStatus, OrderStatus
 from shop import clock
 from shop.audit import change_state, record
@@ -36,8 +36,9 @@ from shop.errors import DomainError, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
 from shop.inputs import Inputs
 from shop.models import Organisation, User
+from shop.money import format_fen
 from shop.pagination import Page, paginate
-from shop.services import add_working_days
+from shop.services import Sanction, add_working_days, ensure_not_sanctioned, sanctioned_clause, sanctions_of
 from shop.states import ACTIVE_ORG_STATUSES, OrgStatus, Role
 from shop.uploads import MB, StoredFile, store_upload
 from wallet import ledger
@@ -51,12 +52,15 @@ DOCUMENT_MAX_BYTES = 20 * MB
 CLAIMING_ORG_STATUSES = ACTIVE_ORG_STATUSES | {OrgStatus.EXITED}
 # claims that wait on their settlement date (the programme may not remove it)
 WAITING_STATUSES = SUBMITTED_CLAIM_STATUSES - {ClaimStatus.DISBURSED}
+# claims not paid nor ended: held (暂缓) while their provider or an enterprise of their orders is sanctioned
+PENDING_STATUSES = WAITING_STATUSES | {ClaimStatus.DRAFT}
 
 
 def _provider(session: Session, actor: User) -> Organisation:
     if actor.role != Role.PROVIDER or actor.organisation_id is None:
         raise Forbidden()
     org = session.get(Organisation, actor.organisation_id)
+    ensure_not_sanctioned(session, actor.organisation_id)
     if org is None or org.status not in CLAIMING_ORG_STATUSES:
         raise DomainError("not_certified", _l("Only a certified provider can claim its vouchers."))
     return org
@@ -89,6 +93,42 @@ def _staff_claim(session: Session, actor: User, claim_id: int, role: Role) -> Cl
 
 def _live_item_exists(order_id: Any) -> Any:
     return exists().where(ClaimItem.order_id == order_id, ClaimItem.live.is_(True))
+
+
+# -- sanctions: held claims ----------------------------------------------------------------------------
+
+def _parties(claim: Claim) -> list[int]:
+    """Whose sanction stops the claim: its provider, then the enterprises of its orders."""
+    return [claim.provider_id, *sorted({item.enterprise_id for item in claim.live_items})]
+
+
+def claim_holds(session: Session, claim: Claim) -> list[Sanction]:
+    """Why a pending claim is held (暂缓): its provider's or its enterprises' sanctions. It waits until
+    they are lifted, or it is rejected."""
+    if claim.status not in PENDING_STATUSES:
+        return []
+    found = sanctions_of(session, _parties(claim))
+    return [found[i] for i in _parties(claim) if i in found]
+
+
+def held_clause(today: dt.date | None = None) -> Any:
+    """SQL: the ``Claim`` is held (``claim_holds``, for a whole list in one query)."""
+    provider, enterprise = aliased(Organisation), aliased(Organisation)
+    return and_(Claim.status.in_(PENDING_STATUSES), or_(
+        exists().where(provider.id == Claim.provider_id, sanctioned_clause(provider, today)),
+        exists().where(ClaimItem.claim_id == Claim.id, ClaimItem.live.is_(True),
+                       enterprise.id == ClaimItem.enterprise_id, sanctioned_clause(enterprise, today))))
+
+
+def _evidence_covers(claim: Claim) -> None:
+    """第二十二条: the invoices must cover what the claim claims (a ¥1 invoice on a ¥10,000 claim was
+    paid once): their total may not be below the orders' amounts."""
+    invoices, orders = claim.invoices_fen, claim.orders_fen
+    if invoices < orders:
+        raise DomainError("evidence_mismatch", _l(
+            "The invoices total %(invoices)s, less than the orders' %(orders)s: add the missing invoices.",
+            invoices=format_fen(invoices), orders=format_fen(orders)),
+            extra={"invoices_fen": invoices, "orders_fen": orders})
 
 
 # -- claimable orders --------------------------------------------------------------------------------
@@ -155,6 +195,7 @@ def create_claim(session: Session, actor: User, data: Mapping[str, Any]) -> Clai
     unknown = [i for i in order_ids if i not in orders or orders[i].provider_id != org.id]
     if unknown:
         raise ValidationError({"order_ids": [_l("Not your orders: %(ids)s.", ids=_ids(unknown))]})
+    ensure_not_sanctioned(session, *dict.fromkeys(orders[i].enterprise_id for i in order_ids))
     in_claims = set(session.scalars(select(ClaimItem.order_id).where(ClaimItem.order_id.in_(order_ids),
                                                                      ClaimItem.live.is_(True))))
     not_confirmed = [i for i in order_ids if orders[i].status != OrderStatus.CONFIRMED]
@@ -263,11 +304,13 @@ def submit_claim(session: Session, actor: User, claim_id: int) -> Claim:
     or after today. Its vouchers move from "in orders" to "claimed"."""
     claim = _own_claim(session, actor, claim_id)
     CLAIM.next(claim.status, "submit_claim")
+    ensure_not_sanctioned(session, *_parties(claim))
     missing = missing_claim_documents(_kinds_present(session, claim.id))
     if missing:
         raise DomainError("missing_documents", _l("Add at least one document of each kind before submitting; missing: %(kinds)s.",
                                                   kinds=_LazyKinds(missing)), status=422,
                           extra={"missing": missing})
+    _evidence_covers(claim)
     today = clock.today()
     day = settlement_date_for(today, _settlement_dates(session))
     if day is None:
@@ -339,6 +382,12 @@ def review_claim(session: Session, actor: User, claim_id: int, data: Mapping[str
     stage = "operator" if actor.role == Role.OPERATOR else "authority"
     action = f"{stage}_{decision}_claim"
     CLAIM.next(claim.status, action)
+    if decision == "approve":
+        ensure_not_sanctioned(session, *_parties(claim))
+        _evidence_covers(claim)
+    elif claim.status == ClaimStatus.APPROVED and not claim_holds(session, claim):
+        raise DomainError("invalid_state", _l("The claim is approved and waits for its payment; only a held claim "
+                                              "can still be rejected."))
     if action == "authority_approve_claim" and any(q.is_open for q in claim.queries):
         raise DomainError("invalid_state", _l("A query to the operator is still open: wait for the answer before approving."))
     if decision == "reject":
@@ -424,12 +473,16 @@ def disburse_claim(session: Session, actor: User, claim_id: int, data: Mapping[s
     inputs.check()
     claim = _staff_claim(session, actor, claim_id, Role.AUTHORITY)
     CLAIM.next(claim.status, "disburse_claim")
+    ensure_not_sanctioned(session, *_parties(claim))
     today = clock.today()
     paid_on = paid_on or today
+    approved_on = clock.china_date(claim.authority_decided_at)
     if paid_on > today:
         raise DomainError("validation_error", _l("The payment date cannot be in the future."), field="paid_on")
+    if paid_on < approved_on:
+        raise DomainError("validation_error", _l("The payment date cannot be before the authority approved the claim (%(day)s).",
+                                                 day=approved_on.isoformat()), field="paid_on")
     if amount is not None and amount != claim.total_fen:
-        from shop.money import format_fen
         raise DomainError("validation_error", _l("The approved total is %(total)s: record the payment of that amount.",
                                                  total=format_fen(claim.total_fen)),
                           field="amount_fen" if "amount_fen" in data else "amount")
@@ -468,14 +521,43 @@ def dates_claims_wait_on(session: Session, year: int, days: list[dt.date]) -> li
         Claim.settlement_date.in_(days), Claim.status.in_(WAITING_STATUSES)).distinct())))
 
 
+def _submitted_claim_of(order_id: Any) -> Any:
+    return exists().where(ClaimItem.order_id == order_id, ClaimItem.live.is_(True), ClaimItem.claim_id == Claim.id,
+                          Claim.status != ClaimStatus.DRAFT)
+
+
 def _refund_guard(session: Session, order: Order) -> Any:
-    """第二十一条: no refund once the order is in a claim (a draft counts)."""
-    if session.scalar(select(_live_item_exists(order.id))):
-        return _l("The provider has put this order in a redemption claim: it can no longer be refunded.")
+    """第二十条/第二十一条: no refund once the order's claim is submitted ("尚未提交兑现前"); a draft
+    does not close the window (``_leave_draft_for_refund``)."""
+    if session.scalar(select(_submitted_claim_of(order.id))):
+        return _l("The provider has submitted this order in a redemption claim: it can no longer be refunded.")
     return None
 
 
+def _leave_draft_for_refund(session: Session, actor: User, order: Order, reason: str) -> None:
+    """A refund request takes the order out of its provider's draft claim (the claim's history says
+    so, with the buyer's reason); a draft left without orders is withdrawn. The claim is locked and
+    read again: a submission that got in first still closes the window."""
+    item = session.scalars(select(ClaimItem).where(ClaimItem.order_id == order.id, ClaimItem.live.is_(True))).first()
+    if item is None:
+        return
+    claim = session.scalars(select(Claim).where(Claim.id == item.claim_id).with_for_update()
+                            .execution_options(populate_existing=True)).one()
+    if claim.status != ClaimStatus.DRAFT:
+        raise DomainError("invalid_state", _refund_guard(session, order))
+    CLAIM.next(claim.status, "leave_for_refund")
+    before = {**claim.audit_state(), "order_id": order.id}
+    item.live, item.excluded_at, item.excluded_by_id, item.excluded_reason = False, clock.now(), actor.id, reason
+    claim.total_fen -= item.voucher_fen
+    record(session, actor, "claim", claim.id, "leave_for_refund", before,
+           {**claim.audit_state(), "order_id": order.id, "reason": reason})
+    if not claim.live_items:
+        _free(session, claim, None, claimed=False)
+        change_state(session, claim, CLAIM, "withdraw_claim", None, subject_type="claim")
+
+
 REFUND_GUARDS.append(_refund_guard)
+REFUND_HOOKS.append(_leave_draft_for_refund)
 wallet_services.SETTLEMENT_DATE_GUARDS.append(dates_claims_wait_on)
 
 
@@ -486,6 +568,7 @@ def get_claim(session: Session, actor: User, claim_id: int) -> Claim:
         joinedload(Claim.provider),
         selectinload(Claim.items).joinedload(ClaimItem.order),
         selectinload(Claim.items).joinedload(ClaimItem.enterprise),
+        selectinload(Claim.items).joinedload(ClaimItem.excluded_by),
         selectinload(Claim.documents), selectinload(Claim.queries))).one_or_none()
     if claim is None or not (actor.is_staff or actor.belongs_to(claim.provider_id)):
         raise NotFound()
@@ -522,11 +605,13 @@ def _open_queries() -> Any:
 
 
 def list_claims(session: Session, actor: User, where: ClaimFilter, page: int, per_page: int) -> Page[Any]:
-    """Claims with their order count and open queries, by settlement date (drafts last), oldest
-    first: the provider's own, or every claim for staff."""
+    """Claims with their order count, open queries and whether they are held (暂缓), by settlement
+    date (drafts last), oldest first: the provider's own, or every claim for staff."""
     orders = (select(func.count()).select_from(ClaimItem)
               .where(ClaimItem.claim_id == Claim.id, ClaimItem.live.is_(True)).scalar_subquery())
-    stmt = select(Claim, orders.label("orders"), _open_queries().label("open_queries")).options(joinedload(Claim.provider))
+    held = case((held_clause(), True), else_=False).label("held")
+    stmt = select(Claim, orders.label("orders"), _open_queries().label("open_queries"), held) \
+        .options(joinedload(Claim.provider))
     if actor.role == Role.PROVIDER:
         stmt = stmt.where(Claim.provider_id == actor.organisation_id)
     elif not actor.is_staff:

@@ -48,15 +48,18 @@ from shop.inputs import Inputs
 from shop.models import Organisation, User
 from shop.money import format_fen
 from shop.pagination import Page, paginate
-from shop.services import affiliated_ids
+from shop.services import affiliated_ids, ensure_not_sanctioned
 from shop.states import ACTIVE_ORG_STATUSES, Role
 from wallet import ledger
 from wallet.states import AccountKind
 
 # Checks a refund request must pass besides the order's status, registered by other parts of this
 # area: each returns a message saying why the order cannot be refunded, or None. The claims
-# register "the order is in a live claim (a draft counts)".
+# register "the order is in a submitted claim".
 REFUND_GUARDS: list[Callable[[Session, Order], object | None]] = []
+# What else a refund request changes, in its transaction (the actor, the order, the buyer's reason):
+# the claims take the order out of a draft claim (第二十条: the window closes at submission).
+REFUND_HOOKS: list[Callable[[Session, User, Order, str], None]] = []
 
 MAX_QUANTITY = 9999
 MAX_LINES = 100
@@ -67,6 +70,7 @@ def _enterprise(session: Session, actor: User) -> Organisation:
     if actor.role != Role.ENTERPRISE or actor.organisation_id is None:
         raise Forbidden()
     org = session.get(Organisation, actor.organisation_id)
+    ensure_not_sanctioned(session, actor.organisation_id)
     if org is None or org.status not in ACTIVE_ORG_STATUSES:
         raise DomainError("not_certified", _l("Your enterprise must be certified before it buys."))
     return org
@@ -348,6 +352,12 @@ def checkout(session: Session, actor: User, request: CheckoutRequest, *, gateway
     return _finalise(session, actor, attempt, from_cart=from_cart)
 
 
+def providers_of(session: Session, product_ids: Sequence[int]) -> list[int]:
+    """The providers of these products, in the order of the products (for the sanction guard)."""
+    providers = dict(session.execute(select(Product.id, Product.provider_id).where(Product.id.in_(list(product_ids)))).all())
+    return list(dict.fromkeys(providers[p] for p in product_ids if p in providers))
+
+
 def replay_checkout(session: Session, actor: User, key: str) -> list[Order] | None:
     """The result of an earlier checkout sent with ``key`` (a page's form token), or None when there
     was none: a second click on "pay" shows the orders of the first."""
@@ -386,6 +396,7 @@ def _replay(session: Session, attempt: CheckoutAttempt | None, fingerprint: str)
 def _reserve(session: Session, actor: User, org: Organisation, request: CheckoutRequest, key: str,
              fingerprint: str) -> CheckoutAttempt:
     """Step 1: price, hold the vouchers, write the attempt (one transaction)."""
+    ensure_not_sanctioned(session, *providers_of(session, [p for p, _ in request.lines]))
     year = clock.today().year
     wallet = ledger.lock_account(session, AccountKind.AVAILABLE, year, org.id)
     priced = quote(session, org.id, request.lines, use_vouchers=request.use_vouchers, available_fen=wallet.balance_fen)
@@ -651,6 +662,7 @@ def confirm_order(session: Session, actor: User, order_id: int, *, gateway: Paym
     """第二十条: the provider confirms the transaction; the self-paid part is captured first (outside
     any transaction), then the order is confirmed."""
     order = _order_for(session, actor, order_id, as_party="provider")
+    ensure_not_sanctioned(session, order.provider_id, order.enterprise_id)
     ORDER.next(order.status, "confirm")
     intent_id, payment_status = order.payment_intent_id, order.payment_status
     session.rollback()
@@ -718,7 +730,8 @@ def refund_refusal(session: Session, order: Order) -> object | None:
 
 @use_case
 def request_refund(session: Session, actor: User, order_id: int, data: Mapping[str, Any]) -> Order:
-    """第二十一条: after confirmation and before the order is in a claim, the buyer asks for a refund."""
+    """第二十一条: after confirmation and before the order's claim is submitted, the buyer asks for a
+    refund (an order in a provider's draft claim leaves the draft)."""
     inputs = Inputs(data)
     reason = inputs.text("reason", max_length=2000)
     inputs.check()
@@ -727,6 +740,8 @@ def request_refund(session: Session, actor: User, order_id: int, data: Mapping[s
     refusal = refund_refusal(session, order)
     if refusal:
         raise DomainError("invalid_state", refusal)
+    for hook in REFUND_HOOKS:
+        hook(session, actor, order, reason)
     change_state(session, order, ORDER, "request_refund", actor, subject_type="order",
                  refund_requested_at=clock.now(), refund_reason=reason, refund_decision_reason=None)
     session.commit()

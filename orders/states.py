@@ -53,7 +53,8 @@ UNFINISHED_ATTEMPTS = (AttemptStatus.RESERVED, AttemptStatus.PREPARED, AttemptSt
 class ClaimStatus(StrEnum):
     """第二十二条–第二十五条: a provider's redemption claim. A draft is put together (orders and
     evidence), submitted to a settlement date, reviewed by the operator and then the authority, and
-    paid out. A rejected claim frees its orders; a withdrawn draft too."""
+    paid out. A rejected claim frees its orders; a withdrawn draft too. A buyer's refund request takes
+    its order out of a draft (第二十条: the refund window closes when the claim is submitted)."""
     DRAFT = "draft"
     SUBMITTED = "submitted"
     OPERATOR_APPROVED = "operator_approved"
@@ -65,7 +66,8 @@ class ClaimStatus(StrEnum):
 
 CLAIM = StateMachine[ClaimStatus]("redemption_claim", {
     ClaimStatus.DRAFT: {"submit_claim": ClaimStatus.SUBMITTED, "withdraw_claim": ClaimStatus.WITHDRAWN,
-                        "add_document": ClaimStatus.DRAFT, "remove_document": ClaimStatus.DRAFT},
+                        "add_document": ClaimStatus.DRAFT, "remove_document": ClaimStatus.DRAFT,
+                        "leave_for_refund": ClaimStatus.DRAFT},
     ClaimStatus.SUBMITTED: {"operator_approve_claim": ClaimStatus.OPERATOR_APPROVED,
                             "operator_reject_claim": ClaimStatus.REJECTED,
                             "exclude_order": ClaimStatus.SUBMITTED, "roll_over": ClaimStatus.SUBMITTED},
@@ -73,7 +75,9 @@ CLAIM = StateMachine[ClaimStatus]("redemption_claim", {
                                     "authority_reject_claim": ClaimStatus.REJECTED,
                                     "query_claim": ClaimStatus.OPERATOR_APPROVED,
                                     "answer_query": ClaimStatus.OPERATOR_APPROVED},
-    ClaimStatus.APPROVED: {"disburse_claim": ClaimStatus.DISBURSED},
+    # an approved claim may still be rejected while it is held (its provider or an enterprise of
+    # its orders sanctioned: orders.claims.claim_holds)
+    ClaimStatus.APPROVED: {"disburse_claim": ClaimStatus.DISBURSED, "authority_reject_claim": ClaimStatus.REJECTED},
 })
 
 # Once submitted, a claim's vouchers are "claimed" in the ledger until it is rejected or paid; these are

@@ -263,7 +263,7 @@ def order_json(order: Order) -> dict[str, Any]:
              "the card amount the buyer was shown; checked as expected_total_fen")}}},
      response={"type": "object", "properties": {"orders": {"type": "array", "items": ORDER_SCHEMA}}},
      errors=["validation_error", "not_certified", "agreement_not_accepted", "product_unavailable", "price_changed",
-             "payment_declined", "payment_unavailable", "idempotency_mismatch", "invalid_state"])
+             "payment_declined", "payment_unavailable", "idempotency_mismatch", "invalid_state", "sanctioned"])
 def checkout_api(user: Any) -> Any:
     orders = services.checkout(db_session(), user, services.read_checkout(json_body()), gateway=gateway(),
                                idempotency_key=request.headers.get("Idempotency-Key") or None)
@@ -290,7 +290,7 @@ def get_order_api(user: Any, order_id: int) -> Any:
 
 @api_bp.post("/orders/<int:order_id>/confirm")
 @api(summary="Confirm the transaction (the self-paid part is captured)", roles=[Role.PROVIDER], response=ORDER_SCHEMA,
-     errors=["invalid_state", "not_found", "payment_declined", "payment_unavailable"])
+     errors=["invalid_state", "not_found", "payment_declined", "payment_unavailable", "sanctioned"])
 def confirm_api(user: Any, order_id: int) -> Any:
     return order_json(services.confirm_order(db_session(), user, order_id, gateway=gateway()))
 
@@ -303,7 +303,8 @@ def cancel_api(user: Any, order_id: int) -> Any:
 
 
 @api_bp.post("/orders/<int:order_id>/refund-request")
-@api(summary="Ask for a refund (confirmed, not in a live claim)", roles=[Role.ENTERPRISE],
+@api(summary="Ask for a refund (confirmed, not in a submitted claim: a draft claim lets the order go)",
+     roles=[Role.ENTERPRISE],
      body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
      response=ORDER_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def refund_request_api(user: Any, order_id: int) -> Any:
@@ -340,7 +341,7 @@ def cart_api(user: Any) -> Any:
 @api(summary="Put a product in the cart", roles=[Role.ENTERPRISE], status=201,
      body={"type": "object", "required": ["product_id"], "properties": {
          "product_id": {"type": "integer"}, "quantity": {"type": "integer", "minimum": 1}}},
-     errors=["validation_error", "product_unavailable", "not_certified"])
+     errors=["validation_error", "product_unavailable", "not_certified", "sanctioned"])
 def add_cart_line_api(user: Any) -> Any:
     line = services.add_to_cart(db_session(), user, json_body())
     return {"product_id": line.product_id, "quantity": line.quantity}

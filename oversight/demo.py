@@ -409,9 +409,11 @@ def _paid_claim(session: Session, claim: Claim, day: dt.date, today: dt.date, op
     paid_on = min(day + dt.timedelta(days=18), today - dt.timedelta(days=1))
     if recent:
         paid_on = max(day + dt.timedelta(days=1), today - dt.timedelta(days=2))
+    decided = min(day + dt.timedelta(days=6), paid_on)
+    _date_claim(session, claim.id, day, decided=decided)   # a payment is never dated before its approval
     claim_cases.disburse_claim(session, authority, claim.id, {"reference": f"GZCZ-{YEAR}-{claim.id:05d}",
                                                               "paid_on": paid_on.isoformat()})
-    _date_claim(session, claim.id, day, decided=min(day + dt.timedelta(days=6), paid_on), paid=paid_on)
+    _date_claim(session, claim.id, day, decided=decided, paid=paid_on)
 
 
 def _current_claim(session: Session, claim: Claim, key: str, operator: User, authority: User) -> None:

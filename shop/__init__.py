@@ -97,6 +97,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     daily.every_day(app, "shop.audit_checkpoint",   # the head as the public notice shows it, signed daily
                     lambda session, today: audit.daily_checkpoint(session, today)
                     if app.config.get("AUDIT_CHECKPOINT_DAILY", True) else None)
+    from shop.services import end_suspensions
+    daily.every_day(app, "shop.end_suspensions", end_suspensions)
     errorhandlers.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

@@ -19,6 +19,15 @@ LABELS: dict[str, Any] = {
     "exiting": _l("Leaving"),
     "exited": _l("Left"),
     "expelled": _l("Expelled"),
+    "suspended": _l("Suspended"),
+    # sanctions (shop.services.sanction_of) and their actions
+    "blacklisted": _l("On the blacklist"),
+    "suspend": _l("Suspended"),
+    "reinstate": _l("Reinstated"),
+    "resume_exit": _l("Reinstated, still leaving"),
+    "expel": _l("Expelled"),
+    "add_to_blacklist": _l("Put on the blacklist"),
+    "remove_from_blacklist": _l("Taken off the blacklist"),
     # subjects
     "organisation": _l("organisation"),
     # decisions
@@ -28,7 +37,7 @@ LABELS: dict[str, Any] = {
 
 # statuses that need someone's attention, shown in a warning colour
 ATTENTION = {"under_review", "pending_certification", "exiting"}
-BAD = {"rejected", "expelled", "exited"}
+BAD = {"rejected", "expelled", "exited", "suspended", "blacklisted"}
 
 
 def add(labels: dict[str, Any], attention: set[str] = frozenset(), bad: set[str] = frozenset()) -> None:  # type: ignore[assignment]

@@ -41,6 +41,7 @@ class Organisation(Base):
     status: Mapped[OrgStatus] = mapped_column(enum_type(OrgStatus), default=OrgStatus.PENDING_CERTIFICATION)
     status_reason: Mapped[str | None] = mapped_column(Text)
     exit_effective_on: Mapped[dt.date | None] = mapped_column(Date)
+    suspended_until: Mapped[dt.date | None] = mapped_column(Date)   # a suspension ends on this day
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     certified_at: Mapped[dt.datetime | None]
 
@@ -51,8 +52,11 @@ class Organisation(Base):
         return self.status in (OrgStatus.CERTIFIED, OrgStatus.EXITING)
 
     def audit_state(self) -> dict[str, Any]:
-        return {"status": self.status.value, "reason": self.status_reason,
-                "exit_effective_on": self.exit_effective_on}
+        state = {"status": self.status.value, "reason": self.status_reason,
+                 "exit_effective_on": self.exit_effective_on}
+        if self.suspended_until is not None:   # only while a suspension has an end date
+            state["suspended_until"] = self.suspended_until
+        return state
 
 
 class User(UserMixin, Base):

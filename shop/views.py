@@ -126,7 +126,7 @@ def _organisation_page(errors: dict, status: int = 200) -> Any:
         "organisation.html", org=org, submission=services.latest_submission(s, org.id), errors=errors,
         needed=services.CERTIFICATION_DOCUMENTS[org.kind], labels=services.DOCUMENT_LABELS,
         can_submit=org.status in (OrgStatus.PENDING_CERTIFICATION, OrgStatus.REJECTED, OrgStatus.UNDER_REVIEW),
-        affiliations=services.affiliations_of(s, org.id),
+        affiliations=services.affiliations_of(s, org.id), sanction=services.sanction_of(s, org.id),
     ), status
 
 
@@ -170,12 +170,42 @@ def organisations() -> Any:
 
 @bp.get("/staff/organisations/<int:org_id>")
 @roles_required(*STAFF)
-def organisation_detail(org_id: int, errors: dict | None = None, status: int = 200) -> Any:
+def organisation_detail(org_id: int, errors: dict | None = None, status: int = 200, which: str | None = None) -> Any:
+    from shop import clock
     s = db_session()
     org = services.get_organisation(s, actor(), org_id)
     return render_template("organisation_detail.html", org=org, submission=services.latest_submission(s, org.id),
                            labels=services.DOCUMENT_LABELS, affiliations=services.affiliations_of(s, org.id),
-                           errors=errors or {}, form=request.form), status
+                           sanction=services.sanction_of(s, org.id), errors=errors or {}, form=request.form,
+                           which=which, tomorrow=clock.today() + dt.timedelta(days=1)), status
+
+
+def _sanction(org_id: int, which: str, use_case: Any, done: Any) -> Any:
+    """Suspend or reinstate from the organisation's page; faults go beside the form's fields."""
+    try:
+        org = use_case(db_session(), actor(), org_id, request.form)
+    except DomainError as error:
+        if error.code in ("not_found", "forbidden"):
+            raise
+        errors = {f"{which}.{k}": v for k, v in error.errors.items()} or {"sanction": [error.detail]}
+        return organisation_detail(org_id, errors=errors, status=error.status, which=which)
+    flash(done(org), "info")
+    return redirect(url_for("shop.organisation_detail", org_id=org_id))
+
+
+@bp.post("/operator/organisations/<int:org_id>/suspend")
+@roles_required(OPERATOR)
+def suspend_organisation(org_id: int) -> Any:
+    return _sanction(org_id, "suspend", services.suspend_organisation, lambda org: _(
+        "%(name)s is suspended until %(day)s.", name=org.name, day=org.suspended_until.isoformat())
+        if org.suspended_until else _("%(name)s is suspended until you reinstate it.", name=org.name))
+
+
+@bp.post("/operator/organisations/<int:org_id>/reinstate")
+@roles_required(OPERATOR)
+def reinstate_organisation(org_id: int) -> Any:
+    return _sanction(org_id, "reinstate", services.reinstate_organisation,
+                     lambda org: _("%(name)s is reinstated: it acts again and its held claims go on.", name=org.name))
 
 
 @bp.post("/operator/organisations/<int:org_id>/review")
@@ -239,7 +269,7 @@ def blacklist() -> Any:
             errors, status = error.errors, error.status
     page, per_page = page_args(request.args)
     return render_template("blacklist.html", page=services.list_blacklist(s, page, per_page), errors=errors,
-                           form=request.form), status
+                           form=request.form if request.method == "POST" else request.args), status
 
 
 @bp.post("/operator/blacklist/<int:entry_id>/delete")
@@ -326,11 +356,18 @@ ORGANISATION_SCHEMA = {
         "id": {"type": "integer"}, "kind": {"enum": ["enterprise", "provider"]}, "uscc": {"type": "string"},
         "name": {"type": "string"}, "region_code": {"type": "string"}, "established_on": {"type": "string", "format": "date"},
         "status": {"enum": [s.value for s in OrgStatus]}, "status_reason": {"type": ["string", "null"]},
+        "suspended_until": {"type": ["string", "null"], "format": "date"},
+        "sanction": {"type": ["object", "null"], "description": "the sanction in force: nothing it is party to moves money",
+                     "properties": {"kind": {"enum": ["suspended", "expelled", "blacklisted"]},
+                                    "reason": {"type": ["string", "null"]},
+                                    "until": {"type": ["string", "null"], "format": "date"}}},
     },
 }
 
 
-def organisation_json(org: Organisation) -> dict[str, Any]:
+def organisation_json(org: Organisation, sanctions: dict[int, Any] | None = None) -> dict[str, Any]:
+    """``sanctions``: those of a whole page (``services.sanctions_of``), read at once."""
+    sanction = (sanctions if sanctions is not None else services.sanctions_of(db_session(), [org.id])).get(org.id)
     return {
         "id": org.id, "kind": org.kind.value, "uscc": org.uscc, "name": org.name, "region_code": org.region_code,
         "established_on": org.established_on.isoformat(), "legal_representative": org.legal_representative,
@@ -338,6 +375,9 @@ def organisation_json(org: Organisation) -> dict[str, Any]:
         "status": org.status.value, "status_reason": org.status_reason,
         "exit_effective_on": org.exit_effective_on.isoformat() if org.exit_effective_on else None,
         "certified_at": org.certified_at.isoformat() if org.certified_at else None,
+        "suspended_until": org.suspended_until.isoformat() if org.suspended_until else None,
+        "sanction": {"kind": sanction.kind, "reason": sanction.reason,
+                     "until": sanction.until.isoformat() if sanction.until else None} if sanction else None,
     }
 
 
@@ -397,7 +437,8 @@ def list_organisations_api(_actor: Any) -> Any:
     page, per_page = page_args(request.args)
     result = services.list_organisations(db_session(), q=request.args.get("q"), kind=request.args.get("kind"),
                                          status=request.args.get("status"), page=page, per_page=per_page)
-    return result.as_json(organisation_json)
+    sanctions = services.sanctions_of(db_session(), [org.id for org in result.items])
+    return result.as_json(lambda org: organisation_json(org, sanctions))
 
 
 @api_bp.get("/organisations/<int:org_id>")
@@ -441,6 +482,26 @@ def add_affiliation_api(user: Any, org_id: int) -> Any:
     affiliation = services.add_affiliation(db_session(), user, org_id, data.get("organisation_id"), data.get("note"))
     return {"id": affiliation.id, "organisation_ids": [affiliation.organisation_low_id, affiliation.organisation_high_id],
             "note": affiliation.note}
+
+
+@api_bp.post("/organisations/<int:org_id>/suspend")
+@api(summary="Suspend an enterprise or a provider, until a date or until it is reinstated: nothing it is party to "
+             "moves money meanwhile, its products are off sale and its pending claims are held",
+     roles=[OPERATOR],
+     body={"type": "object", "required": ["reason"],
+           "properties": {"reason": {"type": "string"},
+                          "until": {"type": "string", "format": "date", "description": "the day it ends by itself"}}},
+     response=ORGANISATION_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+def suspend_organisation_api(user: Any, org_id: int) -> Any:
+    return organisation_json(services.suspend_organisation(db_session(), user, org_id, json_body()))
+
+
+@api_bp.post("/organisations/<int:org_id>/reinstate")
+@api(summary="End a suspension", roles=[OPERATOR],
+     body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
+     response=ORGANISATION_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+def reinstate_organisation_api(user: Any, org_id: int) -> Any:
+    return organisation_json(services.reinstate_organisation(db_session(), user, org_id, json_body()))
 
 
 @api_bp.get("/audit")

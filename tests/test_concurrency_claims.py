@@ -1,6 +1,7 @@
-"""An order is in at most one live claim, also when many requests claim it at once; a claim and a
-refund request racing for one order never both win; a claim submitted twice at once moves its
-vouchers once. Several gunicorn workers, SQLite and PostgreSQL."""
+"""An order is in at most one live claim, also when many requests claim it at once; a refund request
+racing a claim of its order, or the submission of its draft, ends with the order either refunded or
+claimed, never both; a claim submitted twice at once moves its vouchers once. Several gunicorn
+workers, SQLite and PostgreSQL."""
 import pytest
 
 from orders import claims
@@ -47,7 +48,10 @@ def test_parallel_claims_of_the_same_orders_put_each_order_in_one_claim(world, s
     assert live == len(claimed)
 
 
-def test_a_claim_and_a_refund_request_racing_for_one_order_never_both_win(world, session, database_url):
+def test_a_claim_and_a_refund_request_racing_for_one_order_end_with_the_refund_and_no_live_claim(world, session,
+                                                                                                database_url):
+    """A draft does not close the refund window (第二十条): whichever comes first, the refund request
+    wins once and the order ends in no live claim."""
     order = world["orders"][0]
     with _server(database_url) as base:
         calls = []
@@ -57,9 +61,42 @@ def test_a_claim_and_a_refund_request_racing_for_one_order_never_both_win(world,
             calls.append(lambda: request(base, "POST", f"/api/v1/orders/{order.id}/refund-request",
                                          json_body={"reason": "服务未开通"}, headers=world["buyer"]))
         answers = all_at_once(calls)
-    wins = [a for a in answers if a.status in (200, 201)]
-    assert len(wins) == 1, [(a.status, a.body) for a in answers]
-    assert all(a.status == 409 for a in answers if a not in wins)
+    refunds = [a for a in answers if a.status == 200]
+    claimed = [a for a in answers if a.status == 201]
+    assert len(refunds) == 1 and len(claimed) <= 1, [(a.status, a.body) for a in answers]
+    assert all(a.status == 409 for a in answers if a not in refunds + claimed)
+    from sqlalchemy import func, select
+    from orders.claim_models import ClaimItem
+    live = fresh(session).scalar(select(func.count()).select_from(ClaimItem).where(ClaimItem.order_id == order.id,
+                                                                                  ClaimItem.live.is_(True)))
+    assert live == 0
+
+
+def test_a_refund_request_racing_the_submission_of_its_draft_either_leaves_it_or_is_refused(world, session,
+                                                                                          database_url, app):
+    """The window closes at submission: the refund wins and the order is not in the submitted claim, or
+    the claim was submitted first and the refund is refused; the ledger follows the claim's orders."""
+    seller = member(world["provider"])
+    order, kept = world["orders"][:2]
+    claim = claims.create_claim(session, seller, {"order_ids": [order.id, kept.id]})
+    for kind in ("invoice", "contract", "transfer", "usage"):
+        data = {"kind": kind, **({"invoice_number": "52004444", "invoice_amount_fen": 20_000_00} if kind == "invoice" else {})}
+        claims.add_claim_document(session, seller, claim.id, data, upload(PDF, f"{kind}.pdf"), app.config["UPLOAD_DIR"])
+    with _server(database_url) as base:
+        calls = []
+        for _ in range(3):
+            calls.append(lambda: request(base, "POST", f"/api/v1/claims/{claim.id}/submit", headers=world["seller"]))
+            calls.append(lambda: request(base, "POST", f"/api/v1/orders/{order.id}/refund-request",
+                                         json_body={"reason": "服务未开通"}, headers=world["buyer"]))
+        answers = all_at_once(calls)
+    assert all(a.status in (200, 409) for a in answers), [(a.status, a.body) for a in answers]
+    s = fresh(session)
+    current = claims.get_claim(s, seller, claim.id)
+    refunded = s.get(type(order), order.id).status.value == "refund_requested"
+    in_claim = order.id in [i.order_id for i in current.live_items]
+    assert current.status.value == "submitted" and refunded != in_claim
+    assert ledger.balance(s, AccountKind.CLAIMED, 2026, world["enterprise"].id) == \
+        sum(i.voucher_fen for i in current.live_items)
 
 
 def test_a_claim_submitted_twice_at_once_moves_its_vouchers_once(world, session, database_url, app):

@@ -19,6 +19,7 @@ from shop.i18n import _l
 from shop.inputs import Inputs
 from shop.models import BlacklistEntry, Organisation, User
 from shop.pagination import Page, paginate
+from shop.services import ensure_not_sanctioned
 from shop.states import Role
 from wallet import ledger
 from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting, Programme, QuotaApplication, SettlementDate
@@ -315,6 +316,7 @@ def review_application(session: Session, actor: User, application_id: int, decis
     action = "reject" if decision == "reject" else "grant"
     QUOTA_APPLICATION.next(application.status, action)
     if action == "grant":
+        ensure_not_sanctioned(session, application.organisation_id)   # a sanctioned enterprise is not paid
         ledger.grant_quota(session, application.year, application.organisation_id, application.reserved_fen,
                            application.id, actor.id)
         granted = application.reserved_fen

@@ -309,7 +309,7 @@ def get_application_api(user: Any, application_id: int) -> Any:
 @api(summary="Grant or reject a quota application", roles=[Role.OPERATOR],
      body={"type": "object", "required": ["decision"],
            "properties": {"decision": {"enum": ["approve", "reject"]}, "reason": {"type": "string"}}},
-     response=APPLICATION_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+     response=APPLICATION_SCHEMA, errors=["validation_error", "invalid_state", "sanctioned", "not_found"])
 def review_application_api(user: Any, application_id: int) -> Any:
     data = json_body()
     return application_json(services.review_application(db_session(), user, application_id, data.get("decision"),

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from orders import claims, services as order_services
 from orders.claim_models import ClaimDocument
 from orders.states import ClaimStatus, OrderStatus
+from shop.audit import history
 from shop.errors import DomainError
 from shop.states import OrgStatus, Role
 from tests.helpers import (JPEG, PDF, PNG, grant_wallet, make_claim, make_order, make_org, make_programme, make_staff,
@@ -113,12 +114,40 @@ def test_a_claim_takes_only_the_providers_own_confirmed_orders(session, world):
     assert error.value.code == "forbidden"
 
 
-def test_an_order_in_a_draft_cannot_be_refunded(session, world):
+def test_a_refund_request_takes_the_order_out_of_a_draft_claim(session, world):
+    """第二十条: the refund window closes when the claim is submitted, not when it is drafted."""
+    order, kept = world["orders"][0], world["orders"][2]
+    draft = claims.create_claim(session, world["seller"], {"order_ids": [order.id, kept.id]})
+    assert order_services.refund_refusal(session, order) is None
+    refunding = order_services.request_refund(session, member(world["e1"]), order.id, {"reason": "不需要了"})
+    assert refunding.status == OrderStatus.REFUND_REQUESTED
+    draft = claims.get_claim(session, world["seller"], draft.id)
+    assert [i.order_id for i in draft.live_items] == [kept.id] and draft.total_fen == 1_000_00
+    out = next(i for i in draft.items if i.order_id == order.id)
+    assert out.excluded_reason == "不需要了" and out.excluded_by.role == Role.ENTERPRISE
+    entry = history(session, "claim", draft.id)[-1]
+    assert (entry.action, entry.after["order_id"]) == ("leave_for_refund", order.id)
+    assert balances(session, world["e1"])["claimed"] == 0
+
+
+def test_a_refund_request_that_empties_a_draft_withdraws_it(session, world):
     order = world["orders"][0]
-    claims.create_claim(session, world["seller"], {"order_ids": [order.id]})
+    draft = claims.create_claim(session, world["seller"], {"order_ids": [order.id]})
+    add_documents(session, world, draft)
+    order_services.request_refund(session, member(world["e1"]), order.id, {"reason": "不需要了"})
+    draft = claims.get_claim(session, world["seller"], draft.id)
+    assert draft.status == ClaimStatus.WITHDRAWN and draft.live_items == [] and draft.live_documents == []
+    # its invoice number is free again
+    again = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][1].id]})
+    add_documents(session, world, again)
+
+
+def test_an_order_in_a_submitted_claim_cannot_be_refunded(session, world):
+    order = world["orders"][0]
+    make_claim(session, world["provider"], [order], world["uploads"])
     with pytest.raises(DomainError) as error:
         order_services.request_refund(session, member(world["e1"]), order.id, {"reason": "不需要了"})
-    assert error.value.code == "invalid_state" and "claim" in str(error.value.detail)
+    assert error.value.code == "invalid_state" and "submitted" in str(error.value.detail)
 
 
 def test_an_expelled_provider_cannot_claim_but_one_that_has_left_can(session, world):
@@ -129,7 +158,7 @@ def test_an_expelled_provider_cannot_claim_but_one_that_has_left_can(session, wo
     session.commit()
     with pytest.raises(DomainError) as error:
         claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][1].id]})
-    assert error.value.code == "not_certified"
+    assert error.value.code == "sanctioned"
 
 
 # -- evidence ----------------------------------------------------------------------------------------------
@@ -222,6 +251,25 @@ def test_submitting_needs_one_document_of_each_kind(session, world):
     assert error.value.extra["missing"] == ["transfer", "usage"]
 
 
+def test_invoices_below_the_orders_total_cannot_be_submitted(session, world):
+    """A ¥1 invoice on a ¥10,000 claim was paid: the invoices must cover the orders' amounts."""
+    claim = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][0].id]})
+    claims.add_claim_document(session, world["seller"], claim.id,
+                              {"kind": "invoice", "invoice_number": "52000001", "invoice_amount_fen": 100},
+                              upload(PDF, "fapiao.pdf"), world["uploads"])
+    add_documents(session, world, claim, kinds=("contract", "transfer", "usage"))
+    with pytest.raises(DomainError) as error:
+        claims.submit_claim(session, world["seller"], claim.id)
+    assert (error.value.code, error.value.status) == ("evidence_mismatch", 422)
+    assert "¥1.00" in str(error.value.detail) and "¥10,000.00" in str(error.value.detail)
+    assert error.value.extra == {"invoices_fen": 100, "orders_fen": 10_000_00}
+    assert balances(session, world["e1"])["claimed"] == 0
+    claims.add_claim_document(session, world["seller"], claim.id,
+                              {"kind": "invoice", "invoice_number": "52000002", "invoice_amount_fen": 9_999_99},
+                              upload(PDF, "fapiao2.pdf"), world["uploads"])
+    assert claims.submit_claim(session, world["seller"], claim.id).status == ClaimStatus.SUBMITTED
+
+
 def test_a_submitted_claim_goes_to_the_next_settlement_date_and_its_vouchers_are_claimed(session, world):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
     assert (claim.status, claim.settlement_date) == (ClaimStatus.SUBMITTED, dt.date(2026, 6, 30))
@@ -281,11 +329,37 @@ def test_operator_then_authority_approve_and_the_authority_records_the_payment(s
         claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-2026-001", "paid_on": "2026-03-03"})
     assert "paid_on" in error.value.errors
     paid = claims.disburse_claim(session, world["authority"], claim.id,
-                                 {"reference": "GZ-2026-001", "paid_on": "2026-03-01", "amount_fen": 7_000_00})
+                                 {"reference": "GZ-2026-001", "paid_on": "2026-03-02", "amount_fen": 7_000_00})
     assert (paid.status, paid.disbursement_reference, paid.disbursed_on, paid.disbursed_fen) == \
-        (ClaimStatus.DISBURSED, "GZ-2026-001", dt.date(2026, 3, 1), 7_000_00)
+        (ClaimStatus.DISBURSED, "GZ-2026-001", dt.date(2026, 3, 2), 7_000_00)
     assert balances(session, world["e1"]) == {"available": 45_000_00, "in_orders": 0, "claimed": 0, "disbursed": 5_000_00}
     assert balances(session, world["e2"])["disbursed"] == 2_000_00
+
+
+def test_the_payment_date_is_between_the_authoritys_approval_and_today(session, world, today):
+    claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
+    claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    today("2026-03-05")
+    claims.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+    today("2026-03-09")
+    for day in ("2026-03-04", "2026-03-10"):      # before the approval; in the future
+        with pytest.raises(DomainError) as error:
+            claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-7", "paid_on": day})
+        assert (error.value.status, list(error.value.errors)) == (422, ["paid_on"])
+    with pytest.raises(DomainError) as error:
+        claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-7", "paid_on": "2026-03-04"})
+    assert "2026-03-05" in str(error.value.detail)
+    paid = claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-7", "paid_on": "2026-03-05"})
+    assert paid.disbursed_on == dt.date(2026, 3, 5)
+
+
+def test_the_payment_date_is_today_when_not_given(session, world, today):
+    claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
+    claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    claims.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+    today("2026-03-06")
+    assert claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-8"}).disbursed_on \
+        == dt.date(2026, 3, 6)
 
 
 @pytest.mark.parametrize("stage", ["operator", "authority"])

@@ -52,7 +52,9 @@ def test_a_rejected_or_pending_application_is_not_published(session, programme):
     assert _entry(session, NoticeKind.QUOTA_GRANT, application.id) is None
 
 
-def test_a_disbursed_claim_is_published_with_the_provider_the_amount_and_the_day_paid(session, programme, tmp_path):
+def test_a_disbursed_claim_is_published_with_the_provider_the_amount_and_the_day_paid(session, programme, tmp_path,
+                                                                                   today):
+    today("2026-02-25")
     enterprise, provider = make_org(session), make_org(session, "provider", name="贵州拨付测试云有限公司")
     grant_wallet(session, enterprise)
     orders = [make_order(session, enterprise, provider, amount_fen=10_000_00),
@@ -62,6 +64,7 @@ def test_a_disbursed_claim_is_published_with_the_provider_the_amount_and_the_day
     claims.review_claim(session, operator, claim.id, {"decision": "approve"})
     claims.review_claim(session, authority, claim.id, {"decision": "approve"})
     assert _entry(session, NoticeKind.DISBURSEMENT, claim.id) is None       # approved is not paid
+    today("2026-03-02")
     claims.disburse_claim(session, authority, claim.id, {"reference": "GZCZ-1", "paid_on": "2026-02-27"})
     entry = _entry(session, NoticeKind.DISBURSEMENT, claim.id)
     assert entry.organisation_name == "贵州拨付测试云有限公司" and entry.amount_fen == 6_000_00

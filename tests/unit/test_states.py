@@ -23,3 +23,25 @@ def test_anything_off_the_table_is_invalid_state(status, action):
         ORGANISATION.next(status, action)
     assert caught.value.code == "invalid_state"
     assert caught.value.status == 409
+
+
+def test_the_operator_suspends_reinstates_and_expels_certified_organisations():
+    for status in (OrgStatus.CERTIFIED, OrgStatus.EXITING, OrgStatus.SUSPENDED):
+        assert ORGANISATION.next(status, "suspend") == OrgStatus.SUSPENDED
+        assert ORGANISATION.next(status, "expel") == OrgStatus.EXPELLED
+    assert ORGANISATION.next(OrgStatus.SUSPENDED, "reinstate") == OrgStatus.CERTIFIED
+    assert ORGANISATION.next(OrgStatus.SUSPENDED, "resume_exit") == OrgStatus.EXITING
+
+
+@pytest.mark.parametrize("status, action", [
+    (OrgStatus.UNDER_REVIEW, "suspend"),
+    (OrgStatus.PENDING_CERTIFICATION, "expel"),
+    (OrgStatus.CERTIFIED, "reinstate"),
+    (OrgStatus.EXPELLED, "reinstate"),
+    (OrgStatus.EXPELLED, "suspend"),
+    (OrgStatus.SUSPENDED, "request_exit"),
+])
+def test_sanctions_off_the_table_are_invalid_state(status, action):
+    with pytest.raises(DomainError) as caught:
+        ORGANISATION.next(status, action)
+    assert caught.value.code == "invalid_state"

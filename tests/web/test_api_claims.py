@@ -222,9 +222,10 @@ def test_a_csv_being_streamed_does_not_hold_the_sqlite_write_lock(client, world,
     response.close()
 
 
-def test_an_expelled_provider_is_refused_with_not_certified(client, world, session):
+def test_an_expelled_provider_is_refused_as_sanctioned(client, world, session):
     from shop.states import OrgStatus
     world["provider"].status = OrgStatus.EXPELLED
     session.commit()
     response = create(client, world)
-    assert (response.status_code, response.json["code"]) == (403, "not_certified")
+    assert (response.status_code, response.json["code"]) == (409, "sanctioned")
+    assert "贵州黔云科技有限公司" in response.json["detail"]

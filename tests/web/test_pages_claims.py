@@ -127,12 +127,13 @@ def test_the_authority_queries_sees_it_overdue_approves_and_records_the_payment(
     assert "已拨付" in page and "凭证号 黔财拨-17" in page and "登记拨付" in page
 
 
-def test_an_order_in_a_claim_shows_no_refund_form_to_the_buyer_and_says_why_when_forced(client, world, session):
+def test_an_order_in_a_submitted_claim_shows_no_refund_form_to_the_buyer_and_says_why_when_forced(client, world,
+                                                                                                session):
     order = world["orders"][0]
-    claims.create_claim(session, world["seller"], {"order_ids": [order.id]})
+    make_claim(session, world["provider"], [order], world["uploads"])
     sign_in(client, member(world["e1"]))
     response = client.post(f"/orders/{order.id}/refund-request", data={"reason": "不再需要"})
-    assert response.status_code == 409 and "云服务商已将该订单列入兑现申请，不能再退款" in text(response)
+    assert response.status_code == 409 and "云服务商已将该订单提交兑现申请，不能再退款" in text(response)
 
 
 def test_the_export_runs_in_the_background_shows_progress_and_downloads(client, world, session):
@@ -167,10 +168,13 @@ def test_the_export_runs_in_the_background_shows_progress_and_downloads(client, 
     assert bad.status_code == 422 and "请按 YYYY-MM-DD 格式输入日期" in text(bad)
 
 
-def test_the_buyer_of_an_order_in_a_claim_is_told_it_can_no_longer_be_refunded(client, world, session):
+def test_the_buyer_of_an_order_in_a_submitted_claim_is_told_it_can_no_longer_be_refunded(client, world, session):
     order = world["orders"][0]
     sign_in(client, member(world["e1"]))
     assert "申请退款" in text(client.get(f"/orders/{order.id}"))
     claims.create_claim(session, world["seller"], {"order_ids": [order.id]})
-    page = text(client.get(f"/orders/{order.id}"))
-    assert "云服务商已将该订单列入兑现申请，不能再退款" in page and 'name="reason"' not in page
+    assert "申请退款" in text(client.get(f"/orders/{order.id}"))      # a draft does not close the window
+    other = make_order(session, world["e1"], world["provider"])
+    make_claim(session, world["provider"], [other], world["uploads"])
+    page = text(client.get(f"/orders/{other.id}"))
+    assert "云服务商已将该订单提交兑现申请，不能再退款" in page and 'name="reason"' not in page
