@@ -61,6 +61,9 @@ class CheckoutAttempt(Base):
     error_detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=now)
+    # renewed by the checkout before each call to the payment service: while it is in the future the
+    # checkout's worker may be alive, and ``reconcile-payments`` leaves the attempt alone
+    lease_until: Mapped[dt.datetime | None]
 
     orders: Mapped[list[Order]] = relationship(back_populates="attempt", order_by="Order.id")
 

@@ -44,7 +44,14 @@ class Intent:
     attempt_key: str | None = None
 
 
+# How long the Stripe client waits for one answer. The checkout's lease and the minimum age
+# ``reconcile-payments`` accepts are computed from a gateway's ``timeout`` (orders.services).
+CALL_TIMEOUT = 20.0
+
+
 class PaymentGateway(Protocol):
+    timeout: float
+
     def prepare(self, *, amount_fen: int, payment_method: str, attempt_key: str,
                 description: str) -> Intent: ...
     def authorise(self, intent_id: str) -> Intent: ...
@@ -58,8 +65,9 @@ class PaymentGateway(Protocol):
 class StripeGateway:
     """The official SDK, against Stripe or (``api_base``) a local mock such as localstripe."""
 
-    def __init__(self, secret_key: str, api_base: str | None = None, timeout: float = 20.0) -> None:
+    def __init__(self, secret_key: str, api_base: str | None = None, timeout: float = CALL_TIMEOUT) -> None:
         self.api_base = api_base
+        self.timeout = timeout
         kwargs: dict[str, Any] = {"max_network_retries": 0, "http_client": stripe.RequestsClient(timeout=timeout)}
         if api_base:
             kwargs["base_addresses"] = {"api": api_base.rstrip("/")}
@@ -164,6 +172,8 @@ class InProcessGateway:
     """A gateway that never leaves the process: for benchmarks (to tell our latency from the mock's)
     and for tests that must stop the process between two steps. Payment method ``pm_declined``
     is refused; ``pm_unavailable`` makes the service unreachable."""
+
+    timeout = CALL_TIMEOUT
 
     def __init__(self) -> None:
         self.intents: dict[str, dict[str, Any]] = {}

@@ -14,6 +14,12 @@ A refused card or an unreachable service voids what was authorised and releases 
 answering; a crash between any two steps leaves an unfinished attempt, which
 ``reconcile_payments`` (``flask --app shop reconcile-payments``) voids and releases. Orders exist only
 once step 4 committed, so a failed payment never leaves an order behind.
+
+The checkout and reconcile may race for one attempt (a worker still waiting on the payment service
+while reconcile runs): every move of an attempt is a compare-and-set on the status its mover last saw
+(``orders.states.CHECKOUT_ATTEMPT``), the checkout renews a lease on its attempt before each call to
+the payment service, and reconcile takes only attempts whose lease has run out. A checkout whose
+attempt was taken stops with an error, voids what it created and writes no order.
 """
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -35,9 +41,9 @@ from catalog.models import Product, ProductVersion
 from orders.agreement import CURRENT as CURRENT_AGREEMENT
 from orders.faults import crash_point
 from orders.models import CartLine, CheckoutAttempt, Order, OrderLine
-from orders.payments import PaymentDeclined, PaymentGateway, PaymentUnavailable
+from orders.payments import CALL_TIMEOUT, PaymentDeclined, PaymentGateway, PaymentUnavailable
 from orders.rules import Amounts, LineInput, OrderPlan, PricedLine, allocate_vouchers, split_by_provider
-from orders.states import ORDER, UNFINISHED_ATTEMPTS, AttemptStatus, OrderStatus, PaymentStatus
+from orders.states import CHECKOUT_ATTEMPT, ORDER, UNFINISHED_ATTEMPTS, AttemptStatus, OrderStatus, PaymentStatus
 from shop import clock
 from shop.audit import change_state, record
 from shop.db import use_case
@@ -61,6 +67,12 @@ REFUND_GUARDS: list[Callable[[Session, Order], object | None]] = []
 MAX_QUANTITY = 9999
 MAX_LINES = 100
 IN_PROGRESS_WAIT = 10.0   # seconds a repeated request waits for the first one to finish
+# A live checkout renews its attempt's lease before each call to the payment service, for as long as the
+# call may take plus this margin (the database's busy timeout, and the clocks of two hosts that differ).
+LEASE_MARGIN = dt.timedelta(seconds=40)
+# The calls one order's payment may make in a checkout: prepare and authorise, and when that fails, find
+# and void. ``reconcile-payments`` takes no attempt younger than that many payment timeouts plus the margin.
+CALLS_PER_ORDER = 4
 
 
 def _enterprise(session: Session, actor: User) -> Organisation:
@@ -289,13 +301,17 @@ def checkout(session: Session, actor: User, request: CheckoutRequest, *, gateway
     if attempt is not None:
         return _replay(session, attempt, fingerprint)
     try:
-        attempt = _reserve(session, actor, org, request, key, fingerprint)
+        attempt = _reserve(session, actor, org, request, key, fingerprint, gateway)
     except IntegrityError:
         session.rollback()
         return _replay(session, _find_attempt(session, org.id, key), fingerprint)
     crash_point("reserved")
-    _pay(session, attempt, gateway)
-    return _finalise(session, actor, attempt, from_cart=from_cart)
+    try:
+        _pay(session, attempt, gateway)
+        return _finalise(session, actor, attempt, from_cart=from_cart)
+    except _Abandoned as abandoned:
+        _let_go(session, attempt, gateway, abandoned.intents)
+        raise DomainError("payment_unavailable", ABANDONED_MESSAGE) from None
 
 
 def replay_checkout(session: Session, actor: User, key: str) -> list[Order] | None:
@@ -334,7 +350,7 @@ def _replay(session: Session, attempt: CheckoutAttempt | None, fingerprint: str)
 
 @use_case
 def _reserve(session: Session, actor: User, org: Organisation, request: CheckoutRequest, key: str,
-             fingerprint: str) -> CheckoutAttempt:
+             fingerprint: str, gateway: PaymentGateway | None = None) -> CheckoutAttempt:
     """Step 1: price, hold the vouchers, write the attempt (one transaction)."""
     year = clock.today().year
     wallet = ledger.lock_account(session, AccountKind.AVAILABLE, year, org.id)
@@ -351,7 +367,7 @@ def _reserve(session: Session, actor: User, org: Organisation, request: Checkout
                               status=AttemptStatus.RESERVED, voucher_year=year, voucher_fen=priced.voucher_fen,
                               self_pay_fen=priced.self_pay_fen, payment_method=request.payment_method,
                               plan=priced.plan(), intents={}, agreement_version=CURRENT_AGREEMENT.version,
-                              agreement_accepted_at=at, created_at=at, updated_at=at)
+                              agreement_accepted_at=at, created_at=at, updated_at=at, lease_until=_lease(gateway))
     session.add(attempt)
     session.flush()
     if priced.voucher_fen:
@@ -370,77 +386,167 @@ def _intent_key_for(attempt_id: int, created_at: dt.datetime, index: int) -> str
     return f"checkout-{attempt_id}-{created_at.astimezone(dt.UTC):%Y%m%d%H%M%S%f}-{index}"
 
 
+ABANDONED_MESSAGE = _l("The payment service answered too late and this checkout was undone: no order was placed, "
+                       "the card hold is released and your vouchers are back. Please try again.")
+
+
+def _call_timeout(gateway: PaymentGateway) -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(gateway, "timeout", CALL_TIMEOUT))
+
+
+def _lease(gateway: PaymentGateway, calls: int = 1) -> dt.datetime:
+    return clock.now() + _call_timeout(gateway) * max(calls, 1) + LEASE_MARGIN
+
+
+def minimum_reconcile_age(gateway: PaymentGateway) -> dt.timedelta:
+    """The youngest an unfinished checkout may be for ``reconcile-payments --older-than`` to look at it:
+    the payment timeout × the calls of one order's payment + the margin (2 minutes with Stripe's 20 s).
+    The lease protects a longer checkout (several providers) anyway; this guards against an operator's
+    ``--older-than 0`` during an incident."""
+    return _call_timeout(gateway) * CALLS_PER_ORDER + LEASE_MARGIN
+
+
+class _Abandoned(Exception):
+    """This checkout's attempt was taken by ``reconcile_payments`` (its lease had run out): stop, write
+    nothing, void what it created."""
+
+    def __init__(self) -> None:
+        super().__init__("checkout abandoned")
+        self.intents: dict[str, str] = {}
+
+
+def _move_attempt(session: Session, attempt_id: int, expected: AttemptStatus, action: str, *,
+                  actor: User | None = None, unleased: bool = False, audit: Mapping[str, Any] | None = None,
+                  **changes: Any) -> bool:
+    """Compare-and-set: move the attempt along ``CHECKOUT_ATTEMPT`` by ``action`` only if its status is
+    still ``expected`` (and with ``unleased``, only if no live worker holds its lease), and audit the
+    move. False when another worker moved it first. Does not commit."""
+    new = CHECKOUT_ATTEMPT.next(expected, action)
+    at = clock.now()
+    stmt = update(CheckoutAttempt).where(CheckoutAttempt.id == attempt_id, CheckoutAttempt.status == expected)
+    if unleased:
+        stmt = stmt.where(or_(CheckoutAttempt.lease_until.is_(None), CheckoutAttempt.lease_until <= at))
+    result = session.execute(stmt.values(status=new, updated_at=at, **changes)
+                             .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    record(session, actor, "checkout", attempt_id, action, {"status": expected.value},
+           {"status": new.value, **(audit or {})})
+    return True
+
+
+def _advance(session: Session, attempt_id: int, expected: AttemptStatus, action: str, gateway: PaymentGateway,
+             **changes: Any) -> None:
+    """Record a step of the checkout (and renew its lease for the next call), or stop if it was taken."""
+    if not _move_attempt(session, attempt_id, expected, action, lease_until=_lease(gateway), **changes):
+        session.rollback()
+        raise _Abandoned()
+    session.commit()
+
+
+def _renew_lease(session: Session, attempt_id: int, expected: AttemptStatus, gateway: PaymentGateway,
+                 calls: int = 1) -> None:
+    """Before a call to the payment service: keep the attempt ours for as long as ``calls`` may take,
+    or stop (``_Abandoned``) if reconcile took it meanwhile."""
+    result = session.execute(update(CheckoutAttempt)
+                             .where(CheckoutAttempt.id == attempt_id, CheckoutAttempt.status == expected)
+                             .values(lease_until=_lease(gateway, calls), updated_at=clock.now())
+                             .execution_options(synchronize_session=False))
+    session.commit()
+    if result.rowcount != 1:
+        raise _Abandoned()
+
+
 def _pay(session: Session, attempt: CheckoutAttempt, gateway: PaymentGateway) -> None:
     """Steps 2 and 3: prepare and authorise one intent per order with a self-paid part."""
     to_pay = [(i, o) for i, o in enumerate(attempt.plan) if o["self_pay_fen"] > 0]
     if not to_pay:
         return
+    attempt_id = attempt.id
     intents: dict[str, str] = {}
+    expected = AttemptStatus.RESERVED
     try:
-        for index, order in to_pay:
+        for n, (index, order) in enumerate(to_pay):
+            if n:    # the reservation leased the first call
+                _renew_lease(session, attempt_id, expected, gateway)
             intent = gateway.prepare(amount_fen=order["self_pay_fen"], payment_method=attempt.payment_method,
                                      attempt_key=_intent_key(attempt, index),
-                                     description=f"Yunquan checkout {attempt.id}, provider {order['provider_id']}")
+                                     description=f"Yunquan checkout {attempt_id}, provider {order['provider_id']}")
             intents[str(index)] = intent.id
         crash_point("intents_unrecorded")
-        _set_attempt(session, attempt, AttemptStatus.PREPARED, intents=intents)
+        _advance(session, attempt_id, expected, "record_intents", gateway, intents=intents, audit={"intents": intents})
+        expected = AttemptStatus.PREPARED
         crash_point("prepared")
-        for index in intents:
+        for n, index in enumerate(intents):
+            if n:
+                _renew_lease(session, attempt_id, expected, gateway)
             gateway.authorise(intents[index])
         crash_point("authorised_unrecorded")
-        _set_attempt(session, attempt, AttemptStatus.AUTHORISED)
+        _advance(session, attempt_id, expected, "record_authorisation", gateway)
         crash_point("authorised")
     except PaymentDeclined as exc:
-        _fail(session, attempt, gateway, intents, "payment_declined", exc.message)
+        _fail(session, attempt, gateway, intents, expected, "payment_declined", exc.message)
         raise DomainError("payment_declined", _l("The card was declined: %(reason)s No order was placed and your vouchers are back.",
                                                  reason=exc.message), field="payment_method") from None
     except PaymentUnavailable:
-        _fail(session, attempt, gateway, intents, "payment_unavailable", None)
+        _fail(session, attempt, gateway, intents, expected, "payment_unavailable", None)
         raise DomainError("payment_unavailable", _l(
             "The payment service cannot be reached. No order was placed and your vouchers are back; please try again later.")) from None
-
-
-def _set_attempt(session: Session, attempt: CheckoutAttempt, status: AttemptStatus, **changes: Any) -> None:
-    current = session.get(CheckoutAttempt, attempt.id, with_for_update=True, populate_existing=True)
-    current.status = status
-    for name, value in changes.items():
-        setattr(current, name, value)
-    current.updated_at = clock.now()
-    session.commit()
+    except _Abandoned as abandoned:
+        abandoned.intents = intents
+        raise
 
 
 def _fail(session: Session, attempt: CheckoutAttempt, gateway: PaymentGateway, intents: Mapping[str, str],
-          code: str, detail: str | None) -> None:
-    """Undo a checkout that did not get paid: release every card hold and the vouchers."""
+          expected: AttemptStatus, code: str, detail: str | None) -> None:
+    """Undo a checkout that did not get paid: release every card hold and the vouchers (unless
+    reconcile took the attempt meanwhile: then it released them)."""
     plan, attempt_id, created_at = attempt.plan, attempt.id, attempt.created_at
     session.rollback()
-    voided = _void_all(gateway, intents.values(), attempt_id, created_at, plan)
-    current = session.get(CheckoutAttempt, attempt.id, with_for_update=True, populate_existing=True)
-    if current.status not in UNFINISHED_ATTEMPTS:
-        session.rollback()
+    try:
+        _renew_lease(session, attempt_id, expected, gateway, calls=2 * len(plan))   # find and void each
+    except _Abandoned:
+        _void_all(gateway, intents.values(), attempt_id, created_at, plan)
         return
-    _release_attempt(session, current)
-    current.status = AttemptStatus.FAILED if voided else AttemptStatus.VOID_PENDING
-    current.intents = dict(intents)
-    current.error_code, current.error_detail = code, detail
-    current.updated_at = clock.now()
-    session.commit()
+    voided, _count = _void_all(gateway, intents.values(), attempt_id, created_at, plan)
+    if _move_attempt(session, attempt_id, expected, "fail_checkout" if voided else "fail_checkout_holding",
+                     intents=dict(intents), error_code=code, error_detail=detail, lease_until=None,
+                     audit={"error_code": code, "released_fen": attempt.voucher_fen}):
+        _release_attempt(session, attempt)
+        session.commit()
+    else:
+        session.rollback()
+
+
+def _let_go(session: Session, attempt: CheckoutAttempt, gateway: PaymentGateway, intents: Mapping[str, str]) -> None:
+    """The attempt was taken by reconcile, which released the vouchers: void what this checkout created
+    that reconcile may not have seen yet (an intent whose answer was on its way). A hold that cannot
+    be voided now is handed back to reconcile."""
+    plan, attempt_id, created_at = attempt.plan, attempt.id, attempt.created_at
+    session.rollback()
+    voided, _count = _void_all(gateway, intents.values(), attempt_id, created_at, plan)
+    if not voided and _move_attempt(session, attempt_id, AttemptStatus.ABANDONED, "hold_left_behind",
+                                    intents={**(attempt.intents or {}), **intents}):
+        session.commit()
+    session.rollback()
 
 
 def _void_all(gateway: PaymentGateway, intent_ids: Any, attempt_id: int, created_at: dt.datetime,
-              plan: list[dict[str, Any]]) -> bool:
-    """Void every intent of the attempt, also those a crash kept us from recording; True when all are
-    voided. Called with no database transaction open."""
+              plan: list[dict[str, Any]]) -> tuple[bool, int]:
+    """Void every intent of the attempt, also those a crash kept us from recording (found by their
+    metadata); whether all are voided, and how many were. Called with no database transaction open."""
     ids = set(intent_ids)
+    voided = 0
     try:
         for index, order in enumerate(plan):
             if order["self_pay_fen"] > 0:
                 ids.update(i.id for i in gateway.find_by_attempt(_intent_key_for(attempt_id, created_at, index)))
-        for intent_id in ids:
-            gateway.void(intent_id)
+        for intent_id in sorted(ids):
+            if gateway.void(intent_id).status == "canceled":
+                voided += 1
     except PaymentUnavailable:
-        return False
-    return True
+        return False, voided
+    return voided == len(ids), voided
 
 
 def _release_attempt(session: Session, attempt: CheckoutAttempt) -> None:
@@ -451,10 +557,13 @@ def _release_attempt(session: Session, attempt: CheckoutAttempt) -> None:
 
 @use_case
 def _finalise(session: Session, actor: User, attempt: CheckoutAttempt, *, from_cart: bool) -> list[Order]:
-    """Step 4: the orders, written from the plan, in one transaction with the attempt's completion."""
-    current = session.get(CheckoutAttempt, attempt.id, with_for_update=True, populate_existing=True)
-    if current.status not in (AttemptStatus.RESERVED, AttemptStatus.AUTHORISED):
-        raise DomainError("invalid_state", _l("This checkout was abandoned; please start again."))
+    """Step 4: the orders, written from the plan, in one transaction with the attempt's completion —
+    only if this checkout still owns its attempt."""
+    expected = AttemptStatus.AUTHORISED if any(o["self_pay_fen"] > 0 for o in attempt.plan) else AttemptStatus.RESERVED
+    if not _move_attempt(session, attempt.id, expected, "complete_checkout", actor=actor, lease_until=None):
+        session.rollback()
+        raise _Abandoned()
+    current = session.get(CheckoutAttempt, attempt.id, populate_existing=True)
     at = clock.now()
     orders = []
     for index, planned in enumerate(current.plan):
@@ -479,7 +588,6 @@ def _finalise(session: Session, actor: User, attempt: CheckoutAttempt, *, from_c
                            "quantity": line["quantity"], "amount_fen": line["amount_fen"],
                            "voucher_fen": line["voucher_fen"]} for line in planned["lines"]]})
         orders.append(order)
-    current.status, current.updated_at = AttemptStatus.COMPLETED, at
     if from_cart:
         bought = [line["product_id"] for planned in current.plan for line in planned["lines"]]
         for line in session.scalars(select(CartLine).where(CartLine.enterprise_id == current.enterprise_id,
@@ -506,33 +614,32 @@ def reconcile_payments(session: Session, gateway: PaymentGateway, *, older_than:
     older than ``older_than`` (void their card holds, release their vouchers), and complete pending
     voids and refunds of orders. Safe to run at any time, any number of times."""
     report = ReconcileReport()
-    cutoff = clock.now() - older_than
-    stale = session.scalars(select(CheckoutAttempt.id).where(
+    now = clock.now()
+    stale = session.execute(select(CheckoutAttempt.id, CheckoutAttempt.status).where(
         CheckoutAttempt.status.in_([*UNFINISHED_ATTEMPTS, AttemptStatus.VOID_PENDING]),
-        CheckoutAttempt.updated_at <= cutoff).order_by(CheckoutAttempt.id)).all()
+        CheckoutAttempt.updated_at <= now - older_than,
+        or_(CheckoutAttempt.lease_until.is_(None), CheckoutAttempt.lease_until <= now))
+        .order_by(CheckoutAttempt.id)).all()
     session.rollback()
-    for attempt_id in stale:
-        attempt = session.get(CheckoutAttempt, attempt_id)
+    for attempt_id, status in stale:
+        abandoning = status in UNFINISHED_ATTEMPTS
+        if abandoning:
+            released = _abandon(session, attempt_id, status)
+            if released is None:
+                continue                  # its checkout moved on since we looked: it is alive
+            report.abandoned_attempts += 1
+            report.released_fen += released
+        attempt = session.get(CheckoutAttempt, attempt_id, populate_existing=True)
         intents, plan, created_at = dict(attempt.intents or {}), attempt.plan, attempt.created_at
         session.rollback()
-        voided = _void_all(gateway, intents.values(), attempt_id, created_at, plan)
-        current = session.get(CheckoutAttempt, attempt_id, with_for_update=True, populate_existing=True)
-        if current.status in UNFINISHED_ATTEMPTS:
-            _release_attempt(session, current)
-            report.released_fen += current.voucher_fen
-            current.status = AttemptStatus.ABANDONED if voided else AttemptStatus.VOID_PENDING
-            current.error_code = current.error_code or "payment_unavailable"
-            report.abandoned_attempts += 1
-        elif current.status == AttemptStatus.VOID_PENDING and voided:
-            current.status = AttemptStatus.FAILED
-        if voided:
-            report.voided_intents += len(intents)
-        else:
+        voided, count = _void_all(gateway, intents.values(), attempt_id, created_at, plan)
+        report.voided_intents += count
+        if not voided:
             report.still_pending += 1
-        current.updated_at = clock.now()
-        record(session, None, "checkout", current.id, "reconcile", None,
-               {"status": current.status.value, "released_fen": current.voucher_fen})
-        session.commit()
+        elif _move_attempt(session, attempt_id, AttemptStatus.VOID_PENDING,
+                           "finish_abandon" if abandoning else "finish_voids", audit={"voided_intents": count}):
+            session.commit()
+        session.rollback()
     pending_orders = session.scalars(select(Order.id).where(
         Order.payment_status.in_([PaymentStatus.VOID_PENDING, PaymentStatus.REFUND_PENDING])).order_by(Order.id)).all()
     session.rollback()
@@ -545,6 +652,20 @@ def reconcile_payments(session: Session, gateway: PaymentGateway, *, older_than:
         else:
             report.still_pending += 1
     return report
+
+
+def _abandon(session: Session, attempt_id: int, status: AttemptStatus) -> int | None:
+    """Take an unfinished attempt from its (dead) checkout: release its vouchers, mark its holds to void.
+    The vouchers it released, or None when its checkout moved it or renewed its lease meanwhile."""
+    attempt = session.get(CheckoutAttempt, attempt_id, populate_existing=True)
+    if not _move_attempt(session, attempt_id, status, "abandon_checkout", unleased=True,
+                         error_code=attempt.error_code or "payment_unavailable", lease_until=None,
+                         audit={"released_fen": attempt.voucher_fen}):
+        session.rollback()
+        return None
+    _release_attempt(session, attempt)
+    session.commit()
+    return attempt.voucher_fen
 
 
 def _settle_payment(session: Session, gateway: PaymentGateway, order_id: int) -> str | None:

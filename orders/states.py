@@ -49,6 +49,24 @@ class AttemptStatus(StrEnum):
 
 UNFINISHED_ATTEMPTS = (AttemptStatus.RESERVED, AttemptStatus.PREPARED, AttemptStatus.AUTHORISED)
 
+# A checkout and ``reconcile-payments`` may both try to move one attempt (H1 of the second security
+# review): every move is a compare-and-set on the status its mover last saw
+# (``orders.services._move_attempt``), so exactly one of them wins and the other stops. Reconcile takes an
+# unfinished attempt to ``void_pending`` (vouchers released) before it voids the holds, and only then
+# calls it ``abandoned``; a checkout whose attempt was taken ends with an error and writes no order.
+_GIVE_UP = {"fail_checkout": AttemptStatus.FAILED,                 # voided, vouchers released
+            "fail_checkout_holding": AttemptStatus.VOID_PENDING,   # vouchers released, a hold still to void
+            "abandon_checkout": AttemptStatus.VOID_PENDING}        # reconcile took it; holds voided next
+CHECKOUT_ATTEMPT = StateMachine[AttemptStatus]("checkout", {
+    AttemptStatus.RESERVED: {"record_intents": AttemptStatus.PREPARED, "complete_checkout": AttemptStatus.COMPLETED,
+                             **_GIVE_UP},
+    AttemptStatus.PREPARED: {"record_authorisation": AttemptStatus.AUTHORISED, **_GIVE_UP},
+    AttemptStatus.AUTHORISED: {"complete_checkout": AttemptStatus.COMPLETED, **_GIVE_UP},
+    AttemptStatus.VOID_PENDING: {"finish_voids": AttemptStatus.FAILED, "finish_abandon": AttemptStatus.ABANDONED},
+    # the abandoned checkout's own worker found a hold reconcile could not see yet and could not void it
+    AttemptStatus.ABANDONED: {"hold_left_behind": AttemptStatus.VOID_PENDING},
+})
+
 
 class ClaimStatus(StrEnum):
     """第二十二条–第二十五条: a provider's redemption claim. A draft is put together (orders and

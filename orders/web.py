@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import click
 from flask import Flask
@@ -35,6 +36,11 @@ def init_app(app: Flask) -> None:
         "reject_refund": _l("Refund refused"), "payment_voided": _l("Card hold released"),
         "payment_refunded": _l("Self-paid part refunded"), "refund_late_capture": _l("Late capture refunded"),
         "reconcile": _l("Reconciled"),
+        "record_intents": _l("Card payments prepared"), "record_authorisation": _l("Amounts held on the card"),
+        "complete_checkout": _l("Checkout completed"), "fail_checkout": _l("Checkout failed"),
+        "fail_checkout_holding": _l("Checkout failed, card hold still to release"),
+        "abandon_checkout": _l("Checkout taken over by reconciliation"), "finish_voids": _l("Card holds released"),
+        "finish_abandon": _l("Interrupted checkout undone"), "hold_left_behind": _l("Card hold left to release"),
         "authorised": _l("Authorised on the card"), "captured": _l("Paid"), "voided": _l("Hold released"),
         "void_pending": _l("Releasing the hold"), "refund_pending": _l("Refunding"), "none": _l("Vouchers only"),
     }, attention={"placed", "refund_requested"}, bad={"cancelled", "refunded"})
@@ -42,8 +48,17 @@ def init_app(app: Flask) -> None:
     @app.cli.command("reconcile-payments")
     @click.option("--older-than", default=15, show_default=True, help="minutes an unfinished checkout may run")
     def reconcile_payments_command(older_than: int) -> None:
-        """Void card holds and release vouchers of crashed checkouts; finish pending voids and refunds."""
+        """Void card holds and release vouchers of crashed checkouts; finish every payment that is not
+        final (captures, voids and refunds) by the intent's real status. Run it from cron every few minutes."""
         gateway = app.extensions["orders.gateway"]
+        minimum = services.minimum_reconcile_age(gateway)
+        if dt.timedelta(minutes=older_than) < minimum:
+            seconds = int(minimum.total_seconds())
+            raise click.UsageError(
+                f"--older-than must be at least {math.ceil(seconds / 60)} minutes: a checkout still running may wait "
+                f"{gateway.timeout:g} s for each of the {services.CALLS_PER_ORDER} calls of an order's payment, plus "
+                f"{int(services.LEASE_MARGIN.total_seconds())} s margin ({seconds} s). Younger checkouts finish by "
+                f"themselves, and one that holds its lease is never taken.")
         with app.extensions["shop.sessions"]() as session:
             report = services.reconcile_payments(session, gateway, older_than=dt.timedelta(minutes=older_than))
         from shop.money import format_fen

@@ -1,0 +1,142 @@
+"""Payment failure paths (issue 11, findings H1, H2 and L8 of the second security review): reconcile
+racing a live checkout, a capture whose answer is lost, and what reconciliation does with every payment
+that is not final."""
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from orders import services
+from orders.models import CheckoutAttempt, Order
+from orders.payments import InProcessGateway
+from orders.states import AttemptStatus, OrderStatus, PaymentStatus
+from shop.db import write_transactions
+from shop.errors import DomainError
+from shop.models import User
+from tests.helpers import fresh, grant_wallet, make_org, make_product, make_programme, member
+from tests.payment_fakes import LateAnswerGateway
+from wallet import services as wallet_services
+from wallet.models import LedgerEntry
+
+CAP = 50_000_00
+
+
+@pytest.fixture(autouse=True)
+def in_2026(today):
+    today("2026-03-02")
+
+
+@pytest.fixture
+def world(session):
+    make_programme(session)
+    enterprise = make_org(session)
+    grant_wallet(session, enterprise)
+    provider = make_org(session, "provider")
+    return {"enterprise": enterprise, "buyer": member(enterprise), "provider": provider, "seller": member(provider),
+            "product": make_product(session, provider, price_fen=1_000_00)}          # 40%: ¥400 of vouchers
+
+
+def request(world, quantity=1):
+    return services.CheckoutRequest([(world["product"].id, quantity)], True, True, "pm_card_visa")
+
+
+def wallet(session, world):
+    return wallet_services.wallet(fresh(session), world["enterprise"].id, 2026)
+
+
+def count(session, model, *where):
+    return fresh(session).scalar(select(func.count()).select_from(model).where(*where))
+
+
+def reconcile(app, gateway, older_than=dt.timedelta(0)):
+    """Run reconciliation as cron would: a session of its own, write transactions."""
+    with write_transactions(), app.extensions["shop.sessions"]() as s:
+        return services.reconcile_payments(s, gateway, older_than=older_than)
+
+
+class CheckoutInThread:
+    """A checkout running in a thread of its own (a gunicorn worker waiting on the payment service)."""
+
+    def __init__(self, app, world, gateway):
+        self.result, self.error = None, None
+
+        def run():
+            with app.extensions["shop.sessions"]() as s:
+                try:
+                    self.result = services.checkout(s, s.get(User, world["buyer"].id), request(world), gateway=gateway)
+                except DomainError as exc:
+                    self.error = exc
+
+        self.thread = threading.Thread(target=run)
+        self.thread.start()
+
+    def join(self):
+        self.thread.join(120)
+        assert not self.thread.is_alive()
+
+
+class TestReconcileRacingALiveCheckout:
+    """H1: reconcile used to void the hold and return the vouchers of a checkout still waiting for the
+    payment service's answer, and the checkout then wrote its order anyway."""
+
+    @pytest.mark.parametrize("step", ["prepare", "authorise"])
+    def test_a_checkout_taken_by_reconcile_ends_failed_with_no_order_and_every_voucher_back_once(
+            self, step, app, session, world, today):
+        gateway = LateAnswerGateway(step)
+        checkout = CheckoutInThread(app, world, gateway)
+        assert gateway.waiting.wait(60)
+        today("2026-03-03")            # the answer is so late that the checkout's lease has run out
+        report = reconcile(app, gateway)
+        gateway.release.set()
+        checkout.join()
+
+        assert report.abandoned_attempts == 1 and report.released_fen == 400_00
+        assert checkout.result is None, "the abandoned checkout wrote orders"
+        assert checkout.error.code == "payment_unavailable"
+        assert "no order" in str(checkout.error.detail).lower()
+        assert count(session, Order) == 0
+        w = wallet(session, world)
+        assert (w.available_fen, w.in_orders_fen) == (CAP, 0)
+        attempt = session.scalars(select(CheckoutAttempt)).one()
+        assert attempt.status == AttemptStatus.ABANDONED
+        assert count(session, LedgerEntry, LedgerEntry.kind == "release_checkout", LedgerEntry.ref_id == attempt.id) == 1
+        assert [i["status"] for i in gateway.intents.values()] == ["canceled"], "a card hold was left behind"
+
+    def test_reconcile_leaves_a_checkout_alone_while_its_lease_is_live(self, app, session, world):
+        gateway = LateAnswerGateway("authorise")
+        checkout = CheckoutInThread(app, world, gateway)
+        assert gateway.waiting.wait(60)
+        report = reconcile(app, gateway)          # --older-than 0, but the checkout is alive
+        gateway.release.set()
+        checkout.join()
+
+        assert report.abandoned_attempts == 0 and report.voided_intents == 0
+        assert checkout.error is None and len(checkout.result) == 1
+        order = fresh(session).get(Order, checkout.result[0].id)
+        assert (order.status, order.payment_status) == (OrderStatus.PLACED, PaymentStatus.AUTHORISED)
+        assert gateway.retrieve(order.payment_intent_id).status == "requires_capture"
+        w = wallet(session, world)
+        assert (w.available_fen, w.in_orders_fen) == (CAP - 400_00, 400_00)
+
+    def test_reconcile_counts_the_holds_it_found_by_their_metadata(self, app, session, world, today):
+        """L8: a checkout that crashed after creating its intent, before recording its id."""
+        gateway = InProcessGateway()
+        attempt = services._reserve(session, world["buyer"], world["enterprise"], request(world), "crashed", "0" * 64)
+        intent = gateway.prepare(amount_fen=600_00, payment_method="pm_card_visa",
+                                 attempt_key=services._intent_key(attempt, 0), description="crashed")
+        gateway.authorise(intent.id)
+        today("2026-03-03")
+        report = reconcile(app, gateway)
+        assert report.abandoned_attempts == 1 and report.voided_intents == 1
+        assert gateway.retrieve(intent.id).status == "canceled"
+
+
+def test_reconcile_payments_from_cron_refuses_an_age_below_the_payment_timeouts(app):
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["reconcile-payments", "--older-than", "1"])
+    assert refused.exit_code == 2
+    assert "at least 2 minutes" in refused.output and "20 s for each of the 4 calls" in refused.output
+    done = runner.invoke(args=["reconcile-payments", "--older-than", "2"])
+    assert done.exit_code == 0, done.output
+    assert "abandoned 0 checkout(s)" in done.output
