@@ -98,17 +98,31 @@ class StripeGateway:
             return _intent(self.client.v1.payment_intents.capture(intent_id, options={"idempotency_key": f"capture-{intent_id}"}))
 
     def void(self, intent_id: str) -> Intent:
-        with _translated_errors():
-            current = self.retrieve(intent_id)
-            if current.status == "canceled":
-                return current
-            return _intent(self.client.v1.payment_intents.cancel(intent_id))
+        """Release the hold. A captured (``succeeded``) intent cannot be voided (Stripe refuses): it is
+        returned as it is, and the caller refunds it instead."""
+        current = self.retrieve(intent_id)
+        if current.status in ("canceled", "succeeded"):
+            return current
+        try:
+            with _translated_errors():
+                return _intent(self.client.v1.payment_intents.cancel(intent_id))
+        except PaymentUnavailable:
+            after = self.retrieve(intent_id)      # a capture may have won the race with this void
+            if after.status in ("canceled", "succeeded"):
+                return after
+            raise
 
     def refund(self, intent_id: str, amount_fen: int | None = None) -> str:
+        """Refund a captured intent, once: a retry after a lost answer finds the refund already made
+        (localstripe ignores idempotency keys, and Stripe keeps them for 24 hours only)."""
         params: dict[str, Any] = {"payment_intent": intent_id}
         if amount_fen is not None:
             params["amount"] = amount_fen
         with _translated_errors():
+            made = [r for r in self.client.v1.refunds.list(params={"payment_intent": intent_id, "limit": 100}).data
+                    if r.status in ("succeeded", "pending")]
+            if made and (amount_fen is None or sum(r.amount for r in made) >= amount_fen):
+                return made[0].id
             return self.client.v1.refunds.create(params=params, options={"idempotency_key": f"refund-{intent_id}-{amount_fen}"}).id
 
     def retrieve(self, intent_id: str) -> Intent:
@@ -193,6 +207,8 @@ class InProcessGateway:
         intent = self.intents[intent_id]
         if intent["pm"] == "pm_declined":
             raise PaymentDeclined("Your card was declined.", "card_declined")
+        if intent["status"] != "requires_confirmation":
+            raise PaymentUnavailable(f"cannot confirm a {intent['status']} intent")
         intent["status"] = "requires_capture"
         return self.retrieve(intent_id)
 
@@ -204,10 +220,19 @@ class InProcessGateway:
         return self.retrieve(intent_id)
 
     def void(self, intent_id: str) -> Intent:
-        self.intents[intent_id]["status"] = "canceled"
+        """As Stripe: a captured intent stays captured (the caller refunds it)."""
+        intent = self.intents[intent_id]
+        if intent["status"] in ("requires_confirmation", "requires_capture"):
+            intent["status"] = "canceled"
         return self.retrieve(intent_id)
 
     def refund(self, intent_id: str, amount_fen: int | None = None) -> str:
+        """As ``StripeGateway.refund``: only a captured intent, and once."""
+        if self.intents[intent_id]["status"] != "succeeded":
+            raise PaymentUnavailable("only a captured intent can be refunded")
+        for n, (refunded, _amount) in enumerate(self.refunds, start=1):
+            if refunded == intent_id:
+                return f"re_local_{n}"
         self.refunds.append((intent_id, amount_fen))
         return f"re_local_{len(self.refunds)}"
 

@@ -26,14 +26,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from catalog import services as catalog_services
@@ -43,7 +44,8 @@ from orders.faults import crash_point
 from orders.models import CartLine, CheckoutAttempt, Order, OrderLine
 from orders.payments import CALL_TIMEOUT, PaymentDeclined, PaymentGateway, PaymentUnavailable
 from orders.rules import Amounts, LineInput, OrderPlan, PricedLine, allocate_vouchers, split_by_provider
-from orders.states import CHECKOUT_ATTEMPT, ORDER, UNFINISHED_ATTEMPTS, AttemptStatus, OrderStatus, PaymentStatus
+from orders.states import (CHECKOUT_ATTEMPT, ORDER, PAYMENT, PENDING_PAYMENTS, UNFINISHED_ATTEMPTS, AttemptStatus,
+                           CancellationReason, OrderStatus, PaymentStatus)
 from shop import clock
 from shop.audit import change_state, record
 from shop.db import use_case
@@ -58,6 +60,8 @@ from shop.services import affiliated_ids
 from shop.states import ACTIVE_ORG_STATUSES, Role
 from wallet import ledger
 from wallet.states import AccountKind
+
+log = logging.getLogger(__name__)
 
 # Checks a refund request must pass besides the order's status, registered by other parts of this
 # area: each returns a message saying why the order cannot be refunded, or None. The claims
@@ -604,15 +608,18 @@ class ReconcileReport:
     abandoned_attempts: int = 0
     voided_intents: int = 0
     released_fen: int = 0
+    finished_captures: int = 0
+    captures_not_taken: int = 0
     finished_voids: int = 0
     finished_refunds: int = 0
     still_pending: int = 0
 
 
 def reconcile_payments(session: Session, gateway: PaymentGateway, *, older_than: dt.timedelta) -> ReconcileReport:
-    """Finish what crashed or could not reach the payment service: abandon unfinished checkouts
-    older than ``older_than`` (void their card holds, release their vouchers), and complete pending
-    voids and refunds of orders. Safe to run at any time, any number of times."""
+    """Finish what crashed or could not reach the payment service: abandon unfinished checkouts older
+    than ``older_than`` whose lease has run out (release their vouchers, void their card holds), and
+    bring every order's payment that is not final to its end by the intent's real status (captures,
+    voids, refunds; see ``_settle_payment``). Safe to run at any time, any number of times."""
     report = ReconcileReport()
     now = clock.now()
     stale = session.execute(select(CheckoutAttempt.id, CheckoutAttempt.status).where(
@@ -640,17 +647,20 @@ def reconcile_payments(session: Session, gateway: PaymentGateway, *, older_than:
                            "finish_abandon" if abandoning else "finish_voids", audit={"voided_intents": count}):
             session.commit()
         session.rollback()
-    pending_orders = session.scalars(select(Order.id).where(
-        Order.payment_status.in_([PaymentStatus.VOID_PENDING, PaymentStatus.REFUND_PENDING])).order_by(Order.id)).all()
+    # every payment that is not final; a capture only once its confirm can no longer be waiting for it
+    capture_cutoff = now - max(older_than, _call_timeout(gateway) + LEASE_MARGIN)
+    unsettled = session.execute(select(Order.id, Order.capture_started_at).where(or_(
+        Order.payment_status.in_([PaymentStatus.VOID_PENDING, PaymentStatus.REFUND_PENDING]),
+        and_(Order.payment_status == PaymentStatus.CAPTURE_PENDING, Order.capture_started_at <= capture_cutoff),
+        and_(Order.payment_status == PaymentStatus.AUTHORISED,
+             Order.status.in_([OrderStatus.CANCELLED, OrderStatus.REFUNDED])))).order_by(Order.id)).all()
     session.rollback()
-    for order_id in pending_orders:
-        done = _settle_payment(session, gateway, order_id)
-        if done == "voided":
-            report.finished_voids += 1
-        elif done == "refunded":
-            report.finished_refunds += 1
-        else:
-            report.still_pending += 1
+    counters = {"captured": "finished_captures", "authorised": "captures_not_taken", "voided": "finished_voids",
+                "refunded": "finished_refunds"}
+    for order_id, capture_started in unsettled:
+        done = _settle_payment(session, gateway, order_id, capture_started=capture_started)
+        name = counters.get(done or "", "still_pending")
+        setattr(report, name, getattr(report, name) + 1)
     return report
 
 
@@ -668,32 +678,131 @@ def _abandon(session: Session, attempt_id: int, status: AttemptStatus) -> int | 
     return attempt.voucher_fen
 
 
-def _settle_payment(session: Session, gateway: PaymentGateway, order_id: int) -> str | None:
-    """Carry out an order's pending void or refund at the payment service, then record it."""
-    order = session.get(Order, order_id, populate_existing=True)
-    status, intent_id, amount = order.payment_status, order.payment_intent_id, order.self_pay_fen
-    session.rollback()
-    refund_id = None
-    try:
-        if status == PaymentStatus.VOID_PENDING and intent_id:
-            gateway.void(intent_id)
-        elif status == PaymentStatus.REFUND_PENDING and intent_id:
-            refund_id = gateway.refund(intent_id, amount)
-        elif status not in (PaymentStatus.VOID_PENDING, PaymentStatus.REFUND_PENDING):
-            return None
-    except (PaymentUnavailable, PaymentDeclined):
-        return None
-    current = session.get(Order, order_id, with_for_update=True, populate_existing=True)
-    if current.payment_status != status:
+def _locked_order(session: Session, order_id: int) -> Order:
+    return session.get(Order, order_id, with_for_update=True, populate_existing=True)
+
+
+def _move_payment(session: Session, order: Order, action: str, actor: User | None = None, **changes: Any) -> None:
+    """Move the order's payment along ``PAYMENT`` (or refuse with ``invalid_state``) and audit it. The
+    caller holds the order's row lock; does not commit."""
+    before = order.audit_state()
+    order.payment_status = PAYMENT.next(order.payment_status, action)
+    for name, value in changes.items():
+        setattr(order, name, value)
+    record(session, actor, "order", order.id, "payment_" + action, before, order.audit_state())
+
+
+def _move_payment_if(session: Session, order_id: int, expected: PaymentStatus, action: str, *,
+                     started: dt.datetime | None = None, actor: User | None = None, **changes: Any) -> bool:
+    """Lock the order and move its payment by ``action`` if it is still ``expected`` (and its capture is
+    still the one that started at ``started``); commit. False when another worker moved it first."""
+    order = _locked_order(session, order_id)
+    if order.payment_status != expected or (started is not None and order.capture_started_at != started):
         session.rollback()
-        return None
-    before = current.audit_state()
-    current.payment_status = PaymentStatus.VOIDED if status == PaymentStatus.VOID_PENDING else PaymentStatus.REFUNDED
-    if refund_id:
-        current.refund_id = refund_id
-    record(session, None, "order", current.id, "payment_" + current.payment_status.value, before, current.audit_state())
+        return False
+    _move_payment(session, order, action, actor, **changes)
     session.commit()
-    return current.payment_status.value
+    return True
+
+
+def _settle_payment(session: Session, gateway: PaymentGateway, order_id: int, *,
+                    capture_started: dt.datetime | None = None) -> str | None:
+    """Bring a payment that is not final to its end by the intent's *real* status at the payment service
+    (read back, never assumed): a captured intent is refunded, never voided; a hold still there is
+    voided; a pending capture that was taken confirms the order, one that was not goes back to
+    ``authorised``, and a hold the service let go cancels the order. Called with no transaction open.
+    The payment status it reached, or None while the service cannot tell or act (reconcile retries)."""
+    for _round in range(4):            # e.g. void → (a capture won the race) refund
+        order = session.get(Order, order_id, populate_existing=True)
+        status, payment, intent_id = order.status, order.payment_status, order.payment_intent_id
+        amount, started = order.self_pay_fen, order.capture_started_at
+        session.rollback()
+        if payment == PaymentStatus.AUTHORISED and status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+            _move_payment_if(session, order_id, payment, "void")      # an order that lost its void
+            continue
+        if payment not in PENDING_PAYMENTS:
+            return None
+        if payment == PaymentStatus.CAPTURE_PENDING and capture_started is not None and started != capture_started:
+            return None                # the provider started a new capture since: its confirm finishes it
+        if intent_id is None:          # nothing at the payment service (e.g. demo orders)
+            action = "voided" if payment == PaymentStatus.VOID_PENDING else "refunded"
+            return action if _move_payment_if(session, order_id, payment, action) else None
+        try:
+            real = gateway.retrieve(intent_id).status
+            if payment == PaymentStatus.CAPTURE_PENDING:
+                if real == "succeeded":
+                    return "captured" if _record_capture(session, None, order_id, started=started) else None
+                if real == "canceled":
+                    lost = _expire_order(session, None, order_id, CancellationReason.CARD_HOLD_RELEASED,
+                                         expected_payment=payment, started=started)
+                    return "voided" if lost else None
+                if real == "requires_capture":
+                    taken = _move_payment_if(session, order_id, payment, "capture_not_taken", started=started)
+                    return "authorised" if taken else None
+                return None
+            if real == "succeeded":
+                if payment == PaymentStatus.VOID_PENDING:
+                    _move_payment_if(session, order_id, payment, "refund")   # recorded before the call
+                    continue
+                refund_id = gateway.refund(intent_id, amount)
+                return "refunded" if _move_payment_if(session, order_id, payment, "refunded", refund_id=refund_id) else None
+            if real != "canceled" and gateway.void(intent_id).status != "canceled":
+                continue               # captured after all: the next round refunds it
+            return "voided" if _move_payment_if(session, order_id, payment, "voided") else None
+        except (PaymentUnavailable, PaymentDeclined):
+            return None
+    return None
+
+
+def _settle_quietly(session: Session, gateway: PaymentGateway, order_id: int) -> None:
+    """Settle after the use case committed: the buyer's or provider's action is done whatever happens
+    here, so a database failure leaves the payment to ``reconcile-payments`` instead of an error page."""
+    try:
+        _settle_payment(session, gateway, order_id)
+    except SQLAlchemyError:
+        session.rollback()
+        log.exception("order %s: payment left to reconcile-payments", order_id)
+
+
+def _record_capture(session: Session, actor: User | None, order_id: int, *,
+                    started: dt.datetime | None = None) -> bool:
+    """The capture was taken: confirm the order with its payment captured; or, if the buyer cancelled
+    it meanwhile, record the money to refund. True when this confirmed the order. Commits."""
+    order = _locked_order(session, order_id)
+    if order.payment_status == PaymentStatus.CAPTURE_PENDING and (started is None or order.capture_started_at == started):
+        change_state(session, order, ORDER, "confirm", actor, subject_type="order", confirmed_at=clock.now(),
+                     payment_status=PAYMENT.next(order.payment_status, "captured"))
+        session.commit()
+        return True
+    if order.payment_status == PaymentStatus.VOID_PENDING:      # cancelled while the capture was on its way
+        _move_payment(session, order, "refund", actor)
+        session.commit()
+        return False
+    session.rollback()
+    return False
+
+
+@use_case
+def _expire_order(session: Session, actor: User | None, order_id: int, reason: CancellationReason, *,
+                  expected_payment: PaymentStatus | None = None, started: dt.datetime | None = None) -> bool:
+    """The platform cancels a placed order (``reason`` on the order and in its audit entry): vouchers
+    back through the ledger; the hold is to void (or, when the service let it go, already gone).
+    False when the order is no longer what the caller saw. Commits."""
+    order = _locked_order(session, order_id)
+    if order.status != OrderStatus.PLACED or (expected_payment is not None and order.payment_status != expected_payment) \
+            or (started is not None and order.capture_started_at != started):
+        session.rollback()
+        return False
+    action = "hold_lost" if reason == CancellationReason.CARD_HOLD_RELEASED else "void"
+    payment = PAYMENT.next(order.payment_status, action) if PAYMENT.can(order.payment_status, action) \
+        else order.payment_status
+    change_state(session, order, ORDER, "lapse", actor, subject_type="order", cancelled_at=clock.now(),
+                 cancellation_reason=reason, payment_status=payment)
+    if order.voucher_fen:
+        ledger.release_vouchers(session, order.voucher_year, order.enterprise_id, order.voucher_fen,
+                                ref=("order", order.id), actor_id=None)
+    session.commit()
+    return True
 
 
 # -- after the order ----------------------------------------------------------------------------------
@@ -715,48 +824,88 @@ def _order_for(session: Session, actor: User, order_id: int, *, as_party: str, l
     return order
 
 
+CAPTURE_UNCERTAIN = _l("The payment service did not answer: the self-paid part may have been taken. The order is not "
+                       "confirmed yet; reconciliation will complete the confirmation, or give the money back, within "
+                       "minutes. You may also try again.")
+CAPTURE_UNRECORDED = _l("The self-paid part has been taken, but the confirmation could not be saved just now. "
+                        "Reconciliation will complete it within minutes; you may also try again.")
+
+
 def confirm_order(session: Session, actor: User, order_id: int, *, gateway: PaymentGateway) -> Order:
-    """第二十条: the provider confirms the transaction; the self-paid part is captured first (outside
-    any transaction), then the order is confirmed."""
+    """第二十条: the provider confirms the transaction; the self-paid part is captured first, then the
+    order is confirmed. ``capture_pending`` is recorded before the capture is sent, so an answer that
+    is lost (a timeout, the database failing right after) is never taken for "nothing happened": the
+    intent is read back, and what cannot be known now is finished by ``reconcile-payments``."""
     order = _order_for(session, actor, order_id, as_party="provider")
     ORDER.next(order.status, "confirm")
-    intent_id, payment_status = order.payment_intent_id, order.payment_status
+    intent_id, payment = order.payment_intent_id, order.payment_status
     session.rollback()
-    if payment_status == PaymentStatus.AUTHORISED and intent_id:
+    if payment not in (PaymentStatus.AUTHORISED, PaymentStatus.CAPTURE_PENDING):
+        return _confirm_without_capture(session, actor, order_id)
+    _start_capture(session, actor, order_id)
+    if intent_id:
         try:
             gateway.capture(intent_id)
-        except PaymentUnavailable:
-            raise DomainError("payment_unavailable", _l("The payment service cannot be reached; the order is not confirmed yet. Try again later.")) from None
         except PaymentDeclined as exc:
+            _move_payment_if(session, order_id, PaymentStatus.CAPTURE_PENDING, "capture_declined", actor=actor)
             raise DomainError("payment_declined", _l("The payment could not be taken (%(reason)s); the buyer needs to cancel and order again.",
                                                      reason=exc.message)) from None
+        except PaymentUnavailable:
+            real = _real_status(gateway, intent_id)
+            if real == "canceled" and _expire_order(session, None, order_id, CancellationReason.CARD_HOLD_RELEASED,
+                                                    expected_payment=PaymentStatus.CAPTURE_PENDING):
+                raise DomainError("payment_declined", _l(
+                    "The payment service had already released the card hold (holds lapse after seven days): nothing "
+                    "was taken, the order is cancelled and the buyer's vouchers are back.")) from None
+            if real != "succeeded":
+                raise DomainError("payment_unavailable", CAPTURE_UNCERTAIN) from None
     try:
-        order = _order_for(session, actor, order_id, as_party="provider", lock=True)
-        change_state(session, order, ORDER, "confirm", actor, subject_type="order", confirmed_at=clock.now(),
-                     payment_status=PaymentStatus.CAPTURED if payment_status == PaymentStatus.AUTHORISED else order.payment_status)
-        session.commit()
-    except DomainError:
+        confirmed = _record_capture(session, actor, order_id)
+    except SQLAlchemyError:
         session.rollback()
-        if payment_status == PaymentStatus.AUTHORISED and intent_id:
-            # the buyer cancelled while we captured: give the money back at once
-            _mark_refund_pending(session, order_id)
-            _settle_payment(session, gateway, order_id)
-        raise
+        log.exception("order %s: captured, but the confirmation could not be recorded", order_id)
+        raise DomainError("payment_unavailable", CAPTURE_UNRECORDED) from None
+    order = session.get(Order, order_id, populate_existing=True)
+    if not confirmed and order.status != OrderStatus.CONFIRMED:
+        _settle_quietly(session, gateway, order_id)          # give the money back at once
+        raise DomainError("invalid_state", _l("The buyer cancelled this order while the payment was being taken; "
+                                              "the self-paid part is refunded."))
     return order
 
 
-def _mark_refund_pending(session: Session, order_id: int) -> None:
-    order = session.get(Order, order_id, with_for_update=True, populate_existing=True)
-    before = order.audit_state()
-    order.payment_status = PaymentStatus.REFUND_PENDING
-    record(session, None, "order", order.id, "refund_late_capture", before, order.audit_state())
+def _real_status(gateway: PaymentGateway, intent_id: str) -> str | None:
+    """The intent's status at the payment service, or None when it cannot be reached either."""
+    try:
+        return gateway.retrieve(intent_id).status
+    except PaymentUnavailable:
+        return None
+
+
+@use_case
+def _start_capture(session: Session, actor: User, order_id: int) -> None:
+    """Record ``capture_pending`` (again, for a retry) in a transaction of its own, before the capture."""
+    order = _order_for(session, actor, order_id, as_party="provider", lock=True)
+    ORDER.next(order.status, "confirm")
+    if order.payment_status == PaymentStatus.CAPTURE_PENDING:
+        order.capture_started_at = clock.now()
+    else:
+        _move_payment(session, order, "capture", actor, capture_started_at=clock.now())
     session.commit()
+
+
+@use_case
+def _confirm_without_capture(session: Session, actor: User, order_id: int) -> Order:
+    order = _order_for(session, actor, order_id, as_party="provider", lock=True)
+    change_state(session, order, ORDER, "confirm", actor, subject_type="order", confirmed_at=clock.now())
+    session.commit()
+    return order
 
 
 @use_case
 def _cancel(session: Session, actor: User, order_id: int) -> Order:
     order = _order_for(session, actor, order_id, as_party="buyer", lock=True)
-    pending = PaymentStatus.VOID_PENDING if order.payment_status == PaymentStatus.AUTHORISED else order.payment_status
+    payment = order.payment_status
+    pending = PAYMENT.next(payment, "void") if PAYMENT.can(payment, "void") else payment
     change_state(session, order, ORDER, "cancel", actor, subject_type="order", cancelled_at=clock.now(),
                  payment_status=pending)
     if order.voucher_fen:
@@ -771,7 +920,7 @@ def cancel_order(session: Session, actor: User, order_id: int, *, gateway: Payme
     (exactly once: the order row is locked and its status checked) and the card hold is voided."""
     order = _cancel(session, actor, order_id)
     if order.payment_status == PaymentStatus.VOID_PENDING:
-        _settle_payment(session, gateway, order.id)
+        _settle_quietly(session, gateway, order.id)
     return session.get(Order, order_id, populate_existing=True)
 
 
@@ -810,8 +959,8 @@ def _decide_refund(session: Session, actor: User, order_id: int, data: Mapping[s
     order = _order_for(session, actor, order_id, as_party="provider", lock=True)
     at = clock.now()
     if decision == "approve":
-        pending = PaymentStatus.REFUND_PENDING if order.payment_status == PaymentStatus.CAPTURED and order.self_pay_fen \
-            else order.payment_status
+        pending = PAYMENT.next(order.payment_status, "refund") \
+            if order.payment_status == PaymentStatus.CAPTURED and order.self_pay_fen else order.payment_status
         change_state(session, order, ORDER, "approve_refund", actor, subject_type="order", refund_decided_at=at,
                      refund_decision_reason=reason, payment_status=pending)
         if order.voucher_fen:
@@ -829,7 +978,7 @@ def decide_refund(session: Session, actor: User, order_id: int, data: Mapping[st
     """The provider approves (vouchers back, the self-paid part refunded) or refuses with a reason."""
     order = _decide_refund(session, actor, order_id, data)
     if order.payment_status == PaymentStatus.REFUND_PENDING:
-        _settle_payment(session, gateway, order.id)
+        _settle_quietly(session, gateway, order.id)
     return session.get(Order, order_id, populate_existing=True)
 
 

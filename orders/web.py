@@ -43,7 +43,15 @@ def init_app(app: Flask) -> None:
         "finish_abandon": _l("Interrupted checkout undone"), "hold_left_behind": _l("Card hold left to release"),
         "authorised": _l("Authorised on the card"), "captured": _l("Paid"), "voided": _l("Hold released"),
         "void_pending": _l("Releasing the hold"), "refund_pending": _l("Refunding"), "none": _l("Vouchers only"),
-    }, attention={"placed", "refund_requested"}, bad={"cancelled", "refunded"})
+        "capture_pending": _l("Taking the payment"),
+        "payment_capture": _l("Taking the self-paid part"),
+        "payment_capture_declined": _l("Capture refused by the payment service"),
+        "payment_capture_not_taken": _l("Capture not taken; the hold remains"),
+        "payment_void": _l("Releasing the card hold"), "payment_refund": _l("Refunding the self-paid part"),
+        "lapse": _l("Cancelled by the platform"),
+        "confirmation_deadline": _l("Not confirmed by the provider within the confirmation deadline"),
+        "card_hold_released": _l("The payment service released the card hold before the payment was taken"),
+    }, attention={"placed", "refund_requested", "capture_pending"}, bad={"cancelled", "refunded"})
 
     @app.cli.command("reconcile-payments")
     @click.option("--older-than", default=15, show_default=True, help="minutes an unfinished checkout may run")

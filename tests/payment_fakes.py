@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from orders.payments import Intent, InProcessGateway, PaymentUnavailable
+from orders.payments import Intent, InProcessGateway, PaymentUnavailable, StripeGateway
 
 
 class LateAnswerGateway(InProcessGateway):
@@ -37,15 +37,15 @@ class LateAnswerGateway(InProcessGateway):
         return intent
 
 
-class LostCaptureGateway(InProcessGateway):
+class LosesCaptureAnswer:
     """Captures, then loses the answer (a timeout: ``PaymentUnavailable``). With ``down_after_capture``
     the service stays unreachable for every call after that until the test sets ``down = False``;
-    ``capture_happens=False`` times out *before* capturing. ``after_capture`` runs right after the
-    capture (e.g. to make the database fail next)."""
+    ``capture_happens=False`` times out *before* capturing; ``answer_lost=False`` answers normally.
+    ``after_capture`` runs right after the capture (e.g. to make the database fail next)."""
 
-    def __init__(self, *, down_after_capture: bool = False, capture_happens: bool = True,
-                 answer_lost: bool = True, after_capture: Callable[[], None] | None = None) -> None:
-        super().__init__()
+    def __init__(self, *args: Any, down_after_capture: bool = False, capture_happens: bool = True,
+                 answer_lost: bool = True, after_capture: Callable[[], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.down = False
         self.down_after_capture = down_after_capture
         self.capture_happens = capture_happens
@@ -58,7 +58,7 @@ class LostCaptureGateway(InProcessGateway):
 
     def capture(self, intent_id: str) -> Intent:
         self._check_up()
-        intent = super().capture(intent_id) if self.capture_happens else self.retrieve(intent_id)
+        intent = super().capture(intent_id) if self.capture_happens else super().retrieve(intent_id)
         if self.after_capture:
             self.after_capture()
         if self.answer_lost:
@@ -77,3 +77,11 @@ class LostCaptureGateway(InProcessGateway):
     def refund(self, intent_id: str, amount_fen: int | None = None) -> str:
         self._check_up()
         return super().refund(intent_id, amount_fen)
+
+
+class LostCaptureGateway(LosesCaptureAnswer, InProcessGateway):
+    """The in-process payment service, losing a capture's answer."""
+
+
+class LostCaptureStripeGateway(LosesCaptureAnswer, StripeGateway):
+    """Stripe (localstripe), losing a capture's answer."""

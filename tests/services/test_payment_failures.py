@@ -5,7 +5,8 @@ import datetime as dt
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
+from sqlalchemy.exc import OperationalError
 
 from orders import services
 from orders.models import CheckoutAttempt, Order
@@ -15,7 +16,8 @@ from shop.db import write_transactions
 from shop.errors import DomainError
 from shop.models import User
 from tests.helpers import fresh, grant_wallet, make_org, make_product, make_programme, member
-from tests.payment_fakes import LateAnswerGateway
+from tests.payment_fakes import LateAnswerGateway, LostCaptureGateway, LostCaptureStripeGateway
+from tests.stripe_mock import card
 from wallet import services as wallet_services
 from wallet.models import LedgerEntry
 
@@ -37,8 +39,18 @@ def world(session):
             "product": make_product(session, provider, price_fen=1_000_00)}          # 40%: ¥400 of vouchers
 
 
-def request(world, quantity=1):
-    return services.CheckoutRequest([(world["product"].id, quantity)], True, True, "pm_card_visa")
+def request(world, quantity=1, pm="pm_card_visa"):
+    return services.CheckoutRequest([(world["product"].id, quantity)], True, True, pm)
+
+
+def place(session, world, gateway, pm="pm_card_visa"):
+    """One order: ¥1,000, of which ¥400 vouchers and ¥600 held on the card."""
+    return services.checkout(session, world["buyer"], request(world, pm=pm), gateway=gateway)[0]
+
+
+def order_state(session, order):
+    current = fresh(session).get(Order, order.id)
+    return current.status, current.payment_status
 
 
 def wallet(session, world):
@@ -140,3 +152,135 @@ def test_reconcile_payments_from_cron_refuses_an_age_below_the_payment_timeouts(
     done = runner.invoke(args=["reconcile-payments", "--older-than", "2"])
     assert done.exit_code == 0, done.output
     assert "abandoned 0 checkout(s)" in done.output
+
+
+class TestACaptureWhoseAnswerIsLost:
+    """H2: the capture was carried out but its answer never came (a timeout, or the database failing
+    right after it). The order used to stay "placed" with the card charged; a cancel then tried to void
+    the captured intent and stayed ``void_pending`` for ever."""
+
+    def test_the_intent_is_read_back_and_the_order_confirmed(self, session, world):
+        gateway = LostCaptureGateway()
+        order = place(session, world, gateway)
+        confirmed = services.confirm_order(session, world["seller"], order.id, gateway=gateway)
+        assert (confirmed.status, confirmed.payment_status) == (OrderStatus.CONFIRMED, PaymentStatus.CAPTURED)
+        assert order_state(session, order) == (OrderStatus.CONFIRMED, PaymentStatus.CAPTURED)
+
+    def test_with_the_service_down_the_provider_is_told_the_payment_may_have_been_taken(self, app, session, world,
+                                                                                          today):
+        gateway = LostCaptureGateway(down_after_capture=True)
+        order = place(session, world, gateway)
+        with pytest.raises(DomainError) as caught:
+            services.confirm_order(session, world["seller"], order.id, gateway=gateway)
+        assert caught.value.code == "payment_unavailable"
+        assert "may have been taken" in str(caught.value.detail) and "reconciliation" in str(caught.value.detail)
+        assert order_state(session, order) == (OrderStatus.PLACED, PaymentStatus.CAPTURE_PENDING)
+        assert reconcile(app, gateway).still_pending == 0          # its confirm may still be waiting: not yet
+        today("2026-03-03")
+        assert reconcile(app, gateway).still_pending == 1          # still down: nothing decided blindly
+        gateway.down = False
+        report = reconcile(app, gateway)
+        assert report.finished_captures == 1
+        assert order_state(session, order) == (OrderStatus.CONFIRMED, PaymentStatus.CAPTURED)
+        assert reconcile(app, gateway).finished_captures == 0
+
+    def test_the_providers_retry_confirms_it_once_the_service_is_back(self, session, world):
+        gateway = LostCaptureGateway(down_after_capture=True)
+        order = place(session, world, gateway)
+        with pytest.raises(DomainError):
+            services.confirm_order(session, world["seller"], order.id, gateway=gateway)
+        gateway.down = False
+        confirmed = services.confirm_order(session, world["seller"], order.id, gateway=gateway)
+        assert (confirmed.status, confirmed.payment_status) == (OrderStatus.CONFIRMED, PaymentStatus.CAPTURED)
+
+    def test_cancelling_it_refunds_the_card_instead_of_voiding_and_reconcile_finishes_it(self, app, session, world):
+        gateway = LostCaptureGateway(down_after_capture=True)
+        order = place(session, world, gateway)
+        with pytest.raises(DomainError):
+            services.confirm_order(session, world["seller"], order.id, gateway=gateway)
+        cancelled = services.cancel_order(session, world["buyer"], order.id, gateway=gateway)   # still down
+        assert (cancelled.status, cancelled.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.VOID_PENDING)
+        assert wallet(session, world).available_fen == CAP
+        gateway.down = False
+        report = reconcile(app, gateway)
+        assert report.finished_refunds == 1 and report.still_pending == 0
+        assert order_state(session, order) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
+        assert gateway.refunds == [(order.payment_intent_id, 600_00)], "the captured money was not given back"
+        again = reconcile(app, gateway)
+        assert (again.finished_refunds, again.finished_voids, again.still_pending) == (0, 0, 0)
+        assert len(gateway.refunds) == 1
+
+    def test_cancelling_it_once_the_service_is_back_refunds_at_once(self, session, world):
+        gateway = LostCaptureGateway(down_after_capture=True)
+        order = place(session, world, gateway)
+        with pytest.raises(DomainError):
+            services.confirm_order(session, world["seller"], order.id, gateway=gateway)
+        gateway.down = False
+        cancelled = services.cancel_order(session, world["buyer"], order.id, gateway=gateway)
+        assert (cancelled.status, cancelled.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
+        assert gateway.refunds == [(order.payment_intent_id, 600_00)]
+
+    def test_a_capture_that_never_happened_goes_back_to_authorised(self, app, session, world, today):
+        gateway = LostCaptureGateway(down_after_capture=True, capture_happens=False)
+        order = place(session, world, gateway)
+        with pytest.raises(DomainError):
+            services.confirm_order(session, world["seller"], order.id, gateway=gateway)
+        gateway.down = False
+        today("2026-03-03")
+        assert reconcile(app, gateway).captures_not_taken == 1
+        assert order_state(session, order) == (OrderStatus.PLACED, PaymentStatus.AUTHORISED)
+        assert gateway.retrieve(order.payment_intent_id).status == "requires_capture"
+        gateway.answer_lost, gateway.capture_happens = False, True
+        services.confirm_order(session, world["seller"], order.id, gateway=gateway)
+        assert order_state(session, order) == (OrderStatus.CONFIRMED, PaymentStatus.CAPTURED)
+
+    def test_a_database_error_right_after_the_capture_is_not_answered_as_nothing_changed(self, app, session, world,
+                                                                                           today):
+        engine = app.extensions["shop.engine"]
+        armed = []
+
+        def database_fails(conn, cursor, statement, parameters, context, executemany):
+            if armed:
+                armed.clear()
+                raise OperationalError(statement, parameters, Exception("database is locked"))
+
+        gateway = LostCaptureGateway(answer_lost=False, after_capture=lambda: armed.append(True))
+        order = place(session, world, gateway)
+        event.listen(engine, "before_cursor_execute", database_fails)
+        try:
+            with pytest.raises(DomainError) as caught:
+                services.confirm_order(session, world["seller"], order.id, gateway=gateway)
+        finally:
+            event.remove(engine, "before_cursor_execute", database_fails)
+        assert caught.value.code == "payment_unavailable"
+        assert "has been taken" in str(caught.value.detail) and "reconciliation" in str(caught.value.detail).lower()
+        assert order_state(session, order) == (OrderStatus.PLACED, PaymentStatus.CAPTURE_PENDING)
+        today("2026-03-03")
+        assert reconcile(app, gateway).finished_captures == 1
+        assert order_state(session, order) == (OrderStatus.CONFIRMED, PaymentStatus.CAPTURED)
+
+    def test_reconcile_releases_the_hold_of_a_cancelled_order_still_marked_authorised(self, app, session, world):
+        gateway = InProcessGateway()
+        order = place(session, world, gateway)
+        with write_transactions(), app.extensions["shop.sessions"]() as s:   # as an older version left it
+            s.execute(update(Order).where(Order.id == order.id).values(status=OrderStatus.CANCELLED))
+            s.commit()
+        report = reconcile(app, gateway)
+        assert report.finished_voids == 1
+        assert order_state(session, order) == (OrderStatus.CANCELLED, PaymentStatus.VOIDED)
+        assert gateway.retrieve(order.payment_intent_id).status == "canceled"
+
+
+def test_against_stripe_a_cancel_after_a_lost_capture_answer_refunds_the_captured_intent(session, world, stripe_mock):
+    gateway = LostCaptureStripeGateway("sk_test_yunquan", api_base=stripe_mock, down_after_capture=True)
+    order = place(session, world, gateway, pm=card(gateway))
+    with pytest.raises(DomainError) as caught:
+        services.confirm_order(session, world["seller"], order.id, gateway=gateway)
+    assert "may have been taken" in str(caught.value.detail)
+    gateway.down = False
+    assert gateway.retrieve(order.payment_intent_id).status == "succeeded"       # the card was charged
+    cancelled = services.cancel_order(session, world["buyer"], order.id, gateway=gateway)
+    assert (cancelled.status, cancelled.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
+    refunds = gateway.client.v1.refunds.list(params={"payment_intent": order.payment_intent_id}).data
+    assert [r.amount for r in refunds] == [600_00] and cancelled.refund_id == refunds[0].id
+    assert wallet(session, world).available_fen == CAP
