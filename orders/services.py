@@ -29,7 +29,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from catalog import services as catalog_services
 from catalog.models import Product, ProductVersion
+from orders import rules
 from orders.agreement import CURRENT as CURRENT_AGREEMENT
 from orders.faults import crash_point
 from orders.models import CartLine, CheckoutAttempt, Order, OrderLine
@@ -734,7 +735,7 @@ def _settle_payment(session: Session, gateway: PaymentGateway, order_id: int, *,
                     return "captured" if _record_capture(session, None, order_id, started=started) else None
                 if real == "canceled":
                     lost = _expire_order(session, None, order_id, CancellationReason.CARD_HOLD_RELEASED,
-                                         expected_payment=payment, started=started)
+                                         payments=[payment], started=started)
                     return "voided" if lost else None
                 if real == "requires_capture":
                     taken = _move_payment_if(session, order_id, payment, "capture_not_taken", started=started)
@@ -784,12 +785,13 @@ def _record_capture(session: Session, actor: User | None, order_id: int, *,
 
 @use_case
 def _expire_order(session: Session, actor: User | None, order_id: int, reason: CancellationReason, *,
-                  expected_payment: PaymentStatus | None = None, started: dt.datetime | None = None) -> bool:
+                  payments: Collection[PaymentStatus], started: dt.datetime | None = None) -> bool:
     """The platform cancels a placed order (``reason`` on the order and in its audit entry): vouchers
     back through the ledger; the hold is to void (or, when the service let it go, already gone).
-    False when the order is no longer what the caller saw. Commits."""
+    False when the order is no longer placed with one of ``payments`` (or its capture is not the one
+    that started at ``started``). Commits."""
     order = _locked_order(session, order_id)
-    if order.status != OrderStatus.PLACED or (expected_payment is not None and order.payment_status != expected_payment) \
+    if order.status != OrderStatus.PLACED or order.payment_status not in payments \
             or (started is not None and order.capture_started_at != started):
         session.rollback()
         return False
@@ -803,6 +805,31 @@ def _expire_order(session: Session, actor: User | None, order_id: int, reason: C
                                 ref=("order", order.id), actor_id=None)
     session.commit()
     return True
+
+
+def expire_unconfirmed_orders(session: Session, gateway: PaymentGateway, *, deadline_days: int) -> int:
+    """Cancel the orders still ``placed`` ``deadline_days`` after they were placed (the daily job and
+    ``flask --app shop expire-unconfirmed-orders``): a card hold lapses after 7 days at Stripe, after
+    which the provider could never take the self-paid part. Vouchers go back through the ledger, the
+    hold is voided, the reason is on the order and in its audit entry. An order whose provider is
+    confirming it right now (``capture_pending``) is left to its confirm. Idempotent; commits. The
+    number of orders cancelled."""
+    cutoff = clock.now() - dt.timedelta(days=deadline_days)
+    waiting = (PaymentStatus.AUTHORISED, PaymentStatus.NONE)
+    due = session.scalars(select(Order.id).where(Order.status == OrderStatus.PLACED, Order.placed_at <= cutoff,
+                                                 Order.payment_status.in_(waiting)).order_by(Order.id)).all()
+    session.rollback()
+    cancelled = 0
+    for order_id in due:
+        if _expire_order(session, None, order_id, CancellationReason.CONFIRMATION_DEADLINE, payments=waiting):
+            cancelled += 1
+            _settle_quietly(session, gateway, order_id)
+    return cancelled
+
+
+def confirmation_deadline(order: Order, deadline_days: int) -> dt.datetime:
+    """When ``order``, if still placed, is cancelled by ``expire_unconfirmed_orders``."""
+    return rules.confirmation_deadline(order.placed_at, deadline_days)
 
 
 # -- after the order ----------------------------------------------------------------------------------
@@ -853,7 +880,7 @@ def confirm_order(session: Session, actor: User, order_id: int, *, gateway: Paym
         except PaymentUnavailable:
             real = _real_status(gateway, intent_id)
             if real == "canceled" and _expire_order(session, None, order_id, CancellationReason.CARD_HOLD_RELEASED,
-                                                    expected_payment=PaymentStatus.CAPTURE_PENDING):
+                                                    payments=[PaymentStatus.CAPTURE_PENDING]):
                 raise DomainError("payment_declined", _l(
                     "The payment service had already released the card hold (holds lapse after seven days): nothing "
                     "was taken, the order is cancelled and the buyer's vouchers are back.")) from None

@@ -7,7 +7,7 @@ import math
 import click
 from flask import Flask
 
-from shop import labels, nav, seed
+from shop import daily, labels, nav, seed
 from shop.i18n import _l
 
 
@@ -21,6 +21,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
     seed.register(seed_orders, order=40)
+    daily.every_day(app, "orders.expire_unconfirmed_orders", lambda session, _today: services.expire_unconfirmed_orders(
+        session, app.extensions["orders.gateway"], deadline_days=app.config["CONFIRMATION_DEADLINE_DAYS"]))
     seed.register(seed_claims, order=45)
 
     nav.add("orders.cart", _l("Cart"), {"enterprise"}, order=15,
@@ -71,5 +73,15 @@ def init_app(app: Flask) -> None:
             report = services.reconcile_payments(session, gateway, older_than=dt.timedelta(minutes=older_than))
         from shop.money import format_fen
         click.echo(f"abandoned {report.abandoned_attempts} checkout(s), released {format_fen(report.released_fen)}, "
-                   f"voided {report.voided_intents} hold(s); finished {report.finished_voids} void(s) and "
-                   f"{report.finished_refunds} refund(s); {report.still_pending} still pending")
+                   f"voided {report.voided_intents} hold(s); finished {report.finished_captures} capture(s), "
+                   f"{report.finished_voids} void(s) and {report.finished_refunds} refund(s); "
+                   f"{report.captures_not_taken} capture(s) found not taken; {report.still_pending} still pending")
+
+    @app.cli.command("expire-unconfirmed-orders")
+    def expire_unconfirmed_orders_command() -> None:
+        """Cancel the orders not confirmed within CONFIRMATION_DEADLINE_DAYS (vouchers back, card holds
+        voided). Idempotent; the daily job does the same, run it from cron for a tighter schedule."""
+        days = app.config["CONFIRMATION_DEADLINE_DAYS"]
+        with app.extensions["shop.sessions"]() as session:
+            n = services.expire_unconfirmed_orders(session, app.extensions["orders.gateway"], deadline_days=days)
+        click.echo(f"{n} order(s) not confirmed within {days} days cancelled")

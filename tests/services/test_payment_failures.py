@@ -11,7 +11,8 @@ from sqlalchemy.exc import OperationalError
 from orders import services
 from orders.models import CheckoutAttempt, Order
 from orders.payments import InProcessGateway
-from orders.states import AttemptStatus, OrderStatus, PaymentStatus
+from orders.states import AttemptStatus, CancellationReason, OrderStatus, PaymentStatus
+from shop.audit import history
 from shop.db import write_transactions
 from shop.errors import DomainError
 from shop.models import User
@@ -284,3 +285,67 @@ def test_against_stripe_a_cancel_after_a_lost_capture_answer_refunds_the_capture
     refunds = gateway.client.v1.refunds.list(params={"payment_intent": order.payment_intent_id}).data
     assert [r.amount for r in refunds] == [600_00] and cancelled.refund_id == refunds[0].id
     assert wallet(session, world).available_fen == CAP
+
+
+class TestCardHoldsExpire:
+    """Stripe lets an uncaptured hold lapse after 7 days: an order its provider has not confirmed by the
+    deadline (CONFIRMATION_DEADLINE_DAYS, 6) is cancelled by the daily job, vouchers back, with the reason."""
+
+    def test_orders_not_confirmed_by_the_deadline_are_cancelled_with_vouchers_back_and_the_hold_voided(
+            self, session, world, today):
+        gateway = InProcessGateway()
+        waiting = place(session, world, gateway)
+        confirmed = place(session, world, gateway)
+        services.confirm_order(session, world["seller"], confirmed.id, gateway=gateway)
+        today("2026-03-07")                                   # five days on: still time
+        assert services.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 0
+        assert order_state(session, waiting) == (OrderStatus.PLACED, PaymentStatus.AUTHORISED)
+
+        today("2026-03-08")                                   # six days and a moment
+        assert services.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 1
+        lapsed = fresh(session).get(Order, waiting.id)
+        assert (lapsed.status, lapsed.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.VOIDED)
+        assert lapsed.cancellation_reason == CancellationReason.CONFIRMATION_DEADLINE
+        assert gateway.retrieve(waiting.payment_intent_id).status == "canceled"
+        w = wallet(session, world)
+        assert (w.available_fen, w.in_orders_fen) == (CAP - 400_00, 400_00)      # only the confirmed order's
+        entry = next(e for e in history(session, "order", waiting.id) if e.action == "lapse")
+        assert entry.actor_label == "system" and entry.after["cancellation_reason"] == "confirmation_deadline"
+        assert order_state(session, confirmed) == (OrderStatus.CONFIRMED, PaymentStatus.CAPTURED)
+        assert services.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 0     # idempotent
+        assert wallet(session, world).available_fen == CAP - 400_00
+
+    def test_an_order_its_provider_is_confirming_right_now_is_left_to_that_confirm(self, session, world, today):
+        gateway = LostCaptureGateway(down_after_capture=True)
+        order = place(session, world, gateway)
+        with pytest.raises(DomainError):
+            services.confirm_order(session, world["seller"], order.id, gateway=gateway)
+        today("2026-03-09")
+        assert services.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 0
+        assert order_state(session, order) == (OrderStatus.PLACED, PaymentStatus.CAPTURE_PENDING)
+
+    def test_a_confirm_finding_the_hold_released_cancels_the_order_with_the_reason(self, session, world):
+        gateway = InProcessGateway()
+        order = place(session, world, gateway)
+        gateway.intents[order.payment_intent_id]["status"] = "canceled"       # the service let it lapse
+        with pytest.raises(DomainError) as caught:
+            services.confirm_order(session, world["seller"], order.id, gateway=gateway)
+        assert caught.value.code == "payment_declined" and "nothing was taken" in str(caught.value.detail)
+        lapsed = fresh(session).get(Order, order.id)
+        assert (lapsed.status, lapsed.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.VOIDED)
+        assert lapsed.cancellation_reason == CancellationReason.CARD_HOLD_RELEASED
+        assert wallet(session, world).available_fen == CAP
+
+    def test_reconcile_cancels_an_order_whose_pending_capture_finds_the_hold_released(self, app, session, world,
+                                                                                       today):
+        gateway = LostCaptureGateway(down_after_capture=True, capture_happens=False)
+        order = place(session, world, gateway)
+        with pytest.raises(DomainError):
+            services.confirm_order(session, world["seller"], order.id, gateway=gateway)
+        gateway.down = False
+        gateway.intents[order.payment_intent_id]["status"] = "canceled"
+        today("2026-03-03")
+        assert reconcile(app, gateway).finished_voids == 1
+        lapsed = fresh(session).get(Order, order.id)
+        assert (lapsed.status, lapsed.cancellation_reason) == (OrderStatus.CANCELLED, CancellationReason.CARD_HOLD_RELEASED)
+        assert wallet(session, world).available_fen == CAP
