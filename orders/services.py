@@ -311,12 +311,18 @@ def checkout(session: Session, actor: User, request: CheckoutRequest, *, gateway
         session.rollback()
         return _replay(session, _find_attempt(session, org.id, key), fingerprint)
     crash_point("reserved")
+    attempt_id = attempt.id
     try:
         _pay(session, attempt, gateway)
         return _finalise(session, actor, attempt, from_cart=from_cart)
     except _Abandoned as abandoned:
         _let_go(session, attempt, gateway, abandoned.intents)
         raise DomainError("payment_unavailable", ABANDONED_MESSAGE) from None
+    except SQLAlchemyError:
+        # the payment service may have been called: never "nothing was changed"; reconcile finishes it
+        session.rollback()
+        log.exception("checkout attempt %s: database failure, left to reconcile-payments", attempt_id)
+        raise DomainError("payment_unavailable", CHECKOUT_UNFINISHED) from None
 
 
 def replay_checkout(session: Session, actor: User, key: str) -> list[Order] | None:
@@ -391,6 +397,8 @@ def _intent_key_for(attempt_id: int, created_at: dt.datetime, index: int) -> str
     return f"checkout-{attempt_id}-{created_at.astimezone(dt.UTC):%Y%m%d%H%M%S%f}-{index}"
 
 
+CHECKOUT_UNFINISHED = _l("The checkout could not be finished just now. If an order was placed, it is in your orders; "
+                         "otherwise any card hold and your vouchers are released automatically within minutes.")
 ABANDONED_MESSAGE = _l("The payment service answered too late and this checkout was undone: no order was placed, "
                        "the card hold is released and your vouchers are back. Please try again.")
 

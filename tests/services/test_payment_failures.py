@@ -132,6 +132,36 @@ class TestReconcileRacingALiveCheckout:
         w = wallet(session, world)
         assert (w.available_fen, w.in_orders_fen) == (CAP - 400_00, 400_00)
 
+    def test_a_database_error_after_the_card_was_authorised_is_not_answered_as_nothing_changed(
+            self, app, session, world, today):
+        engine = app.extensions["shop.engine"]
+        armed = []
+
+        def database_fails(conn, cursor, statement, parameters, context, executemany):
+            if armed:
+                armed.clear()
+                raise OperationalError(statement, parameters, Exception("database is locked"))
+
+        class AuthoriseThenDatabaseFails(InProcessGateway):
+            def authorise(self, intent_id):
+                intent = super().authorise(intent_id)
+                armed.append(True)
+                return intent
+
+        gateway = AuthoriseThenDatabaseFails()
+        event.listen(engine, "before_cursor_execute", database_fails)
+        try:
+            with pytest.raises(DomainError) as caught:
+                services.checkout(session, world["buyer"], request(world), gateway=gateway)
+        finally:
+            event.remove(engine, "before_cursor_execute", database_fails)
+        assert caught.value.code == "payment_unavailable"
+        assert "released automatically" in str(caught.value.detail)
+        today("2026-03-03")
+        report = reconcile(app, gateway)
+        assert (report.abandoned_attempts, report.voided_intents, report.released_fen) == (1, 1, 400_00)
+        assert count(session, Order) == 0 and wallet(session, world).available_fen == CAP
+
     def test_reconcile_counts_the_holds_it_found_by_their_metadata(self, app, session, world, today):
         """L8: a checkout that crashed after creating its intent, before recording its id."""
         gateway = InProcessGateway()
