@@ -11,7 +11,7 @@ from catalog.models import Product, ProductVersion
 from shop.clock import now
 from shop.db import Base, BigId, Fen
 from shop.models import Organisation, enum_type
-from orders.states import AttemptStatus, OrderStatus, PaymentStatus
+from orders.states import AttemptStatus, CancellationReason, OrderStatus, PaymentStatus
 
 
 class CartLine(Base):
@@ -61,6 +61,9 @@ class CheckoutAttempt(Base):
     error_detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=now)
+    # renewed by the checkout before each call to the payment service: while it is in the future the
+    # checkout's worker may be alive, and ``reconcile-payments`` leaves the attempt alone
+    lease_until: Mapped[dt.datetime | None]
 
     orders: Mapped[list[Order]] = relationship(back_populates="attempt", order_by="Order.id")
 
@@ -74,6 +77,7 @@ class Order(Base):
         Index("ix_orders_provider_id_status", "provider_id", "status"),
         Index("ix_orders_status_placed_at", "status", "placed_at"),
         Index("ix_orders_voucher_year_status", "voucher_year", "status"),   # the year's reports
+        Index("ix_orders_payment_status_status", "payment_status", "status"),   # reconcile-payments
         CheckConstraint("total_fen = voucher_fen + self_pay_fen", name="amounts_add_up"),
         CheckConstraint("voucher_fen >= 0 AND self_pay_fen >= 0", name="amounts_not_negative"),
     )
@@ -99,6 +103,8 @@ class Order(Base):
     refund_reason: Mapped[str | None] = mapped_column(Text)
     refund_decided_at: Mapped[dt.datetime | None]
     refund_decision_reason: Mapped[str | None] = mapped_column(Text)
+    capture_started_at: Mapped[dt.datetime | None]      # when ``capture_pending`` was (last) recorded
+    cancellation_reason: Mapped[CancellationReason | None] = mapped_column(enum_type(CancellationReason))
 
     attempt: Mapped[CheckoutAttempt] = relationship(back_populates="orders")
     enterprise: Mapped[Organisation] = relationship(foreign_keys=[enterprise_id])
@@ -106,8 +112,11 @@ class Order(Base):
     lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.id")
 
     def audit_state(self) -> dict[str, Any]:
-        return {"status": self.status.value, "payment_status": self.payment_status.value,
-                "voucher_fen": self.voucher_fen, "self_pay_fen": self.self_pay_fen}
+        state = {"status": self.status.value, "payment_status": self.payment_status.value,
+                 "voucher_fen": self.voucher_fen, "self_pay_fen": self.self_pay_fen}
+        if self.cancellation_reason is not None:
+            state["cancellation_reason"] = self.cancellation_reason.value
+        return state
 
 
 class OrderLine(Base):

@@ -44,7 +44,14 @@ class Intent:
     attempt_key: str | None = None
 
 
+# How long the Stripe client waits for one answer. The checkout's lease and the minimum age
+# ``reconcile-payments`` accepts are computed from a gateway's ``timeout`` (orders.services).
+CALL_TIMEOUT = 20.0
+
+
 class PaymentGateway(Protocol):
+    timeout: float
+
     def prepare(self, *, amount_fen: int, payment_method: str, attempt_key: str,
                 description: str) -> Intent: ...
     def authorise(self, intent_id: str) -> Intent: ...
@@ -58,8 +65,9 @@ class PaymentGateway(Protocol):
 class StripeGateway:
     """The official SDK, against Stripe or (``api_base``) a local mock such as localstripe."""
 
-    def __init__(self, secret_key: str, api_base: str | None = None, timeout: float = 20.0) -> None:
+    def __init__(self, secret_key: str, api_base: str | None = None, timeout: float = CALL_TIMEOUT) -> None:
         self.api_base = api_base
+        self.timeout = timeout
         kwargs: dict[str, Any] = {"max_network_retries": 0, "http_client": stripe.RequestsClient(timeout=timeout)}
         if api_base:
             kwargs["base_addresses"] = {"api": api_base.rstrip("/")}
@@ -90,17 +98,31 @@ class StripeGateway:
             return _intent(self.client.v1.payment_intents.capture(intent_id, options={"idempotency_key": f"capture-{intent_id}"}))
 
     def void(self, intent_id: str) -> Intent:
-        with _translated_errors():
-            current = self.retrieve(intent_id)
-            if current.status == "canceled":
-                return current
-            return _intent(self.client.v1.payment_intents.cancel(intent_id))
+        """Release the hold. A captured (``succeeded``) intent cannot be voided (Stripe refuses): it is
+        returned as it is, and the caller refunds it instead."""
+        current = self.retrieve(intent_id)
+        if current.status in ("canceled", "succeeded"):
+            return current
+        try:
+            with _translated_errors():
+                return _intent(self.client.v1.payment_intents.cancel(intent_id))
+        except PaymentUnavailable:
+            after = self.retrieve(intent_id)      # a capture may have won the race with this void
+            if after.status in ("canceled", "succeeded"):
+                return after
+            raise
 
     def refund(self, intent_id: str, amount_fen: int | None = None) -> str:
+        """Refund a captured intent, once: a retry after a lost answer finds the refund already made
+        (localstripe ignores idempotency keys, and Stripe keeps them for 24 hours only)."""
         params: dict[str, Any] = {"payment_intent": intent_id}
         if amount_fen is not None:
             params["amount"] = amount_fen
         with _translated_errors():
+            made = [r for r in self.client.v1.refunds.list(params={"payment_intent": intent_id, "limit": 100}).data
+                    if r.status in ("succeeded", "pending")]
+            if made and (amount_fen is None or sum(r.amount for r in made) >= amount_fen):
+                return made[0].id
             return self.client.v1.refunds.create(params=params, options={"idempotency_key": f"refund-{intent_id}-{amount_fen}"}).id
 
     def retrieve(self, intent_id: str) -> Intent:
@@ -165,6 +187,8 @@ class InProcessGateway:
     and for tests that must stop the process between two steps. Payment method ``pm_declined``
     is refused; ``pm_unavailable`` makes the service unreachable."""
 
+    timeout = CALL_TIMEOUT
+
     def __init__(self) -> None:
         self.intents: dict[str, dict[str, Any]] = {}
         self.refunds: list[tuple[str, int | None]] = []
@@ -183,6 +207,8 @@ class InProcessGateway:
         intent = self.intents[intent_id]
         if intent["pm"] == "pm_declined":
             raise PaymentDeclined("Your card was declined.", "card_declined")
+        if intent["status"] != "requires_confirmation":
+            raise PaymentUnavailable(f"cannot confirm a {intent['status']} intent")
         intent["status"] = "requires_capture"
         return self.retrieve(intent_id)
 
@@ -194,10 +220,19 @@ class InProcessGateway:
         return self.retrieve(intent_id)
 
     def void(self, intent_id: str) -> Intent:
-        self.intents[intent_id]["status"] = "canceled"
+        """As Stripe: a captured intent stays captured (the caller refunds it)."""
+        intent = self.intents[intent_id]
+        if intent["status"] in ("requires_confirmation", "requires_capture"):
+            intent["status"] = "canceled"
         return self.retrieve(intent_id)
 
     def refund(self, intent_id: str, amount_fen: int | None = None) -> str:
+        """As ``StripeGateway.refund``: only a captured intent, and once."""
+        if self.intents[intent_id]["status"] != "succeeded":
+            raise PaymentUnavailable("only a captured intent can be refunded")
+        for n, (refunded, _amount) in enumerate(self.refunds, start=1):
+            if refunded == intent_id:
+                return f"re_local_{n}"
         self.refunds.append((intent_id, amount_fen))
         return f"re_local_{len(self.refunds)}"
 

@@ -121,3 +121,17 @@ def missing_claim_documents(kinds: Iterable[str]) -> list[str]:
 def normalise_invoice_number(raw: str) -> str:
     """Invoice numbers as printed, without the spaces and dashes people type between groups."""
     return "".join(ch for ch in raw.upper() if ch not in " -_\u3000")
+
+
+def confirmation_deadline(placed_at: dt.datetime, deadline_days: int) -> dt.datetime:
+    """When an unconfirmed order is cancelled: ``deadline_days`` after it was placed, before the card
+    hold lapses (Stripe: 7 days)."""
+    return placed_at + dt.timedelta(days=deadline_days)
+
+
+def time_left(deadline: dt.datetime, now: dt.datetime) -> tuple[int, int] | None:
+    """Whole days and hours until ``deadline``, or None once it has passed."""
+    if now >= deadline:
+        return None
+    hours = int((deadline - now).total_seconds()) // 3600
+    return hours // 24, hours % 24

@@ -14,30 +14,39 @@ A refused card or an unreachable service voids what was authorised and releases 
 answering; a crash between any two steps leaves an unfinished attempt, which
 ``reconcile_payments`` (``flask --app shop reconcile-payments``) voids and releases. Orders exist only
 once step 4 committed, so a failed payment never leaves an order behind.
+
+The checkout and reconcile may race for one attempt (a worker still waiting on the payment service
+while reconcile runs): every move of an attempt is a compare-and-set on the status its mover last saw
+(``orders.states.CHECKOUT_ATTEMPT``), the checkout renews a lease on its attempt before each call to
+the payment service, and reconcile takes only attempts whose lease has run out. A checkout whose
+attempt was taken stops with an error, voids what it created and writes no order.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from catalog import services as catalog_services
 from catalog.models import Product, ProductVersion
+from orders import rules
 from orders.agreement import CURRENT as CURRENT_AGREEMENT
 from orders.faults import crash_point
 from orders.models import CartLine, CheckoutAttempt, Order, OrderLine
-from orders.payments import PaymentDeclined, PaymentGateway, PaymentUnavailable
+from orders.payments import CALL_TIMEOUT, PaymentDeclined, PaymentGateway, PaymentUnavailable
 from orders.rules import Amounts, LineInput, OrderPlan, PricedLine, allocate_vouchers, split_by_provider
-from orders.states import ORDER, UNFINISHED_ATTEMPTS, AttemptStatus, OrderStatus, PaymentStatus
+from orders.states import (CHECKOUT_ATTEMPT, ORDER, PAYMENT, PENDING_PAYMENTS, UNFINISHED_ATTEMPTS, AttemptStatus,
+                           CancellationReason, OrderStatus, PaymentStatus)
 from shop import clock
 from shop.audit import change_state, record
 from shop.db import use_case
@@ -53,6 +62,8 @@ from shop.states import ACTIVE_ORG_STATUSES, Role
 from wallet import ledger
 from wallet.states import AccountKind
 
+log = logging.getLogger(__name__)
+
 # Checks a refund request must pass besides the order's status, registered by other parts of this
 # area: each returns a message saying why the order cannot be refunded, or None. The claims
 # register "the order is in a submitted claim".
@@ -64,6 +75,12 @@ REFUND_HOOKS: list[Callable[[Session, User, Order, str], None]] = []
 MAX_QUANTITY = 9999
 MAX_LINES = 100
 IN_PROGRESS_WAIT = 10.0   # seconds a repeated request waits for the first one to finish
+# A live checkout renews its attempt's lease before each call to the payment service, for as long as the
+# call may take plus this margin (the database's busy timeout, and the clocks of two hosts that differ).
+LEASE_MARGIN = dt.timedelta(seconds=40)
+# The calls one order's payment may make in a checkout: prepare and authorise, and when that fails, find
+# and void. ``reconcile-payments`` takes no attempt younger than that many payment timeouts plus the margin.
+CALLS_PER_ORDER = 4
 
 
 def _enterprise(session: Session, actor: User) -> Organisation:
@@ -343,13 +360,23 @@ def checkout(session: Session, actor: User, request: CheckoutRequest, *, gateway
     if attempt is not None:
         return _replay(session, attempt, fingerprint)
     try:
-        attempt = _reserve(session, actor, org, request, key, fingerprint)
+        attempt = _reserve(session, actor, org, request, key, fingerprint, gateway)
     except IntegrityError:
         session.rollback()
         return _replay(session, _find_attempt(session, org.id, key), fingerprint)
     crash_point("reserved")
-    _pay(session, attempt, gateway)
-    return _finalise(session, actor, attempt, from_cart=from_cart)
+    attempt_id = attempt.id
+    try:
+        _pay(session, attempt, gateway)
+        return _finalise(session, actor, attempt, from_cart=from_cart)
+    except _Abandoned as abandoned:
+        _let_go(session, attempt, gateway, abandoned.intents)
+        raise DomainError("payment_unavailable", ABANDONED_MESSAGE) from None
+    except SQLAlchemyError:
+        # the payment service may have been called: never "nothing was changed"; reconcile finishes it
+        session.rollback()
+        log.exception("checkout attempt %s: database failure, left to reconcile-payments", attempt_id)
+        raise DomainError("payment_unavailable", CHECKOUT_UNFINISHED) from None
 
 
 def providers_of(session: Session, product_ids: Sequence[int]) -> list[int]:
@@ -394,7 +421,7 @@ def _replay(session: Session, attempt: CheckoutAttempt | None, fingerprint: str)
 
 @use_case
 def _reserve(session: Session, actor: User, org: Organisation, request: CheckoutRequest, key: str,
-             fingerprint: str) -> CheckoutAttempt:
+             fingerprint: str, gateway: PaymentGateway | None = None) -> CheckoutAttempt:
     """Step 1: price, hold the vouchers, write the attempt (one transaction)."""
     ensure_not_sanctioned(session, *providers_of(session, [p for p, _ in request.lines]))
     year = clock.today().year
@@ -415,7 +442,7 @@ def _reserve(session: Session, actor: User, org: Organisation, request: Checkout
                               status=AttemptStatus.RESERVED, voucher_year=year, voucher_fen=priced.voucher_fen,
                               self_pay_fen=priced.self_pay_fen, payment_method=request.payment_method,
                               plan=priced.plan(), intents={}, agreement_version=CURRENT_AGREEMENT.version,
-                              agreement_accepted_at=at, created_at=at, updated_at=at)
+                              agreement_accepted_at=at, created_at=at, updated_at=at, lease_until=_lease(gateway))
     session.add(attempt)
     session.flush()
     if priced.voucher_fen:
@@ -434,77 +461,169 @@ def _intent_key_for(attempt_id: int, created_at: dt.datetime, index: int) -> str
     return f"checkout-{attempt_id}-{created_at.astimezone(dt.UTC):%Y%m%d%H%M%S%f}-{index}"
 
 
+CHECKOUT_UNFINISHED = _l("The checkout could not be finished just now. If an order was placed, it is in your orders; "
+                         "otherwise any card hold and your vouchers are released automatically within minutes.")
+ABANDONED_MESSAGE = _l("The payment service answered too late and this checkout was undone: no order was placed, "
+                       "the card hold is released and your vouchers are back. Please try again.")
+
+
+def _call_timeout(gateway: PaymentGateway) -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(gateway, "timeout", CALL_TIMEOUT))
+
+
+def _lease(gateway: PaymentGateway, calls: int = 1) -> dt.datetime:
+    return clock.now() + _call_timeout(gateway) * max(calls, 1) + LEASE_MARGIN
+
+
+def minimum_reconcile_age(gateway: PaymentGateway) -> dt.timedelta:
+    """The youngest an unfinished checkout may be for ``reconcile-payments --older-than`` to look at it:
+    the payment timeout × the calls of one order's payment + the margin (2 minutes with Stripe's 20 s).
+    The lease protects a longer checkout (several providers) anyway; this guards against an operator's
+    ``--older-than 0`` during an incident."""
+    return _call_timeout(gateway) * CALLS_PER_ORDER + LEASE_MARGIN
+
+
+class _Abandoned(Exception):
+    """This checkout's attempt was taken by ``reconcile_payments`` (its lease had run out): stop, write
+    nothing, void what it created."""
+
+    def __init__(self) -> None:
+        super().__init__("checkout abandoned")
+        self.intents: dict[str, str] = {}
+
+
+def _move_attempt(session: Session, attempt_id: int, expected: AttemptStatus, action: str, *,
+                  actor: User | None = None, unleased: bool = False, audit: Mapping[str, Any] | None = None,
+                  **changes: Any) -> bool:
+    """Compare-and-set: move the attempt along ``CHECKOUT_ATTEMPT`` by ``action`` only if its status is
+    still ``expected`` (and with ``unleased``, only if no live worker holds its lease), and audit the
+    move. False when another worker moved it first. Does not commit."""
+    new = CHECKOUT_ATTEMPT.next(expected, action)
+    at = clock.now()
+    stmt = update(CheckoutAttempt).where(CheckoutAttempt.id == attempt_id, CheckoutAttempt.status == expected)
+    if unleased:
+        stmt = stmt.where(or_(CheckoutAttempt.lease_until.is_(None), CheckoutAttempt.lease_until <= at))
+    result = session.execute(stmt.values(status=new, updated_at=at, **changes)
+                             .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    record(session, actor, "checkout", attempt_id, action, {"status": expected.value},
+           {"status": new.value, **(audit or {})})
+    return True
+
+
+def _advance(session: Session, attempt_id: int, expected: AttemptStatus, action: str, gateway: PaymentGateway,
+             **changes: Any) -> None:
+    """Record a step of the checkout (and renew its lease for the next call), or stop if it was taken."""
+    if not _move_attempt(session, attempt_id, expected, action, lease_until=_lease(gateway), **changes):
+        session.rollback()
+        raise _Abandoned()
+    session.commit()
+
+
+def _renew_lease(session: Session, attempt_id: int, expected: AttemptStatus, gateway: PaymentGateway,
+                 calls: int = 1) -> None:
+    """Before a call to the payment service: keep the attempt ours for as long as ``calls`` may take,
+    or stop (``_Abandoned``) if reconcile took it meanwhile."""
+    result = session.execute(update(CheckoutAttempt)
+                             .where(CheckoutAttempt.id == attempt_id, CheckoutAttempt.status == expected)
+                             .values(lease_until=_lease(gateway, calls), updated_at=clock.now())
+                             .execution_options(synchronize_session=False))
+    session.commit()
+    if result.rowcount != 1:
+        raise _Abandoned()
+
+
 def _pay(session: Session, attempt: CheckoutAttempt, gateway: PaymentGateway) -> None:
     """Steps 2 and 3: prepare and authorise one intent per order with a self-paid part."""
     to_pay = [(i, o) for i, o in enumerate(attempt.plan) if o["self_pay_fen"] > 0]
     if not to_pay:
         return
+    attempt_id = attempt.id
     intents: dict[str, str] = {}
+    expected = AttemptStatus.RESERVED
     try:
-        for index, order in to_pay:
+        for n, (index, order) in enumerate(to_pay):
+            if n:    # the reservation leased the first call
+                _renew_lease(session, attempt_id, expected, gateway)
             intent = gateway.prepare(amount_fen=order["self_pay_fen"], payment_method=attempt.payment_method,
                                      attempt_key=_intent_key(attempt, index),
-                                     description=f"Yunquan checkout {attempt.id}, provider {order['provider_id']}")
+                                     description=f"Yunquan checkout {attempt_id}, provider {order['provider_id']}")
             intents[str(index)] = intent.id
         crash_point("intents_unrecorded")
-        _set_attempt(session, attempt, AttemptStatus.PREPARED, intents=intents)
+        _advance(session, attempt_id, expected, "record_intents", gateway, intents=intents, audit={"intents": intents})
+        expected = AttemptStatus.PREPARED
         crash_point("prepared")
-        for index in intents:
+        for n, index in enumerate(intents):
+            if n:
+                _renew_lease(session, attempt_id, expected, gateway)
             gateway.authorise(intents[index])
         crash_point("authorised_unrecorded")
-        _set_attempt(session, attempt, AttemptStatus.AUTHORISED)
+        _advance(session, attempt_id, expected, "record_authorisation", gateway)
         crash_point("authorised")
     except PaymentDeclined as exc:
-        _fail(session, attempt, gateway, intents, "payment_declined", exc.message)
+        _fail(session, attempt, gateway, intents, expected, "payment_declined", exc.message)
         raise DomainError("payment_declined", _l("The card was declined: %(reason)s No order was placed and your vouchers are back.",
                                                  reason=exc.message), field="payment_method") from None
     except PaymentUnavailable:
-        _fail(session, attempt, gateway, intents, "payment_unavailable", None)
+        _fail(session, attempt, gateway, intents, expected, "payment_unavailable", None)
         raise DomainError("payment_unavailable", _l(
             "The payment service cannot be reached. No order was placed and your vouchers are back; please try again later.")) from None
-
-
-def _set_attempt(session: Session, attempt: CheckoutAttempt, status: AttemptStatus, **changes: Any) -> None:
-    current = session.get(CheckoutAttempt, attempt.id, with_for_update=True, populate_existing=True)
-    current.status = status
-    for name, value in changes.items():
-        setattr(current, name, value)
-    current.updated_at = clock.now()
-    session.commit()
+    except _Abandoned as abandoned:
+        abandoned.intents = intents
+        raise
 
 
 def _fail(session: Session, attempt: CheckoutAttempt, gateway: PaymentGateway, intents: Mapping[str, str],
-          code: str, detail: str | None) -> None:
-    """Undo a checkout that did not get paid: release every card hold and the vouchers."""
+          expected: AttemptStatus, code: str, detail: str | None) -> None:
+    """Undo a checkout that did not get paid: release every card hold and the vouchers (unless
+    reconcile took the attempt meanwhile: then it released them)."""
     plan, attempt_id, created_at = attempt.plan, attempt.id, attempt.created_at
     session.rollback()
-    voided = _void_all(gateway, intents.values(), attempt_id, created_at, plan)
-    current = session.get(CheckoutAttempt, attempt.id, with_for_update=True, populate_existing=True)
-    if current.status not in UNFINISHED_ATTEMPTS:
-        session.rollback()
+    try:
+        _renew_lease(session, attempt_id, expected, gateway, calls=2 * len(plan))   # find and void each
+    except _Abandoned:
+        _void_all(gateway, intents.values(), attempt_id, created_at, plan)
         return
-    _release_attempt(session, current)
-    current.status = AttemptStatus.FAILED if voided else AttemptStatus.VOID_PENDING
-    current.intents = dict(intents)
-    current.error_code, current.error_detail = code, detail
-    current.updated_at = clock.now()
-    session.commit()
+    voided, _count = _void_all(gateway, intents.values(), attempt_id, created_at, plan)
+    if _move_attempt(session, attempt_id, expected, "fail_checkout" if voided else "fail_checkout_holding",
+                     intents=dict(intents), error_code=code, error_detail=detail, lease_until=None,
+                     audit={"error_code": code, "released_fen": attempt.voucher_fen}):
+        _release_attempt(session, attempt)
+        session.commit()
+    else:
+        session.rollback()
+
+
+def _let_go(session: Session, attempt: CheckoutAttempt, gateway: PaymentGateway, intents: Mapping[str, str]) -> None:
+    """The attempt was taken by reconcile, which released the vouchers: void what this checkout created
+    that reconcile may not have seen yet (an intent whose answer was on its way). A hold that cannot
+    be voided now is handed back to reconcile."""
+    plan, attempt_id, created_at = attempt.plan, attempt.id, attempt.created_at
+    session.rollback()
+    voided, _count = _void_all(gateway, intents.values(), attempt_id, created_at, plan)
+    if not voided and _move_attempt(session, attempt_id, AttemptStatus.ABANDONED, "hold_left_behind",
+                                    intents={**(attempt.intents or {}), **intents}):
+        session.commit()
+    session.rollback()
 
 
 def _void_all(gateway: PaymentGateway, intent_ids: Any, attempt_id: int, created_at: dt.datetime,
-              plan: list[dict[str, Any]]) -> bool:
-    """Void every intent of the attempt, also those a crash kept us from recording; True when all are
-    voided. Called with no database transaction open."""
+              plan: list[dict[str, Any]]) -> tuple[bool, int]:
+    """Void every intent of the attempt, also those a crash kept us from recording (found by their
+    metadata); whether all are voided, and how many were. Called with no database transaction open."""
     ids = set(intent_ids)
+    voided = 0
     try:
         for index, order in enumerate(plan):
             if order["self_pay_fen"] > 0:
                 ids.update(i.id for i in gateway.find_by_attempt(_intent_key_for(attempt_id, created_at, index)))
-        for intent_id in ids:
-            gateway.void(intent_id)
+        for intent_id in sorted(ids):
+            if gateway.void(intent_id).status == "canceled":
+                voided += 1
     except PaymentUnavailable:
-        return False
-    return True
+        return False, voided
+    return voided == len(ids), voided
 
 
 def _release_attempt(session: Session, attempt: CheckoutAttempt) -> None:
@@ -515,10 +634,13 @@ def _release_attempt(session: Session, attempt: CheckoutAttempt) -> None:
 
 @use_case
 def _finalise(session: Session, actor: User, attempt: CheckoutAttempt, *, from_cart: bool) -> list[Order]:
-    """Step 4: the orders, written from the plan, in one transaction with the attempt's completion."""
-    current = session.get(CheckoutAttempt, attempt.id, with_for_update=True, populate_existing=True)
-    if current.status not in (AttemptStatus.RESERVED, AttemptStatus.AUTHORISED):
-        raise DomainError("invalid_state", _l("This checkout was abandoned; please start again."))
+    """Step 4: the orders, written from the plan, in one transaction with the attempt's completion —
+    only if this checkout still owns its attempt."""
+    expected = AttemptStatus.AUTHORISED if any(o["self_pay_fen"] > 0 for o in attempt.plan) else AttemptStatus.RESERVED
+    if not _move_attempt(session, attempt.id, expected, "complete_checkout", actor=actor, lease_until=None):
+        session.rollback()
+        raise _Abandoned()
+    current = session.get(CheckoutAttempt, attempt.id, populate_existing=True)
     at = clock.now()
     orders = []
     for index, planned in enumerate(current.plan):
@@ -543,7 +665,6 @@ def _finalise(session: Session, actor: User, attempt: CheckoutAttempt, *, from_c
                            "quantity": line["quantity"], "amount_fen": line["amount_fen"],
                            "voucher_fen": line["voucher_fen"]} for line in planned["lines"]]})
         orders.append(order)
-    current.status, current.updated_at = AttemptStatus.COMPLETED, at
     if from_cart:
         bought = [line["product_id"] for planned in current.plan for line in planned["lines"]]
         for line in session.scalars(select(CartLine).where(CartLine.enterprise_id == current.enterprise_id,
@@ -560,83 +681,227 @@ class ReconcileReport:
     abandoned_attempts: int = 0
     voided_intents: int = 0
     released_fen: int = 0
+    finished_captures: int = 0
+    captures_not_taken: int = 0
     finished_voids: int = 0
     finished_refunds: int = 0
     still_pending: int = 0
 
 
 def reconcile_payments(session: Session, gateway: PaymentGateway, *, older_than: dt.timedelta) -> ReconcileReport:
-    """Finish what crashed or could not reach the payment service: abandon unfinished checkouts
-    older than ``older_than`` (void their card holds, release their vouchers), and complete pending
-    voids and refunds of orders. Safe to run at any time, any number of times."""
+    """Finish what crashed or could not reach the payment service: abandon unfinished checkouts older
+    than ``older_than`` whose lease has run out (release their vouchers, void their card holds), and
+    bring every order's payment that is not final to its end by the intent's real status (captures,
+    voids, refunds; see ``_settle_payment``). Safe to run at any time, any number of times."""
     report = ReconcileReport()
-    cutoff = clock.now() - older_than
-    stale = session.scalars(select(CheckoutAttempt.id).where(
+    now = clock.now()
+    stale = session.execute(select(CheckoutAttempt.id, CheckoutAttempt.status).where(
         CheckoutAttempt.status.in_([*UNFINISHED_ATTEMPTS, AttemptStatus.VOID_PENDING]),
-        CheckoutAttempt.updated_at <= cutoff).order_by(CheckoutAttempt.id)).all()
+        CheckoutAttempt.updated_at <= now - older_than,
+        or_(CheckoutAttempt.lease_until.is_(None), CheckoutAttempt.lease_until <= now))
+        .order_by(CheckoutAttempt.id)).all()
     session.rollback()
-    for attempt_id in stale:
-        attempt = session.get(CheckoutAttempt, attempt_id)
+    for attempt_id, status in stale:
+        abandoning = status in UNFINISHED_ATTEMPTS
+        if abandoning:
+            released = _abandon(session, attempt_id, status)
+            if released is None:
+                continue                  # its checkout moved on since we looked: it is alive
+            report.abandoned_attempts += 1
+            report.released_fen += released
+        attempt = session.get(CheckoutAttempt, attempt_id, populate_existing=True)
         intents, plan, created_at = dict(attempt.intents or {}), attempt.plan, attempt.created_at
         session.rollback()
-        voided = _void_all(gateway, intents.values(), attempt_id, created_at, plan)
-        current = session.get(CheckoutAttempt, attempt_id, with_for_update=True, populate_existing=True)
-        if current.status in UNFINISHED_ATTEMPTS:
-            _release_attempt(session, current)
-            report.released_fen += current.voucher_fen
-            current.status = AttemptStatus.ABANDONED if voided else AttemptStatus.VOID_PENDING
-            current.error_code = current.error_code or "payment_unavailable"
-            report.abandoned_attempts += 1
-        elif current.status == AttemptStatus.VOID_PENDING and voided:
-            current.status = AttemptStatus.FAILED
-        if voided:
-            report.voided_intents += len(intents)
-        else:
+        voided, count = _void_all(gateway, intents.values(), attempt_id, created_at, plan)
+        report.voided_intents += count
+        if not voided:
             report.still_pending += 1
-        current.updated_at = clock.now()
-        record(session, None, "checkout", current.id, "reconcile", None,
-               {"status": current.status.value, "released_fen": current.voucher_fen})
-        session.commit()
-    pending_orders = session.scalars(select(Order.id).where(
-        Order.payment_status.in_([PaymentStatus.VOID_PENDING, PaymentStatus.REFUND_PENDING])).order_by(Order.id)).all()
+        elif _move_attempt(session, attempt_id, AttemptStatus.VOID_PENDING,
+                           "finish_abandon" if abandoning else "finish_voids", audit={"voided_intents": count}):
+            session.commit()
+        session.rollback()
+    # every payment that is not final; a capture only once its confirm can no longer be waiting for it
+    capture_cutoff = now - max(older_than, _call_timeout(gateway) + LEASE_MARGIN)
+    unsettled = session.execute(select(Order.id, Order.capture_started_at).where(or_(
+        Order.payment_status.in_([PaymentStatus.VOID_PENDING, PaymentStatus.REFUND_PENDING]),
+        and_(Order.payment_status == PaymentStatus.CAPTURE_PENDING, Order.capture_started_at <= capture_cutoff),
+        and_(Order.payment_status == PaymentStatus.AUTHORISED,
+             Order.status.in_([OrderStatus.CANCELLED, OrderStatus.REFUNDED])))).order_by(Order.id)).all()
     session.rollback()
-    for order_id in pending_orders:
-        done = _settle_payment(session, gateway, order_id)
-        if done == "voided":
-            report.finished_voids += 1
-        elif done == "refunded":
-            report.finished_refunds += 1
-        else:
-            report.still_pending += 1
+    counters = {"captured": "finished_captures", "authorised": "captures_not_taken", "voided": "finished_voids",
+                "refunded": "finished_refunds"}
+    for order_id, capture_started in unsettled:
+        done = _settle_payment(session, gateway, order_id, capture_started=capture_started)
+        name = counters.get(done or "", "still_pending")
+        setattr(report, name, getattr(report, name) + 1)
     return report
 
 
-def _settle_payment(session: Session, gateway: PaymentGateway, order_id: int) -> str | None:
-    """Carry out an order's pending void or refund at the payment service, then record it."""
-    order = session.get(Order, order_id, populate_existing=True)
-    status, intent_id, amount = order.payment_status, order.payment_intent_id, order.self_pay_fen
-    session.rollback()
-    refund_id = None
-    try:
-        if status == PaymentStatus.VOID_PENDING and intent_id:
-            gateway.void(intent_id)
-        elif status == PaymentStatus.REFUND_PENDING and intent_id:
-            refund_id = gateway.refund(intent_id, amount)
-        elif status not in (PaymentStatus.VOID_PENDING, PaymentStatus.REFUND_PENDING):
-            return None
-    except (PaymentUnavailable, PaymentDeclined):
-        return None
-    current = session.get(Order, order_id, with_for_update=True, populate_existing=True)
-    if current.payment_status != status:
+def _abandon(session: Session, attempt_id: int, status: AttemptStatus) -> int | None:
+    """Take an unfinished attempt from its (dead) checkout: release its vouchers, mark its holds to void.
+    The vouchers it released, or None when its checkout moved it or renewed its lease meanwhile."""
+    attempt = session.get(CheckoutAttempt, attempt_id, populate_existing=True)
+    if not _move_attempt(session, attempt_id, status, "abandon_checkout", unleased=True,
+                         error_code=attempt.error_code or "payment_unavailable", lease_until=None,
+                         audit={"released_fen": attempt.voucher_fen}):
         session.rollback()
         return None
-    before = current.audit_state()
-    current.payment_status = PaymentStatus.VOIDED if status == PaymentStatus.VOID_PENDING else PaymentStatus.REFUNDED
-    if refund_id:
-        current.refund_id = refund_id
-    record(session, None, "order", current.id, "payment_" + current.payment_status.value, before, current.audit_state())
+    _release_attempt(session, attempt)
     session.commit()
-    return current.payment_status.value
+    return attempt.voucher_fen
+
+
+def _locked_order(session: Session, order_id: int) -> Order:
+    return session.get(Order, order_id, with_for_update=True, populate_existing=True)
+
+
+def _move_payment(session: Session, order: Order, action: str, actor: User | None = None, **changes: Any) -> None:
+    """Move the order's payment along ``PAYMENT`` (or refuse with ``invalid_state``) and audit it. The
+    caller holds the order's row lock; does not commit."""
+    before = order.audit_state()
+    order.payment_status = PAYMENT.next(order.payment_status, action)
+    for name, value in changes.items():
+        setattr(order, name, value)
+    record(session, actor, "order", order.id, "payment_" + action, before, order.audit_state())
+
+
+def _move_payment_if(session: Session, order_id: int, expected: PaymentStatus, action: str, *,
+                     started: dt.datetime | None = None, actor: User | None = None, **changes: Any) -> bool:
+    """Lock the order and move its payment by ``action`` if it is still ``expected`` (and its capture is
+    still the one that started at ``started``); commit. False when another worker moved it first."""
+    order = _locked_order(session, order_id)
+    if order.payment_status != expected or (started is not None and order.capture_started_at != started):
+        session.rollback()
+        return False
+    _move_payment(session, order, action, actor, **changes)
+    session.commit()
+    return True
+
+
+def _settle_payment(session: Session, gateway: PaymentGateway, order_id: int, *,
+                    capture_started: dt.datetime | None = None) -> str | None:
+    """Bring a payment that is not final to its end by the intent's *real* status at the payment service
+    (read back, never assumed): a captured intent is refunded, never voided; a hold still there is
+    voided; a pending capture that was taken confirms the order, one that was not goes back to
+    ``authorised``, and a hold the service let go cancels the order. Called with no transaction open.
+    The payment status it reached, or None while the service cannot tell or act (reconcile retries)."""
+    for _round in range(4):            # e.g. void → (a capture won the race) refund
+        order = session.get(Order, order_id, populate_existing=True)
+        status, payment, intent_id = order.status, order.payment_status, order.payment_intent_id
+        amount, started = order.self_pay_fen, order.capture_started_at
+        session.rollback()
+        if payment == PaymentStatus.AUTHORISED and status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+            _move_payment_if(session, order_id, payment, "void")      # an order that lost its void
+            continue
+        if payment not in PENDING_PAYMENTS:
+            return None
+        if payment == PaymentStatus.CAPTURE_PENDING and capture_started is not None and started != capture_started:
+            return None                # the provider started a new capture since: its confirm finishes it
+        if intent_id is None:          # nothing at the payment service (e.g. demo orders)
+            action = "voided" if payment == PaymentStatus.VOID_PENDING else "refunded"
+            return action if _move_payment_if(session, order_id, payment, action) else None
+        try:
+            real = gateway.retrieve(intent_id).status
+            if payment == PaymentStatus.CAPTURE_PENDING:
+                if real == "succeeded":
+                    return "captured" if _record_capture(session, None, order_id, started=started) else None
+                if real == "canceled":
+                    lost = _expire_order(session, None, order_id, CancellationReason.CARD_HOLD_RELEASED,
+                                         payments=[payment], started=started)
+                    return "voided" if lost else None
+                if real == "requires_capture":
+                    taken = _move_payment_if(session, order_id, payment, "capture_not_taken", started=started)
+                    return "authorised" if taken else None
+                return None
+            if real == "succeeded":
+                if payment == PaymentStatus.VOID_PENDING:
+                    _move_payment_if(session, order_id, payment, "refund")   # recorded before the call
+                    continue
+                refund_id = gateway.refund(intent_id, amount)
+                return "refunded" if _move_payment_if(session, order_id, payment, "refunded", refund_id=refund_id) else None
+            if real != "canceled" and gateway.void(intent_id).status != "canceled":
+                continue               # captured after all: the next round refunds it
+            return "voided" if _move_payment_if(session, order_id, payment, "voided") else None
+        except (PaymentUnavailable, PaymentDeclined):
+            return None
+    return None
+
+
+def _settle_quietly(session: Session, gateway: PaymentGateway, order_id: int) -> None:
+    """Settle after the use case committed: the buyer's or provider's action is done whatever happens
+    here, so a database failure leaves the payment to ``reconcile-payments`` instead of an error page."""
+    try:
+        _settle_payment(session, gateway, order_id)
+    except SQLAlchemyError:
+        session.rollback()
+        log.exception("order %s: payment left to reconcile-payments", order_id)
+
+
+def _record_capture(session: Session, actor: User | None, order_id: int, *,
+                    started: dt.datetime | None = None) -> bool:
+    """The capture was taken: confirm the order with its payment captured; or, if the buyer cancelled
+    it meanwhile, record the money to refund. True when this confirmed the order. Commits."""
+    order = _locked_order(session, order_id)
+    if order.payment_status == PaymentStatus.CAPTURE_PENDING and (started is None or order.capture_started_at == started):
+        change_state(session, order, ORDER, "confirm", actor, subject_type="order", confirmed_at=clock.now(),
+                     payment_status=PAYMENT.next(order.payment_status, "captured"))
+        session.commit()
+        return True
+    if order.payment_status == PaymentStatus.VOID_PENDING:      # cancelled while the capture was on its way
+        _move_payment(session, order, "refund", actor)
+        session.commit()
+        return False
+    session.rollback()
+    return False
+
+
+@use_case
+def _expire_order(session: Session, actor: User | None, order_id: int, reason: CancellationReason, *,
+                  payments: Collection[PaymentStatus], started: dt.datetime | None = None) -> bool:
+    """The platform cancels a placed order (``reason`` on the order and in its audit entry): vouchers
+    back through the ledger; the hold is to void (or, when the service let it go, already gone).
+    False when the order is no longer placed with one of ``payments`` (or its capture is not the one
+    that started at ``started``). Commits."""
+    order = _locked_order(session, order_id)
+    if order.status != OrderStatus.PLACED or order.payment_status not in payments \
+            or (started is not None and order.capture_started_at != started):
+        session.rollback()
+        return False
+    action = "hold_lost" if reason == CancellationReason.CARD_HOLD_RELEASED else "void"
+    payment = PAYMENT.next(order.payment_status, action) if PAYMENT.can(order.payment_status, action) \
+        else order.payment_status
+    change_state(session, order, ORDER, "lapse", actor, subject_type="order", cancelled_at=clock.now(),
+                 cancellation_reason=reason, payment_status=payment)
+    if order.voucher_fen:
+        ledger.release_vouchers(session, order.voucher_year, order.enterprise_id, order.voucher_fen,
+                                ref=("order", order.id), actor_id=None)
+    session.commit()
+    return True
+
+
+def expire_unconfirmed_orders(session: Session, gateway: PaymentGateway, *, deadline_days: int) -> int:
+    """Cancel the orders still ``placed`` ``deadline_days`` after they were placed (the daily job and
+    ``flask --app shop expire-unconfirmed-orders``): a card hold lapses after 7 days at Stripe, after
+    which the provider could never take the self-paid part. Vouchers go back through the ledger, the
+    hold is voided, the reason is on the order and in its audit entry. An order whose provider is
+    confirming it right now (``capture_pending``) is left to its confirm. Idempotent; commits. The
+    number of orders cancelled."""
+    cutoff = clock.now() - dt.timedelta(days=deadline_days)
+    waiting = (PaymentStatus.AUTHORISED, PaymentStatus.NONE)
+    due = session.scalars(select(Order.id).where(Order.status == OrderStatus.PLACED, Order.placed_at <= cutoff,
+                                                 Order.payment_status.in_(waiting)).order_by(Order.id)).all()
+    session.rollback()
+    cancelled = 0
+    for order_id in due:
+        if _expire_order(session, None, order_id, CancellationReason.CONFIRMATION_DEADLINE, payments=waiting):
+            cancelled += 1
+            _settle_quietly(session, gateway, order_id)
+    return cancelled
+
+
+def confirmation_deadline(order: Order, deadline_days: int) -> dt.datetime:
+    """When ``order``, if still placed, is cancelled by ``expire_unconfirmed_orders``."""
+    return rules.confirmation_deadline(order.placed_at, deadline_days)
 
 
 # -- after the order ----------------------------------------------------------------------------------
@@ -658,49 +923,89 @@ def _order_for(session: Session, actor: User, order_id: int, *, as_party: str, l
     return order
 
 
+CAPTURE_UNCERTAIN = _l("The payment service did not answer: the self-paid part may have been taken. The order is not "
+                       "confirmed yet; reconciliation will complete the confirmation, or give the money back, within "
+                       "minutes. You may also try again.")
+CAPTURE_UNRECORDED = _l("The self-paid part has been taken, but the confirmation could not be saved just now. "
+                        "Reconciliation will complete it within minutes; you may also try again.")
+
+
 def confirm_order(session: Session, actor: User, order_id: int, *, gateway: PaymentGateway) -> Order:
-    """第二十条: the provider confirms the transaction; the self-paid part is captured first (outside
-    any transaction), then the order is confirmed."""
+    """第二十条: the provider confirms the transaction; the self-paid part is captured first, then the
+    order is confirmed. ``capture_pending`` is recorded before the capture is sent, so an answer that
+    is lost (a timeout, the database failing right after) is never taken for "nothing happened": the
+    intent is read back, and what cannot be known now is finished by ``reconcile-payments``."""
     order = _order_for(session, actor, order_id, as_party="provider")
     ensure_not_sanctioned(session, order.provider_id, order.enterprise_id)
     ORDER.next(order.status, "confirm")
-    intent_id, payment_status = order.payment_intent_id, order.payment_status
+    intent_id, payment = order.payment_intent_id, order.payment_status
     session.rollback()
-    if payment_status == PaymentStatus.AUTHORISED and intent_id:
+    if payment not in (PaymentStatus.AUTHORISED, PaymentStatus.CAPTURE_PENDING):
+        return _confirm_without_capture(session, actor, order_id)
+    _start_capture(session, actor, order_id)
+    if intent_id:
         try:
             gateway.capture(intent_id)
-        except PaymentUnavailable:
-            raise DomainError("payment_unavailable", _l("The payment service cannot be reached; the order is not confirmed yet. Try again later.")) from None
         except PaymentDeclined as exc:
+            _move_payment_if(session, order_id, PaymentStatus.CAPTURE_PENDING, "capture_declined", actor=actor)
             raise DomainError("payment_declined", _l("The payment could not be taken (%(reason)s); the buyer needs to cancel and order again.",
                                                      reason=exc.message)) from None
+        except PaymentUnavailable:
+            real = _real_status(gateway, intent_id)
+            if real == "canceled" and _expire_order(session, None, order_id, CancellationReason.CARD_HOLD_RELEASED,
+                                                    payments=[PaymentStatus.CAPTURE_PENDING]):
+                raise DomainError("payment_declined", _l(
+                    "The payment service had already released the card hold (holds lapse after seven days): nothing "
+                    "was taken, the order is cancelled and the buyer's vouchers are back.")) from None
+            if real != "succeeded":
+                raise DomainError("payment_unavailable", CAPTURE_UNCERTAIN) from None
     try:
-        order = _order_for(session, actor, order_id, as_party="provider", lock=True)
-        change_state(session, order, ORDER, "confirm", actor, subject_type="order", confirmed_at=clock.now(),
-                     payment_status=PaymentStatus.CAPTURED if payment_status == PaymentStatus.AUTHORISED else order.payment_status)
-        session.commit()
-    except DomainError:
+        confirmed = _record_capture(session, actor, order_id)
+    except SQLAlchemyError:
         session.rollback()
-        if payment_status == PaymentStatus.AUTHORISED and intent_id:
-            # the buyer cancelled while we captured: give the money back at once
-            _mark_refund_pending(session, order_id)
-            _settle_payment(session, gateway, order_id)
-        raise
+        log.exception("order %s: captured, but the confirmation could not be recorded", order_id)
+        raise DomainError("payment_unavailable", CAPTURE_UNRECORDED) from None
+    order = session.get(Order, order_id, populate_existing=True)
+    if not confirmed and order.status != OrderStatus.CONFIRMED:
+        _settle_quietly(session, gateway, order_id)          # give the money back at once
+        raise DomainError("invalid_state", _l("The buyer cancelled this order while the payment was being taken; "
+                                              "the self-paid part is refunded."))
     return order
 
 
-def _mark_refund_pending(session: Session, order_id: int) -> None:
-    order = session.get(Order, order_id, with_for_update=True, populate_existing=True)
-    before = order.audit_state()
-    order.payment_status = PaymentStatus.REFUND_PENDING
-    record(session, None, "order", order.id, "refund_late_capture", before, order.audit_state())
+def _real_status(gateway: PaymentGateway, intent_id: str) -> str | None:
+    """The intent's status at the payment service, or None when it cannot be reached either."""
+    try:
+        return gateway.retrieve(intent_id).status
+    except PaymentUnavailable:
+        return None
+
+
+@use_case
+def _start_capture(session: Session, actor: User, order_id: int) -> None:
+    """Record ``capture_pending`` (again, for a retry) in a transaction of its own, before the capture."""
+    order = _order_for(session, actor, order_id, as_party="provider", lock=True)
+    ORDER.next(order.status, "confirm")
+    if order.payment_status == PaymentStatus.CAPTURE_PENDING:
+        order.capture_started_at = clock.now()
+    else:
+        _move_payment(session, order, "capture", actor, capture_started_at=clock.now())
     session.commit()
+
+
+@use_case
+def _confirm_without_capture(session: Session, actor: User, order_id: int) -> Order:
+    order = _order_for(session, actor, order_id, as_party="provider", lock=True)
+    change_state(session, order, ORDER, "confirm", actor, subject_type="order", confirmed_at=clock.now())
+    session.commit()
+    return order
 
 
 @use_case
 def _cancel(session: Session, actor: User, order_id: int) -> Order:
     order = _order_for(session, actor, order_id, as_party="buyer", lock=True)
-    pending = PaymentStatus.VOID_PENDING if order.payment_status == PaymentStatus.AUTHORISED else order.payment_status
+    payment = order.payment_status
+    pending = PAYMENT.next(payment, "void") if PAYMENT.can(payment, "void") else payment
     change_state(session, order, ORDER, "cancel", actor, subject_type="order", cancelled_at=clock.now(),
                  payment_status=pending)
     if order.voucher_fen:
@@ -715,7 +1020,7 @@ def cancel_order(session: Session, actor: User, order_id: int, *, gateway: Payme
     (exactly once: the order row is locked and its status checked) and the card hold is voided."""
     order = _cancel(session, actor, order_id)
     if order.payment_status == PaymentStatus.VOID_PENDING:
-        _settle_payment(session, gateway, order.id)
+        _settle_quietly(session, gateway, order.id)
     return session.get(Order, order_id, populate_existing=True)
 
 
@@ -757,8 +1062,8 @@ def _decide_refund(session: Session, actor: User, order_id: int, data: Mapping[s
     order = _order_for(session, actor, order_id, as_party="provider", lock=True)
     at = clock.now()
     if decision == "approve":
-        pending = PaymentStatus.REFUND_PENDING if order.payment_status == PaymentStatus.CAPTURED and order.self_pay_fen \
-            else order.payment_status
+        pending = PAYMENT.next(order.payment_status, "refund") \
+            if order.payment_status == PaymentStatus.CAPTURED and order.self_pay_fen else order.payment_status
         change_state(session, order, ORDER, "approve_refund", actor, subject_type="order", refund_decided_at=at,
                      refund_decision_reason=reason, payment_status=pending)
         if order.voucher_fen:
@@ -776,7 +1081,7 @@ def decide_refund(session: Session, actor: User, order_id: int, data: Mapping[st
     """The provider approves (vouchers back, the self-paid part refunded) or refuses with a reason."""
     order = _decide_refund(session, actor, order_id, data)
     if order.payment_status == PaymentStatus.REFUND_PENDING:
-        _settle_payment(session, gateway, order.id)
+        _settle_quietly(session, gateway, order.id)
     return session.get(Order, order_id, populate_existing=True)
 
 

@@ -1,17 +1,19 @@
 """Pages and API of the cart, checkout and orders. Thin: parse, call a service, render."""
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, url_for)
 from flask_login import current_user
 
-from orders import services
+from orders import rules, services
 from orders.agreement import AGREEMENTS, CURRENT as CURRENT_AGREEMENT
 from orders.models import Order
 from orders.payments import PaymentGateway
-from orders.states import OrderStatus
+from orders.states import CancellationReason, OrderStatus
+from shop import clock
 from shop.audit import AuditEntry, history
 from shop.errors import DomainError
 from shop.i18n import _
@@ -163,7 +165,24 @@ def list_orders() -> Any:
         status = None
     placed = {int(i) for i in (request.args.get("placed") or "").split(",") if i.isdigit()}
     return render_template("orders/orders.html", page=result, status=status, statuses=list(OrderStatus),
-                           counts=services.order_counts(db_session(), actor()), placed=placed)
+                           counts=services.order_counts(db_session(), actor()), placed=placed, time_left=_time_left)
+
+
+def _confirm_by(order: Order) -> dt.datetime:
+    return services.confirmation_deadline(order, current_app.config["CONFIRMATION_DEADLINE_DAYS"])
+
+
+def _time_left(order: Order) -> str | None:
+    """The time left to confirm a placed order ("还剩 2 天 5 小时"), or None once its deadline passed."""
+    left = rules.time_left(_confirm_by(order), clock.now())
+    if left is None:
+        return None
+    days, hours = left
+    if days:
+        return _("%(days)d d %(hours)d h left", days=days, hours=hours)
+    if hours:
+        return _("%(hours)d h left", hours=hours)
+    return _("Less than an hour left")
 
 
 def _timeline(order_id: int) -> list[AuditEntry]:
@@ -175,9 +194,11 @@ def _timeline(order_id: int) -> list[AuditEntry]:
 def order_detail(order_id: int, errors: dict | None = None, status: int = 200) -> Any:
     order = services.get_order(db_session(), actor(), order_id)
     refusal = services.refund_refusal(db_session(), order) if order.status == OrderStatus.CONFIRMED else None
+    placed = order.status == OrderStatus.PLACED
     return render_template("orders/order.html", order=order, timeline=_timeline(order.id), errors=errors or {},
                            form=request.form, agreement=AGREEMENTS.get(order.agreement_version),
-                           refund_refusal=refusal), status
+                           refund_refusal=refusal, confirm_by=_confirm_by(order) if placed else None,
+                           time_left=_time_left(order) if placed else None), status
 
 
 def _act(order_id: int, action: Any, done: str) -> Any:
@@ -226,6 +247,10 @@ ORDER_SCHEMA = {"type": "object", "properties": {
     "id": {"type": "integer"}, "provider_id": {"type": "integer"}, "enterprise_id": {"type": "integer"},
     "total_fen": {"type": "integer"}, "voucher_fen": {"type": "integer"}, "self_pay_fen": {"type": "integer"},
     "status": {"enum": [s.value for s in OrderStatus]}, "payment_status": {"type": "string"},
+    "confirm_by": {"type": ["string", "null"], "format": "date-time",
+                   "description": "a placed order not confirmed by then is cancelled (CONFIRMATION_DEADLINE_DAYS)"},
+    "cancellation_reason": {"enum": [*(r.value for r in CancellationReason), None],
+                            "description": "why the platform cancelled the order; null for the buyer's own cancel"},
     "lines": {"type": "array", "items": LINE_SCHEMA}}}
 
 
@@ -239,6 +264,8 @@ def order_json(order: Order) -> dict[str, Any]:
         "agreement_version": order.agreement_version, "agreement_accepted_at": when(order.agreement_accepted_at),
         "placed_at": when(order.placed_at), "confirmed_at": when(order.confirmed_at),
         "cancelled_at": when(order.cancelled_at), "refund_requested_at": when(order.refund_requested_at),
+        "confirm_by": when(_confirm_by(order)) if order.status == OrderStatus.PLACED else None,
+        "cancellation_reason": order.cancellation_reason.value if order.cancellation_reason else None,
         "refund_reason": order.refund_reason, "refund_decision_reason": order.refund_decision_reason,
         "lines": [{"product_id": line.product_id, "version_id": line.version_id, "quantity": line.quantity,
                    "unit_price_fen": line.unit_price_fen, "amount_fen": line.amount_fen,

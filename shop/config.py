@@ -33,6 +33,10 @@ def load_config(instance_path: str) -> dict:
             raise RuntimeError("SECRET_KEY must be set in production")
         secret = secrets.token_hex(32)
     instance = Path(instance_path)
+    deadline = os.environ.get("CONFIRMATION_DEADLINE_DAYS", "6")
+    if not deadline.isdigit() or not 1 <= int(deadline) <= 6:
+        raise RuntimeError("CONFIRMATION_DEADLINE_DAYS must be a whole number of days from 1 to 6 "
+                           f"(card holds lapse after 7 days), not {deadline!r}")
     stripe_api_base = os.environ.get("STRIPE_API_BASE") or None
     return {
         "SHOP_ENV": env,
@@ -50,6 +54,9 @@ def load_config(instance_path: str) -> dict:
         # that a closed network (a government intranet, this CI) never waits on a CDN.
         "ASSETS_FROM_CDN": os.environ.get("ASSETS_FROM_CDN", "1" if env == "production" else "0") == "1",
         "PROVINCE_PREFIX": os.environ.get("PROVINCE_PREFIX", "52"),  # 贵州省
+        # days a provider has to confirm an order before the daily job cancels it (Stripe lets an
+        # uncaptured card hold lapse after 7 days)
+        "CONFIRMATION_DEADLINE_DAYS": int(deadline),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

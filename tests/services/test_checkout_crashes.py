@@ -45,8 +45,10 @@ def test_a_crash_at_each_step_leaves_no_order_and_reconcile_gives_everything_bac
     assert wallet_services.wallet(session, buyer_org.id, 2026).in_orders_fen == held   # held until reconciled
     session.rollback()
 
+    today("2026-03-03")      # the next day: the dead checkout's lease has run out
     report = services.reconcile_payments(session, stripe_gateway, older_than=dt.timedelta(0))
     assert report.abandoned_attempts == 1 and report.released_fen == held
+    assert report.voided_intents == (0 if point == "reserved" else 2)   # also those found by their metadata
     fresh(session)
     w = wallet_services.wallet(session, buyer_org.id, 2026)
     assert (w.available_fen, w.in_orders_fen) == (CAP, 0)

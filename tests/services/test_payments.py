@@ -24,6 +24,27 @@ def test_a_voided_authorisation_is_cancelled_and_voiding_twice_is_harmless(strip
     assert stripe_gateway.void(intent.id).status == "canceled"
 
 
+def test_voiding_a_captured_intent_leaves_it_captured_and_says_so(stripe_gateway):
+    """A cancel must not try to void a captured intent (Stripe refuses): the caller refunds it instead."""
+    intent = stripe_gateway.prepare(amount_fen=800, payment_method=card(stripe_gateway), attempt_key="att-void-captured",
+                                    description="order")
+    stripe_gateway.authorise(intent.id)
+    stripe_gateway.capture(intent.id)
+    assert stripe_gateway.void(intent.id).status == "succeeded"
+
+
+def test_refunding_twice_refunds_once(stripe_gateway):
+    """localstripe ignores idempotency keys: a refund retried after a lost answer must not refund again."""
+    intent = stripe_gateway.prepare(amount_fen=900, payment_method=card(stripe_gateway), attempt_key="att-refund-twice",
+                                    description="order")
+    stripe_gateway.authorise(intent.id)
+    stripe_gateway.capture(intent.id)
+    first = stripe_gateway.refund(intent.id, 900)
+    assert stripe_gateway.refund(intent.id, 900) == first
+    refunds = stripe_gateway.client.v1.refunds.list(params={"payment_intent": intent.id}).data
+    assert [r.amount for r in refunds] == [900]
+
+
 def test_a_declined_card_raises_payment_declined(stripe_gateway):
     intent = stripe_gateway.prepare(amount_fen=500, payment_method=card(stripe_gateway, DECLINED),
                                     attempt_key="att-3", description="order")
