@@ -19,6 +19,7 @@ from shop.models import User
 from tests.helpers import fresh, grant_wallet, make_org, make_product, make_programme, member
 from tests.payment_fakes import LateAnswerGateway, LostCaptureGateway, LostCaptureStripeGateway
 from tests.stripe_mock import card
+from wallet import ledger
 from wallet import services as wallet_services
 from wallet.models import LedgerEntry
 
@@ -293,8 +294,10 @@ class TestACaptureWhoseAnswerIsLost:
     def test_reconcile_releases_the_hold_of_a_cancelled_order_still_marked_authorised(self, app, session, world):
         gateway = InProcessGateway()
         order = place(session, world, gateway)
-        with write_transactions(), app.extensions["shop.sessions"]() as s:   # as an older version left it
-            s.execute(update(Order).where(Order.id == order.id).values(status=OrderStatus.CANCELLED))
+        with write_transactions(), app.extensions["shop.sessions"]() as s:   # as an older version left it:
+            s.execute(update(Order).where(Order.id == order.id).values(status=OrderStatus.CANCELLED))   # cancelled,
+            ledger.release_vouchers(s, order.voucher_year, order.enterprise_id, order.voucher_fen,    # vouchers back,
+                                    ref=("order", order.id), actor_id=None)                          # hold left
             s.commit()
         report = reconcile(app, gateway)
         assert report.finished_voids == 1
