@@ -48,8 +48,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if app.config.get("PROXY_FIX"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    if hops := int(app.config.get("PROXY_FIX") or 0):
+        # the client address from the last ``hops`` entries of X-Forwarded-For (each proxy appends
+        # its peer); scheme and host from the proxy next to the app
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["shop.engine"] = engine

@@ -8,6 +8,15 @@ from pathlib import Path
 ENVIRONMENTS = ("production", "development", "testing")
 
 
+def _proxy_hops() -> int:
+    """``PROXY_FIX``: how many reverse proxies in front of the app to believe (``1`` behind one nginx);
+    unset or ``0``: none, and the ``X-Forwarded-*`` headers anyone can send are ignored."""
+    value = os.environ.get("PROXY_FIX", "").strip() or "0"
+    if not value.isascii() or not value.isdigit() or int(value) > 10:
+        raise RuntimeError(f"PROXY_FIX must be the number of proxies in front of the app (0, 1, 2…), not {value!r}")
+    return int(value)
+
+
 def load_config(instance_path: str) -> dict:
     env = os.environ.get("SHOP_ENV", "production")
     if env not in ENVIRONMENTS:
@@ -34,6 +43,7 @@ def load_config(instance_path: str) -> dict:
         # that a closed network (a government intranet, this CI) never waits on a CDN.
         "ASSETS_FROM_CDN": os.environ.get("ASSETS_FROM_CDN", "1" if env == "production" else "0") == "1",
         "PROVINCE_PREFIX": os.environ.get("PROVINCE_PREFIX", "52"),  # 贵州省
+        "PROXY_FIX": _proxy_hops(),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
