@@ -18,9 +18,15 @@ from shop.models import ApiToken, LoginThrottle, User
 from shop.rules import normalise_email
 
 TOKEN_LIFETIME = dt.timedelta(days=30)
-# failures before the first pause: per e-mail address, and per client address (an office behind
-# one NAT address shares it, so it gets more room)
-FREE_FAILURES = {"email": 5, "client": 20}
+# Failures before the first pause, counted three ways:
+# - "pair": one client address on one account. A client that keeps guessing one account is paused
+#   on it, even when it finally sends the right password.
+# - "client": one client address on any account (an office behind one NAT address shares it, so it
+#   gets more room). The address is the visitor's own behind a proxy (``PROXY_FIX``).
+# - "email": one account from any address. It only pauses the clients that have failed on that
+#   account themselves: a stranger's failures never refuse the right password from a client that
+#   has not failed (the owner signing in), so nobody can lock another person out.
+FREE_FAILURES = {"pair": 5, "client": 20, "email": 5}
 FIRST_PAUSE = dt.timedelta(minutes=1)   # doubles with every further failure …
 LONGEST_PAUSE = dt.timedelta(minutes=15)  # … up to this
 FORGET_AFTER = dt.timedelta(hours=1)
@@ -37,12 +43,26 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=HASH_METHOD)
 
 
-def _throttles(session: Session, keys: list[str]) -> list[LoginThrottle]:
-    return list(session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))))
+def _throttles(session: Session, keys: list[str]) -> dict[str, LoginThrottle]:
+    return {t.key: t for t in session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))}
 
 
-def _raise_if_paused(throttles: list[LoginThrottle], at: dt.datetime) -> None:
-    until = max((t.locked_until for t in throttles if t.locked_until and t.locked_until > at), default=None)
+def _pair_key(email: str, client: str) -> str:
+    # hashed: an e-mail address and an IPv6 address together may be longer than the key column
+    return "pair:" + hashlib.sha256(f"{email}\n{client}".encode()).hexdigest()
+
+
+def _paused_until(throttle: LoginThrottle | None, at: dt.datetime) -> dt.datetime | None:
+    if throttle is None or throttle.locked_until is None or throttle.locked_until <= at:
+        return None
+    return throttle.locked_until
+
+
+def _has_failed(throttle: LoginThrottle | None, at: dt.datetime) -> bool:
+    return throttle is not None and throttle.failures > 0 and at - throttle.last_failure_at <= FORGET_AFTER
+
+
+def _raise_if_paused(until: dt.datetime | None, at: dt.datetime) -> None:
     if until is not None:
         minutes = max(1, -(-int((until - at).total_seconds()) // 60))
         raise DomainError("too_many_attempts",
@@ -51,8 +71,7 @@ def _raise_if_paused(throttles: list[LoginThrottle], at: dt.datetime) -> None:
                           extra={"retry_after": minutes * 60})
 
 
-def _note_failure(session: Session, keys: list[str], at: dt.datetime) -> None:
-    existing = {t.key: t for t in _throttles(session, keys)}
+def _note_failure(session: Session, keys: list[str], existing: dict[str, LoginThrottle], at: dt.datetime) -> None:
     for key in keys:
         throttle = existing.get(key)
         if throttle is None:
@@ -70,19 +89,25 @@ def _note_failure(session: Session, keys: list[str], at: dt.datetime) -> None:
 
 def authenticate(session: Session, email: str, password: str, client: str) -> User:
     """The user with these credentials, or ``unauthorized`` (the same answer whether the address is
-    unknown or the password wrong); ``too_many_attempts`` while a pause runs. Commits."""
+    unknown or the password wrong); ``too_many_attempts`` while a pause of this client's own making
+    runs (see ``FREE_FAILURES``). Commits."""
     email = normalise_email(email)
-    keys = [f"email:{email}", f"client:{client}"]
+    pair, by_client, by_email = _pair_key(email, client), f"client:{client}", f"email:{email}"
+    keys = [pair, by_client, by_email]
     at = now()
-    _raise_if_paused(_throttles(session, keys), at)
+    throttles = _throttles(session, keys)
+    own = [_paused_until(throttles.get(pair), at), _paused_until(throttles.get(by_client), at)]
+    if _has_failed(throttles.get(pair), at):   # a client that failed on this account waits with the others
+        own.append(_paused_until(throttles.get(by_email), at))
+    _raise_if_paused(max((u for u in own if u is not None), default=None), at)
     user = session.scalars(select(User).where(User.email == email)).one_or_none()
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if user is None or not valid or not user.active:
-        _note_failure(session, keys, at)
+        _note_failure(session, keys, throttles, at)
         session.commit()
         raise DomainError("unauthorized", _l("The e-mail address or the password is not right."))
-    for throttle in _throttles(session, [f"email:{email}"]):
-        session.delete(throttle)
+    if pair in throttles:   # this client's failures on this account are forgiven
+        session.delete(throttles[pair])
     session.commit()
     return user
 

@@ -54,3 +54,46 @@ def test_without_proxy_fix_a_forged_forwarded_for_is_ignored(client, session):
         assert sign_in_from(client, f"198.51.100.{n}", f"nobody{n}@example.com", "wrong-password-1").status_code == 401
     # a new forged address does not make a new client: the 21st failure from this address is paused
     assert sign_in_from(client, "203.0.113.99", "nobody@example.com", "wrong-password-1").status_code == 429
+
+
+def test_a_stranger_cannot_lock_someone_out_of_their_account(client, session):
+    org = make_org(session)
+    email = member(org).email
+    for n in range(12):   # five and more wrong passwords for the victim, from other addresses
+        client.post("/api/v1/tokens", json={"email": email, "password": "wrong-password-1"},
+                    environ_base={"REMOTE_ADDR": f"198.51.100.{n}"})
+    response = client.post("/api/v1/tokens", json={"email": email, "password": PASSWORD},
+                           environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    assert response.status_code == 201
+    page = client.post("/login", data={"email": email, "password": PASSWORD},
+                       environ_base={"REMOTE_ADDR": "203.0.113.8"})
+    assert page.status_code == 302
+
+
+def test_a_guesser_is_paused_on_the_account_it_failed_on_even_with_the_right_password(client, session):
+    org = make_org(session)
+    email = member(org).email
+    attacker = {"REMOTE_ADDR": "198.51.100.1"}
+    for _ in range(5):
+        assert client.post("/api/v1/tokens", json={"email": email, "password": "wrong-password-1"},
+                           environ_base=attacker).status_code == 401
+    response = client.post("/api/v1/tokens", json={"email": email, "password": PASSWORD}, environ_base=attacker)
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 60
+    # other accounts from that address are not paused by it
+    other = make_org(session)
+    assert client.post("/api/v1/tokens", json={"email": member(other).email, "password": PASSWORD},
+                       environ_base=attacker).status_code == 201
+
+
+def test_once_the_account_is_under_attack_each_failed_client_has_no_second_guess(client, session):
+    org = make_org(session)
+    email = member(org).email
+    for n in range(5):   # five clients fail once each: the account is paused for those who failed
+        client.post("/api/v1/tokens", json={"email": email, "password": "wrong-password-1"},
+                    environ_base={"REMOTE_ADDR": f"198.51.100.{n}"})
+    again = client.post("/api/v1/tokens", json={"email": email, "password": PASSWORD},
+                        environ_base={"REMOTE_ADDR": "198.51.100.0"})
+    assert again.status_code == 429
+    fresh_client = client.post("/api/v1/tokens", json={"email": email, "password": PASSWORD},
+                               environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    assert fresh_client.status_code == 201
