@@ -17,7 +17,8 @@ from shop.errors import DomainError
 from shop.i18n import _
 from shop.pagination import page_args
 from shop.states import Role
-from shop.web import actor, api, db_session, is_htmx, json_body, roles_required, signed_in
+from shop.web import (actor, api, db_session, is_htmx, json_body, local_referrer, local_target, roles_required,
+                      signed_in)
 
 bp = Blueprint("orders", __name__, template_folder="templates")
 api_bp = Blueprint("orders_api", __name__, url_prefix="/api/v1")
@@ -54,12 +55,12 @@ def add_to_cart() -> Any:
         if is_htmx():
             return render_template("orders/_added.html", error=error), error.status
         flash(str(error.detail), "error")
-        return redirect(request.referrer or url_for("shop.home"))
+        return redirect(local_referrer(url_for("shop.home")))
     if is_htmx():
         return render_template("orders/_added.html", error=None,
                                count=services.cart_count(db_session(), current_user.organisation_id))
     flash(_("Added to your cart."), "success")
-    return redirect(request.form.get("next") or url_for("orders.cart"))
+    return redirect(local_target(request.form.get("next"), url_for("orders.cart")))
 
 
 @bp.post("/cart/<int:product_id>")

@@ -12,6 +12,7 @@ from flask_login import current_user
 from shop import LANGUAGES, labels, nav
 from shop.money import fen_to_yuan_text, format_fen
 from shop.rules import lookup_region
+from shop.web import local_referrer
 
 # Pinned front-end assets: the CDN copy must be byte-identical to the local one (a test checks the
 # hash of the local file against the integrity attribute).
@@ -74,7 +75,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         nav_items=_nav_items, languages=LANGUAGES, current_locale=current_locale,
         csp_nonce=lambda: g.get("csp_nonce", ""), assets=ASSETS, url_with=_url_with,
-        label=labels.label, tone=labels.tone,
+        label=labels.label, tone=labels.tone, back_url=lambda: local_referrer(url_for("shop.home")),
     )
 
     @app.context_processor

@@ -19,8 +19,8 @@ from shop.models import Organisation
 from shop.openapi import build_openapi
 from shop.pagination import page_args, paginate
 from shop.states import OrgKind, OrgStatus, Role
-from shop.web import (actor, api, db_session, json_body, public, render_form, roles_required, send_upload,
-                      signed_in)
+from shop.web import (actor, api, db_session, json_body, local_target, public, render_form, roles_required,
+                      send_upload, signed_in)
 
 bp = Blueprint("shop", __name__)
 api_bp = Blueprint("shop_api", __name__, url_prefix="/api/v1")
@@ -60,10 +60,7 @@ def healthz() -> Any:
 def set_language(code: str) -> Any:
     if code in LANGUAGES:
         session["lang"] = code
-    target = request.args.get("next") or url_for("shop.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("shop.home")
-    return redirect(target)
+    return redirect(local_target(request.args.get("next"), url_for("shop.home")))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,10 +78,7 @@ def login() -> Any:
         return render_form("login.html", error, status=error.status if error.status != 422 else 422)
     login_user(user, remember=False)
     session.permanent = True
-    target = request.args.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("shop.home")
-    return redirect(target)
+    return redirect(local_target(request.args.get("next"), url_for("shop.home")))
 
 
 @bp.post("/logout")

@@ -7,8 +7,10 @@ and ``@api(...)`` for the API; a test walks the URL map and fails on a view that
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Request, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -167,6 +169,35 @@ def request_inputs() -> Inputs:
 
 
 # -- pages ------------------------------------------------------------------------------------------
+
+# Browsers drop tabs and line breaks from a URL (and a header cannot hold them): ``/\t/evil.example``
+# is ``//evil.example`` to them. Removed before a redirect target is judged.
+_NOT_IN_URLS = re.compile(r"[\x00-\x20\x7f-\x9f\s]")
+
+
+def local_target(target: str | None, fallback: str) -> str:
+    """``target`` if it is a path on this site, else ``fallback``: the one check for every redirect
+    whose target comes from a request (``next``, a form field, the Referer)."""
+    if not target:
+        return fallback
+    cleaned = _NOT_IN_URLS.sub("", target)
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned[1:2] in ("/", "\\") \
+            or "\\" in parts.path:
+        return fallback
+    return cleaned
+
+
+def local_referrer(fallback: str) -> str:
+    """The page the request came from when it is a page of this site (its path and query), else
+    ``fallback``."""
+    referrer = request.referrer
+    if not referrer:
+        return fallback
+    parts = urlsplit(_NOT_IN_URLS.sub("", referrer))
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host:
+        return fallback
+    return local_target(parts.path + (f"?{parts.query}" if parts.query else ""), fallback)
 
 def render_form(template: str, error: DomainError | None = None, status: int | None = None, **context: Any) -> Any:
     """Render a page whose form failed: the submitted values come back, each message beside its
