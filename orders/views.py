@@ -15,6 +15,7 @@ from orders.states import OrderStatus
 from shop.audit import AuditEntry, history
 from shop.errors import DomainError
 from shop.i18n import _
+from shop.inputs import Inputs
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import (actor, api, db_session, is_htmx, json_body, local_referrer, local_target, roles_required,
@@ -151,7 +152,7 @@ def list_orders() -> Any:
     except DomainError:
         result = services.list_orders(db_session(), actor(), status=None, page=page, per_page=per_page)
         status = None
-    placed = {int(i) for i in (request.args.get("placed") or "").split(",") if i.isdigit()}
+    placed = set(Inputs({"placed": (request.args.get("placed") or "").split(",")}).integers("placed", required=False))
     return render_template("orders/orders.html", page=result, status=status, statuses=list(OrderStatus),
                            counts=services.order_counts(db_session(), actor()), placed=placed)
 

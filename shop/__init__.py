@@ -41,9 +41,11 @@ def _select_locale() -> str:
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_folder=str(ROOT / "static"))
-    from shop.web import ShopRequest
+    from shop.web import ShopJSONProvider, ShopRequest, register_converters
     app.request_class = ShopRequest
+    register_converters(app)
     app.config.update(load_config(app.instance_path))
+    app.json = ShopJSONProvider(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in JSON
     if overrides:
         app.config.update(overrides)

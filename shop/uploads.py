@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,16 @@ KNOWN_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 TYPE_LABELS = {"pdf": "PDF", "jpg": "JPEG", "png": "PNG", "xlsx": "XLSX"}
+
+
+# No control character belongs in a file's name: PostgreSQL cannot store NUL, and a name with one
+# could not be sent back in a Content-Disposition header.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clean_file_name(name: str) -> str:
+    """A file name as people see it: its last part, without control characters."""
+    return _UNPRINTABLE.sub("", os.path.basename(name)).strip()[:255] or "document"
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,7 @@ def store_upload(upload_dir: str | Path, field: str, stream: BinaryIO | None, or
     os.chmod(target, 0o640)
     return StoredFile(
         stored_name=stored_name,
-        original_name=os.path.basename(original_name)[:255],
+        original_name=clean_file_name(original_name),
         content_type=KNOWN_TYPES[extension],
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),

@@ -13,14 +13,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Request, abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 from sqlalchemy.orm import Session
 
 from shop.errors import DomainError, Forbidden
 from shop.i18n import _l
-from shop.inputs import Inputs, without_control_characters
+from shop.inputs import LARGEST, Inputs, without_control_characters
 from shop.states import Role
 
 
@@ -33,6 +35,51 @@ class ShopRequest(Request):
     def args(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
         return ImmutableMultiDict([(without_control_characters(k), without_control_characters(v))
                                    for k, v in super().args.items(multi=True)])
+
+
+class IdConverter(IntegerConverter):
+    """Every route's ``<int:…>``: a whole number up to ``LARGEST`` unless the route says less, so that
+    a path past any id is a 404 for everyone (SQLite and PostgreSQL overflow at 2^63; it was a 500)."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, LARGEST if max is None else max, signed)
+
+
+def register_converters(app: Any) -> None:
+    """Before any blueprint: ``<int:…>`` bounded for every area. Narrower bounds where the column is
+    narrower: ``<int(max=2147483647):year>`` (a 32-bit column on PostgreSQL: 2^31 was a 500)."""
+    app.url_map.converters["int"] = IdConverter
+
+
+# A request body deeper than this is refused (the deepest body of the API nests 4 levels); much
+# deeper, Python's parser raises RecursionError, which was a 500.
+JSON_MAX_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class ShopJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing as invalid JSON (so 422 for the API) what no use case can take: a
+    body nested past ``JSON_MAX_DEPTH`` and lone surrogates (``"\\udc00"``), which no database
+    stores as text."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            data = super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error
+        stack = [(data, 1)]
+        while stack:
+            value, depth = stack.pop()
+            if isinstance(value, str):
+                if _SURROGATE.search(value):
+                    raise ValueError("JSON text holds a lone surrogate")
+            elif isinstance(value, (dict, list)):
+                if depth > JSON_MAX_DEPTH:
+                    raise ValueError("JSON nested too deeply")
+                items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+                stack.extend((item, depth + 1) for item in items)
+        return data
 
 
 def db_session() -> Session:
@@ -214,11 +261,11 @@ def send_upload(stored_name: str, content_type: str, download_name: str) -> Any:
     shown inline in a sandbox (or downloaded with ``?download=1``)."""
     from flask import send_file
 
-    from shop.uploads import stored_path
+    from shop.uploads import clean_file_name, stored_path
     path = stored_path(current_app.config["UPLOAD_DIR"], stored_name)
     if not path.exists():
         abort(404)
-    response = send_file(path, mimetype=content_type, download_name=download_name,
+    response = send_file(path, mimetype=content_type, download_name=clean_file_name(download_name),
                          as_attachment=request.args.get("download") == "1", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'; sandbox"

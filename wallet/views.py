@@ -11,6 +11,7 @@ from shop.charts import Series, line_chart
 from shop.errors import DomainError
 from shop.exports import Money
 from shop.i18n import _
+from shop.inputs import Inputs
 from shop.money import format_fen
 from shop.pagination import page_args
 from shop.states import Role
@@ -26,7 +27,6 @@ STAFF = (Role.OPERATOR, Role.AUTHORITY)
 
 def _year_arg() -> int:
     """``?year=``, this year when absent; a year the programme cannot have is a validation error."""
-    from shop.inputs import Inputs
     inputs = Inputs(request.args)
     year = inputs.integer("year", required=False, minimum=2000, maximum=2100, default=clock.today().year)
     inputs.check()
@@ -41,7 +41,7 @@ def programmes() -> Any:
     return render_template("wallet/programmes.html", programmes=services.list_programmes(db_session()))
 
 
-@bp.get("/programmes/<int:year>")
+@bp.get("/programmes/<int(max=2147483647):year>")
 @signed_in
 def programme(year: int) -> Any:
     s = db_session()
@@ -71,7 +71,7 @@ def new_programme() -> Any:
     return redirect(url_for("wallet.programme", year=prog.year))
 
 
-@bp.route("/authority/programmes/<int:year>/edit", methods=["GET", "POST"])
+@bp.route("/authority/programmes/<int(max=2147483647):year>/edit", methods=["GET", "POST"])
 @roles_required(Role.AUTHORITY)
 def edit_programme(year: int) -> Any:
     s = db_session()
@@ -189,8 +189,10 @@ def application_queue() -> Any:
 @bp.post("/operator/quota-applications/review")
 @roles_required(Role.OPERATOR)
 def review_applications() -> Any:
-    ids = [int(i) for i in request.form.getlist("application_ids") if i.isdigit()]
+    inputs = Inputs(request.form)
+    ids = inputs.integers("application_ids", required=False, minimum=1)
     try:
+        inputs.check()
         decided = services.review_applications(db_session(), actor(), ids, request.form.get("decision"),
                                                request.form.get("reason"))
     except DomainError as error:
@@ -257,14 +259,14 @@ def list_programmes_api(_user: Any) -> Any:
     return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)}
 
 
-@api_bp.get("/programmes/<int:year>")
+@api_bp.get("/programmes/<int(max=2147483647):year>")
 @api(summary="A year's programme with what is granted and what remains", response=PROGRAMME_SCHEMA,
      errors=["not_found"])
 def get_programme_api(_user: Any, year: int) -> Any:
     return programme_json(services.get_programme(db_session(), year))
 
 
-@api_bp.patch("/programmes/<int:year>")
+@api_bp.patch("/programmes/<int(max=2147483647):year>")
 @api(summary="Change a year's programme (refused when it breaks what is committed)", roles=[Role.AUTHORITY],
      body={"type": "object", "properties": PROGRAMME_SCHEMA["properties"]}, response=PROGRAMME_SCHEMA,
      errors=["validation_error", "not_found"])
