@@ -77,7 +77,8 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             else:
                 success["content"] = {"application/json": {"schema": doc["response"] or {"type": "object"}}}
             op["responses"][str(doc["status"])] = success
-            codes = set(doc["errors"]) | ({"unauthorized"} if not doc["public"] else set())
+            # any call may meet a database too busy to answer (503 with Retry-After)
+            codes = set(doc["errors"]) | {"busy"} | ({"unauthorized"} if not doc["public"] else set())
             if doc["roles"]:
                 codes.add("forbidden")
             by_status: dict[int, list[str]] = {}
