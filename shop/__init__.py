@@ -71,10 +71,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from shop import views, web, errorhandlers, templating, cli, seed, export_views, exports, daily  # noqa: F401
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> Any:
-        from shop.models import User
-        user = web.db_session().get(User, int(user_id))
-        return user if user is not None and user.active else None
+    def _load_user(session_id: str) -> Any:
+        from shop.auth import user_for_session
+        return user_for_session(web.db_session(), session_id)
 
     @app.before_request
     def _before() -> None:

@@ -6,13 +6,13 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shop.audit import record
 from shop.clock import now
-from shop.errors import DomainError
+from shop.errors import DomainError, NotFound
 from shop.i18n import _l
 from shop.models import ApiToken, LoginThrottle, User
 from shop.rules import normalise_email
@@ -121,12 +121,57 @@ def issue_token(session: Session, user: User) -> tuple[str, dt.datetime]:
     return raw, expires_at
 
 
-def user_for_token(session: Session, raw: str) -> User | None:
+def token_for(session: Session, raw: str) -> ApiToken | None:
+    """The live token sent as ``raw``: known, not expired, not revoked, of an active user."""
     digest = hashlib.sha256(raw.encode()).hexdigest()
     token = session.scalars(select(ApiToken).where(ApiToken.token_hash == digest)).one_or_none()
-    if token is None or token.expires_at <= now() or not token.user.active:
+    if token is None or token.revoked_at is not None or token.expires_at <= now() or not token.user.active:
         return None
-    return token.user
+    return token
+
+
+def user_for_token(session: Session, raw: str) -> User | None:
+    token = token_for(session, raw)
+    return token.user if token is not None else None
+
+
+def live_tokens(session: Session, user: User) -> Select[tuple[ApiToken]]:
+    """The user's tokens that still work, newest first (for a page of them)."""
+    return (select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
+                                   ApiToken.expires_at > now())
+            .order_by(ApiToken.id.desc()))
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
+    """The token stops working at once; only its own user may revoke it (anyone else's, or one
+    already revoked: ``not_found``). Commits."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        raise NotFound()
+    token.revoked_at = now()
+    record(session, user, "user", user.id, "revoke_token", None, {"token_id": token.id})
+    session.commit()
+    return token
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Signing out: every session cookie issued to the user so far stops working (Flask-Login's
+    id includes ``session_version``). Commits."""
+    session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
+    session.commit()
+
+
+def user_for_session(session: Session, session_id: str) -> User | None:
+    """The user of a session cookie (``User.get_id``): active, with the session version it was
+    issued with. A cookie from before sign-out, or without a version, is no one's."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()) \
+            or len(user_id) > 19 or len(version) > 9:
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 def create_staff(session: Session, role: str, email: str, password: str, name: str | None = None) -> User:

@@ -71,8 +71,10 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             if doc["multipart"]:
                 op["requestBody"] = {"required": True,
                                      "content": {"multipart/form-data": {"schema": doc["multipart"]}}}
-            success: dict[str, Any] = {"description": "OK" if doc["status"] == 200 else "Created"}
-            if doc["binary"]:
+            success: dict[str, Any] = {"description": {200: "OK", 201: "Created", 204: "No content"}[doc["status"]]}
+            if doc["status"] == 204:
+                pass
+            elif doc["binary"]:
                 success["content"] = {doc["binary"]: {"schema": {"type": "string", "format": "binary"}}}
             else:
                 success["content"] = {"application/json": {"schema": doc["response"] or {"type": "object"}}}

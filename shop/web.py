@@ -146,18 +146,19 @@ def actor() -> Any:
 # -- the JSON API ---------------------------------------------------------------------------------
 
 def _bearer_user() -> Any:
-    from shop.auth import user_for_token
+    from shop.auth import token_for
 
     header = request.headers.get("Authorization", "")
     if not header:
         return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
         raise DomainError("unauthorized", _l("Send the token as: Authorization: Bearer <token>."))
-    user = user_for_token(db_session(), token.strip())
-    if user is None:
-        raise DomainError("unauthorized", _l("The token is unknown or has expired."))
-    return user
+    token = token_for(db_session(), raw.strip())
+    if token is None:
+        raise DomainError("unauthorized", _l("The token is unknown, has expired or was revoked."))
+    g.api_token = token
+    return token.user
 
 
 def api(*, summary: str, roles: Iterable[Role | str] | None = None, public: bool = False,
