@@ -269,5 +269,6 @@ def send_upload(stored_name: str, content_type: str, download_name: str) -> Any:
     response = send_file(path, mimetype=content_type, download_name=clean_file_name(download_name),
                          as_attachment=request.args.get("download") == "1", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'; sandbox"
+    response.headers["Content-Security-Policy"] = \
+        "default-src 'none'; img-src 'self'; object-src 'self'; sandbox; frame-ancestors 'self'"
     return response
