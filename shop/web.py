@@ -13,7 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Request, abort, current_app, g, jsonify, redirect, render_template, request, url_for
-from flask.json.provider import DefaultJSONProvider
+from flask.json.provider import DefaultJSONProvider, _default as _flask_json_default
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
@@ -59,9 +60,16 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ShopJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, refusing as invalid JSON (so 422 for the API) what no use case can take: a
+    """Flask's JSON, writing lazy messages as their text, and refusing as invalid JSON (so 422 for the API) what no use case can take: a
     body nested past ``JSON_MAX_DEPTH`` and lone surrogates (``"\\udc00"``), which no database
     stores as text."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        # a lazy message is text in JSON (Flask would take its ``__html__``, which escapes it)
+        if isinstance(o, LazyString):
+            return str(o)
+        return _flask_json_default(o)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
