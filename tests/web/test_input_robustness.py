@@ -147,3 +147,11 @@ def test_control_characters_in_an_upload_name_are_dropped_and_the_file_can_be_se
     served = client.get(f"/documents/{documents[0].id}?download=1")
     assert served.status_code == 200
     assert not re.search(r"[\x00-\x1f]", served.headers["Content-Disposition"])
+
+
+def test_an_audit_search_by_odd_digits_finds_nobody(client, session, people):
+    headers = token_for(session, people[Role.OPERATOR])
+    for actor in ("²", "１２", "9" * 18):
+        assert client.get("/api/v1/audit", query_string={"actor": actor}, headers=headers).json["total"] == 0
+        sign_in(client, people[Role.OPERATOR])
+        assert client.get("/staff/audit", query_string={"actor": actor}).status_code == 200
