@@ -123,8 +123,11 @@ def test_json_nested_too_deep_is_a_validation_error(client, session, people, bod
 
 
 def test_a_lone_surrogate_in_json_is_a_validation_error(client, session, people):
-    body = '{"kind": "enterprise", "name": "\\udc00\\ud800", "email": "a@example.com"}'
-    response = client.post("/api/v1/organisations", data=body, content_type="application/json")
+    from tests.catalog_helpers import listing
+    headers = {**token_for(session, people[Role.PROVIDER]), "Content-Type": "application/json"}
+    body = json.dumps(listing(name="云服务器 \udc00"))   # "\\udc00" in the JSON text
+    assert "\\udc00" in body
+    response = client.post("/api/v1/products", data=body, headers=headers)
     assert (response.status_code, response.json["code"]) == (422, "validation_error")
     key = '{"\\udc00": 1}'
     assert client.post("/api/v1/tokens", data=key, content_type="application/json").status_code == 422
