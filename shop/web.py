@@ -60,9 +60,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ShopJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, writing lazy messages as their text, and refusing as invalid JSON (so 422 for the API) what no use case can take: a
-    body nested past ``JSON_MAX_DEPTH`` and lone surrogates (``"\\udc00"``), which no database
-    stores as text."""
+    """Flask's JSON, writing lazy messages as their text, and refusing as invalid JSON (so 422 for
+    the API) what no use case can take: a body nested past ``JSON_MAX_DEPTH`` and lone surrogates
+    (``"\\udc00"``), which no database stores as text."""
 
     @staticmethod
     def default(o: Any) -> Any:
@@ -251,9 +251,10 @@ def local_referrer(fallback: str) -> str:
     if not referrer:
         return fallback
     parts = urlsplit(_NOT_IN_URLS.sub("", referrer))
-    if parts.scheme not in ("http", "https") or parts.netloc != request.host:
+    if parts.scheme not in ("http", "https") or parts.netloc.lower() != request.host.lower():
         return fallback
     return local_target(parts.path + (f"?{parts.query}" if parts.query else ""), fallback)
+
 
 def render_form(template: str, error: DomainError | None = None, status: int | None = None, **context: Any) -> Any:
     """Render a page whose form failed: the submitted values come back, each message beside its
