@@ -149,7 +149,7 @@ def claimable_orders(errors: dict | None = None, status: int = 200) -> Any:
     except DomainError as error:
         where, filter_errors = claims.ClaimableFilter(), error.errors
     result, total_fen = claims.list_claimable_orders(db_session(), actor(), where, page, per_page)
-    selected = {int(i) for i in request.form.getlist("order_ids") if str(i).isdigit()}
+    selected = set(Inputs(request.form).integers("order_ids", required=False))
     return render_template("orders/claimable.html", page=result, total_fen=total_fen, where=where,
                            errors={**filter_errors, **(errors or {})}, selected=selected), status
 

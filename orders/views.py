@@ -17,9 +17,11 @@ from shop import clock
 from shop.audit import AuditEntry, history
 from shop.errors import DomainError
 from shop.i18n import _
+from shop.inputs import Inputs
 from shop.pagination import page_args
 from shop.states import Role
-from shop.web import actor, api, db_session, is_htmx, json_body, roles_required, signed_in
+from shop.web import (actor, api, db_session, is_htmx, json_body, local_referrer, local_target, roles_required,
+                      signed_in)
 
 bp = Blueprint("orders", __name__, template_folder="templates")
 api_bp = Blueprint("orders_api", __name__, url_prefix="/api/v1")
@@ -56,12 +58,12 @@ def add_to_cart() -> Any:
         if is_htmx():
             return render_template("orders/_added.html", error=error), error.status
         flash(str(error.detail), "error")
-        return redirect(request.referrer or url_for("shop.home"))
+        return redirect(local_referrer(url_for("shop.home")))
     if is_htmx():
         return render_template("orders/_added.html", error=None,
                                count=services.cart_count(db_session(), current_user.organisation_id))
     flash(_("Added to your cart."), "success")
-    return redirect(request.form.get("next") or url_for("orders.cart"))
+    return redirect(local_target(request.form.get("next"), url_for("orders.cart")))
 
 
 @bp.post("/cart/<int:product_id>")
@@ -163,7 +165,7 @@ def list_orders() -> Any:
     except DomainError:
         result = services.list_orders(db_session(), actor(), status=None, page=page, per_page=per_page)
         status = None
-    placed = {int(i) for i in (request.args.get("placed") or "").split(",") if i.isdigit()}
+    placed = set(Inputs({"placed": (request.args.get("placed") or "").split(",")}).integers("placed", required=False))
     return render_template("orders/orders.html", page=result, status=status, statuses=list(OrderStatus),
                            counts=services.order_counts(db_session(), actor()), placed=placed, time_left=_time_left)
 

@@ -344,7 +344,7 @@ COMPLAINT_SCHEMA = {"type": "object", "properties": {
     "replies": {"type": "array", "items": {"type": "object"}}}}
 
 
-@api_bp.get("/reports/programmes/<int:year>")
+@api_bp.get("/reports/programmes/<int(max=2147483647):year>")
 @api(summary="A year's programme figures (budget, vouchers by layer, category and city, orders per week, claims, "
              "leading providers); ?format=xlsx for the spreadsheet", roles=STAFF,
      query={"format": {"enum": ["json", "xlsx"]}}, errors=["validation_error", "not_found"])

@@ -41,15 +41,19 @@ def _select_locale() -> str:
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_folder=str(ROOT / "static"))
-    from shop.web import ShopRequest
+    from shop.web import ShopJSONProvider, ShopRequest, register_converters
     app.request_class = ShopRequest
+    register_converters(app)
     app.config.update(load_config(app.instance_path))
+    app.json = ShopJSONProvider(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in JSON
     if overrides:
         app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if app.config.get("PROXY_FIX"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    if hops := int(app.config.get("PROXY_FIX") or 0):
+        # the client address from the last ``hops`` entries of X-Forwarded-For (each proxy appends
+        # its peer); scheme and host from the proxy next to the app
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["shop.engine"] = engine
@@ -67,10 +71,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from shop import views, web, errorhandlers, templating, cli, seed, export_views, exports, daily  # noqa: F401
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> Any:
-        from shop.models import User
-        user = web.db_session().get(User, int(user_id))
-        return user if user is not None and user.active else None
+    def _load_user(session_id: str) -> Any:
+        from shop.auth import user_for_session
+        return user_for_session(web.db_session(), session_id)
 
     @app.before_request
     def _before() -> None:

@@ -23,6 +23,15 @@ def audit_key_from_environment(env: str) -> str:
     return key
 
 
+def _proxy_hops() -> int:
+    """``PROXY_FIX``: how many reverse proxies in front of the app to believe (``1`` behind one nginx);
+    unset or ``0``: none, and the ``X-Forwarded-*`` headers anyone can send are ignored."""
+    value = os.environ.get("PROXY_FIX", "").strip() or "0"
+    if not value.isascii() or not value.isdigit() or int(value) > 10:
+        raise RuntimeError(f"PROXY_FIX must be the number of proxies in front of the app (0, 1, 2…), not {value!r}")
+    return int(value)
+
+
 def load_config(instance_path: str) -> dict:
     env = os.environ.get("SHOP_ENV", "production")
     if env not in ENVIRONMENTS:
@@ -57,10 +66,12 @@ def load_config(instance_path: str) -> dict:
         # days a provider has to confirm an order before the daily job cancels it (Stripe lets an
         # uncaptured card hold lapse after 7 days)
         "CONFIRMATION_DEADLINE_DAYS": int(deadline),
+        "PROXY_FIX": _proxy_hops(),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
+        "HSTS_SECONDS": 365 * 24 * 3600 if env == "production" else 0,   # Strict-Transport-Security
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

@@ -93,15 +93,22 @@ def reset_transaction_mode(token: Any) -> None:
     _IMMEDIATE.reset(token)
 
 
+# How long a SQLite write waits for the lock another process holds before "database is locked"
+# (answered 503 ``busy``). Read when an engine is made.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         _prepare_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def _prepare_sqlite(engine: Engine) -> None:
+    busy_timeout = int(SQLITE_BUSY_TIMEOUT_MS)
+
     # The pysqlite recipe from the SQLAlchemy docs: take transaction control away from the driver
     # and begin every transaction ourselves, IMMEDIATE (unless read-only) so that it holds the
     # write lock from its first read.
@@ -110,7 +117,7 @@ def _prepare_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -31,6 +31,7 @@ CODES: dict[str, tuple[int, Any]] = {
     "not_found": (404, _l("Not found")),
     "unauthorized": (401, _l("Please sign in")),
     "too_many_attempts": (429, _l("Too many attempts")),
+    "busy": (503, _l("The service is busy")),
 }
 
 

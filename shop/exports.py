@@ -8,6 +8,8 @@ come: a large export never sits in memory. Machines use ``stream_csv``/``xlsx_fi
 
 Amounts stay integer fen until the cell: ``Money(fen)`` is written as yuan, exactly (a CSV text
 ``1234.56``; in XLSX a number formatted ``#,##0.00``, converted from the integer without rounding).
+Text is always text: an XLSX string cell, and in CSV a leading ``'`` before ``= + - @``, tab or CR,
+so that a name typed as a formula never runs in the spreadsheet of the staff who open it.
 """
 from __future__ import annotations
 
@@ -133,13 +135,28 @@ class ExportJob(Base):
 
 # -- writing ------------------------------------------------------------------------------------------
 
+# A text cell starting with one of these is a formula to Excel and LibreOffice (OWASP, "CSV
+# injection"): ``=HYPERLINK(…)`` in an organisation's name would send its neighbours' cells away.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: str) -> str:
+    """Text that a spreadsheet shows as typed: a leading ``'`` keeps a would-be formula text."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
 def _csv_cell(value: Any) -> Any:
-    """A CSV cell (an ``Emphasis`` is written as its text, like any other object)."""
+    """A CSV cell (an ``Emphasis`` is written as its text, like any other object). Amounts and
+    numbers stay numbers; any text is neutralised (``as_text``)."""
     if isinstance(value, Money):
         return value.yuan_text
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    return "" if value is None else value
+    if value is None:
+        return ""
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return value
+    return as_text(str(value))
 
 
 def csv_lines(header: Row, rows: Iterable[Row]) -> Iterator[str]:
@@ -147,7 +164,7 @@ def csv_lines(header: Row, rows: Iterable[Row]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow([str(v) for v in header])
+    writer.writerow([as_text(str(v)) for v in header])
     yield buffer.getvalue()
     for row in rows:
         buffer.seek(0)
@@ -168,6 +185,7 @@ def write_xlsx(target: Path | BinaryIO, header: Row, rows: Iterable[Row], title:
     head = []
     for value in header:
         cell = WriteOnlyCell(sheet, value=str(value))
+        cell.data_type = "s"
         cell.font = bold
         head.append(cell)
     sheet.append(head)
@@ -180,6 +198,9 @@ def write_xlsx(target: Path | BinaryIO, header: Row, rows: Iterable[Row], title:
             if isinstance(value, Money):
                 cell = WriteOnlyCell(sheet, value=value.yuan_number)
                 cell.number_format = "#,##0.00"
+            elif isinstance(value, str):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"   # openpyxl would make a string starting with "=" a formula
             else:
                 cell = WriteOnlyCell(sheet, value=value)
             if emphasised:

@@ -19,6 +19,10 @@ _MISSING = object()
 # control characters other than tab and line breaks: never wanted in text, and PostgreSQL cannot
 # store NUL at all (it would be a 500)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Beyond any amount, count or id here, and within what the database stores (64-bit) with room for
+# sums: a larger number is "too large", never an overflow (a 500). Routes' ``<int:…>`` share it.
+LARGEST = 2**62 - 1
+_WHOLE = re.compile(r"[+-]?\d+")
 
 
 def without_control_characters(text: str) -> str:
@@ -83,18 +87,24 @@ class Inputs:
         raw = self._required(field, required)
         if raw is _MISSING:
             return default
-        if isinstance(raw, bool) or isinstance(raw, float):
-            self.error(field, _l("Must be a whole number."))
-            return default
+        return self._whole_number(field, raw, minimum, maximum, default, _l("Must be a whole number."))
+
+    def _whole_number(self, field: str, raw: Any, minimum: int | None, maximum: int | None, default: Any,
+                      not_whole: Any) -> Any:
+        """A whole number from JSON (an int) or text (digits: ``"²"`` is a digit to ``str.isdigit``
+        but not a number), within ``LARGEST`` and the bounds given."""
         if isinstance(raw, str):
-            if not re.fullmatch(r"[+-]?\d{1,18}", raw):
-                self.error(field, _l("Must be a whole number."))
+            if not _WHOLE.fullmatch(raw):
+                self.error(field, not_whole)
+                return default
+            if len(raw.lstrip("+-").lstrip("0")) > 19:   # past LARGEST anyway; int() of 5,000 digits fails
+                self.error(field, _l("The number is too large."))
                 return default
             raw = int(raw)
-        if not isinstance(raw, int):
-            self.error(field, _l("Must be a whole number."))
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            self.error(field, not_whole)
             return default
-        if abs(raw) >= 2**62:   # beyond any amount, count or id here, and than the database stores
+        if abs(raw) > LARGEST:
             self.error(field, _l("The number is too large."))
             return default
         if minimum is not None and raw < minimum:
@@ -118,6 +128,9 @@ class Inputs:
             value = parse_yuan(str(raw))
         except ValueError:
             self.error(yuan_field, _l("Enter an amount in yuan, e.g. 1234.56."))
+            return None
+        if abs(value) > LARGEST:
+            self.error(yuan_field, _l("The amount is too large."))
             return None
         if value < minimum:
             self.error(yuan_field, _l("Must not be negative."))
@@ -172,13 +185,16 @@ class Inputs:
             self.error(field, _l("This field is required."))
         return values
 
-    def integers(self, field: str, *, required: bool = True) -> list[int]:
+    def integers(self, field: str, *, required: bool = True, minimum: int | None = None,
+                 maximum: int | None = None) -> list[int]:
+        """Whole numbers (ids, mostly), each read as ``integer`` reads one; [] after a fault."""
         out: list[int] = []
         for value in self.list_of(field, required=required):
-            if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())):
-                self.error(field, _l("Must be a list of whole numbers."))
+            number = self._whole_number(field, value.strip() if isinstance(value, str) else value, minimum, maximum,
+                                        None, _l("Must be a list of whole numbers."))
+            if number is None:
                 return []
-            out.append(int(value))
+            out.append(number)
         return out
 
     def dates(self, field: str, *, required: bool = True) -> list[dt.date]:

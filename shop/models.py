@@ -69,6 +69,9 @@ class User(UserMixin, Base):
     name: Mapped[str | None] = mapped_column(String(100))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the id a session cookie carries; signing out counts it up, so that every cookie of
+    # this user issued before (a copy included) stops working: the cookie is signed, not stored.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
@@ -76,6 +79,9 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie holds
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_staff(self) -> bool:
@@ -160,7 +166,7 @@ class BlacklistEntry(Base):
 
 
 class ApiToken(Base):
-    """A bearer token; only its SHA-256 is stored."""
+    """A bearer token; only its SHA-256 is stored. A revoked token stays, as a record."""
 
     __tablename__ = "api_tokens"
 
@@ -169,6 +175,7 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
 

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from shop.errors import CODES
 
@@ -32,6 +33,14 @@ def undocumented_api_routes(app: Flask) -> list[str]:
     return missing
 
 
+def _path_schema(converter: Any) -> dict[str, Any]:
+    """A path parameter; a number with the bounds of its converter (``shop.web.IdConverter``):
+    beyond them the path is a 404."""
+    if isinstance(converter, IntegerConverter):
+        return {"type": "integer", "minimum": converter.min or 0, "maximum": converter.max}
+    return {"type": "string"}
+
+
 def build_openapi(app: Flask) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -41,11 +50,8 @@ def build_openapi(app: Flask) -> dict[str, Any]:
         if doc is None:
             continue
         path = _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule.rule[len(API_PREFIX):])
-        params = [
-            {"name": name, "in": "path", "required": True,
-             "schema": {"type": "integer" if conv == "int" else "string"}}
-            for conv, name in _CONVERTER.findall(rule.rule)
-        ]
+        params = [{"name": name, "in": "path", "required": True, "schema": _path_schema(rule._converters[name])}
+                  for _conv, name in _CONVERTER.findall(rule.rule)]
         for name, schema in (doc.get("query") or {}).items():
             params.append({"name": name, "in": "query", "required": False, "schema": schema})
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -65,13 +71,16 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             if doc["multipart"]:
                 op["requestBody"] = {"required": True,
                                      "content": {"multipart/form-data": {"schema": doc["multipart"]}}}
-            success: dict[str, Any] = {"description": "OK" if doc["status"] == 200 else "Created"}
-            if doc["binary"]:
+            success: dict[str, Any] = {"description": {200: "OK", 201: "Created", 204: "No content"}[doc["status"]]}
+            if doc["status"] == 204:
+                pass
+            elif doc["binary"]:
                 success["content"] = {doc["binary"]: {"schema": {"type": "string", "format": "binary"}}}
             else:
                 success["content"] = {"application/json": {"schema": doc["response"] or {"type": "object"}}}
             op["responses"][str(doc["status"])] = success
-            codes = set(doc["errors"]) | ({"unauthorized"} if not doc["public"] else set())
+            # any call may meet a database too busy to answer (503 with Retry-After)
+            codes = set(doc["errors"]) | {"busy"} | ({"unauthorized"} if not doc["public"] else set())
             if doc["roles"]:
                 codes.add("forbidden")
             by_status: dict[int, list[str]] = {}

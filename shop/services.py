@@ -621,7 +621,7 @@ def audit_query(session: Session, where: AuditFilter):  # type: ignore[no-untype
     if where.actor:
         if where.actor.lower() == "system":
             stmt = stmt.where(AuditEntry.actor_id.is_(None))
-        elif where.actor.isdigit() and len(where.actor) <= 18:
+        elif where.actor.isascii() and where.actor.isdigit() and len(where.actor) <= 18:   # not "²"
             stmt = stmt.where(AuditEntry.actor_id == int(where.actor))
         else:
             user_id = session.scalar(select(User.id).where(User.email == normalise_email(where.actor)))

@@ -12,6 +12,7 @@ from flask_login import current_user
 from shop import LANGUAGES, labels, nav
 from shop.money import fen_to_yuan_text, format_fen
 from shop.rules import lookup_region
+from shop.web import local_referrer
 
 # Pinned front-end assets: the CDN copy must be byte-identical to the local one (a test checks the
 # hash of the local file against the integrity attribute).
@@ -74,7 +75,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         nav_items=_nav_items, languages=LANGUAGES, current_locale=current_locale,
         csp_nonce=lambda: g.get("csp_nonce", ""), assets=ASSETS, url_with=_url_with,
-        label=labels.label, tone=labels.tone,
+        label=labels.label, tone=labels.tone, back_url=lambda: local_referrer(url_for("shop.home")),
     )
 
     @app.context_processor
@@ -86,16 +87,20 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if current_app.config.get("HSTS_SECONDS"):
+            # production is served over TLS only (behind the proxy): browsers never try plain http again
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={current_app.config['HSTS_SECONDS']}")
         if response.mimetype == "text/html":
             from urllib.parse import urlsplit
-            js = urlsplit(current_app.config.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/")
-            stripe_js = f"{js.scheme}://{js.netloc}"
-            extra_scripts = " ".join(sorted({"https://cdn.jsdelivr.net", stripe_js}))
+            stripe_js = current_app.config.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/"
+            js = urlsplit(stripe_js)
+            # the exact scripts, not their hosts: a CDN serves anyone's files
+            scripts = [stripe_js] + ([a["cdn"] for a in ASSETS.values()] if current_app.config["ASSETS_FROM_CDN"] else [])
             response.headers.setdefault(
                 "Content-Security-Policy",
-                f"default-src 'self'; script-src 'self' 'nonce-{g.get('csp_nonce', '')}' {extra_scripts}; "
-                f"style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self' {stripe_js}; "
+                f"default-src 'self'; script-src 'self' 'nonce-{g.get('csp_nonce', '')}' {' '.join(scripts)}; "
+                f"style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self' {js.scheme}://{js.netloc}; "
                 f"connect-src 'self' {current_app.config.get('STRIPE_API_BASE') or 'https://api.stripe.com'}; "
-                "object-src 'self'; base-uri 'self'; form-action 'self'",
+                "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'",
             )
         return response

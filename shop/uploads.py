@@ -4,8 +4,12 @@ generated name. Who may read a file is decided by the area that owns it."""
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import re
 import secrets
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +29,45 @@ KNOWN_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 TYPE_LABELS = {"pdf": "PDF", "jpg": "JPEG", "png": "PNG", "xlsx": "XLSX"}
+
+
+# No control character belongs in a file's name: PostgreSQL cannot store NUL, and a name with one
+# could not be sent back in a Content-Disposition header.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clean_file_name(name: str) -> str:
+    """A file name as people see it: its last part, without control characters."""
+    return _UNPRINTABLE.sub("", os.path.basename(name)).strip()[:255] or "document"
+
+
+# Office documents are zip archives: what the reviewer's spreadsheet program unpacks is bounded
+# too (a 300 KB "spreadsheet" of 300 MB of zeros was accepted). The sizes are counted while
+# unpacking, not read from the archive's directory, which can lie.
+OOXML = {"xlsx", "docx", "pptx"}
+MAX_UNPACKED_BYTES = 100 * MB
+MAX_ENTRIES = 2000
+
+
+def _check_unpacked(field: str, data: bytes, label: str) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            if len(entries) > MAX_ENTRIES:
+                raise ValidationError({field: [_l("The %(type)s file holds more than %(n)d entries; it is not a document we accept.",
+                                                  type=label, n=MAX_ENTRIES)]})
+            unpacked = 0
+            for entry in entries:
+                with archive.open(entry) as member:
+                    while chunk := member.read(MB):
+                        unpacked += len(chunk)
+                        if unpacked > MAX_UNPACKED_BYTES:
+                            raise ValidationError({field: [_l(
+                                "The %(type)s file unpacks to more than %(mb)d MB; save it again without the "
+                                "oversized parts or send a PDF.", type=label, mb=MAX_UNPACKED_BYTES // MB)]})
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, EOFError, ValueError,
+            OSError) as error:
+        raise ValidationError({field: [_l("The %(type)s file is damaged and cannot be opened.", type=label)]}) from error
 
 
 @dataclass(frozen=True)
@@ -52,6 +95,8 @@ def store_upload(upload_dir: str | Path, field: str, stream: BinaryIO | None, or
     if extension not in allowed:
         raise ValidationError({field: [_l("The file is not a %(types)s file (recognised by its content).",
                                           types=allowed_labels)]})
+    if extension in OOXML:
+        _check_unpacked(field, data, TYPE_LABELS[extension])
     directory = Path(upload_dir)
     directory.mkdir(parents=True, exist_ok=True)
     stored_name = f"{secrets.token_hex(16)}.{extension}"
@@ -61,7 +106,7 @@ def store_upload(upload_dir: str | Path, field: str, stream: BinaryIO | None, or
     os.chmod(target, 0o640)
     return StoredFile(
         stored_name=stored_name,
-        original_name=os.path.basename(original_name)[:255],
+        original_name=clean_file_name(original_name),
         content_type=KNOWN_TYPES[extension],
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from shop import LANGUAGES, nav, services
 from shop.audit import SUBJECT_TYPES, AuditCheckpoint, verify_chain
-from shop.auth import authenticate, issue_token
+from shop.auth import authenticate, end_sessions, issue_token, live_tokens, revoke_token
 from shop.errors import DomainError
 from shop.i18n import _, _l
 from shop.inputs import Inputs
@@ -19,8 +19,8 @@ from shop.models import Organisation
 from shop.openapi import build_openapi
 from shop.pagination import page_args, paginate
 from shop.states import OrgKind, OrgStatus, Role
-from shop.web import (actor, api, db_session, json_body, public, render_form, roles_required, send_upload,
-                      signed_in)
+from shop.web import (actor, api, db_session, json_body, local_target, public, render_form, roles_required,
+                      send_upload, signed_in)
 
 bp = Blueprint("shop", __name__)
 api_bp = Blueprint("shop_api", __name__, url_prefix="/api/v1")
@@ -60,10 +60,7 @@ def healthz() -> Any:
 def set_language(code: str) -> Any:
     if code in LANGUAGES:
         session["lang"] = code
-    target = request.args.get("next") or url_for("shop.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("shop.home")
-    return redirect(target)
+    return redirect(local_target(request.args.get("next"), url_for("shop.home")))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,15 +78,13 @@ def login() -> Any:
         return render_form("login.html", error, status=error.status if error.status != 422 else 422)
     login_user(user, remember=False)
     session.permanent = True
-    target = request.args.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("shop.home")
-    return redirect(target)
+    return redirect(local_target(request.args.get("next"), url_for("shop.home")))
 
 
 @bp.post("/logout")
 @signed_in
 def logout() -> Any:
+    end_sessions(db_session(), actor())    # a copy of the cookie stops working too
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("shop.home"))
@@ -403,6 +398,40 @@ def create_token(_actor: Any) -> Any:
     user = authenticate(s, email, password, _client())
     token, expires_at = issue_token(s, user)
     return {"token": token, "expires_at": expires_at.isoformat()}
+
+
+TOKEN_SCHEMA = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"},
+    "expires_at": {"type": "string", "format": "date-time"},
+    "current": {"type": "boolean", "description": "the token of this request"}}}
+
+
+@api_bp.get("/tokens")
+@api(summary="The caller's tokens that still work, newest first (never their secret)",
+     query={"page": {"type": "integer"}, "per_page": {"type": "integer"}},
+     response={"type": "object", "properties": {"items": {"type": "array", "items": TOKEN_SCHEMA},
+                                                "total": {"type": "integer"}, "page": {"type": "integer"},
+                                                "per_page": {"type": "integer"}}})
+def list_tokens_api(user: Any) -> Any:
+    page, per_page = page_args(request.args)
+    current = g.api_token.id
+    return paginate(db_session(), live_tokens(db_session(), user), page, per_page).as_json(lambda t: {
+        "id": t.id, "created_at": t.created_at.isoformat(), "expires_at": t.expires_at.isoformat(),
+        "current": t.id == current})
+
+
+@api_bp.delete("/tokens/current")
+@api(summary="Revoke the token of this request: it stops working at once", status=204)
+def revoke_current_token_api(user: Any) -> Any:
+    revoke_token(db_session(), user, g.api_token.id)
+    return current_app.response_class(status=204)
+
+
+@api_bp.delete("/tokens/<int:token_id>")
+@api(summary="Revoke another of the caller's tokens (a lost one)", status=204, errors=["not_found"])
+def revoke_token_api(user: Any, token_id: int) -> Any:
+    revoke_token(db_session(), user, token_id)
+    return current_app.response_class(status=204)
 
 
 @api_bp.get("/me")

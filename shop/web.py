@@ -7,18 +7,23 @@ and ``@api(...)`` for the API; a test walks the URL map and fails on a view that
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Request, abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask.json.provider import DefaultJSONProvider, _default as _flask_json_default
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 from sqlalchemy.orm import Session
 
 from shop.errors import DomainError, Forbidden
 from shop.i18n import _l
-from shop.inputs import Inputs, without_control_characters
+from shop.inputs import LARGEST, Inputs, without_control_characters
 from shop.states import Role
 
 
@@ -31,6 +36,58 @@ class ShopRequest(Request):
     def args(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
         return ImmutableMultiDict([(without_control_characters(k), without_control_characters(v))
                                    for k, v in super().args.items(multi=True)])
+
+
+class IdConverter(IntegerConverter):
+    """Every route's ``<int:…>``: a whole number up to ``LARGEST`` unless the route says less, so that
+    a path past any id is a 404 for everyone (SQLite and PostgreSQL overflow at 2^63; it was a 500)."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, LARGEST if max is None else max, signed)
+
+
+def register_converters(app: Any) -> None:
+    """Before any blueprint: ``<int:…>`` bounded for every area. Narrower bounds where the column is
+    narrower: ``<int(max=2147483647):year>`` (a 32-bit column on PostgreSQL: 2^31 was a 500)."""
+    app.url_map.converters["int"] = IdConverter
+
+
+# A request body deeper than this is refused (the deepest body of the API nests 4 levels); much
+# deeper, Python's parser raises RecursionError, which was a 500.
+JSON_MAX_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class ShopJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, writing lazy messages as their text, and refusing as invalid JSON (so 422 for
+    the API) what no use case can take: a body nested past ``JSON_MAX_DEPTH`` and lone surrogates
+    (``"\\udc00"``), which no database stores as text."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        # a lazy message is text in JSON (Flask would take its ``__html__``, which escapes it)
+        if isinstance(o, LazyString):
+            return str(o)
+        return _flask_json_default(o)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            data = super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error
+        stack = [(data, 1)]
+        while stack:
+            value, depth = stack.pop()
+            if isinstance(value, str):
+                if _SURROGATE.search(value):
+                    raise ValueError("JSON text holds a lone surrogate")
+            elif isinstance(value, (dict, list)):
+                if depth > JSON_MAX_DEPTH:
+                    raise ValueError("JSON nested too deeply")
+                items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+                stack.extend((item, depth + 1) for item in items)
+        return data
 
 
 def db_session() -> Session:
@@ -97,18 +154,19 @@ def actor() -> Any:
 # -- the JSON API ---------------------------------------------------------------------------------
 
 def _bearer_user() -> Any:
-    from shop.auth import user_for_token
+    from shop.auth import token_for
 
     header = request.headers.get("Authorization", "")
     if not header:
         return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
         raise DomainError("unauthorized", _l("Send the token as: Authorization: Bearer <token>."))
-    user = user_for_token(db_session(), token.strip())
-    if user is None:
-        raise DomainError("unauthorized", _l("The token is unknown or has expired."))
-    return user
+    token = token_for(db_session(), raw.strip())
+    if token is None:
+        raise DomainError("unauthorized", _l("The token is unknown, has expired or was revoked."))
+    g.api_token = token
+    return token.user
 
 
 def api(*, summary: str, roles: Iterable[Role | str] | None = None, public: bool = False,
@@ -168,6 +226,36 @@ def request_inputs() -> Inputs:
 
 # -- pages ------------------------------------------------------------------------------------------
 
+# Browsers drop tabs and line breaks from a URL (and a header cannot hold them): ``/\t/evil.example``
+# is ``//evil.example`` to them. Removed before a redirect target is judged.
+_NOT_IN_URLS = re.compile(r"[\x00-\x20\x7f-\x9f\s]")
+
+
+def local_target(target: str | None, fallback: str) -> str:
+    """``target`` if it is a path on this site, else ``fallback``: the one check for every redirect
+    whose target comes from a request (``next``, a form field, the Referer)."""
+    if not target:
+        return fallback
+    cleaned = _NOT_IN_URLS.sub("", target)
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned[1:2] in ("/", "\\") \
+            or "\\" in parts.path:
+        return fallback
+    return cleaned
+
+
+def local_referrer(fallback: str) -> str:
+    """The page the request came from when it is a page of this site (its path and query), else
+    ``fallback``."""
+    referrer = request.referrer
+    if not referrer:
+        return fallback
+    parts = urlsplit(_NOT_IN_URLS.sub("", referrer))
+    if parts.scheme not in ("http", "https") or parts.netloc.lower() != request.host.lower():
+        return fallback
+    return local_target(parts.path + (f"?{parts.query}" if parts.query else ""), fallback)
+
+
 def render_form(template: str, error: DomainError | None = None, status: int | None = None, **context: Any) -> Any:
     """Render a page whose form failed: the submitted values come back, each message beside its
     field, and the status says what happened (422 for bad input)."""
@@ -183,12 +271,13 @@ def send_upload(stored_name: str, content_type: str, download_name: str) -> Any:
     shown inline in a sandbox (or downloaded with ``?download=1``)."""
     from flask import send_file
 
-    from shop.uploads import stored_path
+    from shop.uploads import clean_file_name, stored_path
     path = stored_path(current_app.config["UPLOAD_DIR"], stored_name)
     if not path.exists():
         abort(404)
-    response = send_file(path, mimetype=content_type, download_name=download_name,
+    response = send_file(path, mimetype=content_type, download_name=clean_file_name(download_name),
                          as_attachment=request.args.get("download") == "1", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'; sandbox"
+    response.headers["Content-Security-Policy"] = \
+        "default-src 'none'; img-src 'self'; object-src 'self'; sandbox; frame-ancestors 'self'"
     return response

@@ -64,7 +64,7 @@ def token_for(session: Session, user: User) -> dict[str, str]:
 
 def sign_in(client: Any, user: User) -> None:
     with client.session_transaction() as s:
-        s["_user_id"] = str(user.id)
+        s["_user_id"] = user.get_id()   # with the user's session version, as signing in stores it
         s["_fresh"] = True
 
 

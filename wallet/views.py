@@ -1,17 +1,17 @@
 """Pages and API of the programme, quota applications and wallets. Thin: parse, call a service, render."""
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
-from shop import clock
+from shop import clock, exports
 from shop.charts import Series, line_chart
 from shop.errors import DomainError
+from shop.exports import Money
 from shop.i18n import _
+from shop.inputs import Inputs
 from shop.money import format_fen
 from shop.pagination import page_args
 from shop.states import Role
@@ -27,7 +27,6 @@ STAFF = (Role.OPERATOR, Role.AUTHORITY)
 
 def _year_arg() -> int:
     """``?year=``, this year when absent; a year the programme cannot have is a validation error."""
-    from shop.inputs import Inputs
     inputs = Inputs(request.args)
     year = inputs.integer("year", required=False, minimum=2000, maximum=2100, default=clock.today().year)
     inputs.check()
@@ -42,7 +41,7 @@ def programmes() -> Any:
     return render_template("wallet/programmes.html", programmes=services.list_programmes(db_session()))
 
 
-@bp.get("/programmes/<int:year>")
+@bp.get("/programmes/<int(max=2147483647):year>")
 @signed_in
 def programme(year: int) -> Any:
     s = db_session()
@@ -72,7 +71,7 @@ def new_programme() -> Any:
     return redirect(url_for("wallet.programme", year=prog.year))
 
 
-@bp.route("/authority/programmes/<int:year>/edit", methods=["GET", "POST"])
+@bp.route("/authority/programmes/<int(max=2147483647):year>/edit", methods=["GET", "POST"])
 @roles_required(Role.AUTHORITY)
 def edit_programme(year: int) -> Any:
     s = db_session()
@@ -138,39 +137,36 @@ def apply() -> Any:
     return redirect(url_for("wallet.my_wallet", year=application.year))
 
 
+def _ledger_rows(session: Any, params: dict[str, Any]) -> Any:
+    page = 1
+    while True:
+        chunk = services.wallet_lines(session, params["organisation_id"], params["year"], page, 500)
+        for line in chunk.items:
+            yield [line.at.astimezone(clock.CHINA).strftime("%Y-%m-%d %H:%M:%S"), str(_entry_label(line.kind)),
+                   f"{line.ref_type or ''} {line.ref_id or ''}".strip(), Money(line.amount_fen), Money(line.balance_fen)]
+        if not chunk.has_next:
+            return
+        page += 1
+
+
+# Streamed by the wallet page's download only (never a background export: the organisation comes
+# from the signed-in user, not from the request).
+WALLET_LEDGER = exports.Exporter(
+    kind="wallet_ledger", roles=frozenset({Role.ENTERPRISE}), title=lambda p: f"wallet-{p['year']}",
+    read_params=dict, count=lambda _s, _p: 0,
+    header=lambda _p: [_("Time"), _("Movement"), _("Reference"), _("Amount (yuan)"), _("Balance (yuan)")],
+    rows=_ledger_rows)
+
+
 @bp.get("/wallet/ledger.csv")
 @roles_required(Role.ENTERPRISE)
 def wallet_csv() -> Any:
-    year = _year_arg()
-    org_id = current_user.organisation_id
-    session = db_session()
-
-    def rows():  # type: ignore[no-untyped-def]
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([_("Time"), _("Movement"), _("Reference"), _("Amount (yuan)"), _("Balance (yuan)")])
-        page = 1
-        while True:
-            chunk = services.wallet_lines(session, org_id, year, page, 500)
-            for line in chunk.items:
-                writer.writerow([line.at.astimezone(clock.CHINA).strftime("%Y-%m-%d %H:%M:%S"),
-                                 str(_entry_label(line.kind)),
-                                 f"{line.ref_type or ''} {line.ref_id or ''}".strip(),
-                                 _plain(line.amount_fen), _plain(line.balance_fen)])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate(0)
-            if not chunk.has_next:
-                return
-            page += 1
-
-    return Response(stream_with_context(rows()), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f"attachment; filename=wallet-{year}.csv"})
-
-
-def _plain(fen: int) -> str:
-    from shop.money import fen_to_yuan_text
-    return fen_to_yuan_text(fen)
+    """Streamed from a reading session of its own (``exports.stream_csv``): the request's session is
+    closed before the rows are sent."""
+    params = {"year": _year_arg(), "organisation_id": current_user.organisation_id}
+    rows = exports.stream_csv(current_app.extensions["shop.sessions"], WALLET_LEDGER, params)
+    return Response(stream_with_context(rows), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename={WALLET_LEDGER.title(params)}.csv"})
 
 
 def _entry_label(kind: str) -> Any:
@@ -193,8 +189,10 @@ def application_queue() -> Any:
 @bp.post("/operator/quota-applications/review")
 @roles_required(Role.OPERATOR)
 def review_applications() -> Any:
-    ids = [int(i) for i in request.form.getlist("application_ids") if i.isdigit()]
+    inputs = Inputs(request.form)
+    ids = inputs.integers("application_ids", required=False, minimum=1)
     try:
+        inputs.check()
         decided = services.review_applications(db_session(), actor(), ids, request.form.get("decision"),
                                                request.form.get("reason"))
     except DomainError as error:
@@ -261,14 +259,14 @@ def list_programmes_api(_user: Any) -> Any:
     return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)}
 
 
-@api_bp.get("/programmes/<int:year>")
+@api_bp.get("/programmes/<int(max=2147483647):year>")
 @api(summary="A year's programme with what is granted and what remains", response=PROGRAMME_SCHEMA,
      errors=["not_found"])
 def get_programme_api(_user: Any, year: int) -> Any:
     return programme_json(services.get_programme(db_session(), year))
 
 
-@api_bp.patch("/programmes/<int:year>")
+@api_bp.patch("/programmes/<int(max=2147483647):year>")
 @api(summary="Change a year's programme (refused when it breaks what is committed)", roles=[Role.AUTHORITY],
      body={"type": "object", "properties": PROGRAMME_SCHEMA["properties"]}, response=PROGRAMME_SCHEMA,
      errors=["validation_error", "not_found"])
