@@ -20,6 +20,7 @@ from shop.i18n import _
 from shop.models import BlacklistEntry
 from shop.pagination import page_args
 from shop.states import OrgKind, Role
+from shop.uploads import UPLOAD_TYPES
 from shop.web import actor, api, db_session, is_htmx, json_body, public, render_form, roles_required, send_upload
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
@@ -363,9 +364,10 @@ LISTING_PROPERTIES = {
     "unit": {"type": "string", "maxLength": UNIT_MAX, "description": "billing unit: 月, 年, 台·月, TB·年…"},
     "price_fen": {"type": "integer", "minimum": 1, "description": "at most market_price_fen"},
     "market_price_fen": {"type": "integer", "minimum": 1},
-    "market_price_evidence": {"type": "string", "format": "uri", "maxLength": EVIDENCE_URL_MAX,
+    "market_price_evidence": {"type": "string", "format": "uri-reference", "maxLength": EVIDENCE_URL_MAX,
                               "description": "a public price page (http/https); or, sent as multipart/form-data, "
-                                             "a quote file (PDF, JPEG, PNG, at most 10 MB)"},
+                                             "a quote file (PDF, JPEG, PNG, at most 10 MB), answered as the "
+                                             "path of the file in this API"},
     "accepts_vouchers": {"type": "boolean", "default": True},
 }
 PRODUCT_SCHEMA = {
@@ -528,7 +530,7 @@ def product_versions_api(user: Any, product_id: int) -> Any:
 
 
 @api_bp.get("/products/<int:product_id>/evidence/<int:version_id>")
-@api(summary="The uploaded market price quote of a version", public=True, binary="application/octet-stream",
+@api(summary="The uploaded market price quote of a version", public=True, binary=UPLOAD_TYPES,
      errors=["not_found"])
 def product_evidence_api(user: Any, product_id: int, version_id: int) -> Any:
     return _send_evidence(services.evidence_version(db_session(), user, product_id, version_id))

@@ -25,6 +25,7 @@ from shop.inputs import Inputs
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import actor, api, db_session, json_body, roles_required, send_upload
+from shop.uploads import UPLOAD_TYPES
 
 bp = Blueprint("claims", __name__, template_folder="templates")
 api_bp = Blueprint("claims_api", __name__, url_prefix="/api/v1")
@@ -458,7 +459,7 @@ def remove_document_api(user: Any, claim_id: int, document_id: int) -> Any:
 
 
 @api_bp.get("/claims/<int:claim_id>/documents/<int:document_id>")
-@api(summary="A document's file (its provider and staff)", roles=READERS, binary="application/octet-stream",
+@api(summary="A document's file (its provider and staff)", roles=READERS, binary=UPLOAD_TYPES,
      errors=["not_found"])
 def document_api(user: Any, claim_id: int, document_id: int) -> Any:
     doc = claims.claim_document(db_session(), user, document_id)
@@ -556,7 +557,7 @@ def settlement_dates_api(user: Any) -> Any:
 
 @api_bp.get("/settlement-dates/<day>/export")
 @api(summary="The claims of a settlement date as CSV (streamed) or XLSX: provider, USCC, claim, orders, enterprise, amounts, totals",
-     roles=STAFF, query={"format": {"enum": ["csv", "xlsx"]}}, binary="text/csv",
+     roles=STAFF, query={"format": {"enum": ["csv", "xlsx"]}}, binary=[exports.FORMATS["csv"], exports.FORMATS["xlsx"]],
      errors=["validation_error"])
 def export_api(user: Any, day: str) -> Any:
     exporter = exports.exporter_for(user, SETTLEMENT_EXPORT.kind)

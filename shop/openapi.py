@@ -75,12 +75,17 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             if doc["status"] == 204:
                 pass
             elif doc["binary"]:
-                success["content"] = {doc["binary"]: {"schema": {"type": "string", "format": "binary"}}}
+                success["content"] = {media: {"schema": {"type": "string", "format": "binary"}} for media in doc["binary"]}
             else:
                 success["content"] = {"application/json": {"schema": doc["response"] or {"type": "object"}}}
             op["responses"][str(doc["status"])] = success
             # any call may meet a database too busy to answer (503 with Retry-After)
             codes = set(doc["errors"]) | {"busy"} | ({"unauthorized"} if not doc["public"] else set())
+            # what any endpoint with inputs may answer: a path naming nothing, input that does not parse
+            if _CONVERTER.search(rule.rule):
+                codes.add("not_found")
+            if doc["query"] or doc["body"] or doc["multipart"]:
+                codes.add("validation_error")
             if doc["roles"]:
                 codes.add("forbidden")
             by_status: dict[int, list[str]] = {}

@@ -29,6 +29,7 @@ KNOWN_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 TYPE_LABELS = {"pdf": "PDF", "jpg": "JPEG", "png": "PNG", "xlsx": "XLSX"}
+UPLOAD_TYPES = sorted(set(KNOWN_TYPES.values()))   # what a stored file is served as (the OpenAPI document)
 
 
 # No control character belongs in a file's name: PostgreSQL cannot store NUL, and a name with one

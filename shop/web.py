@@ -172,10 +172,11 @@ def _bearer_user() -> Any:
 def api(*, summary: str, roles: Iterable[Role | str] | None = None, public: bool = False,
         status: int = 200, body: dict | None = None, multipart: dict | None = None,
         query: dict | None = None, response: dict | None = None, errors: Iterable[str] = (),
-        binary: str | None = None) -> Callable:
+        binary: str | Iterable[str] | None = None) -> Callable:
     """Declare a JSON API endpoint. The view is called as ``view(actor, **url_args)`` and returns a
     JSON-able value (or a Response); a DomainError becomes an RFC 9457 problem. ``body``,
-    ``multipart``, ``query`` and ``response`` are JSON Schemas for the OpenAPI document."""
+    ``multipart``, ``query`` and ``response`` are JSON Schemas for the OpenAPI document; ``binary`` is
+    the media type (or types) of a file the endpoint answers with."""
     role_set = frozenset(Role(r) for r in roles) if roles else None
 
     def decorator(view: Callable) -> Callable:
@@ -198,7 +199,7 @@ def api(*, summary: str, roles: Iterable[Role | str] | None = None, public: bool
         wrapper._openapi = {
             "summary": summary, "status": status, "body": body, "multipart": multipart, "query": query,
             "response": response, "errors": list(errors), "public": public,
-            "roles": sorted(role_set) if role_set else None, "binary": binary,
+            "roles": sorted(role_set) if role_set else None, "binary": [binary] if isinstance(binary, str) else list(binary) if binary else None,
         }
         return wrapper
 
