@@ -17,7 +17,8 @@ from flask.json.provider import DefaultJSONProvider, _default as _flask_json_def
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 from werkzeug.utils import cached_property
 from sqlalchemy.orm import Session
 
@@ -45,6 +46,14 @@ class IdConverter(IntegerConverter):
     def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
                  signed: bool = False) -> None:
         super().__init__(map, fixed_digits, min, LARGEST if max is None else max, signed)
+
+    def to_python(self, value: str) -> Any:
+        # Out of range is "nothing here" at once: werkzeug's ValidationError would let the matcher go
+        # on, and where the same path has a rule for another method, answer 405 instead.
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
 
 def register_converters(app: Any) -> None:

@@ -1,10 +1,11 @@
 """A property-based state machine over the service layer (hypothesis ``RuleBasedStateMachine``).
 
 It drives grants, checkouts (cards that pass, are declined, or meet an unreachable payment
-service), confirmations, cancellations, refunds, claims with their reviews and payment, the year's
-end and reconciliation, in random order and with random amounts; after every step the money must
-still add up: every ledger entry sums to zero, no balance is negative, grants never exceed the
-budget, ``ledger-verify`` and ``audit-verify`` pass.
+service), confirmations (with captures whose answer is lost), cancellations, refunds, claims with
+their reviews and payment, sanctions, the year's end and reconciliation, in random order and with
+random amounts; after every step the money must still add up: every ledger entry sums to zero, no
+balance is negative, every wallet holds what its orders, checkouts and claims say (the reconciliation
+of ``ledger-verify``), grants never exceed the budget, and ``audit-verify`` passes.
 
 Two profiles (``HYPOTHESIS_PROFILE``): ``ci`` (the default: a few minutes in ``make test``) and
 ``nightly`` (many more and longer runs; see docs/reliability.md).
@@ -24,6 +25,7 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, p
                                  run_state_machine_as_test)
 from sqlalchemy import case, func, select
 
+from catalog import services as catalog_services
 from orders import claims as claim_services
 from orders import services as order_services
 from orders.claim_models import Claim, ClaimItem
@@ -32,6 +34,7 @@ from orders.payments import InProcessGateway, PaymentUnavailable
 from orders.states import ClaimStatus, OrderStatus
 from shop.audit import AuditEntry, verify_chain
 from shop.db import make_engine, make_session_factory, read_only_transactions
+from shop import services as org_services
 from shop.errors import DomainError
 from shop.states import Role
 from tests.helpers import PDF, make_org, make_product, make_programme, make_staff, member, upload
@@ -53,11 +56,12 @@ START = dt.date(2026, 3, 2)
 
 class FaultyGateway(InProcessGateway):
     """The in-process gateway with faults a rule switches on: the service unreachable for the next
-    call(s)."""
+    call(s), or a capture carried out whose answer is lost (a timeout after the money was taken)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.down = False
+        self.lose_capture_answer = False
 
     def _check(self) -> None:
         if self.down:
@@ -65,7 +69,10 @@ class FaultyGateway(InProcessGateway):
 
     def capture(self, intent_id: str) -> Any:
         self._check()
-        return super().capture(intent_id)
+        intent = super().capture(intent_id)
+        if self.lose_capture_answer:
+            raise PaymentUnavailable("the answer was lost (fault injected)")
+        return intent
 
     def void(self, intent_id: str) -> Any:
         self._check()
@@ -189,12 +196,19 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             order_id = self._pick(select(Order.id).where(Order.status.in_(statuses)), index)
             return None if order_id is None else self.session.get(Order, order_id, populate_existing=True)
 
-        @rule(index=st.integers(0, 50), down=st.sampled_from([False, False, True]))
-        def confirm(self, index: int, down: bool) -> None:
+        @rule(index=st.integers(0, 50), fault=st.sampled_from(["none", "none", "down", "lost_answer"]))
+        def confirm(self, index: int, fault: str) -> None:
+            """The provider confirms (the card is captured): the service may be down, or take the money
+            and lose its answer; reconciliation must then finish what the confirmation could not."""
             order = self._order([OrderStatus.PLACED], index)
-            if order is not None:
-                self._with_gateway_down(down, order_services.confirm_order, self.session, member(order.provider), order.id,
-                                        gateway=self.gateway)
+            if order is None:
+                return
+            self.gateway.lose_capture_answer = fault == "lost_answer"
+            try:
+                self._with_gateway_down(fault == "down", order_services.confirm_order, self.session,
+                                        member(order.provider), order.id, gateway=self.gateway)
+            finally:
+                self.gateway.lose_capture_answer = False
 
         @rule(index=st.integers(0, 50), down=st.booleans())
         def cancel(self, index: int, down: bool) -> None:
@@ -270,6 +284,20 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 self._try(claim_services.review_claim, self.session, actor, claim_id,
                           {"decision": decision, "reason": "发票不符" if decision == "reject" else None})
 
+        # -- sanctions ---------------------------------------------------------------------------------
+        @rule(which=st.integers(0, 5), action=st.sampled_from(["suspend"] * 3 + ["reinstate"] * 4 + ["expel"]))
+        def sanction(self, which: int, action: str) -> None:
+            """The operator suspends, reinstates or expels an enterprise or a provider: nothing it is party
+            to may then move money (checked by the refusals the other rules meet, and the invariants)."""
+            parties = self.enterprises + self.providers
+            org = parties[which % len(parties)]
+            if action == "suspend":
+                self._try(org_services.suspend_organisation, self.session, self.operator, org.id, {"reason": "核查中"})
+            elif action == "reinstate":
+                self._try(org_services.reinstate_organisation, self.session, self.operator, org.id, {"reason": "核查完毕"})
+            else:
+                self._try(catalog_services.expel_organisation, self.session, self.operator, org.id, "骗取补贴", False)
+
         # -- time and housekeeping ---------------------------------------------------------------------
         @rule(days=st.integers(1, 40))
         def time_passes(self, days: int) -> None:
@@ -287,6 +315,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
 
         @rule()
         def reconcile(self) -> None:
+            """``reconcile-payments`` as cron runs it: finishes lost answers and pending voids and refunds."""
             order_services.reconcile_payments(self.session, self.gateway, older_than=dt.timedelta(minutes=15))
 
         # -- what must always hold ------------------------------------------------------------------------
@@ -344,10 +373,12 @@ def reset_database(request: pytest.FixtureRequest, database: str, tmp_path: Path
     return fresh_pg
 
 
-def test_random_money_journeys_keep_the_ledger_balanced_and_the_trail_intact(reset_database, tmp_path, monkeypatch) -> None:
+def test_random_money_journeys_keep_the_ledger_balanced_and_the_trail_intact(app, reset_database, tmp_path, monkeypatch) -> None:
+    # ``app``: create_app registers what the areas add to the verifiers (the orders' reconciliation)
     machine = make_machine(reset_database, tmp_path / "uploads", monkeypatch)
     REACHED.clear()
     run_state_machine_as_test(machine, settings=settings.get_profile(PROFILE))
     print("reached:", dict(sorted(REACHED.items())))
-    for wanted in ("grant", "place", "confirm", "cancel", "approve_refund", "submit_claim", "disburse_claim"):
+    for wanted in ("grant", "place", "confirm", "cancel", "approve_refund", "submit_claim", "disburse_claim",
+                   "suspend", "reinstate"):
         assert REACHED.get(wanted), f"no run reached {wanted}: {REACHED}"

@@ -47,7 +47,7 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
                       "EXPORT_DIR": str(folder / "exports"), "TESTING": True, "TEST_HIDE_500": True,
                       "WTF_CSRF_ENABLED": False})
     app.extensions["orders.gateway"] = InProcessGateway()
-    with app.extensions["shop.sessions"]() as session:
+    with app.app_context(), app.extensions["shop.sessions"]() as session:   # the demo pays through the app
         run_all(session)
         tokens = {role: issue_token(session, session.scalars(select(User).where(User.email == email)).one())[0]
                   for role, email in DEMO_USERS.items()}
