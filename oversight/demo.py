@@ -315,8 +315,8 @@ def _bulk_order(session: Session, rng: random.Random, number: int, buyer: Organi
     (low, high), refund_share = PROVIDER_HABITS[provider_key]
     age = (today - clock.china_date(placed_at)).days
     roll = rng.random()
-    if age <= 10 and roll < 0.45:
-        return                                                   # still waiting for the provider
+    if age < 5 and roll < 0.45:   # still waiting for the provider, within the confirmation deadline
+        return
     if roll > 0.94:
         _move(session, order, "cancel", buyer_user, cancelled_at=placed_at + dt.timedelta(hours=rng.randint(1, 20)),
               payment_status=PaymentStatus.VOIDED if order.self_pay_fen else order.payment_status)

@@ -284,6 +284,52 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 self._try(claim_services.review_claim, self.session, actor, claim_id,
                           {"decision": decision, "reason": "发票不符" if decision == "reject" else None})
 
+        # -- a whole journey -------------------------------------------------------------------------
+        @rule(index=st.integers(0, 3), product=st.integers(0, 5), depth=st.integers(1, 7),
+              refund=st.sampled_from([False, False, True]))
+        def journey(self, index: int, product: int, depth: int, refund: bool) -> None:
+            """One enterprise's way through the programme, as far as ``depth`` goes: a wallet, an order paid
+            with vouchers, its confirmation, then a refund, or a claim through both reviews to its payment.
+            The other rules then act on what it leaves (so the deep states are reached in every run)."""
+            enterprise, product_row = self._enterprise(index), self.products[product]
+            application = self._try(wallet_services.apply_for_quota, self.session, member(enterprise), {"year": YEAR})
+            if application is not None:
+                self._try(wallet_services.review_application, self.session, self.operator, application.id, "approve", None)
+            placed = self._try(order_services.checkout, self.session, member(enterprise),
+                               order_services.CheckoutRequest([(product_row.id, 1)], True, True, "pm_card_ok"),
+                               gateway=self.gateway)
+            if not placed or depth < 2:
+                return
+            order = placed[0]
+            if self._try(order_services.confirm_order, self.session, member(order.provider), order.id,
+                         gateway=self.gateway) is None or depth < 3:
+                return
+            if refund:
+                if self._try(order_services.request_refund, self.session, member(enterprise), order.id,
+                             {"reason": "服务不符"}) is not None and depth > 3:
+                    self._try(order_services.decide_refund, self.session, member(order.provider), order.id,
+                              {"decision": "approve"}, gateway=self.gateway)
+                return
+            provider = order.provider
+            claim = self._try(claim_services.create_claim, self.session, member(provider), {"order_ids": [order.id]})
+            if claim is None:
+                return
+            for kind in ("invoice", "contract", "transfer", "usage"):
+                data: dict[str, Any] = {"kind": kind}
+                if kind == "invoice":
+                    data.update(invoice_number=f"J{claim.id:08d}", invoice_amount_fen=order.total_fen)
+                self._try(claim_services.add_claim_document, self.session, member(provider), claim.id, data,
+                          upload(PDF, f"{kind}.pdf"), upload_dir)
+            if depth < 4 or self._try(claim_services.submit_claim, self.session, member(provider), claim.id) is None:
+                return
+            for stage, actor in ((5, self.operator), (6, self.authority)):
+                if depth < stage or self._try(claim_services.review_claim, self.session, actor, claim.id,
+                                              {"decision": "approve"}) is None:
+                    return
+            if depth >= 7:
+                self._try(claim_services.disburse_claim, self.session, self.authority, claim.id,
+                          {"reference": f"BANK-{claim.id}"})
+
         # -- sanctions ---------------------------------------------------------------------------------
         @rule(which=st.integers(0, 5), action=st.sampled_from(["suspend"] * 3 + ["reinstate"] * 4 + ["expel"]))
         def sanction(self, which: int, action: str) -> None:

@@ -8,6 +8,7 @@ from orders.claim_models import Claim
 from orders.models import Order
 from oversight.models import Complaint, NoticeEntry, NoticeObjection
 from oversight import reports
+from shop import clock
 from shop.audit import AuditEntry, verify_chain
 from tests.helpers import fresh
 from wallet.ledger import verify
@@ -29,6 +30,11 @@ def test_the_demo_has_hundreds_of_orders_claims_complaints_and_notices_and_a_sec
     assert counts["Order"] >= 250
     orders = dict(session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
     assert orders["cancelled"] >= 5 and orders["refunded"] >= 3 and orders["placed"] >= 1
+    # every order still waiting for its provider is within the confirmation deadline: the first request
+    # of the day would otherwise cancel the demo's waiting orders
+    deadline = clock.china_midnight(dt.date(2026, 11, 30) - dt.timedelta(days=app.config["CONFIRMATION_DEADLINE_DAYS"]))
+    assert not session.scalar(select(func.count()).select_from(Order).where(
+        Order.status == "placed", Order.placed_at < deadline))
     weeks = [w for w in reports.orders_per_week(session, 2026) if w.orders]
     assert len(weeks) >= 40
     claims = dict(session.execute(select(Claim.status, func.count()).group_by(Claim.status)).all())

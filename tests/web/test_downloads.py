@@ -47,6 +47,7 @@ def download(client, url):
     return body
 
 
+@pytest.mark.ledger_alone   # a hold with no order behind it: the wallet's lines are what is downloaded
 def test_after_a_wallet_csv_download_other_users_can_write_at_once(client, session, database_url):
     make_programme(session)
     org, other = make_org(session), make_org(session)

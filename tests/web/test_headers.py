@@ -10,6 +10,7 @@ HTMX = "https://cdn.jsdelivr.net/npm/htmx.org@2.0.8/dist/htmx.min.js"
 @pytest.fixture
 def production(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("SHOP_ENV", "production")
+    monkeypatch.setenv("AUDIT_KEY", "a-production-audit-key-of-at-least-32-characters")
     monkeypatch.delenv("STRIPE_API_BASE", raising=False)
     app = create_app({"DATABASE_URL": database_url, "UPLOAD_DIR": str(tmp_path / "uploads"), "SERVER_NAME": "localhost"})
     yield app
