@@ -7,6 +7,7 @@ from sqlalchemy import select
 from catalog.seed import seed_catalogue
 from orders.models import Order
 from oversight.demo import seed_oversight
+from oversight.models import Complaint
 from shop.models import Organisation
 from shop.seed import DEMO_PASSWORD, seed_organisations
 from tests.browser.conftest import screenshot, sign_in, sign_out
@@ -24,8 +25,9 @@ def _demo_year(app):  # type: ignore[no-untyped-def]
             seeder(session)
             session.commit()
         org = session.scalars(select(Organisation).where(Organisation.email == "gy-software@yunquan.example")).one()
-        order = session.scalars(select(Order).where(Order.enterprise_id == org.id, Order.status == "confirmed")
-                                .order_by(Order.id.desc())).first()
+        order = session.scalars(select(Order).where(   # its latest confirmed order nobody complained about yet
+            Order.enterprise_id == org.id, Order.status == "confirmed",
+            ~select(Complaint.id).where(Complaint.order_id == Order.id).exists()).order_by(Order.id.desc())).first()
         session.close()
         return order.id
 
