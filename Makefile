@@ -8,11 +8,12 @@ STRIPE_PORT ?= 8420
 
 export SHOP_ENV ?= development
 
-.PHONY: run test install translations messages screenshots clean help
+.PHONY: run test lint install translations messages screenshots clean help
 
 help:
 	@echo "make run    - install, migrate and seed the SQLite database, start the Stripe mock and the site"
-	@echo "make test   - install and run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)"
+	@echo "make test   - install, run ruff, the layers contract and the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)"
+	@echo "make lint   - ruff and the layers contract alone"
 	@echo "make messages - extract new strings into each area's zh_CN catalogue"
 	@echo "make screenshots - run the browser journeys and refresh docs/screenshots/"
 
@@ -38,7 +39,13 @@ messages: install
 run: translations
 	@HOST=$(HOST) PORT=$(PORT) STRIPE_PORT=$(STRIPE_PORT) BIN=$(BIN) bin/dev-server
 
-test: translations
+# ruff (rules and import order, configured in pyproject.toml) and the layers contract (import-linter):
+# an area imports only the layers below it.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: lint translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The browser journeys, keeping their screenshots in docs/screenshots/ (tests otherwise write them to a

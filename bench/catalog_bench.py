@@ -144,13 +144,13 @@ def run(url: str, label: str, repeat: int) -> list[str]:
         for q, what in QUERIES:
             query = services.parse_catalogue_query({"q": q}, strict=True)
             total = services.search_catalogue(s, query, 1, 20).total
-            median, p95 = timed(lambda: services.search_catalogue(s, query, 1, 20), repeat)
+            median, p95 = timed(lambda query=query: services.search_catalogue(s, query, 1, 20), repeat)
             lines.append(f"| `{q}` — {what} | {total:,} | {median:.1f} | {p95:.1f} |")
     lines += ["", "| page (whole request through Flask) | status | median ms | p95 ms |", "|---|---:|---:|---:|"]
     client = app.test_client()
     for path, what in PAGES:
         status = client.get(path).status_code
-        median, p95 = timed(lambda: client.get(path), repeat)
+        median, p95 = timed(lambda path=path: client.get(path), repeat)
         lines.append(f"| `{path}` — {what} | {status} | {median:.1f} | {p95:.1f} |")
     app.extensions["shop.engine"].dispose()
     return lines + [""]

@@ -116,7 +116,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     kinds = ["sqlite"] + (["postgresql"] if args.postgresql else [])
-    print(f"| database | gateway | threads | checkouts | median ms | p95 ms | checkouts/s |")
+    print("| database | gateway | threads | checkouts | median ms | p95 ms | checkouts/s |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for kind in kinds:
         for gateway_kind in ("in-process", "localstripe"):

@@ -149,8 +149,8 @@ def time_it(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-
 
 
 def run(url: str, repeat: int) -> None:
-    from shop import create_app
     from oversight import reports
+    from shop import create_app
     from wallet import ledger
     os.environ["SHOP_TODAY"] = "2026-12-01"
     app = create_app({"DATABASE_URL": url, "TESTING": True})
@@ -169,7 +169,7 @@ def run(url: str, repeat: int) -> None:
             # the bench writes no postings: the timing is the reconciliation's GROUP BYs over orders and claims
             "ledger-verify (reconciled with orders and claims)": lambda: ledger.verify(session),
         }
-        print(f"| figure | median ms | slowest ms |\n|---|---:|---:|")
+        print("| figure | median ms | slowest ms |\n|---|---:|---:|")
         for name, fn in cases.items():
             median, slowest = time_it(fn, repeat)
             print(f"| {name} | {median:.0f} | {slowest:.0f} |")

@@ -16,10 +16,27 @@ from sqlalchemy import Select, case, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, contains_eager, object_session, selectinload
 
 from catalog.models import SEARCH_TABLE, Product, ProductReview, ProductVersion
-from catalog.rules import (CATEGORIES_BY_LAYER, DESCRIPTION_MAX, EVIDENCE_URL_MAX, NAME_MAX,
-                           PRICE_MAX_FEN, REASON_MAX, UNIT_MAX, Category, Layer, SearchQuery,
-                           category_belongs_to_layer, check_evidence_url, check_price, exit_effective_on,
-                           fts5_phrase, has_control_characters, like_pattern, listed_on, parse_search)
+from catalog.rules import (
+    CATEGORIES_BY_LAYER,
+    DESCRIPTION_MAX,
+    EVIDENCE_URL_MAX,
+    NAME_MAX,
+    PRICE_MAX_FEN,
+    REASON_MAX,
+    UNIT_MAX,
+    Category,
+    Layer,
+    SearchQuery,
+    category_belongs_to_layer,
+    check_evidence_url,
+    check_price,
+    exit_effective_on,
+    fts5_phrase,
+    has_control_characters,
+    like_pattern,
+    listed_on,
+    parse_search,
+)
 from catalog.states import IN_REVIEW, PRODUCT, REVIEW_STAGES, ProductStatus
 from shop import clock
 from shop.audit import change_state, record

@@ -9,8 +9,19 @@ from sqlalchemy import select
 
 from catalog import services
 from catalog.models import Product, ProductVersion
-from catalog.rules import (CATEGORIES_BY_LAYER, DESCRIPTION_MAX, EVIDENCE_URL_MAX, NAME_MAX, REASON_MAX,
-                           UNIT_MAX, Category, Layer, diff_content, exit_effective_on, voucher_share_fen)
+from catalog.rules import (
+    CATEGORIES_BY_LAYER,
+    DESCRIPTION_MAX,
+    EVIDENCE_URL_MAX,
+    NAME_MAX,
+    REASON_MAX,
+    UNIT_MAX,
+    Category,
+    Layer,
+    diff_content,
+    exit_effective_on,
+    voucher_share_fen,
+)
 from catalog.states import ProductStatus
 from catalog.text import line_diff
 from shop import clock

@@ -8,7 +8,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from orders import reconciliation, web as orders_web
+    from orders import reconciliation
+    from orders import web as orders_web
     orders_web.init_app(app)
     reconciliation.register()   # ledger-verify holds the wallets against the orders and claims
     try:

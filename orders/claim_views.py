@@ -9,8 +9,19 @@ from typing import Any
 from urllib.parse import quote
 
 import click
-from flask import (Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, send_file,
-                   stream_with_context, url_for)
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 
 from orders import claims
@@ -24,8 +35,8 @@ from shop.i18n import _, _l
 from shop.inputs import Inputs
 from shop.pagination import page_args
 from shop.states import Role
-from shop.web import actor, api, db_session, json_body, roles_required, send_upload
 from shop.uploads import UPLOAD_TYPES
+from shop.web import actor, api, db_session, json_body, roles_required, send_upload
 
 bp = Blueprint("claims", __name__, template_folder="templates")
 api_bp = Blueprint("claims_api", __name__, url_prefix="/api/v1")

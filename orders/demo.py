@@ -57,7 +57,7 @@ def seed_orders(session: Session) -> None:
                   file=sys.stderr)
             session.rollback()
             return
-        for order, outcome in zip(orders, outcomes):
+        for order, outcome in zip(orders, outcomes, strict=False):
             seller = order.provider.members[0] if order.provider.members else None
             if outcome in ("confirmed", "refund_requested") and seller is not None:
                 services.confirm_order(session, seller, order.id, gateway=gateway)

@@ -8,10 +8,10 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.models import Product, ProductVersion
+from orders.states import AttemptStatus, CancellationReason, OrderStatus, PaymentStatus
 from shop.clock import now
 from shop.db import Base, BigId, Fen
 from shop.models import Organisation, enum_type
-from orders.states import AttemptStatus, CancellationReason, OrderStatus, PaymentStatus
 
 
 class CartLine(Base):

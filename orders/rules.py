@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 # the one rounding site of the programme (floor to the fen), shared with the catalogue's display
 from catalog.rules import voucher_share_fen

@@ -45,8 +45,17 @@ from orders.faults import crash_point
 from orders.models import CartLine, CheckoutAttempt, Order, OrderLine
 from orders.payments import CALL_TIMEOUT, PaymentDeclined, PaymentGateway, PaymentUnavailable
 from orders.rules import Amounts, LineInput, OrderPlan, PricedLine, allocate_vouchers, split_by_provider
-from orders.states import (CHECKOUT_ATTEMPT, ORDER, PAYMENT, PENDING_PAYMENTS, UNFINISHED_ATTEMPTS, AttemptStatus,
-                           CancellationReason, OrderStatus, PaymentStatus)
+from orders.states import (
+    CHECKOUT_ATTEMPT,
+    ORDER,
+    PAYMENT,
+    PENDING_PAYMENTS,
+    UNFINISHED_ATTEMPTS,
+    AttemptStatus,
+    CancellationReason,
+    OrderStatus,
+    PaymentStatus,
+)
 from shop import clock
 from shop.audit import change_state, record
 from shop.db import use_case

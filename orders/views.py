@@ -5,11 +5,12 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from orders import rules, services
-from orders.agreement import AGREEMENTS, CURRENT as CURRENT_AGREEMENT
+from orders.agreement import AGREEMENTS
+from orders.agreement import CURRENT as CURRENT_AGREEMENT
 from orders.models import Order
 from orders.payments import PaymentGateway
 from orders.states import CancellationReason, OrderStatus
@@ -20,8 +21,7 @@ from shop.i18n import _
 from shop.inputs import Inputs
 from shop.pagination import page_args
 from shop.states import Role
-from shop.web import (actor, api, db_session, is_htmx, json_body, local_referrer, local_target, roles_required,
-                      signed_in)
+from shop.web import actor, api, db_session, is_htmx, json_body, local_referrer, local_target, roles_required, signed_in
 
 bp = Blueprint("orders", __name__, template_folder="templates")
 api_bp = Blueprint("orders_api", __name__, url_prefix="/api/v1")

@@ -287,7 +287,7 @@ def _bulk_order(session: Session, rng: random.Random, number: int, buyer: Organi
     available[buyer.id] -= sum(p.voucher_fen for p in priced)
     lines = [OrderLine(product_id=p.line.product_id, version_id=p.line.version_id, layer=offer.layer,
                        category=offer.category, unit_price_fen=p.line.unit_price_fen, quantity=p.line.quantity,
-                       amount_fen=p.amount_fen, voucher_fen=p.voucher_fen) for p, offer in zip(priced, offers)]
+                       amount_fen=p.amount_fen, voucher_fen=p.voucher_fen) for p, offer in zip(priced, offers, strict=False)]
     total = sum(line.amount_fen for line in lines)
     voucher = sum(line.voucher_fen for line in lines)
     buyer_user = buyer.members[0]
@@ -478,7 +478,7 @@ def _seed_complaints(session: Session, rng: random.Random, today: dt.date) -> No
         return
     operator = demo_user(session, "operator@yunquan.example")
     used: set[int] = set()
-    for number, (provider_key, kind, status, subject, description, provider_reply, operator_reply, resolution) in \
+    for _number, (provider_key, kind, status, subject, description, provider_reply, operator_reply, resolution) in \
             enumerate(COMPLAINTS):
         provider = demo_org(session, provider_key)
         seller = demo_user(session, PROVIDER_EMAILS[provider_key])

@@ -9,7 +9,6 @@ from typing import Any
 
 from shop.i18n import _l
 
-
 # The public notice of a grant or a disbursement lasts at least 5 working days (Linyi, Liuzhou and
 # Guangdong notices: 公示5个工作日); the day it is published does not count.
 NOTICE_WORKING_DAYS = 5

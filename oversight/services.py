@@ -20,9 +20,16 @@ from orders.claim_models import Claim, ClaimItem
 from orders.models import Order
 from orders.states import ClaimStatus
 from oversight.models import Complaint, ComplaintReply, NoticeEntry, NoticeObjection
-from oversight.rules import (NOTICE_WORKING_DAYS, REASON_MAX, REASON_MIN, SUBJECT_MAX, TEXT_MAX, mask_uscc)
-from oversight.states import (COMPLAINT, OBJECTION, UNRESOLVED, ComplaintKind, ComplaintStatus, NoticeKind,
-                              ObjectionStatus)
+from oversight.rules import NOTICE_WORKING_DAYS, REASON_MAX, REASON_MIN, SUBJECT_MAX, TEXT_MAX, mask_uscc
+from oversight.states import (
+    COMPLAINT,
+    OBJECTION,
+    UNRESOLVED,
+    ComplaintKind,
+    ComplaintStatus,
+    NoticeKind,
+    ObjectionStatus,
+)
 from shop import clock
 from shop.audit import change_state, record
 from shop.db import use_case
@@ -35,7 +42,6 @@ from shop.services import add_working_days, working_day_overrides
 from shop.states import Role
 from wallet.models import QuotaApplication
 from wallet.states import ApplicationStatus
-
 
 # -- public notices --------------------------------------------------------------------------------
 

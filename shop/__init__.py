@@ -68,7 +68,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "shop.login"
 
-    from shop import views, web, errorhandlers, templating, cli, seed, export_views, exports, daily  # noqa: F401
+    from shop import cli, daily, errorhandlers, export_views, exports, seed, templating, views, web  # noqa: F401
 
     @login_manager.user_loader
     def _load_user(session_id: str) -> Any:

@@ -176,8 +176,8 @@ def user_for_session(session: Session, session_id: str) -> User | None:
 
 def create_staff(session: Session, role: str, email: str, password: str, name: str | None = None) -> User:
     """``flask --app shop create-staff``: an operator or an authority account."""
-    from shop.rules import check_email, check_password
     from shop.errors import ValidationError
+    from shop.rules import check_email, check_password
     from shop.states import STAFF_ROLES, Role
 
     email = normalise_email(email)

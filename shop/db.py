@@ -10,11 +10,10 @@ mode never blocks a writer. On PostgreSQL balances move with conditional updates
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-import functools
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event, types

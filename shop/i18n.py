@@ -10,7 +10,7 @@ field error ran on the page). Here it is escaped like any other text when a temp
 """
 from typing import Any
 
-from flask_babel import gettext as _, ngettext  # noqa: F401
+from flask_babel import gettext as _  # noqa: F401
 from flask_babel.speaklater import LazyString
 from markupsafe import escape
 

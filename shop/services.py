@@ -14,16 +14,22 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from shop import clock
 from shop.audit import change_state, record
-from shop.db import use_case
 from shop.auth import hash_password
+from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
 from shop.inputs import Inputs
-from shop.models import (Affiliation, BlacklistEntry, CertificationDocument, CertificationSubmission, Holiday,
-                         Organisation, User)
+from shop.models import (
+    Affiliation,
+    BlacklistEntry,
+    CertificationDocument,
+    CertificationSubmission,
+    Holiday,
+    Organisation,
+    User,
+)
 from shop.pagination import Page, paginate
-from shop.rules import (check_email, check_established_on, check_password, check_uscc, lookup_region,
-                        normalise_email)
+from shop.rules import check_email, check_established_on, check_password, check_uscc, lookup_region, normalise_email
 from shop.states import ORGANISATION, OrgKind, OrgStatus, Role
 from shop.uploads import MB, StoredFile, store_upload
 

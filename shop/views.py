@@ -19,8 +19,18 @@ from shop.models import Organisation
 from shop.openapi import build_openapi
 from shop.pagination import page_args, paginate
 from shop.states import OrgKind, OrgStatus, Role
-from shop.web import (actor, api, db_session, json_body, local_target, public, render_form, roles_required,
-                      send_upload, signed_in)
+from shop.web import (
+    actor,
+    api,
+    db_session,
+    json_body,
+    local_target,
+    public,
+    render_form,
+    roles_required,
+    send_upload,
+    signed_in,
+)
 
 bp = Blueprint("shop", __name__)
 api_bp = Blueprint("shop_api", __name__, url_prefix="/api/v1")

@@ -13,14 +13,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Request, abort, current_app, g, jsonify, redirect, render_template, request, url_for
-from flask.json.provider import DefaultJSONProvider, _default as _flask_json_default
+from flask.json.provider import DefaultJSONProvider
+from flask.json.provider import _default as _flask_json_default
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, ValidationError
 from werkzeug.utils import cached_property
-from sqlalchemy.orm import Session
 
 from shop.errors import DomainError, Forbidden
 from shop.i18n import _l

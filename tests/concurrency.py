@@ -3,6 +3,7 @@ requests at it all at once (threads as clients are fine: the server side is seve
 which is what matters for SQLite's locking and PostgreSQL's row locks)."""
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -17,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-import json
 
 
 def _free_port() -> int:

@@ -118,7 +118,7 @@ def make_programme(session: Session, year: int = 2026, *, budget_fen: int = 1_00
     from wallet import services as wallet_services
     authority = make_staff(session, Role.AUTHORITY)
     data: dict[str, Any] = {"year": year, "budget_fen": budget_fen, "enterprise_cap_fen": cap_fen,
-                            "ratios": dict(zip(("infrastructure", "platform", "application"), ratios)),
+                            "ratios": dict(zip(("infrastructure", "platform", "application"), ratios, strict=False)),
                             "settlement_dates": [d.replace("2026", str(year)) for d in settlement_dates]}
     if opens:
         data["applications_open_on"] = opens

@@ -10,7 +10,16 @@ from sqlalchemy.orm import Session
 from orders import claims
 from orders import services as order_services
 from shop.states import Role
-from tests.helpers import grant_wallet, make_claim, make_order, make_org, make_product, make_programme, make_staff, member
+from tests.helpers import (
+    grant_wallet,
+    make_claim,
+    make_order,
+    make_org,
+    make_product,
+    make_programme,
+    make_staff,
+    member,
+)
 from wallet import services as wallet_services
 from wallet.models import LedgerAccount, LedgerPosting
 

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from orders.payments import Intent, InProcessGateway, PaymentUnavailable, StripeGateway
+from orders.payments import InProcessGateway, Intent, PaymentUnavailable, StripeGateway
 
 
 class LateAnswerGateway(InProcessGateway):

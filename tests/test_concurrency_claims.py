@@ -6,8 +6,7 @@ import pytest
 
 from orders import claims
 from tests.concurrency import all_at_once, gunicorn, request
-from tests.helpers import (PDF, fresh, grant_wallet, make_order, make_org, make_programme, member, token_for,
-                           upload)
+from tests.helpers import PDF, fresh, grant_wallet, make_order, make_org, make_programme, member, token_for, upload
 from wallet import ledger
 from wallet.states import AccountKind
 
@@ -43,6 +42,7 @@ def test_parallel_claims_of_the_same_orders_put_each_order_in_one_claim(world, s
     assert len(claimed) == len(set(claimed))                 # no order in two claims
     assert 1 <= len(won) <= 2
     from sqlalchemy import func, select
+
     from orders.claim_models import ClaimItem
     live = fresh(session).scalar(select(func.count()).select_from(ClaimItem).where(ClaimItem.live.is_(True)))
     assert live == len(claimed)
@@ -66,6 +66,7 @@ def test_a_claim_and_a_refund_request_racing_for_one_order_end_with_the_refund_a
     assert len(refunds) == 1 and len(claimed) <= 1, [(a.status, a.body) for a in answers]
     assert all(a.status == 409 for a in answers if a not in refunds + claimed)
     from sqlalchemy import func, select
+
     from orders.claim_models import ClaimItem
     live = fresh(session).scalar(select(func.count()).select_from(ClaimItem).where(ClaimItem.order_id == order.id,
                                                                                   ClaimItem.live.is_(True)))

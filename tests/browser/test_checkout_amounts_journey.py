@@ -2,8 +2,8 @@
 Stripe.js: unticking "use vouchers" changes the card amount on the page and on the card; a price that
 changes after the page was shown is asked about again; without JavaScript a button recalculates."""
 import pytest
-from sqlalchemy import select
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from orders.models import Order
 from shop.auth import hash_password

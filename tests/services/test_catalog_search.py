@@ -167,9 +167,10 @@ def test_the_catalogue_is_fast_enough_to_page_without_a_query_per_row(session, s
 
 
 def test_seed_data_has_thirty_published_products_in_all_eleven_categories(session):
-    from shop.seed import run_all
-    from catalog.models import Product, ProductVersion
     from sqlalchemy import func
+
+    from catalog.models import Product, ProductVersion
+    from shop.seed import run_all
     run_all(session)
     run_all(session)   # idempotent
     rows = session.execute(select(ProductVersion.category, func.count()).join(

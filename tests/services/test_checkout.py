@@ -10,7 +10,7 @@ from orders.states import AttemptStatus, OrderStatus, PaymentStatus
 from shop import services as shop_services
 from shop.errors import DomainError
 from shop.states import Role
-from tests.helpers import (grant_wallet, make_org, make_product, make_programme, make_staff, member)
+from tests.helpers import grant_wallet, make_org, make_product, make_programme, make_staff, member
 from tests.stripe_mock import DECLINED, VISA, card
 from wallet import services as wallet_services
 

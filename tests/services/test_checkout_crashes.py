@@ -1,9 +1,9 @@
 """The checkout process is killed between each two of its steps: no order exists, the vouchers are
 held only until ``reconcile_payments`` runs, which voids every card hold and releases them."""
+import datetime as dt
 import os
 import subprocess
 import sys
-import datetime as dt
 from pathlib import Path
 
 import pytest

@@ -5,17 +5,29 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from orders import claims, services as order_services
+from orders import claims
+from orders import services as order_services
 from orders.claim_models import ClaimDocument
 from orders.states import ClaimStatus, OrderStatus
 from shop.audit import history
 from shop.errors import DomainError
 from shop.states import OrgStatus, Role
-from tests.helpers import (JPEG, PDF, PNG, grant_wallet, make_claim, make_order, make_org, make_programme, make_staff,
-                           member, upload)
+from tests.helpers import (
+    JPEG,
+    PDF,
+    PNG,
+    grant_wallet,
+    make_claim,
+    make_order,
+    make_org,
+    make_programme,
+    make_staff,
+    member,
+    upload,
+)
+from wallet import ledger
 from wallet import services as wallet_services
 from wallet.states import AccountKind
-from wallet import ledger
 
 
 @pytest.fixture(autouse=True)
@@ -183,6 +195,7 @@ def test_evidence_is_recognised_by_content_and_invoices_carry_number_and_amount(
 
 def _xlsx() -> bytes:
     import io
+
     from openpyxl import Workbook
     buffer = io.BytesIO()
     workbook = Workbook()

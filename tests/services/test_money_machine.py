@@ -21,8 +21,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
-                                 run_state_machine_as_test)
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import case, func, select
 
 from catalog import services as catalog_services
@@ -32,9 +38,9 @@ from orders.claim_models import Claim, ClaimItem
 from orders.models import Order
 from orders.payments import InProcessGateway, PaymentUnavailable
 from orders.states import ClaimStatus, OrderStatus
+from shop import services as org_services
 from shop.audit import AuditEntry, verify_chain
 from shop.db import make_engine, make_session_factory, read_only_transactions
-from shop import services as org_services
 from shop.errors import DomainError
 from shop.states import Role
 from tests.helpers import PDF, make_org, make_product, make_programme, make_staff, member, upload
@@ -117,7 +123,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                                                ("application", "production", 800_01)):
                     self.products.append(make_product(s, provider, price_fen=price, layer=layer, category=category))
             self.enterprises = [make_org(s) for _ in range(n)]
-            for enterprise, grant in zip(self.enterprises, grants):
+            for enterprise, grant in zip(self.enterprises, grants, strict=False):
                 if grant:   # some start with a wallet (first come, first served: maybe only part of a quota)
                     application = self._try(wallet_services.apply_for_quota, s, member(enterprise), {"year": YEAR})
                     if application is not None:
@@ -258,7 +264,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                           upload(PDF, f"{kind}.pdf"), upload_dir)
             if not submit or self._try(claim_services.submit_claim, self.session, member(provider), claim.id) is None:
                 return
-            for step, decision in zip([self.operator, self.authority, None], stages):
+            for step, decision in zip([self.operator, self.authority, None], stages, strict=False):
                 if step is None:
                     self._try(claim_services.disburse_claim, self.session, self.authority, claim.id,
                               {"reference": f"BANK-{claim.id}"})

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from orders.claim_models import Claim
 from orders.models import Order
-from oversight.models import Complaint, NoticeEntry, NoticeObjection
 from oversight import reports
+from oversight.models import Complaint, NoticeEntry, NoticeObjection
 from shop import clock
 from shop.audit import AuditEntry, verify_chain
 from tests.helpers import fresh

@@ -5,10 +5,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, func, select, update
 
-from oversight import reports
 from orders.models import Order
+from oversight import reports, services
 from oversight.models import Complaint
-from oversight import services
 from tests.helpers import make_order, make_org, member
 from tests.oversight_helpers import oversight_world, postings_by_kind
 from wallet import services as wallet_services
@@ -193,7 +192,7 @@ def test_a_scorecard_has_the_complaints_and_the_median_times_to_answer_and_resol
         services.take_up_complaint(session, operator, complaint.id)
         services.resolve_complaint(session, operator, complaint.id, {"resolution": "服务商已修复并补偿"})
     base = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
-    for complaint, (answer_h, resolve_h) in zip(filed[:2], ((2, 24), (4, 72))):
+    for complaint, (answer_h, resolve_h) in zip(filed[:2], ((2, 24), (4, 72)), strict=False):
         session.execute(update(Complaint).where(Complaint.id == complaint.id).values(
             filed_at=base, first_response_at=base + dt.timedelta(hours=answer_h),
             resolved_at=base + dt.timedelta(hours=resolve_h)))

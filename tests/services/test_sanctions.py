@@ -14,8 +14,16 @@ from shop.audit import AuditEntry, verify_chain
 from shop.errors import DomainError
 from shop.models import Organisation
 from shop.states import OrgStatus, Role
-from tests.helpers import (grant_wallet, make_claim, make_order, make_org, make_product, make_programme, make_staff,
-                           member)
+from tests.helpers import (
+    grant_wallet,
+    make_claim,
+    make_order,
+    make_org,
+    make_product,
+    make_programme,
+    make_staff,
+    member,
+)
 from tests.stripe_mock import card
 from wallet import ledger
 from wallet.states import AccountKind

@@ -3,10 +3,24 @@ import datetime as dt
 
 import pytest
 
-from catalog.rules import (CATEGORIES_BY_LAYER, LAYER_OF, Category, Layer, category_belongs_to_layer, check_evidence_url,
-                           check_price, diff_content, exit_effective_on, fts5_phrase, like_pattern, listed_on,
-                           parse_search, voucher_share_fen)
-from catalog.states import PRODUCT, ProductStatus as S
+from catalog.rules import (
+    CATEGORIES_BY_LAYER,
+    LAYER_OF,
+    Category,
+    Layer,
+    category_belongs_to_layer,
+    check_evidence_url,
+    check_price,
+    diff_content,
+    exit_effective_on,
+    fts5_phrase,
+    like_pattern,
+    listed_on,
+    parse_search,
+    voucher_share_fen,
+)
+from catalog.states import PRODUCT
+from catalog.states import ProductStatus as S
 from catalog.text import line_diff, plain_summary, render_description
 from shop.errors import DomainError
 
@@ -84,7 +98,7 @@ def test_a_revision_is_described_field_by_field():
 def test_nothing_a_provider_writes_becomes_markup_or_script(source):
     tags = _elements(render_description(source))
     assert {tag for tag, _ in tags} <= {"p", "a", "br"}
-    for tag, attrs in tags:
+    for _tag, attrs in tags:
         assert all(not name.startswith("on") for name, _ in attrs)
         href = dict(attrs).get("href") or ""
         assert href == "" or href.startswith("https://"), href

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from shop.rules import (check_established_on, check_password, check_uscc, established_years, lookup_region)
+from shop.rules import check_established_on, check_password, check_uscc, established_years, lookup_region
 
 
 def test_a_valid_code_is_accepted_and_compacted():

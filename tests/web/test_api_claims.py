@@ -5,8 +5,7 @@ import io
 import pytest
 
 from shop.states import Role
-from tests.helpers import (PDF, PNG, grant_wallet, make_order, make_org, make_programme, make_staff, member,
-                           token_for)
+from tests.helpers import PDF, PNG, grant_wallet, make_order, make_org, make_programme, make_staff, member, token_for
 
 
 @pytest.fixture(autouse=True)

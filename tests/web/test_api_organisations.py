@@ -2,7 +2,7 @@
 import pytest
 
 from shop.states import Role
-from tests.helpers import JPEG, PDF, PNG, PASSWORD, make_org, make_staff, member, registration, token_for
+from tests.helpers import JPEG, PASSWORD, PDF, PNG, make_org, make_staff, member, registration, token_for
 
 
 def bearer(client, email, password=PASSWORD):

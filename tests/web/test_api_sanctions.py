@@ -8,8 +8,19 @@ import pytest
 from orders import claims
 from shop import services
 from shop.states import Role
-from tests.helpers import (PDF, fresh, grant_wallet, make_claim, make_order, make_org, make_product, make_programme,
-                           make_staff, member, token_for)
+from tests.helpers import (
+    PDF,
+    fresh,
+    grant_wallet,
+    make_claim,
+    make_order,
+    make_org,
+    make_product,
+    make_programme,
+    make_staff,
+    member,
+    token_for,
+)
 from tests.stripe_mock import card
 
 

@@ -8,8 +8,17 @@ import re
 import pytest
 
 from shop.states import Role
-from tests.helpers import (PDF, grant_wallet, make_order, make_org, make_programme, make_staff, member, sign_in,
-                           token_for)
+from tests.helpers import (
+    PDF,
+    grant_wallet,
+    make_order,
+    make_org,
+    make_programme,
+    make_staff,
+    member,
+    sign_in,
+    token_for,
+)
 
 HUGE = [2**31, 2**62, 2**63, 2**64, 10**30, "9" * 5000]
 
@@ -41,7 +50,7 @@ def test_every_route_with_a_number_in_its_path_answers_404_for_numbers_past_any_
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             for huge in HUGE:
                 url = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>",
-                             lambda m: str(huge) if m.group(1) in numbers else "1", rule.rule)
+                             lambda m, huge=huge, numbers=numbers: str(huge) if m.group(1) in numbers else "1", rule.rule)
                 response = client.open(url, method=method, headers=headers, json={} if access.get("api") else None)
                 if huge == 2**31:   # an id some day (ids are 64-bit), a year never
                     assert response.status_code < 500, f"{method} {url[:80]}: {response.status_code}"

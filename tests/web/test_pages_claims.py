@@ -7,8 +7,18 @@ import pytest
 
 from orders import claims
 from shop.states import Role
-from tests.helpers import (PDF, fresh, grant_wallet, make_claim, make_order, make_org, make_programme, make_staff,
-                           member, sign_in)
+from tests.helpers import (
+    PDF,
+    fresh,
+    grant_wallet,
+    make_claim,
+    make_order,
+    make_org,
+    make_programme,
+    make_staff,
+    member,
+    sign_in,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,17 @@ from orders import claims
 from shop import services
 from shop.models import Organisation
 from shop.states import OrgStatus, Role
-from tests.helpers import (fresh, grant_wallet, make_claim, make_order, make_org, make_programme, make_staff, member,
-                           sign_in)
+from tests.helpers import (
+    fresh,
+    grant_wallet,
+    make_claim,
+    make_order,
+    make_org,
+    make_programme,
+    make_staff,
+    member,
+    sign_in,
+)
 
 
 @pytest.fixture(autouse=True)
