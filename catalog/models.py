@@ -74,10 +74,6 @@ class Product(Base):
         viewonly=True)
 
     @property
-    def on_sale_version_id(self) -> int | None:
-        return self.published_version_id
-
-    @property
     def has_pending_revision(self) -> bool:
         """Published, and a later version is being edited or reviewed."""
         return (self.published_version_id is not None and self.current_version_id is not None

@@ -10,6 +10,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from shop.i18n import _l
+from shop.inputs import CONTROL_CHARACTERS
 from shop.money import format_fen
 
 
@@ -109,15 +110,6 @@ TRIGRAM = 3
 MAX_TERMS = 6
 MAX_QUERY = 100
 _SPLIT = re.compile(r"[\s,，、;；]+")
-# control characters other than tab and line breaks: never wanted in text, and PostgreSQL cannot
-# store NUL at all
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def has_control_characters(text: str) -> bool:
-    return bool(_CONTROL.search(text))
-
-
 @dataclass(frozen=True)
 class SearchQuery:
     terms: tuple[str, ...]
@@ -140,7 +132,7 @@ def parse_search(text: str | None) -> SearchQuery:
     if not text:
         return SearchQuery(())
     terms: list[str] = []
-    for raw in _SPLIT.split(_CONTROL.sub(" ", text).strip()[:MAX_QUERY]):
+    for raw in _SPLIT.split(CONTROL_CHARACTERS.sub(" ", text).strip()[:MAX_QUERY]):
         term = raw.strip().casefold()
         if term and term not in terms:
             terms.append(term)

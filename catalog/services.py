@@ -32,7 +32,6 @@ from catalog.rules import (
     check_price,
     exit_effective_on,
     fts5_phrase,
-    has_control_characters,
     like_pattern,
     listed_on,
     parse_search,
@@ -144,10 +143,6 @@ def _read_listing(data: Mapping[str, Any], *, partial: bool) -> tuple[dict[str, 
             values["evidence_url"] = url
     if _wanted(inputs, "accepts_vouchers", partial):
         values["accepts_vouchers"] = inputs.boolean("accepts_vouchers", default=True)
-    for name, value in list(values.items()):
-        if isinstance(value, str) and has_control_characters(value):
-            where = "market_price_evidence" if name == "evidence_url" else name
-            inputs.error(where, _l("Remove the control characters (invisible characters pasted with the text)."))
     return values, inputs
 
 
@@ -772,9 +767,4 @@ def settle_exits(session: Session, today: dt.date | None = None) -> int:
             _delist(session, product, None, None, at)
     session.commit()
     return len(leaving)
-
-
-def exit_preview(session: Session, org_id: int) -> dict[str, int]:
-    """How many of an organisation's products an exit or an expulsion would take off (by status)."""
-    return provider_status_counts(session, org_id)
 

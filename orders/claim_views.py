@@ -47,6 +47,7 @@ READERS = (PROVIDER, OPERATOR, AUTHORITY)
 
 
 def init_app(app: Flask) -> None:
+    claims.register_guards()
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
     nav.add("claims.my_claims", _l("Claims"), {"provider"}, order=17, count=lambda s, u: claims.waiting_count(s, u))

@@ -556,9 +556,14 @@ def _leave_draft_for_refund(session: Session, actor: User, order: Order, reason:
         change_state(session, claim, CLAIM, "withdraw_claim", None, subject_type="claim")
 
 
-REFUND_GUARDS.append(_refund_guard)
-REFUND_HOOKS.append(_leave_draft_for_refund)
-wallet_services.SETTLEMENT_DATE_GUARDS.append(dates_claims_wait_on)
+def register_guards() -> None:
+    """What the claims add to the orders' and the wallet's rules (no refund once claimed, a refund takes
+    the order out of a draft claim, a settlement date claims wait on stays). Called by the claims'
+    ``init_app``; idempotent, so several apps in one process register once."""
+    for registry, guard in ((REFUND_GUARDS, _refund_guard), (REFUND_HOOKS, _leave_draft_for_refund),
+                            (wallet_services.SETTLEMENT_DATE_GUARDS, dates_claims_wait_on)):
+        if guard not in registry:
+            registry.append(guard)  # type: ignore[arg-type]
 
 
 # -- reading ------------------------------------------------------------------------------------------------

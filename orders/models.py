@@ -146,12 +146,3 @@ class OrderLine(Base):
     @property
     def self_pay_fen(self) -> int:
         return self.amount_fen - self.voucher_fen
-
-
-# Redemption claims (issue 6) keep their models in their own module, imported here so that the
-# metadata, Alembic and the tests see them.
-try:
-    from orders.claim_models import *  # noqa: F401,F403,E402
-except ModuleNotFoundError as exc:
-    if exc.name != "orders.claim_models":
-        raise

@@ -134,7 +134,8 @@ def on_audit_entry(session: Session, entry: Any) -> None:
     elif key == ("claim", "disburse_claim"):
         publish_disbursement(session, entry.subject_id)
     elif entry.subject_type == "holiday" and entry.action in ("set_holiday", "delete_holiday"):
-        day = dt.datetime.strptime(str(entry.subject_id), "%Y%m%d").date()
+        # the day as the entry states it (the subject id only identifies the calendar row)
+        day = dt.date.fromisoformat((entry.after or entry.before)["day"])
         lengthen_notices_for_calendar_change(session, day, removed=entry.action == "delete_holiday")
 
 

@@ -94,6 +94,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
     app.register_blueprint(export_views.bp)
+    views.init_nav()
     daily.every_day(app, "shop.remove_old_exports",
                     lambda session, today: exports.remove_old_exports(session, app.config["EXPORT_DIR"], today))
     from shop import audit
@@ -109,6 +110,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     # The areas, each adding its pages, API, navigation, seed data and jobs.
     for name in AREAS[1:]:
-        if (ROOT / name / "__init__.py").exists():
-            importlib.import_module(name).init_app(app)
+        importlib.import_module(name).init_app(app)
     return app

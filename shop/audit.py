@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 GENESIS = "0" * 64
 
 SUBJECT_TYPES = ("organisation", "product", "programme", "quota_application", "checkout", "order", "claim",
-                 "holiday", "notice", "objection", "complaint", "audit")
+                 "holiday", "notice", "objection", "complaint", "audit", "blacklist", "user")
 
 
 class AuditEntry(Base):

@@ -84,13 +84,3 @@ def add_working_days(start: dt.date, n: int, overrides: Mapping[dt.date, bool] |
             counted += 1
     return day
 
-
-def working_days_between(start: dt.date, end: dt.date, overrides: Mapping[dt.date, bool] | None = None) -> int:
-    """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
-    count = 0
-    day = start
-    while day < end:
-        day += dt.timedelta(days=1)
-        if is_working_day(day, overrides):
-            count += 1
-    return count

@@ -18,7 +18,7 @@ from shop.money import parse_yuan
 _MISSING = object()
 # control characters other than tab and line breaks: never wanted in text, and PostgreSQL cannot
 # store NUL at all (it would be a 500)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Beyond any amount, count or id here, and within what the database stores (64-bit) with room for
 # sums: a larger number is "too large", never an overflow (a 500). Routes' ``<int:…>`` share it.
 LARGEST = 2**62 - 1
@@ -26,7 +26,7 @@ _WHOLE = re.compile(r"[+-]?\d+")
 
 
 def without_control_characters(text: str) -> str:
-    return _CONTROL.sub("", text)
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 class Inputs:
@@ -73,7 +73,7 @@ class Inputs:
         if not isinstance(raw, str):
             self.error(field, _l("Must be text."))
             return default
-        if _CONTROL.search(raw):
+        if CONTROL_CHARACTERS.search(raw):
             self.error(field, _l("Remove the control characters (invisible characters pasted with the text)."))
             return default
         if len(raw) > max_length:

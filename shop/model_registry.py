@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("shop.models", "shop.audit", "shop.exports", "catalog.models", "wallet.models", "orders.models", "oversight.models")
+MODEL_MODULES = ("shop.models", "shop.audit", "shop.exports", "catalog.models", "wallet.models", "orders.models",
+                 "orders.claim_models", "oversight.models")
 
 
 def import_all_models() -> None:
     for name in MODEL_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not name.startswith(exc.name):
-                raise
+        importlib.import_module(name)

@@ -46,10 +46,6 @@ class Organisation(Base):
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
 
-    @property
-    def is_certified(self) -> bool:
-        return self.status in (OrgStatus.CERTIFIED, OrgStatus.EXITING)
-
     def audit_state(self) -> dict[str, Any]:
         state = {"status": self.status.value, "reason": self.status_reason,
                  "exit_effective_on": self.exit_effective_on}

@@ -39,11 +39,13 @@ OPERATOR, AUTHORITY = Role.OPERATOR, Role.AUTHORITY
 STAFF = (Role.OPERATOR, Role.AUTHORITY)
 ORG_ROLES = (Role.ENTERPRISE, Role.PROVIDER)
 
-nav.add("shop.my_organisation", _l("My organisation"), {"enterprise", "provider"}, order=90)
-nav.add("shop.review_queue", _l("Certification"), {"operator"}, order=10,
-        count=lambda s, u: services.review_queue_count(s))
-nav.add("shop.organisations", _l("Organisations"), {"operator", "authority"}, order=80)
-nav.add("shop.audit", _l("Audit trail"), {"operator", "authority"}, order=95)
+def init_nav() -> None:
+    """The foundation's entries of the navigation (called by ``create_app``)."""
+    nav.add("shop.my_organisation", _l("My organisation"), {"enterprise", "provider"}, order=90)
+    nav.add("shop.review_queue", _l("Certification"), {"operator"}, order=10,
+            count=lambda s, u: services.review_queue_count(s))
+    nav.add("shop.organisations", _l("Organisations"), {"operator", "authority"}, order=80)
+    nav.add("shop.audit", _l("Audit trail"), {"operator", "authority"}, order=95)
 
 
 def _client() -> str:

@@ -25,7 +25,7 @@ from werkzeug.utils import cached_property
 
 from shop.errors import DomainError, Forbidden
 from shop.i18n import _l
-from shop.inputs import LARGEST, Inputs, without_control_characters
+from shop.inputs import LARGEST, without_control_characters
 from shop.states import Role
 
 
@@ -226,13 +226,6 @@ def json_body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise DomainError("validation_error", _l("The body must be a JSON object."))
     return data
-
-
-def request_inputs() -> Inputs:
-    """The submitted fields: the JSON body for the API, the form for pages."""
-    if is_api_request():
-        return Inputs(json_body())
-    return Inputs(request.form)
 
 
 # -- pages ------------------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ def init_app(app: Flask) -> None:
     nav.add("wallet.application_queue", _l("Quota applications"), {"operator"}, order=20,
             count=lambda s, u: services.pending_count(s))
     nav.add("wallet.programmes", _l("Programme"), {"operator", "authority"}, order=30)
+    labels.add({"apply": _l("Applied for a quota"), "grant": _l("Granted"),
+                "create_programme": _l("Programme created"), "update_programme": _l("Programme changed")})
     labels.add({
         "pending": _l("Pending"), "granted": _l("Granted"), "quota_application": _l("quota application"),
         "programme": _l("programme"),

@@ -47,11 +47,6 @@ def test_shop_today_fixes_the_date_only_outside_production(monkeypatch):
     assert clock.today() != D(2026, 3, 15) or dt.date.today() == D(2026, 3, 15)
 
 
-def test_working_days_between_counts_after_start_up_to_end():
-    assert clock.working_days_between(D(2026, 11, 20), D(2026, 11, 27)) == 5
-    assert clock.working_days_between(D(2026, 11, 27), D(2026, 11, 20)) == 0
-
-
 def test_china_midnight_is_sixteen_hundred_utc_the_day_before():
     assert clock.china_midnight(dt.date(2026, 3, 2)) == dt.datetime(2026, 3, 1, 16, 0, tzinfo=dt.UTC)
     assert clock.china_date(dt.datetime(2026, 3, 1, 16, 30, tzinfo=dt.UTC)) == dt.date(2026, 3, 2)
