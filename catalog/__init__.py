@@ -58,7 +58,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
-    labels.add({"create": _l("Created"), "edit": _l("Edited")})
+    labels.add({"create": _l("Listing created"), "edit": _l("Listing edited")})
     labels.add(LABELS, attention={"draft", "submitted", "operator_approved"}, bad={"delisted"})
 
     everyone = {"anonymous", "enterprise", "provider", "operator", "authority"}

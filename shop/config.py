@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from shop.policy import POLICIES, TIMEZONE
+
 ENVIRONMENTS = ("production", "development", "testing")
 # Development and tests only; production refuses to start without its own AUDIT_KEY.
 DEVELOPMENT_AUDIT_KEY = "yunquan-development-audit-key-not-a-secret"
@@ -47,6 +49,9 @@ def load_config(instance_path: str) -> dict:
         raise RuntimeError("CONFIRMATION_DEADLINE_DAYS must be a whole number of days from 1 to 6 "
                            f"(card holds lapse after 7 days), not {deadline!r}")
     stripe_api_base = os.environ.get("STRIPE_API_BASE") or None
+    programme = os.environ.get("PROGRAMME_POLICY", "guizhou")
+    if programme not in POLICIES:
+        raise RuntimeError(f"PROGRAMME_POLICY must be one of {', '.join(POLICIES)}, not {programme!r}")
     return {
         "SHOP_ENV": env,
         "SECRET_KEY": secret,
@@ -62,7 +67,8 @@ def load_config(instance_path: str) -> dict:
         # Assets come from a CDN with SRI and a local fallback; off in development and tests so
         # that a closed network (a government intranet, this CI) never waits on a CDN.
         "ASSETS_FROM_CDN": os.environ.get("ASSETS_FROM_CDN", "1" if env == "production" else "0") == "1",
-        "PROVINCE_PREFIX": os.environ.get("PROVINCE_PREFIX", "52"),  # 贵州省
+        # the programme whose figures the areas apply (shop.policy.POLICIES)
+        "PROGRAMME_POLICY": programme,
         # days a provider has to confirm an order before the daily job cancels it (Stripe lets an
         # uncaptured card hold lapse after 7 days)
         "CONFIRMATION_DEADLINE_DAYS": int(deadline),
@@ -74,6 +80,6 @@ def load_config(instance_path: str) -> dict:
         "HSTS_SECONDS": 365 * 24 * 3600 if env == "production" else 0,   # Strict-Transport-Security
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "BABEL_DEFAULT_TIMEZONE": str(TIMEZONE),
         "TESTING": env == "testing",
     }
