@@ -37,6 +37,7 @@ from shop import clock
 from shop.audit import change_state, record
 from shop.auth import hash_password
 from shop.errors import DomainError
+from shop.inputs import Decision
 from shop.models import CertificationSubmission, Organisation, User
 from shop.seed import DEMO_PASSWORD, demo_org, demo_user, make_uscc
 from shop.states import OrgKind, OrgStatus, Role
@@ -167,7 +168,7 @@ def _seed_grants(session: Session, enterprises: dict[str, Organisation], today: 
         if application is None:
             try:
                 application = wallet_services.apply_for_quota(session, org.members[0], {"year": YEAR})
-                wallet_services.review_application(session, operator, application.id, "approve", None)
+                wallet_services.review_application(session, operator, application.id, Decision(True))
             except DomainError as error:   # a demo run after the year, or the budget used up
                 print(f"demo quota for {spec.name} skipped: {error.detail}", file=sys.stderr)
                 session.rollback()

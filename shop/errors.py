@@ -99,3 +99,13 @@ class Forbidden(DomainError):
 class InvalidState(DomainError):
     def __init__(self, detail: Any = None) -> None:
         super().__init__("invalid_state", detail)
+
+
+class ConflictingInput(DomainError):
+    """Input that is well formed but contradicts what is recorded (a code already on the blacklist, a
+    budget below what applications hold, a settlement date claims wait on): the field's fault, so a
+    ``validation_error`` naming it, answered as a conflict (409)."""
+
+    def __init__(self, detail: Any, *, field: str) -> None:
+        super().__init__("validation_error", detail, field=field)
+        self.status = 409

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from shop.errors import ValidationError
@@ -22,6 +23,10 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Beyond any amount, count or id here, and within what the database stores (64-bit) with room for
 # sums: a larger number is "too large", never an overflow (a 500). Routes' ``<int:…>`` share it.
 LARGEST = 2**62 - 1
+ID_MAX = 2**62            # a database id (64-bit, with room)
+REASON_MAX = 2000         # a reason, a note, an answer: what a person writes to explain a decision
+TEXT_MAX = 4000           # a message of a complaint or an objection
+YEAR_MIN, YEAR_MAX = 2000, 2100
 _WHOLE = re.compile(r"[+-]?\d+")
 
 
@@ -136,6 +141,18 @@ class Inputs:
             self.error(yuan_field, _l("Must not be negative."))
         return value
 
+    def year(self, field: str = "year", *, required: bool = True, default: int | None = None) -> int | None:
+        """A programme year."""
+        return self.integer(field, required=required, minimum=YEAR_MIN, maximum=YEAR_MAX, default=default)
+
+    def id(self, field: str, *, required: bool = True) -> int | None:
+        """The id of a row (positive, 64-bit)."""
+        return self.integer(field, required=required, minimum=1, maximum=ID_MAX)
+
+    def reason(self, field: str = "reason", *, required: bool = False, min_length: int = 0) -> str | None:
+        """Why a person decides as they do (a rejection, a sanction, a refund)."""
+        return self.text(field, required=required, max_length=REASON_MAX, min_length=min_length)
+
     def boolean(self, field: str, *, default: bool = False) -> bool:
         raw = self._raw(field)
         if raw is _MISSING:
@@ -208,3 +225,23 @@ class Inputs:
             except ValueError:
                 self.error(field, _l("Enter dates as YYYY-MM-DD: %(value)s is not one.", value=value))
         return out
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A reviewer's decision: approve, or reject with a reason (every review of the programme:
+    certification, listing, quota, refund, claim)."""
+    approve: bool
+    reason: str | None = None
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any] | None) -> Decision:
+        inputs = Inputs(data)
+        decision = inputs.choice("decision", ["approve", "reject"])
+        reason = inputs.reason(required=decision == "reject")
+        inputs.check()
+        return cls(decision == "approve", reason)
+
+    @property
+    def value(self) -> str:
+        return "approve" if self.approve else "reject"

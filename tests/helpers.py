@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from shop import clock
 from shop.auth import hash_password, issue_token
+from shop.inputs import Decision
 from shop.models import Organisation, User
 from shop.seed import make_uscc
 from shop.states import OrgKind, OrgStatus, Role
@@ -131,7 +132,7 @@ def grant_wallet(session: Session, org: Organisation, year: int = 2026) -> Any:
     """Apply for ``org`` and have an operator grant it; returns the application."""
     from wallet import services as wallet_services
     application = wallet_services.apply_for_quota(session, member(org), {"year": year})
-    return wallet_services.review_application(session, make_staff(session, Role.OPERATOR), application.id, "approve", None)
+    return wallet_services.review_application(session, make_staff(session, Role.OPERATOR), application.id, Decision(True))
 
 
 def make_product(session: Session, provider: Organisation, *, price_fen: int = 10_000_00, layer: str = "infrastructure",

@@ -6,30 +6,32 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shop.audit import record
+from shop.inputs import Decision
 from shop.models import Organisation
+from shop.policy import GUIZHOU, year_end, year_start
 from shop.seed import demo_org, demo_user
-from wallet import ledger
+from wallet import ledger, services
 from wallet.models import Programme, QuotaApplication, SettlementDate
 from wallet.states import ApplicationStatus
 
 YEAR = 2026
 BUDGET_FEN = 50_000_000_00      # ¥50,000,000
-CAP_FEN = 50_000_00             # ¥50,000 per enterprise (第十六条)
+CAP_FEN = GUIZHOU.default_enterprise_cap_fen   # ¥50,000 per enterprise (第十六条)
 SETTLEMENT_DATES = [dt.date(2026, 3, 31), dt.date(2026, 6, 30), dt.date(2026, 9, 30), dt.date(2026, 12, 20)]
 GRANTED = ["guizhou_tea", "anshun_parts", "bijie_agri"]
 PENDING = ["liupanshui_mining"]
 
 
 def seed_programme(session: Session) -> None:
-    from shop.audit import record
-
     authority = demo_user(session, "authority@yunquan.example")
     operator = demo_user(session, "operator@yunquan.example")
     programme = session.scalars(select(Programme).where(Programme.year == YEAR)).one_or_none()
     if programme is None:
-        programme = Programme(year=YEAR, budget_fen=BUDGET_FEN, enterprise_cap_fen=CAP_FEN, ratio_infrastructure=40,
-                              ratio_platform=60, ratio_application=60, applications_open_on=dt.date(YEAR, 1, 1),
-                              applications_close_on=dt.date(YEAR, 12, 31), created_by_id=authority.id)
+        programme = Programme(year=YEAR, budget_fen=BUDGET_FEN, enterprise_cap_fen=CAP_FEN,
+                              **{f"ratio_{layer}": ratio for layer, ratio in GUIZHOU.default_ratios.items()},
+                              applications_open_on=year_start(YEAR), applications_close_on=year_end(YEAR),
+                              created_by_id=authority.id)
         programme.settlement_dates = [SettlementDate(day=d) for d in SETTLEMENT_DATES]
         session.add(programme)
         session.flush()
@@ -48,10 +50,6 @@ def seed_programme(session: Session) -> None:
         session.flush()
         ledger.reserve_quota(session, YEAR, org.id, CAP_FEN, application.id, member.id)
         record(session, member, "quota_application", application.id, "apply", None, application.audit_state())
-        if key in GRANTED:
-            from shop import clock
-            ledger.grant_quota(session, YEAR, org.id, CAP_FEN, application.id, operator.id)
-            before = application.audit_state()
-            application.status, application.granted_fen = ApplicationStatus.GRANTED, CAP_FEN
-            application.decided_at, application.decided_by_id = clock.now(), operator.id
-            record(session, operator, "quota_application", application.id, "grant", before, application.audit_state())
+        if key in GRANTED:   # the operator's decision, as the use case makes it
+            session.commit()
+            services.review_application(session, operator, application.id, Decision(True))

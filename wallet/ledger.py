@@ -11,7 +11,6 @@ and claims work post through the functions at the end of this module.
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 from shop import clock
 from shop.errors import DomainError
 from shop.i18n import _l
+from shop.policy import year_end
 from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting, Programme, QuotaApplication
 from wallet.states import AccountKind, ApplicationStatus
 
@@ -283,7 +283,7 @@ def release_reservation(session: Session, year: int, organisation_id: int, amoun
 
 
 def _available_or_expired(year: int) -> AccountKind:
-    return AccountKind.EXPIRED if clock.today() > dt.date(year, 12, 31) else AccountKind.AVAILABLE
+    return AccountKind.EXPIRED if clock.today() > year_end(year) else AccountKind.AVAILABLE
 
 
 def expire_year(session: Session, year: int) -> int:

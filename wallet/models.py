@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shop.clock import now
 from shop.db import Base, BigId, Fen
 from shop.models import Organisation, enum_type
+from shop.policy import year_end
 from wallet.states import AccountKind, ApplicationStatus
 
 
@@ -46,7 +47,7 @@ class Programme(Base):
 
     @property
     def expires_on(self) -> dt.date:
-        return dt.date(self.year, 12, 31)
+        return year_end(self.year)
 
     def audit_state(self) -> dict[str, Any]:
         return {"budget_fen": self.budget_fen, "enterprise_cap_fen": self.enterprise_cap_fen, "ratios": self.ratios,

@@ -5,9 +5,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from shop.i18n import _l
+from shop.policy import Layer
 from shop.rules import established_years
 
-LAYERS = ("infrastructure", "platform", "application")
+LAYERS = tuple(layer.value for layer in Layer)
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,8 @@ class Window:
     closes_on: dt.date
 
 
-def eligibility_failures(applicant: Applicant, on_day: dt.date, *, province_prefix: str, window: Window) -> list:
+def eligibility_failures(applicant: Applicant, on_day: dt.date, *, province_prefix: str, window: Window,
+                         min_established_years: int) -> list:
     """Every condition an enterprise fails for the year's quota; empty when it is eligible.
     第十四条: a certified enterprise of the province, established one year or more, independent, without
     a bad-credit record; 四(二): applications inside the programme's window."""
@@ -38,7 +40,7 @@ def eligibility_failures(applicant: Applicant, on_day: dt.date, *, province_pref
         failures.append(_l("The enterprise is on the blacklist."))
     if not applicant.region_code.startswith(province_prefix):
         failures.append(_l("Only enterprises registered in the province are eligible."))
-    if established_years(applicant.established_on, on_day) < 1:
+    if established_years(applicant.established_on, on_day) < min_established_years:
         failures.append(_l("The enterprise must have been established for at least one year (it was established on %(day)s).",
                            day=applicant.established_on.isoformat()))
     if on_day < window.opens_on:
@@ -63,7 +65,3 @@ def check_ratios(ratios: dict[str, int | None]) -> dict[str, list]:
             errors.setdefault(f"ratios.{layer}", []).append(_l("A percentage between 0 and 100."))
     return errors
 
-
-def year_end(year: int) -> dt.date:
-    """A quota expires at the end of its year (第十六条)."""
-    return dt.date(year, 12, 31)

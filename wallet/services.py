@@ -6,19 +6,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_app_context
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from shop import clock
+from shop import clock, policy
 from shop.audit import change_state, record
 from shop.db import use_case
-from shop.errors import DomainError, Forbidden, NotFound, ValidationError
+from shop.errors import ConflictingInput, DomainError, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
-from shop.inputs import Inputs
+from shop.inputs import Decision, Inputs
 from shop.models import BlacklistEntry, Organisation, User
+from shop.money import format_fen
 from shop.pagination import Page, paginate
+from shop.policy import year_end, year_start
 from shop.services import ensure_not_sanctioned
 from shop.states import Role
 from wallet import ledger
@@ -29,10 +30,6 @@ from wallet.states import QUOTA_APPLICATION, AccountKind, ApplicationStatus
 # Checks the claims work registers: given a year and the settlement dates an edit would remove,
 # return the dates that claims still wait on (an edit removing them is refused).
 SETTLEMENT_DATE_GUARDS: list[Callable[[Session, int, list[dt.date]], list[dt.date]]] = []
-
-
-def _province_prefix() -> str:
-    return current_app.config.get("PROVINCE_PREFIX", "52") if has_app_context() else "52"
 
 
 # -- programmes ---------------------------------------------------------------------------------
@@ -102,12 +99,12 @@ def create_programme(session: Session, actor: User, data: Mapping[str, Any]) -> 
     if actor.role != Role.AUTHORITY:
         raise Forbidden()
     inputs = Inputs(data)
-    year = inputs.integer("year", minimum=2000, maximum=2100)
+    year = inputs.year()
     values, parsed = _read_programme(data, partial=False)
     inputs.errors.update(parsed.errors)
     if year is not None:
-        opens = values.opens_on or dt.date(year, 1, 1)
-        closes = values.closes_on or dt.date(year, 12, 31)
+        opens = values.opens_on or year_start(year)
+        closes = values.closes_on or year_end(year)
         _check_programme_dates(inputs, year, values.settlement_dates, opens, closes)
         if session.scalars(select(Programme.id).where(Programme.year == year)).first() is not None:
             inputs.error("year", _l("There is already a programme for %(year)d.", year=year))
@@ -152,9 +149,9 @@ def update_programme(session: Session, actor: User, year: int, data: Mapping[str
             try:
                 ledger.defund_programme(session, year, -delta, actor.id)
             except ledger.InsufficientVouchers:
-                raise DomainError("validation_error", _l(
+                raise ConflictingInput(_l(
                     "The budget cannot go below what applications already hold (%(amount)s).",
-                    amount=_yuan(committed)), field="budget_fen", status=409) from None
+                    amount=format_fen(committed)), field="budget_fen") from None
         programme.budget_fen = values.budget_fen
     if values.enterprise_cap_fen is not None:
         programme.enterprise_cap_fen = values.enterprise_cap_fen
@@ -169,14 +166,14 @@ def update_programme(session: Session, actor: User, year: int, data: Mapping[str
         today = clock.today()
         waited_on = sorted({d for guard in SETTLEMENT_DATE_GUARDS for d in guard(session, year, removed)})
         if waited_on:
-            raise DomainError("validation_error", _l(
+            raise ConflictingInput(_l(
                 "Claims wait on the settlement date %(day)s: it cannot be removed.", day=waited_on[0].isoformat()),
-                field="settlement_dates", status=409)
+                field="settlement_dates")
         past_removed = [d for d in removed if d < today]
         if past_removed:
-            raise DomainError("validation_error", _l(
+            raise ConflictingInput(_l(
                 "The settlement date %(day)s has passed: it cannot be removed.", day=past_removed[0].isoformat()),
-                field="settlement_dates", status=409)
+                field="settlement_dates")
         programme.settlement_dates = [d for d in programme.settlement_dates if d.day in new] + [
             SettlementDate(day=d) for d in sorted(new - old)]
     session.flush()
@@ -184,11 +181,6 @@ def update_programme(session: Session, actor: User, year: int, data: Mapping[str
     record(session, actor, "programme", programme.id, "update_programme", before, programme.audit_state())
     session.commit()
     return programme
-
-
-def _yuan(fen: int) -> str:
-    from shop.money import format_fen
-    return format_fen(fen)
 
 
 def get_programme(session: Session, year: int, *, for_update: bool = False) -> Programme:
@@ -253,8 +245,10 @@ def _applicant(session: Session, org: Organisation) -> Applicant:
 
 
 def eligibility(session: Session, org: Organisation, programme: Programme, on_day: dt.date) -> list:
-    return eligibility_failures(_applicant(session, org), on_day, province_prefix=_province_prefix(),
-                                window=Window(programme.applications_open_on, programme.applications_close_on))
+    programme_policy = policy.current()
+    return eligibility_failures(_applicant(session, org), on_day, province_prefix=programme_policy.province_prefix,
+                                window=Window(programme.applications_open_on, programme.applications_close_on),
+                                min_established_years=programme_policy.min_established_years)
 
 
 @use_case
@@ -265,7 +259,7 @@ def apply_for_quota(session: Session, actor: User, data: Mapping[str, Any]) -> Q
     if actor.role != Role.ENTERPRISE or actor.organisation_id is None:
         raise Forbidden()
     inputs = Inputs(data)
-    year = inputs.integer("year", minimum=2000, maximum=2100, default=clock.today().year)
+    year = inputs.year(default=clock.today().year)
     inputs.check()
     programme = get_programme(session, year)
     org = session.get(Organisation, actor.organisation_id)
@@ -299,21 +293,34 @@ def _existing_application(session: Session, org_id: int, year: int) -> QuotaAppl
 
 
 @use_case
-def review_application(session: Session, actor: User, application_id: int, decision: str | None,
-                       reason: str | None, *, commit: bool = True) -> QuotaApplication:
+def review_application(session: Session, actor: User, application_id: int, decision: Decision) -> QuotaApplication:
     """The operator grants the reservation (it goes to the enterprise's wallet) or rejects it (it goes
     back to the budget, for the next applicant)."""
+    application = _decide_application(session, actor, application_id, decision)
+    session.commit()
+    return application
+
+
+@use_case
+def review_applications(session: Session, actor: User, application_ids: list[int],
+                        decision: Decision) -> list[QuotaApplication]:
+    """Decide many at once (in order of arrival), all or none."""
+    if not application_ids:
+        raise ValidationError({"application_ids": [_l("Choose at least one application.")]})
+    decided = [_decide_application(session, actor, i, decision) for i in sorted(set(application_ids))]
+    session.commit()
+    return decided
+
+
+def _decide_application(session: Session, actor: User, application_id: int, decision: Decision) -> QuotaApplication:
+    """One decision, in the caller's transaction (never commits)."""
     if actor.role != Role.OPERATOR:
         raise Forbidden()
-    inputs = Inputs({"decision": decision, "reason": reason})
-    decision = inputs.choice("decision", ["approve", "reject", "grant"])
-    reason = inputs.text("reason", required=decision == "reject", max_length=2000)
-    inputs.check()
     application = session.scalars(select(QuotaApplication).where(QuotaApplication.id == application_id)
                                   .with_for_update()).one_or_none()
     if application is None:
         raise NotFound()
-    action = "reject" if decision == "reject" else "grant"
+    action, reason = ("grant" if decision.approve else "reject"), decision.reason
     QUOTA_APPLICATION.next(application.status, action)
     if action == "grant":
         ensure_not_sanctioned(session, application.organisation_id)   # a sanctioned enterprise is not paid
@@ -326,21 +333,7 @@ def review_application(session: Session, actor: User, application_id: int, decis
         granted = 0
     change_state(session, application, QUOTA_APPLICATION, action, actor, subject_type="quota_application",
                  granted_fen=granted, reason=reason, decided_at=clock.now(), decided_by_id=actor.id)
-    if commit:
-        session.commit()
     return application
-
-
-@use_case
-def review_applications(session: Session, actor: User, application_ids: list[int], decision: str | None,
-                        reason: str | None) -> list[QuotaApplication]:
-    """Decide many at once (in order of arrival), all or none."""
-    if not application_ids:
-        raise ValidationError({"application_ids": [_l("Choose at least one application.")]})
-    ordered = sorted(set(application_ids))
-    decided = [review_application(session, actor, i, decision, reason, commit=False) for i in ordered]
-    session.commit()
-    return decided
 
 
 def application_queue(session: Session, page: int, per_page: int, *, status: str = "pending") -> Page[QuotaApplication]:
@@ -398,7 +391,7 @@ def wallet(session: Session, org_id: int, year: int) -> Wallet:
     return Wallet(year, org_id, application.granted_fen if application else 0,
                   balances.get(AccountKind.AVAILABLE, 0), balances.get(AccountKind.IN_ORDERS, 0),
                   balances.get(AccountKind.CLAIMED, 0), balances.get(AccountKind.DISBURSED, 0),
-                  balances.get(AccountKind.EXPIRED, 0), dt.date(year, 12, 31), application)
+                  balances.get(AccountKind.EXPIRED, 0), year_end(year), application)
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ from flask import (
 )
 from flask_login import current_user
 
-from shop import clock, exports
+from shop import clock, exports, policy
 from shop.charts import Series, line_chart
 from shop.errors import DomainError
 from shop.exports import Money
 from shop.i18n import _
-from shop.inputs import Inputs
-from shop.money import format_fen
+from shop.inputs import Decision, Inputs
+from shop.money import fen_to_yuan_text, format_fen
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import actor, api, db_session, json_body, roles_required, signed_in
@@ -38,7 +38,7 @@ STAFF = (Role.OPERATOR, Role.AUTHORITY)
 def _year_arg() -> int:
     """``?year=``, this year when absent; a year the programme cannot have is a validation error."""
     inputs = Inputs(request.args)
-    year = inputs.integer("year", required=False, minimum=2000, maximum=2100, default=clock.today().year)
+    year = inputs.year(required=False, default=clock.today().year)
     inputs.check()
     return year
 
@@ -69,9 +69,10 @@ def programme(year: int) -> Any:
 def new_programme() -> Any:
     if request.method == "GET":
         year = clock.today().year + 1
+        programme_policy = policy.current()
         return render_template("wallet/programme_form.html", errors={}, programme=None, form={
-            "year": year, "enterprise_cap": "50000.00", "ratio_infrastructure": 40, "ratio_platform": 60,
-            "ratio_application": 60})
+            "year": year, "enterprise_cap": fen_to_yuan_text(programme_policy.default_enterprise_cap_fen),
+            **{f"ratio_{layer}": ratio for layer, ratio in programme_policy.default_ratios.items()}})
     try:
         prog = services.create_programme(db_session(), actor(), request.form)
     except DomainError as error:
@@ -203,8 +204,7 @@ def review_applications() -> Any:
     ids = inputs.integers("application_ids", required=False, minimum=1)
     try:
         inputs.check()
-        decided = services.review_applications(db_session(), actor(), ids, request.form.get("decision"),
-                                               request.form.get("reason"))
+        decided = services.review_applications(db_session(), actor(), ids, Decision.from_input(request.form))
     except DomainError as error:
         page, per_page = page_args(request.args, default_per_page=50)
         return render_template("wallet/queue.html", page=services.application_queue(db_session(), page, per_page),
@@ -319,9 +319,8 @@ def get_application_api(user: Any, application_id: int) -> Any:
            "properties": {"decision": {"enum": ["approve", "reject"]}, "reason": {"type": "string"}}},
      response=APPLICATION_SCHEMA, errors=["validation_error", "invalid_state", "sanctioned", "not_found"])
 def review_application_api(user: Any, application_id: int) -> Any:
-    data = json_body()
-    return application_json(services.review_application(db_session(), user, application_id, data.get("decision"),
-                                                        data.get("reason")))
+    return application_json(services.review_application(db_session(), user, application_id,
+                                                        Decision.from_input(json_body())))
 
 
 WALLET_SCHEMA = {"type": "object", "properties": {k: {"type": "integer"} for k in (

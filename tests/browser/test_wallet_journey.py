@@ -3,6 +3,7 @@ authority's programme page with its chart. Screenshots under docs/screenshots/."
 import datetime as dt
 
 from shop.auth import hash_password
+from shop.inputs import Decision
 from shop.models import Organisation, User
 from shop.states import OrgKind, OrgStatus, Role
 from tests.browser.conftest import screenshot, sign_in, sign_out
@@ -36,7 +37,7 @@ def _people(app):  # type: ignore[no-untyped-def]
     for org in orgs[1:]:
         application = services.apply_for_quota(session, org.members[0], {"year": 2026})
         if org is orgs[1]:
-            services.review_application(session, operator, application.id, "approve", None)
+            services.review_application(session, operator, application.id, Decision(True))
     session.close()
 
 

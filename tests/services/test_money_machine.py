@@ -42,6 +42,7 @@ from shop import services as org_services
 from shop.audit import AuditEntry, verify_chain
 from shop.db import make_engine, make_session_factory, read_only_transactions
 from shop.errors import DomainError
+from shop.inputs import Decision
 from shop.states import Role
 from tests.helpers import PDF, make_org, make_product, make_programme, make_staff, member, upload
 from wallet import ledger
@@ -127,7 +128,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 if grant:   # some start with a wallet (first come, first served: maybe only part of a quota)
                     application = self._try(wallet_services.apply_for_quota, s, member(enterprise), {"year": YEAR})
                     if application is not None:
-                        wallet_services.review_application(s, self.operator, application.id, "approve", None)
+                        wallet_services.review_application(s, self.operator, application.id, Decision(True))
 
         def _enterprise(self, index: int) -> Any:
             return self.enterprises[index % len(self.enterprises)]
@@ -169,7 +170,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 application_id = application.id
             if application_id is not None and decision != "wait":
                 self._try(wallet_services.review_application, self.session, self.operator, application_id,
-                          decision, "材料不全" if decision == "reject" else None)
+                          Decision(decision == "approve", "材料不全" if decision == "reject" else None))
 
         # -- checkout --------------------------------------------------------------------------------
         @rule(index=st.integers(0, 3),
@@ -300,7 +301,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             enterprise, product_row = self._enterprise(index), self.products[product]
             application = self._try(wallet_services.apply_for_quota, self.session, member(enterprise), {"year": YEAR})
             if application is not None:
-                self._try(wallet_services.review_application, self.session, self.operator, application.id, "approve", None)
+                self._try(wallet_services.review_application, self.session, self.operator, application.id, Decision(True))
             placed = self._try(order_services.checkout, self.session, member(enterprise),
                                order_services.CheckoutRequest([(product_row.id, 1)], True, True, "pm_card_ok"),
                                gateway=self.gateway)

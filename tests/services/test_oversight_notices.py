@@ -13,6 +13,7 @@ from oversight.states import NoticeKind
 from shop import services as shop_services
 from shop.audit import AuditEntry
 from shop.errors import DomainError
+from shop.inputs import Decision
 from shop.states import Role
 from tests.helpers import fresh, grant_wallet, make_claim, make_order, make_org, make_programme, make_staff, member
 from wallet import services as wallet_services
@@ -48,7 +49,7 @@ def test_a_rejected_or_pending_application_is_not_published(session, programme):
     org = make_org(session)
     application = wallet_services.apply_for_quota(session, member(org), {"year": 2026})
     assert _entry(session, NoticeKind.QUOTA_GRANT, application.id) is None
-    wallet_services.review_application(session, make_staff(session, Role.OPERATOR), application.id, "reject", "材料不符")
+    wallet_services.review_application(session, make_staff(session, Role.OPERATOR), application.id, Decision(False, "材料不符"))
     assert _entry(session, NoticeKind.QUOTA_GRANT, application.id) is None
 
 

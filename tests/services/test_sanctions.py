@@ -12,6 +12,7 @@ from orders.states import ClaimStatus, OrderStatus
 from shop import services
 from shop.audit import AuditEntry, verify_chain
 from shop.errors import DomainError
+from shop.inputs import Decision
 from shop.models import Organisation
 from shop.states import OrgStatus, Role
 from tests.helpers import (
@@ -284,7 +285,7 @@ def test_a_sanctioned_enterprise_is_not_granted_a_quota(session, world):
     enterprise = make_org(session)
     application = wallet_services.apply_for_quota(session, member(enterprise), {"year": 2026})
     services.add_to_blacklist(session, world["operator"], enterprise.uscc, "骗取补贴")
-    error = refused(wallet_services.review_application, session, world["operator"], application.id, "approve", None)
+    error = refused(wallet_services.review_application, session, world["operator"], application.id, Decision(True))
     assert error.code == "sanctioned"
-    rejected = wallet_services.review_application(session, world["operator"], application.id, "reject", "已列入黑名单")
+    rejected = wallet_services.review_application(session, world["operator"], application.id, Decision(False, "已列入黑名单"))
     assert rejected.status.value == "rejected"

@@ -6,6 +6,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from shop.errors import DomainError
+from shop.inputs import Decision
 from shop.states import OrgStatus, Role
 from tests.helpers import grant_wallet, make_org, make_programme, make_staff, member
 from wallet import ledger, services
@@ -49,7 +50,7 @@ def test_an_application_reserves_the_cap_and_the_grant_fills_the_wallet(session)
     application = services.apply_for_quota(session, member(org), {"year": 2026})
     assert (application.status, application.reserved_fen) == (ApplicationStatus.PENDING, CAP)
     assert ledger.balance(session, AccountKind.BUDGET, 2026) == 9 * CAP
-    services.review_application(session, make_staff(session, Role.OPERATOR), application.id, "approve", None)
+    services.review_application(session, make_staff(session, Role.OPERATOR), application.id, Decision(True))
     wallet = services.wallet(session, org.id, 2026)
     assert (wallet.granted_fen, wallet.available_fen, wallet.expires_on) == (CAP, CAP, dt.date(2026, 12, 31))
 
@@ -58,9 +59,9 @@ def test_a_rejection_gives_the_reservation_back_to_the_budget(session):
     make_programme(session, budget_fen=10 * CAP)
     org = make_org(session)
     application = services.apply_for_quota(session, member(org), {"year": 2026})
-    with pytest.raises(DomainError):
-        services.review_application(session, make_staff(session, Role.OPERATOR), application.id, "reject", "")
-    services.review_application(session, make_staff(session, Role.OPERATOR), application.id, "reject", "材料不实")
+    with pytest.raises(DomainError):   # a rejection says why
+        Decision.from_input({"decision": "reject", "reason": ""})
+    services.review_application(session, make_staff(session, Role.OPERATOR), application.id, Decision(False, "材料不实"))
     assert application.status == ApplicationStatus.REJECTED and application.reason == "材料不实"
     assert ledger.balance(session, AccountKind.BUDGET, 2026) == 10 * CAP
     assert services.wallet(session, org.id, 2026).available_fen == 0
