@@ -12,20 +12,20 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from oversight import services, views
+    from oversight import notices, views
     from oversight.demo import seed_oversight
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
     views.init_filters(app)
-    hooks.on_audit(services.on_audit_entry)
+    hooks.on_audit(notices.on_audit_entry)
     seed.register(seed_oversight, order=60)
 
     everyone = {"anonymous", "enterprise", "provider", "operator", "authority"}
     nav.add("oversight.notices", _l("Public notice"), everyone, order=7,
-            count=lambda s, u: services.open_objections_count(s) if u.role.value == "operator" else 0)
+            count=lambda s, u: notices.open_objections_count(s) if u.role.value == "operator" else 0)
     nav.add("oversight.complaints", _l("Complaints"), {"enterprise", "provider", "operator", "authority"}, order=70,
-            count=lambda s, u: services.complaints_waiting(s, u))
+            count=lambda s, u: notices.complaints_waiting(s, u))
     nav.add("oversight.dashboard", _l("Oversight"), {"operator", "authority"}, order=92)
     labels.add({
         # notices and objections
@@ -45,11 +45,11 @@ def init_app(app: Flask) -> None:
 
     # grants and disbursements made before this area existed (or by a process without it) are
     # published on the first request of the day
-    daily.every_day(app, "oversight.publish_missing_notices", services.publish_missing_notices)
+    daily.every_day(app, "oversight.publish_missing_notices", notices.publish_missing_notices)
 
     @app.cli.command("publish-notices")
     def publish_notices() -> None:
         """Publish every quota grant and disbursement that is not in the public notice yet."""
         with app.extensions["shop.sessions"]() as session:
-            n = services.publish_missing_notices(session)
+            n = notices.publish_missing_notices(session)
         click.echo(f"{n} notice entr{'y' if n == 1 else 'ies'} published")

@@ -30,7 +30,7 @@ from orders.agreement import CURRENT as CURRENT_AGREEMENT
 from orders.claim_models import Claim, ClaimItem
 from orders.models import CheckoutAttempt, Order, OrderLine
 from orders.states import ORDER, AttemptStatus, OrderStatus, PaymentStatus
-from oversight import services
+from oversight import notices
 from oversight.models import Complaint, ComplaintReply, NoticeEntry, NoticeObjection
 from oversight.states import NoticeKind
 from shop import clock
@@ -188,7 +188,7 @@ def _seed_grants(session: Session, enterprises: dict[str, Organisation], today: 
 
 def _date_notice(session: Session, entry: NoticeEntry, day: dt.date) -> None:
     entry.event_on = entry.published_on = day
-    entry.notice_ends_on = services.notice_period_end(session, day)
+    entry.notice_ends_on = notices.notice_period_end(session, day)
     entry.published_at = _at(day, 17)
 
 
@@ -497,7 +497,7 @@ def _seed_complaints(session: Session, rng: random.Random, today: dt.date) -> No
         used.add(order.id)
         buyer = session.get(Organisation, order.enterprise_id).members[0]
         try:
-            complaint = services.file_complaint(session, buyer, {"order_id": order.id, "kind": kind, "subject": subject,
+            complaint = notices.file_complaint(session, buyer, {"order_id": order.id, "kind": kind, "subject": subject,
                                                                  "description": description})
             filed = max(order.placed_at + dt.timedelta(days=2, hours=rng.randint(0, 20)),
                         clock.china_midnight(today - dt.timedelta(days=window[0])))
@@ -506,17 +506,17 @@ def _seed_complaints(session: Session, rng: random.Random, today: dt.date) -> No
             replies: list[tuple[ComplaintReply, dt.datetime]] = []
             if status != "open" or provider_reply:
                 if provider_reply:
-                    replies.append((services.reply_to_complaint(session, seller, complaint.id, {"body": provider_reply}),
+                    replies.append((notices.reply_to_complaint(session, seller, complaint.id, {"body": provider_reply}),
                                     moments["provider"]))
             if status in ("in_progress", "resolved"):
-                services.take_up_complaint(session, operator, complaint.id)
+                notices.take_up_complaint(session, operator, complaint.id)
                 if operator_reply:
-                    replies.append((services.reply_to_complaint(session, operator, complaint.id, {"body": operator_reply}),
+                    replies.append((notices.reply_to_complaint(session, operator, complaint.id, {"body": operator_reply}),
                                     moments["operator"]))
             if status == "resolved":
-                replies.append((services.reply_to_complaint(session, buyer, complaint.id,
+                replies.append((notices.reply_to_complaint(session, buyer, complaint.id,
                                                             {"body": "问题已解决，谢谢。"}), moments["thanks"]))
-                services.resolve_complaint(session, operator, complaint.id, {"resolution": resolution})
+                notices.resolve_complaint(session, operator, complaint.id, {"resolution": resolution})
             _date_complaint(session, complaint.id, filed, moments, replies)
         except DomainError as error:
             session.rollback()
@@ -525,7 +525,7 @@ def _seed_complaints(session: Session, rng: random.Random, today: dt.date) -> No
     tea = demo_org(session, "guizhou_tea")
     order = session.scalars(select(Order).where(Order.enterprise_id == tea.id).order_by(Order.id).limit(1)).first()
     if order is not None and not session.scalar(select(exists().where(Complaint.order_id == order.id))):
-        services.file_complaint(session, tea.members[0], {
+        notices.file_complaint(session, tea.members[0], {
             "order_id": order.id, "kind": "delivery", "subject": "开通进度请服务商说明",
             "description": "订单已下单两天，服务商还没有确认，也没有告知开通时间，请运营方协助催办。"})
 
@@ -564,11 +564,11 @@ def _seed_objections(session: Session, today: dt.date) -> None:
     payment = next((e for e in in_notice if e.kind == NoticeKind.DISBURSEMENT), None)
     operator = demo_user(session, "operator@yunquan.example")
     if grant is not None:
-        objection = services.lodge_objection(session, demo_user(session, "anshun@yunquan.example"), grant.id, {
+        objection = notices.lodge_objection(session, demo_user(session, "anshun@yunquan.example"), grant.id, {
             "reason": "据了解该企业与其选用的云服务商存在股权关联，请核实是否符合申领条件。"})
-        services.answer_objection(session, operator, objection.id, {
+        notices.answer_objection(session, operator, objection.id, {
             "answer": "经核查，该企业与服务商之间无隶属、共建或产权关系，符合申领条件，维持发放。"})
     if payment is not None or grant is not None:
         target = payment or grant
-        services.lodge_objection(session, demo_user(session, "bijie@yunquan.example"), target.id, {
+        notices.lodge_objection(session, demo_user(session, "bijie@yunquan.example"), target.id, {
             "reason": "请公开该笔拨付所对应订单的服务期和验收情况，便于社会监督。"})

@@ -7,7 +7,8 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from oversight import reports, services
+from oversight import notices as notice_cases
+from oversight import reports
 from oversight.models import Complaint, ComplaintReply, NoticeEntry, NoticeObjection
 from oversight.rules import format_per_mille
 from oversight.states import ComplaintKind, ComplaintStatus, NoticeKind, ObjectionStatus
@@ -143,18 +144,18 @@ def duration(seconds: int | None) -> str:
 @public
 def notices() -> Any:
     s = db_session()
-    where = services.read_notice_filter(request.args)
+    where = notice_cases.read_notice_filter(request.args)
     page, per_page = page_args(request.args)
-    result = services.list_notices(s, page=page, per_page=per_page, **where)
+    result = notice_cases.list_notices(s, page=page, per_page=per_page, **where)
     return render_template("oversight/notices.html", page=result, kinds=list(NoticeKind), years=_years() or [where["year"]],
-                           counts=services.notice_counts(s, where["year"]), today=clock.today(),
+                           counts=notice_cases.notice_counts(s, where["year"]), today=clock.today(),
                            checkpoints=audit.latest_checkpoints(s), **where)
 
 
 @bp.get("/notices/<int:entry_id>")
 @public
 def notice(entry_id: int, errors: dict | None = None, status: int = 200) -> Any:
-    entry = services.get_notice(db_session(), entry_id)
+    entry = notice_cases.get_notice(db_session(), entry_id)
     return render_template("oversight/notice.html", entry=entry, today=clock.today(), errors=errors or {},
                            form=request.form), status
 
@@ -163,7 +164,7 @@ def notice(entry_id: int, errors: dict | None = None, status: int = 200) -> Any:
 @signed_in
 def lodge_objection(entry_id: int) -> Any:
     try:
-        services.lodge_objection(db_session(), actor(), entry_id, request.form)
+        notice_cases.lodge_objection(db_session(), actor(), entry_id, request.form)
     except DomainError as error:
         if error.code == "not_found":
             raise
@@ -177,7 +178,7 @@ def lodge_objection(entry_id: int) -> Any:
 def objections(errors: dict | None = None, status: int = 200) -> Any:
     page, per_page = page_args(request.args)
     state = request.args.get("status") if request.args.get("status") in {s.value for s in ObjectionStatus} else None
-    result = services.list_objections(db_session(), actor(), status=state, page=page, per_page=per_page)
+    result = notice_cases.list_objections(db_session(), actor(), status=state, page=page, per_page=per_page)
     return render_template("oversight/objections.html", page=result, status=state, errors=errors or {},
                            form=request.form, today=clock.today()), status
 
@@ -186,7 +187,7 @@ def objections(errors: dict | None = None, status: int = 200) -> Any:
 @roles_required(Role.OPERATOR)
 def answer_objection(objection_id: int) -> Any:
     try:
-        services.answer_objection(db_session(), actor(), objection_id, request.form)
+        notice_cases.answer_objection(db_session(), actor(), objection_id, request.form)
     except DomainError as error:
         if error.code == "not_found":
             raise
@@ -203,13 +204,13 @@ def complaints() -> Any:
     s = db_session()
     page, per_page = page_args(request.args)
     status = request.args.get("status") if request.args.get("status") in {c.value for c in ComplaintStatus} else None
-    result = services.list_complaints(s, actor(), status=status, page=page, per_page=per_page)
+    result = notice_cases.list_complaints(s, actor(), status=status, page=page, per_page=per_page)
     return render_template("oversight/complaints.html", page=result, status=status, statuses=list(ComplaintStatus),
-                           counts=services.complaint_counts(s, actor()))
+                           counts=notice_cases.complaint_counts(s, actor()))
 
 
 def _complaint_form(errors: dict | None = None, status: int = 200, form: Any = None) -> Any:
-    orders = services.complainable_orders(db_session(), actor())
+    orders = notice_cases.complainable_orders(db_session(), actor())
     return render_template("oversight/complaint_form.html", orders=orders,
                            kind_options=[(k.value, label(k)) for k in ComplaintKind],
                            errors=errors or {}, form=form if form is not None else request.form), status
@@ -225,7 +226,7 @@ def new_complaint() -> Any:
 @roles_required(Role.ENTERPRISE)
 def file_complaint() -> Any:
     try:
-        complaint = services.file_complaint(db_session(), actor(), request.form)
+        complaint = notice_cases.file_complaint(db_session(), actor(), request.form)
     except DomainError as error:
         return _complaint_form(errors=error.errors or {"_": [error.detail]}, status=error.status)
     flash(_("Your complaint is filed. The operator and the provider see it and answer here."), "success")
@@ -236,8 +237,8 @@ def file_complaint() -> Any:
 @roles_required(*PARTIES)
 def complaint(complaint_id: int, errors: dict | None = None, status: int = 200) -> Any:
     s = db_session()
-    item = services.get_complaint(s, actor(), complaint_id)
-    return render_template("oversight/complaint.html", complaint=item, timeline=services.complaint_timeline(s, item),
+    item = notice_cases.get_complaint(s, actor(), complaint_id)
+    return render_template("oversight/complaint.html", complaint=item, timeline=notice_cases.complaint_timeline(s, item),
                            errors=errors or {}, form=request.form), status
 
 
@@ -255,7 +256,7 @@ def _act_on_complaint(complaint_id: int, action: Any, done: str) -> Any:
 @bp.post("/complaints/<int:complaint_id>/replies")
 @roles_required(Role.ENTERPRISE, Role.PROVIDER, Role.OPERATOR)
 def reply(complaint_id: int) -> Any:
-    return _act_on_complaint(complaint_id, lambda: services.reply_to_complaint(db_session(), actor(), complaint_id,
+    return _act_on_complaint(complaint_id, lambda: notice_cases.reply_to_complaint(db_session(), actor(), complaint_id,
                                                                                request.form),
                              _("Your message is added; both parties and the operator see it."))
 
@@ -263,14 +264,14 @@ def reply(complaint_id: int) -> Any:
 @bp.post("/complaints/<int:complaint_id>/take-up")
 @roles_required(Role.OPERATOR)
 def take_up(complaint_id: int) -> Any:
-    return _act_on_complaint(complaint_id, lambda: services.take_up_complaint(db_session(), actor(), complaint_id),
+    return _act_on_complaint(complaint_id, lambda: notice_cases.take_up_complaint(db_session(), actor(), complaint_id),
                              _("You are handling this complaint."))
 
 
 @bp.post("/complaints/<int:complaint_id>/resolve")
 @roles_required(Role.OPERATOR)
 def resolve(complaint_id: int) -> Any:
-    return _act_on_complaint(complaint_id, lambda: services.resolve_complaint(db_session(), actor(), complaint_id,
+    return _act_on_complaint(complaint_id, lambda: notice_cases.resolve_complaint(db_session(), actor(), complaint_id,
                                                                               request.form),
                              _("The complaint is resolved; both parties read how."))
 
@@ -375,9 +376,9 @@ def scorecards_api(_user: Any) -> Any:
                          "year": {"type": "integer"}, "q": {"type": "string"}, **PAGE_QUERY},
      errors=["validation_error"])
 def notices_api(_user: Any) -> Any:
-    where = services.read_notice_filter(request.args)
+    where = notice_cases.read_notice_filter(request.args)
     page, per_page = page_args(request.args)
-    result = services.list_notices(db_session(), page=page, per_page=per_page, **where)
+    result = notice_cases.list_notices(db_session(), page=page, per_page=per_page, **where)
     return result.as_json(lambda row: notice_json(row[0], objections=int(row[1])))
 
 
@@ -385,7 +386,7 @@ def notices_api(_user: Any) -> Any:
 @api(summary="A notice entry with its objections and answers", public=True, response=NOTICE_SCHEMA,
      errors=["not_found"])
 def notice_api(_user: Any, entry_id: int) -> Any:
-    return notice_json(services.get_notice(db_session(), entry_id), detail=True)
+    return notice_json(notice_cases.get_notice(db_session(), entry_id), detail=True)
 
 
 @api_bp.post("/notices/<int:entry_id>/objections")
@@ -393,7 +394,7 @@ def notice_api(_user: Any, entry_id: int) -> Any:
      body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
      response=OBJECTION_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def lodge_objection_api(user: Any, entry_id: int) -> Any:
-    return objection_json(services.lodge_objection(db_session(), user, entry_id, json_body()))
+    return objection_json(notice_cases.lodge_objection(db_session(), user, entry_id, json_body()))
 
 
 @api_bp.get("/objections")
@@ -402,7 +403,7 @@ def lodge_objection_api(user: Any, entry_id: int) -> Any:
 def objections_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
     status = request.args.get("status") if request.args.get("status") in {s.value for s in ObjectionStatus} else None
-    result = services.list_objections(db_session(), user, status=status, page=page, per_page=per_page)
+    result = notice_cases.list_objections(db_session(), user, status=status, page=page, per_page=per_page)
     return result.as_json(lambda o: objection_json(o, staff=True))
 
 
@@ -411,7 +412,7 @@ def objections_api(user: Any) -> Any:
      body={"type": "object", "required": ["answer"], "properties": {"answer": {"type": "string"}}},
      response=OBJECTION_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def answer_objection_api(user: Any, objection_id: int) -> Any:
-    return objection_json(services.answer_objection(db_session(), user, objection_id, json_body()), staff=True)
+    return objection_json(notice_cases.answer_objection(db_session(), user, objection_id, json_body()), staff=True)
 
 
 @api_bp.get("/complaints")
@@ -420,8 +421,8 @@ def answer_objection_api(user: Any, objection_id: int) -> Any:
      errors=["validation_error"])
 def complaints_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
-    status = services.read_complaint_filter(request.args)
-    return services.list_complaints(db_session(), user, status=status, page=page, per_page=per_page).as_json(complaint_json)
+    status = notice_cases.read_complaint_filter(request.args)
+    return notice_cases.list_complaints(db_session(), user, status=status, page=page, per_page=per_page).as_json(complaint_json)
 
 
 @api_bp.post("/complaints")
@@ -431,14 +432,14 @@ def complaints_api(user: Any) -> Any:
          "subject": {"type": "string"}, "description": {"type": "string"}}},
      response=COMPLAINT_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def file_complaint_api(user: Any) -> Any:
-    return complaint_json(services.file_complaint(db_session(), user, json_body()), replies=True)
+    return complaint_json(notice_cases.file_complaint(db_session(), user, json_body()), replies=True)
 
 
 @api_bp.get("/complaints/<int:complaint_id>")
 @api(summary="A complaint with its replies (its enterprise, its provider and staff)", roles=PARTIES,
      response=COMPLAINT_SCHEMA, errors=["not_found"])
 def complaint_api(user: Any, complaint_id: int) -> Any:
-    return complaint_json(services.get_complaint(db_session(), user, complaint_id), replies=True)
+    return complaint_json(notice_cases.get_complaint(db_session(), user, complaint_id), replies=True)
 
 
 @api_bp.post("/complaints/<int:complaint_id>/replies")
@@ -446,7 +447,7 @@ def complaint_api(user: Any, complaint_id: int) -> Any:
      status=201, body={"type": "object", "required": ["body"], "properties": {"body": {"type": "string"}}},
      response=REPLY_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def reply_api(user: Any, complaint_id: int) -> Any:
-    return reply_json(services.reply_to_complaint(db_session(), user, complaint_id, json_body()))
+    return reply_json(notice_cases.reply_to_complaint(db_session(), user, complaint_id, json_body()))
 
 
 @api_bp.post("/complaints/<int:complaint_id>/take-up")
@@ -454,8 +455,8 @@ def reply_api(user: Any, complaint_id: int) -> Any:
      errors=["invalid_state", "not_found"])
 def take_up_api(user: Any, complaint_id: int) -> Any:
     s = db_session()
-    services.take_up_complaint(s, user, complaint_id)
-    return complaint_json(services.get_complaint(s, user, complaint_id), replies=True)
+    notice_cases.take_up_complaint(s, user, complaint_id)
+    return complaint_json(notice_cases.get_complaint(s, user, complaint_id), replies=True)
 
 
 @api_bp.post("/complaints/<int:complaint_id>/resolve")
@@ -464,8 +465,8 @@ def take_up_api(user: Any, complaint_id: int) -> Any:
      response=COMPLAINT_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def resolve_api(user: Any, complaint_id: int) -> Any:
     s = db_session()
-    services.resolve_complaint(s, user, complaint_id, json_body())
-    return complaint_json(services.get_complaint(s, user, complaint_id), replies=True)
+    notice_cases.resolve_complaint(s, user, complaint_id, json_body())
+    return complaint_json(notice_cases.get_complaint(s, user, complaint_id), replies=True)
 
 
 def init_filters(app: Any) -> None:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from orders import claims
-from oversight import services
+from oversight import notices
 from oversight.models import NoticeEntry
 from oversight.states import NoticeKind
 from shop import services as shop_services
@@ -82,28 +82,28 @@ def test_missing_entries_are_published_once_by_the_backfill(session, programme):
     from wallet import ledger
     ledger.grant_quota(session, 2026, org.id, application.reserved_fen, application.id, None)
     session.commit()
-    assert services.publish_missing_notices(session) == 1
+    assert notices.publish_missing_notices(session) == 1
     assert _entry(session, NoticeKind.QUOTA_GRANT, application.id).amount_fen == 50_000_00
-    assert services.publish_missing_notices(session) == 0
+    assert notices.publish_missing_notices(session) == 0
 
 
 # -- the notice period in working days -------------------------------------------------------------------
 
 def test_the_notice_period_skips_the_national_day_holiday(session, programme):
     # published on Wednesday 30 September; 1–7 October are holidays, Saturday 10 October is worked (调休)
-    assert services.notice_period_end(session, dt.date(2026, 9, 30)) == dt.date(2026, 10, 13)
+    assert notices.notice_period_end(session, dt.date(2026, 9, 30)) == dt.date(2026, 10, 13)
 
 
 def test_a_notice_published_on_a_saturday_still_has_five_full_working_days(session, programme):
-    assert services.notice_period_end(session, dt.date(2026, 3, 7)) == dt.date(2026, 3, 13)
+    assert notices.notice_period_end(session, dt.date(2026, 3, 7)) == dt.date(2026, 3, 13)
 
 
 def test_into_a_year_the_calendar_does_not_know_weekdays_count_unless_the_operator_says_otherwise(session, programme):
     # 28 December 2026 (Monday): 29, 30, 31 December, then 2027, which chinesecalendar does not know
-    assert services.notice_period_end(session, dt.date(2026, 12, 28)) == dt.date(2027, 1, 4)
+    assert notices.notice_period_end(session, dt.date(2026, 12, 28)) == dt.date(2027, 1, 4)
     operator = make_staff(session, Role.OPERATOR)
     shop_services.set_holiday(session, operator, {"day": "2027-01-01", "is_working_day": "0", "note": "元旦"})
-    assert services.notice_period_end(session, dt.date(2026, 12, 28)) == dt.date(2027, 1, 5)
+    assert notices.notice_period_end(session, dt.date(2026, 12, 28)) == dt.date(2027, 1, 5)
 
 
 def test_a_holiday_the_operator_adds_later_lengthens_the_entries_in_notice_and_removing_it_never_shortens_them(
@@ -133,50 +133,50 @@ def entry(session, programme):
 def test_a_signed_in_person_objects_while_the_entry_is_in_notice_up_to_its_last_day(session, entry, today):
     neighbour = member(make_org(session))
     today("2026-03-09")
-    objection = services.lodge_objection(session, neighbour, entry.id, {"reason": "该企业实际已停业，请核实。"})
+    objection = notices.lodge_objection(session, neighbour, entry.id, {"reason": "该企业实际已停业，请核实。"})
     assert objection.status.value == "open" and objection.reason == "该企业实际已停业，请核实。"
     today("2026-03-10")
     with pytest.raises(DomainError) as refused:
-        services.lodge_objection(session, neighbour, entry.id, {"reason": "补充一条意见。"})
+        notices.lodge_objection(session, neighbour, entry.id, {"reason": "补充一条意见。"})
     assert refused.value.code == "invalid_state" and "2026-03-09" in str(refused.value.detail)
 
 
 def test_an_objection_needs_a_reason(session, entry):
     with pytest.raises(DomainError) as refused:
-        services.lodge_objection(session, member(make_org(session)), entry.id, {"reason": "  "})
+        notices.lodge_objection(session, member(make_org(session)), entry.id, {"reason": "  "})
     assert refused.value.code == "validation_error" and "reason" in refused.value.errors
 
 
 def test_the_operator_answers_an_objection_once_and_both_are_kept(session, entry, today):
-    objection = services.lodge_objection(session, member(make_org(session, "provider")), entry.id,
+    objection = notices.lodge_objection(session, member(make_org(session, "provider")), entry.id,
                                          {"reason": "该企业与服务商存在关联关系。"})
     with pytest.raises(DomainError) as refused:
-        services.answer_objection(session, make_staff(session, Role.AUTHORITY), objection.id, {"answer": "已核实无关联"})
+        notices.answer_objection(session, make_staff(session, Role.AUTHORITY), objection.id, {"answer": "已核实无关联"})
     assert refused.value.code == "forbidden"
     today("2026-03-20")                       # after the notice period: the answer is still due
     operator = make_staff(session, Role.OPERATOR)
-    answered = services.answer_objection(session, operator, objection.id, {"answer": "经核实，双方无关联关系。"})
+    answered = notices.answer_objection(session, operator, objection.id, {"answer": "经核实，双方无关联关系。"})
     assert answered.status.value == "answered" and answered.answered_by_id == operator.id
     with pytest.raises(DomainError) as twice:
-        services.answer_objection(session, operator, objection.id, {"answer": "再次答复内容"})
+        notices.answer_objection(session, operator, objection.id, {"answer": "再次答复内容"})
     assert twice.value.code == "invalid_state"
-    kept = services.get_notice(fresh(session), entry.id).objections
+    kept = notices.get_notice(fresh(session), entry.id).objections
     assert [(o.reason, o.answer) for o in kept] == [("该企业与服务商存在关联关系。", "经核实，双方无关联关系。")]
     trail = session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "objection",
                                                             AuditEntry.subject_id == objection.id)).all()
     assert trail == ["lodge_objection", "answer_objection"]
-    assert services.open_objections_count(session) == 0
+    assert notices.open_objections_count(session) == 0
 
 
 def test_the_list_shows_what_is_in_notice_today_and_the_archive_of_the_year(session, entry, today):
     later = grant_wallet(session, make_org(session, name="后来的企业有限公司"))
     today("2026-03-10")                       # the first entry's period is over
-    current = services.list_notices(session, view="current", kind=None, year=2026, q=None, page=1, per_page=20)
-    archive = services.list_notices(session, view="archive", kind=None, year=2026, q=None, page=1, per_page=20)
+    current = notices.list_notices(session, view="current", kind=None, year=2026, q=None, page=1, per_page=20)
+    archive = notices.list_notices(session, view="archive", kind=None, year=2026, q=None, page=1, per_page=20)
     assert current.total == 0 and archive.total == 2
     today("2026-03-04")
     later_entry = _entry(session, NoticeKind.QUOTA_GRANT, later.id)
-    current = services.list_notices(session, view="current", kind="quota_grant", year=2026, q="后来", page=1, per_page=20)
+    current = notices.list_notices(session, view="current", kind="quota_grant", year=2026, q="后来", page=1, per_page=20)
     assert [row[0].id for row in current.items] == [later_entry.id]
-    assert services.list_notices(session, view="current", kind="disbursement", year=2026, q=None, page=1,
+    assert notices.list_notices(session, view="current", kind="disbursement", year=2026, q=None, page=1,
                                  per_page=20).total == 0

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from orders.models import Order
-from oversight import reports, services
+from oversight import notices, reports
 from oversight.models import Complaint
 from tests.helpers import make_order, make_org, member
 from tests.oversight_helpers import oversight_world, postings_by_kind
@@ -186,11 +186,11 @@ def test_a_scorecard_has_the_complaints_and_the_median_times_to_answer_and_resol
     operator = world["operator"]
     filed = []
     for buyer, order in ((e1, o1), (e2, o2), (e1, o5)):
-        filed.append(services.file_complaint(session, member(buyer), {
+        filed.append(notices.file_complaint(session, member(buyer), {
             "order_id": order.id, "kind": "service_quality", "subject": "服务中断", "description": "连续三天无法访问"}))
     for complaint in filed[:2]:
-        services.take_up_complaint(session, operator, complaint.id)
-        services.resolve_complaint(session, operator, complaint.id, {"resolution": "服务商已修复并补偿"})
+        notices.take_up_complaint(session, operator, complaint.id)
+        notices.resolve_complaint(session, operator, complaint.id, {"resolution": "服务商已修复并补偿"})
     base = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
     for complaint, (answer_h, resolve_h) in zip(filed[:2], ((2, 24), (4, 72)), strict=False):
         session.execute(update(Complaint).where(Complaint.id == complaint.id).values(
