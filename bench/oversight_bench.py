@@ -149,7 +149,7 @@ def time_it(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-
 
 
 def run(url: str, repeat: int) -> None:
-    from oversight import reports
+    from oversight import exports, reports, scorecards
     from shop import create_app
     from wallet import ledger
     os.environ["SHOP_TODAY"] = "2026-12-01"
@@ -164,8 +164,8 @@ def run(url: str, repeat: int) -> None:
             "claims by status and date": lambda: reports.claims_by_status_and_date(session, YEAR),
             "leading providers": lambda: reports.leading_providers(session, YEAR),
             "whole report (dashboard, API)": lambda: reports.programme_report(session, YEAR),
-            "report as XLSX": lambda: reports.report_xlsx(reports.programme_report(session, YEAR)),
-            "provider scorecards": lambda: reports.scorecards(session, YEAR),
+            "report as XLSX": lambda: exports.report_xlsx(reports.programme_report(session, YEAR)),
+            "provider scorecards": lambda: scorecards.scorecards(session, YEAR),
             # the bench writes no postings: the timing is the reconciliation's GROUP BYs over orders and claims
             "ledger-verify (reconciled with orders and claims)": lambda: ledger.verify(session),
         }

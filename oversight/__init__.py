@@ -12,11 +12,12 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from oversight import notices, views
+    from oversight import complaints, notices, views
+    from oversight.api import api_bp
     from oversight.demo import seed_oversight
 
     app.register_blueprint(views.bp)
-    app.register_blueprint(views.api_bp)
+    app.register_blueprint(api_bp)
     views.init_filters(app)
     hooks.on_audit(notices.on_audit_entry)
     seed.register(seed_oversight, order=60)
@@ -25,7 +26,7 @@ def init_app(app: Flask) -> None:
     nav.add("oversight.notices", _l("Public notice"), everyone, order=7,
             count=lambda s, u: notices.open_objections_count(s) if u.role.value == "operator" else 0)
     nav.add("oversight.complaints", _l("Complaints"), {"enterprise", "provider", "operator", "authority"}, order=70,
-            count=lambda s, u: notices.complaints_waiting(s, u))
+            count=lambda s, u: complaints.complaints_waiting(s, u))
     nav.add("oversight.dashboard", _l("Oversight"), {"operator", "authority"}, order=92)
     labels.add({
         # notices and objections

@@ -4,7 +4,10 @@ Every figure is one aggregate query (GROUP BY, window functions), never a query 
 province has some 20,000 enterprises and a million orders a year. Budget figures are the year's
 ledger balances by account kind; voucher figures are the order lines of live orders (placed,
 confirmed or waiting for a refund decision: not cancelled, not refunded); claims figures are the
-claims' items of the year. Times are grouped by the day in China.
+claims' items of the year. Times are grouped by the day in China: UTC+8 all year, since China keeps
+no daylight saving time (``shop.policy.UTC_OFFSET``), so a fixed offset in SQL is exact.
+
+The provider scorecards are ``oversight.scorecards``; the report as a spreadsheet ``oversight.exports``.
 """
 from __future__ import annotations
 
@@ -13,36 +16,35 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Integer, case, cast, distinct, func, literal_column, select
+from sqlalchemy import BigInteger, Date, Integer, cast, distinct, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from catalog.rules import CATEGORIES_BY_LAYER, Layer
 from orders.claim_models import Claim, ClaimItem
 from orders.models import Order, OrderLine
 from orders.states import ClaimStatus, OrderStatus
-from oversight.models import Complaint
-from oversight.rules import city_code, city_name, median, per_mille, week_start, weeks
-from oversight.states import ComplaintStatus
-from shop import clock
+from oversight.rules import median, week_start, weeks
+from shop import clock, policy
 from shop.db import is_sqlite
 from shop.models import Organisation
-from shop.states import OrgKind
-from wallet.models import LedgerAccount, QuotaApplication
+from shop.policy import UTC_OFFSET, year_end, year_start
+from wallet.models import LedgerAccount, Programme, QuotaApplication
 from wallet.states import AccountKind, ApplicationStatus
 
 LIVE_ORDER_STATUSES = (OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.REFUND_REQUESTED)
 # the order of claim statuses as they are read: along the pipeline, then the ends without payment
 CLAIM_STATUS_ORDER = tuple(ClaimStatus)   # the pipeline's order
 LEADING_PROVIDERS = 10
+# China's offset from UTC in whole hours, for the SQL that groups stored UTC timestamps by China's day
+_UTC_OFFSET_HOURS = int(UTC_OFFSET.total_seconds()) // 3600
 
 
 # -- portable SQL pieces ------------------------------------------------------------------------------
 
 def china_day(session: Session, column: Any) -> Any:
-    """The calendar day in China of a stored UTC timestamp."""
+    """The calendar day in China of a stored UTC timestamp (China has one offset all year, no DST)."""
     if is_sqlite(session):
-        return func.date(column, "+8 hours")
-    return cast(column + literal_column("interval '8 hours'"), Date)
+        return func.date(column, f"{_UTC_OFFSET_HOURS:+d} hours")
+    return cast(column + literal_column(f"interval '{_UTC_OFFSET_HOURS:d} hours'"), Date)
 
 
 def seconds_between(session: Session, start: Any, end: Any) -> Any:
@@ -72,8 +74,9 @@ def medians_by(session: Session, key: Any, seconds: Any, *where: Any) -> dict[in
     return {k: median(v) for k, v in middles.items()}  # type: ignore[misc]
 
 
-def _year_range(year: int) -> tuple[dt.datetime, dt.datetime]:
-    return clock.china_midnight(dt.date(year, 1, 1)), clock.china_midnight(dt.date(year + 1, 1, 1))
+def year_range(year: int) -> tuple[dt.datetime, dt.datetime]:
+    """The programme year as stored instants: from its first midnight in China to the next year's."""
+    return clock.china_midnight(year_start(year)), clock.china_midnight(year_start(year + 1))
 
 
 # -- the programme report ----------------------------------------------------------------------------
@@ -129,7 +132,7 @@ def vouchers_by_category(session: Session, year: int) -> list[VoucherRow]:
         .group_by(OrderLine.layer, OrderLine.category)).all()
     found = {(str(layer), str(category)): (int(n), int(amount), int(voucher)) for layer, category, n, amount, voucher in rows}
     out = []
-    for layer, categories in CATEGORIES_BY_LAYER.items():
+    for layer, categories in policy.current().categories.items():
         for category in categories:
             n, amount, voucher = found.get((layer.value, category.value), (0, 0, 0))
             out.append(VoucherRow(layer.value, category.value, n, amount, voucher))
@@ -140,7 +143,7 @@ def vouchers_by_layer(session: Session, year: int, categories: list[VoucherRow] 
     """The three layers: the sums of their categories."""
     categories = categories if categories is not None else vouchers_by_category(session, year)
     out = []
-    for layer in Layer:
+    for layer in policy.current().layers:
         mine = [r for r in categories if r.layer == layer.value]
         out.append(VoucherRow(layer.value, None, sum(r.lines for r in mine), sum(r.amount_fen for r in mine),
                               sum(r.voucher_fen for r in mine)))
@@ -158,8 +161,9 @@ class CityRow:
 
 
 def by_city(session: Session, year: int) -> list[CityRow]:
-    """Grants and live orders per prefecture of the enterprise (first 4 digits of its region code)."""
-    city = func.substr(Organisation.region_code, 1, 4)
+    """Grants and live orders per prefecture of the enterprise (the first digits of its region code,
+    ``policy.prefecture_code``), named as the policy names them."""
+    city = func.substr(Organisation.region_code, 1, policy.PREFECTURE_DIGITS)
     grants = session.execute(
         select(city, func.count(), func.coalesce(func.sum(QuotaApplication.granted_fen), 0))
         .join(Organisation, Organisation.id == QuotaApplication.organisation_id)
@@ -172,10 +176,11 @@ def by_city(session: Session, year: int) -> list[CityRow]:
         .group_by(city)).all()
     table: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for code, n, amount in grants:
-        table[city_code(code)][0:2] = [int(n), int(amount)]
+        table[policy.prefecture_code(code)][0:2] = [int(n), int(amount)]
     for code, n, amount in orders:
-        table[city_code(code)][2:4] = [int(n), int(amount)]
-    rows = [CityRow(code, city_name(code), *values) for code, values in table.items()]
+        table[policy.prefecture_code(code)][2:4] = [int(n), int(amount)]
+    names = policy.current()
+    rows = [CityRow(code, names.prefecture_name(code), *values) for code, values in table.items()]
     return sorted(rows, key=lambda r: (-r.granted_fen, -r.voucher_fen, r.city_code))
 
 
@@ -189,7 +194,7 @@ class WeekRow:
 
 def orders_per_week(session: Session, year: int) -> list[WeekRow]:
     """Orders placed per week (any status, by the day in China), every week of the year up to today."""
-    start, end = _year_range(year)
+    start, end = year_range(year)
     day = china_day(session, Order.placed_at)
     rows = session.execute(
         select(day, func.count(), func.coalesce(func.sum(Order.voucher_fen), 0), func.coalesce(func.sum(Order.total_fen), 0))
@@ -201,8 +206,8 @@ def orders_per_week(session: Session, year: int) -> list[WeekRow]:
         bucket[1] += int(voucher)
         bucket[2] += int(total)
     today = clock.today()
-    last = min(dt.date(year, 12, 31), today) if today.year >= year else dt.date(year, 1, 1)
-    first = dt.date(year, 1, 1)
+    last = min(year_end(year), today) if today.year >= year else year_start(year)
+    first = year_start(year)
     if buckets:
         last = max(last, max(buckets))
     out = []
@@ -319,160 +324,13 @@ def programme_report(session: Session, year: int) -> ProgrammeReport:
         leading_providers=leading_providers(session, year))
 
 
-# -- provider scorecards -----------------------------------------------------------------------------
+# -- what the pages pick a year from ------------------------------------------------------------------
 
-@dataclass
-class Scorecard:
-    provider_id: int
-    name: str
-    status: str
-    orders: int = 0                              # placed in the year, any status
-    confirmed: int = 0                           # of which the provider confirmed
-    voucher_fen: int = 0                         # vouchers of its live orders
-    median_confirm_seconds: int | None = None
-    refunded: int = 0
-    refund_rate_per_mille: int | None = None     # refunded / confirmed
-    complaints: int = 0                          # filed in the year
-    complaints_resolved: int = 0
-    median_first_response_seconds: int | None = None
-    median_resolution_seconds: int | None = None
-    claims: int = 0                              # submitted (not drafts or withdrawn drafts)
-    claims_rejected: int = 0
-    orders_excluded: int = 0                     # orders the operator took out of its claims
-
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+def programme_years(session: Session) -> list[int]:
+    """The years that have a programme, newest first."""
+    return list(session.scalars(select(Programme.year).order_by(Programme.year.desc())))
 
 
-SCORECARD_SORTS = {
-    "orders": lambda c: (-c.orders, c.name),
-    "vouchers": lambda c: (-c.voucher_fen, c.name),
-    "confirm": lambda c: (c.median_confirm_seconds is None, c.median_confirm_seconds or 0, c.name),
-    "refunds": lambda c: (c.refund_rate_per_mille is None, -(c.refund_rate_per_mille or 0), c.name),
-    "complaints": lambda c: (-c.complaints, c.name),
-    "resolution": lambda c: (c.median_resolution_seconds is None, -(c.median_resolution_seconds or 0), c.name),
-    "rejected": lambda c: (-c.claims_rejected, c.name),
-    "name": lambda c: (c.name,),
-}
-
-
-def scorecards(session: Session, year: int, sort: str = "orders") -> list[Scorecard]:
-    """Every provider that has been certified, with its figures of ``year`` (a handful of aggregate
-    queries whatever the number of providers or orders)."""
-    start, end = _year_range(year)
-    cards = {pid: Scorecard(pid, name, getattr(status, "value", status)) for pid, name, status in session.execute(
-        select(Organisation.id, Organisation.name, Organisation.status)
-        .where(Organisation.kind == OrgKind.PROVIDER, Organisation.certified_at.is_not(None)))}
-    placed = (Order.placed_at >= start, Order.placed_at < end)
-    for pid, n, confirmed, refunded, voucher in session.execute(
-            select(Order.provider_id, func.count(), func.count(Order.confirmed_at),
-                   func.coalesce(func.sum(case((Order.status == OrderStatus.REFUNDED, 1), else_=0)), 0),
-                   func.coalesce(func.sum(case((Order.status.in_(LIVE_ORDER_STATUSES), Order.voucher_fen), else_=0)), 0))
-            .where(*placed).group_by(Order.provider_id)):
-        card = cards.get(pid)
-        if card is None:
-            continue
-        card.orders, card.confirmed, card.refunded, card.voucher_fen = int(n), int(confirmed), int(refunded), int(voucher)
-        card.refund_rate_per_mille = per_mille(card.refunded, card.confirmed)
-    for pid, value in medians_by(session, Order.provider_id, seconds_between(session, Order.placed_at, Order.confirmed_at),
-                                 *placed, Order.confirmed_at.is_not(None)).items():
-        if pid in cards:
-            cards[pid].median_confirm_seconds = value
-
-    filed = (Complaint.filed_at >= start, Complaint.filed_at < end)
-    for pid, n, resolved in session.execute(
-            select(Complaint.provider_id, func.count(),
-                   func.coalesce(func.sum(case((Complaint.status == ComplaintStatus.RESOLVED, 1), else_=0)), 0))
-            .where(*filed).group_by(Complaint.provider_id)):
-        if pid in cards:
-            cards[pid].complaints, cards[pid].complaints_resolved = int(n), int(resolved)
-    for pid, value in medians_by(session, Complaint.provider_id,
-                                 seconds_between(session, Complaint.filed_at, Complaint.first_response_at),
-                                 *filed, Complaint.first_response_at.is_not(None)).items():
-        if pid in cards:
-            cards[pid].median_first_response_seconds = value
-    for pid, value in medians_by(session, Complaint.provider_id,
-                                 seconds_between(session, Complaint.filed_at, Complaint.resolved_at),
-                                 *filed, Complaint.resolved_at.is_not(None)).items():
-        if pid in cards:
-            cards[pid].median_resolution_seconds = value
-
-    submitted = Claim.submitted_at.is_not(None)
-    for pid, n, rejected in session.execute(
-            select(Claim.provider_id, func.count(),
-                   func.coalesce(func.sum(case((Claim.status == ClaimStatus.REJECTED, 1), else_=0)), 0))
-            .where(submitted, Claim.submitted_at >= start, Claim.submitted_at < end).group_by(Claim.provider_id)):
-        if pid in cards:
-            cards[pid].claims, cards[pid].claims_rejected = int(n), int(rejected)
-    for pid, n in session.execute(
-            select(Claim.provider_id, func.count()).select_from(ClaimItem).join(Claim, Claim.id == ClaimItem.claim_id)
-            .where(ClaimItem.excluded_at >= start, ClaimItem.excluded_at < end).group_by(Claim.provider_id)):
-        if pid in cards:
-            cards[pid].orders_excluded = int(n)
-
-    key = SCORECARD_SORTS.get(sort, SCORECARD_SORTS["orders"])
-    return sorted(cards.values(), key=key)
-
-
-# -- the report as a spreadsheet ----------------------------------------------------------------------
-
-def report_rows(report: ProgrammeReport) -> tuple[list[Any], list[list[Any]]]:
-    """The report as one sheet: a section per figure, each with its own header row (bold), amounts as
-    ``Money`` cells (exact yuan, number format ``#,##0.00``)."""
-    from shop.exports import Emphasis, Money
-    from shop.i18n import _
-    from shop.labels import label
-
-    b = report.budget
-    rows: list[list[Any]] = []
-
-    def section(title: str, header: list[Any]) -> None:
-        if rows:
-            rows.append([])
-        rows.append([Emphasis(title)])
-        rows.append([Emphasis(str(header[0]))] + [str(h) for h in header[1:]])
-
-    section(_("Budget"), [_("Figure"), _("Amount (yuan)")])
-    for name, value in ((_("Budget"), b.budget_fen), (_("Not yet reserved"), b.remaining_fen),
-                        (_("Reserved for pending applications"), b.reserved_fen), (_("Granted"), b.granted_fen),
-                        (_("Unspent in wallets"), b.available_fen), (_("In orders"), b.in_orders_fen),
-                        (_("Claimed"), b.claimed_fen), (_("Disbursed"), b.disbursed_fen),
-                        (_("Expired"), b.expired_fen)):
-        rows.append([str(name), Money(value)])
-    section(_("Vouchers by layer"), [_("Layer"), _("Order lines"), _("Amount (yuan)"), _("Vouchers (yuan)")])
-    for r in report.vouchers_by_layer:
-        rows.append([str(label(r.layer)), r.lines, Money(r.amount_fen), Money(r.voucher_fen)])
-    section(_("Vouchers by category"), [_("Layer"), _("Category"), _("Order lines"), _("Amount (yuan)"),
-                                        _("Vouchers (yuan)")])
-    for r in report.vouchers_by_category:
-        rows.append([str(label(r.layer)), str(label(r.category)), r.lines, Money(r.amount_fen), Money(r.voucher_fen)])
-    section(_("By city"), [_("City"), _("Enterprises granted"), _("Granted (yuan)"), _("Orders"), _("Vouchers (yuan)")])
-    for r in report.by_city:
-        rows.append([str(r.city), r.enterprises, Money(r.granted_fen), r.orders, Money(r.voucher_fen)])
-    section(_("Orders per week"), [_("Week of"), _("Orders"), _("Amount (yuan)"), _("Vouchers (yuan)")])
-    for r in report.orders_per_week:
-        rows.append([r.week_start, r.orders, Money(r.total_fen), Money(r.voucher_fen)])
-    section(_("Claims by status"), [_("Status"), _("Claims"), _("Vouchers (yuan)")])
-    for r in report.claims_by_status:
-        rows.append([str(label(r.status)), r.claims, Money(r.voucher_fen)])
-    section(_("Claims by settlement date"), [_("Settlement date"), _("Status"), _("Claims"), _("Vouchers (yuan)")])
-    for r in report.claims_by_settlement_date:
-        rows.append([r.settlement_date, str(label(r.status)), r.claims, Money(r.voucher_fen)])
-    section(_("Leading providers"), [_("Provider"), _("Orders"), _("Amount (yuan)"), _("Vouchers (yuan)"),
-                                     _("Disbursed (yuan)")])
-    for r in report.leading_providers:
-        rows.append([r.name, r.orders, Money(r.amount_fen), Money(r.voucher_fen), Money(r.disbursed_fen)])
-    header = [_("Programme %(year)d", year=report.year), _("generated %(at)s", at=report.generated_at.astimezone(
-        clock.CHINA).strftime("%Y-%m-%d %H:%M"))]
-    return header, rows
-
-
-def report_xlsx(report: ProgrammeReport) -> bytes:
-    import io
-
-    from shop.exports import write_xlsx
-    from shop.i18n import _
-    header, rows = report_rows(report)
-    buffer = io.BytesIO()
-    write_xlsx(buffer, header, rows, str(_("Programme %(year)d", year=report.year)))
-    return buffer.getvalue()
+def find_programme(session: Session, year: int) -> Programme | None:
+    """The year's programme, or None when the authority has not opened one (the figures are empty)."""
+    return session.scalars(select(Programme).where(Programme.year == year)).one_or_none()

@@ -1,44 +1,17 @@
-"""Oversight rules (五, and the public notice of the other programmes) in plain Python: Guizhou's
-prefectures, the masked credit code of a public notice, the notice period, medians and rates for
-the reports. No Flask, no database."""
+"""Oversight rules (五, and the public notice of the other programmes) in plain Python: the masked
+credit code of a public notice, the notice period, medians and rates for the reports. No Flask, no
+database. The programme's figures (the prefectures, the 5 working days of a notice) are the policy's
+(``shop.policy``); a rule that needs one takes it as a parameter."""
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
-from shop.i18n import _l
-
-# The public notice of a grant or a disbursement lasts at least 5 working days (Linyi, Liuzhou and
-# Guangdong notices: 公示5个工作日); the day it is published does not count.
-NOTICE_WORKING_DAYS = 5
+# Oversight's own field limits (the reason and text limits every area shares are ``shop.inputs``'s):
+# an objection's reason, an answer or a message has at least this many characters; a complaint's title
+# at most this many.
 REASON_MIN = 2
-REASON_MAX = 2000
-TEXT_MAX = 4000
 SUBJECT_MAX = 120
-
-# 贵州省的市（州）: the first four digits of an administrative division code (GB/T 2260).
-PREFECTURES: dict[str, Any] = {
-    "5201": _l("Guiyang"),
-    "5202": _l("Liupanshui"),
-    "5203": _l("Zunyi"),
-    "5204": _l("Anshun"),
-    "5205": _l("Bijie"),
-    "5206": _l("Tongren"),
-    "5223": _l("Qianxinan"),
-    "5226": _l("Qiandongnan"),
-    "5227": _l("Qiannan"),
-}
-
-
-def city_code(region_code: str | None) -> str:
-    """The prefecture (市、州) of a six-digit division code: its first four digits."""
-    return (region_code or "")[:4]
-
-
-def city_name(code: str) -> Any:
-    """A prefecture's name; a code outside the table stays as it is (another province, a new code)."""
-    return PREFECTURES.get(code, code)
 
 
 def mask_uscc(code: str | None) -> str:

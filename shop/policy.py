@@ -23,6 +23,8 @@ from shop.i18n import _l
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 UTC_OFFSET = dt.timedelta(hours=8)   # Asia/Shanghai has had no daylight saving time since 1991
+# the prefecture (市、州) of an administrative division code (GB/T 2260): its first four digits
+PREFECTURE_DIGITS = 4
 
 
 class Layer(StrEnum):
@@ -136,8 +138,8 @@ def year_start(year: int) -> dt.date:
 
 
 def prefecture_code(region_code: str | None) -> str:
-    """The prefecture (市、州) of a six-digit division code: its first four digits."""
-    return (region_code or "")[:4]
+    """The prefecture (市、州) of a six-digit division code: its first ``PREFECTURE_DIGITS`` digits."""
+    return (region_code or "")[:PREFECTURE_DIGITS]
 
 
 def voucher_share_fen(amount_fen: int, ratio_percent: int, accepts_vouchers: bool = True) -> int:

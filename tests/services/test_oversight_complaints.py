@@ -6,8 +6,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from oversight import notices
+from oversight import complaints
+from oversight.commands import ComplaintFilter, ComplaintInput, ReplyInput, ResolutionInput
 from oversight.models import Complaint
+from oversight.states import ComplaintKind
 from shop.audit import AuditEntry
 from shop.errors import DomainError
 from shop.states import Role
@@ -31,7 +33,7 @@ def _file(session, world, **overrides):
     data = {"order_id": world["order"].id, "kind": "service_quality", "subject": "云主机频繁重启",
             "description": "下单后一周内云主机重启了四次，业务中断。"}
     data.update(overrides)
-    return notices.file_complaint(session, world["buyer"], data)
+    return complaints.file_complaint(session, world["buyer"], ComplaintInput.from_input(data))
 
 
 def test_the_enterprise_that_placed_the_order_complains_about_its_provider(session, world):
@@ -46,18 +48,19 @@ def test_the_enterprise_that_placed_the_order_complains_about_its_provider(sessi
 
 def test_nobody_complains_about_someone_elses_order(session, world):
     with pytest.raises(DomainError) as refused:
-        notices.file_complaint(session, world["other_buyer"], {
-            "order_id": world["order"].id, "kind": "other", "subject": "不是我的订单", "description": "尝试投诉别人的订单"})
+        complaints.file_complaint(session, world["other_buyer"], ComplaintInput.from_input({
+            "order_id": world["order"].id, "kind": "other", "subject": "不是我的订单", "description": "尝试投诉别人的订单"}))
     assert refused.value.code == "not_found" and "order_id" in refused.value.errors
     for outsider in (world["seller"], world["operator"]):
         with pytest.raises(DomainError) as forbidden:
-            notices.file_complaint(session, outsider, {"order_id": world["order"].id})
+            complaints.file_complaint(session, outsider, ComplaintInput(world["order"].id, ComplaintKind.OTHER,
+                                                                        "不是买方", "服务商或运营方不能投诉"))
         assert forbidden.value.code == "forbidden"
 
 
 def test_a_complaint_needs_its_fields(session, world):
     with pytest.raises(DomainError) as refused:
-        notices.file_complaint(session, world["buyer"], {"order_id": world["order"].id, "kind": "rude"})
+        ComplaintInput.from_input({"order_id": world["order"].id, "kind": "rude"})
     assert set(refused.value.errors) == {"kind", "subject", "description"}
 
 
@@ -66,8 +69,8 @@ def test_one_complaint_about_an_order_is_handled_at_a_time(session, world):
     with pytest.raises(DomainError) as refused:
         _file(session, world, subject="再次投诉")
     assert refused.value.code == "invalid_state"
-    notices.take_up_complaint(session, world["operator"], first.id)
-    notices.resolve_complaint(session, world["operator"], first.id, {"resolution": "服务商已更换宿主机"})
+    complaints.take_up_complaint(session, world["operator"], first.id)
+    complaints.resolve_complaint(session, world["operator"], first.id, ResolutionInput("服务商已更换宿主机"))
     assert _file(session, world, subject="问题再次出现").status.value == "open"
 
 
@@ -75,20 +78,20 @@ def test_the_operator_takes_it_up_then_resolves_it_and_nothing_else_moves_it(ses
     complaint = _file(session, world)
     operator = world["operator"]
     with pytest.raises(DomainError) as too_early:
-        notices.resolve_complaint(session, operator, complaint.id, {"resolution": "直接办结"})
+        complaints.resolve_complaint(session, operator, complaint.id, ResolutionInput("直接办结"))
     assert too_early.value.code == "invalid_state"
     for party in (world["buyer"], world["seller"], world["authority"]):
         with pytest.raises(DomainError) as refused:
-            notices.take_up_complaint(session, party, complaint.id)
+            complaints.take_up_complaint(session, party, complaint.id)
         assert refused.value.code == "forbidden"
-    assert notices.take_up_complaint(session, operator, complaint.id).status.value == "in_progress"
+    assert complaints.take_up_complaint(session, operator, complaint.id).status.value == "in_progress"
     with pytest.raises(DomainError) as no_reason:
-        notices.resolve_complaint(session, operator, complaint.id, {"resolution": ""})
+        ResolutionInput.from_input({"resolution": ""})
     assert no_reason.value.code == "validation_error"
-    resolved = notices.resolve_complaint(session, operator, complaint.id, {"resolution": "服务商已迁移实例并补偿一个月"})
+    resolved = complaints.resolve_complaint(session, operator, complaint.id, ResolutionInput("服务商已迁移实例并补偿一个月"))
     assert resolved.status.value == "resolved" and resolved.resolved_by_id == operator.id
     with pytest.raises(DomainError) as closed:
-        notices.reply_to_complaint(session, world["buyer"], complaint.id, {"body": "还有问题"})
+        complaints.reply_to_complaint(session, world["buyer"], complaint.id, ReplyInput("还有问题"))
     assert closed.value.code == "invalid_state"
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "complaint",
                                                               AuditEntry.subject_id == complaint.id)
@@ -105,32 +108,32 @@ def _filed_two_hours_ago(session, complaint):
 def test_the_first_response_is_the_first_reply_by_someone_other_than_the_complainant(session, world):
     complaint = _file(session, world)
     _filed_two_hours_ago(session, complaint)
-    notices.reply_to_complaint(session, world["buyer"], complaint.id, {"body": "补充：今天又重启了一次。"})
+    complaints.reply_to_complaint(session, world["buyer"], complaint.id, ReplyInput("补充：今天又重启了一次。"))
     assert fresh(session).get(Complaint, complaint.id).first_response_at is None
-    notices.reply_to_complaint(session, world["seller"], complaint.id, {"body": "已收到，正在排查。"})
+    complaints.reply_to_complaint(session, world["seller"], complaint.id, ReplyInput("已收到，正在排查。"))
     answered = fresh(session).get(Complaint, complaint.id)
     assert answered.first_response_by_id == world["seller"].id
     assert 2 * 3600 <= answered.first_response_seconds < 2 * 3600 + 120
     first = answered.first_response_at
-    notices.take_up_complaint(session, world["operator"], complaint.id)
+    complaints.take_up_complaint(session, world["operator"], complaint.id)
     assert fresh(session).get(Complaint, complaint.id).first_response_at == first
 
 
 def test_taking_it_up_is_the_first_response_when_nobody_replied_before(session, world):
     complaint = _file(session, world)
-    notices.take_up_complaint(session, world["operator"], complaint.id)
+    complaints.take_up_complaint(session, world["operator"], complaint.id)
     assert fresh(session).get(Complaint, complaint.id).first_response_by_id == world["operator"].id
 
 
 def test_replies_come_from_the_two_parties_and_the_operator_and_everyone_of_them_reads_them(session, world):
     complaint = _file(session, world)
     for user, text in ((world["seller"], "已安排工程师"), (world["operator"], "请服务商三日内答复"), (world["buyer"], "收到")):
-        notices.reply_to_complaint(session, user, complaint.id, {"body": text})
+        complaints.reply_to_complaint(session, user, complaint.id, ReplyInput(text))
     with pytest.raises(DomainError) as authority:
-        notices.reply_to_complaint(session, world["authority"], complaint.id, {"body": "省局意见"})
+        complaints.reply_to_complaint(session, world["authority"], complaint.id, ReplyInput("省局意见"))
     assert authority.value.code == "forbidden"
     for reader in (world["buyer"], world["seller"], world["operator"], world["authority"]):
-        seen = notices.get_complaint(fresh(session), reader, complaint.id)
+        seen = complaints.get_complaint(fresh(session), reader, complaint.id)
         assert [(r.party, r.body) for r in seen.replies] == [
             ("provider", "已安排工程师"), ("operator", "请服务商三日内答复"), ("enterprise", "收到")]
 
@@ -139,23 +142,23 @@ def test_a_complaint_does_not_exist_for_anyone_but_its_two_parties_and_staff(ses
     complaint = _file(session, world)
     for outsider in (world["other_buyer"], world["other_seller"]):
         with pytest.raises(DomainError) as hidden:
-            notices.get_complaint(session, outsider, complaint.id)
+            complaints.get_complaint(session, outsider, complaint.id)
         assert hidden.value.code == "not_found"
         with pytest.raises(DomainError) as hidden_reply:
-            notices.reply_to_complaint(session, outsider, complaint.id, {"body": "我也来说两句"})
+            complaints.reply_to_complaint(session, outsider, complaint.id, ReplyInput("我也来说两句"))
         assert hidden_reply.value.code == "not_found"
-        assert notices.list_complaints(session, outsider, status=None, page=1, per_page=20).total == 0
+        assert complaints.list_complaints(session, outsider, ComplaintFilter(), page=1, per_page=20).total == 0
     for insider in (world["buyer"], world["seller"], world["operator"], world["authority"]):
-        assert [c.id for c in notices.list_complaints(session, insider, status=None, page=1, per_page=20).items] == \
+        assert [c.id for c in complaints.list_complaints(session, insider, ComplaintFilter(), page=1, per_page=20).items] == \
             [complaint.id]
 
 
 def test_what_waits_for_the_operator_and_for_the_provider(session, world):
     complaint = _file(session, world)
-    assert notices.complaints_waiting(session, world["operator"]) == 1
-    assert notices.complaints_waiting(session, world["seller"]) == 1
-    assert notices.complaints_waiting(session, world["other_seller"]) == 0
-    notices.reply_to_complaint(session, world["seller"], complaint.id, {"body": "正在处理"})
-    assert notices.complaints_waiting(session, world["seller"]) == 0
-    assert notices.complaints_waiting(session, world["operator"]) == 1
-    assert notices.complaints_waiting(session, world["buyer"]) == 0
+    assert complaints.complaints_waiting(session, world["operator"]) == 1
+    assert complaints.complaints_waiting(session, world["seller"]) == 1
+    assert complaints.complaints_waiting(session, world["other_seller"]) == 0
+    complaints.reply_to_complaint(session, world["seller"], complaint.id, ReplyInput("正在处理"))
+    assert complaints.complaints_waiting(session, world["seller"]) == 0
+    assert complaints.complaints_waiting(session, world["operator"]) == 1
+    assert complaints.complaints_waiting(session, world["buyer"]) == 0

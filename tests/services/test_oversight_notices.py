@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from orders import claims
 from oversight import notices
+from oversight.commands import AnswerInput, NoticeFilter, ObjectionInput
 from oversight.models import NoticeEntry
 from oversight.states import NoticeKind
 from shop import services as shop_services
@@ -133,32 +134,32 @@ def entry(session, programme):
 def test_a_signed_in_person_objects_while_the_entry_is_in_notice_up_to_its_last_day(session, entry, today):
     neighbour = member(make_org(session))
     today("2026-03-09")
-    objection = notices.lodge_objection(session, neighbour, entry.id, {"reason": "该企业实际已停业，请核实。"})
+    objection = notices.lodge_objection(session, neighbour, entry.id, ObjectionInput("该企业实际已停业，请核实。"))
     assert objection.status.value == "open" and objection.reason == "该企业实际已停业，请核实。"
     today("2026-03-10")
     with pytest.raises(DomainError) as refused:
-        notices.lodge_objection(session, neighbour, entry.id, {"reason": "补充一条意见。"})
+        notices.lodge_objection(session, neighbour, entry.id, ObjectionInput("补充一条意见。"))
     assert refused.value.code == "invalid_state" and "2026-03-09" in str(refused.value.detail)
 
 
 def test_an_objection_needs_a_reason(session, entry):
     with pytest.raises(DomainError) as refused:
-        notices.lodge_objection(session, member(make_org(session)), entry.id, {"reason": "  "})
+        ObjectionInput.from_input({"reason": "  "})
     assert refused.value.code == "validation_error" and "reason" in refused.value.errors
 
 
 def test_the_operator_answers_an_objection_once_and_both_are_kept(session, entry, today):
     objection = notices.lodge_objection(session, member(make_org(session, "provider")), entry.id,
-                                         {"reason": "该企业与服务商存在关联关系。"})
+                                        ObjectionInput("该企业与服务商存在关联关系。"))
     with pytest.raises(DomainError) as refused:
-        notices.answer_objection(session, make_staff(session, Role.AUTHORITY), objection.id, {"answer": "已核实无关联"})
+        notices.answer_objection(session, make_staff(session, Role.AUTHORITY), objection.id, AnswerInput("已核实无关联"))
     assert refused.value.code == "forbidden"
     today("2026-03-20")                       # after the notice period: the answer is still due
     operator = make_staff(session, Role.OPERATOR)
-    answered = notices.answer_objection(session, operator, objection.id, {"answer": "经核实，双方无关联关系。"})
+    answered = notices.answer_objection(session, operator, objection.id, AnswerInput("经核实，双方无关联关系。"))
     assert answered.status.value == "answered" and answered.answered_by_id == operator.id
     with pytest.raises(DomainError) as twice:
-        notices.answer_objection(session, operator, objection.id, {"answer": "再次答复内容"})
+        notices.answer_objection(session, operator, objection.id, AnswerInput("再次答复内容"))
     assert twice.value.code == "invalid_state"
     kept = notices.get_notice(fresh(session), entry.id).objections
     assert [(o.reason, o.answer) for o in kept] == [("该企业与服务商存在关联关系。", "经核实，双方无关联关系。")]
@@ -171,12 +172,13 @@ def test_the_operator_answers_an_objection_once_and_both_are_kept(session, entry
 def test_the_list_shows_what_is_in_notice_today_and_the_archive_of_the_year(session, entry, today):
     later = grant_wallet(session, make_org(session, name="后来的企业有限公司"))
     today("2026-03-10")                       # the first entry's period is over
-    current = notices.list_notices(session, view="current", kind=None, year=2026, q=None, page=1, per_page=20)
-    archive = notices.list_notices(session, view="archive", kind=None, year=2026, q=None, page=1, per_page=20)
+    current = notices.list_notices(session, NoticeFilter("current", None, 2026), page=1, per_page=20)
+    archive = notices.list_notices(session, NoticeFilter("archive", None, 2026), page=1, per_page=20)
     assert current.total == 0 and archive.total == 2
     today("2026-03-04")
     later_entry = _entry(session, NoticeKind.QUOTA_GRANT, later.id)
-    current = notices.list_notices(session, view="current", kind="quota_grant", year=2026, q="后来", page=1, per_page=20)
+    current = notices.list_notices(session, NoticeFilter.from_args({"kind": "quota_grant", "q": "后来"}),
+                                   page=1, per_page=20)
     assert [row[0].id for row in current.items] == [later_entry.id]
-    assert notices.list_notices(session, view="current", kind="disbursement", year=2026, q=None, page=1,
-                                 per_page=20).total == 0
+    assert notices.list_notices(session, NoticeFilter.from_args({"kind": "disbursement"}), page=1,
+                                per_page=20).total == 0

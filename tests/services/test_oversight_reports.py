@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from orders.models import Order
-from oversight import notices, reports
+from oversight import complaints, exports, reports, scorecards
+from oversight.commands import ComplaintInput, ResolutionInput
 from oversight.models import Complaint
 from tests.helpers import make_order, make_org, member
 from tests.oversight_helpers import oversight_world, postings_by_kind
@@ -136,7 +137,7 @@ def test_the_report_takes_the_same_number_of_queries_for_ten_orders_as_for_two(a
         event.listen(engine, "before_cursor_execute", counter)
         try:
             reports.programme_report(session, 2026)
-            reports.scorecards(session, 2026)
+            scorecards.scorecards(session, 2026)
         finally:
             event.remove(engine, "before_cursor_execute", counter)
         return count[0]
@@ -164,7 +165,7 @@ def test_a_scorecard_has_the_median_time_to_confirm_for_odd_and_even_counts(sess
         _confirmed_after(session, order, hours)
     for order, hours in ((o6, 2), (o7, 3)):                   # p2: 2 h and 3 h → 2 h 30 min
         _confirmed_after(session, order, hours)
-    cards = {c.provider_id: c for c in reports.scorecards(session, 2026)}
+    cards = {c.provider_id: c for c in scorecards.scorecards(session, 2026)}
     assert cards[p1.id].median_confirm_seconds == 5 * 3600
     assert cards[p2.id].median_confirm_seconds == 2 * 3600 + 1800
     assert (cards[p1.id].orders, cards[p1.id].confirmed) == (3, 3)
@@ -172,7 +173,7 @@ def test_a_scorecard_has_the_median_time_to_confirm_for_odd_and_even_counts(sess
 
 
 def test_a_scorecard_has_the_refund_rate_and_the_claims_rejected(session, world):
-    cards = {c.provider_id: c for c in reports.scorecards(session, 2026)}
+    cards = {c.provider_id: c for c in scorecards.scorecards(session, 2026)}
     p1, p2 = cards[world["p1"].id], cards[world["p2"].id]
     assert (p1.refunded, p1.refund_rate_per_mille) == (1, 333)          # one of three confirmed orders
     assert (p2.refunded, p2.refund_rate_per_mille) == (0, 0)
@@ -186,18 +187,18 @@ def test_a_scorecard_has_the_complaints_and_the_median_times_to_answer_and_resol
     operator = world["operator"]
     filed = []
     for buyer, order in ((e1, o1), (e2, o2), (e1, o5)):
-        filed.append(notices.file_complaint(session, member(buyer), {
-            "order_id": order.id, "kind": "service_quality", "subject": "服务中断", "description": "连续三天无法访问"}))
+        filed.append(complaints.file_complaint(session, member(buyer), ComplaintInput.from_input({
+            "order_id": order.id, "kind": "service_quality", "subject": "服务中断", "description": "连续三天无法访问"})))
     for complaint in filed[:2]:
-        notices.take_up_complaint(session, operator, complaint.id)
-        notices.resolve_complaint(session, operator, complaint.id, {"resolution": "服务商已修复并补偿"})
+        complaints.take_up_complaint(session, operator, complaint.id)
+        complaints.resolve_complaint(session, operator, complaint.id, ResolutionInput("服务商已修复并补偿"))
     base = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
     for complaint, (answer_h, resolve_h) in zip(filed[:2], ((2, 24), (4, 72)), strict=False):
         session.execute(update(Complaint).where(Complaint.id == complaint.id).values(
             filed_at=base, first_response_at=base + dt.timedelta(hours=answer_h),
             resolved_at=base + dt.timedelta(hours=resolve_h)))
     session.commit()
-    card = next(c for c in reports.scorecards(session, 2026) if c.provider_id == p1.id)
+    card = next(c for c in scorecards.scorecards(session, 2026) if c.provider_id == p1.id)
     assert (card.complaints, card.complaints_resolved) == (3, 2)
     assert card.median_first_response_seconds == 3 * 3600
     assert card.median_resolution_seconds == 48 * 3600
@@ -205,11 +206,11 @@ def test_a_scorecard_has_the_complaints_and_the_median_times_to_answer_and_resol
 
 def test_scorecards_are_sorted_as_asked_and_list_providers_without_orders(session, world):
     newcomer = make_org(session, "provider", name="新来的云有限公司")
-    by_orders = reports.scorecards(session, 2026, "orders")
+    by_orders = scorecards.scorecards(session, 2026, "orders")
     assert [c.provider_id for c in by_orders][:2] == [world["p2"].id, world["p1"].id]
     assert by_orders[-1].provider_id == newcomer.id and by_orders[-1].orders == 0
     assert by_orders[-1].median_confirm_seconds is None and by_orders[-1].refund_rate_per_mille is None
-    assert reports.scorecards(session, 2026, "rejected")[0].provider_id == world["p2"].id
+    assert scorecards.scorecards(session, 2026, "rejected")[0].provider_id == world["p2"].id
 
 
 def test_the_spreadsheet_holds_each_section_with_exact_amounts(app, session, world):
@@ -217,7 +218,7 @@ def test_the_spreadsheet_holds_each_section_with_exact_amounts(app, session, wor
 
     from openpyxl import load_workbook
     with app.test_request_context("/api/v1/reports/programmes/2026", headers={"Accept-Language": "en"}):
-        data = reports.report_xlsx(reports.programme_report(session, 2026))
+        data = exports.report_xlsx(reports.programme_report(session, 2026))
     sheet = load_workbook(io.BytesIO(data)).active
     rows = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
     flat = {row[0]: row[1:] for row in rows if row and row[0]}

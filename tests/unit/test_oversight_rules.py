@@ -1,4 +1,4 @@
-"""Oversight rules: prefectures, the masked credit code, the notice period, medians and rates; the
+"""Oversight rules: the masked credit code, the notice period, medians and rates; the
 complaint and objection pipelines."""
 import datetime as dt
 
@@ -7,15 +7,6 @@ import pytest
 from oversight import rules
 from oversight.states import COMPLAINT, OBJECTION, ComplaintStatus, ObjectionStatus
 from shop.errors import InvalidState
-
-
-def test_the_city_is_the_first_four_digits_of_the_region_code_with_guizhous_prefecture_names():
-    assert rules.city_code("520115") == "5201"
-    assert rules.city_code("522701") == "5227"
-    assert [str(rules.city_name(c)) for c in ("5201", "5203", "5223", "5226", "5227")] == \
-        ["Guiyang", "Zunyi", "Qianxinan", "Qiandongnan", "Qiannan"]
-    assert len(rules.PREFECTURES) == 9
-    assert rules.city_name("1101") == "1101"          # outside Guizhou: the code stays
 
 
 def test_a_public_notice_shows_the_first_eight_and_last_two_characters_of_the_code():

@@ -34,6 +34,13 @@ def test_the_prefecture_of_a_division_code_is_its_first_four_digits(region, pref
     assert policy.prefecture_code(region) == prefecture
 
 
+def test_guizhou_has_nine_prefectures_named_for_people() -> None:
+    assert len(GUIZHOU.prefectures) == 9
+    assert [str(GUIZHOU.prefecture_name(c)) for c in ("5201", "5203", "5223", "5226", "5227")] == \
+        ["Guiyang", "Zunyi", "Qianxinan", "Qiandongnan", "Qiannan"]
+    assert policy.prefecture_code("520115") == "5201" and len("5201") == policy.PREFECTURE_DIGITS
+
+
 def test_a_prefecture_outside_the_table_keeps_its_code() -> None:
     assert str(GUIZHOU.prefecture_name("5201")) == "Guiyang"
     assert GUIZHOU.prefecture_name("3301") == "3301"

@@ -7,7 +7,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from oversight import notices
+from oversight import complaints, notices
+from oversight.commands import ComplaintInput, ObjectionInput
 from oversight.models import Complaint, NoticeEntry, NoticeObjection
 from shop.audit import AuditEntry
 from shop.states import Role
@@ -129,7 +130,7 @@ def test_after_the_notice_period_the_form_is_gone_and_an_objection_is_refused(cl
 
 def test_the_operators_navigation_counts_open_objections(client, session, world):
     entry = _grant_entry(session, world)
-    notices.lodge_objection(session, member(make_org(session)), entry.id, {"reason": "请核实企业资质"})
+    notices.lodge_objection(session, member(make_org(session)), entry.id, ObjectionInput("请核实企业资质"))
     sign_in(client, world["operator"])
     page = text(client.get("/notices"))
     assert '公示 <span class="count"' in page
@@ -165,8 +166,8 @@ def test_a_complaint_goes_from_the_enterprise_through_the_operator_to_resolved(c
 
 
 def test_a_complaint_is_not_found_by_other_enterprises_and_providers_and_they_cannot_reply(client, session, world):
-    complaint = notices.file_complaint(session, member(world["e1"]), {
-        "order_id": world["orders"][0].id, "kind": "billing", "subject": "重复扣款", "description": "扣了两次款"})
+    complaint = complaints.file_complaint(session, member(world["e1"]), ComplaintInput.from_input({
+        "order_id": world["orders"][0].id, "kind": "billing", "subject": "重复扣款", "description": "扣了两次款"}))
     for outsider in (member(world["e2"]), member(world["p2"])):
         sign_in(client, outsider)
         assert client.get(f"/complaints/{complaint.id}").status_code == 404
@@ -186,8 +187,8 @@ def test_an_enterprise_cannot_file_about_an_order_that_is_not_its_own(client, se
 
 
 def test_the_providers_navigation_counts_complaints_it_has_not_answered(client, session, world):
-    notices.file_complaint(session, member(world["e1"]), {
-        "order_id": world["orders"][0].id, "kind": "other", "subject": "发票问题", "description": "发票抬头错误"})
+    complaints.file_complaint(session, member(world["e1"]), ComplaintInput.from_input({
+        "order_id": world["orders"][0].id, "kind": "other", "subject": "发票问题", "description": "发票抬头错误"}))
     sign_in(client, member(world["p1"]))
     assert re.search(r'投诉 <span class="count"[^>]*>1</span>', text(client.get("/complaints")))
     sign_in(client, member(world["p2"]))
