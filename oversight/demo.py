@@ -30,16 +30,19 @@ from orders.agreement import CURRENT as CURRENT_AGREEMENT
 from orders.claim_models import Claim, ClaimItem
 from orders.models import CheckoutAttempt, Order, OrderLine
 from orders.states import ORDER, AttemptStatus, OrderStatus, PaymentStatus
+from orgs.demo import demo_org, demo_user, make_uscc
+from orgs.models import CertificationSubmission, Organisation
+from orgs.states import OrgKind, OrgStatus
 from oversight import services
 from oversight.models import Complaint, ComplaintReply, NoticeEntry, NoticeObjection
 from oversight.states import NoticeKind
 from shop import clock
+from shop.accounts import User
 from shop.audit import change_state, record
 from shop.auth import hash_password
 from shop.errors import DomainError
-from shop.models import CertificationSubmission, Organisation, User
-from shop.seed import DEMO_PASSWORD, demo_org, demo_user, make_uscc
-from shop.states import OrgKind, OrgStatus, Role
+from shop.seed import DEMO_PASSWORD
+from shop.states import Role
 from wallet import ledger
 from wallet import services as wallet_services
 from wallet.models import Programme, QuotaApplication

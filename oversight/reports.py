@@ -20,13 +20,13 @@ from catalog.rules import CATEGORIES_BY_LAYER, Layer
 from orders.claim_models import Claim, ClaimItem
 from orders.models import Order, OrderLine
 from orders.states import ClaimStatus, OrderStatus
+from orgs.models import Organisation
+from orgs.states import OrgKind
 from oversight.models import Complaint
 from oversight.rules import city_code, city_name, median, per_mille, week_start, weeks
 from oversight.states import ComplaintStatus
 from shop import clock
 from shop.db import is_sqlite
-from shop.models import Organisation
-from shop.states import OrgKind
 from wallet.models import LedgerAccount, QuotaApplication
 from wallet.states import AccountKind, ApplicationStatus
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from orders.claim_models import Claim, ClaimItem
 from orders.models import Order
 from orders.states import ClaimStatus
+from orgs.models import Organisation
 from oversight.models import Complaint, ComplaintReply, NoticeEntry, NoticeObjection
 from oversight.rules import NOTICE_WORKING_DAYS, REASON_MAX, REASON_MIN, SUBJECT_MAX, TEXT_MAX, mask_uscc
 from oversight.states import (
@@ -31,14 +32,14 @@ from oversight.states import (
     ObjectionStatus,
 )
 from shop import clock
+from shop.accounts import User
 from shop.audit import change_state, record
+from shop.calendar import add_working_days, working_day_overrides
 from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound
 from shop.i18n import _l
 from shop.inputs import Inputs
-from shop.models import Organisation, User
 from shop.pagination import Page, paginate
-from shop.services import add_working_days, working_day_overrides
 from shop.states import Role
 from wallet.models import QuotaApplication
 from wallet.states import ApplicationStatus

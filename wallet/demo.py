@@ -6,8 +6,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shop.models import Organisation
-from shop.seed import demo_org, demo_user
+from orgs.demo import demo_org, demo_user
+from orgs.models import Organisation
 from wallet import ledger
 from wallet.models import Programme, QuotaApplication, SettlementDate
 from wallet.states import ApplicationStatus

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from orgs.rules import established_years
 from shop.i18n import _l
-from shop.rules import established_years
 
 LAYERS = ("infrastructure", "platform", "application")
 
