@@ -52,12 +52,12 @@ FIELD_LABELS = {
 
 
 def init_app(app: Flask) -> None:
-    from catalog import providers, queries, views
+    from catalog import api, providers, queries, views
     from catalog.demo import seed_catalogue
     from catalog.text import highlight, plain_summary, render_description, snippet
 
     app.register_blueprint(views.bp)
-    app.register_blueprint(views.api_bp)
+    app.register_blueprint(api.api_bp)
     labels.add({"create": _l("Created"), "edit": _l("Edited")})
     labels.add(LABELS, attention={"draft", "submitted", "operator_approved"}, bad={"delisted"})
 
