@@ -14,8 +14,12 @@ It handles, in any ``.py`` file (function-local imports included):
   (``from orgs import services``) and the others are reached through their own module
   (``sanctions.sanction_of``, or the bare name when that module's name is taken in the file);
 - ``import shop.services`` and ``shop.services.name`` written out;
-- ``python -m shop.catalogs`` in Makefiles, shell scripts and Markdown (``--text``, on by default for
-  non-Python files given explicitly or found: Makefile, *.md, *.cfg, *.toml, *.sh, *.html).
+- ``python -m shop.catalogs`` (now ``shop.translations``) in Makefiles, shell scripts and Markdown;
+- in ``.py`` and ``.html`` files alike, the quoted endpoints of the moved pages (``'shop.organisation_detail'``
+  → ``'orgs.organisation_detail'``, ``shop_api.…`` → ``orgs_api.…``) and template names
+  (``"organisation.html"`` → ``"orgs/organisation.html"``, ``"home.html"`` → ``"shop/home.html"``).
+
+Not done by it: the translations (move msgids with ``python -m shop.translations update`` and ``fill``).
 
 It is idempotent (a second run changes nothing) and leaves code it does not understand alone, so
 run ruff (``ruff check --fix`` sorts the new imports) and the tests after it. Written for merging the
@@ -79,6 +83,22 @@ MOVES: dict[str, dict[str, str | None]] = {
 }
 # whole modules that are gone: ``import shop.catalogs`` and ``python -m shop.catalogs``
 RENAMED_MODULES = {"shop.catalogs": "shop.translations", "catalog.seed": "catalog.demo"}
+# endpoints of the pages and API that moved to ``orgs`` (their URLs did not change), in quotes:
+# ``url_for('shop.organisation_detail', …)`` → ``url_for('orgs.organisation_detail', …)``
+ENDPOINTS = {
+    **{f"shop.{name}": f"orgs.{name}" for name in (
+        "register", "my_organisation", "submit_certification", "document", "review_queue", "organisations",
+        "organisation_detail", "suspend_organisation", "reinstate_organisation", "review_organisation",
+        "affiliations", "delete_affiliation", "blacklist", "delete_blacklist_entry")},
+    **{f"shop_api.{name}": f"orgs_api.{name}" for name in (
+        "register_api", "list_organisations_api", "get_organisation_api", "submit_certification_api",
+        "review_organisation_api", "add_affiliation_api", "suspend_organisation_api", "reinstate_organisation_api")},
+}
+# templates that moved: ``render_template("organisation.html")`` and ``{% include "_org_facts.html" %}``
+TEMPLATES = {f"{name}.html": f"orgs/{name}.html" for name in (
+    "register", "organisation", "organisation_detail", "organisations", "review_queue", "affiliations",
+    "blacklist", "_org_facts", "_org_sanctions", "_sanction_notice")} | {
+    f"{name}.html": f"shop/{name}.html" for name in ("home", "login", "holidays", "audit", "export")}
 TEXT_SUFFIXES = {".md", ".cfg", ".toml", ".sh", ".html", ".txt", ".ini"}
 SKIP_DIRS = {".venv", ".git", "node_modules", "__pycache__", ".pytest_cache", "migrations"}
 
@@ -240,7 +260,9 @@ def _rewrite_alias(text: str, alias: str, module: str, node: ast.AST, taken: set
 def rewrite_text(text: str) -> str:
     for old, new in RENAMED_MODULES.items():
         text = re.sub(r"(?<![\w.])" + re.escape(old) + r"(?![\w])", new, text)
-    return text
+    names = "|".join(re.escape(k) for k in (*ENDPOINTS, *TEMPLATES))
+    quoted = re.compile(r"""(['"])(""" + names + r""")\1""")
+    return quoted.sub(lambda m: m.group(1) + {**ENDPOINTS, **TEMPLATES}[m.group(2)] + m.group(1), text)
 
 
 def files(paths: list[Path]) -> list[Path]:
