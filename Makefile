@@ -29,12 +29,12 @@ install: $(VENV)/.installed
 
 # Compile every area's .po into the .mo that Flask-Babel reads.
 translations: install
-	$(BIN)/python -m shop.catalogs compile
+	$(BIN)/python -m shop.translations compile
 
 # Extract new strings into each area's zh_CN catalogue, then translate them (a test checks none is missing).
 messages: install
-	$(BIN)/python -m shop.catalogs update
-	@$(BIN)/python -m shop.catalogs check || true
+	$(BIN)/python -m shop.translations update
+	@$(BIN)/python -m shop.translations check || true
 
 run: translations
 	@HOST=$(HOST) PORT=$(PORT) STRIPE_PORT=$(STRIPE_PORT) BIN=$(BIN) bin/dev-server

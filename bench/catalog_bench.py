@@ -26,14 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, select, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from catalog import services  # noqa: E402
+from catalog import queries
 from catalog.models import Product, ProductVersion  # noqa: E402
 from catalog.rules import LAYER_OF, Category  # noqa: E402
+from orgs.demo import make_uscc
+from orgs.models import Organisation
 from shop import clock, create_app  # noqa: E402
+from shop.accounts import User
 from shop.db import make_engine  # noqa: E402
 from shop.migrate import upgrade  # noqa: E402
-from shop.models import Organisation, User  # noqa: E402
-from shop.seed import make_uscc  # noqa: E402
 
 N_PRODUCTS = 5000
 N_PROVIDERS = 25
@@ -142,9 +143,9 @@ def run(url: str, label: str, repeat: int) -> list[str]:
     sessions = app.extensions["shop.sessions"]
     with sessions() as s:
         for q, what in QUERIES:
-            query = services.parse_catalogue_query({"q": q}, strict=True)
-            total = services.search_catalogue(s, query, 1, 20).total
-            median, p95 = timed(lambda query=query: services.search_catalogue(s, query, 1, 20), repeat)
+            query = queries.parse_catalogue_query({"q": q}, strict=True)
+            total = queries.search_catalogue(s, query, 1, 20).total
+            median, p95 = timed(lambda query=query: queries.search_catalogue(s, query, 1, 20), repeat)
             lines.append(f"| `{q}` — {what} | {total:,} | {median:.1f} | {p95:.1f} |")
     lines += ["", "| page (whole request through Flask) | status | median ms | p95 ms |", "|---|---:|---:|---:|"]
     client = app.test_client()

@@ -88,7 +88,7 @@ def run(kind: str, pg_url: str | None, gateway_kind: str, checkouts: int, thread
         lines = [(a.id, 1), (b.id, 1)]
 
     def one(user_id: int) -> float:
-        from shop.models import User
+        from shop.accounts import User
         with sessions() as s:
             user = s.get(User, user_id)
             pm = "pm_card_visa"

@@ -46,9 +46,11 @@ def _database(kind: str, pg_url: str | None) -> str:
 def _seed(url: str, orders: int, claims: int) -> float:
     from orders.claim_models import Claim, ClaimItem
     from orders.models import CheckoutAttempt, Order
-    from shop.models import Organisation, User
-    from shop.seed import make_uscc
-    from shop.states import OrgKind, OrgStatus, Role
+    from orgs.demo import make_uscc
+    from orgs.models import Organisation
+    from orgs.states import OrgKind, OrgStatus
+    from shop.accounts import User
+    from shop.states import Role
     from wallet.models import Programme, SettlementDate
 
     started = time.perf_counter()
@@ -126,7 +128,7 @@ def _time(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-de
 
 def run(kind: str, url: str, orders: int, claims: int, repeat: int) -> None:
     from shop import create_app
-    from shop.models import User
+    from shop.accounts import User
     from shop.states import Role
 
     upgrade(url)

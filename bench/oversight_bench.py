@@ -46,8 +46,9 @@ def fill(url: str, n_orders: int, n_enterprises: int, n_providers: int) -> None:
     from catalog.models import Product, ProductVersion
     from orders.claim_models import Claim, ClaimItem
     from orders.models import CheckoutAttempt, Order, OrderLine
+    from orgs.models import Organisation
     from oversight.models import Complaint
-    from shop.models import Organisation, User
+    from shop.accounts import User
     from wallet.models import LedgerAccount
 
     rng = random.Random(7)

@@ -7,7 +7,7 @@ import click
 from flask import Flask
 from markupsafe import Markup
 
-from shop import daily, labels, nav
+from shop import daily, labels, nav, panels
 from shop import seed as shop_seed
 from shop.i18n import _l
 
@@ -52,22 +52,25 @@ FIELD_LABELS = {
 
 
 def init_app(app: Flask) -> None:
-    from catalog import services, views
-    from catalog.seed import seed_catalogue
+    from catalog import api, providers, queries, views
+    from catalog.demo import seed_catalogue
     from catalog.text import highlight, plain_summary, render_description, snippet
 
     app.register_blueprint(views.bp)
-    app.register_blueprint(views.api_bp)
+    app.register_blueprint(api.api_bp)
     labels.add({"create": _l("Listing created"), "edit": _l("Listing edited")})
     labels.add(LABELS, attention={"draft", "submitted", "operator_approved"}, bad={"delisted"})
 
     everyone = {"anonymous", "enterprise", "provider", "operator", "authority"}
     nav.add("catalog.catalogue", _l("Catalogue"), everyone, order=5)
     nav.add("catalog.my_products", _l("My products"), {"provider"}, order=20,
-            count=lambda s, u: services.rejected_count(s, u))
+            count=lambda s, u: queries.rejected_count(s, u))
     nav.add("catalog.review_queue", _l("Product reviews"), {"operator", "authority"}, order=15,
-            count=lambda s, u: services.review_queue_count(s, u))
+            count=lambda s, u: queries.review_queue_count(s, u))
     shop_seed.register(seed_catalogue, order=20)
+    panels.add("home", "catalog/_home.html")                       # search, layers, the newest products
+    panels.add("organisation", "catalog/_org_exit.html")           # a provider's products and its exit
+    panels.add("organisation_detail", "catalog/_org_staff.html")   # its products for staff, expulsion
 
     app.jinja_env.filters["description"] = lambda text: Markup(render_description(text or ""))  # sanitised
     app.jinja_env.filters["summary"] = plain_summary
@@ -78,21 +81,21 @@ def init_app(app: Flask) -> None:
 
     # 第十二条 takes effect on a date, with or without a scheduler (the catalogue filters by the date
     # anyway; this brings the recorded states in line)
-    daily.every_day(app, "catalog.settle_exits", services.settle_exits)
+    daily.every_day(app, "catalog.settle_exits", providers.settle_exits)
 
     @app.cli.command("settle-exits")
     def settle_exits_command() -> None:
         """Complete the provider exits whose day has come (run daily; the catalogue hides their
         products from that day on in any case)."""
         with app.extensions["shop.sessions"]() as session:
-            n = services.settle_exits(session)
+            n = providers.settle_exits(session)
         click.echo(f"{n} provider exit(s) completed")
 
 
 def _highlights() -> dict:
     """For the home page (``catalog/_home.html``): counts per layer, the newest products, the ratios."""
+    from catalog.queries import catalogue_highlights
     from catalog.rules import CATEGORIES_BY_LAYER
-    from catalog.services import catalogue_highlights
     from shop import clock
     from shop.hooks import layer_ratios
     from shop.web import db_session

@@ -1,13 +1,12 @@
-"""Pages and API of the catalogue. Thin: parse, call a service, render."""
+"""Pages of the catalogue; the API is ``catalog.api``. Thin: parse, call a service, render."""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from catalog import services
+from catalog import listing, providers, queries, services
 from catalog.models import Product, ProductVersion
 from catalog.rules import (
     CATEGORIES_BY_LAYER,
@@ -16,7 +15,6 @@ from catalog.rules import (
     NAME_MAX,
     REASON_MAX,
     UNIT_MAX,
-    Category,
     Layer,
     diff_content,
     exit_effective_on,
@@ -24,33 +22,32 @@ from catalog.rules import (
 )
 from catalog.states import ProductStatus
 from catalog.text import line_diff
+from orgs.states import OrgKind
 from shop import clock
 from shop.errors import DomainError
 from shop.hooks import layer_ratios
 from shop.i18n import _
-from shop.models import BlacklistEntry
 from shop.pagination import page_args
-from shop.states import OrgKind, Role
-from shop.uploads import UPLOAD_TYPES
-from shop.web import actor, api, db_session, is_htmx, json_body, public, render_form, roles_required, send_upload
+from shop.states import Role
+from shop.web import actor, db_session, is_htmx, public, render_form, roles_required, send_upload
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
-api_bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 
 PROVIDER, OPERATOR, AUTHORITY = Role.PROVIDER, Role.OPERATOR, Role.AUTHORITY
 STAFF = (OPERATOR, AUTHORITY)
 COMMON_UNITS = ("月", "年", "次", "套", "台·月", "核·月", "GB·月", "TB·年", "用户·年", "实例·月", "项")
 
 
-def _ratios() -> dict[str, int]:
+def layer_ratios_now() -> dict[str, int]:
+    """The year's voucher ratios per layer (第十六条), as pages and the API show them."""
     return layer_ratios(db_session(), clock.today().year)
 
 
-def _upload(name: str) -> services.Upload | None:
+def uploaded_file(name: str) -> listing.Upload | None:
     file = request.files.get(name)
     if file is None or not file.filename:
         return None
-    return services.Upload(file.stream, file.filename)
+    return listing.Upload(file.stream, file.filename)
 
 
 def _form_context(**extra: Any) -> dict[str, Any]:
@@ -65,11 +62,11 @@ def _form_context(**extra: Any) -> dict[str, Any]:
 @public
 def catalogue() -> Any:
     s = db_session()
-    query = services.parse_catalogue_query(request.args, strict=False)
+    query = queries.parse_catalogue_query(request.args, strict=False)
     page, per_page = page_args(request.args, default_per_page=24)
-    result = services.search_catalogue(s, query, page, per_page)
-    facets = services.catalogue_facets(s, query)
-    context = dict(page=result, query=query, facets=facets, ratios=_ratios(), layers=list(Layer),
+    result = queries.search_catalogue(s, query, page, per_page)
+    facets = queries.catalogue_facets(s, query)
+    context = dict(page=result, query=query, facets=facets, ratios=layer_ratios_now(), layers=list(Layer),
                    categories_by_layer=CATEGORIES_BY_LAYER, errors=query.errors, args=request.args)
     if is_htmx() and request.headers.get("HX-Target") == "catalogue":
         return render_template("catalog/_catalogue.html", **context)
@@ -81,17 +78,17 @@ def catalogue() -> Any:
 def product_page(product_id: int) -> Any:
     s = db_session()
     viewer = actor()
-    product = services.get_product(s, viewer, product_id)
-    full = services.can_see_everything(viewer, product)
-    on_sale = services.is_on_sale(product, clock.today())
+    product = queries.get_product(s, viewer, product_id)
+    full = queries.can_see_everything(viewer, product)
+    on_sale = queries.is_on_sale(product, clock.today())
     shown = product.published_version if on_sale or not full else product.current_version
     shown = shown or product.current_version
-    ratios = _ratios()
+    ratios = layer_ratios_now()
     ratio = ratios.get(shown.layer.value, 0) if shown.accepts_vouchers else 0
     return render_template(
         "catalog/product.html", product=product, version=shown, on_sale=on_sale, full=full, ratio=ratio,
         voucher_fen=voucher_share_fen(shown.price_fen, ratio, shown.accepts_vouchers),
-        reviews=services.reviews_of(s, product.id) if full else [],
+        reviews=queries.reviews_of(s, product.id) if full else [],
         changes=diff_content(product.published_version.content(), product.current_version.content())
         if full and product.has_pending_revision else [],
         errors={}, form={})
@@ -100,11 +97,11 @@ def product_page(product_id: int) -> Any:
 @bp.get("/products/<int:product_id>/evidence/<int:version_id>")
 @public
 def evidence(product_id: int, version_id: int) -> Any:
-    version = services.evidence_version(db_session(), actor(), product_id, version_id)
-    return _send_evidence(version)
+    version = queries.evidence_version(db_session(), actor(), product_id, version_id)
+    return send_evidence(version)
 
 
-def _send_evidence(version: ProductVersion) -> Any:
+def send_evidence(version: ProductVersion) -> Any:
     return send_upload(version.evidence_stored_name, version.evidence_content_type, version.evidence_original_name)
 
 
@@ -117,9 +114,9 @@ def my_products() -> Any:
     page, per_page = page_args(request.args)
     status = request.args.get("status") or None
     org_id = current_user.organisation_id
-    result = services.provider_products(s, actor(), org_id, status=status, page=page, per_page=per_page)
+    result = queries.provider_products(s, actor(), org_id, status=status, page=page, per_page=per_page)
     return render_template("catalog/my_products.html", page=result, status=status,
-                           counts=services.provider_status_counts(s, org_id), statuses=list(ProductStatus),
+                           counts=queries.provider_status_counts(s, org_id), statuses=list(ProductStatus),
                            organisation=current_user.organisation, today=clock.today())
 
 
@@ -131,7 +128,7 @@ def new_product() -> Any:
         return render_template("catalog/product_form.html", product=None, version=None, errors={},
                                form={"layer": layer, "accepts_vouchers": "1"}, **_form_context())
     try:
-        product = services.create_product(db_session(), actor(), request.form, _upload("market_price_evidence_file"),
+        product = services.create_product(db_session(), actor(), request.form, uploaded_file("market_price_evidence_file"),
                                           current_app.config["UPLOAD_DIR"])
     except DomainError as error:
         return render_form("catalog/product_form.html", error, product=None, version=None, **_form_context())
@@ -153,16 +150,16 @@ def _edit_values(version: ProductVersion) -> dict[str, Any]:
 @roles_required(PROVIDER)
 def edit_product(product_id: int) -> Any:
     s = db_session()
-    product = services.get_product(s, actor(), product_id)
+    product = queries.get_product(s, actor(), product_id)
     if not actor().belongs_to(product.provider_id):
         abort(404)
     context = _form_context(product=product, version=product.current_version,
-                            reviews=services.reviews_of(s, product.id))
+                            reviews=queries.reviews_of(s, product.id))
     if request.method == "GET":
         return render_template("catalog/product_form.html", errors={}, form=_edit_values(product.current_version),
                                **context)
     try:
-        services.edit_product(s, actor(), product_id, request.form, _upload("market_price_evidence_file"),
+        services.edit_product(s, actor(), product_id, request.form, uploaded_file("market_price_evidence_file"),
                               current_app.config["UPLOAD_DIR"])
     except DomainError as error:
         return render_form("catalog/product_form.html", error, **context)
@@ -185,13 +182,13 @@ def validate_product() -> Any:
     base = None
     product_id = request.args.get("product_id", type=int)
     if product_id:
-        product = services.get_product(s, actor(), product_id)
+        product = queries.get_product(s, actor(), product_id)
         if not actor().belongs_to(product.provider_id):
             abort(404)
         base = product.current_version
     errors: dict[str, list[Any]] = {}
     try:
-        services.validate_listing(request.form, base)
+        listing.validate_listing(request.form, base)
     except DomainError as error:
         errors = {k: v for k, v in error.errors.items() if (request.form.get(k) or "").strip()}
     return render_template("catalog/_field_messages.html", errors=errors,
@@ -248,13 +245,13 @@ def provider_exit() -> Any:
             status = 422
         else:
             try:
-                org = services.request_exit(s, actor(), org.id, request.form.get("reason"))
+                org = providers.request_exit(s, actor(), org.id, request.form.get("reason"))
                 flash(_("Your notice is recorded: your organisation leaves the platform on %(day)s.",
                         day=org.exit_effective_on.isoformat()), "info")
                 return redirect(url_for("catalog.provider_exit"))
             except DomainError as error:
                 errors, status = error.errors or {"reason": [error.detail]}, error.status
-    return render_template("catalog/exit.html", org=org, on_sale_count=services.on_sale_count(s, org.id),
+    return render_template("catalog/exit.html", org=org, on_sale_count=queries.on_sale_count(s, org.id),
                            errors=errors, form=request.form, today=clock.today(),
                            effective_on=exit_effective_on(clock.today())), status
 
@@ -265,14 +262,14 @@ def provider_exit() -> Any:
 @roles_required(*STAFF)
 def review_queue() -> Any:
     page, per_page = page_args(request.args)
-    return render_template("catalog/review_queue.html", page=services.review_queue(db_session(), actor(), page, per_page))
+    return render_template("catalog/review_queue.html", page=queries.review_queue(db_session(), actor(), page, per_page))
 
 
 @bp.get("/staff/products")
 @roles_required(*STAFF)
 def staff_products() -> Any:
     page, per_page = page_args(request.args)
-    result = services.list_products(db_session(), q=request.args.get("q"), status=request.args.get("status"),
+    result = queries.list_products(db_session(), q=request.args.get("q"), status=request.args.get("status"),
                                     provider_id=request.args.get("provider_id", type=int), page=page, per_page=per_page)
     return render_template("catalog/staff_products.html", page=result, statuses=list(ProductStatus))
 
@@ -285,7 +282,7 @@ def _review_context(product: Product) -> dict[str, Any]:
                 changes=diff_content(published.content(), current.content()) if revision else [],
                 description_diff=line_diff(published.description, current.description)
                 if revision and published.description != current.description else None,
-                reviews=services.reviews_of(s, product.id), on_sale=services.is_on_sale(product, clock.today()),
+                reviews=queries.reviews_of(s, product.id), on_sale=queries.is_on_sale(product, clock.today()),
                 can_review=product.status.value == {"operator": "submitted", "authority": "operator_approved"}.get(
                     current_user.role.value))
 
@@ -293,7 +290,7 @@ def _review_context(product: Product) -> dict[str, Any]:
 @bp.get("/staff/products/<int:product_id>")
 @roles_required(*STAFF)
 def review_product_page(product_id: int) -> Any:
-    product = services.get_product(db_session(), actor(), product_id)
+    product = queries.get_product(db_session(), actor(), product_id)
     return render_template("catalog/review.html", errors={}, form={}, **_review_context(product))
 
 
@@ -305,7 +302,7 @@ def review_product(product_id: int) -> Any:
         product = services.review_product(s, actor(), product_id, request.form.get("decision", ""),
                                           request.form.get("reason"))
     except DomainError as error:
-        product = services.get_product(s, actor(), product_id)
+        product = queries.get_product(s, actor(), product_id)
         errors = error.errors or {"decision": [error.detail]}
         if is_htmx():
             return render_template("catalog/_decision.html", errors=errors, form=request.form,
@@ -318,7 +315,7 @@ def review_product(product_id: int) -> Any:
         ProductStatus.REJECTED: _("Rejected: the provider sees your reason."),
     }[product.status]
     if is_htmx():
-        waiting = services.review_queue(s, actor(), 1, 1)
+        waiting = queries.review_queue(s, actor(), 1, 1)
         return render_template("catalog/_decision_done.html", product=product, message=message,
                                next_product=waiting.items[0] if waiting.items else None, remaining=waiting.total)
     flash(message, "success" if product.status != ProductStatus.REJECTED else "info")
@@ -332,7 +329,7 @@ def force_delist(product_id: int) -> Any:
     try:
         services.delist_product(s, actor(), product_id, request.form.get("reason"))
     except DomainError as error:
-        product = services.get_product(s, actor(), product_id)
+        product = queries.get_product(s, actor(), product_id)
         return render_template("catalog/review.html", errors=error.errors or {"delist_reason": [error.detail]},
                                form=request.form, delist_open=True, **_review_context(product)), error.status
     flash(_("The product is delisted; the provider sees your reason."), "info")
@@ -342,263 +339,21 @@ def force_delist(product_id: int) -> Any:
 @bp.route("/operator/organisations/<int:org_id>/expel", methods=["GET", "POST"])
 @roles_required(OPERATOR)
 def expel(org_id: int) -> Any:
-    from shop.services import get_organisation
+    from orgs.services import get_organisation
     s = db_session()
     org = get_organisation(s, actor(), org_id)
     errors: dict = {}
     status = 200
     if request.method == "POST":
         try:
-            services.expel_organisation(s, actor(), org_id, request.form.get("reason"),
+            providers.expel_organisation(s, actor(), org_id, request.form.get("reason"),
                                         request.form.get("blacklist") or "0")
             if org.kind == OrgKind.PROVIDER:
                 flash(_("%(name)s is expelled; all its products are delisted.", name=org.name), "info")
             else:
                 flash(_("%(name)s is expelled.", name=org.name), "info")
-            return redirect(url_for("shop.organisation_detail", org_id=org_id))
+            return redirect(url_for("orgs.organisation_detail", org_id=org_id))
         except DomainError as error:
             errors, status = error.errors or {"reason": [error.detail]}, error.status
-    return render_template("catalog/expel.html", org=org, counts=services.provider_status_counts(s, org.id),
+    return render_template("catalog/expel.html", org=org, counts=queries.provider_status_counts(s, org.id),
                            errors=errors, form=request.form), status
-
-
-# -- the API ------------------------------------------------------------------------------------------
-
-LAYERS = [layer.value for layer in Layer]
-CATEGORIES = [c.value for c in Category]
-LISTING_PROPERTIES = {
-    "layer": {"enum": LAYERS},
-    "category": {"enum": CATEGORIES, "description": "must belong to the layer"},
-    "name": {"type": "string", "minLength": 2, "maxLength": NAME_MAX},
-    "description": {"type": "string", "minLength": 10, "maxLength": DESCRIPTION_MAX,
-                    "description": "plain text with paragraphs, or Markdown (no HTML)"},
-    "unit": {"type": "string", "maxLength": UNIT_MAX, "description": "billing unit: 月, 年, 台·月, TB·年…"},
-    "price_fen": {"type": "integer", "minimum": 1, "description": "at most market_price_fen"},
-    "market_price_fen": {"type": "integer", "minimum": 1},
-    "market_price_evidence": {"type": "string", "format": "uri-reference", "maxLength": EVIDENCE_URL_MAX,
-                              "description": "a public price page (http/https); or, sent as multipart/form-data, "
-                                             "a quote file (PDF, JPEG, PNG, at most 10 MB), answered as the "
-                                             "path of the file in this API"},
-    "accepts_vouchers": {"type": "boolean", "default": True},
-}
-PRODUCT_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"}, "provider_id": {"type": "integer"}, "provider_name": {"type": "string"},
-        "status": {"enum": [s.value for s in ProductStatus]}, **LISTING_PROPERTIES,
-        "market_price_evidence_kind": {"enum": ["url", "quote"]},
-        "voucher_ratio_percent": {"type": "integer"},
-        "max_voucher_fen": {"type": "integer", "description": "the most vouchers may pay of one unit"},
-        "version_id": {"type": "integer"}, "published_version_id": {"type": ["integer", "null"]},
-        "on_sale": {"type": "boolean"},
-        "status_reason": {"type": ["string", "null"], "description": "owner and staff: the last rejection or delisting reason"},
-        "published": {"type": ["object", "null"],
-                      "description": "owner and staff, while a revision is pending: the version on sale"},
-    },
-}
-PRODUCT_LIST_SCHEMA = {"type": "object", "properties": {
-    "items": {"type": "array", "items": PRODUCT_SCHEMA}, "total": {"type": "integer"},
-    "page": {"type": "integer"}, "per_page": {"type": "integer"}}}
-
-
-def _evidence_link(product: Product, version: ProductVersion) -> str:
-    if version.evidence_url:
-        return version.evidence_url
-    return url_for("catalog_api.product_evidence_api", product_id=product.id, version_id=version.id)
-
-
-def _version_json(product: Product, version: ProductVersion, ratios: dict[str, int]) -> dict[str, Any]:
-    ratio = ratios.get(version.layer.value, 0) if version.accepts_vouchers else 0
-    return {
-        "version_id": version.id, "version_number": version.number,
-        "layer": version.layer.value, "category": version.category.value, "name": version.name,
-        "description": version.description, "unit": version.unit, "price_fen": version.price_fen,
-        "market_price_fen": version.market_price_fen, "market_price_evidence": _evidence_link(product, version),
-        "market_price_evidence_kind": version.evidence_kind, "accepts_vouchers": version.accepts_vouchers,
-        "voucher_ratio_percent": ratio, "max_voucher_fen": voucher_share_fen(version.price_fen, ratio),
-    }
-
-
-def product_json(product: Product, *, full: bool, ratios: dict[str, int], on_sale: bool | None = None) -> dict[str, Any]:
-    """The public view (the version on sale, status "published") or, for the owner and staff, the
-    latest version with the product's review status and the version on sale beside it."""
-    version = product.current_version if full else product.published_version
-    data: dict[str, Any] = {
-        "id": product.id, "provider_id": product.provider_id, "provider_name": product.provider.name,
-        "status": product.status.value if full else ProductStatus.PUBLISHED.value,
-        **_version_json(product, version, ratios),
-        "published_version_id": product.published_version_id,
-        "listed_at": product.listed_at.isoformat() if product.listed_at else None,
-    }
-    if full:
-        data.update({
-            "status_reason": product.status_reason,
-            "on_sale": services.is_on_sale(product, clock.today()) if on_sale is None else on_sale,
-            "submitted_at": version.submitted_at.isoformat() if version.submitted_at else None,
-            "updated_at": product.updated_at.isoformat(),
-            "published": _version_json(product, product.published_version, ratios)
-            if product.has_pending_revision else None,
-        })
-    return data
-
-
-def _listing_input() -> tuple[dict[str, Any], services.Upload | None]:
-    """The listing from a JSON body, or from a multipart form with the quote as a file."""
-    if request.mimetype == "multipart/form-data":
-        return request.form, _upload("market_price_evidence")
-    return json_body(), None
-
-
-@api_bp.get("/products")
-@api(summary="The catalogue: published products on sale, searched, filtered and sorted", public=True,
-     query={"q": {"type": "string", "description": "Chinese or English words; each must occur in the name or description"},
-            "layer": {"enum": LAYERS}, "category": {"enum": CATEGORIES}, "provider_id": {"type": "integer"},
-            "min_price_fen": {"type": "integer"}, "max_price_fen": {"type": "integer"},
-            "sort": {"enum": list(services.SORTS), "description": "default: relevance with q, else newest"},
-            "page": {"type": "integer"}, "per_page": {"type": "integer", "maximum": 100}},
-     response=PRODUCT_LIST_SCHEMA, errors=["validation_error"])
-def list_products_api(_actor: Any) -> Any:
-    s = db_session()
-    query = services.parse_catalogue_query(request.args, strict=True)
-    page, per_page = page_args(request.args)
-    ratios = _ratios()
-    return services.search_catalogue(s, query, page, per_page).as_json(
-        lambda p: product_json(p, full=False, ratios=ratios))
-
-
-@api_bp.get("/products/<int:product_id>")
-@api(summary="A product: on sale for anyone; in any state for its owner and staff", public=True,
-     response=PRODUCT_SCHEMA, errors=["not_found"])
-def get_product_api(user: Any, product_id: int) -> Any:
-    product = services.get_product(db_session(), user, product_id)
-    return product_json(product, full=services.can_see_everything(user, product), ratios=_ratios())
-
-
-@api_bp.post("/products")
-@api(summary="List a product (a draft, to be submitted)", roles=[PROVIDER], status=201,
-     body={"type": "object", "required": [k for k in LISTING_PROPERTIES if k != "accepts_vouchers"],
-           "properties": LISTING_PROPERTIES},
-     response=PRODUCT_SCHEMA, errors=["validation_error", "price_above_market", "not_certified", "invalid_state",
-                                      "sanctioned"])
-def create_product_api(user: Any) -> Any:
-    data, upload = _listing_input()
-    product = services.create_product(db_session(), user, data, upload, current_app.config["UPLOAD_DIR"])
-    return product_json(product, full=True, ratios=_ratios())
-
-
-@api_bp.patch("/products/<int:product_id>")
-@api(summary="Change a product; a published one keeps selling its approved version until the change passes review",
-     roles=[PROVIDER], body={"type": "object", "properties": LISTING_PROPERTIES}, response=PRODUCT_SCHEMA,
-     errors=["validation_error", "price_above_market", "invalid_state", "not_certified", "sanctioned", "not_found"])
-def edit_product_api(user: Any, product_id: int) -> Any:
-    data, upload = _listing_input()
-    product = services.edit_product(db_session(), user, product_id, data, upload, current_app.config["UPLOAD_DIR"])
-    return product_json(product, full=True, ratios=_ratios())
-
-
-@api_bp.post("/products/<int:product_id>/submit")
-@api(summary="Submit the product (or its change) for review", roles=[PROVIDER], response=PRODUCT_SCHEMA,
-     errors=["invalid_state", "not_certified", "sanctioned", "not_found"])
-def submit_product_api(user: Any, product_id: int) -> Any:
-    product = services.submit_product(db_session(), user, product_id)
-    return product_json(product, full=True, ratios=_ratios())
-
-
-@api_bp.post("/products/<int:product_id>/review")
-@api(summary="Review a product: the operator first, then the authority", roles=list(STAFF),
-     body={"type": "object", "required": ["decision"],
-           "properties": {"decision": {"enum": ["approve", "reject"]},
-                          "reason": {"type": "string", "description": "required to reject"}}},
-     response=PRODUCT_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
-def review_product_api(user: Any, product_id: int) -> Any:
-    data = json_body()
-    product = services.review_product(db_session(), user, product_id, data.get("decision"), data.get("reason"))
-    return product_json(product, full=True, ratios=_ratios())
-
-
-@api_bp.post("/products/<int:product_id>/delist")
-@api(summary="Delist a product (its provider; or the operator, with a reason)", roles=[PROVIDER, OPERATOR],
-     body={"type": "object", "properties": {"reason": {"type": "string", "description": "required for the operator"}}},
-     response=PRODUCT_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
-def delist_product_api(user: Any, product_id: int) -> Any:
-    product = services.delist_product(db_session(), user, product_id, json_body().get("reason"))
-    return product_json(product, full=True, ratios=_ratios())
-
-
-@api_bp.get("/products/<int:product_id>/versions")
-@api(summary="Every version of a product, newest first (owner and staff)", roles=[PROVIDER, OPERATOR, AUTHORITY],
-     errors=["not_found"])
-def product_versions_api(user: Any, product_id: int) -> Any:
-    s = db_session()
-    ratios = _ratios()
-    product = s.get(Product, product_id)
-    versions = services.versions_of(s, user, product_id)
-    return {"items": [{**_version_json(product, v, ratios),
-                       "submitted_at": v.submitted_at.isoformat() if v.submitted_at else None,
-                       "created_at": v.created_at.isoformat(),
-                       "on_sale": v.id == product.published_version_id} for v in versions],
-            "total": len(versions), "page": 1, "per_page": len(versions)}
-
-
-@api_bp.get("/products/<int:product_id>/evidence/<int:version_id>")
-@api(summary="The uploaded market price quote of a version", public=True, binary=UPLOAD_TYPES,
-     errors=["not_found"])
-def product_evidence_api(user: Any, product_id: int, version_id: int) -> Any:
-    return _send_evidence(services.evidence_version(db_session(), user, product_id, version_id))
-
-
-@api_bp.get("/organisations/<int:org_id>/products")
-@api(summary="An organisation's products in every state (its members and staff)", roles=[PROVIDER, OPERATOR, AUTHORITY],
-     query={"status": {"enum": [s.value for s in ProductStatus]}, "page": {"type": "integer"},
-            "per_page": {"type": "integer"}},
-     response=PRODUCT_LIST_SCHEMA, errors=["not_found"])
-def organisation_products_api(user: Any, org_id: int) -> Any:
-    page, per_page = page_args(request.args)
-    result = services.provider_products(db_session(), user, org_id, status=request.args.get("status"), page=page,
-                                        per_page=per_page)
-    ratios = _ratios()
-    return result.as_json(lambda p: product_json(p, full=True, ratios=ratios))
-
-
-@api_bp.get("/product-reviews")
-@api(summary="The products waiting for the caller's review stage, oldest first", roles=list(STAFF),
-     query={"page": {"type": "integer"}, "per_page": {"type": "integer"}}, response=PRODUCT_LIST_SCHEMA)
-def review_queue_api(user: Any) -> Any:
-    page, per_page = page_args(request.args)
-    ratios = _ratios()
-    return services.review_queue(db_session(), user, page, per_page).as_json(
-        lambda p: product_json(p, full=True, ratios=ratios))
-
-
-EXIT_SCHEMA = {"type": "object", "properties": {"id": {"type": "integer"}, "status": {"type": "string"},
-                                                "effective_on": {"type": ["string", "null"], "format": "date"}}}
-
-
-@api_bp.post("/organisations/<int:org_id>/exit")
-@api(summary="A provider gives notice to leave: it takes effect 30 days on", roles=[PROVIDER],
-     body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
-     response=EXIT_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
-def exit_api(user: Any, org_id: int) -> Any:
-    org = services.request_exit(db_session(), user, org_id, json_body().get("reason"))
-    return {"id": org.id, "status": org.status.value, "effective_on": org.exit_effective_on.isoformat()}
-
-
-@api_bp.post("/organisations/<int:org_id>/expel")
-@api(summary="Expel an enterprise or a provider (all its products are delisted at once); optionally blacklist its "
-             "credit code",
-     roles=[OPERATOR],
-     body={"type": "object", "required": ["reason"],
-           "properties": {"reason": {"type": "string"}, "blacklist": {"type": "boolean", "default": False}}},
-     response={"type": "object", "properties": {"id": {"type": "integer"}, "status": {"const": "expelled"},
-                                                "delisted": {"type": "integer"}, "blacklisted": {"type": "boolean"}}},
-     errors=["validation_error", "invalid_state", "not_found"])
-def expel_api(user: Any, org_id: int) -> Any:
-    s = db_session()
-    data = json_body()
-    before = services.provider_status_counts(s, org_id)
-    org = services.expel_organisation(s, user, org_id, data.get("reason"), data.get("blacklist", False))
-    listed = s.scalars(select(BlacklistEntry.id).where(BlacklistEntry.uscc == org.uscc)).first() is not None
-    return {"id": org.id, "status": org.status.value,
-            "delisted": sum(n for st, n in before.items() if st != ProductStatus.DELISTED.value),
-            "blacklisted": listed}
-

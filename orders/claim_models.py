@@ -17,9 +17,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from orders.models import Order
 from orders.states import ClaimDocumentKind, ClaimStatus
+from orgs.models import Organisation
+from shop.accounts import User
 from shop.clock import now
-from shop.db import Base, BigId, Fen
-from shop.models import Organisation, User, enum_type
+from shop.db import Base, BigId, Fen, enum_type
 
 __all__ = ["Claim", "ClaimItem", "ClaimDocument", "ClaimQuery"]
 

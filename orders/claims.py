@@ -29,17 +29,20 @@ from orders.models import Order
 from orders.rules import QUERY_WORKING_DAYS, missing_claim_documents, normalise_invoice_number, settlement_date_for
 from orders.services import REFUND_GUARDS, REFUND_HOOKS
 from orders.states import CLAIM, SUBMITTED_CLAIM_STATUSES, ClaimDocumentKind, ClaimStatus, OrderStatus
+from orgs.models import Organisation
+from orgs.sanctions import Sanction, ensure_not_sanctioned, sanctioned_clause, sanctions_of
+from orgs.states import ACTIVE_ORG_STATUSES, OrgStatus
 from shop import clock
+from shop.accounts import User
 from shop.audit import change_state, record
+from shop.calendar import add_working_days
 from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
 from shop.inputs import Inputs
-from shop.models import Organisation, User
 from shop.money import format_fen
 from shop.pagination import Page, paginate
-from shop.services import Sanction, add_working_days, ensure_not_sanctioned, sanctioned_clause, sanctions_of
-from shop.states import ACTIVE_ORG_STATUSES, OrgStatus, Role
+from shop.states import Role
 from shop.uploads import MB, StoredFile, store_upload
 from wallet import ledger
 from wallet import services as wallet_services

@@ -12,8 +12,8 @@ from catalog.models import Product, ProductVersion
 from catalog.states import ProductStatus
 from orders import services
 from orders.models import Order
+from orgs.demo import demo_org
 from shop.errors import DomainError
-from shop.seed import demo_org
 
 
 def _products(session: Session, provider_key: str, count: int) -> list[Product]:
@@ -81,7 +81,7 @@ def seed_claims(session: Session) -> None:
 
     from orders import claims
     from orders.claim_models import Claim
-    from shop.seed import demo_user
+    from orgs.demo import demo_user
     if session.scalar(select(func.count()).select_from(Claim)) or not has_app_context():
         return
     upload_dir = current_app.config["UPLOAD_DIR"]

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.models import Product, ProductVersion
 from orders.states import AttemptStatus, CancellationReason, OrderStatus, PaymentStatus
+from orgs.models import Organisation
 from shop.clock import now
-from shop.db import Base, BigId, Fen
-from shop.models import Organisation, enum_type
+from shop.db import Base, BigId, Fen, enum_type
 
 
 class CartLine(Base):

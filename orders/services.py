@@ -37,7 +37,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from catalog import services as catalog_services
+from catalog import queries
 from catalog.models import Product, ProductVersion
 from orders import rules
 from orders.agreement import CURRENT as CURRENT_AGREEMENT
@@ -56,18 +56,21 @@ from orders.states import (
     OrderStatus,
     PaymentStatus,
 )
+from orgs.affiliations import affiliated_ids
+from orgs.models import Organisation
+from orgs.sanctions import ensure_not_sanctioned
+from orgs.states import ACTIVE_ORG_STATUSES
 from shop import clock
+from shop.accounts import User
 from shop.audit import change_state, record
 from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound, ValidationError
 from shop.hooks import layer_ratios
 from shop.i18n import _l
 from shop.inputs import Inputs
-from shop.models import Organisation, User
 from shop.money import format_fen
 from shop.pagination import Page, paginate
-from shop.services import affiliated_ids, ensure_not_sanctioned
-from shop.states import ACTIVE_ORG_STATUSES, Role
+from shop.states import Role
 from wallet import ledger
 from wallet.states import AccountKind
 
@@ -112,7 +115,7 @@ def add_to_cart(session: Session, actor: User, data: Mapping[str, Any]) -> CartL
     product_id = inputs.integer("product_id", minimum=1)
     quantity = inputs.integer("quantity", required=False, minimum=1, maximum=MAX_QUANTITY, default=1)
     inputs.check()
-    if product_id not in catalog_services.versions_on_sale(session, [product_id]):
+    if product_id not in queries.versions_on_sale(session, [product_id]):
         raise DomainError("product_unavailable", _l("This product is not on sale."), field="product_id")
     line = session.scalars(select(CartLine).where(CartLine.enterprise_id == org.id, CartLine.product_id == product_id)
                            .with_for_update()).one_or_none()
@@ -240,7 +243,7 @@ def quote(session: Session, enterprise_id: int, lines: Sequence[tuple[int, int]]
           available_fen: int | None = None) -> Quote:
     """Price ``lines`` (product id, quantity) for the enterprise as the checkout would now."""
     year = clock.today().year
-    versions = catalog_services.versions_on_sale(session, [p for p, _ in lines])
+    versions = queries.versions_on_sale(session, [p for p, _ in lines])
     products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(list(versions)))
                                                  .options(joinedload(Product.provider)))}
     unavailable = [p for p, _ in lines if p not in versions]

@@ -16,11 +16,11 @@ from oversight.commands import ComplaintFilter, ComplaintInput, ReplyInput, Reso
 from oversight.models import Complaint, ComplaintReply
 from oversight.states import COMPLAINT, UNRESOLVED, ComplaintStatus
 from shop import clock
+from shop.accounts import User
 from shop.audit import change_state, record
 from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound
 from shop.i18n import _l
-from shop.models import User
 from shop.pagination import Page, paginate
 from shop.states import Role
 

@@ -20,19 +20,22 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orgs.demo import demo_user, make_uscc
+from orgs.models import CertificationSubmission, Organisation
+from orgs.states import OrgKind, OrgStatus
 from oversight.demo_cast import ENTERPRISES, FIRST_DAY, RECENT_GRANTS, YEAR, china_time, date_notice
 from oversight.demo_complaints import seed_complaints, seed_objections
 from oversight.demo_orders import seed_claims, seed_orders
 from oversight.models import NoticeEntry
 from oversight.states import NoticeKind
 from shop import clock
+from shop.accounts import User
 from shop.audit import record
 from shop.auth import hash_password
 from shop.errors import DomainError
 from shop.inputs import Decision
-from shop.models import CertificationSubmission, Organisation, User
-from shop.seed import DEMO_PASSWORD, demo_user, make_uscc
-from shop.states import OrgKind, OrgStatus, Role
+from shop.seed import DEMO_PASSWORD
+from shop.states import Role
 from wallet import services as wallet_services
 from wallet.models import Programme, QuotaApplication
 from wallet.states import ApplicationStatus

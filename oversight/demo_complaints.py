@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from orders.models import CheckoutAttempt, Order
 from orders.states import OrderStatus
+from orgs.demo import demo_org, demo_user
+from orgs.models import Organisation
 from oversight import complaints, notices
 from oversight.commands import AnswerInput, ComplaintInput, ObjectionInput, ReplyInput, ResolutionInput
 from oversight.demo_cast import BULK_KEY, PROVIDER_EMAILS
@@ -18,8 +20,6 @@ from oversight.models import Complaint, ComplaintReply, NoticeEntry, NoticeObjec
 from oversight.states import ComplaintKind, NoticeKind
 from shop import clock
 from shop.errors import DomainError
-from shop.models import Organisation
-from shop.seed import demo_org, demo_user
 
 COMPLAINTS = [
     # (provider, kind, status, subject, description, provider's reply, operator's reply, resolution)

@@ -26,6 +26,8 @@ from orders.claim_models import Claim, ClaimItem
 from orders.models import CheckoutAttempt, Order, OrderLine
 from orders.rules import LineInput, allocate_vouchers
 from orders.states import ORDER, AttemptStatus, OrderStatus, PaymentStatus
+from orgs.demo import demo_org, demo_user, make_uscc
+from orgs.models import Organisation
 from oversight.demo_cast import (
     BULK_KEY,
     ENTERPRISES,
@@ -41,10 +43,9 @@ from oversight.demo_cast import (
 from oversight.models import NoticeEntry
 from oversight.states import NoticeKind
 from shop import clock
+from shop.accounts import User
 from shop.audit import change_state, record
 from shop.errors import DomainError
-from shop.models import Organisation, User
-from shop.seed import demo_org, demo_user, make_uscc
 from wallet import ledger
 from wallet.models import Programme
 from wallet.states import AccountKind

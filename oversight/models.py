@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from orgs.models import Organisation
 from oversight.rules import in_notice
 from oversight.states import ComplaintKind, ComplaintStatus, NoticeKind, ObjectionStatus
+from shop.accounts import User
 from shop.clock import now
-from shop.db import Base, BigId, Fen
-from shop.models import Organisation, User, enum_type
+from shop.db import Base, BigId, Fen, enum_type
 
 
 class NoticeEntry(Base):

@@ -17,18 +17,19 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from orders.claim_models import Claim, ClaimItem
 from orders.states import ClaimStatus
+from orgs.models import Organisation
 from oversight.commands import AnswerInput, NoticeFilter, ObjectionFilter, ObjectionInput
 from oversight.models import NoticeEntry, NoticeObjection
 from oversight.rules import mask_uscc
 from oversight.states import OBJECTION, NoticeKind, ObjectionStatus
 from shop import clock, policy
+from shop.accounts import User
 from shop.audit import change_state, record
+from shop.calendar import add_working_days, working_day_overrides
 from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound
 from shop.i18n import _l
-from shop.models import Organisation, User
 from shop.pagination import Page, paginate
-from shop.services import add_working_days, working_day_overrides
 from shop.states import Role
 from wallet.models import QuotaApplication
 from wallet.states import ApplicationStatus

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from orders.claim_models import Claim, ClaimItem
 from orders.models import Order, OrderLine
 from orders.states import ClaimStatus, OrderStatus
+from orgs.models import Organisation
 from oversight.rules import median, week_start, weeks
 from shop import clock, policy
 from shop.db import is_sqlite
-from shop.models import Organisation
 from shop.policy import UTC_OFFSET, year_end, year_start
 from wallet.models import LedgerAccount, Programme, QuotaApplication
 from wallet.states import AccountKind, ApplicationStatus

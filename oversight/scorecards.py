@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 from orders.claim_models import Claim, ClaimItem
 from orders.models import Order
 from orders.states import ClaimStatus, OrderStatus
+from orgs.models import Organisation
+from orgs.states import OrgKind
 from oversight.models import Complaint
 from oversight.reports import LIVE_ORDER_STATUSES, medians_by, seconds_between, year_range
 from oversight.rules import per_mille
 from oversight.states import ComplaintStatus
-from shop.models import Organisation
-from shop.states import OrgKind
 
 
 @dataclass

@@ -21,7 +21,7 @@ from shop.db import make_engine, make_session_factory, reset_transaction_mode, s
 
 ROOT = Path(__file__).resolve().parent.parent
 # The foundation first, then the areas in the order their imports allow; oversight reads them all.
-AREAS = ("shop", "catalog", "wallet", "orders", "oversight")
+AREAS = ("shop", "orgs", "catalog", "wallet", "orders", "oversight")
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
 babel = Babel()
@@ -68,7 +68,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "shop.login"
 
-    from shop import cli, daily, errorhandlers, export_views, exports, seed, templating, views, web  # noqa: F401
+    from shop import cli, daily, errorhandlers, export_views, exports, templating, views, web  # noqa: F401
 
     @login_manager.user_loader
     def _load_user(session_id: str) -> Any:
@@ -101,12 +101,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     daily.every_day(app, "shop.audit_checkpoint",   # the head as the public notice shows it, signed daily
                     lambda session, today: audit.daily_checkpoint(session, today)
                     if app.config.get("AUDIT_CHECKPOINT_DAILY", True) else None)
-    from shop.services import end_suspensions
-    daily.every_day(app, "shop.end_suspensions", end_suspensions)
     errorhandlers.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
-    seed.register(seed.seed_organisations, order=10)
 
     # The areas, each adding its pages, API, navigation, seed data and jobs.
     for name in AREAS[1:]:

@@ -1,21 +1,45 @@
 """Who is asking: sessions for people (Flask-Login), bearer tokens for machines, and the slowing
-down of repeated failed sign-ins. Nothing here says whether an e-mail address is registered."""
+down of repeated failed sign-ins, and the rules of an account's e-mail and password. Nothing here says whether an e-mail
+address is registered."""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from shop.accounts import ApiToken, LoginThrottle, User
 from shop.audit import record
 from shop.clock import now
 from shop.errors import DomainError, NotFound
 from shop.i18n import _l
-from shop.models import ApiToken, LoginThrottle, User
-from shop.rules import normalise_email
+
+# The rules of an account, for people signing up (``orgs``) and for staff (``create_staff``).
+PASSWORD_MIN_LENGTH = 10
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_password(password: str) -> object | None:
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return _l("Use at least %(n)d characters.", n=PASSWORD_MIN_LENGTH)
+    if password.isdigit() or password.isalpha():
+        return _l("Mix letters with digits or symbols.")
+    return None
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def check_email(email: str) -> object | None:
+    if not _EMAIL.match(email):
+        return _l("Enter an e-mail address such as name@example.com.")
+    return None
+
 
 TOKEN_LIFETIME = dt.timedelta(days=30)
 # Failures before the first pause, counted three ways:
@@ -177,7 +201,6 @@ def user_for_session(session: Session, session_id: str) -> User | None:
 def create_staff(session: Session, role: str, email: str, password: str, name: str | None = None) -> User:
     """``flask --app shop create-staff``: an operator or an authority account."""
     from shop.errors import ValidationError
-    from shop.rules import check_email, check_password
     from shop.states import STAFF_ROLES, Role
 
     email = normalise_email(email)

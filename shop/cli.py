@@ -78,15 +78,6 @@ def init_app(app: Flask) -> None:
         for role, email in demo_logins():
             click.echo(f"  {role:<11} {email:<32} {DEMO_PASSWORD}")
 
-    @app.cli.command("end-suspensions")
-    def end_suspensions_command() -> None:
-        """Reinstate the organisations whose suspension ends today or ended before (run daily; the
-        first request of each day does it too)."""
-        from shop.services import end_suspensions
-        with _session() as session:
-            n = end_suspensions(session)
-        click.echo(f"{n} suspension(s) ended")
-
     @app.cli.command("audit-verify")
     @click.option("--held", "held", multiple=True, metavar="ENTRIES:HEAD_HASH",
                   help="A checkpoint kept elsewhere (from the public notice): the trail must still reproduce it.")

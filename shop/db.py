@@ -14,9 +14,10 @@ import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event, types
+from sqlalchemy import BigInteger, DateTime, Enum, MetaData, create_engine, event, types
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -57,6 +58,13 @@ BigId = BigInteger().with_variant(types.Integer(), "sqlite")
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dt.datetime: UTCDateTime()}
+
+
+def enum_type(enum_cls: type[StrEnum]) -> Enum:
+    """A status column stored as its API string (VARCHAR, no native enum: adding a state is a code
+    change, not a schema change)."""
+    return Enum(enum_cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e],
+                validate_strings=True)
 
 
 # Whether the next SQLite transaction takes the write lock at BEGIN (the default, safe for any use

@@ -23,7 +23,7 @@ def start_export() -> Any:
         job = exports.start_export(s, actor(), form.get("kind", ""), form.get("format", "xlsx"), form,
                                    current_locale())
     except DomainError as error:
-        return render_template("export.html", job=None, error=error), error.status
+        return render_template("shop/export.html", job=None, error=error), error.status
     exports.start_in_background(current_app._get_current_object(), job)
     return redirect(url_for("exports.export_page", job_id=job.id))
 
@@ -32,7 +32,7 @@ def start_export() -> Any:
 @signed_in
 def export_page(job_id: int) -> Any:
     job = exports.get_job(db_session(), actor(), job_id)
-    template = "_export_progress.html" if is_htmx() else "export.html"
+    template = "_export_progress.html" if is_htmx() else "shop/export.html"
     return render_template(template, job=job, error=None, stale=job.is_stale())
 
 

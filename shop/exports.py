@@ -31,10 +31,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shop import clock
 from shop.clock import now
-from shop.db import Base, BigId, read_only_transactions, write_transactions
+from shop.db import Base, BigId, enum_type, read_only_transactions, write_transactions
 from shop.errors import DomainError, Forbidden, NotFound
 from shop.i18n import _l
-from shop.models import enum_type
 from shop.states import Role
 
 log = logging.getLogger(__name__)

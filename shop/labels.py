@@ -1,4 +1,5 @@
-"""Words for people for the API's strings (statuses, kinds, roles); areas add their own."""
+"""Words for people for the API's strings (roles, the foundation's actions and subjects); areas add
+their own with ``add`` in their ``init_app``."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,41 +9,17 @@ from flask_babel.speaklater import LazyString
 from shop.i18n import _l
 
 LABELS: dict[str, Any] = {
-    # organisation kinds and roles
+    # roles (an organisation's kind is the role of its members)
     "enterprise": _l("Enterprise"),
     "provider": _l("Cloud provider"),
     "operator": _l("Operator"),
     "authority": _l("Authority"),
-    # organisation statuses
-    "pending_certification": _l("Awaiting documents"),
-    "under_review": _l("Under review"),
-    "certified": _l("Certified"),
-    "rejected": _l("Rejected"),
-    "exiting": _l("Leaving"),
-    "exited": _l("Left"),
-    "expelled": _l("Expelled"),
-    "suspended": _l("Suspended"),
-    # sanctions (shop.services.sanction_of) and their actions
-    "blacklisted": _l("On the blacklist"),
-    "suspend": _l("Suspended"),
-    "reinstate": _l("Reinstated"),
-    "resume_exit": _l("Reinstated, still leaving"),
-    "expel": _l("Expelled"),
-    "add_to_blacklist": _l("Put on the blacklist"),
-    "remove_from_blacklist": _l("Taken off the blacklist"),
-    "register": _l("Registered"),
-    "submit_certification": _l("Submitted for certification"),
-    "add_affiliation": _l("Affiliation added"),
-    "remove_affiliation": _l("Affiliation removed"),
-    "request_exit": _l("Exit requested"),
-    "complete_exit": _l("Left the platform"),
+    # the foundation's actions
     "create_staff": _l("Staff account created"),
     "revoke_token": _l("API token revoked"),
     "set_holiday": _l("Working day changed"),
     "delete_holiday": _l("Working-day change removed"),
     # subjects
-    "organisation": _l("organisation"),
-    "blacklist": _l("blacklist"),
     "user": _l("user account"),
     # decisions
     "approve": _l("Approve"),
@@ -50,8 +27,8 @@ LABELS: dict[str, Any] = {
 }
 
 # statuses that need someone's attention, shown in a warning colour
-ATTENTION = {"under_review", "pending_certification", "exiting"}
-BAD = {"rejected", "expelled", "exited", "suspended", "blacklisted"}
+ATTENTION: set[str] = set()
+BAD: set[str] = set()
 
 
 def _source(value: Any) -> Any:

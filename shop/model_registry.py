@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("shop.models", "shop.audit", "shop.exports", "catalog.models", "wallet.models", "orders.models",
+MODEL_MODULES = ("shop.accounts", "shop.calendar", "shop.audit", "shop.exports", "orgs.models", "catalog.models", "wallet.models", "orders.models",
                  "orders.claim_models", "oversight.models")
 
 

@@ -9,9 +9,8 @@ from flask import Flask, current_app, g, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
-from shop import LANGUAGES, labels, nav
+from shop import LANGUAGES, labels, nav, panels
 from shop.money import fen_to_yuan_text, format_fen
-from shop.rules import lookup_region
 from shop.web import local_referrer
 
 # Pinned front-end assets: the CDN copy must be byte-identical to the local one (a test checks the
@@ -43,11 +42,6 @@ def current_locale() -> str:
     return "en" if locale is not None and locale.language == "en" else "zh_CN"
 
 
-def _region_name(code: str | None) -> str:
-    region = lookup_region(code or "")
-    return region.name if region else (code or "")
-
-
 def _date(value: dt.date | None, fmt: str = "medium") -> str:
     return format_date(value, fmt) if value else ""
 
@@ -69,13 +63,14 @@ def _url_with(**changes: Any) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(yuan=format_fen, yuan_input=fen_to_yuan_text, date=_date,
-                                 datetime=_datetime, region=_region_name)
+                                 datetime=_datetime)
     app.jinja_env.add_extension("jinja2.ext.do")
     # globals, so that imported macros see them too
     app.jinja_env.globals.update(
         nav_items=_nav_items, languages=LANGUAGES, current_locale=current_locale,
         csp_nonce=lambda: g.get("csp_nonce", ""), assets=ASSETS, url_with=_url_with,
         label=labels.label, tone=labels.tone, back_url=lambda: local_referrer(url_for("shop.home")),
+        panels=panels.panels,
     )
 
     @app.context_processor

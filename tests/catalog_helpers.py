@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 
 from catalog import services
 from catalog.models import Product
-from shop.models import Organisation, User
-from shop.states import OrgKind, Role
+from orgs.models import Organisation
+from orgs.states import OrgKind
+from shop.accounts import User
+from shop.states import Role
 from tests.helpers import make_org, make_staff, member
 
 _n = itertools.count(1)

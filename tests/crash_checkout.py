@@ -8,9 +8,9 @@ import sys
 
 from orders import services
 from orders.payments import StripeGateway
+from shop.accounts import User
 from shop.db import make_engine, make_session_factory
 from shop.model_registry import import_all_models
-from shop.models import User
 
 
 def main(argv: list[str]) -> int:

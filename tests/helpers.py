@@ -8,12 +8,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from orgs.demo import make_uscc
+from orgs.models import Organisation
+from orgs.states import OrgKind, OrgStatus
 from shop import clock
+from shop.accounts import User
 from shop.auth import hash_password, issue_token
 from shop.inputs import Decision
-from shop.models import Organisation, User
-from shop.seed import make_uscc
-from shop.states import OrgKind, OrgStatus, Role
+from shop.states import Role
 
 PASSWORD = "correct-horse-9"
 _counter = itertools.count(1)

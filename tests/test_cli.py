@@ -1,7 +1,8 @@
 """The command line of API.md: create-staff, seed-demo, audit-verify."""
 from sqlalchemy import func, select, text
 
-from shop.models import Organisation, User
+from orgs.models import Organisation
+from shop.accounts import User
 from shop.seed import DEMO_PASSWORD, demo_logins
 from tests.helpers import fresh
 

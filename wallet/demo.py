@@ -6,11 +6,11 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orgs.demo import demo_org, demo_user
+from orgs.models import Organisation
 from shop.audit import record
 from shop.inputs import Decision
-from shop.models import Organisation
 from shop.policy import GUIZHOU, year_end, year_start
-from shop.seed import demo_org, demo_user
 from wallet import ledger, services
 from wallet.models import Programme, QuotaApplication, SettlementDate
 from wallet.states import ApplicationStatus

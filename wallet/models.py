@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from orgs.models import Organisation
 from shop.clock import now
-from shop.db import Base, BigId, Fen
-from shop.models import Organisation, enum_type
+from shop.db import Base, BigId, Fen, enum_type
 from shop.policy import year_end
 from wallet.states import AccountKind, ApplicationStatus
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from orgs.rules import established_years
 from shop.i18n import _l
 from shop.policy import Layer
-from shop.rules import established_years
 
 LAYERS = tuple(layer.value for layer in Layer)
 

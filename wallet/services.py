@@ -10,17 +10,18 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from orgs.models import BlacklistEntry, Organisation
+from orgs.sanctions import ensure_not_sanctioned
 from shop import clock, policy
+from shop.accounts import User
 from shop.audit import change_state, record
 from shop.db import use_case
 from shop.errors import ConflictingInput, DomainError, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
 from shop.inputs import Decision, Inputs
-from shop.models import BlacklistEntry, Organisation, User
 from shop.money import format_fen
 from shop.pagination import Page, paginate
 from shop.policy import year_end, year_start
-from shop.services import ensure_not_sanctioned
 from shop.states import Role
 from wallet import ledger
 from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting, Programme, QuotaApplication, SettlementDate

@@ -1,6 +1,6 @@
 """An enterprise registers, uploads its documents, and the operator certifies it, all through the
 pages; screenshots of the home page, registration and the review queue in Chinese and English."""
-from shop.seed import make_uscc
+from orgs.demo import make_uscc
 from tests.browser.conftest import screenshot, sign_in, sign_out
 from tests.helpers import PDF, picture_png
 
@@ -10,8 +10,8 @@ PASSWORD = "journey-pass-2026"
 def test_an_enterprise_registers_uploads_and_is_certified_by_the_operator(page, live_app, tmp_path):
     operator_email = "ops@journey.example"
     session = live_app.extensions["shop.sessions"]()
+    from shop.accounts import User
     from shop.auth import hash_password
-    from shop.models import User
     from shop.states import Role
     session.add(User(email=operator_email, password_hash=hash_password(PASSWORD), role=Role.OPERATOR))
     session.commit()

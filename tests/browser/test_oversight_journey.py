@@ -4,12 +4,13 @@ resolution, the provider scorecards and the audit trail's verification. Screensh
 docs/screenshots/ (Chinese; the dashboard also in English)."""
 from sqlalchemy import select
 
-from catalog.seed import seed_catalogue
+from catalog.demo import seed_catalogue
 from orders.models import Order
+from orgs.demo import seed_organisations
+from orgs.models import Organisation
 from oversight.demo import seed_oversight
 from oversight.models import Complaint
-from shop.models import Organisation
-from shop.seed import DEMO_PASSWORD, seed_organisations
+from shop.seed import DEMO_PASSWORD
 from tests.browser.conftest import screenshot, sign_in, sign_out
 from wallet.demo import seed_programme
 

@@ -2,10 +2,12 @@
 authority's programme page with its chart. Screenshots under docs/screenshots/."""
 import datetime as dt
 
+from orgs.models import Organisation
+from orgs.states import OrgKind, OrgStatus
+from shop.accounts import User
 from shop.auth import hash_password
 from shop.inputs import Decision
-from shop.models import Organisation, User
-from shop.states import OrgKind, OrgStatus, Role
+from shop.states import Role
 from tests.browser.conftest import screenshot, sign_in, sign_out
 from tests.helpers import unique_uscc
 from wallet import services

@@ -134,9 +134,9 @@ def test_without_the_key_no_entry_verifies(app, session, trail):
 def test_verifications_whose_counts_decrease_break_the_chain(app, session, trail):
     """Each recorded verification (``audit``/``verify_chain``) says how many entries it found: a later
     one finding fewer, or one finding more than came before it, means entries went missing."""
-    from shop import services
+    from shop import audit_search
     operator = make_staff(session, Role.OPERATOR)
-    services.record_chain_verification(session, operator, verify_chain(session))
+    audit_search.record_chain_verification(session, operator, verify_chain(session))
     assert verify_chain(session).ok
     audit.record(session, operator, "audit", 1, "verify_chain", None,
                  {"ok": True, "checked": 5, "broken_id": None, "problem": None})
@@ -156,13 +156,13 @@ def test_a_verification_claiming_more_entries_than_came_before_it_breaks_the_cha
 def test_a_verification_overtaken_by_a_later_one_is_not_recorded_with_a_lower_count(session, trail):
     """Two staff verify at once: the slower one read fewer entries; recorded second, it would look
     like entries disappeared, so it is not recorded (the later verification covers it)."""
-    from shop import services
+    from shop.audit_search import record_chain_verification
     operator = make_staff(session, Role.OPERATOR)
     early = verify_chain(session)
     _note(session, trail, 99)
     session.commit()
-    services.record_chain_verification(session, operator, verify_chain(session))
-    services.record_chain_verification(session, operator, early)
+    record_chain_verification(session, operator, verify_chain(session))
+    record_chain_verification(session, operator, early)
     assert verify_chain(session).ok
     assert session.scalar(select(func.count()).where(AuditEntry.action == "verify_chain")) == 1
 

@@ -3,28 +3,29 @@ forced expulsion with every product delisted at once and the credit code blackli
 import pytest
 from sqlalchemy import select
 
-from catalog import services
+from catalog import providers, queries, services
 from catalog.models import Product
+from catalog.providers import expel_provider
 from catalog.states import ProductStatus
-from shop import services as shop_services
+from orgs.models import BlacklistEntry
+from orgs.services import Registration, register_organisation
+from orgs.states import OrgStatus
 from shop.audit import AuditEntry, verify_chain
 from shop.errors import DomainError
-from shop.models import BlacklistEntry
-from shop.states import OrgStatus
 from tests.catalog_helpers import listing, make_product, make_provider, reviewers
 from tests.helpers import make_org, member, registration
 
 
 def listed(session):
-    query = services.parse_catalogue_query({}, strict=True)
-    return {p.id for p in services.search_catalogue(session, query, 1, 100).items}
+    query = queries.parse_catalogue_query({}, strict=True)
+    return {p.id for p in queries.search_catalogue(session, query, 1, 100).items}
 
 
 def test_a_provider_gives_notice_and_leaves_thirty_days_on(session, today):
     today("2026-11-24")
     provider = make_provider(session)
     product = make_product(session, provider)
-    org = services.request_exit(session, member(provider), provider.id, "业务调整")
+    org = providers.request_exit(session, member(provider), provider.id, "业务调整")
     assert org.status == OrgStatus.EXITING and org.exit_effective_on.isoformat() == "2026-12-24"
     entry = session.scalars(select(AuditEntry).where(AuditEntry.subject_type == "organisation",
                                                      AuditEntry.subject_id == provider.id)
@@ -36,7 +37,7 @@ def test_a_provider_gives_notice_and_leaves_thirty_days_on(session, today):
         services.create_product(session, member(provider), listing())
     assert caught.value.code == "invalid_state"
     with pytest.raises(DomainError) as caught:
-        services.request_exit(session, member(provider), provider.id, "again")
+        providers.request_exit(session, member(provider), provider.id, "again")
     assert caught.value.code == "invalid_state"
 
 
@@ -44,20 +45,20 @@ def test_products_leave_the_catalogue_on_the_effective_date_even_if_no_job_ran(s
     today("2026-11-24")
     provider = make_provider(session)
     product = make_product(session, provider)
-    services.request_exit(session, member(provider), provider.id, "业务调整")
+    providers.request_exit(session, member(provider), provider.id, "业务调整")
     today("2026-12-23")
     assert product.id in listed(session)
-    assert services.versions_on_sale(session, [product.id])
+    assert queries.versions_on_sale(session, [product.id])
     today("2026-12-24")
     assert product.id not in listed(session)                   # filtered by the date at query time
-    assert services.versions_on_sale(session, [product.id]) == {}
+    assert queries.versions_on_sale(session, [product.id]) == {}
     with pytest.raises(DomainError):
-        services.get_product(session, None, product.id)
+        queries.get_product(session, None, product.id)
     assert product.status == ProductStatus.PUBLISHED            # nothing has been recorded yet …
-    assert services.settle_exits(session) == 1                 # … until the job (or the first request) runs
+    assert providers.settle_exits(session) == 1                 # … until the job (or the first request) runs
     session.refresh(product)
     assert product.status == ProductStatus.DELISTED and product.provider.status == OrgStatus.EXITED
-    assert services.settle_exits(session) == 0                 # idempotent
+    assert providers.settle_exits(session) == 0                 # idempotent
     assert verify_chain(session).ok
 
 
@@ -66,9 +67,9 @@ def test_settling_leaves_other_providers_alone(session, today):
     leaving, staying = make_provider(session), make_provider(session)
     gone, kept = make_product(session, leaving), make_product(session, staying)
     draft = make_product(session, leaving, status="draft")
-    services.request_exit(session, member(leaving), leaving.id, "业务调整")
+    providers.request_exit(session, member(leaving), leaving.id, "业务调整")
     today("2027-01-10")
-    services.settle_exits(session)
+    providers.settle_exits(session)
     session.refresh(gone), session.refresh(kept), session.refresh(draft)
     assert gone.status == draft.status == ProductStatus.DELISTED and kept.status == ProductStatus.PUBLISHED
     assert listed(session) == {kept.id}
@@ -77,10 +78,10 @@ def test_settling_leaves_other_providers_alone(session, today):
 def test_only_its_members_give_notice_for_a_provider(session):
     provider = make_provider(session)
     with pytest.raises(DomainError) as caught:
-        services.request_exit(session, member(make_provider(session)), provider.id, "x")
+        providers.request_exit(session, member(make_provider(session)), provider.id, "x")
     assert caught.value.code == "not_found"
     with pytest.raises(DomainError) as caught:
-        services.request_exit(session, member(provider), provider.id, "")
+        providers.request_exit(session, member(provider), provider.id, "")
     assert caught.value.code == "validation_error"
 
 
@@ -90,26 +91,26 @@ def test_expulsion_delists_every_product_at_once_and_can_blacklist_the_code(sess
                 make_product(session, provider, status="draft")]
     services.delist_product(session, member(provider), make_product(session, provider).id, None)
     operator = reviewers(session).operator
-    org = services.expel_provider(session, operator, provider.id, "骗取补贴", True)
+    org = expel_provider(session, operator, provider.id, "骗取补贴", True)
     assert org.status == OrgStatus.EXPELLED and org.status_reason == "骗取补贴"
     statuses = session.scalars(select(Product.status).where(Product.provider_id == provider.id)).all()
     assert set(statuses) == {ProductStatus.DELISTED}
     assert all(p.id not in listed(session) for p in products)
     assert session.scalar(select(BlacklistEntry.uscc).where(BlacklistEntry.uscc == provider.uscc)) == provider.uscc
     with pytest.raises(DomainError) as caught:
-        shop_services.register_organisation(session, shop_services.Registration.from_input(
+        register_organisation(session, Registration.from_input(
             registration(kind="provider", uscc=provider.uscc)))
     assert caught.value.code == "blacklisted"
     with pytest.raises(DomainError) as caught:
-        services.expel_provider(session, operator, provider.id, "again", False)
+        expel_provider(session, operator, provider.id, "again", False)
     assert caught.value.code == "invalid_state"
     assert verify_chain(session).ok
 
 
 def test_expulsion_without_blacklisting_and_of_a_leaving_provider(session):
     provider = make_provider(session)
-    services.request_exit(session, member(provider), provider.id, "业务调整")
-    services.expel_provider(session, reviewers(session).operator, provider.id, "虚假服务", False)
+    providers.request_exit(session, member(provider), provider.id, "业务调整")
+    expel_provider(session, reviewers(session).operator, provider.id, "虚假服务", False)
     assert session.scalar(select(BlacklistEntry.id)) is None
 
 
@@ -117,15 +118,15 @@ def test_only_the_operator_expels(session):
     provider = make_provider(session)
     for who in (reviewers(session).authority, member(provider)):
         with pytest.raises(DomainError) as caught:
-            services.expel_provider(session, who, provider.id, "x", False)
+            expel_provider(session, who, provider.id, "x", False)
         assert caught.value.code == "forbidden"
     with pytest.raises(DomainError) as caught:      # not certified: nothing to expel it from
-        services.expel_provider(session, reviewers(session).operator,
+        expel_provider(session, reviewers(session).operator,
                                 make_org(session, status=OrgStatus.UNDER_REVIEW).id, "x", False)
     assert caught.value.code == "invalid_state"
     with pytest.raises(DomainError) as caught:
-        services.expel_provider(session, reviewers(session).operator, 999_999, "x", False)
+        expel_provider(session, reviewers(session).operator, 999_999, "x", False)
     assert caught.value.code == "not_found"
     with pytest.raises(DomainError) as caught:
-        services.expel_provider(session, reviewers(session).operator, provider.id, "", False)
+        expel_provider(session, reviewers(session).operator, provider.id, "", False)
     assert caught.value.code == "validation_error"

@@ -5,12 +5,14 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from catalog import services
+from catalog import queries, services
+from catalog.listing import Upload
 from catalog.models import Product, ProductReview, ProductVersion
 from catalog.states import ProductStatus
+from orgs.states import OrgStatus
 from shop.audit import AuditEntry, verify_chain
 from shop.errors import DomainError
-from shop.states import OrgStatus, Role
+from shop.states import Role
 from tests.catalog_helpers import approve_both, listing, make_product, make_provider, reviewers
 from tests.helpers import PDF, make_org, make_staff, member
 
@@ -21,7 +23,7 @@ def trail(session, product_id):
 
 
 def on_sale(session, product_id):
-    return services.versions_on_sale(session, [product_id]).get(product_id)
+    return queries.versions_on_sale(session, [product_id]).get(product_id)
 
 
 # -- listing --------------------------------------------------------------------------------------
@@ -77,12 +79,12 @@ def test_market_price_evidence_is_a_link_or_an_uploaded_quote(session, tmp_path)
     with pytest.raises(DomainError) as caught:
         services.create_product(session, owner, data)
     assert "market_price_evidence" in caught.value.errors
-    product = services.create_product(session, owner, data, services.Upload(io.BytesIO(PDF), "报价单.pdf"), tmp_path)
+    product = services.create_product(session, owner, data, Upload(io.BytesIO(PDF), "报价单.pdf"), tmp_path)
     version = product.current_version
     assert version.evidence_kind == "quote" and version.evidence_original_name == "报价单.pdf"
     assert (tmp_path / version.evidence_stored_name).read_bytes() == PDF
     with pytest.raises(DomainError) as caught:
-        services.create_product(session, owner, data, services.Upload(io.BytesIO(b"MZ\x90\x00 not a pdf"), "q.pdf"),
+        services.create_product(session, owner, data, Upload(io.BytesIO(b"MZ\x90\x00 not a pdf"), "q.pdf"),
                                 tmp_path)
     assert "PDF" in str(caught.value.errors["market_price_evidence"][0])
 
@@ -299,18 +301,18 @@ def test_a_provider_never_sees_nor_changes_another_providers_products(session):
         for call in (lambda p: services.edit_product(session, stranger, p.id, {"price_fen": 1}),
                      lambda p: services.submit_product(session, stranger, p.id),
                      lambda p: services.delist_product(session, stranger, p.id, None),
-                     lambda p: services.versions_of(session, stranger, p.id)):
+                     lambda p: queries.versions_of(session, stranger, p.id)):
             with pytest.raises(DomainError) as caught:
                 call(product)
             assert caught.value.code == "not_found"
     with pytest.raises(DomainError) as caught:
-        services.get_product(session, stranger, draft.id)
+        queries.get_product(session, stranger, draft.id)
     assert caught.value.code == "not_found"
-    assert services.get_product(session, stranger, published.id).id == published.id
-    assert services.get_product(session, None, published.id).id == published.id
-    assert services.get_product(session, make_staff(session, Role.AUTHORITY), draft.id).id == draft.id
+    assert queries.get_product(session, stranger, published.id).id == published.id
+    assert queries.get_product(session, None, published.id).id == published.id
+    assert queries.get_product(session, make_staff(session, Role.AUTHORITY), draft.id).id == draft.id
     with pytest.raises(DomainError):
-        services.provider_products(session, stranger, draft.provider_id, status=None, page=1, per_page=10)
+        queries.provider_products(session, stranger, draft.provider_id, status=None, page=1, per_page=10)
 
 
 def test_review_queues_are_oldest_first_and_counted_per_stage(session):
@@ -318,10 +320,10 @@ def test_review_queues_are_oldest_first_and_counted_per_stage(session):
     second = make_product(session, status="submitted")
     third = make_product(session, status="operator_approved")
     operator, authority = reviewers(session).operator, reviewers(session).authority
-    assert [p.id for p in services.review_queue(session, operator, 1, 10).items] == [first.id, second.id]
-    assert [p.id for p in services.review_queue(session, authority, 1, 10).items] == [third.id]
-    assert services.review_queue_count(session, operator) == 2 and services.review_queue_count(session, authority) == 1
-    assert services.review_queue_count(session, member(first.provider)) == 0
+    assert [p.id for p in queries.review_queue(session, operator, 1, 10).items] == [first.id, second.id]
+    assert [p.id for p in queries.review_queue(session, authority, 1, 10).items] == [third.id]
+    assert queries.review_queue_count(session, operator) == 2 and queries.review_queue_count(session, authority) == 1
+    assert queries.review_queue_count(session, member(first.provider)) == 0
 
 
 def test_control_characters_are_refused_not_stored(session):

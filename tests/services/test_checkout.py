@@ -7,7 +7,7 @@ from orders import services
 from orders.models import CheckoutAttempt, Order
 from orders.payments import StripeGateway
 from orders.states import AttemptStatus, OrderStatus, PaymentStatus
-from shop import services as shop_services
+from orgs import affiliations
 from shop.errors import DomainError
 from shop.states import Role
 from tests.helpers import grant_wallet, make_org, make_product, make_programme, make_staff, member
@@ -74,7 +74,7 @@ def test_vouchers_are_served_in_line_order_until_the_wallet_runs_out(session, wo
 
 
 def test_affiliated_providers_and_products_without_vouchers_get_none(session, world, stripe_gateway):
-    shop_services.add_affiliation(session, make_staff(session, Role.OPERATOR), world["enterprise"].id, world["p2"].id, "控股")
+    affiliations.add_affiliation(session, make_staff(session, Role.OPERATOR), world["enterprise"].id, world["p2"].id, "控股")
     plain = make_product(session, world["p1"], price_fen=500_00, accepts_vouchers=False)
     orders = services.checkout(session, world["buyer"], request([(world["database"], 1), (plain, 1)],
                                                                 pm=card(stripe_gateway)), gateway=stripe_gateway)

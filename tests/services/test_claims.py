@@ -9,9 +9,10 @@ from orders import claims
 from orders import services as order_services
 from orders.claim_models import ClaimDocument
 from orders.states import ClaimStatus, OrderStatus
+from orgs.states import OrgStatus
 from shop.audit import history
 from shop.errors import DomainError
-from shop.states import OrgStatus, Role
+from shop.states import Role
 from tests.helpers import (
     JPEG,
     PDF,
@@ -442,8 +443,8 @@ def test_a_query_in_late_december_is_due_in_a_year_the_calendar_does_not_know(se
     today("2026-12-30")   # a Wednesday; chinesecalendar knows nothing of 2027
     query = claims.ask_query(session, world["authority"], claim.id, {"question": "请说明"})
     assert query.due_on == dt.date(2027, 1, 4)     # 31 Dec, then weekend, 1 Jan (weekday) and 4 Jan
-    from shop import services as shop_services
-    shop_services.set_holiday(session, world["operator"], {"day": "2027-01-01", "is_working_day": "0", "note": "元旦"})
+    from shop import calendar
+    calendar.set_holiday(session, world["operator"], {"day": "2027-01-01", "is_working_day": "0", "note": "元旦"})
     second = claims.ask_query(session, world["authority"], claim.id, {"question": "再问一次"})
     assert second.due_on == dt.date(2027, 1, 5)
 

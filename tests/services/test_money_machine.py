@@ -31,14 +31,14 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import case, func, select
 
-from catalog import services as catalog_services
+from catalog import providers
 from orders import claims as claim_services
 from orders import services as order_services
 from orders.claim_models import Claim, ClaimItem
 from orders.models import Order
 from orders.payments import InProcessGateway, PaymentUnavailable
 from orders.states import ClaimStatus, OrderStatus
-from shop import services as org_services
+from orgs import sanctions
 from shop.audit import AuditEntry, verify_chain
 from shop.db import make_engine, make_session_factory, read_only_transactions
 from shop.errors import DomainError
@@ -345,11 +345,11 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             parties = self.enterprises + self.providers
             org = parties[which % len(parties)]
             if action == "suspend":
-                self._try(org_services.suspend_organisation, self.session, self.operator, org.id, {"reason": "核查中"})
+                self._try(sanctions.suspend_organisation, self.session, self.operator, org.id, {"reason": "核查中"})
             elif action == "reinstate":
-                self._try(org_services.reinstate_organisation, self.session, self.operator, org.id, {"reason": "核查完毕"})
+                self._try(sanctions.reinstate_organisation, self.session, self.operator, org.id, {"reason": "核查完毕"})
             else:
-                self._try(catalog_services.expel_organisation, self.session, self.operator, org.id, "骗取补贴", False)
+                self._try(providers.expel_organisation, self.session, self.operator, org.id, "骗取补贴", False)
 
         # -- time and housekeeping ---------------------------------------------------------------------
         @rule(days=st.integers(1, 40))

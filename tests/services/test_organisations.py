@@ -4,11 +4,13 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from shop import services
+from orgs import affiliations, services
+from orgs.models import CertificationSubmission, Organisation
+from orgs.states import OrgStatus
+from shop import calendar
 from shop.audit import AuditEntry, verify_chain
 from shop.errors import DomainError
-from shop.models import CertificationSubmission, Organisation
-from shop.states import OrgStatus, Role
+from shop.states import Role
 from tests.helpers import JPEG, PDF, PNG, make_org, make_staff, member, registration, upload
 
 
@@ -165,20 +167,20 @@ def test_the_queue_lists_the_oldest_submission_first(session, app):
 def test_affiliations_are_symmetric_and_recorded_once(session):
     operator = make_staff(session, Role.OPERATOR)
     enterprise, provider = make_org(session), make_org(session, "provider")
-    services.add_affiliation(session, operator, provider.id, enterprise.id, "同一集团控股")
-    assert services.affiliated(session, enterprise.id, provider.id)
-    assert services.affiliated_ids(session, enterprise.id) == {provider.id}
+    affiliations.add_affiliation(session, operator, provider.id, enterprise.id, "同一集团控股")
+    assert affiliations.affiliated(session, enterprise.id, provider.id)
+    assert affiliations.affiliated_ids(session, enterprise.id) == {provider.id}
     with pytest.raises(DomainError):
-        services.add_affiliation(session, operator, enterprise.id, provider.id, "again")
+        affiliations.add_affiliation(session, operator, enterprise.id, provider.id, "again")
     with pytest.raises(DomainError):
-        services.add_affiliation(session, operator, enterprise.id, enterprise.id, "self")
+        affiliations.add_affiliation(session, operator, enterprise.id, enterprise.id, "self")
 
 
 def test_only_the_operator_changes_affiliations_and_the_blacklist(session):
     authority = make_staff(session, Role.AUTHORITY)
     a, b = make_org(session), make_org(session)
     with pytest.raises(DomainError) as caught:
-        services.add_affiliation(session, authority, a.id, b.id, "x")
+        affiliations.add_affiliation(session, authority, a.id, b.id, "x")
     assert caught.value.code == "forbidden"
     with pytest.raises(DomainError):
         services.add_to_blacklist(session, member(a), b.uscc, "x")
@@ -196,12 +198,12 @@ def test_members_and_staff_see_an_organisation_others_do_not(session):
 def test_the_holiday_table_overrides_working_days(session):
     operator = make_staff(session, Role.OPERATOR)
     start = dt.date(2027, 9, 30)  # a Thursday in a year the library does not know
-    assert services.add_working_days(session, start, 1) == dt.date(2027, 10, 1)
+    assert calendar.add_working_days(session, start, 1) == dt.date(2027, 10, 1)
     for day in range(1, 8):
-        services.set_holiday(session, operator, {"day": f"2027-10-0{day}", "is_working_day": "0", "note": "国庆节"})
-    assert services.add_working_days(session, start, 1) == dt.date(2027, 10, 8)
-    services.delete_holiday(session, operator, dt.date(2027, 10, 1))
-    assert services.add_working_days(session, start, 1) == dt.date(2027, 10, 1)
+        calendar.set_holiday(session, operator, {"day": f"2027-10-0{day}", "is_working_day": "0", "note": "国庆节"})
+    assert calendar.add_working_days(session, start, 1) == dt.date(2027, 10, 8)
+    calendar.delete_holiday(session, operator, dt.date(2027, 10, 1))
+    assert calendar.add_working_days(session, start, 1) == dt.date(2027, 10, 1)
 
 
 class TestAuditTrail:

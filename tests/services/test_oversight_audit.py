@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from shop import services
+from shop import audit_search
 from shop.audit import AuditEntry, verify_chain
 from shop.errors import DomainError
 from shop.states import Role
@@ -21,7 +21,7 @@ def trail(session, today):
 
 
 def _search(session, **where):
-    return session.scalars(services.audit_query(session, services.AuditFilter(**where))).all()
+    return session.scalars(audit_search.audit_query(session, audit_search.AuditFilter(**where))).all()
 
 
 def test_the_trail_is_searched_by_subject_type_and_number(session, trail):
@@ -59,24 +59,24 @@ def test_the_trail_is_searched_by_the_days_in_china_it_happened_on(session, trai
 
 def test_a_search_with_the_end_before_the_start_is_refused(session):
     with pytest.raises(DomainError) as refused:
-        services.read_audit_filter({"since": "2026-03-05", "until": "2026-03-01"})
+        audit_search.read_audit_filter({"since": "2026-03-05", "until": "2026-03-01"})
     assert "until" in refused.value.errors
     with pytest.raises(DomainError):
-        services.read_audit_filter({"subject_type": "spaceship"})
+        audit_search.read_audit_filter({"subject_type": "spaceship"})
 
 
 def test_the_chain_status_is_the_last_verification_and_counts_what_came_after(session, trail):
-    assert services.chain_status(session).ok is None
+    assert audit_search.chain_status(session).ok is None
     operator = make_staff(session, Role.OPERATOR)
-    services.record_chain_verification(session, operator, verify_chain(session))
-    status = services.chain_status(session)
+    audit_search.record_chain_verification(session, operator, verify_chain(session))
+    status = audit_search.chain_status(session)
     assert status.ok is True and status.verified_by == operator.email and status.entries_since == 0
     assert status.checked == session.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).offset(1).limit(1))
     grant_wallet(session, make_org(session))
-    assert services.chain_status(session).entries_since >= 3
+    assert audit_search.chain_status(session).entries_since >= 3
 
 
 def test_only_staff_record_a_verification(session, trail):
     with pytest.raises(DomainError) as refused:
-        services.record_chain_verification(session, member(trail["first"]), verify_chain(session))
+        audit_search.record_chain_verification(session, member(trail["first"]), verify_chain(session))
     assert refused.value.code == "forbidden"

@@ -11,7 +11,7 @@ from oversight import notices
 from oversight.commands import AnswerInput, NoticeFilter, ObjectionInput
 from oversight.models import NoticeEntry
 from oversight.states import NoticeKind
-from shop import services as shop_services
+from shop import calendar
 from shop.audit import AuditEntry
 from shop.errors import DomainError
 from shop.inputs import Decision
@@ -103,7 +103,7 @@ def test_into_a_year_the_calendar_does_not_know_weekdays_count_unless_the_operat
     # 28 December 2026 (Monday): 29, 30, 31 December, then 2027, which chinesecalendar does not know
     assert notices.notice_period_end(session, dt.date(2026, 12, 28)) == dt.date(2027, 1, 4)
     operator = make_staff(session, Role.OPERATOR)
-    shop_services.set_holiday(session, operator, {"day": "2027-01-01", "is_working_day": "0", "note": "元旦"})
+    calendar.set_holiday(session, operator, {"day": "2027-01-01", "is_working_day": "0", "note": "元旦"})
     assert notices.notice_period_end(session, dt.date(2026, 12, 28)) == dt.date(2027, 1, 5)
 
 
@@ -113,10 +113,10 @@ def test_a_holiday_the_operator_adds_later_lengthens_the_entries_in_notice_and_r
     application = grant_wallet(session, make_org(session))
     assert _entry(session, NoticeKind.QUOTA_GRANT, application.id).notice_ends_on == dt.date(2027, 1, 4)
     operator = make_staff(session, Role.OPERATOR)
-    shop_services.set_holiday(session, operator, {"day": "2027-01-01", "is_working_day": "0", "note": "元旦"})
+    calendar.set_holiday(session, operator, {"day": "2027-01-01", "is_working_day": "0", "note": "元旦"})
     entry = _entry(session, NoticeKind.QUOTA_GRANT, application.id)
     assert entry.notice_ends_on == dt.date(2027, 1, 5)
-    shop_services.delete_holiday(session, operator, dt.date(2027, 1, 1))
+    calendar.delete_holiday(session, operator, dt.date(2027, 1, 1))
     assert _entry(session, NoticeKind.QUOTA_GRANT, application.id).notice_ends_on == dt.date(2027, 1, 5)
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "notice",
                                                               AuditEntry.subject_id == entry.id)).all()

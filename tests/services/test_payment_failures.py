@@ -12,10 +12,10 @@ from orders import services
 from orders.models import CheckoutAttempt, Order
 from orders.payments import InProcessGateway
 from orders.states import AttemptStatus, CancellationReason, OrderStatus, PaymentStatus
+from shop.accounts import User
 from shop.audit import history
 from shop.db import write_transactions
 from shop.errors import DomainError
-from shop.models import User
 from tests.helpers import fresh, grant_wallet, make_org, make_product, make_programme, member
 from tests.payment_fakes import LateAnswerGateway, LostCaptureGateway, LostCaptureStripeGateway
 from tests.stripe_mock import card

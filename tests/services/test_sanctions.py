@@ -4,17 +4,18 @@ reinstated or they are rejected. Suspensions end by themselves on their end date
 import pytest
 from sqlalchemy import select
 
-from catalog import services as catalog_services
+from catalog import providers, queries
 from orders import claims
 from orders import services as order_services
 from orders.models import Order
 from orders.states import ClaimStatus, OrderStatus
-from shop import services
+from orgs import sanctions, services
+from orgs.models import Organisation
+from orgs.states import OrgStatus
 from shop.audit import AuditEntry, verify_chain
 from shop.errors import DomainError
 from shop.inputs import Decision
-from shop.models import Organisation
-from shop.states import OrgStatus, Role
+from shop.states import Role
 from tests.helpers import (
     grant_wallet,
     make_claim,
@@ -62,12 +63,12 @@ def suspend(session, world, org, reason="虚开发票待查", until=None):
     data = {"reason": reason}
     if until:
         data["until"] = until
-    return services.suspend_organisation(session, world["operator"], org.id, data)
+    return sanctions.suspend_organisation(session, world["operator"], org.id, data)
 
 
 def on_sale(session, product):
     session.rollback()
-    return product.id in catalog_services.versions_on_sale(session, [product.id])
+    return product.id in queries.versions_on_sale(session, [product.id])
 
 
 # -- who is sanctioned -------------------------------------------------------------------------------
@@ -94,11 +95,11 @@ def test_blacklisting_an_existing_code_is_in_the_organisations_trail(session, wo
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "organisation",
                                                               AuditEntry.subject_id == world["provider"].id)).all()
     assert "add_to_blacklist" in actions
-    sanction = services.sanction_of(session, world["provider"].id)
+    sanction = sanctions.sanction_of(session, world["provider"].id)
     assert (sanction.kind, sanction.reason) == ("blacklisted", "虚假服务")
     entry = services.list_blacklist(session, 1, 10).items[0]
     services.remove_from_blacklist(session, world["operator"], entry.id, "误列")
-    assert services.sanction_of(session, world["provider"].id) is None
+    assert sanctions.sanction_of(session, world["provider"].id) is None
 
 
 def test_a_suspended_provider_is_off_the_catalogue_until_it_is_reinstated(session, world, stripe_gateway):
@@ -107,7 +108,7 @@ def test_a_suspended_provider_is_off_the_catalogue_until_it_is_reinstated(sessio
     assert not on_sale(session, world["product"])
     error = refused(buy, session, world, stripe_gateway)
     assert error.code == "sanctioned" and "黔云违规科技有限公司" in str(error.detail)
-    org = services.reinstate_organisation(session, world["operator"], world["provider"].id, {"reason": "已整改"})
+    org = sanctions.reinstate_organisation(session, world["operator"], world["provider"].id, {"reason": "已整改"})
     assert (org.status, org.suspended_until) == (OrgStatus.CERTIFIED, None)
     assert on_sale(session, world["product"])
     assert buy(session, world, stripe_gateway)[0].status == OrderStatus.PLACED
@@ -122,12 +123,12 @@ def test_a_suspended_enterprise_cannot_check_out(session, world, stripe_gateway)
 
 def test_a_suspension_with_an_end_date_ends_by_itself_on_that_day(session, world, today):
     suspend(session, world, world["provider"], until="2026-03-10")
-    assert services.end_suspensions(session) == 0                    # not yet
+    assert sanctions.end_suspensions(session) == 0                    # not yet
     today("2026-03-10")
-    assert services.sanction_of(session, world["provider"].id) is None   # over on the day, job or not
+    assert sanctions.sanction_of(session, world["provider"].id) is None   # over on the day, job or not
     assert on_sale(session, world["product"])
-    assert services.end_suspensions(session) == 1
-    assert services.end_suspensions(session) == 0                    # idempotent
+    assert sanctions.end_suspensions(session) == 1
+    assert sanctions.end_suspensions(session) == 0                    # idempotent
     org = session.get(Organisation, world["provider"].id)
     assert (org.status, org.suspended_until) == (OrgStatus.CERTIFIED, None)
     entry = session.scalars(select(AuditEntry).where(AuditEntry.subject_type == "organisation",
@@ -138,45 +139,45 @@ def test_a_suspension_with_an_end_date_ends_by_itself_on_that_day(session, world
 
 
 def test_a_provider_suspended_during_its_notice_goes_back_to_leaving(session, world):
-    catalog_services.request_exit(session, world["seller"], world["provider"].id, "业务调整")
+    providers.request_exit(session, world["seller"], world["provider"].id, "业务调整")
     suspend(session, world, world["provider"])
-    org = services.reinstate_organisation(session, world["operator"], world["provider"].id, {"reason": "已整改"})
+    org = sanctions.reinstate_organisation(session, world["operator"], world["provider"].id, {"reason": "已整改"})
     assert org.status == OrgStatus.EXITING and org.exit_effective_on is not None
 
 
 def test_suspension_needs_a_reason_and_an_end_date_after_today(session, world):
-    error = refused(services.suspend_organisation, session, world["operator"], world["provider"].id, {})
+    error = refused(sanctions.suspend_organisation, session, world["operator"], world["provider"].id, {})
     assert "reason" in error.errors
     error = refused(suspend, session, world, world["provider"], until="2026-03-02")
     assert "until" in error.errors
-    error = refused(services.reinstate_organisation, session, world["operator"], world["provider"].id, {"reason": "x"})
+    error = refused(sanctions.reinstate_organisation, session, world["operator"], world["provider"].id, {"reason": "x"})
     assert error.code == "invalid_state"                              # not suspended
     pending = make_org(session, status=OrgStatus.UNDER_REVIEW)
     assert refused(suspend, session, world, pending).code == "invalid_state"
-    assert refused(services.suspend_organisation, session, world["operator"], 999_999, {"reason": "x"}).code == "not_found"
+    assert refused(sanctions.suspend_organisation, session, world["operator"], 999_999, {"reason": "x"}).code == "not_found"
 
 
 def test_only_the_operator_suspends_and_reinstates_and_nobody_suspends_itself(session, world):
     for who in (world["authority"], world["buyer"], world["seller"]):
         for target in (world["enterprise"], world["provider"]):
-            error = refused(services.suspend_organisation, session, who, target.id, {"reason": "x"})
+            error = refused(sanctions.suspend_organisation, session, who, target.id, {"reason": "x"})
             assert error.code == "forbidden"
-            error = refused(services.reinstate_organisation, session, who, target.id, {"reason": "x"})
+            error = refused(sanctions.reinstate_organisation, session, who, target.id, {"reason": "x"})
             assert error.code == "forbidden"
     session.rollback()
     assert session.get(Organisation, world["enterprise"].id).status == OrgStatus.CERTIFIED
 
 
 def test_an_enterprise_can_be_expelled_and_blacklisted(session, world, stripe_gateway):
-    org = catalog_services.expel_organisation(session, world["operator"], world["enterprise"].id, "骗取补贴", True)
+    org = providers.expel_organisation(session, world["operator"], world["enterprise"].id, "骗取补贴", True)
     assert (org.status, org.status_reason) == (OrgStatus.EXPELLED, "骗取补贴")
-    assert services.sanction_of(session, org.id).kind == "expelled"
+    assert sanctions.sanction_of(session, org.id).kind == "expelled"
     assert refused(buy, session, world, stripe_gateway).code == "sanctioned"
-    error = refused(catalog_services.expel_organisation, session, world["operator"], org.id, "again", False)
+    error = refused(providers.expel_organisation, session, world["operator"], org.id, "again", False)
     assert error.code == "invalid_state"
     suspended = make_org(session)
     suspend(session, world, suspended)
-    assert catalog_services.expel_organisation(session, world["operator"], suspended.id, "拒不整改", False).status \
+    assert providers.expel_organisation(session, world["operator"], suspended.id, "拒不整改", False).status \
         == OrgStatus.EXPELLED
 
 
@@ -187,7 +188,7 @@ def test_an_order_cannot_be_confirmed_while_either_party_is_sanctioned(session, 
     suspend(session, world, world["enterprise"])
     error = refused(order_services.confirm_order, session, world["seller"], order.id, gateway=stripe_gateway)
     assert error.code == "sanctioned" and "贵阳守信采购有限公司" in str(error.detail)
-    services.reinstate_organisation(session, world["operator"], world["enterprise"].id, {"reason": "已整改"})
+    sanctions.reinstate_organisation(session, world["operator"], world["enterprise"].id, {"reason": "已整改"})
     suspend(session, world, world["provider"])
     error = refused(order_services.confirm_order, session, world["seller"], order.id, gateway=stripe_gateway)
     assert error.code == "sanctioned" and "黔云违规科技有限公司" in str(error.detail)
@@ -225,7 +226,7 @@ def test_an_expelled_blacklisted_providers_claim_is_held_not_approved_nor_paid(s
                        world["uploads"])
     claims.review_claim(session, world["operator"], other.id, {"decision": "approve"})
     claims.review_claim(session, world["authority"], other.id, {"decision": "approve"})
-    catalog_services.expel_organisation(session, world["operator"], world["provider"].id, "骗取补贴", True)
+    providers.expel_organisation(session, world["operator"], world["provider"].id, "骗取补贴", True)
 
     error = refused(claims.review_claim, session, world["operator"], claim.id, {"decision": "approve"})
     assert (error.code, error.status) == ("sanctioned", 409) and "黔云违规科技有限公司" in str(error.detail)
@@ -260,7 +261,7 @@ def test_a_held_claim_goes_on_once_the_provider_is_reinstated(session, world):
                        world["uploads"])
     suspend(session, world, world["provider"])
     assert refused(claims.review_claim, session, world["operator"], claim.id, {"decision": "approve"}).code == "sanctioned"
-    services.reinstate_organisation(session, world["operator"], world["provider"].id, {"reason": "已整改"})
+    sanctions.reinstate_organisation(session, world["operator"], world["provider"].id, {"reason": "已整改"})
     assert claims.claim_holds(session, claims.get_claim(session, world["operator"], claim.id)) == []
     claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
     claims.review_claim(session, world["authority"], claim.id, {"decision": "approve"})

@@ -5,9 +5,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from orgs.states import OrgStatus
 from shop.errors import DomainError
 from shop.inputs import Decision
-from shop.states import OrgStatus, Role
+from shop.states import Role
 from tests.helpers import grant_wallet, make_org, make_programme, make_staff, member
 from wallet import ledger, services
 from wallet.models import LedgerEntry, LedgerPosting
@@ -106,8 +107,8 @@ def test_a_blacklisted_enterprise_and_one_outside_the_window_are_not_eligible(se
         services.apply_for_quota(session, member(org), {"year": 2026})
     assert "open on 2026-04-01" in str(caught.value.detail)
     today("2026-04-15")
-    from shop import services as shop_services
-    shop_services.add_to_blacklist(session, make_staff(session, Role.OPERATOR), org.uscc, "虚假申报")
+    from orgs.services import add_to_blacklist
+    add_to_blacklist(session, make_staff(session, Role.OPERATOR), org.uscc, "虚假申报")
     with pytest.raises(DomainError) as caught:
         services.apply_for_quota(session, member(org), {"year": 2026})
     assert "blacklist" in str(caught.value.detail)

@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from shop.rules import check_established_on, check_password, check_uscc, established_years, lookup_region
+from orgs.rules import check_established_on, check_uscc, established_years, lookup_region
+from shop.auth import check_password
 
 
 def test_a_valid_code_is_accepted_and_compacted():

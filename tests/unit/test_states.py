@@ -1,7 +1,7 @@
 import pytest
 
+from orgs.states import ORGANISATION, OrgStatus
 from shop.errors import DomainError
-from shop.states import ORGANISATION, OrgStatus
 
 
 def test_certification_moves_along_its_table():

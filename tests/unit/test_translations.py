@@ -1,4 +1,4 @@
-from shop.catalogs import AREAS, ROOT, untranslated
+from shop.translations import AREAS, ROOT, untranslated
 
 
 def test_every_string_of_every_area_has_a_chinese_translation():
@@ -8,7 +8,7 @@ def test_every_string_of_every_area_has_a_chinese_translation():
 
 def test_a_string_means_the_same_in_every_area():
     """Flask-Babel merges the areas' catalogues: one msgid must have one translation."""
-    from shop.catalogs import read
+    from shop.translations import read
     seen: dict[str, tuple[str, str]] = {}
     clashes = []
     for area in AREAS:

@@ -4,8 +4,9 @@ import io
 import pytest
 
 from catalog.models import Product
-from shop.models import BlacklistEntry, Organisation
-from shop.states import OrgStatus, Role
+from orgs.models import BlacklistEntry, Organisation
+from orgs.states import OrgStatus
+from shop.states import Role
 from tests.catalog_helpers import listing, make_product, make_provider
 from tests.helpers import PDF, fresh, make_org, make_staff, member, registration, token_for
 

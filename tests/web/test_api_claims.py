@@ -222,7 +222,7 @@ def test_a_csv_being_streamed_does_not_hold_the_sqlite_write_lock(client, world,
 
 
 def test_an_expelled_provider_is_refused_as_sanctioned(client, world, session):
-    from shop.states import OrgStatus
+    from orgs.states import OrgStatus
     world["provider"].status = OrgStatus.EXPELLED
     session.commit()
     response = create(client, world)

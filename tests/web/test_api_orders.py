@@ -84,7 +84,7 @@ def test_an_unreachable_payment_service_is_503(client, world, app):
 
 
 def test_an_uncertified_enterprise_cannot_buy(client, world, session):
-    from shop.states import OrgStatus
+    from orgs.states import OrgStatus
     pending = make_org(session, status=OrgStatus.UNDER_REVIEW)
     response = client.post("/api/v1/checkout", json=body(world, "pm_card_visa"), headers=token_for(session, member(pending)))
     assert (response.status_code, response.json["code"]) == (403, "not_certified")

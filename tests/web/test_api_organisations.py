@@ -75,8 +75,8 @@ def test_duplicate_and_blacklisted_codes(client, session):
     again, _ = register(client, uscc=data["uscc"])
     assert (again.status_code, again.json["code"]) == (409, "duplicate_organisation")
     operator = token_for(session, make_staff(session, Role.OPERATOR))
-    from shop import services
-    from shop.models import User
+    from orgs import services
+    from shop.accounts import User
     services.add_to_blacklist(session, session.get(User, 1) if False else _operator(session), "91110000600037341L", "失信")
     blocked, _ = register(client, uscc="91110000600037341L")
     assert (blocked.status_code, blocked.json["code"]) == (403, "blacklisted")

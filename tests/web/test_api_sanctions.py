@@ -6,7 +6,7 @@ import io
 import pytest
 
 from orders import claims
-from shop import services
+from orgs import services
 from shop.states import Role
 from tests.helpers import (
     PDF,

@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from orders.payments import InProcessGateway
 from shop import create_app
+from shop.accounts import User
 from shop.auth import issue_token
-from shop.models import User
 from shop.seed import run_all
 
 EXAMPLES = int(os.environ.get("SCHEMA_EXAMPLES", "12"))

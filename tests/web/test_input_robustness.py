@@ -151,7 +151,7 @@ def test_control_characters_in_an_upload_name_are_dropped_and_the_file_can_be_se
     assert response.status_code == 302
     from sqlalchemy import select
 
-    from shop.models import CertificationDocument
+    from orgs.models import CertificationDocument
     from tests.helpers import fresh
     documents = fresh(session).scalars(select(CertificationDocument).order_by(CertificationDocument.id)).all()
     assert [d.original_name for d in documents] == ["licence.pdf", "form.pdf", "document"]

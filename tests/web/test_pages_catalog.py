@@ -6,9 +6,11 @@ import re
 
 import pytest
 
-from catalog import services
+from catalog import providers, services
+from catalog.listing import Upload
 from catalog.models import Product
-from shop.states import OrgStatus, Role
+from orgs.states import OrgStatus
+from shop.states import Role
 from tests.catalog_helpers import make_product, make_provider, reviewers
 from tests.helpers import PDF, fresh, make_staff, member, sign_in
 
@@ -169,7 +171,7 @@ def test_another_provider_gets_not_found_on_every_route_of_a_draft(client, sessi
     draft = services.create_product(session, member(make_provider(session)), {
         "layer": "infrastructure", "category": "compute", "name": "云服务器 草稿", "unit": "月", "price_fen": 100,
         "market_price_fen": 200, "description": "一台草稿状态的云服务器，仅供测试。", "accepts_vouchers": True},
-        services.Upload(io.BytesIO(PDF), "q.pdf"), app.config["UPLOAD_DIR"])
+        Upload(io.BytesIO(PDF), "q.pdf"), app.config["UPLOAD_DIR"])
     sign_in(client, member(make_provider(session)))
     url = path.format(id=draft.id, version_id=draft.current_version_id)
     assert client.open(url, method=method, data=form()).status_code == 404
@@ -265,7 +267,7 @@ def test_the_first_request_of_the_day_settles_the_exits_that_are_due(client, ses
     today("2026-11-24")
     provider = make_provider(session)
     product = make_product(session, provider)
-    services.request_exit(session, member(provider), provider.id, "业务调整")
+    providers.request_exit(session, member(provider), provider.id, "业务调整")
     client.get("/products")
     assert fresh(session).get(Product, product.id).status.value == "published"
     today("2026-12-24")
@@ -277,7 +279,7 @@ def test_the_first_request_of_the_day_settles_the_exits_that_are_due(client, ses
 def test_the_settle_exits_command(app, session, today):
     today("2026-11-24")
     provider = make_provider(session)
-    services.request_exit(session, member(provider), provider.id, "业务调整")
+    providers.request_exit(session, member(provider), provider.id, "业务调整")
     today("2027-01-01")
     result = app.test_cli_runner().invoke(args=["settle-exits"])
     assert result.exit_code == 0 and "1 provider exit(s) completed" in result.output

@@ -1,9 +1,10 @@
 """The foundation's pages: home, language, sign-in, registration, certification, operator review."""
 import io
 
+from orgs.models import Organisation
+from orgs.states import OrgStatus
 from shop import create_app
-from shop.models import Organisation
-from shop.states import OrgStatus, Role
+from shop.states import Role
 from tests.helpers import JPEG, PASSWORD, PDF, PNG, fresh, make_org, make_staff, member, registration, sign_in
 
 
@@ -63,7 +64,7 @@ def test_a_wrong_file_is_reported_beside_its_field(client, session):
 
 def test_the_operator_reviews_from_the_queue_with_documents_beside_the_data(client, session, app):
     org = make_org(session, status=OrgStatus.PENDING_CERTIFICATION)
-    from shop import services
+    from orgs import services
     services.submit_certification(session, member(org), org.id, {
         "business_licence": (io.BytesIO(PDF), "licence.pdf"), "realname_form": (io.BytesIO(JPEG), "f.jpg"),
         "contact_id_card": (io.BytesIO(PNG), "id.png")}, app.config["UPLOAD_DIR"])
@@ -84,7 +85,7 @@ def test_the_operator_reviews_from_the_queue_with_documents_beside_the_data(clie
 
 def test_documents_are_readable_by_members_and_staff_only(client, session, app):
     org, stranger = make_org(session, status=OrgStatus.PENDING_CERTIFICATION), make_org(session)
-    from shop import services
+    from orgs import services
     services.submit_certification(session, member(org), org.id, {
         "business_licence": (io.BytesIO(PDF), "licence.pdf"), "realname_form": (io.BytesIO(JPEG), "f.jpg"),
         "contact_id_card": (io.BytesIO(PNG), "id.png")}, app.config["UPLOAD_DIR"])

@@ -1,9 +1,9 @@
 """The translation catalogues of every area (Chinese first: msgids are English, zh_CN is complete).
 
-    python -m shop.catalogs update    # extract new strings into each area's zh_CN messages.po
-    python -m shop.catalogs compile   # write the .mo files Flask-Babel reads (make does this)
-    python -m shop.catalogs check     # list strings without a Chinese translation (a test runs it)
-    python -m shop.catalogs fill AREA FILE.json   # set translations from {"msgid": "译文"}
+    python -m shop.translations update    # extract new strings into each area's zh_CN messages.po
+    python -m shop.translations compile   # write the .mo files Flask-Babel reads (make does this)
+    python -m shop.translations check     # list strings without a Chinese translation (a test runs it)
+    python -m shop.translations fill AREA FILE.json   # set translations from {"msgid": "译文"}
 """
 from __future__ import annotations
 

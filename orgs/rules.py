@@ -1,4 +1,5 @@
-"""Registration rules (第十条–第十四条), in plain Python."""
+"""Registration rules (第十条–第十四条), in plain Python. The rules of an account (e-mail, password)
+are the foundation's: ``shop.auth``."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,9 +12,6 @@ from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 
 from shop.i18n import _l
-
-PASSWORD_MIN_LENGTH = 10
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def check_uscc(code: str) -> tuple[str | None, object | None]:
@@ -96,22 +94,10 @@ def check_established_on(day: dt.date, today: dt.date) -> object | None:
     return None
 
 
-def check_password(password: str) -> object | None:
-    if len(password) < PASSWORD_MIN_LENGTH:
-        return _l("Use at least %(n)d characters.", n=PASSWORD_MIN_LENGTH)
-    if password.isdigit() or password.isalpha():
-        return _l("Mix letters with digits or symbols.")
-    return None
 
 
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
 
 
-def check_email(email: str) -> object | None:
-    if not _EMAIL.match(email):
-        return _l("Enter an e-mail address such as name@example.com.")
-    return None
 
 
 def established_years(established_on: dt.date, on_day: dt.date) -> int:

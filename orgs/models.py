@@ -1,24 +1,17 @@
-"""Organisations, people, certification, affiliations, the blacklist, tokens and the holiday table."""
+"""Organisations (第十条–第十四条): their certification submissions and documents, affiliations and the
+blacklist. Their members are ``shop.accounts.User``."""
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Any
 
-from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from orgs.states import OrgKind, OrgStatus
+from shop.accounts import User
 from shop.clock import now
-from shop.db import Base, BigId
-from shop.states import STAFF_ROLES, OrgKind, OrgStatus, Role
-
-
-def enum_type(enum_cls: type[StrEnum]) -> Enum:
-    """A status column stored as its API string (VARCHAR, no native enum: adding a state is a code
-    change, not a schema change)."""
-    return Enum(enum_cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True)
+from shop.db import Base, BigId, enum_type
 
 
 class Organisation(Base):
@@ -53,41 +46,6 @@ class Organisation(Base):
             state["suspended_until"] = self.suspended_until
         return state
 
-
-class User(UserMixin, Base):
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(enum_type(Role))
-    name: Mapped[str | None] = mapped_column(String(100))
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Part of the id a session cookie carries; signing out counts it up, so that every cookie of
-    # this user issued before (a copy included) stops working: the cookie is signed, not stored.
-    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    created_at: Mapped[dt.datetime] = mapped_column(default=now)
-
-    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
-
-    @property
-    def is_active(self) -> bool:  # Flask-Login
-        return self.active
-
-    def get_id(self) -> str:  # Flask-Login: what the session cookie holds
-        return f"{self.id}:{self.session_version}"
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    @property
-    def label(self) -> str:
-        return self.email
-
-    def belongs_to(self, organisation_id: int | None) -> bool:
-        return organisation_id is not None and self.organisation_id == organisation_id
 
 
 class CertificationSubmission(Base):
@@ -160,40 +118,3 @@ class BlacklistEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
 
-class ApiToken(Base):
-    """A bearer token; only its SHA-256 is stored. A revoked token stays, as a record."""
-
-    __tablename__ = "api_tokens"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=now)
-    expires_at: Mapped[dt.datetime]
-    revoked_at: Mapped[dt.datetime | None]
-
-    user: Mapped[User] = relationship()
-
-
-class LoginThrottle(Base):
-    """Failed sign-ins per e-mail address and per client address, to slow down guessing."""
-
-    __tablename__ = "login_throttles"
-
-    key: Mapped[str] = mapped_column(String(300), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    last_failure_at: Mapped[dt.datetime]
-    locked_until: Mapped[dt.datetime | None]
-
-
-class Holiday(Base):
-    """The operator's overrides of the working-day calendar (a statutory holiday or an adjusted
-    working day the library does not know yet, e.g. next year's before it is published)."""
-
-    __tablename__ = "holidays"
-
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    is_working_day: Mapped[bool] = mapped_column(Boolean)
-    note: Mapped[str] = mapped_column(String(200))
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[dt.datetime] = mapped_column(default=now)

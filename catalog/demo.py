@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from catalog import services
 from catalog.models import Product, ProductVersion
 from catalog.rules import LAYER_OF, Category
-from shop.seed import demo_org, demo_user
+from orgs.demo import demo_org, demo_user
 
 PROVIDER_EMAILS = {"qianyun": "provider@yunquan.example", "yunshang": "yunshang@yunquan.example",
                    "zhudata": "zhudata@yunquan.example", "hangtian": "hangtian@yunquan.example"}
