@@ -1,17 +1,12 @@
-"""Pages and API of redemption claims (第二十二条–第二十五条), their registration (navigation, labels,
-the daily roll-over, the export per settlement date, the command line). Thin: parse, call a service
-of ``orders.claims``, render."""
+"""Pages and API of redemption claims (第二十二条–第二十五条). Thin: parse, call a service of
+``claims.services``, render."""
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
-import click
 from flask import (
     Blueprint,
-    Flask,
     Response,
     current_app,
     flash,
@@ -24,14 +19,17 @@ from flask import (
 )
 from flask_login import current_user
 
-from orders import claims
-from orders.claim_models import Claim, ClaimDocument, ClaimItem, ClaimQuery
-from orders.rules import REQUIRED_CLAIM_DOCUMENTS, missing_claim_documents
-from orders.states import CLAIM, ClaimDocumentKind, ClaimStatus
-from shop import clock, daily, exports, labels, nav
+from claims import queries as claim_queries
+from claims import reviews
+from claims import services as claims
+from claims.exports import SETTLEMENT_EXPORT
+from claims.models import Claim, ClaimDocument, ClaimItem, ClaimQuery
+from claims.rules import REQUIRED_CLAIM_DOCUMENTS, missing_claim_documents
+from claims.states import CLAIM, ClaimDocumentKind, ClaimStatus
+from shop import clock, exports
 from shop.audit import AuditEntry, history
 from shop.errors import DomainError
-from shop.i18n import _, _l
+from shop.i18n import _
 from shop.inputs import Inputs
 from shop.pagination import page_args
 from shop.states import Role
@@ -46,92 +44,6 @@ STAFF = (OPERATOR, AUTHORITY)
 READERS = (PROVIDER, OPERATOR, AUTHORITY)
 
 
-def init_app(app: Flask) -> None:
-    claims.register_guards()
-    app.register_blueprint(bp)
-    app.register_blueprint(api_bp)
-    nav.add("claims.my_claims", _l("Claims"), {"provider"}, order=17, count=lambda s, u: claims.waiting_count(s, u))
-    nav.add("claims.staff_claims", _l("Claims"), {"operator", "authority"}, order=17,
-            count=lambda s, u: claims.waiting_count(s, u))
-    labels.add({
-        "redemption_claim": _l("claim"),
-        "approved": _l("Approved, to be paid"), "disbursed": _l("Paid out"), "withdrawn": _l("Withdrawn"),
-        "invoice": _l("Invoice"), "contract": _l("Contract"), "transfer": _l("Transfer record"),
-        "usage": _l("Usage evidence"),
-        "create_claim": _l("Claim created"), "add_document": _l("Document added"),
-        "remove_document": _l("Document removed"), "submit_claim": _l("Submitted"),
-        "withdraw_claim": _l("Withdrawn"), "operator_approve_claim": _l("Approved by the operator"),
-        "operator_reject_claim": _l("Rejected by the operator"),
-        "authority_approve_claim": _l("Approved by the authority"),
-        "authority_reject_claim": _l("Rejected by the authority"), "exclude_order": _l("Order taken out"),
-        "roll_over": _l("Moved to the next settlement date"), "query_claim": _l("Query to the operator"),
-        "answer_query": _l("Query answered"), "disburse_claim": _l("Payment recorded"),
-        "leave_for_refund": _l("Order taken out: the buyer asked for a refund"),
-        "held": _l("Held"),
-    }, attention={"submitted", "operator_approved", "approved", "draft"}, bad={"withdrawn", "held"})
-    daily.every_day(app, "orders.roll_over_claims", claims.roll_over_claims)
-    exports.register(SETTLEMENT_EXPORT)
-
-    @app.cli.command("roll-over-claims")
-    def roll_over_claims_command() -> None:
-        """Move submitted claims whose settlement date has passed to the next date (also done by the
-        first request of each day)."""
-        with app.extensions["shop.sessions"]() as session:
-            n = claims.roll_over_claims(session)
-        click.echo(f"{n} claim(s) moved to the next settlement date")
-
-
-# -- the export per settlement date ---------------------------------------------------------------------
-
-def _read_export_params(data: Mapping[str, Any]) -> dict[str, Any]:
-    inputs = Inputs(data)
-    day = inputs.date("settlement_date")
-    inputs.check()
-    return {"settlement_date": day.isoformat()}
-
-
-def _export_header(_params: Mapping[str, Any]) -> list[Any]:
-    return [_("Settlement date"), _("Provider"), _("Provider USCC"), _("Claim"), _("Claim status"), _("Order"),
-            _("Confirmed on"), _("Enterprise"), _("Enterprise USCC"), _("Order amount (yuan)"),
-            _("Vouchers claimed (yuan)")]
-
-
-def _export_rows(session: Any, params: Mapping[str, Any]) -> Iterator[list[Any]]:
-    """One row per order, a subtotal per claim, the total of the date (sums of integer fen)."""
-    day = dt.date.fromisoformat(params["settlement_date"])
-    claim_id, claim_sums, total = None, [0, 0, 0], [0, 0, 0]
-
-    def subtotal() -> list[Any]:
-        return [exports.Emphasis(_("Claim #%(id)d: %(n)d order(s)", id=claim_id, n=claim_sums[2])), "", "", "", "",
-                "", "", "", "", exports.Money(claim_sums[0]), exports.Money(claim_sums[1])]
-
-    for line in claims.settlement_export_lines(session, day):
-        if claim_id is not None and line.claim_id != claim_id:
-            yield subtotal()
-            claim_sums = [0, 0, 0]
-        claim_id = line.claim_id
-        yield [day, line.provider, line.provider_uscc, f"#{line.claim_id}", str(labels.label(line.claim_status)),
-               f"#{line.order_id}", clock.china_date(line.confirmed_at), line.enterprise, line.enterprise_uscc,
-               exports.Money(line.order_total_fen), exports.Money(line.voucher_fen)]
-        for sums in (claim_sums, total):
-            sums[0] += line.order_total_fen
-            sums[1] += line.voucher_fen
-            sums[2] += 1
-    if claim_id is not None:
-        yield subtotal()
-    yield [exports.Emphasis(_("Total of %(day)s: %(n)d order(s)", day=day.isoformat(), n=total[2])), "", "", "", "", "",
-           "", "", "", exports.Money(total[0]), exports.Money(total[1])]
-
-
-SETTLEMENT_EXPORT = exports.Exporter(
-    kind="settlement", roles=frozenset(STAFF),
-    title=lambda params: str(_("Redemption claims %(day)s", day=params["settlement_date"])),
-    read_params=_read_export_params,
-    count=lambda session, params: claims.settlement_export_count(session, dt.date.fromisoformat(params["settlement_date"])),
-    header=_export_header, rows=_export_rows,
-)
-
-
 # -- provider pages --------------------------------------------------------------------------------------
 
 @bp.get("/provider/claims")
@@ -139,17 +51,17 @@ SETTLEMENT_EXPORT = exports.Exporter(
 def my_claims() -> Any:
     page, per_page = page_args(request.args)
     where = _claim_filter()
-    result = claims.list_claims(db_session(), actor(), where, page, per_page)
-    return render_template("orders/claims.html", page=result, where=where, statuses=list(ClaimStatus),
+    result = claim_queries.list_claims(db_session(), actor(), where, page, per_page)
+    return render_template("claims/claims.html", page=result, where=where, statuses=list(ClaimStatus),
                            summary=None)
 
 
-def _claim_filter() -> claims.ClaimFilter:
+def _claim_filter() -> claim_queries.ClaimFilter:
     """The list's filters from the query string; a wrong one is dropped (the page still shows)."""
     try:
-        return claims.read_claim_filter(request.args)
+        return claim_queries.read_claim_filter(request.args)
     except DomainError:
-        return claims.ClaimFilter()
+        return claim_queries.ClaimFilter()
 
 
 @bp.get("/provider/claims/new")
@@ -163,7 +75,7 @@ def claimable_orders(errors: dict | None = None, status: int = 200) -> Any:
         where, filter_errors = claims.ClaimableFilter(), error.errors
     result, total_fen = claims.list_claimable_orders(db_session(), actor(), where, page, per_page)
     selected = set(Inputs(request.form).integers("order_ids", required=False))
-    return render_template("orders/claimable.html", page=result, total_fen=total_fen, where=where,
+    return render_template("claims/claimable.html", page=result, total_fen=total_fen, where=where,
                            errors={**filter_errors, **(errors or {})}, selected=selected), status
 
 
@@ -187,11 +99,11 @@ def _timeline(claim_id: int) -> list[AuditEntry]:
 @bp.get("/claims/<int:claim_id>")
 @roles_required(*READERS)
 def claim_detail(claim_id: int, errors: dict | None = None, status: int = 200, form: Any = None) -> Any:
-    claim = claims.get_claim(db_session(), actor(), claim_id)
+    claim = claim_queries.get_claim(db_session(), actor(), claim_id)
     kinds = {d.kind.value for d in claim.live_documents}
     holds = claims.claim_holds(db_session(), claim)
     return render_template(
-        "orders/claim.html", claim=claim, errors=errors or {}, form=form if form is not None else request.form,
+        "claims/claim.html", claim=claim, errors=errors or {}, form=form if form is not None else request.form,
         timeline=_timeline(claim.id), required=REQUIRED_CLAIM_DOCUMENTS, kinds_present=kinds,
         missing=missing_claim_documents(kinds), today=clock.today(), holds=holds,
         approved_on=clock.china_date(claim.authority_decided_at),
@@ -227,7 +139,7 @@ def remove_document(claim_id: int, document_id: int) -> Any:
 @bp.get("/claim-documents/<int:document_id>")
 @roles_required(*READERS)
 def document(document_id: int) -> Any:
-    doc = claims.claim_document(db_session(), actor(), document_id)
+    doc = claim_queries.claim_document(db_session(), actor(), document_id)
     return send_upload(doc.stored_name, doc.content_type, doc.original_name)
 
 
@@ -251,7 +163,7 @@ def withdraw(claim_id: int) -> Any:
 @bp.post("/claims/<int:claim_id>/review")
 @roles_required(*STAFF)
 def review(claim_id: int) -> Any:
-    return _act(claim_id, lambda: claims.review_claim(db_session(), actor(), claim_id, request.form),
+    return _act(claim_id, lambda: reviews.review_claim(db_session(), actor(), claim_id, request.form),
                 _("Your decision is recorded."))
 
 
@@ -259,7 +171,7 @@ def review(claim_id: int) -> Any:
 @roles_required(OPERATOR)
 def exclude(claim_id: int, order_id: int) -> Any:
     try:
-        claims.exclude_order(db_session(), actor(), claim_id, order_id, request.form)
+        reviews.exclude_order(db_session(), actor(), claim_id, order_id, request.form)
     except DomainError as error:
         errors = {f"exclude-{order_id}": error.errors.get("reason", [error.detail])}
         return claim_detail(claim_id, errors=errors, status=error.status)
@@ -271,7 +183,7 @@ def exclude(claim_id: int, order_id: int) -> Any:
 @roles_required(AUTHORITY)
 def ask(claim_id: int) -> Any:
     def run() -> None:
-        query = claims.ask_query(db_session(), actor(), claim_id, request.form)
+        query = reviews.ask_query(db_session(), actor(), claim_id, request.form)
         flash(_("The query is sent to the operator; the answer is due on %(day)s.", day=query.due_on.isoformat()),
               "success")
     return _act(claim_id, run)
@@ -281,7 +193,7 @@ def ask(claim_id: int) -> Any:
 @roles_required(OPERATOR)
 def answer(claim_id: int, query_id: int) -> Any:
     try:
-        claims.answer_query(db_session(), actor(), claim_id, query_id, request.form)
+        reviews.answer_query(db_session(), actor(), claim_id, query_id, request.form)
     except DomainError as error:
         return claim_detail(claim_id, errors={f"answer-{query_id}": error.errors.get("answer", [error.detail])},
                             status=error.status)
@@ -292,7 +204,7 @@ def answer(claim_id: int, query_id: int) -> Any:
 @bp.post("/claims/<int:claim_id>/disburse")
 @roles_required(AUTHORITY)
 def disburse(claim_id: int) -> Any:
-    return _act(claim_id, lambda: claims.disburse_claim(db_session(), actor(), claim_id, request.form),
+    return _act(claim_id, lambda: reviews.disburse_claim(db_session(), actor(), claim_id, request.form),
                 _("The payment is recorded."))
 
 
@@ -306,12 +218,12 @@ def staff_claims() -> Any:
     where = _claim_filter()
     if "status" not in request.args:
         waiting = ClaimStatus.SUBMITTED if current_user.role == OPERATOR else ClaimStatus.OPERATOR_APPROVED
-        where = claims.ClaimFilter([waiting], where.settlement_date, where.provider_id)
-    result = claims.list_claims(db_session(), actor(), where, page, per_page)
+        where = claim_queries.ClaimFilter([waiting], where.settlement_date, where.provider_id)
+    result = claim_queries.list_claims(db_session(), actor(), where, page, per_page)
     year = where.settlement_date.year if where.settlement_date else clock.today().year
-    return render_template("orders/claims.html", page=result, where=where, statuses=list(ClaimStatus),
-                           summary=claims.settlement_summary(db_session(), year), year=year,
-                           overdue=claims.overdue_queries(db_session()), today=clock.today())
+    return render_template("claims/claims.html", page=result, where=where, statuses=list(ClaimStatus),
+                           summary=claim_queries.settlement_summary(db_session(), year), year=year,
+                           overdue=claim_queries.overdue_queries(db_session()), today=clock.today())
 
 
 @bp.get("/staff/claim-queries")
@@ -319,8 +231,8 @@ def staff_claims() -> Any:
 def queries() -> Any:
     page, per_page = page_args(request.args)
     open_only = request.args.get("all") != "1"
-    result = claims.list_queries(db_session(), actor(), open_only=open_only, page=page, per_page=per_page)
-    return render_template("orders/claim_queries.html", page=result, open_only=open_only, today=clock.today())
+    result = claim_queries.list_queries(db_session(), actor(), open_only=open_only, page=page, per_page=per_page)
+    return render_template("claims/claim_queries.html", page=result, open_only=open_only, today=clock.today())
 
 
 # -- the API ---------------------------------------------------------------------------------------------------
@@ -401,7 +313,7 @@ def claim_json(claim: Claim, *, full: bool = True, held: bool | None = None) -> 
 
 def _claim(user: Any, claim_id: int) -> dict[str, Any]:
     db_session().expire_all()
-    return claim_json(claims.get_claim(db_session(), user, claim_id))
+    return claim_json(claim_queries.get_claim(db_session(), user, claim_id))
 
 
 @api_bp.get("/claimable-orders")
@@ -435,7 +347,7 @@ def create_claim_api(user: Any) -> Any:
      errors=["validation_error"])
 def list_claims_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
-    result = claims.list_claims(db_session(), user, claims.read_claim_filter(request.args), page, per_page)
+    result = claim_queries.list_claims(db_session(), user, claim_queries.read_claim_filter(request.args), page, per_page)
     return result.as_json(lambda row: {**claim_json(row[0], full=False, held=row.held), "order_count": row[1],
                                        "open_queries": row[2]})
 
@@ -444,7 +356,7 @@ def list_claims_api(user: Any) -> Any:
 @api(summary="A claim with its orders, documents and queries (its provider and staff)", roles=READERS,
      response=CLAIM_SCHEMA, errors=["not_found"])
 def get_claim_api(user: Any, claim_id: int) -> Any:
-    return claim_json(claims.get_claim(db_session(), user, claim_id))
+    return claim_json(claim_queries.get_claim(db_session(), user, claim_id))
 
 
 @api_bp.post("/claims/<int:claim_id>/documents")
@@ -474,7 +386,7 @@ def remove_document_api(user: Any, claim_id: int, document_id: int) -> Any:
 @api(summary="A document's file (its provider and staff)", roles=READERS, binary=UPLOAD_TYPES,
      errors=["not_found"])
 def document_api(user: Any, claim_id: int, document_id: int) -> Any:
-    doc = claims.claim_document(db_session(), user, document_id)
+    doc = claim_queries.claim_document(db_session(), user, document_id)
     if doc.claim_id != claim_id:
         raise DomainError("not_found")
     return send_upload(doc.stored_name, doc.content_type, doc.original_name)
@@ -502,7 +414,7 @@ def withdraw_api(user: Any, claim_id: int) -> Any:
      body=DECISION, response=CLAIM_SCHEMA,
      errors=["validation_error", "invalid_state", "sanctioned", "evidence_mismatch", "not_found"])
 def review_api(user: Any, claim_id: int) -> Any:
-    claims.review_claim(db_session(), user, claim_id, json_body())
+    reviews.review_claim(db_session(), user, claim_id, json_body())
     return _claim(user, claim_id)
 
 
@@ -511,7 +423,7 @@ def review_api(user: Any, claim_id: int) -> Any:
      body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
      response=CLAIM_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def exclude_api(user: Any, claim_id: int, order_id: int) -> Any:
-    claims.exclude_order(db_session(), user, claim_id, order_id, json_body())
+    reviews.exclude_order(db_session(), user, claim_id, order_id, json_body())
     return _claim(user, claim_id)
 
 
@@ -520,7 +432,7 @@ def exclude_api(user: Any, claim_id: int, order_id: int) -> Any:
      body={"type": "object", "required": ["question"], "properties": {"question": {"type": "string"}}},
      response=QUERY_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def ask_api(user: Any, claim_id: int) -> Any:
-    return query_json(claims.ask_query(db_session(), user, claim_id, json_body()))
+    return query_json(reviews.ask_query(db_session(), user, claim_id, json_body()))
 
 
 @api_bp.post("/claims/<int:claim_id>/queries/<int:query_id>/answer")
@@ -528,7 +440,7 @@ def ask_api(user: Any, claim_id: int) -> Any:
      body={"type": "object", "required": ["answer"], "properties": {"answer": {"type": "string"}}},
      response=QUERY_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def answer_api(user: Any, claim_id: int, query_id: int) -> Any:
-    return query_json(claims.answer_query(db_session(), user, claim_id, query_id, json_body()))
+    return query_json(reviews.answer_query(db_session(), user, claim_id, query_id, json_body()))
 
 
 @api_bp.get("/claim-queries")
@@ -537,7 +449,7 @@ def answer_api(user: Any, claim_id: int, query_id: int) -> Any:
             "per_page": {"type": "integer"}})
 def queries_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
-    result = claims.list_queries(db_session(), user, open_only=request.args.get("all") not in ("1", "true"),
+    result = claim_queries.list_queries(db_session(), user, open_only=request.args.get("all") not in ("1", "true"),
                                  page=page, per_page=per_page)
     return result.as_json(query_json)
 
@@ -551,7 +463,7 @@ def queries_api(user: Any) -> Any:
          "amount_fen": {"type": "integer", "description": "the approved total, if given"}}},
      response=CLAIM_SCHEMA, errors=["validation_error", "invalid_state", "sanctioned", "not_found"])
 def disburse_api(user: Any, claim_id: int) -> Any:
-    claims.disburse_claim(db_session(), user, claim_id, json_body())
+    reviews.disburse_claim(db_session(), user, claim_id, json_body())
     return _claim(user, claim_id)
 
 
@@ -564,7 +476,7 @@ def settlement_dates_api(user: Any) -> Any:
     inputs.check()
     return {"items": [{"settlement_date": r.day.isoformat(), "claims": r.claims, "total_fen": r.total_fen,
                        "disbursed_fen": r.disbursed_fen, "by_status": r.by_status}
-                      for r in claims.settlement_summary(db_session(), year)]}
+                      for r in claim_queries.settlement_summary(db_session(), year)]}
 
 
 @api_bp.get("/settlement-dates/<day>/export")

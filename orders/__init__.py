@@ -1,6 +1,6 @@
-"""Cart, checkout, orders and refunds (第十五–二十一条) and, in ``orders.claim_*``, redemption claims.
-``init_app`` registers the area: pages, API, payment gateway, navigation, labels, demo data, daily jobs,
-the ledger reconciliation and the command line. Called by ``shop.create_app``."""
+"""Cart, checkout, orders and refunds (第十五–二十一条).
+``init_app`` registers the area: pages, API, payment gateway, navigation, labels, demo data, daily jobs
+and the command line. Called by ``shop.create_app``."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +14,8 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from orders import claim_views, reconciliation, services, views
-    from orders.demo import seed_claims, seed_orders
+    from orders import services, views
+    from orders.demo import seed_orders
     from orders.payments import StripeGateway
 
     app.extensions["orders.gateway"] = StripeGateway(app.config["STRIPE_SECRET_KEY"],
@@ -25,7 +25,6 @@ def init_app(app: Flask) -> None:
     seed.register(seed_orders, order=40)
     daily.every_day(app, "orders.expire_unconfirmed_orders", lambda session, _today: services.expire_unconfirmed_orders(
         session, app.extensions["orders.gateway"], deadline_days=app.config["CONFIRMATION_DEADLINE_DAYS"]))
-    seed.register(seed_claims, order=45)
 
     nav.add("orders.cart", _l("Cart"), {"enterprise"}, order=15,
             count=lambda s, u: services.cart_count(s, u.organisation_id))
@@ -93,6 +92,3 @@ def init_app(app: Flask) -> None:
         with app.extensions["shop.sessions"]() as session:
             n = services.expire_unconfirmed_orders(session, app.extensions["orders.gateway"], deadline_days=days)
         click.echo(f"{n} order(s) not confirmed within {days} days cancelled")
-
-    reconciliation.register()   # ledger-verify holds the wallets against the orders and claims
-    claim_views.init_app(app)

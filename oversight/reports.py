@@ -17,9 +17,10 @@ from sqlalchemy import BigInteger, Date, Integer, case, cast, distinct, func, li
 from sqlalchemy.orm import Session
 
 from catalog.rules import CATEGORIES_BY_LAYER, Layer
-from orders.claim_models import Claim, ClaimItem
+from claims.models import Claim, ClaimItem
+from claims.states import ClaimStatus
 from orders.models import Order, OrderLine
-from orders.states import ClaimStatus, OrderStatus
+from orders.states import OrderStatus
 from oversight.models import Complaint
 from oversight.rules import city_code, city_name, median, per_mille, week_start, weeks
 from oversight.states import ComplaintStatus

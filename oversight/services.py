@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from orders.claim_models import Claim, ClaimItem
+from claims.models import Claim, ClaimItem
+from claims.states import ClaimStatus
 from orders.models import Order
-from orders.states import ClaimStatus
 from oversight.models import Complaint, ComplaintReply, NoticeEntry, NoticeObjection
 from oversight.rules import NOTICE_WORKING_DAYS, REASON_MAX, REASON_MIN, SUBJECT_MAX, TEXT_MAX, mask_uscc
 from oversight.states import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 
 MODEL_MODULES = ("shop.models", "shop.audit", "shop.exports", "catalog.models", "wallet.models", "orders.models",
-                 "orders.claim_models", "oversight.models")
+                 "claims.models", "oversight.models")
 
 
 def import_all_models() -> None:

@@ -32,12 +32,14 @@ from hypothesis.stateful import (
 from sqlalchemy import case, func, select
 
 from catalog import services as catalog_services
-from orders import claims as claim_services
+from claims import reviews
+from claims import services as claim_services
+from claims.models import Claim, ClaimItem
+from claims.states import ClaimStatus
 from orders import services as order_services
-from orders.claim_models import Claim, ClaimItem
 from orders.models import Order
 from orders.payments import InProcessGateway, PaymentUnavailable
-from orders.states import ClaimStatus, OrderStatus
+from orders.states import OrderStatus
 from shop import services as org_services
 from shop.audit import AuditEntry, verify_chain
 from shop.db import make_engine, make_session_factory, read_only_transactions
@@ -266,9 +268,9 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 return
             for step, decision in zip([self.operator, self.authority, None], stages, strict=False):
                 if step is None:
-                    self._try(claim_services.disburse_claim, self.session, self.authority, claim.id,
+                    self._try(reviews.disburse_claim, self.session, self.authority, claim.id,
                               {"reference": f"BANK-{claim.id}"})
-                elif self._try(claim_services.review_claim, self.session, step, claim.id,
+                elif self._try(reviews.review_claim, self.session, step, claim.id,
                                {"decision": decision, "reason": "发票不符" if decision == "reject" else None}) is None \
                         or decision == "reject":
                     return
@@ -283,11 +285,11 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             status = self.session.get(Claim, claim_id, populate_existing=True).status
             self.session.rollback()
             if status == ClaimStatus.APPROVED:
-                self._try(claim_services.disburse_claim, self.session, self.authority, claim_id,
+                self._try(reviews.disburse_claim, self.session, self.authority, claim_id,
                           {"reference": f"BANK-{claim_id}"})
             else:
                 actor = self.operator if status == ClaimStatus.SUBMITTED else self.authority
-                self._try(claim_services.review_claim, self.session, actor, claim_id,
+                self._try(reviews.review_claim, self.session, actor, claim_id,
                           {"decision": decision, "reason": "发票不符" if decision == "reject" else None})
 
         # -- a whole journey -------------------------------------------------------------------------
@@ -329,11 +331,11 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             if depth < 4 or self._try(claim_services.submit_claim, self.session, member(provider), claim.id) is None:
                 return
             for stage, actor in ((5, self.operator), (6, self.authority)):
-                if depth < stage or self._try(claim_services.review_claim, self.session, actor, claim.id,
+                if depth < stage or self._try(reviews.review_claim, self.session, actor, claim.id,
                                               {"decision": "approve"}) is None:
                     return
             if depth >= 7:
-                self._try(claim_services.disburse_claim, self.session, self.authority, claim.id,
+                self._try(reviews.disburse_claim, self.session, self.authority, claim.id,
                           {"reference": f"BANK-{claim.id}"})
 
         # -- sanctions ---------------------------------------------------------------------------------
@@ -355,7 +357,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
         def time_passes(self, days: int) -> None:
             self.day = min(self.day + dt.timedelta(days=days), dt.date(YEAR, 12, 31))
             monkeypatch.setenv("SHOP_TODAY", self.day.isoformat())
-            claim_services.roll_over_claims(self.session, self.day)
+            reviews.roll_over_claims(self.session, self.day)
             self.session.commit()
 
         @precondition(lambda self: self.day.year == YEAR and self.steps > 60)
