@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Product, ProductVersion
 from catalog.states import ProductStatus
+from orders import checkout as checkouts
 from orders import services
 from orders.models import Order
 from shop.errors import DomainError
@@ -49,7 +50,7 @@ def seed_orders(session: Session) -> None:
         if not lines:
             continue
         try:
-            orders = services.checkout(session, buyer, services.CheckoutRequest(lines, True, True, "pm_card_visa"),
+            orders = checkouts.checkout(session, buyer, checkouts.CheckoutRequest(lines, True, True, "pm_card_visa"),
                                        gateway=gateway, idempotency_key=f"demo-purchase-{number}")
         except DomainError as error:
             print(f"demo orders skipped: {error.detail}"

@@ -40,7 +40,7 @@ class PaymentStatus(StrEnum):
 
 # H2 of the second security review: a capture whose answer is lost. ``capture_pending`` is recorded in a
 # transaction of its own before the capture is sent; whatever happens next, the intent's real status at
-# the payment service decides (``orders.services._settle_payment``): a captured intent is refunded,
+# the payment service decides (``orders.reconcile._settle_payment``): a captured intent is refunded,
 # never voided; a capture that did not happen goes back to ``authorised``; a hold the service let go
 # cancels the order.
 PAYMENT = StateMachine[PaymentStatus]("payment", {
@@ -82,7 +82,7 @@ UNFINISHED_ATTEMPTS = (AttemptStatus.RESERVED, AttemptStatus.PREPARED, AttemptSt
 
 # A checkout and ``reconcile-payments`` may both try to move one attempt (H1 of the second security
 # review): every move is a compare-and-set on the status its mover last saw
-# (``orders.services._move_attempt``), so exactly one of them wins and the other stops. Reconcile takes an
+# (``orders.attempts.move_attempt``), so exactly one of them wins and the other stops. Reconcile takes an
 # unfinished attempt to ``void_pending`` (vouchers released) before it voids the holds, and only then
 # calls it ``abandoned``; a checkout whose attempt was taken ends with an error and writes no order.
 _GIVE_UP = {"fail_checkout": AttemptStatus.FAILED,                 # voided, vouchers released

@@ -36,6 +36,8 @@ from claims import reviews
 from claims import services as claim_services
 from claims.models import Claim, ClaimItem
 from claims.states import ClaimStatus
+from orders import checkout as checkouts
+from orders import reconcile as reconciliation
 from orders import services as order_services
 from orders.models import Order
 from orders.payments import InProcessGateway, PaymentUnavailable
@@ -184,9 +186,9 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             """A checkout, then (to reach deeper states sooner) maybe its confirmation or cancellation."""
             enterprise = self._enterprise(index)
             lines = [(self.products[i].id, q) for i, q in picks]
-            request = order_services.CheckoutRequest(lines, use_vouchers, True, card)
+            request = checkouts.CheckoutRequest(lines, use_vouchers, True, card)
             available_before = self._available(enterprise.id)
-            placed = self._try(order_services.checkout, self.session, member(enterprise), request, gateway=self.gateway)
+            placed = self._try(checkouts.checkout, self.session, member(enterprise), request, gateway=self.gateway)
             if not placed:
                 # a refused or failed payment leaves no order and no spent voucher behind
                 assert self._available(enterprise.id) == available_before
@@ -303,8 +305,8 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             application = self._try(wallet_services.apply_for_quota, self.session, member(enterprise), {"year": YEAR})
             if application is not None:
                 self._try(wallet_services.review_application, self.session, self.operator, application.id, "approve", None)
-            placed = self._try(order_services.checkout, self.session, member(enterprise),
-                               order_services.CheckoutRequest([(product_row.id, 1)], True, True, "pm_card_ok"),
+            placed = self._try(checkouts.checkout, self.session, member(enterprise),
+                               checkouts.CheckoutRequest([(product_row.id, 1)], True, True, "pm_card_ok"),
                                gateway=self.gateway)
             if not placed or depth < 2:
                 return
@@ -370,7 +372,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
         @rule()
         def reconcile(self) -> None:
             """``reconcile-payments`` as cron runs it: finishes lost answers and pending voids and refunds."""
-            order_services.reconcile_payments(self.session, self.gateway, older_than=dt.timedelta(minutes=15))
+            reconciliation.reconcile_payments(self.session, self.gateway, older_than=dt.timedelta(minutes=15))
 
         # -- what must always hold ------------------------------------------------------------------------
         def _available(self, enterprise_id: int) -> int:

@@ -9,6 +9,7 @@ from claims import queries as claim_queries
 from claims import reviews
 from claims import services as claims
 from claims.states import ClaimStatus
+from orders import checkout as checkouts
 from orders import services as order_services
 from orders.models import Order
 from orders.states import OrderStatus
@@ -50,8 +51,8 @@ def world(session, tmp_path):
 
 
 def buy(session, world, gateway, product=None):
-    request = order_services.CheckoutRequest([((product or world["product"]).id, 1)], True, True, card(gateway))
-    return order_services.checkout(session, world["buyer"], request, gateway=gateway)
+    request = checkouts.CheckoutRequest([((product or world["product"]).id, 1)], True, True, card(gateway))
+    return checkouts.checkout(session, world["buyer"], request, gateway=gateway)
 
 
 def refused(call, *args, **kwargs):
