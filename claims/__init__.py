@@ -13,14 +13,14 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
+    from claims import api, reconciliation, reviews, views
     from claims import queries as claim_queries
-    from claims import reconciliation, reviews, views
     from claims.demo import seed_claims
     from claims.exports import SETTLEMENT_EXPORT
 
     reviews.register_guards()
     app.register_blueprint(views.bp)
-    app.register_blueprint(views.api_bp)
+    app.register_blueprint(api.api_bp)
     seed.register(seed_claims, order=45)
     nav.add("claims.my_claims", _l("Claims"), {"provider"}, order=17, count=lambda s, u: claim_queries.waiting_count(s, u))
     nav.add("claims.staff_claims", _l("Claims"), {"operator", "authority"}, order=17,
