@@ -33,7 +33,7 @@ PURCHASES = [
     ("guizhou_tea", [("qianyun", 2)], ["refund_requested"]),
     ("anshun_parts", [("yunshang", 2), ("hangtian", 1)], ["confirmed", "confirmed"]),
     ("bijie_agri", [("zhudata", 2)], ["confirmed"]),
-    ("bijie_agri", [("qianyun", 1)], ["confirmed"]),      # the demo provider's order to claim
+    ("bijie_agri", [("qianyun", 1)], ["confirmed"]),      # the demo provider's order, left confirmed
 ]
 
 
