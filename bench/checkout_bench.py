@@ -34,7 +34,6 @@ shop.auth.HASH_METHOD = "pbkdf2:sha256:1000"
 
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from orders import services  # noqa: E402
 from orders.payments import InProcessGateway, StripeGateway  # noqa: E402
 from shop.db import make_engine, make_session_factory  # noqa: E402
 from shop.migrate import upgrade  # noqa: E402
@@ -93,7 +92,7 @@ def run(kind: str, pg_url: str | None, gateway_kind: str, checkouts: int, thread
             user = s.get(User, user_id)
             pm = "pm_card_visa"
             started = time.perf_counter()
-            services.checkout(s, user, services.CheckoutRequest(lines, True, True, pm), gateway=gateway)
+            checkouts.checkout(s, user, checkouts.CheckoutRequest(lines, True, True, pm), gateway=gateway)
             return (time.perf_counter() - started) * 1000
 
     one(buyers.pop())  # warm-up

@@ -44,7 +44,7 @@ def _database(kind: str, pg_url: str | None) -> str:
 
 
 def _seed(url: str, orders: int, claims: int) -> float:
-    from orders.claim_models import Claim, ClaimItem
+    from claims.models import Claim, ClaimItem
     from orders.models import CheckoutAttempt, Order
     from orgs.demo import make_uscc
     from orgs.models import Organisation

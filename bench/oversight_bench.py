@@ -44,7 +44,7 @@ YEAR = 2026
 def fill(url: str, n_orders: int, n_enterprises: int, n_providers: int) -> None:
     import_all_models()
     from catalog.models import Product, ProductVersion
-    from orders.claim_models import Claim, ClaimItem
+    from claims.models import Claim, ClaimItem
     from orders.models import CheckoutAttempt, Order, OrderLine
     from orgs.models import Organisation
     from oversight.models import Complaint

@@ -1,6 +1,6 @@
-"""Cart, checkout, orders and refunds (第十五–二十一条) and, in ``orders.claim_*``, redemption claims.
-``init_app`` registers the area: pages, API, payment gateway, navigation, labels, demo data, daily jobs,
-the ledger reconciliation and the command line. Called by ``shop.create_app``."""
+"""Cart, checkout, orders and refunds (第十五–二十一条).
+``init_app`` registers the area: pages, API, payment gateway, navigation, labels, demo data, daily jobs
+and the command line. Called by ``shop.create_app``."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +14,8 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from orders import claim_views, reconciliation, services, views
-    from orders.demo import seed_claims, seed_orders
+    from orders import attempts, cart, reconcile, services, views
+    from orders.demo import seed_orders
     from orders.payments import StripeGateway
 
     app.extensions["orders.gateway"] = StripeGateway(app.config["STRIPE_SECRET_KEY"],
@@ -23,12 +23,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
     seed.register(seed_orders, order=40)
-    daily.every_day(app, "orders.expire_unconfirmed_orders", lambda session, _today: services.expire_unconfirmed_orders(
+    daily.every_day(app, "orders.expire_unconfirmed_orders", lambda session, _today: reconcile.expire_unconfirmed_orders(
         session, app.extensions["orders.gateway"], deadline_days=app.config["CONFIRMATION_DEADLINE_DAYS"]))
-    seed.register(seed_claims, order=45)
 
     nav.add("orders.cart", _l("Cart"), {"enterprise"}, order=15,
-            count=lambda s, u: services.cart_count(s, u.organisation_id))
+            count=lambda s, u: cart.cart_count(s, u.organisation_id))
     nav.add("orders.list_orders", _l("Orders"), {"enterprise", "provider", "operator", "authority"}, order=16,
             count=lambda s, u: services.waiting_for_provider(s, u.organisation_id) if u.role.value == "provider" else 0)
     labels.add({
@@ -69,16 +68,16 @@ def init_app(app: Flask) -> None:
         """Void card holds and release vouchers of crashed checkouts; finish every payment that is not
         final (captures, voids and refunds) by the intent's real status. Run it from cron every few minutes."""
         gateway = app.extensions["orders.gateway"]
-        minimum = services.minimum_reconcile_age(gateway)
+        minimum = attempts.minimum_reconcile_age(gateway)
         if dt.timedelta(minutes=older_than) < minimum:
             seconds = int(minimum.total_seconds())
             raise click.UsageError(
                 f"--older-than must be at least {math.ceil(seconds / 60)} minutes: a checkout still running may wait "
-                f"{gateway.timeout:g} s for each of the {services.CALLS_PER_ORDER} calls of an order's payment, plus "
-                f"{int(services.LEASE_MARGIN.total_seconds())} s margin ({seconds} s). Younger checkouts finish by "
+                f"{gateway.timeout:g} s for each of the {attempts.CALLS_PER_ORDER} calls of an order's payment, plus "
+                f"{int(attempts.LEASE_MARGIN.total_seconds())} s margin ({seconds} s). Younger checkouts finish by "
                 f"themselves, and one that holds its lease is never taken.")
         with app.extensions["shop.sessions"]() as session:
-            report = services.reconcile_payments(session, gateway, older_than=dt.timedelta(minutes=older_than))
+            report = reconcile.reconcile_payments(session, gateway, older_than=dt.timedelta(minutes=older_than))
         from shop.money import format_fen
         click.echo(f"abandoned {report.abandoned_attempts} checkout(s), released {format_fen(report.released_fen)}, "
                    f"voided {report.voided_intents} hold(s); finished {report.finished_captures} capture(s), "
@@ -91,8 +90,5 @@ def init_app(app: Flask) -> None:
         voided). Idempotent; the daily job does the same, run it from cron for a tighter schedule."""
         days = app.config["CONFIRMATION_DEADLINE_DAYS"]
         with app.extensions["shop.sessions"]() as session:
-            n = services.expire_unconfirmed_orders(session, app.extensions["orders.gateway"], deadline_days=days)
+            n = reconcile.expire_unconfirmed_orders(session, app.extensions["orders.gateway"], deadline_days=days)
         click.echo(f"{n} order(s) not confirmed within {days} days cancelled")
-
-    reconciliation.register()   # ledger-verify holds the wallets against the orders and claims
-    claim_views.init_app(app)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Product, ProductVersion
 from catalog.states import ProductStatus
+from orders import checkout as checkouts
 from orders import services
 from orders.models import Order
 from orgs.demo import demo_org
@@ -32,7 +33,7 @@ PURCHASES = [
     ("guizhou_tea", [("qianyun", 2)], ["refund_requested"]),
     ("anshun_parts", [("yunshang", 2), ("hangtian", 1)], ["confirmed", "confirmed"]),
     ("bijie_agri", [("zhudata", 2)], ["confirmed"]),
-    ("bijie_agri", [("qianyun", 1)], ["confirmed"]),      # the demo provider's order to claim
+    ("bijie_agri", [("qianyun", 1)], ["confirmed"]),      # the demo provider's order, left confirmed
 ]
 
 
@@ -49,7 +50,7 @@ def seed_orders(session: Session) -> None:
         if not lines:
             continue
         try:
-            orders = services.checkout(session, buyer, services.CheckoutRequest(lines, True, True, "pm_card_visa"),
+            orders = checkouts.checkout(session, buyer, checkouts.CheckoutRequest(lines, True, True, "pm_card_visa"),
                                        gateway=gateway, idempotency_key=f"demo-purchase-{number}")
         except DomainError as error:
             print(f"demo orders skipped: {error.detail}"
@@ -65,47 +66,3 @@ def seed_orders(session: Session) -> None:
                 services.request_refund(session, buyer, order.id, {"reason": "服务开通后无法与现有系统对接，申请退款。"})
             if outcome == "cancelled":
                 services.cancel_order(session, buyer, order.id, gateway=gateway)
-
-
-# -- redemption claims: what waits for the operator, the authority and the demo provider -----------------
-
-# (provider, what becomes of its claim of all its claimable orders)
-CLAIMS = [("yunshang", "submitted"), ("hangtian", "operator_approved"), ("zhudata", "draft")]
-DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-            b"trailer<</Root 1 0 R>>\n%%EOF\n")
-
-
-def seed_claims(session: Session) -> None:
-    """A claim per demo provider with confirmed orders, with its four kinds of evidence."""
-    import io
-
-    from orders import claims
-    from orders.claim_models import Claim
-    from orgs.demo import demo_user
-    if session.scalar(select(func.count()).select_from(Claim)) or not has_app_context():
-        return
-    upload_dir = current_app.config["UPLOAD_DIR"]
-    operator = demo_user(session, "operator@yunquan.example")
-    for number, (provider_key, outcome) in enumerate(CLAIMS, 1):
-        provider = demo_org(session, provider_key)
-        seller = provider.members[0]
-        page, _ = claims.list_claimable_orders(session, seller, claims.ClaimableFilter(), 1, 100)
-        if not page.items:
-            continue
-        claim = claims.create_claim(session, seller, {"order_ids": [o.id for o in page.items]})
-        total = sum(o.total_fen for o in page.items)
-        for kind, name in (("invoice", "增值税发票.pdf"), ("contract", "上云服务合同.pdf"), ("transfer", "银行转账回单.pdf"),
-                           ("usage", "企业使用情况证明.pdf")):
-            data = {"kind": kind}
-            if kind == "invoice":
-                data.update(invoice_number=f"52002026{number:04d}", invoice_amount_fen=total)
-            claims.add_claim_document(session, seller, claim.id, data, (io.BytesIO(DEMO_PDF), name), upload_dir)
-        if outcome == "draft":
-            continue
-        try:
-            claims.submit_claim(session, seller, claim.id)
-        except DomainError as error:     # e.g. no settlement date left this year: it stays a draft
-            print(f"demo claim #{claim.id} left as a draft: {error.detail}", file=sys.stderr)
-            continue
-        if outcome == "operator_approved":
-            claims.review_claim(session, operator, claim.id, {"decision": "approve", "reason": "订单与材料核对无误。"})

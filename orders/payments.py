@@ -45,7 +45,7 @@ class Intent:
 
 
 # How long the Stripe client waits for one answer. The checkout's lease and the minimum age
-# ``reconcile-payments`` accepts are computed from a gateway's ``timeout`` (orders.services).
+# ``reconcile-payments`` accepts are computed from a gateway's ``timeout`` (orders.attempts).
 CALL_TIMEOUT = 20.0
 
 

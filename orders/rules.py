@@ -98,31 +98,6 @@ def split_by_provider(priced: Sequence[PricedLine]) -> list[OrderPlan]:
     return list(plans.values())
 
 
-# -- redemption claims (第二十二条–第二十五条) -----------------------------------------------------------
-
-REQUIRED_CLAIM_DOCUMENTS = ("invoice", "contract", "transfer", "usage")
-QUERY_WORKING_DAYS = 3   # 第二十五条: the operator answers the authority's query within 3 working days
-
-
-def settlement_date_for(day: dt.date, settlement_dates: Iterable[dt.date]) -> dt.date | None:
-    """第二十三条: the operator collects claims at each settlement date; a claim goes to the first
-    date on or after ``day`` (its submission, or today for one that missed its date), or to none
-    when the authority has set no later date yet."""
-    later = [d for d in settlement_dates if d >= day]
-    return min(later) if later else None
-
-
-def missing_claim_documents(kinds: Iterable[str]) -> list[str]:
-    """The kinds of evidence a claim still lacks: at least one of each is needed to submit."""
-    present = set(kinds)
-    return [kind for kind in REQUIRED_CLAIM_DOCUMENTS if kind not in present]
-
-
-def normalise_invoice_number(raw: str) -> str:
-    """Invoice numbers as printed, without the spaces and dashes people type between groups."""
-    return "".join(ch for ch in raw.upper() if ch not in " -_\u3000")
-
-
 def confirmation_deadline(placed_at: dt.datetime, deadline_days: int) -> dt.datetime:
     """When an unconfirmed order is cancelled: ``deadline_days`` after it was placed, before the card
     hold lapses (Stripe: 7 days)."""

@@ -40,7 +40,7 @@ class PaymentStatus(StrEnum):
 
 # H2 of the second security review: a capture whose answer is lost. ``capture_pending`` is recorded in a
 # transaction of its own before the capture is sent; whatever happens next, the intent's real status at
-# the payment service decides (``orders.services._settle_payment``): a captured intent is refunded,
+# the payment service decides (``orders.reconcile._settle_payment``): a captured intent is refunded,
 # never voided; a capture that did not happen goes back to ``authorised``; a hold the service let go
 # cancels the order.
 PAYMENT = StateMachine[PaymentStatus]("payment", {
@@ -82,7 +82,7 @@ UNFINISHED_ATTEMPTS = (AttemptStatus.RESERVED, AttemptStatus.PREPARED, AttemptSt
 
 # A checkout and ``reconcile-payments`` may both try to move one attempt (H1 of the second security
 # review): every move is a compare-and-set on the status its mover last saw
-# (``orders.services._move_attempt``), so exactly one of them wins and the other stops. Reconcile takes an
+# (``orders.attempts.move_attempt``), so exactly one of them wins and the other stops. Reconcile takes an
 # unfinished attempt to ``void_pending`` (vouchers released) before it voids the holds, and only then
 # calls it ``abandoned``; a checkout whose attempt was taken ends with an error and writes no order.
 _GIVE_UP = {"fail_checkout": AttemptStatus.FAILED,                 # voided, vouchers released
@@ -97,47 +97,3 @@ CHECKOUT_ATTEMPT = StateMachine[AttemptStatus]("checkout", {
     # the abandoned checkout's own worker found a hold reconcile could not see yet and could not void it
     AttemptStatus.ABANDONED: {"hold_left_behind": AttemptStatus.VOID_PENDING},
 })
-
-
-class ClaimStatus(StrEnum):
-    """第二十二条–第二十五条: a provider's redemption claim. A draft is put together (orders and
-    evidence), submitted to a settlement date, reviewed by the operator and then the authority, and
-    paid out. A rejected claim frees its orders; a withdrawn draft too. A buyer's refund request takes
-    its order out of a draft (第二十条: the refund window closes when the claim is submitted)."""
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    OPERATOR_APPROVED = "operator_approved"
-    APPROVED = "approved"
-    DISBURSED = "disbursed"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
-
-
-CLAIM = StateMachine[ClaimStatus]("redemption_claim", {
-    ClaimStatus.DRAFT: {"submit_claim": ClaimStatus.SUBMITTED, "withdraw_claim": ClaimStatus.WITHDRAWN,
-                        "add_document": ClaimStatus.DRAFT, "remove_document": ClaimStatus.DRAFT,
-                        "leave_for_refund": ClaimStatus.DRAFT},
-    ClaimStatus.SUBMITTED: {"operator_approve_claim": ClaimStatus.OPERATOR_APPROVED,
-                            "operator_reject_claim": ClaimStatus.REJECTED,
-                            "exclude_order": ClaimStatus.SUBMITTED, "roll_over": ClaimStatus.SUBMITTED},
-    ClaimStatus.OPERATOR_APPROVED: {"authority_approve_claim": ClaimStatus.APPROVED,
-                                    "authority_reject_claim": ClaimStatus.REJECTED,
-                                    "query_claim": ClaimStatus.OPERATOR_APPROVED,
-                                    "answer_query": ClaimStatus.OPERATOR_APPROVED},
-    # an approved claim may still be rejected while it is held (its provider or an enterprise of
-    # its orders sanctioned: orders.claims.claim_holds)
-    ClaimStatus.APPROVED: {"disburse_claim": ClaimStatus.DISBURSED, "authority_reject_claim": ClaimStatus.REJECTED},
-})
-
-# Once submitted, a claim's vouchers are "claimed" in the ledger until it is rejected or paid; these are
-# the claims a settlement date has (its summary and export).
-SUBMITTED_CLAIM_STATUSES = frozenset({ClaimStatus.SUBMITTED, ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED,
-                                      ClaimStatus.DISBURSED})
-
-
-class ClaimDocumentKind(StrEnum):
-    """第二十二条: invoices, contracts, transfer records and evidence of the enterprise's use."""
-    INVOICE = "invoice"
-    CONTRACT = "contract"
-    TRANSFER = "transfer"
-    USAGE = "usage"

@@ -8,7 +8,9 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from orders import rules, services
+from orders import cart as carts
+from orders import checkout as checkouts
+from orders import pricing, reconcile, rules, services
 from orders.agreement import AGREEMENTS
 from orders.agreement import CURRENT as CURRENT_AGREEMENT
 from orders.models import Order
@@ -38,7 +40,7 @@ def gateway() -> PaymentGateway:
 def _cart_page(status: int = 200, errors: dict | None = None) -> Any:
     s = db_session()
     org_id = current_user.organisation_id
-    quote = services.quote(s, org_id, services.cart_lines(s, org_id), use_vouchers=True)
+    quote = pricing.quote(s, org_id, carts.cart_lines(s, org_id), use_vouchers=True)
     template = "orders/_cart.html" if is_htmx() else "orders/cart.html"
     return render_template(template, quote=quote, errors=errors or {}), status
 
@@ -53,7 +55,7 @@ def cart() -> Any:
 @roles_required(Role.ENTERPRISE)
 def add_to_cart() -> Any:
     try:
-        services.add_to_cart(db_session(), actor(), request.form)
+        carts.add_to_cart(db_session(), actor(), request.form)
     except DomainError as error:
         if is_htmx():
             return render_template("orders/_added.html", error=error), error.status
@@ -61,7 +63,7 @@ def add_to_cart() -> Any:
         return redirect(local_referrer(url_for("shop.home")))
     if is_htmx():
         return render_template("orders/_added.html", error=None,
-                               count=services.cart_count(db_session(), current_user.organisation_id))
+                               count=carts.cart_count(db_session(), current_user.organisation_id))
     flash(_("Added to your cart."), "success")
     return redirect(local_target(request.form.get("next"), url_for("orders.cart")))
 
@@ -71,9 +73,9 @@ def add_to_cart() -> Any:
 def update_cart_line(product_id: int) -> Any:
     try:
         if request.form.get("remove"):
-            services.remove_from_cart(db_session(), actor(), product_id)
+            carts.remove_from_cart(db_session(), actor(), product_id)
         else:
-            services.set_cart_quantity(db_session(), actor(), product_id, request.form)
+            carts.set_cart_quantity(db_session(), actor(), product_id, request.form)
     except DomainError as error:
         return _cart_page(error.status, {str(product_id): error.errors.get("quantity", [error.detail])})
     if is_htmx():
@@ -86,7 +88,7 @@ def update_cart_line(product_id: int) -> Any:
 def _checkout_context(use_vouchers: bool) -> dict[str, Any]:
     s = db_session()
     org_id = current_user.organisation_id
-    quote = services.quote(s, org_id, services.cart_lines(s, org_id), use_vouchers=use_vouchers)
+    quote = pricing.quote(s, org_id, carts.cart_lines(s, org_id), use_vouchers=use_vouchers)
     return {"quote": quote, "use_vouchers": use_vouchers, "agreement": CURRENT_AGREEMENT,
             "stripe_js": current_app.config["STRIPE_JS_URL"],
             "publishable_key": current_app.config["STRIPE_PUBLISHABLE_KEY"]}
@@ -121,9 +123,9 @@ def checkout() -> Any:
         return _checkout_form(use_vouchers, form=request.form)
     key = "page-" + (request.form.get("checkout_token") or secrets.token_urlsafe(24))[:80]
     try:
-        orders = services.replay_checkout(s, actor(), key)   # the same form sent twice: one checkout
+        orders = checkouts.replay_checkout(s, actor(), key)   # the same form sent twice: one checkout
         if orders is None:
-            lines = services.cart_lines(s, current_user.organisation_id)
+            lines = carts.cart_lines(s, current_user.organisation_id)
             if not lines:
                 flash(_("Your cart is empty."), "info")
                 return redirect(url_for("orders.cart"))
@@ -133,7 +135,7 @@ def checkout() -> Any:
                     # the figures the page showed (the summary's hidden fields): charged exactly, or asked again
                     "expected_total_fen": request.form.get("expected_total_fen"),
                     "expected_self_pay_fen": request.form.get("expected_self_pay_fen")}
-            orders = services.checkout(s, actor(), services.read_checkout(data), gateway=gateway(),
+            orders = checkouts.checkout(s, actor(), checkouts.read_checkout(data), gateway=gateway(),
                                        idempotency_key=key, strict_idempotency=False, from_cart=True)
     except DomainError as error:
         # price_changed: the page shows the current figures, says what changed and asks again
@@ -171,7 +173,7 @@ def list_orders() -> Any:
 
 
 def _confirm_by(order: Order) -> dt.datetime:
-    return services.confirmation_deadline(order, current_app.config["CONFIRMATION_DEADLINE_DAYS"])
+    return reconcile.confirmation_deadline(order, current_app.config["CONFIRMATION_DEADLINE_DAYS"])
 
 
 def _time_left(order: Order) -> str | None:
@@ -294,7 +296,7 @@ def order_json(order: Order) -> dict[str, Any]:
      errors=["validation_error", "not_certified", "agreement_not_accepted", "product_unavailable", "price_changed",
              "payment_declined", "payment_unavailable", "idempotency_mismatch", "invalid_state", "sanctioned"])
 def checkout_api(user: Any) -> Any:
-    orders = services.checkout(db_session(), user, services.read_checkout(json_body()), gateway=gateway(),
+    orders = checkouts.checkout(db_session(), user, checkouts.read_checkout(json_body()), gateway=gateway(),
                                idempotency_key=request.headers.get("Idempotency-Key") or None)
     return {"orders": [order_json(o) for o in orders]}
 
@@ -350,7 +352,7 @@ def refund_decision_api(user: Any, order_id: int) -> Any:
     return order_json(services.decide_refund(db_session(), user, order_id, json_body(), gateway=gateway()))
 
 
-def cart_json(quote: services.Quote) -> dict[str, Any]:
+def cart_json(quote: pricing.Quote) -> dict[str, Any]:
     return {"year": quote.year, "total_fen": quote.total_fen, "voucher_fen": quote.voucher_fen,
             "self_pay_fen": quote.self_pay_fen, "available_fen": quote.available_fen,
             "available_after_fen": quote.available_after_fen, "unavailable_product_ids": quote.unavailable,
@@ -362,7 +364,7 @@ def cart_json(quote: services.Quote) -> dict[str, Any]:
      query={"use_vouchers": {"type": "boolean"}})
 def cart_api(user: Any) -> Any:
     s = db_session()
-    return cart_json(services.quote(s, user.organisation_id, services.cart_lines(s, user.organisation_id),
+    return cart_json(pricing.quote(s, user.organisation_id, carts.cart_lines(s, user.organisation_id),
                                     use_vouchers=request.args.get("use_vouchers", "true") != "false"))
 
 
@@ -372,7 +374,7 @@ def cart_api(user: Any) -> Any:
          "product_id": {"type": "integer"}, "quantity": {"type": "integer", "minimum": 1}}},
      errors=["validation_error", "product_unavailable", "not_certified", "sanctioned"])
 def add_cart_line_api(user: Any) -> Any:
-    line = services.add_to_cart(db_session(), user, json_body())
+    line = carts.add_to_cart(db_session(), user, json_body())
     return {"product_id": line.product_id, "quantity": line.quantity}
 
 
@@ -381,12 +383,12 @@ def add_cart_line_api(user: Any) -> Any:
      body={"type": "object", "required": ["quantity"], "properties": {"quantity": {"type": "integer", "minimum": 0}}},
      errors=["validation_error", "not_found"])
 def update_cart_line_api(user: Any, product_id: int) -> Any:
-    line = services.set_cart_quantity(db_session(), user, product_id, json_body())
+    line = carts.set_cart_quantity(db_session(), user, product_id, json_body())
     return {"product_id": product_id, "quantity": line.quantity if line else 0}
 
 
 @api_bp.delete("/cart/lines/<int:product_id>")
 @api(summary="Remove a product from the cart", roles=[Role.ENTERPRISE], errors=["not_found"])
 def delete_cart_line_api(user: Any, product_id: int) -> Any:
-    services.remove_from_cart(db_session(), user, product_id)
+    carts.remove_from_cart(db_session(), user, product_id)
     return {"product_id": product_id, "quantity": 0}

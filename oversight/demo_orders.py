@@ -20,9 +20,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from catalog.models import Product, ProductVersion
-from orders import claims as claim_cases
+from claims import reviews
+from claims import services as claim_cases
+from claims.models import Claim, ClaimItem
 from orders.agreement import CURRENT as CURRENT_AGREEMENT
-from orders.claim_models import Claim, ClaimItem
 from orders.models import CheckoutAttempt, Order, OrderLine
 from orders.rules import LineInput, allocate_vouchers
 from orders.states import ORDER, AttemptStatus, OrderStatus, PaymentStatus
@@ -253,18 +254,18 @@ def _paid_claim(session: Session, claim: Claim, day: dt.date, today: dt.date, op
     seller_id = claim.created_by_id
     claim = claim_cases.submit_claim(session, session.get(User, seller_id), claim.id)
     if rejected:
-        claim_cases.review_claim(session, operator, claim.id, {
+        reviews.review_claim(session, operator, claim.id, {
             "decision": "reject", "reason": "部分订单的使用证明与合同约定的服务期不符，请核实后重新提交。"})
         _date_claim(session, claim.id, day, decided=day + dt.timedelta(days=6))
         return
-    claim_cases.review_claim(session, operator, claim.id, {"decision": "approve"})
-    claim_cases.review_claim(session, authority, claim.id, {"decision": "approve"})
+    reviews.review_claim(session, operator, claim.id, {"decision": "approve"})
+    reviews.review_claim(session, authority, claim.id, {"decision": "approve"})
     paid_on = min(day + dt.timedelta(days=18), today - dt.timedelta(days=1))
     if recent:
         paid_on = max(day + dt.timedelta(days=1), today - dt.timedelta(days=2))
     decided = min(day + dt.timedelta(days=6), paid_on)
     _date_claim(session, claim.id, day, decided=decided)   # a payment is never dated before its approval
-    claim_cases.disburse_claim(session, authority, claim.id, {"reference": f"GZCZ-{YEAR}-{claim.id:05d}",
+    reviews.disburse_claim(session, authority, claim.id, {"reference": f"GZCZ-{YEAR}-{claim.id:05d}",
                                                               "paid_on": paid_on.isoformat()})
     _date_claim(session, claim.id, day, decided=decided, paid=paid_on)
 
@@ -278,11 +279,11 @@ def _current_claim(session: Session, claim: Claim, key: str, operator: User, aut
     if key == "qianyun":
         return
     if key == "yunshang" and len(claim.live_items) > 1:
-        claim_cases.exclude_order(session, operator, claim.id, claim.live_items[-1].order_id,
+        reviews.exclude_order(session, operator, claim.id, claim.live_items[-1].order_id,
                                   {"reason": "该订单的发票金额与订单金额不一致，请更正后另行申请。"})
-    claim_cases.review_claim(session, operator, claim.id, {"decision": "approve"})
+    reviews.review_claim(session, operator, claim.id, {"decision": "approve"})
     if key == "hangtian":
-        claim_cases.review_claim(session, authority, claim.id, {"decision": "approve"})
+        reviews.review_claim(session, authority, claim.id, {"decision": "approve"})
 
 
 def _date_claim(session: Session, claim_id: int, day: dt.date, *, decided: dt.date, paid: dt.date | None = None) -> None:

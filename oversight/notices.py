@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from orders.claim_models import Claim, ClaimItem
-from orders.states import ClaimStatus
+from claims.models import Claim, ClaimItem
+from claims.states import ClaimStatus
 from orgs.models import Organisation
 from oversight.commands import AnswerInput, NoticeFilter, ObjectionFilter, ObjectionInput
 from oversight.models import NoticeEntry, NoticeObjection

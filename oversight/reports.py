@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, Integer, cast, distinct, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from orders.claim_models import Claim, ClaimItem
+from claims.models import Claim, ClaimItem
+from claims.states import ClaimStatus
 from orders.models import Order, OrderLine
-from orders.states import ClaimStatus, OrderStatus
+from orders.states import OrderStatus
 from orgs.models import Organisation
 from oversight.rules import median, week_start, weeks
 from shop import clock, policy

@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from orders.claim_models import Claim, ClaimItem
+from claims.models import Claim, ClaimItem
+from claims.states import ClaimStatus
 from orders.models import Order
-from orders.states import ClaimStatus, OrderStatus
+from orders.states import OrderStatus
 from orgs.models import Organisation
 from orgs.states import OrgKind
 from oversight.models import Complaint

@@ -21,7 +21,7 @@ from shop.db import make_engine, make_session_factory, reset_transaction_mode, s
 
 ROOT = Path(__file__).resolve().parent.parent
 # The foundation first, then the areas in the order their imports allow; oversight reads them all.
-AREAS = ("shop", "orgs", "catalog", "wallet", "orders", "oversight")
+AREAS = ("shop", "orgs", "catalog", "wallet", "orders", "claims", "oversight")
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
 babel = Babel()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("shop.accounts", "shop.calendar", "shop.audit", "shop.exports", "orgs.models", "catalog.models", "wallet.models", "orders.models",
-                 "orders.claim_models", "oversight.models")
+MODEL_MODULES = ("shop.accounts", "shop.calendar", "shop.audit", "shop.exports", "orgs.models", "catalog.models",
+                 "wallet.models", "orders.models", "claims.models", "oversight.models")
 
 
 def import_all_models() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from orders import services
+from orders import checkout as checkouts
 from orders.payments import StripeGateway
 from shop.accounts import User
 from shop.db import make_engine, make_session_factory
@@ -19,9 +19,9 @@ def main(argv: list[str]) -> int:
     engine = make_engine(url)
     with make_session_factory(engine)() as session:
         user = session.get(User, int(user_id))
-        request = services.CheckoutRequest([(int(p), int(q)) for p, _, q in (line.partition(":") for line in lines)],
+        request = checkouts.CheckoutRequest([(int(p), int(q)) for p, _, q in (line.partition(":") for line in lines)],
                                            True, True, payment_method)
-        services.checkout(session, user, request, gateway=StripeGateway("sk_test_yunquan", api_base=api_base))
+        checkouts.checkout(session, user, request, gateway=StripeGateway("sk_test_yunquan", api_base=api_base))
     return 0
 
 

@@ -198,7 +198,7 @@ def make_claim(session: Session, provider: Organisation, orders: list[Any], uplo
                submit: bool = True, invoice_number: str | None = None) -> Any:
     """A claim of ``orders`` through the use cases, with one document of each kind (and submitted,
     unless ``submit=False``). The programme needs a settlement date on or after today to submit."""
-    from orders import claims
+    from claims import services as claims
     user = member(provider)
     claim = claims.create_claim(session, user, {"order_ids": [o.id for o in orders]})
     total = sum(o.total_fen for o in orders)

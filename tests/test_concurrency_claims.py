@@ -4,7 +4,8 @@ claimed, never both; a claim submitted twice at once moves its vouchers once. Se
 workers, SQLite and PostgreSQL."""
 import pytest
 
-from orders import claims
+from claims import queries as claim_queries
+from claims import services as claims
 from tests.concurrency import all_at_once, gunicorn, request
 from tests.helpers import PDF, fresh, grant_wallet, make_order, make_org, make_programme, member, token_for, upload
 from wallet import ledger
@@ -43,7 +44,7 @@ def test_parallel_claims_of_the_same_orders_put_each_order_in_one_claim(world, s
     assert 1 <= len(won) <= 2
     from sqlalchemy import func, select
 
-    from orders.claim_models import ClaimItem
+    from claims.models import ClaimItem
     live = fresh(session).scalar(select(func.count()).select_from(ClaimItem).where(ClaimItem.live.is_(True)))
     assert live == len(claimed)
 
@@ -67,7 +68,7 @@ def test_a_claim_and_a_refund_request_racing_for_one_order_end_with_the_refund_a
     assert all(a.status == 409 for a in answers if a not in refunds + claimed)
     from sqlalchemy import func, select
 
-    from orders.claim_models import ClaimItem
+    from claims.models import ClaimItem
     live = fresh(session).scalar(select(func.count()).select_from(ClaimItem).where(ClaimItem.order_id == order.id,
                                                                                   ClaimItem.live.is_(True)))
     assert live == 0
@@ -92,7 +93,7 @@ def test_a_refund_request_racing_the_submission_of_its_draft_either_leaves_it_or
         answers = all_at_once(calls)
     assert all(a.status in (200, 409) for a in answers), [(a.status, a.body) for a in answers]
     s = fresh(session)
-    current = claims.get_claim(s, seller, claim.id)
+    current = claim_queries.get_claim(s, seller, claim.id)
     refunded = s.get(type(order), order.id).status.value == "refund_requested"
     in_claim = order.id in [i.order_id for i in current.live_items]
     assert current.status.value == "submitted" and refunded != in_claim

@@ -2,6 +2,7 @@
 the vouchers exactly once. Several gunicorn workers, SQLite and PostgreSQL, localstripe."""
 import pytest
 
+from orders import checkout as checkouts
 from orders import services
 from tests.concurrency import all_at_once, gunicorn, request
 from tests.helpers import fresh, grant_wallet, make_org, make_product, make_programme, member, token_for
@@ -44,8 +45,8 @@ def test_parallel_checkouts_on_one_wallet_never_spend_more_than_it_holds(world, 
 
 
 def test_parallel_cancels_return_the_vouchers_once(world, session, database_url, stripe_mock):
-    order = services.checkout(session, member(world["enterprise"]),
-                              services.CheckoutRequest([(world["product"].id, 1)], True, True, card(world["gateway"])),
+    order = checkouts.checkout(session, member(world["enterprise"]),
+                              checkouts.CheckoutRequest([(world["product"].id, 1)], True, True, card(world["gateway"])),
                               gateway=world["gateway"])[0]
     headers = token_for(session, member(world["enterprise"]))
     with _server(database_url, stripe_mock) as base:
@@ -58,7 +59,7 @@ def test_parallel_cancels_return_the_vouchers_once(world, session, database_url,
 
 def test_parallel_refund_decisions_return_the_vouchers_once(world, session, database_url, stripe_mock):
     buyer, seller = member(world["enterprise"]), member(world["provider"])
-    order = services.checkout(session, buyer, services.CheckoutRequest([(world["product"].id, 1)], True, True,
+    order = checkouts.checkout(session, buyer, checkouts.CheckoutRequest([(world["product"].id, 1)], True, True,
                                                                         card(world["gateway"])),
                               gateway=world["gateway"])[0]
     services.confirm_order(session, seller, order.id, gateway=world["gateway"])

@@ -33,7 +33,7 @@ def init_app(app: Flask) -> None:
         "reserve_quota": _l("Reserved for an application"), "grant_quota": _l("Quota granted"),
         "release_reservation": _l("Reservation returned"), "hold_for_order": _l("Used in an order"),
         "release_order": _l("Returned from an order"), "release_checkout": _l("Returned from a failed payment"),
-        "claim": _l("Claimed by the provider"), "unclaim": _l("Returned from a claim"),
+        "unclaim": _l("Returned from a claim"),
         "disburse": _l("Paid out"), "expire": _l("Expired at year end"),
     }, attention={"pending"})
 

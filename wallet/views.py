@@ -20,7 +20,7 @@ from shop import clock, exports, policy
 from shop.charts import Series, line_chart
 from shop.errors import DomainError
 from shop.exports import Money
-from shop.i18n import _
+from shop.i18n import _, _l
 from shop.inputs import Decision, Inputs
 from shop.money import fen_to_yuan_text, format_fen
 from shop.pagination import page_args
@@ -132,7 +132,7 @@ def my_wallet() -> Any:
     programme = s.query(Programme).filter_by(year=year).one_or_none()
     failures = services.eligibility(s, org, programme, clock.today()) if programme and not wallet.application else []
     return render_template("wallet/wallet.html", wallet=wallet, lines=lines, programme=programme, failures=failures,
-                           year=year, org=org)
+                           year=year, org=org, entry_label=_entry_label)
 
 
 @bp.post("/wallet/apply")
@@ -180,9 +180,14 @@ def wallet_csv() -> Any:
         "Content-Disposition": f"attachment; filename={WALLET_LEDGER.title(params)}.csv"})
 
 
+# A ledger entry's kind in the wallet's words where its key also names something else ("claim" is the
+# claims' subject and transition table: the entry is the vouchers claimed by the provider).
+ENTRY_WORDS = {"claim": _l("Claimed by the provider")}
+
+
 def _entry_label(kind: str) -> Any:
     from shop.labels import label
-    return label(kind)
+    return ENTRY_WORDS.get(kind) or label(kind)
 
 
 # -- the operator's queue -----------------------------------------------------------------------

@@ -3,7 +3,9 @@
 import pytest
 from sqlalchemy import func, select
 
-from orders import services
+from orders import cart as carts
+from orders import checkout as checkouts
+from orders import pricing, services
 from orders.models import CheckoutAttempt, Order
 from orders.payments import StripeGateway
 from orders.states import AttemptStatus, OrderStatus, PaymentStatus
@@ -38,7 +40,7 @@ def world(session):
 
 
 def request(lines, *, use_vouchers=True, agreement=True, pm=None):
-    return services.CheckoutRequest([(p.id, q) for p, q in lines], use_vouchers, agreement, pm)
+    return checkouts.CheckoutRequest([(p.id, q) for p, q in lines], use_vouchers, agreement, pm)
 
 
 def wallet(session, org):
@@ -48,7 +50,7 @@ def wallet(session, org):
 
 def test_one_order_per_provider_with_each_lines_voucher_share(session, world, stripe_gateway):
     pm = card(stripe_gateway, VISA)
-    orders = services.checkout(session, world["buyer"], request([(world["compute"], 2), (world["database"], 1),
+    orders = checkouts.checkout(session, world["buyer"], request([(world["compute"], 2), (world["database"], 1),
                                                                   (world["erp"], 1)], pm=pm), gateway=stripe_gateway)
     assert [o.provider_id for o in orders] == [world["p1"].id, world["p2"].id]
     first, second = orders
@@ -67,7 +69,7 @@ def test_vouchers_are_served_in_line_order_until_the_wallet_runs_out(session, wo
     pm = card(stripe_gateway)
     big = make_product(session, world["p1"], price_fen=120_000_00)       # 40% = 48,000
     platform = make_product(session, world["p2"], price_fen=10_000_00, layer="platform")  # 60% = 6,000
-    orders = services.checkout(session, world["buyer"], request([(big, 1), (platform, 1), (world["database"], 1)],
+    orders = checkouts.checkout(session, world["buyer"], request([(big, 1), (platform, 1), (world["database"], 1)],
                                                                 pm=pm), gateway=stripe_gateway)
     assert [line.voucher_fen for o in orders for line in o.lines] == [48_000_00, 2_000_00, 0]
     assert wallet(session, world["enterprise"]).available_fen == 0
@@ -76,24 +78,24 @@ def test_vouchers_are_served_in_line_order_until_the_wallet_runs_out(session, wo
 def test_affiliated_providers_and_products_without_vouchers_get_none(session, world, stripe_gateway):
     affiliations.add_affiliation(session, make_staff(session, Role.OPERATOR), world["enterprise"].id, world["p2"].id, "控股")
     plain = make_product(session, world["p1"], price_fen=500_00, accepts_vouchers=False)
-    orders = services.checkout(session, world["buyer"], request([(world["database"], 1), (plain, 1)],
+    orders = checkouts.checkout(session, world["buyer"], request([(world["database"], 1), (plain, 1)],
                                                                 pm=card(stripe_gateway)), gateway=stripe_gateway)
     assert sum(o.voucher_fen for o in orders) == 0 and sum(o.self_pay_fen for o in orders) == 3_833_33
 
 
 def test_choosing_not_to_use_vouchers_or_having_none_buys_at_own_expense(session, world, stripe_gateway):
-    orders = services.checkout(session, world["buyer"], request([(world["compute"], 1)], use_vouchers=False,
+    orders = checkouts.checkout(session, world["buyer"], request([(world["compute"], 1)], use_vouchers=False,
                                                                 pm=card(stripe_gateway)), gateway=stripe_gateway)
     assert orders[0].voucher_fen == 0 and orders[0].self_pay_fen == 1_000_00
     newcomer = make_org(session)  # certified, no quota
-    orders = services.checkout(session, member(newcomer), request([(world["compute"], 1)], pm=card(stripe_gateway)),
+    orders = checkouts.checkout(session, member(newcomer), request([(world["compute"], 1)], pm=card(stripe_gateway)),
                                gateway=stripe_gateway)
     assert orders[0].voucher_fen == 0
 
 
 def test_the_agreement_must_be_accepted(session, world, stripe_gateway):
     with pytest.raises(DomainError) as caught:
-        services.checkout(session, world["buyer"], request([(world["compute"], 1)], agreement=False, pm="pm_card_visa"),
+        checkouts.checkout(session, world["buyer"], request([(world["compute"], 1)], agreement=False, pm="pm_card_visa"),
                           gateway=stripe_gateway)
     assert caught.value.code == "agreement_not_accepted"
 
@@ -102,7 +104,7 @@ def test_a_product_no_longer_on_sale_is_product_unavailable(session, world, stri
     from catalog import services as catalog_services
     catalog_services.delist_product(session, member(world["p2"]), world["database"].id, "停售")
     with pytest.raises(DomainError) as caught:
-        services.checkout(session, world["buyer"], request([(world["compute"], 1), (world["database"], 1)],
+        checkouts.checkout(session, world["buyer"], request([(world["compute"], 1), (world["database"], 1)],
                                                            pm=card(stripe_gateway)), gateway=stripe_gateway)
     assert caught.value.code == "product_unavailable"
     assert wallet(session, world["enterprise"]).available_fen == CAP
@@ -110,13 +112,13 @@ def test_a_product_no_longer_on_sale_is_product_unavailable(session, world, stri
 
 def test_a_card_is_needed_for_the_self_paid_part(session, world, stripe_gateway):
     with pytest.raises(DomainError) as caught:
-        services.checkout(session, world["buyer"], request([(world["compute"], 1)]), gateway=stripe_gateway)
+        checkouts.checkout(session, world["buyer"], request([(world["compute"], 1)]), gateway=stripe_gateway)
     assert "payment_method" in caught.value.errors
 
 
 def test_a_declined_card_leaves_no_order_and_no_spent_voucher(session, world, stripe_gateway):
     with pytest.raises(DomainError) as caught:
-        services.checkout(session, world["buyer"], request([(world["compute"], 1), (world["database"], 1)],
+        checkouts.checkout(session, world["buyer"], request([(world["compute"], 1), (world["database"], 1)],
                                                            pm=card(stripe_gateway, DECLINED)), gateway=stripe_gateway)
     assert caught.value.code == "payment_declined" and caught.value.status == 402
     session.rollback()
@@ -130,7 +132,7 @@ def test_a_declined_card_leaves_no_order_and_no_spent_voucher(session, world, st
 def test_an_unreachable_payment_service_leaves_no_order_and_no_spent_voucher(session, world):
     dead = StripeGateway("sk_test_x", api_base="http://127.0.0.1:9", timeout=2)
     with pytest.raises(DomainError) as caught:
-        services.checkout(session, world["buyer"], request([(world["compute"], 1)], pm="pm_card_visa"), gateway=dead)
+        checkouts.checkout(session, world["buyer"], request([(world["compute"], 1)], pm="pm_card_visa"), gateway=dead)
     assert caught.value.code == "payment_unavailable" and caught.value.status == 503
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Order)) == 0
@@ -140,8 +142,8 @@ def test_an_unreachable_payment_service_leaves_no_order_and_no_spent_voucher(ses
 class TestIdempotency:
     def test_the_same_key_and_body_return_the_first_orders_and_charge_once(self, session, world, stripe_gateway):
         body = request([(world["compute"], 1)], pm=card(stripe_gateway))
-        first = services.checkout(session, world["buyer"], body, gateway=stripe_gateway, idempotency_key="k-1")
-        again = services.checkout(session, world["buyer"], body, gateway=stripe_gateway, idempotency_key="k-1")
+        first = checkouts.checkout(session, world["buyer"], body, gateway=stripe_gateway, idempotency_key="k-1")
+        again = checkouts.checkout(session, world["buyer"], body, gateway=stripe_gateway, idempotency_key="k-1")
         assert [o.id for o in again] == [o.id for o in first]
         session.rollback()
         assert session.scalar(select(func.count()).select_from(Order)) == 1
@@ -149,10 +151,10 @@ class TestIdempotency:
 
     def test_the_same_key_with_another_body_is_a_mismatch(self, session, world, stripe_gateway):
         pm = card(stripe_gateway)
-        services.checkout(session, world["buyer"], request([(world["compute"], 1)], pm=pm), gateway=stripe_gateway,
+        checkouts.checkout(session, world["buyer"], request([(world["compute"], 1)], pm=pm), gateway=stripe_gateway,
                           idempotency_key="k-2")
         with pytest.raises(DomainError) as caught:
-            services.checkout(session, world["buyer"], request([(world["compute"], 2)], pm=pm), gateway=stripe_gateway,
+            checkouts.checkout(session, world["buyer"], request([(world["compute"], 2)], pm=pm), gateway=stripe_gateway,
                               idempotency_key="k-2")
         assert caught.value.code == "idempotency_mismatch"
 
@@ -160,7 +162,7 @@ class TestIdempotency:
         body = request([(world["compute"], 1)], pm=card(stripe_gateway, DECLINED))
         for _ in range(2):
             with pytest.raises(DomainError) as caught:
-                services.checkout(session, world["buyer"], body, gateway=stripe_gateway, idempotency_key="k-3")
+                checkouts.checkout(session, world["buyer"], body, gateway=stripe_gateway, idempotency_key="k-3")
             assert caught.value.code == "payment_declined"
         session.rollback()
         assert session.scalar(select(func.count()).select_from(CheckoutAttempt)) == 1
@@ -169,7 +171,7 @@ class TestIdempotency:
 class TestAfterTheOrder:
     @pytest.fixture
     def placed(self, session, world, stripe_gateway):
-        orders = services.checkout(session, world["buyer"], request([(world["compute"], 1), (world["database"], 1)],
+        orders = checkouts.checkout(session, world["buyer"], request([(world["compute"], 1), (world["database"], 1)],
                                                                     pm=card(stripe_gateway)), gateway=stripe_gateway)
         return orders
 
@@ -255,16 +257,16 @@ class TestAfterTheOrder:
 
 def test_the_cart_keeps_lines_per_enterprise_and_prices_them(session, world):
     buyer = world["buyer"]
-    services.add_to_cart(session, buyer, {"product_id": world["compute"].id, "quantity": 2})
-    services.add_to_cart(session, buyer, {"product_id": world["compute"].id})
-    services.add_to_cart(session, buyer, {"product_id": world["database"].id})
-    assert services.cart_lines(session, world["enterprise"].id) == [(world["compute"].id, 3), (world["database"].id, 1)]
-    services.set_cart_quantity(session, buyer, world["database"].id, {"quantity": 0})
-    q = services.quote(session, world["enterprise"].id, services.cart_lines(session, world["enterprise"].id),
+    carts.add_to_cart(session, buyer, {"product_id": world["compute"].id, "quantity": 2})
+    carts.add_to_cart(session, buyer, {"product_id": world["compute"].id})
+    carts.add_to_cart(session, buyer, {"product_id": world["database"].id})
+    assert carts.cart_lines(session, world["enterprise"].id) == [(world["compute"].id, 3), (world["database"].id, 1)]
+    carts.set_cart_quantity(session, buyer, world["database"].id, {"quantity": 0})
+    q = pricing.quote(session, world["enterprise"].id, carts.cart_lines(session, world["enterprise"].id),
                        use_vouchers=True)
     assert (q.total_fen, q.voucher_fen, q.self_pay_fen, q.available_after_fen) == (3_000_00, 1_200_00, 1_800_00,
                                                                                   CAP - 1_200_00)
     with pytest.raises(DomainError):
-        services.set_cart_quantity(session, buyer, world["compute"].id, {"quantity": 10_000})
+        carts.set_cart_quantity(session, buyer, world["compute"].id, {"quantity": 10_000})
     other = make_org(session)
-    assert services.cart_lines(session, other.id) == []
+    assert carts.cart_lines(session, other.id) == []

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from orders import services
+from orders import attempts
+from orders import checkout as checkouts
+from orders import reconcile as reconciliation
 from orders.faults import POINTS
 from orders.models import CheckoutAttempt, Order
 from orders.states import AttemptStatus
@@ -46,7 +48,7 @@ def test_a_crash_at_each_step_leaves_no_order_and_reconcile_gives_everything_bac
     session.rollback()
 
     today("2026-03-03")      # the next day: the dead checkout's lease has run out
-    report = services.reconcile_payments(session, stripe_gateway, older_than=dt.timedelta(0))
+    report = reconciliation.reconcile_payments(session, stripe_gateway, older_than=dt.timedelta(0))
     assert report.abandoned_attempts == 1 and report.released_fen == held
     assert report.voided_intents == (0 if point == "reserved" else 2)   # also those found by their metadata
     fresh(session)
@@ -54,12 +56,12 @@ def test_a_crash_at_each_step_leaves_no_order_and_reconcile_gives_everything_bac
     assert (w.available_fen, w.in_orders_fen) == (CAP, 0)
     attempt = session.scalars(select(CheckoutAttempt)).one()
     assert attempt.status == AttemptStatus.ABANDONED
-    holds = [i for index in (0, 1) for i in stripe_gateway.find_by_attempt(services._intent_key(attempt, index))]
+    holds = [i for index in (0, 1) for i in stripe_gateway.find_by_attempt(attempts.intent_key(attempt, index))]
     if point != "reserved":
         assert len(holds) == 2
     assert all(i.status == "canceled" for i in holds), "a card hold was left behind"
     # running it again changes nothing
-    again = services.reconcile_payments(session, stripe_gateway, older_than=dt.timedelta(0))
+    again = reconciliation.reconcile_payments(session, stripe_gateway, older_than=dt.timedelta(0))
     assert again.abandoned_attempts == 0 and again.released_fen == 0
 
 
@@ -70,8 +72,8 @@ def test_reconcile_leaves_a_recent_attempt_alone(session, stripe_gateway, today)
     grant_wallet(session, buyer_org)
     provider = make_org(session, "provider")
     product = make_product(session, provider)
-    services._reserve(session, member(buyer_org), buyer_org,
-                      services.CheckoutRequest([(product.id, 1)], True, True, "pm_card_visa"), "recent", "0" * 64)
-    report = services.reconcile_payments(session, stripe_gateway, older_than=dt.timedelta(minutes=15))
+    checkouts._reserve(session, member(buyer_org), buyer_org,
+                      checkouts.CheckoutRequest([(product.id, 1)], True, True, "pm_card_visa"), "recent", "0" * 64)
+    report = reconciliation.reconcile_payments(session, stripe_gateway, older_than=dt.timedelta(minutes=15))
     assert report.abandoned_attempts == 0
-    services.reconcile_payments(session, stripe_gateway, older_than=dt.timedelta(0))
+    reconciliation.reconcile_payments(session, stripe_gateway, older_than=dt.timedelta(0))

@@ -4,7 +4,8 @@ was shown is refused with the current quote, and nothing is kept, when the serve
 import pytest
 from sqlalchemy import func, select
 
-from orders import services
+from orders import checkout as checkouts
+from orders import pricing
 from orders.models import CheckoutAttempt, Order
 from shop.errors import DomainError
 from tests.catalog_helpers import reprice
@@ -32,13 +33,13 @@ def world(session):
 
 def shown(session, world, lines, *, use_vouchers=True):
     """What the checkout page shows the buyer for ``lines`` now."""
-    quoted = services.quote(session, world["enterprise"].id, lines, use_vouchers=use_vouchers)
+    quoted = pricing.quote(session, world["enterprise"].id, lines, use_vouchers=use_vouchers)
     session.rollback()
     return quoted
 
 
 def request(lines, quoted, *, use_vouchers=True, pm=None):
-    return services.CheckoutRequest(lines, use_vouchers, True, pm, expected_total_fen=quoted.total_fen,
+    return checkouts.CheckoutRequest(lines, use_vouchers, True, pm, expected_total_fen=quoted.total_fen,
                                     expected_self_pay_fen=quoted.self_pay_fen)
 
 
@@ -60,7 +61,7 @@ def test_a_price_changed_by_review_after_the_quote_is_refused_with_the_new_quote
     reprice(session, world["compute"], 900_00)                           # passes both reviews meanwhile
 
     with pytest.raises(DomainError) as caught:
-        services.checkout(session, world["buyer"], request(lines, before, pm=card(stripe_gateway)),
+        checkouts.checkout(session, world["buyer"], request(lines, before, pm=card(stripe_gateway)),
                           gateway=stripe_gateway)
     error = caught.value
     assert (error.code, error.status) == ("price_changed", 409)
@@ -78,7 +79,7 @@ def test_the_new_quote_confirmed_places_the_order_at_the_new_price(session, worl
     lines = [(world["compute"].id, 1)]
     reprice(session, world["compute"], 900_00)
     now = shown(session, world, lines)
-    orders = services.checkout(session, world["buyer"], request(lines, now, pm=card(stripe_gateway)),
+    orders = checkouts.checkout(session, world["buyer"], request(lines, now, pm=card(stripe_gateway)),
                                gateway=stripe_gateway)
     assert [(o.total_fen, o.voucher_fen, o.self_pay_fen) for o in orders] == [(900_00, 360_00, 540_00)]
     assert stripe_gateway.retrieve(orders[0].payment_intent_id).amount_fen == 540_00
@@ -88,7 +89,7 @@ def test_unticking_vouchers_after_being_shown_the_voucher_figures_is_price_chang
     lines = [(world["compute"].id, 1)]
     with_vouchers = shown(session, world, lines)                         # the page did not refresh its figures
     with pytest.raises(DomainError) as caught:
-        services.checkout(session, world["buyer"], request(lines, with_vouchers, use_vouchers=False,
+        checkouts.checkout(session, world["buyer"], request(lines, with_vouchers, use_vouchers=False,
                                                            pm=card(stripe_gateway)), gateway=stripe_gateway)
     assert caught.value.code == "price_changed"
     quote = caught.value.problem()["quote"]
@@ -101,10 +102,10 @@ def test_vouchers_spent_elsewhere_meanwhile_change_the_card_amount_and_are_price
     big = make_product(session, world["provider"], price_fen=124_950_00)         # 40% = 49,980 of the 50,000
     lines = [(world["compute"].id, 1)]
     before = shown(session, world, lines)
-    services.checkout(session, world["buyer"], services.CheckoutRequest([(big.id, 1)], True, True, card(stripe_gateway)),
+    checkouts.checkout(session, world["buyer"], checkouts.CheckoutRequest([(big.id, 1)], True, True, card(stripe_gateway)),
                       gateway=stripe_gateway)                                   # another tab
     with pytest.raises(DomainError) as caught:
-        services.checkout(session, world["buyer"], request(lines, before, pm=card(stripe_gateway)),
+        checkouts.checkout(session, world["buyer"], request(lines, before, pm=card(stripe_gateway)),
                           gateway=stripe_gateway)
     assert caught.value.code == "price_changed"
     assert caught.value.problem()["quote"]["self_pay_fen"] == 100_00 - 20_00     # ¥20 of vouchers left
@@ -113,11 +114,11 @@ def test_vouchers_spent_elsewhere_meanwhile_change_the_card_amount_and_are_price
 def test_the_amounts_are_optional_and_only_those_given_are_checked(session, world, stripe_gateway):
     lines = [(world["compute"].id, 1)]
     reprice(session, world["compute"], 900_00)
-    total_only = services.CheckoutRequest(lines, True, True, card(stripe_gateway), expected_total_fen=900_00)
-    orders = services.checkout(session, world["buyer"], total_only, gateway=stripe_gateway)
+    total_only = checkouts.CheckoutRequest(lines, True, True, card(stripe_gateway), expected_total_fen=900_00)
+    orders = checkouts.checkout(session, world["buyer"], total_only, gateway=stripe_gateway)
     assert orders[0].self_pay_fen == 540_00
     with pytest.raises(DomainError) as caught:
-        services.checkout(session, world["buyer"], services.CheckoutRequest(
+        checkouts.checkout(session, world["buyer"], checkouts.CheckoutRequest(
             lines, True, True, card(stripe_gateway), expected_self_pay_fen=60_00), gateway=stripe_gateway)
     assert caught.value.code == "price_changed"
 
@@ -129,25 +130,25 @@ def test_a_price_changed_refusal_keeps_the_key_free_and_the_expected_amounts_are
     reprice(session, world["compute"], 900_00)
     pm = card(stripe_gateway)
     with pytest.raises(DomainError) as refused:
-        services.checkout(session, world["buyer"], request(lines, before, pm=pm), gateway=stripe_gateway,
+        checkouts.checkout(session, world["buyer"], request(lines, before, pm=pm), gateway=stripe_gateway,
                           idempotency_key="k-1")
     assert refused.value.code == "price_changed"
     now = shown(session, world, lines)
-    orders = services.checkout(session, world["buyer"], request(lines, now, pm=pm), gateway=stripe_gateway,
+    orders = checkouts.checkout(session, world["buyer"], request(lines, now, pm=pm), gateway=stripe_gateway,
                                idempotency_key="k-1")                     # the second confirmation, same key
     assert orders[0].total_fen == 900_00
     with pytest.raises(DomainError) as other:
-        services.checkout(session, world["buyer"], request(lines, before, pm=pm), gateway=stripe_gateway,
+        checkouts.checkout(session, world["buyer"], request(lines, before, pm=pm), gateway=stripe_gateway,
                           idempotency_key="k-1")
     assert other.value.code == "idempotency_mismatch"
 
 
 def test_read_checkout_takes_the_expected_amounts_as_whole_fen():
-    request = services.read_checkout({"lines": [{"product_id": 1, "quantity": 1}], "agreement_accepted": True,
+    request = checkouts.read_checkout({"lines": [{"product_id": 1, "quantity": 1}], "agreement_accepted": True,
                                       "expected_total_fen": "10000", "expected_self_pay_fen": 6000})
     assert (request.expected_total_fen, request.expected_self_pay_fen) == (10000, 6000)
-    assert services.read_checkout({"lines": [{"product_id": 1, "quantity": 1}]}).expected_total_fen is None
+    assert checkouts.read_checkout({"lines": [{"product_id": 1, "quantity": 1}]}).expected_total_fen is None
     with pytest.raises(DomainError) as caught:
-        services.read_checkout({"lines": [{"product_id": 1, "quantity": 1}], "expected_total_fen": -1,
+        checkouts.read_checkout({"lines": [{"product_id": 1, "quantity": 1}], "expected_total_fen": -1,
                                 "expected_self_pay_fen": "12.5"})
     assert set(caught.value.errors) == {"expected_total_fen", "expected_self_pay_fen"}

@@ -5,10 +5,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from orders import claims
+from claims import queries as claim_queries
+from claims import reviews
+from claims import services as claims
+from claims.models import ClaimDocument
+from claims.states import ClaimStatus
 from orders import services as order_services
-from orders.claim_models import ClaimDocument
-from orders.states import ClaimStatus, OrderStatus
+from orders.states import OrderStatus
 from orgs.states import OrgStatus
 from shop.audit import history
 from shop.errors import DomainError
@@ -134,7 +137,7 @@ def test_a_refund_request_takes_the_order_out_of_a_draft_claim(session, world):
     assert order_services.refund_refusal(session, order) is None
     refunding = order_services.request_refund(session, member(world["e1"]), order.id, {"reason": "不需要了"})
     assert refunding.status == OrderStatus.REFUND_REQUESTED
-    draft = claims.get_claim(session, world["seller"], draft.id)
+    draft = claim_queries.get_claim(session, world["seller"], draft.id)
     assert [i.order_id for i in draft.live_items] == [kept.id] and draft.total_fen == 1_000_00
     out = next(i for i in draft.items if i.order_id == order.id)
     assert out.excluded_reason == "不需要了" and out.excluded_by.role == Role.ENTERPRISE
@@ -148,7 +151,7 @@ def test_a_refund_request_that_empties_a_draft_withdraws_it(session, world):
     draft = claims.create_claim(session, world["seller"], {"order_ids": [order.id]})
     add_documents(session, world, draft)
     order_services.request_refund(session, member(world["e1"]), order.id, {"reason": "不需要了"})
-    draft = claims.get_claim(session, world["seller"], draft.id)
+    draft = claim_queries.get_claim(session, world["seller"], draft.id)
     assert draft.status == ClaimStatus.WITHDRAWN and draft.live_items == [] and draft.live_documents == []
     # its invoice number is free again
     again = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][1].id]})
@@ -247,7 +250,7 @@ def test_the_database_keeps_an_invoice_number_in_one_live_claim(session, world):
 def test_a_removed_document_no_longer_counts(session, world):
     claim = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][0].id]})
     add_documents(session, world, claim)
-    usage = [d for d in claims.get_claim(session, world["seller"], claim.id).documents if d.kind == "usage"][0]
+    usage = [d for d in claim_queries.get_claim(session, world["seller"], claim.id).documents if d.kind == "usage"][0]
     claims.remove_claim_document(session, world["seller"], claim.id, usage.id)
     with pytest.raises(DomainError) as error:
         claims.submit_claim(session, world["seller"], claim.id)
@@ -311,13 +314,13 @@ def test_without_a_later_settlement_date_submission_is_refused_until_the_authori
 def test_a_claim_that_missed_its_date_rolls_over_to_the_next(session, world, today):
     claim = make_claim(session, world["provider"], world["orders"][:1], world["uploads"])
     reviewed = make_claim(session, world["provider"], world["orders"][1:2], world["uploads"])
-    claims.review_claim(session, world["operator"], reviewed.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], reviewed.id, {"decision": "approve"})
     today("2026-07-01")
-    assert claims.roll_over_claims(session) == 1
+    assert reviews.roll_over_claims(session) == 1
     session.rollback()
-    assert claims.get_claim(session, world["seller"], claim.id).settlement_date == dt.date(2026, 12, 20)
-    assert claims.get_claim(session, world["seller"], reviewed.id).settlement_date == dt.date(2026, 6, 30)
-    assert claims.roll_over_claims(session) == 0          # idempotent
+    assert claim_queries.get_claim(session, world["seller"], claim.id).settlement_date == dt.date(2026, 12, 20)
+    assert claim_queries.get_claim(session, world["seller"], reviewed.id).settlement_date == dt.date(2026, 6, 30)
+    assert reviews.roll_over_claims(session) == 0          # idempotent
 
 
 def test_a_settlement_date_claims_wait_on_cannot_be_removed(session, world):
@@ -331,18 +334,18 @@ def test_a_settlement_date_claims_wait_on_cannot_be_removed(session, world):
 
 def test_operator_then_authority_approve_and_the_authority_records_the_payment(session, world):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
-    assert claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"}).status == "operator_approved"
+    assert reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"}).status == "operator_approved"
     with pytest.raises(DomainError) as error:   # the operator's stage is over
-        claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+        reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
     assert error.value.code == "invalid_state"
-    assert claims.review_claim(session, world["authority"], claim.id, {"decision": "approve"}).status == "approved"
+    assert reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"}).status == "approved"
     with pytest.raises(DomainError) as error:
-        claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-2026-001", "amount_fen": 100})
+        reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-2026-001", "amount_fen": 100})
     assert "amount_fen" in error.value.errors
     with pytest.raises(DomainError) as error:
-        claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-2026-001", "paid_on": "2026-03-03"})
+        reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-2026-001", "paid_on": "2026-03-03"})
     assert "paid_on" in error.value.errors
-    paid = claims.disburse_claim(session, world["authority"], claim.id,
+    paid = reviews.disburse_claim(session, world["authority"], claim.id,
                                  {"reference": "GZ-2026-001", "paid_on": "2026-03-02", "amount_fen": 7_000_00})
     assert (paid.status, paid.disbursement_reference, paid.disbursed_on, paid.disbursed_fen) == \
         (ClaimStatus.DISBURSED, "GZ-2026-001", dt.date(2026, 3, 2), 7_000_00)
@@ -352,27 +355,27 @@ def test_operator_then_authority_approve_and_the_authority_records_the_payment(s
 
 def test_the_payment_date_is_between_the_authoritys_approval_and_today(session, world, today):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
-    claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
     today("2026-03-05")
-    claims.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
     today("2026-03-09")
     for day in ("2026-03-04", "2026-03-10"):      # before the approval; in the future
         with pytest.raises(DomainError) as error:
-            claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-7", "paid_on": day})
+            reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-7", "paid_on": day})
         assert (error.value.status, list(error.value.errors)) == (422, ["paid_on"])
     with pytest.raises(DomainError) as error:
-        claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-7", "paid_on": "2026-03-04"})
+        reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-7", "paid_on": "2026-03-04"})
     assert "2026-03-05" in str(error.value.detail)
-    paid = claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-7", "paid_on": "2026-03-05"})
+    paid = reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-7", "paid_on": "2026-03-05"})
     assert paid.disbursed_on == dt.date(2026, 3, 5)
 
 
 def test_the_payment_date_is_today_when_not_given(session, world, today):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
-    claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
-    claims.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
     today("2026-03-06")
-    assert claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-8"}).disbursed_on \
+    assert reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-8"}).disbursed_on \
         == dt.date(2026, 3, 6)
 
 
@@ -380,12 +383,12 @@ def test_the_payment_date_is_today_when_not_given(session, world, today):
 def test_a_rejected_claim_frees_its_orders_and_its_vouchers_go_back_to_in_orders(session, world, stage):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"], invoice_number="52007777")
     if stage == "authority":
-        claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+        reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
     reviewer = world[stage]
     with pytest.raises(DomainError) as error:
-        claims.review_claim(session, reviewer, claim.id, {"decision": "reject"})
+        reviews.review_claim(session, reviewer, claim.id, {"decision": "reject"})
     assert "reason" in error.value.errors
-    rejected = claims.review_claim(session, reviewer, claim.id, {"decision": "reject", "reason": "发票与订单金额不符"})
+    rejected = reviews.review_claim(session, reviewer, claim.id, {"decision": "reject", "reason": "发票与订单金额不符"})
     assert rejected.status == ClaimStatus.REJECTED and rejected.reason == "发票与订单金额不符"
     assert balances(session, world["e1"])["in_orders"] == 5_000_00 and balances(session, world["e1"])["claimed"] == 0
     again = make_claim(session, world["provider"], world["orders"], world["uploads"], invoice_number="52007777")
@@ -396,56 +399,56 @@ def test_the_operator_takes_single_orders_out_and_the_total_is_recomputed(sessio
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
     out = world["orders"][1]
     with pytest.raises(DomainError) as error:
-        claims.exclude_order(session, world["operator"], claim.id, out.id, {})
+        reviews.exclude_order(session, world["operator"], claim.id, out.id, {})
     assert "reason" in error.value.errors
-    claim = claims.exclude_order(session, world["operator"], claim.id, out.id, {"reason": "缺少使用证明"})
+    claim = reviews.exclude_order(session, world["operator"], claim.id, out.id, {"reason": "缺少使用证明"})
     assert claim.total_fen == 5_000_00
     # (e2's other order, with another provider, holds 400 more)
     assert balances(session, world["e2"])["in_orders"] == 2_400_00 and balances(session, world["e2"])["claimed"] == 0
     page, _ = claims.list_claimable_orders(session, world["seller"], claims.ClaimableFilter(), 1, 20)
     assert [o.id for o in page.items] == [out.id]                       # claimable again
-    claims.exclude_order(session, world["operator"], claim.id, world["orders"][0].id, {"reason": "x"})
+    reviews.exclude_order(session, world["operator"], claim.id, world["orders"][0].id, {"reason": "x"})
     with pytest.raises(DomainError) as error:
-        claims.exclude_order(session, world["operator"], claim.id, world["orders"][2].id, {"reason": "x"})
+        reviews.exclude_order(session, world["operator"], claim.id, world["orders"][2].id, {"reason": "x"})
     assert "reject the whole claim" in str(error.value.detail)
     with pytest.raises(DomainError) as error:
-        claims.exclude_order(session, world["authority"], claim.id, world["orders"][2].id, {"reason": "x"})
+        reviews.exclude_order(session, world["authority"], claim.id, world["orders"][2].id, {"reason": "x"})
     assert error.value.code == "forbidden"
 
 
 def test_queries_are_due_three_working_days_on_and_block_approval_until_answered(session, world, today):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
     with pytest.raises(DomainError) as error:      # only on a claim the operator approved
-        claims.ask_query(session, world["authority"], claim.id, {"question": "请补充？"})
+        reviews.ask_query(session, world["authority"], claim.id, {"question": "请补充？"})
     assert error.value.code == "invalid_state"
-    claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
     today("2026-09-30")   # a Wednesday before the National Day holiday (1–7 October)
-    query = claims.ask_query(session, world["authority"], claim.id, {"question": "订单 2 的使用证明是否完整？"})
+    query = reviews.ask_query(session, world["authority"], claim.id, {"question": "订单 2 的使用证明是否完整？"})
     # 1–7 October are holidays; 8 and 9 October count, and Saturday 10 October is an adjusted working day (调休)
     assert query.due_on == dt.date(2026, 10, 10)
     with pytest.raises(DomainError) as error:
-        claims.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+        reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
     assert "query" in str(error.value.detail)
     today("2026-10-10")
-    assert claims.overdue_queries(session) == 0
+    assert claim_queries.overdue_queries(session) == 0
     today("2026-10-12")
-    assert claims.overdue_queries(session) == 1
-    answered = claims.answer_query(session, world["operator"], claim.id, query.id, {"answer": "已核实，使用证明完整。"})
+    assert claim_queries.overdue_queries(session) == 1
+    answered = reviews.answer_query(session, world["operator"], claim.id, query.id, {"answer": "已核实，使用证明完整。"})
     assert answered.is_overdue(dt.date(2026, 10, 20)) and not answered.is_open   # answered late stays late
     with pytest.raises(DomainError):
-        claims.answer_query(session, world["operator"], claim.id, query.id, {"answer": "again"})
-    assert claims.review_claim(session, world["authority"], claim.id, {"decision": "approve"}).status == "approved"
+        reviews.answer_query(session, world["operator"], claim.id, query.id, {"answer": "again"})
+    assert reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"}).status == "approved"
 
 
 def test_a_query_in_late_december_is_due_in_a_year_the_calendar_does_not_know(session, world, today):
     claim = make_claim(session, world["provider"], world["orders"][:1], world["uploads"])
-    claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
     today("2026-12-30")   # a Wednesday; chinesecalendar knows nothing of 2027
-    query = claims.ask_query(session, world["authority"], claim.id, {"question": "请说明"})
+    query = reviews.ask_query(session, world["authority"], claim.id, {"question": "请说明"})
     assert query.due_on == dt.date(2027, 1, 4)     # 31 Dec, then weekend, 1 Jan (weekday) and 4 Jan
     from shop import calendar
     calendar.set_holiday(session, world["operator"], {"day": "2027-01-01", "is_working_day": "0", "note": "元旦"})
-    second = claims.ask_query(session, world["authority"], claim.id, {"question": "再问一次"})
+    second = reviews.ask_query(session, world["authority"], claim.id, {"question": "再问一次"})
     assert second.due_on == dt.date(2027, 1, 5)
 
 
@@ -453,32 +456,32 @@ def test_a_query_in_late_december_is_due_in_a_year_the_calendar_does_not_know(se
 
 def test_a_claim_is_seen_by_its_provider_and_staff_only(session, world):
     claim = make_claim(session, world["provider"], world["orders"][:1], world["uploads"])
-    assert claims.get_claim(session, world["operator"], claim.id).id == claim.id
+    assert claim_queries.get_claim(session, world["operator"], claim.id).id == claim.id
     for outsider in (member(world["other"]), member(world["e1"])):
         with pytest.raises(DomainError) as error:
-            claims.get_claim(session, outsider, claim.id)
+            claim_queries.get_claim(session, outsider, claim.id)
         assert error.value.code == "not_found"
-    document = claims.get_claim(session, world["seller"], claim.id).documents[0]
+    document = claim_queries.get_claim(session, world["seller"], claim.id).documents[0]
     with pytest.raises(DomainError):
-        claims.claim_document(session, member(world["other"]), document.id)
-    assert claims.claim_document(session, world["authority"], document.id).id == document.id
+        claim_queries.claim_document(session, member(world["other"]), document.id)
+    assert claim_queries.claim_document(session, world["authority"], document.id).id == document.id
 
 
 def test_each_party_counts_what_waits_for_it(session, world):
     make_claim(session, world["provider"], world["orders"][:1], world["uploads"], submit=False)
     submitted = make_claim(session, world["provider"], world["orders"][1:2], world["uploads"])
-    assert claims.waiting_count(session, world["seller"]) == 1           # its draft
-    assert claims.waiting_count(session, world["operator"]) == 1         # to review
-    assert claims.waiting_count(session, world["authority"]) == 0
-    claims.review_claim(session, world["operator"], submitted.id, {"decision": "approve"})
-    assert claims.waiting_count(session, world["authority"]) == 1
+    assert claim_queries.waiting_count(session, world["seller"]) == 1           # its draft
+    assert claim_queries.waiting_count(session, world["operator"]) == 1         # to review
+    assert claim_queries.waiting_count(session, world["authority"]) == 0
+    reviews.review_claim(session, world["operator"], submitted.id, {"decision": "approve"})
+    assert claim_queries.waiting_count(session, world["authority"]) == 1
 
 
 def test_the_settlement_summary_sums_claims_per_date_in_sql(session, world):
     first = make_claim(session, world["provider"], world["orders"][:2], world["uploads"])
     make_claim(session, world["provider"], world["orders"][2:], world["uploads"])
-    claims.review_claim(session, world["operator"], first.id, {"decision": "approve"})
-    rows = {r.day: r for r in claims.settlement_summary(session, 2026)}
+    reviews.review_claim(session, world["operator"], first.id, {"decision": "approve"})
+    rows = {r.day: r for r in claim_queries.settlement_summary(session, 2026)}
     june = rows[dt.date(2026, 6, 30)]
     assert (june.claims, june.total_fen, june.by_status) == (2, 7_000_00, {"operator_approved": 1, "submitted": 1})
     assert rows[dt.date(2026, 12, 20)].claims == 0
@@ -487,10 +490,10 @@ def test_the_settlement_summary_sums_claims_per_date_in_sql(session, world):
 def test_every_step_is_in_the_audit_trail(session, world):
     from shop.audit import AuditEntry
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
-    claims.exclude_order(session, world["operator"], claim.id, world["orders"][0].id, {"reason": "重复"})
-    claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
-    claims.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
-    claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-1"})
+    reviews.exclude_order(session, world["operator"], claim.id, world["orders"][0].id, {"reason": "重复"})
+    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+    reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-1"})
     session.rollback()
     actions = list(session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "claim",
                                                                    AuditEntry.subject_id == claim.id)

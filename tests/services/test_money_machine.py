@@ -32,12 +32,16 @@ from hypothesis.stateful import (
 from sqlalchemy import case, func, select
 
 from catalog import providers
-from orders import claims as claim_services
+from claims import reviews
+from claims import services as claim_services
+from claims.models import Claim, ClaimItem
+from claims.states import ClaimStatus
+from orders import checkout as checkouts
+from orders import reconcile as reconciliation
 from orders import services as order_services
-from orders.claim_models import Claim, ClaimItem
 from orders.models import Order
 from orders.payments import InProcessGateway, PaymentUnavailable
-from orders.states import ClaimStatus, OrderStatus
+from orders.states import OrderStatus
 from orgs import sanctions
 from shop.audit import AuditEntry, verify_chain
 from shop.db import make_engine, make_session_factory, read_only_transactions
@@ -183,9 +187,9 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             """A checkout, then (to reach deeper states sooner) maybe its confirmation or cancellation."""
             enterprise = self._enterprise(index)
             lines = [(self.products[i].id, q) for i, q in picks]
-            request = order_services.CheckoutRequest(lines, use_vouchers, True, card)
+            request = checkouts.CheckoutRequest(lines, use_vouchers, True, card)
             available_before = self._available(enterprise.id)
-            placed = self._try(order_services.checkout, self.session, member(enterprise), request, gateway=self.gateway)
+            placed = self._try(checkouts.checkout, self.session, member(enterprise), request, gateway=self.gateway)
             if not placed:
                 # a refused or failed payment leaves no order and no spent voucher behind
                 assert self._available(enterprise.id) == available_before
@@ -267,9 +271,9 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 return
             for step, decision in zip([self.operator, self.authority, None], stages, strict=False):
                 if step is None:
-                    self._try(claim_services.disburse_claim, self.session, self.authority, claim.id,
+                    self._try(reviews.disburse_claim, self.session, self.authority, claim.id,
                               {"reference": f"BANK-{claim.id}"})
-                elif self._try(claim_services.review_claim, self.session, step, claim.id,
+                elif self._try(reviews.review_claim, self.session, step, claim.id,
                                {"decision": decision, "reason": "发票不符" if decision == "reject" else None}) is None \
                         or decision == "reject":
                     return
@@ -284,11 +288,11 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             status = self.session.get(Claim, claim_id, populate_existing=True).status
             self.session.rollback()
             if status == ClaimStatus.APPROVED:
-                self._try(claim_services.disburse_claim, self.session, self.authority, claim_id,
+                self._try(reviews.disburse_claim, self.session, self.authority, claim_id,
                           {"reference": f"BANK-{claim_id}"})
             else:
                 actor = self.operator if status == ClaimStatus.SUBMITTED else self.authority
-                self._try(claim_services.review_claim, self.session, actor, claim_id,
+                self._try(reviews.review_claim, self.session, actor, claim_id,
                           {"decision": decision, "reason": "发票不符" if decision == "reject" else None})
 
         # -- a whole journey -------------------------------------------------------------------------
@@ -302,8 +306,8 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             application = self._try(wallet_services.apply_for_quota, self.session, member(enterprise), {"year": YEAR})
             if application is not None:
                 self._try(wallet_services.review_application, self.session, self.operator, application.id, Decision(True))
-            placed = self._try(order_services.checkout, self.session, member(enterprise),
-                               order_services.CheckoutRequest([(product_row.id, 1)], True, True, "pm_card_ok"),
+            placed = self._try(checkouts.checkout, self.session, member(enterprise),
+                               checkouts.CheckoutRequest([(product_row.id, 1)], True, True, "pm_card_ok"),
                                gateway=self.gateway)
             if not placed or depth < 2:
                 return
@@ -330,11 +334,11 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             if depth < 4 or self._try(claim_services.submit_claim, self.session, member(provider), claim.id) is None:
                 return
             for stage, actor in ((5, self.operator), (6, self.authority)):
-                if depth < stage or self._try(claim_services.review_claim, self.session, actor, claim.id,
+                if depth < stage or self._try(reviews.review_claim, self.session, actor, claim.id,
                                               {"decision": "approve"}) is None:
                     return
             if depth >= 7:
-                self._try(claim_services.disburse_claim, self.session, self.authority, claim.id,
+                self._try(reviews.disburse_claim, self.session, self.authority, claim.id,
                           {"reference": f"BANK-{claim.id}"})
 
         # -- sanctions ---------------------------------------------------------------------------------
@@ -356,7 +360,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
         def time_passes(self, days: int) -> None:
             self.day = min(self.day + dt.timedelta(days=days), dt.date(YEAR, 12, 31))
             monkeypatch.setenv("SHOP_TODAY", self.day.isoformat())
-            claim_services.roll_over_claims(self.session, self.day)
+            reviews.roll_over_claims(self.session, self.day)
             self.session.commit()
 
         @precondition(lambda self: self.day.year == YEAR and self.steps > 60)
@@ -369,7 +373,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
         @rule()
         def reconcile(self) -> None:
             """``reconcile-payments`` as cron runs it: finishes lost answers and pending voids and refunds."""
-            order_services.reconcile_payments(self.session, self.gateway, older_than=dt.timedelta(minutes=15))
+            reconciliation.reconcile_payments(self.session, self.gateway, older_than=dt.timedelta(minutes=15))
 
         # -- what must always hold ------------------------------------------------------------------------
         def _available(self, enterprise_id: int) -> int:

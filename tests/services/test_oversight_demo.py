@@ -4,7 +4,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from orders.claim_models import Claim
+from claims.models import Claim
 from orders.models import Order
 from oversight import reports
 from oversight.models import Complaint, NoticeEntry, NoticeObjection

@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import OperationalError
 
-from orders import services
+from orders import attempts, services
+from orders import checkout as checkouts
+from orders import reconcile as reconciliation
 from orders.models import CheckoutAttempt, Order
 from orders.payments import InProcessGateway
 from orders.states import AttemptStatus, CancellationReason, OrderStatus, PaymentStatus
@@ -42,12 +44,12 @@ def world(session):
 
 
 def request(world, quantity=1, pm="pm_card_visa"):
-    return services.CheckoutRequest([(world["product"].id, quantity)], True, True, pm)
+    return checkouts.CheckoutRequest([(world["product"].id, quantity)], True, True, pm)
 
 
 def place(session, world, gateway, pm="pm_card_visa"):
     """One order: ¥1,000, of which ¥400 vouchers and ¥600 held on the card."""
-    return services.checkout(session, world["buyer"], request(world, pm=pm), gateway=gateway)[0]
+    return checkouts.checkout(session, world["buyer"], request(world, pm=pm), gateway=gateway)[0]
 
 
 def order_state(session, order):
@@ -66,7 +68,7 @@ def count(session, model, *where):
 def reconcile(app, gateway, older_than=dt.timedelta(0)):
     """Run reconciliation as cron would: a session of its own, write transactions."""
     with write_transactions(), app.extensions["shop.sessions"]() as s:
-        return services.reconcile_payments(s, gateway, older_than=older_than)
+        return reconciliation.reconcile_payments(s, gateway, older_than=older_than)
 
 
 class CheckoutInThread:
@@ -78,7 +80,7 @@ class CheckoutInThread:
         def run():
             with app.extensions["shop.sessions"]() as s:
                 try:
-                    self.result = services.checkout(s, s.get(User, world["buyer"].id), request(world), gateway=gateway)
+                    self.result = checkouts.checkout(s, s.get(User, world["buyer"].id), request(world), gateway=gateway)
                 except DomainError as exc:
                     self.error = exc
 
@@ -153,7 +155,7 @@ class TestReconcileRacingALiveCheckout:
         event.listen(engine, "before_cursor_execute", database_fails)
         try:
             with pytest.raises(DomainError) as caught:
-                services.checkout(session, world["buyer"], request(world), gateway=gateway)
+                checkouts.checkout(session, world["buyer"], request(world), gateway=gateway)
         finally:
             event.remove(engine, "before_cursor_execute", database_fails)
         assert caught.value.code == "payment_unavailable"
@@ -166,9 +168,9 @@ class TestReconcileRacingALiveCheckout:
     def test_reconcile_counts_the_holds_it_found_by_their_metadata(self, app, session, world, today):
         """L8: a checkout that crashed after creating its intent, before recording its id."""
         gateway = InProcessGateway()
-        attempt = services._reserve(session, world["buyer"], world["enterprise"], request(world), "crashed", "0" * 64)
+        attempt = checkouts._reserve(session, world["buyer"], world["enterprise"], request(world), "crashed", "0" * 64)
         intent = gateway.prepare(amount_fen=600_00, payment_method="pm_card_visa",
-                                 attempt_key=services._intent_key(attempt, 0), description="crashed")
+                                 attempt_key=attempts.intent_key(attempt, 0), description="crashed")
         gateway.authorise(intent.id)
         today("2026-03-03")
         report = reconcile(app, gateway)
@@ -331,11 +333,11 @@ class TestCardHoldsExpire:
         confirmed = place(session, world, gateway)
         services.confirm_order(session, world["seller"], confirmed.id, gateway=gateway)
         today("2026-03-07")                                   # five days on: still time
-        assert services.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 0
+        assert reconciliation.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 0
         assert order_state(session, waiting) == (OrderStatus.PLACED, PaymentStatus.AUTHORISED)
 
         today("2026-03-08")                                   # six days and a moment
-        assert services.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 1
+        assert reconciliation.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 1
         lapsed = fresh(session).get(Order, waiting.id)
         assert (lapsed.status, lapsed.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.VOIDED)
         assert lapsed.cancellation_reason == CancellationReason.CONFIRMATION_DEADLINE
@@ -345,7 +347,7 @@ class TestCardHoldsExpire:
         entry = next(e for e in history(session, "order", waiting.id) if e.action == "lapse")
         assert entry.actor_label == "system" and entry.after["cancellation_reason"] == "confirmation_deadline"
         assert order_state(session, confirmed) == (OrderStatus.CONFIRMED, PaymentStatus.CAPTURED)
-        assert services.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 0     # idempotent
+        assert reconciliation.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 0     # idempotent
         assert wallet(session, world).available_fen == CAP - 400_00
 
     def test_an_order_its_provider_is_confirming_right_now_is_left_to_that_confirm(self, session, world, today):
@@ -354,7 +356,7 @@ class TestCardHoldsExpire:
         with pytest.raises(DomainError):
             services.confirm_order(session, world["seller"], order.id, gateway=gateway)
         today("2026-03-09")
-        assert services.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 0
+        assert reconciliation.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 0
         assert order_state(session, order) == (OrderStatus.PLACED, PaymentStatus.CAPTURE_PENDING)
 
     def test_a_confirm_finding_the_hold_released_cancels_the_order_with_the_reason(self, session, world):

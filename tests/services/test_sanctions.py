@@ -5,12 +5,18 @@ import pytest
 from sqlalchemy import select
 
 from catalog import providers, queries
-from orders import claims
+from catalog.providers import expel_organisation
+from claims import queries as claim_queries
+from claims import reviews
+from claims import services as claims
+from claims.states import ClaimStatus
+from orders import checkout as checkouts
 from orders import services as order_services
 from orders.models import Order
-from orders.states import ClaimStatus, OrderStatus
+from orders.states import OrderStatus
 from orgs import sanctions, services
 from orgs.models import Organisation
+from orgs.sanctions import reinstate_organisation
 from orgs.states import OrgStatus
 from shop.audit import AuditEntry, verify_chain
 from shop.errors import DomainError
@@ -49,8 +55,8 @@ def world(session, tmp_path):
 
 
 def buy(session, world, gateway, product=None):
-    request = order_services.CheckoutRequest([((product or world["product"]).id, 1)], True, True, card(gateway))
-    return order_services.checkout(session, world["buyer"], request, gateway=gateway)
+    request = checkouts.CheckoutRequest([((product or world["product"]).id, 1)], True, True, card(gateway))
+    return checkouts.checkout(session, world["buyer"], request, gateway=gateway)
 
 
 def refused(call, *args, **kwargs):
@@ -224,23 +230,23 @@ def test_an_expelled_blacklisted_providers_claim_is_held_not_approved_nor_paid(s
     claim = make_claim(session, world["provider"], [order], world["uploads"])
     other = make_claim(session, world["provider"], [make_order(session, world["enterprise"], world["provider"])],
                        world["uploads"])
-    claims.review_claim(session, world["operator"], other.id, {"decision": "approve"})
-    claims.review_claim(session, world["authority"], other.id, {"decision": "approve"})
-    providers.expel_organisation(session, world["operator"], world["provider"].id, "骗取补贴", True)
+    reviews.review_claim(session, world["operator"], other.id, {"decision": "approve"})
+    reviews.review_claim(session, world["authority"], other.id, {"decision": "approve"})
+    expel_organisation(session, world["operator"], world["provider"].id, "骗取补贴", True)
 
-    error = refused(claims.review_claim, session, world["operator"], claim.id, {"decision": "approve"})
+    error = refused(reviews.review_claim, session, world["operator"], claim.id, {"decision": "approve"})
     assert (error.code, error.status) == ("sanctioned", 409) and "黔云违规科技有限公司" in str(error.detail)
-    error = refused(claims.disburse_claim, session, world["authority"], other.id, {"reference": "GZ-1"})
+    error = refused(reviews.disburse_claim, session, world["authority"], other.id, {"reference": "GZ-1"})
     assert error.code == "sanctioned"
-    assert [h.name for h in claims.claim_holds(session, claims.get_claim(session, world["operator"], claim.id))] \
+    assert [h.name for h in claims.claim_holds(session, claim_queries.get_claim(session, world["operator"], claim.id))] \
         == ["黔云违规科技有限公司"]
-    rows = claims.list_claims(session, world["operator"], claims.ClaimFilter(), 1, 20).items
+    rows = claim_queries.list_claims(session, world["operator"], claim_queries.ClaimFilter(), 1, 20).items
     assert {row[0].id: bool(row.held) for row in rows} == {claim.id: True, other.id: True}
 
     # rejection is still possible, at either stage, and gives the vouchers back to "in orders"
-    assert claims.review_claim(session, world["operator"], claim.id,
+    assert reviews.review_claim(session, world["operator"], claim.id,
                                {"decision": "reject", "reason": "服务商已清退"}).status == ClaimStatus.REJECTED
-    assert claims.review_claim(session, world["authority"], other.id,
+    assert reviews.review_claim(session, world["authority"], other.id,
                                {"decision": "reject", "reason": "服务商已清退"}).status == ClaimStatus.REJECTED
     session.rollback()
     assert ledger.balance(session, AccountKind.DISBURSED, 2026, world["enterprise"].id) == 0
@@ -250,9 +256,9 @@ def test_an_expelled_blacklisted_providers_claim_is_held_not_approved_nor_paid(s
 def test_an_approved_claim_that_is_not_held_cannot_be_rejected(session, world):
     claim = make_claim(session, world["provider"], [make_order(session, world["enterprise"], world["provider"])],
                        world["uploads"])
-    claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
-    claims.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
-    error = refused(claims.review_claim, session, world["authority"], claim.id, {"decision": "reject", "reason": "x"})
+    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+    error = refused(reviews.review_claim, session, world["authority"], claim.id, {"decision": "reject", "reason": "x"})
     assert error.code == "invalid_state"
 
 
@@ -260,12 +266,12 @@ def test_a_held_claim_goes_on_once_the_provider_is_reinstated(session, world):
     claim = make_claim(session, world["provider"], [make_order(session, world["enterprise"], world["provider"])],
                        world["uploads"])
     suspend(session, world, world["provider"])
-    assert refused(claims.review_claim, session, world["operator"], claim.id, {"decision": "approve"}).code == "sanctioned"
-    sanctions.reinstate_organisation(session, world["operator"], world["provider"].id, {"reason": "已整改"})
-    assert claims.claim_holds(session, claims.get_claim(session, world["operator"], claim.id)) == []
-    claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
-    claims.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
-    assert claims.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-2"}).status \
+    assert refused(reviews.review_claim, session, world["operator"], claim.id, {"decision": "approve"}).code == "sanctioned"
+    reinstate_organisation(session, world["operator"], world["provider"].id, {"reason": "已整改"})
+    assert claims.claim_holds(session, claim_queries.get_claim(session, world["operator"], claim.id)) == []
+    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+    assert reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-2"}).status \
         == ClaimStatus.DISBURSED
 
 
@@ -273,11 +279,11 @@ def test_a_claim_with_a_sanctioned_enterprises_order_is_held(session, world):
     claim = make_claim(session, world["provider"], [make_order(session, world["enterprise"], world["provider"])],
                        world["uploads"])
     suspend(session, world, world["enterprise"], until="2026-05-01")
-    holds = claims.claim_holds(session, claims.get_claim(session, world["seller"], claim.id))
+    holds = claims.claim_holds(session, claim_queries.get_claim(session, world["seller"], claim.id))
     assert [(h.name, h.kind, h.until.isoformat()) for h in holds] == [("贵阳守信采购有限公司", "suspended", "2026-05-01")]
-    error = refused(claims.review_claim, session, world["operator"], claim.id, {"decision": "approve"})
+    error = refused(reviews.review_claim, session, world["operator"], claim.id, {"decision": "approve"})
     assert error.code == "sanctioned" and "贵阳守信采购有限公司" in str(error.detail)
-    row = claims.list_claims(session, world["seller"], claims.ClaimFilter(), 1, 20).items[0]
+    row = claim_queries.list_claims(session, world["seller"], claim_queries.ClaimFilter(), 1, 20).items[0]
     assert bool(row.held)
 
 

@@ -5,7 +5,9 @@ import io
 
 import pytest
 
-from orders import claims
+from claims import queries as claim_queries
+from claims import reviews
+from claims import services as claims
 from orgs import services
 from shop.states import Role
 from tests.helpers import (
@@ -132,7 +134,7 @@ def test_a_held_claim_says_so_and_cannot_be_approved(client, world, session, app
 def test_invoices_that_do_not_cover_the_orders_are_a_422_with_both_amounts(client, world, session, app):
     order = make_order(session, world["enterprise"], world["provider"], amount_fen=10_000_00)
     claim = make_claim(session, world["provider"], [order], app.config["UPLOAD_DIR"], submit=False)
-    document = next(d for d in claims.get_claim(session, member(world["provider"]), claim.id).live_documents
+    document = next(d for d in claim_queries.get_claim(session, member(world["provider"]), claim.id).live_documents
                     if d.kind.value == "invoice")
     client.delete(f"/api/v1/claims/{claim.id}/documents/{document.id}", headers=world["seller"])
     client.post(f"/api/v1/claims/{claim.id}/documents", headers=world["seller"], content_type="multipart/form-data",
@@ -146,8 +148,8 @@ def test_invoices_that_do_not_cover_the_orders_are_a_422_with_both_amounts(clien
 def test_the_payment_date_must_follow_the_approval_and_not_be_in_the_future(client, world, session, app, today):
     claim = make_claim(session, world["provider"], [make_order(session, world["enterprise"], world["provider"])],
                        app.config["UPLOAD_DIR"])
-    claims.review_claim(session, world["operator_user"], claim.id, {"decision": "approve"})
-    claims.review_claim(session, world["authority_user"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator_user"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["authority_user"], claim.id, {"decision": "approve"})
     today("2026-03-04")
     for day in ("2026-03-01", "2026-03-05"):
         error = problem(client.post(f"/api/v1/claims/{claim.id}/disburse", json={"reference": "GZ-1", "paid_on": day},

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from orders import cart as carts
 from orders import services
 from tests.catalog_helpers import reprice
 from tests.helpers import fresh, grant_wallet, make_org, make_product, make_programme, member, sign_in
@@ -66,7 +67,7 @@ def test_a_price_changed_after_the_page_was_shown_asks_for_a_second_confirmation
     assert 'name="agreement_accepted" value="1" required checked' in page   # the agreement stays accepted
     assert services.list_orders(fresh(session), member(world["enterprise"]), status=None, page=1, per_page=10).total == 0
     assert wallet_services.wallet(fresh(session), world["enterprise"].id, 2026).available_fen == CAP
-    assert services.cart_lines(fresh(session), world["enterprise"].id)
+    assert carts.cart_lines(fresh(session), world["enterprise"].id)
 
     confirmed = client.post("/checkout", data={**form, "checkout_token": hidden(page, "checkout_token"),
                                                "expected_total_fen": hidden(page, "expected_total_fen"),

@@ -109,7 +109,7 @@ def test_an_invoice_of_twenty_digit_yuan_is_refused(client, session, app):
     enterprise, provider = make_org(session), make_org(session, "provider")
     grant_wallet(session, enterprise)
     order = make_order(session, enterprise, provider)
-    from orders import claims
+    from claims import services as claims
     claim = claims.create_claim(session, member(provider), {"order_ids": [order.id]})
     sign_in(client, member(provider))
     response = client.post(f"/claims/{claim.id}/documents", data={

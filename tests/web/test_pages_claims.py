@@ -5,7 +5,9 @@ import time
 
 import pytest
 
-from orders import claims
+from claims import queries as claim_queries
+from claims import reviews
+from claims import services as claims
 from shop.states import Role
 from tests.helpers import (
     PDF,
@@ -81,7 +83,7 @@ def test_evidence_is_uploaded_on_the_claim_page_with_the_invoice_amount_in_yuan(
                     content_type="multipart/form-data")
     submitted = client.post(f"{url}/submit", follow_redirects=True)
     assert "已提交：运营方将在兑现节点 2026-06-30 审核" in text(submitted)
-    doc_id = claims.get_claim(fresh(session), world["seller"], claim.id).documents[0].id
+    doc_id = claim_queries.get_claim(fresh(session), world["seller"], claim.id).documents[0].id
     assert client.get(f"/claim-documents/{doc_id}").data.startswith(b"%PDF")
     sign_in(client, member(make_org(session, "provider")))
     assert client.get(url).status_code == 404
@@ -111,7 +113,7 @@ def test_the_operator_sees_claims_by_settlement_date_takes_an_order_out_and_appr
 
 def test_the_authority_queries_sees_it_overdue_approves_and_records_the_payment(client, world, session, today):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
-    claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
     sign_in(client, world["authority"])
     assert f"#{claim.id}" in text(client.get("/staff/claims"))
     asked = client.post(f"/claims/{claim.id}/queries", data={"question": "请说明第二笔订单的使用情况。"}, follow_redirects=True)
@@ -122,7 +124,7 @@ def test_the_authority_queries_sees_it_overdue_approves_and_records_the_payment(
     sign_in(client, world["operator"])
     queue = text(client.get("/staff/claim-queries"))
     assert "已逾期" in queue and 'class="overdue"' in queue
-    query_id = claims.get_claim(fresh(session), world["operator"], claim.id).queries[0].id
+    query_id = claim_queries.get_claim(fresh(session), world["operator"], claim.id).queries[0].id
     client.post(f"/claims/{claim.id}/queries/{query_id}/answer", data={"answer": "企业已提供使用日志。"})
     sign_in(client, world["authority"])
     page = text(client.get(f"/claims/{claim.id}"))

@@ -1,6 +1,8 @@
 """Cart, checkout and order pages."""
 import pytest
 
+from orders import cart as carts
+from orders import checkout as checkouts
 from orders import services
 from tests.helpers import fresh, grant_wallet, make_org, make_product, make_programme, member, sign_in
 from tests.stripe_mock import card
@@ -60,7 +62,7 @@ def test_checkout_page_shows_the_agreement_and_refuses_without_acceptance(client
     response = client.post("/checkout", data={"use_vouchers": "1", "payment_method": card(world["gateway"]),
                                               "checkout_token": "t-1"})
     assert response.status_code == 422 and 'id="e-agreement"' in text(response)
-    assert services.cart_lines(fresh(session), world["enterprise"].id)   # the cart is kept
+    assert carts.cart_lines(fresh(session), world["enterprise"].id)   # the cart is kept
 
 
 def test_checkout_from_the_page_places_orders_once_even_when_sent_twice(client, world, session):
@@ -84,12 +86,12 @@ def test_a_declined_card_is_shown_in_place_and_the_cart_stays(client, world, ses
     response = client.post("/checkout", data={"use_vouchers": "1", "agreement_accepted": "1",
                                               "payment_method": card(world["gateway"], DECLINED), "checkout_token": "t-3"})
     assert response.status_code == 402 and "银行卡支付被拒绝" in text(response)
-    assert services.cart_lines(fresh(session), world["enterprise"].id)
+    assert carts.cart_lines(fresh(session), world["enterprise"].id)
 
 
 def test_the_provider_confirms_and_the_buyer_sees_the_timeline(client, world, session):
-    orders = services.checkout(session, member(world["enterprise"]),
-                               services.CheckoutRequest([(world["a"].id, 1)], True, True, card(world["gateway"])),
+    orders = checkouts.checkout(session, member(world["enterprise"]),
+                               checkouts.CheckoutRequest([(world["a"].id, 1)], True, True, card(world["gateway"])),
                                gateway=world["gateway"])
     order_id = orders[0].id
     sign_in(client, member(world["p1"]))
@@ -102,8 +104,8 @@ def test_the_provider_confirms_and_the_buyer_sees_the_timeline(client, world, se
 
 
 def test_the_buyer_cancels_from_the_order_page(client, world, session):
-    orders = services.checkout(session, member(world["enterprise"]),
-                               services.CheckoutRequest([(world["b"].id, 1)], True, True, card(world["gateway"])),
+    orders = checkouts.checkout(session, member(world["enterprise"]),
+                               checkouts.CheckoutRequest([(world["b"].id, 1)], True, True, card(world["gateway"])),
                                gateway=world["gateway"])
     sign_in(client, member(world["enterprise"]))
     page = text(client.post(f"/orders/{orders[0].id}/cancel", follow_redirects=True))
@@ -112,8 +114,8 @@ def test_the_buyer_cancels_from_the_order_page(client, world, session):
 
 
 def test_another_enterprise_cannot_see_an_order_page(client, world, session):
-    orders = services.checkout(session, member(world["enterprise"]),
-                               services.CheckoutRequest([(world["a"].id, 1)], True, True, card(world["gateway"])),
+    orders = checkouts.checkout(session, member(world["enterprise"]),
+                               checkouts.CheckoutRequest([(world["a"].id, 1)], True, True, card(world["gateway"])),
                                gateway=world["gateway"])
     sign_in(client, member(make_org(session)))
     assert client.get(f"/orders/{orders[0].id}").status_code == 404

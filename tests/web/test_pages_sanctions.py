@@ -3,7 +3,8 @@ reason and the end date shown to staff and to the organisation; held (暂缓) cl
 the payment date on the payment form; a refund request on an order in a draft claim."""
 import pytest
 
-from orders import claims
+from claims import reviews
+from claims import services as claims
 from orgs import sanctions
 from orgs.models import Organisation
 from orgs.states import OrgStatus
@@ -130,8 +131,8 @@ def test_a_held_claim_is_shown_as_held_to_staff_and_provider(client, session, wo
 def test_the_payment_form_keeps_the_date_between_the_approval_and_today(client, session, world, today):
     claim = make_claim(session, world["provider"], [make_order(session, world["enterprise"], world["provider"])],
                        world["uploads"])
-    claims.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
-    claims.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
     today("2026-03-06")
     sign_in(client, world["authority"])
     page = text(client.get(f"/claims/{claim.id}"))

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from orders import checkout as checkouts
 from orders import services
 from tests.helpers import fresh, grant_wallet, make_org, make_product, make_programme, member, sign_in, token_for
 from tests.payment_fakes import LostCaptureGateway
@@ -25,8 +26,8 @@ def world(session):
 
 
 def place(session, world, gateway):
-    return services.checkout(session, member(world["enterprise"]),
-                             services.CheckoutRequest([(world["product"].id, 1)], True, True, "pm_card_visa"),
+    return checkouts.checkout(session, member(world["enterprise"]),
+                             checkouts.CheckoutRequest([(world["product"].id, 1)], True, True, "pm_card_visa"),
                              gateway=gateway)[0]
 
 

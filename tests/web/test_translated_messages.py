@@ -27,7 +27,7 @@ def test_a_typed_date_in_a_field_error_is_shown_as_text(client, session):
 
 
 def test_an_invoice_number_already_in_a_claim_is_shown_as_text(client, session, app):
-    from orders import claims
+    from claims import services as claims
     make_programme(session)
     enterprise, provider = make_org(session), make_org(session, "provider")
     grant_wallet(session, enterprise)

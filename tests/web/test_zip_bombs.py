@@ -36,7 +36,7 @@ def draft(session):
     enterprise, provider = make_org(session), make_org(session, "provider")
     grant_wallet(session, enterprise)
     order = make_order(session, enterprise, provider)
-    from orders import claims
+    from claims import services as claims
     claim = claims.create_claim(session, member(provider), {"order_ids": [order.id]})
     return claim.id, token_for(session, member(provider))
 
@@ -74,7 +74,7 @@ def test_a_broken_zip_that_looks_like_a_spreadsheet_is_refused(client, draft):
 def test_the_refusal_is_explained_in_chinese_on_the_claim_page(client, draft, session):
     from tests.helpers import sign_in
     claim_id, _ = draft
-    from orders.claim_models import Claim
+    from claims.models import Claim
     sign_in(client, member(session.get(Claim, claim_id).provider))
     bomb = with_entries(spreadsheet(), [("xl/media/zeros.bin", b"\0" * (120 * 1024 * 1024))])
     response = client.post(f"/claims/{claim_id}/documents", data={"kind": "usage", "file": (io.BytesIO(bomb), "usage.xlsx")},

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from claims.states import ClaimDocumentKind, ClaimStatus
 from orders.models import Order
-from orders.states import ClaimDocumentKind, ClaimStatus
 from orgs.models import Organisation
 from shop.accounts import User
 from shop.clock import now

@@ -1,11 +1,13 @@
 """What the orders, checkouts and claims say each wallet's ledger accounts must hold, for
 ``ledger-verify`` (issue 11, "Proof that no fen goes missing").
 
-The check lives in ``wallet.ledger.verify``, next to the ledger's own checks, and this area hands it
-its sums through ``ledger.reconcile_with`` from ``init_app``. The other way round is not open: the
-wallet may not import the orders (imports flow wallet ← orders ← oversight). Composing the two in the
-command line instead would leave every other caller of ``verify`` (the check after every test, the
-oversight pages) with half a verification; registered here, whoever verifies the ledger reconciles it.
+The check lives in ``wallet.ledger.verify``, next to the ledger's own checks, and the claims hand it
+the sums through ``ledger.reconcile_with`` from their ``init_app``: what an order's vouchers are in
+depends on its claim, so only the claims, which know both, can say it. The other way round is not
+open: the wallet may not import the orders or the claims (imports flow wallet ← orders ← claims ←
+oversight). Composing the two in the command line instead would leave every other caller of
+``verify`` (the check after every test, the oversight pages) with half a verification; registered
+here, whoever verifies the ledger reconciles it.
 
 Per enterprise and year of its vouchers:
 
@@ -27,9 +29,10 @@ from collections.abc import Mapping
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from orders.claim_models import Claim, ClaimItem
+from claims.models import Claim, ClaimItem
+from claims.states import ClaimStatus
 from orders.models import CheckoutAttempt, Order
-from orders.states import UNFINISHED_ATTEMPTS, ClaimStatus, OrderStatus
+from orders.states import UNFINISHED_ATTEMPTS, OrderStatus
 from wallet import ledger
 from wallet.states import AccountKind
 
@@ -75,4 +78,4 @@ def business_sums(session: Session) -> Mapping[str, Sums]:
 
 
 def register() -> None:
-    ledger.reconcile_with("orders", CHECKS, business_sums)
+    ledger.reconcile_with("claims", CHECKS, business_sums)

@@ -1,0 +1,368 @@
+"""Use cases of redemption claims (第二十二条–第二十五条): the provider's side, and what the other
+claim modules share.
+
+A provider batches its confirmed orders into a claim with evidence (invoices, contracts, transfer
+records, usage evidence) and submits it; it goes to the first settlement date on or after that day
+and rolls over to the next when the date passes before the operator reviews it. The reviews, the
+queries, the payment and the roll-over are in ``claims.reviews``; reading in ``claims.queries``.
+
+Here: who may see and change a claim, when a claim is held (its provider or an enterprise of its
+orders sanctioned), the claimable orders, the draft and its documents, submission and withdrawal.
+
+Ledger (every movement per order's year and enterprise, referenced to the claim):
+submit: in orders → claimed; rejection or an order taken out: claimed → in orders (claimable
+again); disbursement: claimed → disbursed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased, joinedload
+
+from claims.models import Claim, ClaimDocument, ClaimItem
+from claims.rules import missing_claim_documents, normalise_invoice_number, settlement_date_for
+from claims.states import CLAIM, SUBMITTED_CLAIM_STATUSES, ClaimDocumentKind, ClaimStatus
+from orders.models import Order
+from orders.states import OrderStatus
+from orgs.models import Organisation
+from orgs.sanctions import Sanction, ensure_not_sanctioned, sanctioned_clause, sanctions_of
+from orgs.states import ACTIVE_ORG_STATUSES, OrgStatus
+from shop import clock
+from shop.accounts import User
+from shop.audit import change_state, record
+from shop.db import use_case
+from shop.errors import DomainError, Forbidden, NotFound, ValidationError
+from shop.i18n import _l
+from shop.inputs import Inputs
+from shop.money import format_fen
+from shop.pagination import Page, paginate
+from shop.states import Role
+from shop.uploads import MB, StoredFile, store_upload
+from wallet import ledger
+from wallet.models import SettlementDate
+
+MAX_ORDERS_PER_CLAIM = 1000
+DOCUMENT_TYPES = ("pdf", "jpg", "png", "xlsx")
+DOCUMENT_MAX_BYTES = 20 * MB
+# 第十二条: a provider that has left still claims for the orders it served; an expelled one does not
+CLAIMING_ORG_STATUSES = ACTIVE_ORG_STATUSES | {OrgStatus.EXITED}
+# claims that wait on their settlement date (the programme may not remove it)
+WAITING_STATUSES = SUBMITTED_CLAIM_STATUSES - {ClaimStatus.DISBURSED}
+# claims not paid nor ended: held (暂缓) while their provider or an enterprise of their orders is sanctioned
+PENDING_STATUSES = WAITING_STATUSES | {ClaimStatus.DRAFT}
+
+
+def _provider(session: Session, actor: User) -> Organisation:
+    if actor.role != Role.PROVIDER or actor.organisation_id is None:
+        raise Forbidden()
+    org = session.get(Organisation, actor.organisation_id)
+    ensure_not_sanctioned(session, actor.organisation_id)
+    if org is None or org.status not in CLAIMING_ORG_STATUSES:
+        raise DomainError("not_certified", _l("Only a certified provider can claim its vouchers."))
+    return org
+
+
+def claim_for(session: Session, actor: User, claim_id: int, *, lock: bool = False) -> Claim:
+    """The claim, if ``actor`` may see it: its provider's members and staff; to anyone else it does
+    not exist."""
+    stmt = select(Claim).where(Claim.id == claim_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    claim = session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+    if claim is None or not (actor.is_staff or actor.belongs_to(claim.provider_id)):
+        raise NotFound()
+    return claim
+
+
+def _own_claim(session: Session, actor: User, claim_id: int) -> Claim:
+    """The provider's own claim, locked for a change."""
+    if actor.role != Role.PROVIDER:
+        raise Forbidden()
+    return claim_for(session, actor, claim_id, lock=True)
+
+
+def staff_claim(session: Session, actor: User, claim_id: int, role: Role) -> Claim:
+    if actor.role != role:
+        raise Forbidden()
+    return claim_for(session, actor, claim_id, lock=True)
+
+
+def _live_item_exists(order_id: Any) -> Any:
+    return exists().where(ClaimItem.order_id == order_id, ClaimItem.live.is_(True))
+
+
+# -- sanctions: held claims ----------------------------------------------------------------------------
+
+def parties(claim: Claim) -> list[int]:
+    """Whose sanction stops the claim: its provider, then the enterprises of its orders."""
+    return [claim.provider_id, *sorted({item.enterprise_id for item in claim.live_items})]
+
+
+def claim_holds(session: Session, claim: Claim) -> list[Sanction]:
+    """Why a pending claim is held (暂缓): its provider's or its enterprises' sanctions. It waits until
+    they are lifted, or it is rejected."""
+    if claim.status not in PENDING_STATUSES:
+        return []
+    found = sanctions_of(session, parties(claim))
+    return [found[i] for i in parties(claim) if i in found]
+
+
+def held_clause(today: dt.date | None = None) -> Any:
+    """SQL: the ``Claim`` is held (``claim_holds``, for a whole list in one query)."""
+    provider, enterprise = aliased(Organisation), aliased(Organisation)
+    return and_(Claim.status.in_(PENDING_STATUSES), or_(
+        exists().where(provider.id == Claim.provider_id, sanctioned_clause(provider, today)),
+        exists().where(ClaimItem.claim_id == Claim.id, ClaimItem.live.is_(True),
+                       enterprise.id == ClaimItem.enterprise_id, sanctioned_clause(enterprise, today))))
+
+
+def evidence_covers(claim: Claim) -> None:
+    """第二十二条: the invoices must cover what the claim claims (a ¥1 invoice on a ¥10,000 claim was
+    paid once): their total may not be below the orders' amounts."""
+    invoices, orders = claim.invoices_fen, claim.orders_fen
+    if invoices < orders:
+        raise DomainError("evidence_mismatch", _l(
+            "The invoices total %(invoices)s, less than the orders' %(orders)s: add the missing invoices.",
+            invoices=format_fen(invoices), orders=format_fen(orders)),
+            extra={"invoices_fen": invoices, "orders_fen": orders})
+
+
+# -- claimable orders --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClaimableFilter:
+    confirmed_from: dt.date | None = None
+    confirmed_to: dt.date | None = None
+    enterprise: str | None = None        # part of the name, or the USCC
+
+
+def read_claimable_filter(data: Mapping[str, Any]) -> ClaimableFilter:
+    inputs = Inputs(data)
+    start = inputs.date("confirmed_from", required=False)
+    end = inputs.date("confirmed_to", required=False)
+    enterprise = inputs.text("enterprise", required=False, max_length=100)
+    inputs.check()
+    return ClaimableFilter(start, end, enterprise)
+
+
+def claimable_query(provider_id: int, where: ClaimableFilter = ClaimableFilter()) -> Any:
+    """Confirmed orders of the provider with vouchers to redeem, in no live claim (a refunded or
+    refund-requested order is not confirmed)."""
+    stmt = (select(Order).join(Organisation, Organisation.id == Order.enterprise_id)
+            .where(Order.provider_id == provider_id, Order.status == OrderStatus.CONFIRMED, Order.voucher_fen > 0,
+                   ~_live_item_exists(Order.id)))
+    if where.confirmed_from:
+        stmt = stmt.where(Order.confirmed_at >= clock.china_midnight(where.confirmed_from))
+    if where.confirmed_to:
+        stmt = stmt.where(Order.confirmed_at < clock.china_midnight(where.confirmed_to + dt.timedelta(days=1)))
+    if where.enterprise:
+        stmt = stmt.where(or_(Organisation.name.contains(where.enterprise, autoescape=True),
+                              Organisation.uscc == where.enterprise.upper()))
+    return stmt
+
+
+def list_claimable_orders(session: Session, actor: User, where: ClaimableFilter, page: int,
+                          per_page: int) -> tuple[Page[Order], int]:
+    """The page of claimable orders and the vouchers of all that match the filter."""
+    org = _provider(session, actor)
+    stmt = claimable_query(org.id, where)
+    total_fen = session.scalar(select(func.coalesce(func.sum(stmt.subquery().c.voucher_fen), 0))) or 0
+    result = paginate(session, stmt.options(joinedload(Order.enterprise)).order_by(Order.confirmed_at, Order.id),
+                      page, per_page)
+    return result, int(total_fen)
+
+
+# -- the provider's draft ---------------------------------------------------------------------------------
+
+@use_case
+def create_claim(session: Session, actor: User, data: Mapping[str, Any]) -> Claim:
+    """A draft claim of the provider's confirmed, unclaimed orders; its total is their vouchers.
+    An order is in at most one live claim: the orders are locked, and the database refuses a
+    second live item for an order made by a parallel request."""
+    org = _provider(session, actor)
+    inputs = Inputs(data)
+    order_ids = inputs.integers("order_ids")
+    if len(order_ids) > MAX_ORDERS_PER_CLAIM:
+        inputs.error("order_ids", _l("At most %(n)d orders in one claim.", n=MAX_ORDERS_PER_CLAIM))
+    inputs.check()
+    order_ids = sorted(set(order_ids))
+    orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_(order_ids)).order_by(Order.id)
+                                               .with_for_update().execution_options(populate_existing=True))}
+    unknown = [i for i in order_ids if i not in orders or orders[i].provider_id != org.id]
+    if unknown:
+        raise ValidationError({"order_ids": [_l("Not your orders: %(ids)s.", ids=_ids(unknown))]})
+    ensure_not_sanctioned(session, *dict.fromkeys(orders[i].enterprise_id for i in order_ids))
+    in_claims = set(session.scalars(select(ClaimItem.order_id).where(ClaimItem.order_id.in_(order_ids),
+                                                                     ClaimItem.live.is_(True))))
+    not_confirmed = [i for i in order_ids if orders[i].status != OrderStatus.CONFIRMED]
+    without_vouchers = [i for i in order_ids if orders[i].voucher_fen <= 0]
+    if in_claims:
+        raise DomainError("invalid_state", _l("Already in a claim: %(ids)s.", ids=_ids(sorted(in_claims))),
+                          field="order_ids")
+    if not_confirmed:
+        raise DomainError("invalid_state", _l("Only confirmed orders can be claimed (not refunded or waiting for a refund decision): %(ids)s.",
+                                              ids=_ids(not_confirmed)), field="order_ids")
+    if without_vouchers:
+        raise DomainError("invalid_state", _l("These orders used no vouchers, so there is nothing to redeem: %(ids)s.",
+                                              ids=_ids(without_vouchers)), field="order_ids")
+    claim = Claim(provider_id=org.id, status=ClaimStatus.DRAFT, created_by_id=actor.id, created_at=clock.now(),
+                  total_fen=sum(orders[i].voucher_fen for i in order_ids))
+    claim.items = [ClaimItem(order_id=i, enterprise_id=orders[i].enterprise_id, voucher_year=orders[i].voucher_year,
+                             voucher_fen=orders[i].voucher_fen, live=True) for i in order_ids]
+    session.add(claim)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise DomainError("invalid_state", _l("One of these orders was just put in another claim; reload and choose again."),
+                          field="order_ids") from None
+    record(session, actor, "claim", claim.id, "create_claim", None, {**claim.audit_state(), "order_ids": order_ids})
+    session.commit()
+    return claim
+
+
+def _ids(ids: Iterable[int]) -> str:
+    return "、".join(f"#{i}" for i in ids)
+
+
+@use_case
+def add_claim_document(session: Session, actor: User, claim_id: int, data: Mapping[str, Any],
+                       file: tuple[BinaryIO | None, str | None], upload_dir: str | Path) -> ClaimDocument:
+    """第二十二条: evidence of a draft claim. Invoices carry their number and amount; one invoice
+    number is in at most one live claim."""
+    claim = _own_claim(session, actor, claim_id)
+    CLAIM.next(claim.status, "add_document")
+    inputs = Inputs(data)
+    kind = inputs.choice("kind", [k.value for k in ClaimDocumentKind])
+    number = amount = None
+    if kind == ClaimDocumentKind.INVOICE:
+        raw_number = inputs.text("invoice_number", max_length=40)
+        number = normalise_invoice_number(raw_number) if raw_number else None
+        if raw_number and not number:
+            inputs.error("invoice_number", _l("This field is required."))
+        amount = inputs.fen("invoice_amount_fen", minimum=1)
+    inputs.check()
+    if number and session.scalar(select(func.count()).select_from(ClaimDocument).where(
+            ClaimDocument.invoice_number == number, ClaimDocument.live.is_(True))):
+        raise DomainError("validation_error", _l("The invoice %(number)s is already in a claim.", number=number),
+                          field="invoice_number")
+    stored: StoredFile = store_upload(upload_dir, "file", file[0], file[1], allowed=DOCUMENT_TYPES,
+                                      max_bytes=DOCUMENT_MAX_BYTES)
+    document = ClaimDocument(claim_id=claim.id, kind=ClaimDocumentKind(kind), original_name=stored.original_name,
+                             stored_name=stored.stored_name, content_type=stored.content_type,
+                             size_bytes=stored.size_bytes, sha256=stored.sha256, invoice_number=number,
+                             invoice_amount_fen=amount, live=True, uploaded_by_id=actor.id, uploaded_at=clock.now())
+    session.add(document)
+    try:
+        session.flush()
+        record(session, actor, "claim", claim.id, "add_document", None,
+               {"document_id": document.id, "kind": kind, "name": stored.original_name, "sha256": stored.sha256,
+                "invoice_number": number, "invoice_amount_fen": amount})
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        (Path(upload_dir) / stored.stored_name).unlink(missing_ok=True)
+        raise DomainError("validation_error", _l("The invoice %(number)s is already in a claim.", number=number),
+                          field="invoice_number") from None
+    except BaseException:
+        (Path(upload_dir) / stored.stored_name).unlink(missing_ok=True)
+        raise
+    return document
+
+
+@use_case
+def remove_claim_document(session: Session, actor: User, claim_id: int, document_id: int) -> Claim:
+    """Take a document out of a draft (the file is kept, as the trail refers to it)."""
+    claim = _own_claim(session, actor, claim_id)
+    CLAIM.next(claim.status, "remove_document")
+    document = session.get(ClaimDocument, document_id)
+    if document is None or document.claim_id != claim.id or not document.live:
+        raise NotFound()
+    document.live, document.removed_at = False, clock.now()
+    record(session, actor, "claim", claim.id, "remove_document", {"document_id": document.id, "kind": document.kind.value,
+                                                                   "invoice_number": document.invoice_number}, None)
+    session.commit()
+    return claim
+
+
+def _kinds_present(session: Session, claim_id: int) -> list[str]:
+    return [k.value if hasattr(k, "value") else k for k in session.scalars(
+        select(ClaimDocument.kind).where(ClaimDocument.claim_id == claim_id, ClaimDocument.live.is_(True)).distinct())]
+
+
+def settlement_dates(session: Session) -> list[dt.date]:
+    return list(session.scalars(select(SettlementDate.day).order_by(SettlementDate.day)))
+
+
+@use_case
+def submit_claim(session: Session, actor: User, claim_id: int) -> Claim:
+    """Submit a draft: it needs one document of each kind, and goes to the first settlement date on
+    or after today. Its vouchers move from "in orders" to "claimed"."""
+    claim = _own_claim(session, actor, claim_id)
+    CLAIM.next(claim.status, "submit_claim")
+    ensure_not_sanctioned(session, *parties(claim))
+    missing = missing_claim_documents(_kinds_present(session, claim.id))
+    if missing:
+        raise DomainError("missing_documents", _l("Add at least one document of each kind before submitting; missing: %(kinds)s.",
+                                                  kinds=_LazyKinds(missing)), status=422,
+                          extra={"missing": missing})
+    evidence_covers(claim)
+    today = clock.today()
+    day = settlement_date_for(today, settlement_dates(session))
+    if day is None:
+        raise DomainError("invalid_state", _l("There is no settlement date on or after %(day)s yet; the authority has to add one before claims can be submitted.",
+                                              day=today.isoformat()))
+    for (year, enterprise_id), amount in amounts_by_wallet(claim.live_items).items():
+        ledger.claim_vouchers(session, year, enterprise_id, amount, ref=("claim", claim.id), actor_id=actor.id)
+    change_state(session, claim, CLAIM, "submit_claim", actor, subject_type="claim", settlement_date=day,
+                 submitted_at=clock.now())
+    session.commit()
+    return claim
+
+
+class _LazyKinds:
+    def __init__(self, kinds: list[str]) -> None:
+        self.kinds = kinds
+
+    def __str__(self) -> str:
+        from shop.labels import label
+        return "、".join(str(label(k)) for k in self.kinds)
+
+
+def amounts_by_wallet(items: Iterable[ClaimItem]) -> dict[tuple[int, int], int]:
+    """The vouchers of ``items`` per (year, enterprise): one ledger movement each."""
+    amounts: dict[tuple[int, int], int] = defaultdict(int)
+    for item in items:
+        amounts[(item.voucher_year, item.enterprise_id)] += item.voucher_fen
+    return dict(sorted(amounts.items()))
+
+
+def free_claim(session: Session, claim: Claim, actor: User | None, *, claimed: bool) -> None:
+    """A claim that ends without payment frees its orders (claimable again) and invoice numbers;
+    once submitted, its vouchers go back from "claimed" to "in orders"."""
+    if claimed:
+        for (year, enterprise_id), amount in amounts_by_wallet(claim.live_items).items():
+            ledger.unclaim_vouchers(session, year, enterprise_id, amount, ref=("claim", claim.id),
+                                    actor_id=actor.id if actor else None)
+    session.execute(update(ClaimItem).where(ClaimItem.claim_id == claim.id).values(live=False)
+                    .execution_options(synchronize_session=False))
+    session.execute(update(ClaimDocument).where(ClaimDocument.claim_id == claim.id).values(live=False)
+                    .execution_options(synchronize_session=False))
+
+
+@use_case
+def withdraw_claim(session: Session, actor: User, claim_id: int) -> Claim:
+    """The provider drops its draft; the orders can be claimed again."""
+    claim = _own_claim(session, actor, claim_id)
+    CLAIM.next(claim.status, "withdraw_claim")
+    free_claim(session, claim, actor, claimed=False)
+    change_state(session, claim, CLAIM, "withdraw_claim", actor, subject_type="claim")
+    session.commit()
+    return claim
