@@ -28,13 +28,13 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from catalog import queries
 from catalog.models import Product, ProductVersion  # noqa: E402
-from catalog.rules import LAYER_OF, Category  # noqa: E402
 from orgs.demo import make_uscc
 from orgs.models import Organisation
-from shop import clock, create_app  # noqa: E402
+from shop import clock, create_app, policy  # noqa: E402
 from shop.accounts import User
 from shop.db import make_engine  # noqa: E402
 from shop.migrate import upgrade  # noqa: E402
+from shop.policy import Category
 
 N_PRODUCTS = 5000
 N_PROVIDERS = 25
@@ -105,7 +105,7 @@ def seed(app) -> None:  # type: ignore[no-untyped-def]
             market = rng.randrange(5_000, 10_000_000)
             price = market - rng.randrange(0, market // 5)
             versions.append({
-                "product_id": product_id, "number": 1, "layer": LAYER_OF[category].value, "category": category.value,
+                "product_id": product_id, "number": 1, "layer": policy.current().layer_of(category).value, "category": category.value,
                 "name": f"{rng.choice(NOUNS[category])} {rng.choice(SPECS)} {n:04d}",
                 "description": "".join(rng.sample(SENTENCES, 4)), "unit": rng.choice(UNITS), "price_fen": price,
                 "market_price_fen": market, "evidence_url": "https://www.aliyun.com/price/product",

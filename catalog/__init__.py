@@ -95,10 +95,9 @@ def init_app(app: Flask) -> None:
 def _highlights() -> dict:
     """For the home page (``catalog/_home.html``): counts per layer, the newest products, the ratios."""
     from catalog.queries import catalogue_highlights
-    from catalog.rules import CATEGORIES_BY_LAYER
-    from shop import clock
+    from shop import clock, policy
     from shop.hooks import layer_ratios
     from shop.web import db_session
     facets, newest = catalogue_highlights(db_session(), limit=4)
-    return {"facets": facets, "newest": newest, "layers": CATEGORIES_BY_LAYER,
+    return {"facets": facets, "newest": newest, "layers": policy.current().categories,
             "ratios": layer_ratios(db_session(), clock.today().year)}

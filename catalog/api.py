@@ -10,20 +10,13 @@ from sqlalchemy import select
 
 from catalog import listing, providers, queries, services
 from catalog.models import Product, ProductVersion
-from catalog.rules import (
-    DESCRIPTION_MAX,
-    EVIDENCE_URL_MAX,
-    NAME_MAX,
-    UNIT_MAX,
-    Category,
-    Layer,
-    voucher_share_fen,
-)
+from catalog.rules import DESCRIPTION_MAX, EVIDENCE_URL_MAX, NAME_MAX, UNIT_MAX
 from catalog.states import ProductStatus
 from catalog.views import AUTHORITY, OPERATOR, PROVIDER, STAFF, layer_ratios_now, send_evidence, uploaded_file
 from orgs.models import BlacklistEntry
 from shop import clock
 from shop.pagination import page_args
+from shop.policy import Category, Layer, voucher_share_fen
 from shop.uploads import UPLOAD_TYPES
 from shop.web import api, db_session, json_body
 

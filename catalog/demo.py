@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from catalog import services
 from catalog.models import Product, ProductVersion
-from catalog.rules import LAYER_OF, Category
 from orgs.demo import demo_org, demo_user
+from shop import policy
+from shop.policy import Category
 
 PROVIDER_EMAILS = {"qianyun": "provider@yunquan.example", "yunshang": "yunshang@yunquan.example",
                    "zhudata": "zhudata@yunquan.example", "hangtian": "hangtian@yunquan.example"}
@@ -157,7 +158,7 @@ def _create(session: Session, spec: DemoProduct) -> Product | None:
         return None
     user = demo_user(session, PROVIDER_EMAILS[spec.provider])
     return services.create_product(session, user, {
-        "layer": LAYER_OF[spec.category].value, "category": spec.category.value, "name": spec.name,
+        "layer": policy.current().layer_of(spec.category).value, "category": spec.category.value, "name": spec.name,
         "description": spec.description, "unit": spec.unit, "price_fen": spec.price, "market_price_fen": spec.market,
         "market_price_evidence": spec.evidence, "accepts_vouchers": spec.accepts_vouchers})
 

@@ -9,23 +9,22 @@ from typing import Any, BinaryIO
 
 from catalog.models import ProductVersion
 from catalog.rules import (
-    CATEGORIES_BY_LAYER,
     DESCRIPTION_MAX,
     EVIDENCE_URL_MAX,
     NAME_MAX,
     PRICE_MAX_FEN,
     UNIT_MAX,
-    Category,
-    Layer,
     category_belongs_to_layer,
     check_evidence_url,
     check_price,
 )
+from shop import policy
 from shop.errors import ValidationError
 from shop.i18n import _l
 from shop.inputs import Inputs
 from shop.labels import label
 from shop.money import format_fen
+from shop.policy import Category, Layer
 from shop.uploads import MB, StoredFile, store_upload
 
 EVIDENCE_TYPES = ("pdf", "jpg", "png")
@@ -101,10 +100,10 @@ def check_listing(content: dict[str, Any], inputs: Inputs, data: Mapping[str, An
     at once; ``price_above_market`` when that is the only one."""
     layer, category = content.get("layer"), content.get("category")
     if layer and category and "layer" not in inputs.errors and "category" not in inputs.errors \
-            and not category_belongs_to_layer(layer, category):
+            and not category_belongs_to_layer(layer, category, policy.current().categories):
         inputs.error("category", _l("The category “%(category)s” is not in the layer “%(layer)s”: choose one of %(choices)s.",
                                     category=label(category), layer=label(layer),
-                                    choices="、".join(str(label(c)) for c in CATEGORIES_BY_LAYER[Layer(layer)])))
+                                    choices="、".join(str(label(c)) for c in policy.current().categories[Layer(layer)])))
     if not (content.get("evidence_url") or content.get("evidence_stored_name") or has_file) \
             and "market_price_evidence" not in inputs.errors:
         inputs.error("market_price_evidence", _l("Give the address of a public price page or upload a quote."))

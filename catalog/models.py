@@ -25,12 +25,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from catalog.rules import Category, Layer
 from catalog.states import ProductStatus
 from orgs.models import Organisation
 from shop.accounts import User
 from shop.clock import now
 from shop.db import Base, BigId, Fen, enum_type, unmodelled
+from shop.policy import Category, Layer
 
 # Made by the migration by hand (the models cannot express them): the SQLite FTS5 index of the
 # versions' names and descriptions, and PostgreSQL's trigram indexes. Autogenerate leaves them be.

@@ -11,19 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.models import Product
-from catalog.rules import (
-    REASON_MAX,
-    exit_effective_on,
-)
+from catalog.rules import exit_effective_on
 from catalog.services import delist
 from catalog.states import ProductStatus
 from orgs import services as org_services
 from orgs.models import Organisation
 from orgs.states import OrgKind
-from shop import clock
+from shop import clock, policy
 from shop.accounts import User
 from shop.errors import Forbidden, NotFound
-from shop.inputs import Inputs
+from shop.inputs import REASON_MAX, Inputs
 from shop.states import Role
 
 # -- provider exit (第十二条) --------------------------------------------------------------------
@@ -38,7 +35,7 @@ def request_exit(session: Session, actor: User, org_id: int, reason: Any) -> Org
     inputs = Inputs({"reason": reason})
     reason = inputs.text("reason", max_length=REASON_MAX)
     inputs.check()
-    org_services.give_notice(session, actor, org, exit_effective_on(clock.today()), reason)
+    org_services.give_notice(session, actor, org, exit_effective_on(clock.today(), policy.current().exit_notice_days), reason)
     session.commit()
     return org
 

@@ -12,22 +12,12 @@ from sqlalchemy.orm import Session, contains_eager, object_session, selectinload
 
 from catalog.listing import money_field
 from catalog.models import SEARCH_TABLE, Product, ProductReview, ProductVersion
-from catalog.rules import (
-    CATEGORIES_BY_LAYER,
-    Category,
-    Layer,
-    SearchQuery,
-    category_belongs_to_layer,
-    fts5_phrase,
-    like_pattern,
-    listed_on,
-    parse_search,
-)
+from catalog.rules import SearchQuery, category_belongs_to_layer, fts5_phrase, like_pattern, listed_on, parse_search
 from catalog.states import REVIEW_STAGES, ProductStatus
 from orgs.models import Organisation
 from orgs.sanctions import sanction_of, sanctioned_clause
 from orgs.states import ACTIVE_ORG_STATUSES, OrgStatus
-from shop import clock
+from shop import clock, policy
 from shop.accounts import User
 from shop.db import is_sqlite
 from shop.errors import Forbidden, NotFound
@@ -35,6 +25,7 @@ from shop.i18n import _l
 from shop.inputs import Inputs
 from shop.labels import label
 from shop.pagination import Page, paginate
+from shop.policy import Category, Layer
 
 SORTS = ("relevance", "price", "-price", "newest")
 
@@ -157,7 +148,7 @@ def parse_catalogue_query(args: Mapping[str, Any], *, strict: bool) -> Catalogue
     high = inputs.fen("max_price_fen", required=False)
     search = parse_search(q)
     sort = inputs.choice("sort", list(SORTS), required=False) or ("relevance" if search else "newest")
-    if layer and category and not category_belongs_to_layer(layer, category):
+    if layer and category and not category_belongs_to_layer(layer, category, policy.current().categories):
         inputs.error("category", _l("The category “%(category)s” is not in the layer “%(layer)s”.",
                                     category=label(category), layer=label(layer)))
         category = None
@@ -265,7 +256,7 @@ def catalogue_facets(session: Session, query: CatalogueQuery, today: dt.date | N
                           skip=frozenset({"layer", "category"}))
         .group_by(ProductVersion.category)).all()
     categories = {str(getattr(c, "value", c)): n for c, n in by_category}
-    layers = {layer.value: sum(categories.get(c.value, 0) for c in cats) for layer, cats in CATEGORIES_BY_LAYER.items()}
+    layers = {layer.value: sum(categories.get(c.value, 0) for c in cats) for layer, cats in policy.current().categories.items()}
     providers = session.execute(
         _catalogue_select(session, query, today, columns=[Organisation.id, Organisation.name, func.count()],
                           skip=frozenset({"provider"}))

@@ -5,43 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from urllib.parse import urlsplit
 
 from shop.i18n import _l
 from shop.inputs import CONTROL_CHARACTERS
 from shop.money import format_fen
-
-
-class Layer(StrEnum):
-    """The three service layers of 第十一条."""
-    INFRASTRUCTURE = "infrastructure"
-    PLATFORM = "platform"
-    APPLICATION = "application"
-
-
-class Category(StrEnum):
-    COMPUTE = "compute"
-    STORAGE = "storage"
-    NETWORK = "network"
-    SECURITY = "security"
-    DATABASE = "database"
-    BIG_DATA = "big_data"
-    IOT = "iot"
-    DEVOPS = "devops"
-    PRODUCTION = "production"
-    RND_DESIGN = "rnd_design"
-    OTHER_APPS = "other_apps"
-
-
-# 第十一条: eleven categories in three layers (the order is the order people read them in)
-CATEGORIES_BY_LAYER: dict[Layer, tuple[Category, ...]] = {
-    Layer.INFRASTRUCTURE: (Category.COMPUTE, Category.STORAGE, Category.NETWORK, Category.SECURITY),
-    Layer.PLATFORM: (Category.DATABASE, Category.BIG_DATA, Category.IOT, Category.DEVOPS),
-    Layer.APPLICATION: (Category.PRODUCTION, Category.RND_DESIGN, Category.OTHER_APPS),
-}
-LAYER_OF: dict[Category, Layer] = {c: layer for layer, cats in CATEGORIES_BY_LAYER.items() for c in cats}
+from shop.policy import Category, Layer
 
 # Field limits, shared by the services, the forms and the API description.
 NAME_MAX = 120
@@ -53,13 +24,10 @@ REASON_MAX = 2000
 # below what a BigInteger holds, so that sums over many lines never come near an overflow.
 PRICE_MAX_FEN = 10_000_000_000
 
-# 第十二条: a voluntary exit takes effect thirty days after the request.
-EXIT_NOTICE_DAYS = 30
-
-
-def category_belongs_to_layer(layer: str, category: str) -> bool:
+def category_belongs_to_layer(layer: str, category: str, categories: Mapping[Layer, tuple[Category, ...]]) -> bool:
+    """第十一条: the category is one of the layer's (the programme's table)."""
     try:
-        return LAYER_OF[Category(category)] == Layer(layer)
+        return Category(category) in categories.get(Layer(layer), ())
     except ValueError:
         return False
 
@@ -84,22 +52,15 @@ def check_evidence_url(url: str) -> object | None:
     return None
 
 
-def exit_effective_on(requested_on: dt.date) -> dt.date:
-    """第十二条: the day a voluntary exit takes effect; from that day on the products are gone."""
-    return requested_on + dt.timedelta(days=EXIT_NOTICE_DAYS)
+def exit_effective_on(requested_on: dt.date, notice_days: int) -> dt.date:
+    """第十二条: the day a voluntary exit takes effect (``notice_days`` after the request, the policy's
+    exit notice); from that day on the products are gone."""
+    return requested_on + dt.timedelta(days=notice_days)
 
 
 def listed_on(day: dt.date, exit_effective: dt.date | None) -> bool:
     """Whether a provider leaving on ``exit_effective`` may still sell on ``day``."""
     return exit_effective is None or day < exit_effective
-
-
-def voucher_share_fen(amount_fen: int, ratio_percent: int, accepts_vouchers: bool = True) -> int:
-    """第十六条 and API.md: the most vouchers may pay of an amount: floor(amount × ratio / 100); 0 when the
-    product does not accept vouchers. Integer arithmetic only."""
-    if not accepts_vouchers or amount_fen <= 0 or ratio_percent <= 0:
-        return 0
-    return amount_fen * ratio_percent // 100
 
 
 # -- search -------------------------------------------------------------------------------------

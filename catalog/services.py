@@ -24,9 +24,6 @@ from catalog.listing import (
     store_evidence,
 )
 from catalog.models import Product, ProductReview, ProductVersion
-from catalog.rules import (
-    REASON_MAX,
-)
 from catalog.states import IN_REVIEW, PRODUCT, REVIEW_STAGES, ProductStatus
 from orgs.models import Organisation
 from orgs.sanctions import ensure_not_sanctioned
@@ -36,7 +33,7 @@ from shop.accounts import User
 from shop.audit import change_state, record
 from shop.errors import DomainError, Forbidden, InvalidState, NotFound
 from shop.i18n import _l
-from shop.inputs import Inputs
+from shop.inputs import REASON_MAX, Inputs
 from shop.labels import label
 from shop.states import Role
 

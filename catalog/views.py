@@ -8,26 +8,17 @@ from flask_login import current_user
 
 from catalog import listing, providers, queries, services
 from catalog.models import Product, ProductVersion
-from catalog.rules import (
-    CATEGORIES_BY_LAYER,
-    DESCRIPTION_MAX,
-    EVIDENCE_URL_MAX,
-    NAME_MAX,
-    REASON_MAX,
-    UNIT_MAX,
-    Layer,
-    diff_content,
-    exit_effective_on,
-    voucher_share_fen,
-)
+from catalog.rules import DESCRIPTION_MAX, EVIDENCE_URL_MAX, NAME_MAX, UNIT_MAX, diff_content, exit_effective_on
 from catalog.states import ProductStatus
 from catalog.text import line_diff
 from orgs.states import OrgKind
-from shop import clock
+from shop import clock, policy
 from shop.errors import DomainError
 from shop.hooks import layer_ratios
 from shop.i18n import _
+from shop.inputs import REASON_MAX
 from shop.pagination import page_args
+from shop.policy import Layer, voucher_share_fen
 from shop.states import Role
 from shop.web import actor, db_session, is_htmx, public, render_form, roles_required, send_upload
 
@@ -51,7 +42,7 @@ def uploaded_file(name: str) -> listing.Upload | None:
 
 
 def _form_context(**extra: Any) -> dict[str, Any]:
-    return {"layers": list(Layer), "categories_by_layer": CATEGORIES_BY_LAYER, "units": COMMON_UNITS,
+    return {"layers": list(Layer), "categories_by_layer": policy.current().categories, "units": COMMON_UNITS,
             "limits": {"name": NAME_MAX, "unit": UNIT_MAX, "description": DESCRIPTION_MAX,
                        "evidence": EVIDENCE_URL_MAX, "reason": REASON_MAX}, **extra}
 
@@ -67,7 +58,7 @@ def catalogue() -> Any:
     result = queries.search_catalogue(s, query, page, per_page)
     facets = queries.catalogue_facets(s, query)
     context = dict(page=result, query=query, facets=facets, ratios=layer_ratios_now(), layers=list(Layer),
-                   categories_by_layer=CATEGORIES_BY_LAYER, errors=query.errors, args=request.args)
+                   categories_by_layer=policy.current().categories, errors=query.errors, args=request.args)
     if is_htmx() and request.headers.get("HX-Target") == "catalogue":
         return render_template("catalog/_catalogue.html", **context)
     return render_template("catalog/catalogue.html", **context)
@@ -202,7 +193,7 @@ def category_options() -> Any:
     """The categories of one layer, for the form's category list (htmx)."""
     layer = request.args.get("layer")
     layers = [Layer(layer)] if layer in {x.value for x in Layer} else list(Layer)
-    return render_template("catalog/_category_options.html", layers=layers, categories_by_layer=CATEGORIES_BY_LAYER,
+    return render_template("catalog/_category_options.html", layers=layers, categories_by_layer=policy.current().categories,
                            current=request.args.get("category", ""))
 
 
@@ -253,7 +244,7 @@ def provider_exit() -> Any:
                 errors, status = error.errors or {"reason": [error.detail]}, error.status
     return render_template("catalog/exit.html", org=org, on_sale_count=queries.on_sale_count(s, org.id),
                            errors=errors, form=request.form, today=clock.today(),
-                           effective_on=exit_effective_on(clock.today())), status
+                           effective_on=exit_effective_on(clock.today(), policy.current().exit_notice_days)), status
 
 
 # -- review and oversight -----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from shop.errors import Forbidden, NotFound
 from shop.i18n import _l
 from shop.inputs import Inputs
 from shop.pagination import Page, paginate
+from shop.policy import year_end, year_start
 from shop.states import Role
 
 
@@ -102,7 +103,7 @@ def settlement_summary(session: Session, year: int | None = None) -> list[Settle
             .group_by(Claim.settlement_date, Claim.status))
     dates = settlement_dates(session)
     if year:
-        stmt = stmt.where(Claim.settlement_date >= dt.date(year, 1, 1), Claim.settlement_date <= dt.date(year, 12, 31))
+        stmt = stmt.where(Claim.settlement_date >= year_start(year), Claim.settlement_date <= year_end(year))
         dates = [d for d in dates if d.year == year]
     rows = {d: SettlementRow(d, 0, 0, {}, 0) for d in dates}
     for day, status, count, total in session.execute(stmt):

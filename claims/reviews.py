@@ -17,7 +17,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from claims.models import Claim, ClaimItem, ClaimQuery
-from claims.rules import QUERY_WORKING_DAYS, settlement_date_for
+from claims.rules import settlement_date_for
 from claims.services import (
     WAITING_STATUSES,
     amounts_by_wallet,
@@ -33,7 +33,7 @@ from claims.states import CLAIM, ClaimStatus
 from orders.models import Order
 from orders.services import REFUND_GUARDS, REFUND_HOOKS
 from orgs.sanctions import ensure_not_sanctioned
-from shop import clock
+from shop import clock, policy
 from shop.accounts import User
 from shop.audit import change_state, record
 from shop.calendar import add_working_days
@@ -56,7 +56,7 @@ def review_claim(session: Session, actor: User, claim_id: int, data: Mapping[str
         raise Forbidden()
     inputs = Inputs(data)
     decision = inputs.choice("decision", ["approve", "reject"])
-    reason = inputs.text("reason", required=decision == "reject", max_length=2000)
+    reason = inputs.reason(required=decision == "reject")
     inputs.check()
     claim = claim_for(session, actor, claim_id, lock=True)
     stage = "operator" if actor.role == Role.OPERATOR else "authority"
@@ -83,7 +83,7 @@ def exclude_order(session: Session, actor: User, claim_id: int, order_id: int, d
     """The operator takes one order out of a submitted claim with a reason: the order is claimable
     again, its vouchers go back to "in orders" and the claim's total is recomputed."""
     inputs = Inputs(data)
-    reason = inputs.text("reason", max_length=2000)
+    reason = inputs.reason()
     inputs.check()
     claim = staff_claim(session, actor, claim_id, Role.OPERATOR)
     CLAIM.next(claim.status, "exclude_order")
@@ -114,7 +114,7 @@ def ask_query(session: Session, actor: User, claim_id: int, data: Mapping[str, A
     CLAIM.next(claim.status, "query_claim")
     today = clock.today()
     query = ClaimQuery(claim_id=claim.id, question=question, asked_at=clock.now(), asked_on=today,
-                       asked_by_id=actor.id, due_on=add_working_days(session, today, QUERY_WORKING_DAYS))
+                       asked_by_id=actor.id, due_on=add_working_days(session, today, policy.current().query_working_days))
     session.add(query)
     session.flush()
     record(session, actor, "claim", claim.id, "query_claim", None, {"query_id": query.id, **query.audit_state()})

@@ -5,9 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-REQUIRED_CLAIM_DOCUMENTS = ("invoice", "contract", "transfer", "usage")
-QUERY_WORKING_DAYS = 3   # 第二十五条: the operator answers the authority's query within 3 working days
-
 
 def settlement_date_for(day: dt.date, settlement_dates: Iterable[dt.date]) -> dt.date | None:
     """第二十三条: the operator collects claims at each settlement date; a claim goes to the first
@@ -17,10 +14,11 @@ def settlement_date_for(day: dt.date, settlement_dates: Iterable[dt.date]) -> dt
     return min(later) if later else None
 
 
-def missing_claim_documents(kinds: Iterable[str]) -> list[str]:
-    """The kinds of evidence a claim still lacks: at least one of each is needed to submit."""
+def missing_claim_documents(kinds: Iterable[str], required: Iterable[str]) -> list[str]:
+    """The kinds of evidence a claim still lacks: at least one of each kind ``required`` (the policy's
+    evidence kinds) is needed to submit."""
     present = set(kinds)
-    return [kind for kind in REQUIRED_CLAIM_DOCUMENTS if kind not in present]
+    return [kind for kind in required if kind not in present]
 
 
 def normalise_invoice_number(raw: str) -> str:

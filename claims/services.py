@@ -34,7 +34,7 @@ from orders.states import OrderStatus
 from orgs.models import Organisation
 from orgs.sanctions import Sanction, ensure_not_sanctioned, sanctioned_clause, sanctions_of
 from orgs.states import ACTIVE_ORG_STATUSES, OrgStatus
-from shop import clock
+from shop import clock, policy
 from shop.accounts import User
 from shop.audit import change_state, record
 from shop.db import use_case
@@ -308,7 +308,7 @@ def submit_claim(session: Session, actor: User, claim_id: int) -> Claim:
     claim = _own_claim(session, actor, claim_id)
     CLAIM.next(claim.status, "submit_claim")
     ensure_not_sanctioned(session, *parties(claim))
-    missing = missing_claim_documents(_kinds_present(session, claim.id))
+    missing = missing_claim_documents(_kinds_present(session, claim.id), policy.current().evidence_kinds)
     if missing:
         raise DomainError("missing_documents", _l("Add at least one document of each kind before submitting; missing: %(kinds)s.",
                                                   kinds=_LazyKinds(missing)), status=422,

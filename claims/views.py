@@ -18,9 +18,9 @@ from flask_login import current_user
 from claims import queries as claim_queries
 from claims import reviews
 from claims import services as claims
-from claims.rules import REQUIRED_CLAIM_DOCUMENTS, missing_claim_documents
+from claims.rules import missing_claim_documents
 from claims.states import CLAIM, ClaimDocumentKind, ClaimStatus
-from shop import clock
+from shop import clock, policy
 from shop.audit import AuditEntry, history
 from shop.errors import DomainError
 from shop.i18n import _
@@ -96,8 +96,8 @@ def claim_detail(claim_id: int, errors: dict | None = None, status: int = 200, f
     holds = claims.claim_holds(db_session(), claim)
     return render_template(
         "claims/claim.html", claim=claim, errors=errors or {}, form=form if form is not None else request.form,
-        timeline=_timeline(claim.id), required=REQUIRED_CLAIM_DOCUMENTS, kinds_present=kinds,
-        missing=missing_claim_documents(kinds), today=clock.today(), holds=holds,
+        timeline=_timeline(claim.id), required=policy.current().evidence_kinds, kinds_present=kinds,
+        missing=missing_claim_documents(kinds, policy.current().evidence_kinds), today=clock.today(), holds=holds,
         approved_on=clock.china_date(claim.authority_decided_at),
         can=lambda action: CLAIM.can(claim.status, action), document_kinds=list(ClaimDocumentKind)), status
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # the one rounding site of the programme (floor to the fen), shared with the catalogue's display
-from catalog.rules import voucher_share_fen
+from shop.policy import voucher_share_fen
 
 
 @dataclass(frozen=True)

@@ -188,7 +188,7 @@ def request_refund(session: Session, actor: User, order_id: int, data: Mapping[s
     """第二十一条: after confirmation and before the order's claim is submitted, the buyer asks for a
     refund (an order in a provider's draft claim leaves the draft)."""
     inputs = Inputs(data)
-    reason = inputs.text("reason", max_length=2000)
+    reason = inputs.reason()
     inputs.check()
     order = _order_for(session, actor, order_id, as_party="buyer", lock=True)
     ORDER.next(order.status, "request_refund")
@@ -207,7 +207,7 @@ def request_refund(session: Session, actor: User, order_id: int, data: Mapping[s
 def _decide_refund(session: Session, actor: User, order_id: int, data: Mapping[str, Any]) -> Order:
     inputs = Inputs(data)
     decision = inputs.choice("decision", ["approve", "reject"])
-    reason = inputs.text("reason", required=decision == "reject", max_length=2000)
+    reason = inputs.reason(required=decision == "reject")
     inputs.check()
     order = _order_for(session, actor, order_id, as_party="provider", lock=True)
     at = clock.now()

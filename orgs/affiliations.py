@@ -23,7 +23,7 @@ def add_affiliation(session: Session, actor: User, org_id: int, other_id: int | 
         raise Forbidden()
     inputs = Inputs({"organisation_id": other_id, "note": note})
     other_id = inputs.integer("organisation_id", minimum=1)
-    note = inputs.text("note", max_length=2000)
+    note = inputs.reason("note")
     inputs.check()
     org, other = session.get(Organisation, org_id), session.get(Organisation, other_id)
     if org is None:

@@ -115,7 +115,7 @@ def suspend_organisation(session: Session, actor: User, org_id: int, data: Mappi
     the reason or the end date."""
     org = _sanctioned_organisation(session, actor, org_id)
     inputs = Inputs(data)
-    reason = inputs.text("reason", max_length=2000)
+    reason = inputs.reason()
     until = inputs.date("until", required=False)
     if until is not None and until <= clock.today():
         inputs.error("until", _l("The end date must be after today."))
@@ -140,7 +140,7 @@ def reinstate_organisation(session: Session, actor: User, org_id: int, data: Map
     from the blacklist."""
     org = _sanctioned_organisation(session, actor, org_id)
     inputs = Inputs(data)
-    reason = inputs.text("reason", max_length=2000)
+    reason = inputs.reason()
     inputs.check()
     if org.status != OrgStatus.SUSPENDED:
         ORGANISATION.next(org.status, "reinstate")   # raises invalid_state

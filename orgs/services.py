@@ -214,7 +214,7 @@ def review_organisation(session: Session, actor: User, org_id: int, decision: st
         raise NotFound()
     inputs = Inputs({"decision": decision, "reason": reason})
     decision = inputs.choice("decision", ["approve", "reject"])
-    reason = inputs.text("reason", required=decision == "reject", max_length=2000)
+    reason = inputs.reason(required=decision == "reject")
     inputs.check()
     submission = latest_submission(session, org.id)
     if submission is None or org.status != OrgStatus.UNDER_REVIEW:
@@ -268,7 +268,7 @@ def blacklist_uscc(session: Session, actor: User, uscc: str | None, reason: str 
         raise Forbidden()
     inputs = Inputs({"uscc": uscc, "reason": reason})
     raw = inputs.text("uscc", max_length=40)
-    reason = inputs.text("reason", max_length=2000)
+    reason = inputs.reason()
     code = None
     if raw:
         code, message = check_uscc(raw)
@@ -306,7 +306,7 @@ def remove_from_blacklist(session: Session, actor: User, entry_id: int, reason: 
     if entry is None:
         raise NotFound()
     inputs = Inputs({"reason": reason})
-    reason = inputs.text("reason", max_length=2000)
+    reason = inputs.reason()
     inputs.check()
     record(session, actor, "blacklist", entry.id, "remove_from_blacklist",
            {"uscc": entry.uscc, "reason": entry.reason}, {"reason": reason})

@@ -16,6 +16,7 @@ from shop.clock import now
 from shop.db import Base, use_case
 from shop.errors import Forbidden, NotFound
 from shop.inputs import Inputs
+from shop.policy import year_end, year_start
 from shop.states import Role
 
 
@@ -82,4 +83,4 @@ def delete_holiday(session: Session, actor: User, day: dt.date) -> None:
 
 def list_holidays(session: Session, year: int) -> list[Holiday]:
     return list(session.scalars(select(Holiday).where(
-        and_(Holiday.day >= dt.date(year, 1, 1), Holiday.day <= dt.date(year, 12, 31))).order_by(Holiday.day)))
+        and_(Holiday.day >= year_start(year), Holiday.day <= year_end(year))).order_by(Holiday.day)))

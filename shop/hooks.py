@@ -2,8 +2,8 @@
 
 The catalogue shows each layer's voucher share, which the year's programme (``wallet``) sets; the
 catalogue may not import the wallet. The wallet registers its source here in ``init_app`` and the
-catalogue asks ``layer_ratios``; until a programme exists the Guizhou figures apply (第十六条:
-infrastructure 40%, platform 60%, application 60%).
+catalogue asks ``layer_ratios``; until a programme exists the policy's default ratios apply (第十六条;
+``shop.policy``).
 
 Every state change is recorded in the audit trail (``shop.audit.record``): an area that must act on
 another area's events (oversight publishes a quota grant or a disbursement for public notice the
@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-GUIZHOU_LAYER_RATIOS: dict[str, int] = {"infrastructure": 40, "platform": 60, "application": 60}
+from shop import policy
 
 RatioSource = Callable[[Session, int], Mapping[str, int] | None]
 _ratio_source: RatioSource | None = None
@@ -35,7 +35,7 @@ def layer_ratios(session: Session, year: int) -> dict[str, int]:
         ratios = _ratio_source(session, year)
         if ratios:
             return dict(ratios)
-    return dict(GUIZHOU_LAYER_RATIOS)
+    return {layer.value: ratio for layer, ratio in policy.current().default_ratios.items()}
 
 
 AuditListener = Callable[[Session, Any], None]

@@ -4,10 +4,6 @@ import datetime as dt
 import pytest
 
 from catalog.rules import (
-    CATEGORIES_BY_LAYER,
-    LAYER_OF,
-    Category,
-    Layer,
     category_belongs_to_layer,
     check_evidence_url,
     check_price,
@@ -17,21 +13,21 @@ from catalog.rules import (
     like_pattern,
     listed_on,
     parse_search,
-    voucher_share_fen,
 )
 from catalog.states import PRODUCT
 from catalog.states import ProductStatus as S
 from catalog.text import line_diff, plain_summary, render_description
+from shop import policy
 from shop.errors import DomainError
+from shop.policy import GUIZHOU, Category, Layer, voucher_share_fen
 
 
 def test_eleven_categories_each_in_exactly_one_of_three_layers():
     assert len(Layer) == 3 and len(Category) == 11
-    assert sorted(LAYER_OF) == sorted(Category)
-    assert [c.value for c in CATEGORIES_BY_LAYER[Layer.PLATFORM]] == ["database", "big_data", "iot", "devops"]
-    assert category_belongs_to_layer("infrastructure", "storage")
-    assert not category_belongs_to_layer("platform", "storage")
-    assert not category_belongs_to_layer("nonsense", "storage")
+    assert [c.value for c in policy.current().categories[Layer.PLATFORM]] == ["database", "big_data", "iot", "devops"]
+    assert category_belongs_to_layer("infrastructure", "storage", GUIZHOU.categories)
+    assert not category_belongs_to_layer("platform", "storage", GUIZHOU.categories)
+    assert not category_belongs_to_layer("nonsense", "storage", GUIZHOU.categories)
 
 
 def test_a_price_above_the_market_is_refused_with_both_prices_stated():
@@ -51,7 +47,7 @@ def test_evidence_links_are_public_web_pages(url, ok):
 
 
 def test_an_exit_takes_effect_thirty_days_on_and_products_go_that_day():
-    assert exit_effective_on(dt.date(2026, 11, 24)) == dt.date(2026, 12, 24)
+    assert exit_effective_on(dt.date(2026, 11, 24), GUIZHOU.exit_notice_days) == dt.date(2026, 12, 24)
     assert listed_on(dt.date(2026, 12, 23), dt.date(2026, 12, 24))
     assert not listed_on(dt.date(2026, 12, 24), dt.date(2026, 12, 24))
     assert listed_on(dt.date(2030, 1, 1), None)

@@ -1,6 +1,7 @@
 import pytest
 
-from orders.rules import LineInput, allocate_vouchers, split_by_provider, voucher_share_fen  # noqa: F401
+from orders.rules import LineInput, allocate_vouchers, split_by_provider
+from shop.policy import voucher_share_fen
 
 RATIOS = {"infrastructure": 40, "platform": 60, "application": 60}
 
