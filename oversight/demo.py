@@ -108,7 +108,7 @@ def _seed_grants(session: Session, enterprises: dict[str, Organisation], today: 
             QuotaApplication.organisation_id == org.id, QuotaApplication.year == YEAR)).one_or_none()
         if application is None:
             try:
-                application = wallet_services.apply_for_quota(session, org.members[0], {"year": YEAR})
+                application = wallet_services.apply_for_quota(session, org.members[0], YEAR)
                 wallet_services.review_application(session, operator, application.id, Decision(True))
             except DomainError as error:   # a demo run after the year, or the budget used up
                 print(f"demo quota for {spec.name} skipped: {error.detail}", file=sys.stderr)

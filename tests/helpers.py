@@ -16,6 +16,7 @@ from shop.accounts import User
 from shop.auth import hash_password, issue_token
 from shop.inputs import Decision
 from shop.states import Role
+from wallet.commands import ProgrammeInput
 
 PASSWORD = "correct-horse-9"
 _counter = itertools.count(1)
@@ -127,13 +128,13 @@ def make_programme(session: Session, year: int = 2026, *, budget_fen: int = 1_00
         data["applications_open_on"] = opens
     if closes:
         data["applications_close_on"] = closes
-    return wallet_services.create_programme(session, authority, data)
+    return wallet_services.create_programme(session, authority, ProgrammeInput.from_input(data))
 
 
 def grant_wallet(session: Session, org: Organisation, year: int = 2026) -> Any:
     """Apply for ``org`` and have an operator grant it; returns the application."""
     from wallet import services as wallet_services
-    application = wallet_services.apply_for_quota(session, member(org), {"year": year})
+    application = wallet_services.apply_for_quota(session, member(org), year)
     return wallet_services.review_application(session, make_staff(session, Role.OPERATOR), application.id, Decision(True))
 
 

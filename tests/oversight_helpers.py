@@ -40,7 +40,7 @@ def oversight_world(session: Session, upload_dir: Any) -> dict[str, Any]:
     e3 = make_org(session, name="都匀丙茶业有限公司", region_code="522701")
     grant_wallet(session, e1)
     grant_wallet(session, e2)
-    wallet_services.apply_for_quota(session, member(e3), {"year": 2026})
+    wallet_services.apply_for_quota(session, member(e3), 2026)
     p1 = make_org(session, "provider", name="贵州甲云计算有限公司")
     p2 = make_org(session, "provider", name="遵义乙数据服务有限公司")
     operator, authority = make_staff(session, Role.OPERATOR), make_staff(session, Role.AUTHORITY)

@@ -31,7 +31,7 @@ class InsufficientVouchers(DomainError):
     """A debit larger than the account holds (the caller decides what it means to a person)."""
 
     def __init__(self, account_code: str, amount_fen: int) -> None:
-        super().__init__("invalid_state", _l("Not enough vouchers for this movement."), status=409)
+        super().__init__("invalid_state", _l("Not enough vouchers for this movement."))
         self.account_code = account_code
         self.amount_fen = amount_fen
 

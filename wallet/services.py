@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,14 +18,15 @@ from shop.audit import change_state, record
 from shop.db import use_case
 from shop.errors import ConflictingInput, DomainError, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
-from shop.inputs import Decision, Inputs
+from shop.inputs import Decision
 from shop.money import format_fen
 from shop.pagination import Page, paginate
-from shop.policy import year_end, year_start
+from shop.policy import year_end
 from shop.states import Role
 from wallet import ledger
+from wallet.commands import ProgrammeInput, check_programme_dates
 from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting, Programme, QuotaApplication, SettlementDate
-from wallet.rules import LAYERS, Applicant, Window, check_ratios, eligibility_failures, grant_size
+from wallet.rules import Applicant, Window, eligibility_failures, grant_size
 from wallet.states import QUOTA_APPLICATION, AccountKind, ApplicationStatus
 
 # Checks the claims work registers: given a year and the settlement dates an edit would remove,
@@ -35,85 +36,18 @@ SETTLEMENT_DATE_GUARDS: list[Callable[[Session, int, list[dt.date]], list[dt.dat
 
 # -- programmes ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ProgrammeInput:
-    budget_fen: int | None
-    enterprise_cap_fen: int | None
-    ratios: dict[str, int | None]
-    settlement_dates: list[dt.date] | None
-    opens_on: dt.date | None
-    closes_on: dt.date | None
-
-
-def _read_programme(data: Mapping[str, Any], *, partial: bool) -> tuple[ProgrammeInput, Inputs]:
-    inputs = Inputs(data)
-    budget = inputs.fen("budget_fen", required=not partial, minimum=0) if not partial or _present(inputs, "budget_fen") else None
-    cap = inputs.fen("enterprise_cap_fen", required=not partial, minimum=1) if not partial or _present(inputs, "enterprise_cap_fen") else None
-    raw_ratios = data.get("ratios")
-    ratios: dict[str, int | None] = {}
-    if isinstance(raw_ratios, Mapping):
-        sub = Inputs(raw_ratios)
-        ratios = {layer: sub.integer(layer, required=not partial, minimum=0, maximum=100) for layer in LAYERS}
-        for field, messages in sub.errors.items():
-            for message in messages:
-                inputs.error(f"ratios.{field}", message)
-    else:
-        for layer in LAYERS:
-            key = f"ratio_{layer}"
-            if not partial or _present(inputs, key):
-                ratios[layer] = inputs.integer(key, required=not partial, minimum=0, maximum=100)
-        if raw_ratios is not None:
-            inputs.error("ratios", _l("Give the ratios as an object of percentages per layer."))
-    if not partial:
-        for field, messages in check_ratios(ratios).items():
-            if field not in inputs.errors:
-                for message in messages:
-                    inputs.error(field, message)
-    dates = inputs.dates("settlement_dates", required=False) if not partial or _present(inputs, "settlement_dates") else None
-    opens = inputs.date("applications_open_on", required=False)
-    closes = inputs.date("applications_close_on", required=False)
-    return ProgrammeInput(budget, cap, {k: v for k, v in ratios.items()}, dates, opens, closes), inputs
-
-
-def _present(inputs: Inputs, field: str) -> bool:
-    if field in inputs.data:
-        return True
-    return field.endswith("_fen") and field.removesuffix("_fen") in inputs.data
-
-
-def _check_programme_dates(inputs: Inputs, year: int, dates: list[dt.date] | None, opens: dt.date, closes: dt.date) -> None:
-    if dates is not None:
-        outside = [d for d in dates if d.year != year]
-        if outside:
-            inputs.error("settlement_dates", _l("Settlement dates must fall in %(year)d.", year=year))
-        if len(set(dates)) != len(dates):
-            inputs.error("settlement_dates", _l("A settlement date is given twice."))
-    if opens.year != year or closes.year != year:
-        inputs.error("applications_open_on", _l("The application window must fall in %(year)d.", year=year))
-    elif opens > closes:
-        inputs.error("applications_close_on", _l("The window closes before it opens."))
-
-
 @use_case
-def create_programme(session: Session, actor: User, data: Mapping[str, Any]) -> Programme:
+def create_programme(session: Session, actor: User, values: ProgrammeInput) -> Programme:
     """The authority sets a year's programme; its budget moves from the public purse to the budget."""
     if actor.role != Role.AUTHORITY:
         raise Forbidden()
-    inputs = Inputs(data)
-    year = inputs.year()
-    values, parsed = _read_programme(data, partial=False)
-    inputs.errors.update(parsed.errors)
-    if year is not None:
-        opens = values.opens_on or year_start(year)
-        closes = values.closes_on or year_end(year)
-        _check_programme_dates(inputs, year, values.settlement_dates, opens, closes)
-        if session.scalars(select(Programme.id).where(Programme.year == year)).first() is not None:
-            inputs.error("year", _l("There is already a programme for %(year)d.", year=year))
-    inputs.check()
+    year = values.year
+    if session.scalars(select(Programme.id).where(Programme.year == year)).first() is not None:
+        raise ValidationError({"year": [_l("There is already a programme for %(year)d.", year=year)]})
     programme = Programme(year=year, budget_fen=values.budget_fen, enterprise_cap_fen=values.enterprise_cap_fen,
                           ratio_infrastructure=values.ratios["infrastructure"], ratio_platform=values.ratios["platform"],
-                          ratio_application=values.ratios["application"], applications_open_on=opens,
-                          applications_close_on=closes, created_by_id=actor.id)
+                          ratio_application=values.ratios["application"], applications_open_on=values.opens_on,
+                          applications_close_on=values.closes_on, created_by_id=actor.id)
     programme.settlement_dates = [SettlementDate(day=d) for d in sorted(values.settlement_dates or [])]
     session.add(programme)
     try:
@@ -129,17 +63,15 @@ def create_programme(session: Session, actor: User, data: Mapping[str, Any]) -> 
 
 
 @use_case
-def update_programme(session: Session, actor: User, year: int, data: Mapping[str, Any]) -> Programme:
+def update_programme(session: Session, actor: User, year: int, values: ProgrammeInput) -> Programme:
     """Change a programme; refused when the change breaks what is committed (a budget below what
     applications hold, a settlement date claims wait on)."""
     if actor.role != Role.AUTHORITY:
         raise Forbidden()
     programme = get_programme(session, year, for_update=True)
-    values, inputs = _read_programme(data, partial=True)
     opens = values.opens_on or programme.applications_open_on
     closes = values.closes_on or programme.applications_close_on
-    _check_programme_dates(inputs, year, values.settlement_dates, opens, closes)
-    inputs.check()
+    check_programme_dates(year, values.settlement_dates, opens, closes)
     before = programme.audit_state()
     if values.budget_fen is not None and values.budget_fen != programme.budget_fen:
         delta = values.budget_fen - programme.budget_fen
@@ -192,6 +124,10 @@ def get_programme(session: Session, year: int, *, for_update: bool = False) -> P
     if programme is None:
         raise NotFound(_l("There is no programme for %(year)d.", year=year))
     return programme
+
+
+def find_programme(session: Session, year: int) -> Programme | None:
+    return session.scalars(select(Programme).where(Programme.year == year)).one_or_none()
 
 
 def list_programmes(session: Session) -> list[Programme]:
@@ -253,15 +189,12 @@ def eligibility(session: Session, org: Organisation, programme: Programme, on_da
 
 
 @use_case
-def apply_for_quota(session: Session, actor: User, data: Mapping[str, Any]) -> QuotaApplication:
+def apply_for_quota(session: Session, actor: User, year: int) -> QuotaApplication:
     """先申先得: the application reserves min(cap, what the budget has left) from the budget at the
     moment it is accepted. The budget row is locked for the decision, so parallel applications are
     served strictly one after the other and never above the budget."""
     if actor.role != Role.ENTERPRISE or actor.organisation_id is None:
         raise Forbidden()
-    inputs = Inputs(data)
-    year = inputs.year(default=clock.today().year)
-    inputs.check()
     programme = get_programme(session, year)
     org = session.get(Organisation, actor.organisation_id)
     failures = eligibility(session, org, programme, clock.today())

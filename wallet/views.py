@@ -22,12 +22,15 @@ from shop.errors import DomainError
 from shop.exports import Money
 from shop.i18n import _, _l
 from shop.inputs import Decision, Inputs
+from shop.labels import label
 from shop.money import fen_to_yuan_text, format_fen
-from shop.pagination import page_args
+from shop.pagination import Page, page_args
 from shop.states import Role
 from shop.web import actor, api, db_session, json_body, roles_required, signed_in
 from wallet import services
+from wallet.commands import ProgrammeInput, QuotaRequest
 from wallet.models import Programme, QuotaApplication
+from wallet.states import QUOTA_APPLICATION
 
 bp = Blueprint("wallet", __name__, template_folder="templates")
 api_bp = Blueprint("wallet_api", __name__, url_prefix="/api/v1")
@@ -74,7 +77,7 @@ def new_programme() -> Any:
             "year": year, "enterprise_cap": fen_to_yuan_text(programme_policy.default_enterprise_cap_fen),
             **{f"ratio_{layer}": ratio for layer, ratio in programme_policy.default_ratios.items()}})
     try:
-        prog = services.create_programme(db_session(), actor(), request.form)
+        prog = services.create_programme(db_session(), actor(), ProgrammeInput.from_input(request.form))
     except DomainError as error:
         return render_template("wallet/programme_form.html", errors=_flat(error), form=request.form,
                                programme=None), error.status
@@ -90,12 +93,17 @@ def edit_programme(year: int) -> Any:
     if request.method == "GET":
         return render_template("wallet/programme_form.html", errors={}, programme=prog, form=_form_of(prog))
     try:
-        services.update_programme(s, actor(), year, request.form)
+        services.update_programme(s, actor(), year, ProgrammeInput.from_input(request.form, year=year))
     except DomainError as error:
         return render_template("wallet/programme_form.html", errors=_flat(error), form=request.form,
                                programme=services.get_programme(db_session(), year)), error.status
     flash(_("The %(year)d programme is updated.", year=year), "success")
     return redirect(url_for("wallet.programme", year=year))
+
+
+def can(application: QuotaApplication, action: str) -> bool:
+    """What the quota application's table allows now (the templates ask this, not the status)."""
+    return QUOTA_APPLICATION.can(application.status, action)
 
 
 def _flat(error: DomainError) -> dict:
@@ -108,7 +116,6 @@ def _flat(error: DomainError) -> dict:
 
 
 def _form_of(prog: Programme) -> dict[str, Any]:
-    from shop.money import fen_to_yuan_text
     return {"year": prog.year, "budget": fen_to_yuan_text(prog.budget_fen),
             "enterprise_cap": fen_to_yuan_text(prog.enterprise_cap_fen),
             "ratio_infrastructure": prog.ratio_infrastructure, "ratio_platform": prog.ratio_platform,
@@ -129,9 +136,9 @@ def my_wallet() -> Any:
     wallet = services.wallet(s, org.id, year)
     page, per_page = page_args(request.args)
     lines = services.wallet_lines(s, org.id, year, page, per_page)
-    programme = s.query(Programme).filter_by(year=year).one_or_none()
+    programme = services.find_programme(s, year)
     failures = services.eligibility(s, org, programme, clock.today()) if programme and not wallet.application else []
-    return render_template("wallet/wallet.html", wallet=wallet, lines=lines, programme=programme, failures=failures,
+    return render_template("wallet/wallet.html", can=can, wallet=wallet, lines=lines, programme=programme, failures=failures,
                            year=year, org=org, entry_label=_entry_label)
 
 
@@ -139,7 +146,7 @@ def my_wallet() -> Any:
 @roles_required(Role.ENTERPRISE)
 def apply() -> Any:
     try:
-        application = services.apply_for_quota(db_session(), actor(), request.form)
+        application = services.apply_for_quota(db_session(), actor(), QuotaRequest.from_input(request.form).year)
     except DomainError as error:
         flash(str(error.detail), "error")
         return redirect(url_for("wallet.my_wallet", year=request.form.get("year")))
@@ -186,7 +193,6 @@ ENTRY_WORDS = {"claim": _l("Claimed by the provider")}
 
 
 def _entry_label(kind: str) -> Any:
-    from shop.labels import label
     return ENTRY_WORDS.get(kind) or label(kind)
 
 
@@ -197,7 +203,7 @@ def _entry_label(kind: str) -> Any:
 def application_queue() -> Any:
     page, per_page = page_args(request.args, default_per_page=50)
     status = request.args.get("status", "pending")
-    return render_template("wallet/queue.html", page=services.application_queue(db_session(), page, per_page,
+    return render_template("wallet/queue.html", can=can, page=services.application_queue(db_session(), page, per_page,
                                                                                   status=status),
                            status=status, errors={})
 
@@ -212,7 +218,7 @@ def review_applications() -> Any:
         decided = services.review_applications(db_session(), actor(), ids, Decision.from_input(request.form))
     except DomainError as error:
         page, per_page = page_args(request.args, default_per_page=50)
-        return render_template("wallet/queue.html", page=services.application_queue(db_session(), page, per_page),
+        return render_template("wallet/queue.html", can=can, page=services.application_queue(db_session(), page, per_page),
                                status="pending", errors=error.errors or {"decision": [error.detail]},
                                form=request.form), error.status
     flash(_("%(n)d application(s) decided.", n=len(decided)), "success")
@@ -264,7 +270,7 @@ def application_json(application: QuotaApplication) -> dict[str, Any]:
                           "applications_close_on": {"type": "string", "format": "date"}}},
      response=PROGRAMME_SCHEMA, errors=["validation_error"])
 def create_programme_api(user: Any) -> Any:
-    return programme_json(services.create_programme(db_session(), user, json_body()))
+    return programme_json(services.create_programme(db_session(), user, ProgrammeInput.from_input(json_body())))
 
 
 @api_bp.get("/programmes")
@@ -286,7 +292,7 @@ def get_programme_api(_user: Any, year: int) -> Any:
      body={"type": "object", "properties": PROGRAMME_SCHEMA["properties"]}, response=PROGRAMME_SCHEMA,
      errors=["validation_error", "not_found"])
 def update_programme_api(user: Any, year: int) -> Any:
-    return programme_json(services.update_programme(db_session(), user, year, json_body()))
+    return programme_json(services.update_programme(db_session(), user, year, ProgrammeInput.from_input(json_body(), year=year)))
 
 
 @api_bp.post("/quota-applications")
@@ -294,7 +300,7 @@ def update_programme_api(user: Any, year: int) -> Any:
      body={"type": "object", "properties": {"year": {"type": "integer"}}}, response=APPLICATION_SCHEMA,
      errors=["validation_error", "not_eligible", "quota_already_applied", "budget_exhausted", "not_found"])
 def apply_api(user: Any) -> Any:
-    return application_json(services.apply_for_quota(db_session(), user, json_body()))
+    return application_json(services.apply_for_quota(db_session(), user, QuotaRequest.from_input(json_body()).year))
 
 
 @api_bp.get("/quota-applications")
@@ -306,7 +312,6 @@ def list_applications_api(user: Any) -> Any:
     if user.is_staff:
         result = services.application_queue(db_session(), page, per_page, status=request.args.get("status", ""))
     else:
-        from shop.pagination import Page
         own = services.applications_of(db_session(), user.organisation_id)
         result = Page(own, len(own), 1, max(len(own), 1))
     return result.as_json(application_json)

@@ -11,6 +11,7 @@ from shop.states import Role
 from tests.browser.conftest import screenshot, sign_in, sign_out
 from tests.helpers import unique_uscc
 from wallet import services
+from wallet.commands import ProgrammeInput
 
 PASSWORD = "journey-pass-2026"
 
@@ -31,13 +32,13 @@ def _people(app):  # type: ignore[no-untyped-def]
         orgs.append(org)
     session.add_all([authority, operator])
     session.commit()
-    services.create_programme(session, authority, {
+    services.create_programme(session, authority, ProgrammeInput.from_input({
         "year": 2026, "budget_fen": 30_000_000_00, "enterprise_cap_fen": 50_000_00,
         "ratios": {"infrastructure": 40, "platform": 60, "application": 60},
-        "settlement_dates": ["2026-03-31", "2026-06-30", "2026-09-30", "2026-12-20"]})
+        "settlement_dates": ["2026-03-31", "2026-06-30", "2026-09-30", "2026-12-20"]}))
     # two earlier applicants, so the chart and the queue have something to show
     for org in orgs[1:]:
-        application = services.apply_for_quota(session, org.members[0], {"year": 2026})
+        application = services.apply_for_quota(session, org.members[0], 2026)
         if org is orgs[1]:
             services.review_application(session, operator, application.id, Decision(True))
     session.close()

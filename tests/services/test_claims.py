@@ -31,6 +31,7 @@ from tests.helpers import (
 )
 from wallet import ledger
 from wallet import services as wallet_services
+from wallet.commands import ProgrammeInput
 from wallet.states import AccountKind
 
 
@@ -307,7 +308,7 @@ def test_without_a_later_settlement_date_submission_is_refused_until_the_authori
     assert error.value.code == "invalid_state" and "settlement date" in str(error.value.detail)
     assert balances(session, world["e1"])["claimed"] == 0
     wallet_services.update_programme(session, world["authority"], 2026,
-                                     {"settlement_dates": ["2026-06-30", "2026-12-20", "2026-12-30"]})
+                                     ProgrammeInput.from_input({"settlement_dates": ["2026-06-30", "2026-12-20", "2026-12-30"]}, year=2026))
     assert claims.submit_claim(session, world["seller"], claim.id).settlement_date == dt.date(2026, 12, 30)
 
 
@@ -326,7 +327,7 @@ def test_a_claim_that_missed_its_date_rolls_over_to_the_next(session, world, tod
 def test_a_settlement_date_claims_wait_on_cannot_be_removed(session, world):
     make_claim(session, world["provider"], world["orders"][:1], world["uploads"])
     with pytest.raises(DomainError) as error:
-        wallet_services.update_programme(session, world["authority"], 2026, {"settlement_dates": ["2026-12-20"]})
+        wallet_services.update_programme(session, world["authority"], 2026, ProgrammeInput.from_input({"settlement_dates": ["2026-12-20"]}, year=2026))
     assert "2026-06-30" in str(error.value.detail)
 
 

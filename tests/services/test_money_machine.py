@@ -130,7 +130,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             self.enterprises = [make_org(s) for _ in range(n)]
             for enterprise, grant in zip(self.enterprises, grants, strict=False):
                 if grant:   # some start with a wallet (first come, first served: maybe only part of a quota)
-                    application = self._try(wallet_services.apply_for_quota, s, member(enterprise), {"year": YEAR})
+                    application = self._try(wallet_services.apply_for_quota, s, member(enterprise), YEAR)
                     if application is not None:
                         wallet_services.review_application(s, self.operator, application.id, Decision(True))
 
@@ -303,7 +303,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             with vouchers, its confirmation, then a refund, or a claim through both reviews to its payment.
             The other rules then act on what it leaves (so the deep states are reached in every run)."""
             enterprise, product_row = self._enterprise(index), self.products[product]
-            application = self._try(wallet_services.apply_for_quota, self.session, member(enterprise), {"year": YEAR})
+            application = self._try(wallet_services.apply_for_quota, self.session, member(enterprise), YEAR)
             if application is not None:
                 self._try(wallet_services.review_application, self.session, self.operator, application.id, Decision(True))
             placed = self._try(checkouts.checkout, self.session, member(enterprise),

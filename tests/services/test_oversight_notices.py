@@ -48,7 +48,7 @@ def test_a_granted_quota_is_published_the_same_day_with_the_middle_of_the_code_h
 
 def test_a_rejected_or_pending_application_is_not_published(session, programme):
     org = make_org(session)
-    application = wallet_services.apply_for_quota(session, member(org), {"year": 2026})
+    application = wallet_services.apply_for_quota(session, member(org), 2026)
     assert _entry(session, NoticeKind.QUOTA_GRANT, application.id) is None
     wallet_services.review_application(session, make_staff(session, Role.OPERATOR), application.id, Decision(False, "材料不符"))
     assert _entry(session, NoticeKind.QUOTA_GRANT, application.id) is None
@@ -76,7 +76,7 @@ def test_a_disbursed_claim_is_published_with_the_provider_the_amount_and_the_day
 
 def test_missing_entries_are_published_once_by_the_backfill(session, programme):
     org = make_org(session)
-    application = wallet_services.apply_for_quota(session, member(org), {"year": 2026})
+    application = wallet_services.apply_for_quota(session, member(org), 2026)
     # a grant recorded before the notice existed: written without going through the audit trail
     application = fresh(session).get(QuotaApplication, application.id)
     application.status, application.granted_fen = ApplicationStatus.GRANTED, application.reserved_fen

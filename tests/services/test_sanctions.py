@@ -290,7 +290,7 @@ def test_a_claim_with_a_sanctioned_enterprises_order_is_held(session, world):
 def test_a_sanctioned_enterprise_is_not_granted_a_quota(session, world):
     from wallet import services as wallet_services
     enterprise = make_org(session)
-    application = wallet_services.apply_for_quota(session, member(enterprise), {"year": 2026})
+    application = wallet_services.apply_for_quota(session, member(enterprise), 2026)
     services.add_to_blacklist(session, world["operator"], enterprise.uscc, "骗取补贴")
     error = refused(wallet_services.review_application, session, world["operator"], application.id, Decision(True))
     assert error.code == "sanctioned"

@@ -11,6 +11,7 @@ from shop.inputs import Decision
 from shop.states import Role
 from tests.helpers import grant_wallet, make_org, make_programme, make_staff, member
 from wallet import ledger, services
+from wallet.commands import ProgrammeInput
 from wallet.models import LedgerEntry, LedgerPosting
 from wallet.states import AccountKind, ApplicationStatus
 
@@ -34,9 +35,9 @@ def test_a_programme_funds_its_budget_from_the_public_purse(session):
 def test_a_programme_needs_sane_figures(session):
     authority = make_staff(session, Role.AUTHORITY)
     with pytest.raises(DomainError) as caught:
-        services.create_programme(session, authority, {"year": 2026, "budget_fen": -1, "enterprise_cap_fen": 0,
+        services.create_programme(session, authority, ProgrammeInput.from_input({"year": 2026, "budget_fen": -1, "enterprise_cap_fen": 0,
                                                        "ratios": {"infrastructure": 140, "platform": 60},
-                                                       "settlement_dates": ["2027-01-01"]})
+                                                       "settlement_dates": ["2027-01-01"]}))
     assert {"budget_fen", "enterprise_cap_fen", "ratios.infrastructure", "ratios.application",
             "settlement_dates"} <= set(caught.value.errors)
     make_programme(session)
@@ -48,7 +49,7 @@ def test_a_programme_needs_sane_figures(session):
 def test_an_application_reserves_the_cap_and_the_grant_fills_the_wallet(session):
     make_programme(session, budget_fen=10 * CAP)
     org = make_org(session)
-    application = services.apply_for_quota(session, member(org), {"year": 2026})
+    application = services.apply_for_quota(session, member(org), 2026)
     assert (application.status, application.reserved_fen) == (ApplicationStatus.PENDING, CAP)
     assert ledger.balance(session, AccountKind.BUDGET, 2026) == 9 * CAP
     services.review_application(session, make_staff(session, Role.OPERATOR), application.id, Decision(True))
@@ -59,7 +60,7 @@ def test_an_application_reserves_the_cap_and_the_grant_fills_the_wallet(session)
 def test_a_rejection_gives_the_reservation_back_to_the_budget(session):
     make_programme(session, budget_fen=10 * CAP)
     org = make_org(session)
-    application = services.apply_for_quota(session, member(org), {"year": 2026})
+    application = services.apply_for_quota(session, member(org), 2026)
     with pytest.raises(DomainError):   # a rejection says why
         Decision.from_input({"decision": "reject", "reason": ""})
     services.review_application(session, make_staff(session, Role.OPERATOR), application.id, Decision(False, "材料不实"))
@@ -71,19 +72,19 @@ def test_a_rejection_gives_the_reservation_back_to_the_budget(session):
 def test_the_last_applicant_gets_what_is_left_and_then_the_budget_is_exhausted(session):
     make_programme(session, budget_fen=2 * CAP + 12_345)
     orgs = [make_org(session) for _ in range(4)]
-    reserved = [services.apply_for_quota(session, member(o), {"year": 2026}).reserved_fen for o in orgs[:3]]
+    reserved = [services.apply_for_quota(session, member(o), 2026).reserved_fen for o in orgs[:3]]
     assert reserved == [CAP, CAP, 12_345]
     with pytest.raises(DomainError) as caught:
-        services.apply_for_quota(session, member(orgs[3]), {"year": 2026})
+        services.apply_for_quota(session, member(orgs[3]), 2026)
     assert caught.value.code == "budget_exhausted"
 
 
 def test_one_application_per_enterprise_per_year(session):
     make_programme(session)
     org = make_org(session)
-    services.apply_for_quota(session, member(org), {"year": 2026})
+    services.apply_for_quota(session, member(org), 2026)
     with pytest.raises(DomainError) as caught:
-        services.apply_for_quota(session, member(org), {"year": 2026})
+        services.apply_for_quota(session, member(org), 2026)
     assert caught.value.code == "quota_already_applied"
 
 
@@ -96,7 +97,7 @@ def test_an_ineligible_enterprise_is_told_which_condition_failed(session, make, 
     make_programme(session)
     org = make_org(session, **make)
     with pytest.raises(DomainError) as caught:
-        services.apply_for_quota(session, member(org), {"year": 2026})
+        services.apply_for_quota(session, member(org), 2026)
     assert caught.value.code == "not_eligible" and words in str(caught.value.detail)
 
 
@@ -104,13 +105,13 @@ def test_a_blacklisted_enterprise_and_one_outside_the_window_are_not_eligible(se
     make_programme(session, opens="2026-04-01", closes="2026-05-31")
     org = make_org(session)
     with pytest.raises(DomainError) as caught:
-        services.apply_for_quota(session, member(org), {"year": 2026})
+        services.apply_for_quota(session, member(org), 2026)
     assert "open on 2026-04-01" in str(caught.value.detail)
     today("2026-04-15")
     from orgs.services import add_to_blacklist
     add_to_blacklist(session, make_staff(session, Role.OPERATOR), org.uscc, "虚假申报")
     with pytest.raises(DomainError) as caught:
-        services.apply_for_quota(session, member(org), {"year": 2026})
+        services.apply_for_quota(session, member(org), 2026)
     assert "blacklist" in str(caught.value.detail)
 
 
@@ -118,20 +119,20 @@ def test_established_exactly_a_year_ago_is_eligible(session, today):
     today("2026-03-02")
     make_programme(session)
     org = make_org(session, established_on=dt.date(2025, 3, 2))
-    assert services.apply_for_quota(session, member(org), {"year": 2026}).reserved_fen == CAP
+    assert services.apply_for_quota(session, member(org), 2026).reserved_fen == CAP
 
 
 def test_the_budget_cannot_go_below_what_applications_hold(session):
     make_programme(session, budget_fen=3 * CAP)
     grant_wallet(session, make_org(session))
-    services.apply_for_quota(session, member(make_org(session)), {"year": 2026})
+    services.apply_for_quota(session, member(make_org(session)), 2026)
     authority = make_staff(session, Role.AUTHORITY)
     with pytest.raises(DomainError) as caught:
-        services.update_programme(session, authority, 2026, {"budget_fen": 2 * CAP - 1})
+        services.update_programme(session, authority, 2026, ProgrammeInput.from_input({"budget_fen": 2 * CAP - 1}, year=2026))
     assert "budget_fen" in caught.value.errors and "¥100,000.00" in str(caught.value.detail)
-    programme = services.update_programme(session, authority, 2026, {"budget_fen": 2 * CAP})
+    programme = services.update_programme(session, authority, 2026, ProgrammeInput.from_input({"budget_fen": 2 * CAP}, year=2026))
     assert programme.budget_fen == 2 * CAP and ledger.balance(session, AccountKind.BUDGET, 2026) == 0
-    services.update_programme(session, authority, 2026, {"budget_fen": 5 * CAP, "ratios": {"platform": 50}})
+    services.update_programme(session, authority, 2026, ProgrammeInput.from_input({"budget_fen": 5 * CAP, "ratios": {"platform": 50}}, year=2026))
     assert ledger.balance(session, AccountKind.BUDGET, 2026) == 3 * CAP
     assert services.get_programme(session, 2026).ratio_platform == 50
 
@@ -141,17 +142,17 @@ def test_a_past_settlement_date_cannot_be_removed_and_a_claims_guard_is_honoured
     authority = make_staff(session, Role.AUTHORITY)
     today("2026-04-10")
     with pytest.raises(DomainError) as caught:
-        services.update_programme(session, authority, 2026, {"settlement_dates": ["2026-06-30"]})
+        services.update_programme(session, authority, 2026, ProgrammeInput.from_input({"settlement_dates": ["2026-06-30"]}, year=2026))
     assert "2026-03-31" in str(caught.value.detail)
     services.SETTLEMENT_DATE_GUARDS.append(lambda s, year, removed: [d for d in removed if d == dt.date(2026, 6, 30)])
     try:
         with pytest.raises(DomainError) as caught:
-            services.update_programme(session, authority, 2026, {"settlement_dates": ["2026-03-31", "2026-09-30"]})
+            services.update_programme(session, authority, 2026, ProgrammeInput.from_input({"settlement_dates": ["2026-03-31", "2026-09-30"]}, year=2026))
         assert "Claims wait" in str(caught.value.detail)
     finally:
         services.SETTLEMENT_DATE_GUARDS.pop()
     programme = services.update_programme(session, authority, 2026,
-                                          {"settlement_dates": ["2026-03-31", "2026-06-30", "2026-09-30"]})
+                                          ProgrammeInput.from_input({"settlement_dates": ["2026-03-31", "2026-06-30", "2026-09-30"]}, year=2026))
     assert [d.day.isoformat() for d in programme.settlement_dates] == ["2026-03-31", "2026-06-30", "2026-09-30"]
 
 

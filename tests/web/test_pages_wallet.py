@@ -69,7 +69,7 @@ def test_a_young_enterprise_is_told_why_it_cannot_apply(client, session):
 
 def test_the_operator_grants_several_at_once_and_a_rejection_needs_a_reason(client, session):
     make_programme(session)
-    applications = [services.apply_for_quota(session, member(make_org(session)), {"year": 2026}) for _ in range(3)]
+    applications = [services.apply_for_quota(session, member(make_org(session)), 2026) for _ in range(3)]
     sign_in(client, make_staff(session, Role.OPERATOR))
     queue = text(client.get("/operator/quota-applications"))
     assert all(a.organisation.name in queue for a in applications)
