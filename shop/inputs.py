@@ -149,7 +149,7 @@ class Inputs:
         """The id of a row (positive, 64-bit)."""
         return self.integer(field, required=required, minimum=1, maximum=ID_MAX)
 
-    def reason(self, field: str = "reason", *, required: bool = False, min_length: int = 0) -> str | None:
+    def reason(self, field: str = "reason", *, required: bool = True, min_length: int = 0) -> str | None:
         """Why a person decides as they do (a rejection, a sanction, a refund)."""
         return self.text(field, required=required, max_length=REASON_MAX, min_length=min_length)
 
