@@ -503,3 +503,15 @@ def test_every_step_is_in_the_audit_trail(session, world):
     assert actions == ["create_claim", "add_document", "add_document", "add_document", "add_document", "submit_claim",
                        "exclude_order", "operator_approve_claim", "authority_approve_claim", "disburse_claim"]
     assert world["orders"][0].status == OrderStatus.CONFIRMED
+
+
+def test_what_a_reader_may_do_follows_the_table_its_role_and_the_holds():
+    from types import SimpleNamespace
+    authority, operator = SimpleNamespace(role=Role.AUTHORITY), SimpleNamespace(role=Role.OPERATOR)
+    approved = SimpleNamespace(status=ClaimStatus.APPROVED)
+    assert claims.allowed_actions(authority, approved, []) == {"disburse_claim"}
+    assert claims.allowed_actions(authority, approved, ["held"]) == {"authority_reject_claim", "reject_claim", "reject_held"}
+    submitted = SimpleNamespace(status=ClaimStatus.SUBMITTED)
+    assert {"approve_claim", "reject_claim", "exclude_order", "answer_query"} <= claims.allowed_actions(operator, submitted, [])
+    assert "approve_claim" not in claims.allowed_actions(operator, submitted, ["held"])
+    assert claims.allowed_actions(authority, submitted, []) == set()
