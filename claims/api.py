@@ -18,13 +18,24 @@ from flask import (
 from claims import queries as claim_queries
 from claims import reviews
 from claims import services as claims
+from claims.commands import (
+    MAX_ORDERS_PER_CLAIM,
+    AnswerInput,
+    ClaimableFilter,
+    ClaimFilter,
+    ClaimInput,
+    DisbursementInput,
+    DocumentInput,
+    ExclusionInput,
+    QueryInput,
+)
 from claims.exports import SETTLEMENT_EXPORT
 from claims.models import Claim, ClaimDocument, ClaimItem, ClaimQuery
 from claims.states import ClaimDocumentKind, ClaimStatus
 from claims.views import AUTHORITY, OPERATOR, PROVIDER, READERS, STAFF
 from shop import clock, exports
 from shop.errors import DomainError
-from shop.inputs import Inputs
+from shop.inputs import Decision, Inputs
 from shop.pagination import page_args
 from shop.uploads import UPLOAD_TYPES
 from shop.web import api, db_session, json_body, send_upload
@@ -120,7 +131,7 @@ def _claim(user: Any, claim_id: int) -> dict[str, Any]:
 def claimable_orders_api(user: Any) -> Any:
     from orders.views import order_json
     page, per_page = page_args(request.args)
-    result, total_fen = claims.list_claimable_orders(db_session(), user, claims.read_claimable_filter(request.args),
+    result, total_fen = claims.list_claimable_orders(db_session(), user, ClaimableFilter.from_args(request.args),
                                                      page, per_page)
     return {**result.as_json(order_json), "voucher_fen": total_fen}
 
@@ -128,10 +139,10 @@ def claimable_orders_api(user: Any) -> Any:
 @api_bp.post("/claims")
 @api(summary="Create a draft claim of confirmed, unclaimed orders", roles=[PROVIDER], status=201,
      body={"type": "object", "required": ["order_ids"], "properties": {
-         "order_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": claims.MAX_ORDERS_PER_CLAIM}}},
+         "order_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": MAX_ORDERS_PER_CLAIM}}},
      response=CLAIM_SCHEMA, errors=["validation_error", "invalid_state", "not_certified", "sanctioned"])
 def create_claim_api(user: Any) -> Any:
-    return _claim(user, claims.create_claim(db_session(), user, json_body()).id)
+    return _claim(user, claims.create_claim(db_session(), user, ClaimInput.from_input(json_body())).id)
 
 
 @api_bp.get("/claims")
@@ -142,7 +153,7 @@ def create_claim_api(user: Any) -> Any:
      errors=["validation_error"])
 def list_claims_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
-    result = claim_queries.list_claims(db_session(), user, claim_queries.read_claim_filter(request.args), page, per_page)
+    result = claim_queries.list_claims(db_session(), user, ClaimFilter.from_args(request.args), page, per_page)
     return result.as_json(lambda row: {**claim_json(row[0], full=False, held=row.held), "order_count": row[1],
                                        "open_queries": row[2]})
 
@@ -163,7 +174,8 @@ def get_claim_api(user: Any, claim_id: int) -> Any:
      response=DOCUMENT_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def add_document_api(user: Any, claim_id: int) -> Any:
     upload = request.files.get("file")
-    doc = claims.add_claim_document(db_session(), user, claim_id, request.form,   # invoice_amount_fen: integer fen
+    doc = claims.add_claim_document(db_session(), user, claim_id,
+                                    DocumentInput.from_input(request.form),   # invoice_amount_fen: integer fen
                                     (upload.stream, upload.filename) if upload else (None, None),
                                     current_app.config["UPLOAD_DIR"])
     return document_json(doc)
@@ -209,7 +221,7 @@ def withdraw_api(user: Any, claim_id: int) -> Any:
      body=DECISION, response=CLAIM_SCHEMA,
      errors=["validation_error", "invalid_state", "sanctioned", "evidence_mismatch", "not_found"])
 def review_api(user: Any, claim_id: int) -> Any:
-    reviews.review_claim(db_session(), user, claim_id, json_body())
+    reviews.review_claim(db_session(), user, claim_id, Decision.from_input(json_body()))
     return _claim(user, claim_id)
 
 
@@ -218,7 +230,7 @@ def review_api(user: Any, claim_id: int) -> Any:
      body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
      response=CLAIM_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def exclude_api(user: Any, claim_id: int, order_id: int) -> Any:
-    reviews.exclude_order(db_session(), user, claim_id, order_id, json_body())
+    reviews.exclude_order(db_session(), user, claim_id, order_id, ExclusionInput.from_input(json_body()))
     return _claim(user, claim_id)
 
 
@@ -227,7 +239,7 @@ def exclude_api(user: Any, claim_id: int, order_id: int) -> Any:
      body={"type": "object", "required": ["question"], "properties": {"question": {"type": "string"}}},
      response=QUERY_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def ask_api(user: Any, claim_id: int) -> Any:
-    return query_json(reviews.ask_query(db_session(), user, claim_id, json_body()))
+    return query_json(reviews.ask_query(db_session(), user, claim_id, QueryInput.from_input(json_body())))
 
 
 @api_bp.post("/claims/<int:claim_id>/queries/<int:query_id>/answer")
@@ -235,7 +247,8 @@ def ask_api(user: Any, claim_id: int) -> Any:
      body={"type": "object", "required": ["answer"], "properties": {"answer": {"type": "string"}}},
      response=QUERY_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def answer_api(user: Any, claim_id: int, query_id: int) -> Any:
-    return query_json(reviews.answer_query(db_session(), user, claim_id, query_id, json_body()))
+    return query_json(reviews.answer_query(db_session(), user, claim_id, query_id,
+                                                 AnswerInput.from_input(json_body())))
 
 
 @api_bp.get("/claim-queries")
@@ -244,7 +257,7 @@ def answer_api(user: Any, claim_id: int, query_id: int) -> Any:
             "per_page": {"type": "integer"}})
 def queries_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
-    result = claim_queries.list_queries(db_session(), user, open_only=request.args.get("all") not in ("1", "true"),
+    result = claim_queries.list_queries(db_session(), user, open_only=not Inputs(request.args).boolean("all"),
                                  page=page, per_page=per_page)
     return result.as_json(query_json)
 
@@ -258,7 +271,7 @@ def queries_api(user: Any) -> Any:
          "amount_fen": {"type": "integer", "description": "the approved total, if given"}}},
      response=CLAIM_SCHEMA, errors=["validation_error", "invalid_state", "sanctioned", "not_found"])
 def disburse_api(user: Any, claim_id: int) -> Any:
-    reviews.disburse_claim(db_session(), user, claim_id, json_body())
+    reviews.disburse_claim(db_session(), user, claim_id, DisbursementInput.from_input(json_body()))
     return _claim(user, claim_id)
 
 
@@ -267,7 +280,7 @@ def disburse_api(user: Any, claim_id: int) -> Any:
      query={"year": {"type": "integer"}}, errors=["validation_error"])
 def settlement_dates_api(user: Any) -> Any:
     inputs = Inputs(request.args)
-    year = inputs.integer("year", required=False, minimum=2000, maximum=2100)
+    year = inputs.year(required=False)
     inputs.check()
     return {"items": [{"settlement_date": r.day.isoformat(), "claims": r.claims, "total_fen": r.total_fen,
                        "disbursed_fen": r.disbursed_fen, "by_status": r.by_status}

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from claims import reviews
 from claims import services as claims
+from claims.commands import ClaimInput, DocumentInput
 from claims.models import Claim
 from orgs.demo import demo_org, demo_user
 from shop.errors import DomainError
+from shop.inputs import Decision
 
 # (provider, what becomes of its claim of all its claimable orders)
 CLAIMS = [("yunshang", "submitted"), ("hangtian", "operator_approved"), ("zhudata", "draft")]
@@ -33,14 +35,14 @@ def seed_claims(session: Session) -> None:
         page, _ = claims.list_claimable_orders(session, seller, claims.ClaimableFilter(), 1, 100)
         if not page.items:
             continue
-        claim = claims.create_claim(session, seller, {"order_ids": [o.id for o in page.items]})
+        claim = claims.create_claim(session, seller, ClaimInput.from_input({"order_ids": [o.id for o in page.items]}))
         total = sum(o.total_fen for o in page.items)
         for kind, name in (("invoice", "增值税发票.pdf"), ("contract", "上云服务合同.pdf"), ("transfer", "银行转账回单.pdf"),
                            ("usage", "企业使用情况证明.pdf")):
             data = {"kind": kind}
             if kind == "invoice":
                 data.update(invoice_number=f"52002026{number:04d}", invoice_amount_fen=total)
-            claims.add_claim_document(session, seller, claim.id, data, (io.BytesIO(DEMO_PDF), name), upload_dir)
+            claims.add_claim_document(session, seller, claim.id, DocumentInput.from_input(data), (io.BytesIO(DEMO_PDF), name), upload_dir)
         if outcome == "draft":
             continue
         try:
@@ -49,4 +51,4 @@ def seed_claims(session: Session) -> None:
             print(f"demo claim #{claim.id} left as a draft: {error.detail}", file=sys.stderr)
             continue
         if outcome == "operator_approved":
-            reviews.review_claim(session, operator, claim.id, {"decision": "approve", "reason": "订单与材料核对无误。"})
+            reviews.review_claim(session, operator, claim.id, Decision.from_input({"decision": "approve", "reason": "订单与材料核对无误。"}))

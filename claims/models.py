@@ -21,6 +21,7 @@ from orgs.models import Organisation
 from shop.accounts import User
 from shop.clock import now
 from shop.db import Base, BigId, Fen, enum_type
+from shop.states import Role
 
 __all__ = ["Claim", "ClaimItem", "ClaimDocument", "ClaimQuery"]
 
@@ -81,6 +82,11 @@ class Claim(Base):
         """The reason of the last decision (a rejection's is what the provider needs to read)."""
         return self.authority_reason or self.operator_reason
 
+    @property
+    def rejection_reason(self) -> str | None:
+        """Why the claim was rejected, if it was (what its provider needs to read)."""
+        return self.reason if self.status == ClaimStatus.REJECTED else None
+
     def audit_state(self) -> dict[str, Any]:
         return {"status": self.status.value, "total_fen": self.total_fen, "settlement_date": self.settlement_date}
 
@@ -111,6 +117,11 @@ class ClaimItem(Base):
     enterprise: Mapped[Organisation] = relationship()
     # the operator, or the buyer whose refund request took the order out of a draft
     excluded_by: Mapped[User | None] = relationship(foreign_keys=[excluded_by_id])
+
+    @property
+    def left_for_refund(self) -> bool:
+        """Taken out of a draft by its buyer's refund request (``leave_for_refund``), not by the operator."""
+        return self.excluded_by is not None and self.excluded_by.role == Role.ENTERPRISE
 
 
 class ClaimDocument(Base):

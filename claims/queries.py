@@ -3,21 +3,19 @@ document's file, and what waits for whom (the navigation's counts)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from claims.commands import ClaimFilter
 from claims.models import Claim, ClaimDocument, ClaimItem, ClaimQuery
 from claims.services import held_clause, settlement_dates
 from claims.states import SUBMITTED_CLAIM_STATUSES, ClaimStatus
 from shop import clock
 from shop.accounts import User
 from shop.errors import Forbidden, NotFound
-from shop.i18n import _l
-from shop.inputs import Inputs
 from shop.pagination import Page, paginate
 from shop.policy import year_end, year_start
 from shop.states import Role
@@ -33,30 +31,6 @@ def get_claim(session: Session, actor: User, claim_id: int) -> Claim:
     if claim is None or not (actor.is_staff or actor.belongs_to(claim.provider_id)):
         raise NotFound()
     return claim
-
-
-@dataclass(frozen=True)
-class ClaimFilter:
-    status: list[ClaimStatus] | None = None
-    settlement_date: dt.date | None = None
-    provider_id: int | None = None
-
-
-def read_claim_filter(data: Mapping[str, Any]) -> ClaimFilter:
-    inputs = Inputs(data)
-    statuses = None
-    raw = data.get("status")
-    if raw:
-        values = [v for v in str(raw).split(",") if v]
-        wrong = [v for v in values if v not in {s.value for s in ClaimStatus}]
-        if wrong:
-            inputs.error("status", _l("Choose one of: %(choices)s.", choices=", ".join(s.value for s in ClaimStatus)))
-        else:
-            statuses = [ClaimStatus(v) for v in values]
-    day = inputs.date("settlement_date", required=False)
-    provider_id = inputs.integer("provider_id", required=False, minimum=1, maximum=2**62)
-    inputs.check()
-    return ClaimFilter(statuses, day, provider_id)
 
 
 def _open_queries() -> Any:

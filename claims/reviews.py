@@ -10,12 +10,12 @@ authority records the disbursement. Ledger: rejection or an order taken out: cla
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from claims.commands import AnswerInput, DisbursementInput, ExclusionInput, QueryInput
 from claims.models import Claim, ClaimItem, ClaimQuery
 from claims.rules import settlement_date_for
 from claims.services import (
@@ -24,6 +24,7 @@ from claims.services import (
     claim_for,
     claim_holds,
     evidence_covers,
+    excludable_order_ids,
     free_claim,
     parties,
     settlement_dates,
@@ -40,7 +41,7 @@ from shop.calendar import add_working_days
 from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound
 from shop.i18n import _l
-from shop.inputs import Inputs
+from shop.inputs import Decision
 from shop.money import format_fen
 from shop.states import Role
 from wallet import ledger
@@ -48,21 +49,17 @@ from wallet import services as wallet_services
 
 
 @use_case
-def review_claim(session: Session, actor: User, claim_id: int, data: Mapping[str, Any]) -> Claim:
+def review_claim(session: Session, actor: User, claim_id: int, decision: Decision) -> Claim:
     """第二十四条: the operator's first review (真实性、有效性) of a submitted claim, then the
     authority's. A rejection (with its reason) frees the orders; the authority approves only when
     its queries are answered."""
     if actor.role not in (Role.OPERATOR, Role.AUTHORITY):
         raise Forbidden()
-    inputs = Inputs(data)
-    decision = inputs.choice("decision", ["approve", "reject"])
-    reason = inputs.reason(required=decision == "reject")
-    inputs.check()
     claim = claim_for(session, actor, claim_id, lock=True)
     stage = "operator" if actor.role == Role.OPERATOR else "authority"
-    action = f"{stage}_{decision}_claim"
+    action = f"{stage}_{decision.value}_claim"
     CLAIM.next(claim.status, action)
-    if decision == "approve":
+    if decision.approve:
         ensure_not_sanctioned(session, *parties(claim))
         evidence_covers(claim)
     elif claim.status == ClaimStatus.APPROVED and not claim_holds(session, claim):
@@ -70,27 +67,25 @@ def review_claim(session: Session, actor: User, claim_id: int, data: Mapping[str
                                               "can still be rejected."))
     if action == "authority_approve_claim" and any(q.is_open for q in claim.queries):
         raise DomainError("invalid_state", _l("A query to the operator is still open: wait for the answer before approving."))
-    if decision == "reject":
+    if not decision.approve:
         free_claim(session, claim, actor, claimed=True)
     change_state(session, claim, CLAIM, action, actor, subject_type="claim",
-                 **{f"{stage}_decided_at": clock.now(), f"{stage}_decided_by_id": actor.id, f"{stage}_reason": reason})
+                 **{f"{stage}_decided_at": clock.now(), f"{stage}_decided_by_id": actor.id, f"{stage}_reason": decision.reason})
     session.commit()
     return claim
 
 
 @use_case
-def exclude_order(session: Session, actor: User, claim_id: int, order_id: int, data: Mapping[str, Any]) -> Claim:
+def exclude_order(session: Session, actor: User, claim_id: int, order_id: int, command: ExclusionInput) -> Claim:
     """The operator takes one order out of a submitted claim with a reason: the order is claimable
     again, its vouchers go back to "in orders" and the claim's total is recomputed."""
-    inputs = Inputs(data)
-    reason = inputs.reason()
-    inputs.check()
+    reason = command.reason
     claim = staff_claim(session, actor, claim_id, Role.OPERATOR)
     CLAIM.next(claim.status, "exclude_order")
     item = next((i for i in claim.live_items if i.order_id == order_id), None)
     if item is None:
         raise NotFound(_l("This order is not in the claim."))
-    if len(claim.live_items) == 1:
+    if order_id not in excludable_order_ids(claim):
         raise DomainError("invalid_state", _l("This is the claim's last order: reject the whole claim instead."))
     ledger.unclaim_vouchers(session, item.voucher_year, item.enterprise_id, item.voucher_fen, ref=("claim", claim.id),
                             actor_id=actor.id)
@@ -104,16 +99,13 @@ def exclude_order(session: Session, actor: User, claim_id: int, order_id: int, d
 
 
 @use_case
-def ask_query(session: Session, actor: User, claim_id: int, data: Mapping[str, Any]) -> ClaimQuery:
+def ask_query(session: Session, actor: User, claim_id: int, command: QueryInput) -> ClaimQuery:
     """第二十五条: the authority asks the operator about a claim it has approved; the answer is due
     3 working days on (statutory holidays, adjusted working days and the operator's calendar)."""
-    inputs = Inputs(data)
-    question = inputs.text("question", max_length=4000)
-    inputs.check()
     claim = staff_claim(session, actor, claim_id, Role.AUTHORITY)
     CLAIM.next(claim.status, "query_claim")
     today = clock.today()
-    query = ClaimQuery(claim_id=claim.id, question=question, asked_at=clock.now(), asked_on=today,
+    query = ClaimQuery(claim_id=claim.id, question=command.question, asked_at=clock.now(), asked_on=today,
                        asked_by_id=actor.id, due_on=add_working_days(session, today, policy.current().query_working_days))
     session.add(query)
     session.flush()
@@ -123,10 +115,8 @@ def ask_query(session: Session, actor: User, claim_id: int, data: Mapping[str, A
 
 
 @use_case
-def answer_query(session: Session, actor: User, claim_id: int, query_id: int, data: Mapping[str, Any]) -> ClaimQuery:
-    inputs = Inputs(data)
-    answer = inputs.text("answer", max_length=4000)
-    inputs.check()
+def answer_query(session: Session, actor: User, claim_id: int, query_id: int, command: AnswerInput) -> ClaimQuery:
+    """The operator answers the authority's query (late, if after its due day: the trail says so)."""
     claim = staff_claim(session, actor, claim_id, Role.OPERATOR)
     query = session.scalars(select(ClaimQuery).where(ClaimQuery.id == query_id, ClaimQuery.claim_id == claim.id)
                             .with_for_update()).one_or_none()
@@ -135,7 +125,7 @@ def answer_query(session: Session, actor: User, claim_id: int, query_id: int, da
     if not query.is_open:
         raise DomainError("invalid_state", _l("This query is already answered."))
     before = query.audit_state()
-    query.answer, query.answered_at, query.answered_on, query.answered_by_id = answer, clock.now(), clock.today(), actor.id
+    query.answer, query.answered_at, query.answered_on, query.answered_by_id = command.answer, clock.now(), clock.today(), actor.id
     record(session, actor, "claim", claim.id, "answer_query", {"query_id": query.id, **before},
            {"query_id": query.id, **query.audit_state(), "late": query.is_overdue(clock.today())})
     session.commit()
@@ -143,33 +133,28 @@ def answer_query(session: Session, actor: User, claim_id: int, query_id: int, da
 
 
 @use_case
-def disburse_claim(session: Session, actor: User, claim_id: int, data: Mapping[str, Any]) -> Claim:
+def disburse_claim(session: Session, actor: User, claim_id: int, command: DisbursementInput) -> Claim:
     """资金拨付: the authority records the payment of an approved claim (reference, date, amount —
     the whole approved total); its vouchers move from "claimed" to "disbursed"."""
-    inputs = Inputs(data)
-    reference = inputs.text("reference", max_length=100)
-    paid_on = inputs.date("paid_on", required=False)
-    amount = inputs.fen("amount_fen", required=False, minimum=1)
-    inputs.check()
     claim = staff_claim(session, actor, claim_id, Role.AUTHORITY)
     CLAIM.next(claim.status, "disburse_claim")
     ensure_not_sanctioned(session, *parties(claim))
     today = clock.today()
-    paid_on = paid_on or today
+    paid_on = command.paid_on or today
     approved_on = clock.china_date(claim.authority_decided_at)
     if paid_on > today:
         raise DomainError("validation_error", _l("The payment date cannot be in the future."), field="paid_on")
     if paid_on < approved_on:
         raise DomainError("validation_error", _l("The payment date cannot be before the authority approved the claim (%(day)s).",
                                                  day=approved_on.isoformat()), field="paid_on")
-    if amount is not None and amount != claim.total_fen:
+    if command.amount_fen is not None and command.amount_fen != claim.total_fen:
         raise DomainError("validation_error", _l("The approved total is %(total)s: record the payment of that amount.",
                                                  total=format_fen(claim.total_fen)),
-                          field="amount_fen" if "amount_fen" in data else "amount")
+                          field=command.amount_field)
     for (year, enterprise_id), value in amounts_by_wallet(claim.live_items).items():
         ledger.disburse_vouchers(session, year, enterprise_id, value, ref=("claim", claim.id), actor_id=actor.id)
     change_state(session, claim, CLAIM, "disburse_claim", actor, subject_type="claim",
-                 disbursement_reference=reference, disbursed_on=paid_on, disbursed_fen=claim.total_fen,
+                 disbursement_reference=command.reference, disbursed_on=paid_on, disbursed_fen=claim.total_fen,
                  disbursed_at=clock.now(), disbursed_by_id=actor.id)
     session.commit()
     return claim
@@ -177,6 +162,7 @@ def disburse_claim(session: Session, actor: User, claim_id: int, data: Mapping[s
 
 # -- settlement dates ------------------------------------------------------------------------------------
 
+@use_case
 def roll_over_claims(session: Session, today: dt.date | None = None) -> int:
     """第二十三条: a submitted claim whose settlement date passed before the operator reviewed it
     goes to the next date (a daily job; idempotent). Without a later date it waits where it is,

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -26,9 +25,10 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload
 
+from claims.commands import ClaimableFilter, ClaimInput, DocumentInput
 from claims.models import Claim, ClaimDocument, ClaimItem
-from claims.rules import missing_claim_documents, normalise_invoice_number, settlement_date_for
-from claims.states import CLAIM, SUBMITTED_CLAIM_STATUSES, ClaimDocumentKind, ClaimStatus
+from claims.rules import missing_claim_documents, settlement_date_for
+from claims.states import CLAIM, SUBMITTED_CLAIM_STATUSES, ClaimStatus
 from orders.models import Order
 from orders.states import OrderStatus
 from orgs.models import Organisation
@@ -40,7 +40,6 @@ from shop.audit import change_state, record
 from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
-from shop.inputs import Inputs
 from shop.money import format_fen
 from shop.pagination import Page, paginate
 from shop.states import Role
@@ -48,7 +47,6 @@ from shop.uploads import MB, StoredFile, store_upload
 from wallet import ledger
 from wallet.models import SettlementDate
 
-MAX_ORDERS_PER_CLAIM = 1000
 DOCUMENT_TYPES = ("pdf", "jpg", "png", "xlsx")
 DOCUMENT_MAX_BYTES = 20 * MB
 # 第十二条: a provider that has left still claims for the orders it served; an expelled one does not
@@ -134,23 +132,44 @@ def evidence_covers(claim: Claim) -> None:
             extra={"invoices_fen": invoices, "orders_fen": orders})
 
 
+# -- what a reader may do (the claim page's forms) ----------------------------------------------------------
+
+# the actions of the table each role takes; a reviewer's are named for its stage
+_ROLE_ACTIONS = {Role.PROVIDER: ("add_document", "remove_document", "submit_claim", "withdraw_claim"),
+                 Role.OPERATOR: ("operator_approve_claim", "operator_reject_claim", "exclude_order"),
+                 Role.AUTHORITY: ("authority_approve_claim", "authority_reject_claim", "query_claim", "disburse_claim")}
+
+
+def allowed_actions(actor: User, claim: Claim, holds: list[Sanction]) -> set[str]:
+    """What ``actor`` may do to the claim now: its role's actions the claim's state allows, less what
+    a hold (``claim_holds``) stops (approving, paying). A reviewer's are also named without the
+    stage: ``approve_claim``, ``reject_claim``, and ``reject_held`` for an approved claim that is held
+    (only then may it be rejected, ``claims.reviews.review_claim``). The operator answers a query
+    whatever the claim's state (``answer_query``)."""
+    may = {action for action in _ROLE_ACTIONS.get(actor.role, ()) if CLAIM.can(claim.status, action)}
+    if holds:
+        may -= {"operator_approve_claim", "authority_approve_claim", "disburse_claim"}
+    if claim.status == ClaimStatus.APPROVED and "authority_reject_claim" in may:
+        if holds:
+            may.add("reject_held")
+        else:
+            may.discard("authority_reject_claim")
+    if actor.role in (Role.OPERATOR, Role.AUTHORITY):
+        stage = "operator" if actor.role == Role.OPERATOR else "authority"
+        may |= {f"{decision}_claim" for decision in ("approve", "reject") if f"{stage}_{decision}_claim" in may}
+    if actor.role == Role.OPERATOR:
+        may.add("answer_query")
+    return may
+
+
+def excludable_order_ids(claim: Claim) -> set[int]:
+    """The orders the operator may take out of the claim: any live one but the last (the whole claim
+    is rejected instead)."""
+    live = claim.live_items
+    return {item.order_id for item in live} if len(live) > 1 else set()
+
+
 # -- claimable orders --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ClaimableFilter:
-    confirmed_from: dt.date | None = None
-    confirmed_to: dt.date | None = None
-    enterprise: str | None = None        # part of the name, or the USCC
-
-
-def read_claimable_filter(data: Mapping[str, Any]) -> ClaimableFilter:
-    inputs = Inputs(data)
-    start = inputs.date("confirmed_from", required=False)
-    end = inputs.date("confirmed_to", required=False)
-    enterprise = inputs.text("enterprise", required=False, max_length=100)
-    inputs.check()
-    return ClaimableFilter(start, end, enterprise)
-
 
 def claimable_query(provider_id: int, where: ClaimableFilter = ClaimableFilter()) -> Any:
     """Confirmed orders of the provider with vouchers to redeem, in no live claim (a refunded or
@@ -182,17 +201,12 @@ def list_claimable_orders(session: Session, actor: User, where: ClaimableFilter,
 # -- the provider's draft ---------------------------------------------------------------------------------
 
 @use_case
-def create_claim(session: Session, actor: User, data: Mapping[str, Any]) -> Claim:
+def create_claim(session: Session, actor: User, command: ClaimInput) -> Claim:
     """A draft claim of the provider's confirmed, unclaimed orders; its total is their vouchers.
     An order is in at most one live claim: the orders are locked, and the database refuses a
     second live item for an order made by a parallel request."""
     org = _provider(session, actor)
-    inputs = Inputs(data)
-    order_ids = inputs.integers("order_ids")
-    if len(order_ids) > MAX_ORDERS_PER_CLAIM:
-        inputs.error("order_ids", _l("At most %(n)d orders in one claim.", n=MAX_ORDERS_PER_CLAIM))
-    inputs.check()
-    order_ids = sorted(set(order_ids))
+    order_ids = sorted(set(command.order_ids))
     orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_(order_ids)).order_by(Order.id)
                                                .with_for_update().execution_options(populate_existing=True))}
     unknown = [i for i in order_ids if i not in orders or orders[i].provider_id != org.id]
@@ -220,7 +234,6 @@ def create_claim(session: Session, actor: User, data: Mapping[str, Any]) -> Clai
     try:
         session.flush()
     except IntegrityError:
-        session.rollback()
         raise DomainError("invalid_state", _l("One of these orders was just put in another claim; reload and choose again."),
                           field="order_ids") from None
     record(session, actor, "claim", claim.id, "create_claim", None, {**claim.audit_state(), "order_ids": order_ids})
@@ -233,29 +246,20 @@ def _ids(ids: Iterable[int]) -> str:
 
 
 @use_case
-def add_claim_document(session: Session, actor: User, claim_id: int, data: Mapping[str, Any],
+def add_claim_document(session: Session, actor: User, claim_id: int, command: DocumentInput,
                        file: tuple[BinaryIO | None, str | None], upload_dir: str | Path) -> ClaimDocument:
     """第二十二条: evidence of a draft claim. Invoices carry their number and amount; one invoice
     number is in at most one live claim."""
     claim = _own_claim(session, actor, claim_id)
     CLAIM.next(claim.status, "add_document")
-    inputs = Inputs(data)
-    kind = inputs.choice("kind", [k.value for k in ClaimDocumentKind])
-    number = amount = None
-    if kind == ClaimDocumentKind.INVOICE:
-        raw_number = inputs.text("invoice_number", max_length=40)
-        number = normalise_invoice_number(raw_number) if raw_number else None
-        if raw_number and not number:
-            inputs.error("invoice_number", _l("This field is required."))
-        amount = inputs.fen("invoice_amount_fen", minimum=1)
-    inputs.check()
+    kind, number, amount = command.kind, command.invoice_number, command.invoice_amount_fen
     if number and session.scalar(select(func.count()).select_from(ClaimDocument).where(
             ClaimDocument.invoice_number == number, ClaimDocument.live.is_(True))):
         raise DomainError("validation_error", _l("The invoice %(number)s is already in a claim.", number=number),
                           field="invoice_number")
     stored: StoredFile = store_upload(upload_dir, "file", file[0], file[1], allowed=DOCUMENT_TYPES,
                                       max_bytes=DOCUMENT_MAX_BYTES)
-    document = ClaimDocument(claim_id=claim.id, kind=ClaimDocumentKind(kind), original_name=stored.original_name,
+    document = ClaimDocument(claim_id=claim.id, kind=kind, original_name=stored.original_name,
                              stored_name=stored.stored_name, content_type=stored.content_type,
                              size_bytes=stored.size_bytes, sha256=stored.sha256, invoice_number=number,
                              invoice_amount_fen=amount, live=True, uploaded_by_id=actor.id, uploaded_at=clock.now())
@@ -263,11 +267,10 @@ def add_claim_document(session: Session, actor: User, claim_id: int, data: Mappi
     try:
         session.flush()
         record(session, actor, "claim", claim.id, "add_document", None,
-               {"document_id": document.id, "kind": kind, "name": stored.original_name, "sha256": stored.sha256,
+               {"document_id": document.id, "kind": kind.value, "name": stored.original_name, "sha256": stored.sha256,
                 "invoice_number": number, "invoice_amount_fen": amount})
         session.commit()
     except IntegrityError:
-        session.rollback()
         (Path(upload_dir) / stored.stored_name).unlink(missing_ok=True)
         raise DomainError("validation_error", _l("The invoice %(number)s is already in a claim.", number=number),
                           field="invoice_number") from None
@@ -311,7 +314,7 @@ def submit_claim(session: Session, actor: User, claim_id: int) -> Claim:
     missing = missing_claim_documents(_kinds_present(session, claim.id), policy.current().evidence_kinds)
     if missing:
         raise DomainError("missing_documents", _l("Add at least one document of each kind before submitting; missing: %(kinds)s.",
-                                                  kinds=_LazyKinds(missing)), status=422,
+                                                  kinds=_LazyKinds(missing)),
                           extra={"missing": missing})
     evidence_covers(claim)
     today = clock.today()

@@ -18,13 +18,23 @@ from flask_login import current_user
 from claims import queries as claim_queries
 from claims import reviews
 from claims import services as claims
+from claims.commands import (
+    AnswerInput,
+    ClaimableFilter,
+    ClaimFilter,
+    ClaimInput,
+    DisbursementInput,
+    DocumentInput,
+    ExclusionInput,
+    QueryInput,
+)
 from claims.rules import missing_claim_documents
 from claims.states import CLAIM, ClaimDocumentKind, ClaimStatus
 from shop import clock, policy
 from shop.audit import AuditEntry, history
 from shop.errors import DomainError
 from shop.i18n import _
-from shop.inputs import Inputs
+from shop.inputs import Decision, Inputs
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import actor, db_session, roles_required, send_upload
@@ -42,18 +52,10 @@ READERS = (PROVIDER, OPERATOR, AUTHORITY)
 @roles_required(PROVIDER)
 def my_claims() -> Any:
     page, per_page = page_args(request.args)
-    where = _claim_filter()
+    where = ClaimFilter.from_args(request.args, strict=False)   # a wrong filter is dropped: the page still shows
     result = claim_queries.list_claims(db_session(), actor(), where, page, per_page)
     return render_template("claims/claims.html", page=result, where=where, statuses=list(ClaimStatus),
                            summary=None)
-
-
-def _claim_filter() -> claim_queries.ClaimFilter:
-    """The list's filters from the query string; a wrong one is dropped (the page still shows)."""
-    try:
-        return claim_queries.read_claim_filter(request.args)
-    except DomainError:
-        return claim_queries.ClaimFilter()
 
 
 @bp.get("/provider/claims/new")
@@ -62,9 +64,9 @@ def claimable_orders(errors: dict | None = None, status: int = 200) -> Any:
     page, per_page = page_args(request.args, default_per_page=50)
     filter_errors: dict = {}
     try:
-        where = claims.read_claimable_filter(request.args)
+        where = ClaimableFilter.from_args(request.args)
     except DomainError as error:
-        where, filter_errors = claims.ClaimableFilter(), error.errors
+        where, filter_errors = ClaimableFilter(), error.errors
     result, total_fen = claims.list_claimable_orders(db_session(), actor(), where, page, per_page)
     selected = set(Inputs(request.form).integers("order_ids", required=False))
     return render_template("claims/claimable.html", page=result, total_fen=total_fen, where=where,
@@ -75,7 +77,7 @@ def claimable_orders(errors: dict | None = None, status: int = 200) -> Any:
 @roles_required(PROVIDER)
 def create_claim() -> Any:
     try:
-        claim = claims.create_claim(db_session(), actor(), request.form)
+        claim = claims.create_claim(db_session(), actor(), ClaimInput.from_input(request.form))
     except DomainError as error:
         return claimable_orders(errors=error.errors or {"order_ids": [error.detail]}, status=error.status)
     flash(_("Draft claim #%(id)d created. Add the evidence, then submit it.", id=claim.id), "success")
@@ -94,12 +96,14 @@ def claim_detail(claim_id: int, errors: dict | None = None, status: int = 200, f
     claim = claim_queries.get_claim(db_session(), actor(), claim_id)
     kinds = {d.kind.value for d in claim.live_documents}
     holds = claims.claim_holds(db_session(), claim)
+    user = actor()
     return render_template(
         "claims/claim.html", claim=claim, errors=errors or {}, form=form if form is not None else request.form,
         timeline=_timeline(claim.id), required=policy.current().evidence_kinds, kinds_present=kinds,
         missing=missing_claim_documents(kinds, policy.current().evidence_kinds), today=clock.today(), holds=holds,
         approved_on=clock.china_date(claim.authority_decided_at),
-        can=lambda action: CLAIM.can(claim.status, action), document_kinds=list(ClaimDocumentKind)), status
+        can=lambda action: CLAIM.can(claim.status, action), may=claims.allowed_actions(user, claim, holds),
+        excludable=claims.excludable_order_ids(claim), document_kinds=list(ClaimDocumentKind)), status
 
 
 def _act(claim_id: int, action: Any, done: Any = None) -> Any:
@@ -117,7 +121,7 @@ def _act(claim_id: int, action: Any, done: Any = None) -> Any:
 def add_document(claim_id: int) -> Any:
     upload = request.files.get("file")
     return _act(claim_id, lambda: claims.add_claim_document(
-        db_session(), actor(), claim_id, request.form, (upload.stream, upload.filename) if upload else (None, None),
+        db_session(), actor(), claim_id, DocumentInput.from_input(request.form), (upload.stream, upload.filename) if upload else (None, None),
         current_app.config["UPLOAD_DIR"]), _("The document is added."))
 
 
@@ -155,7 +159,7 @@ def withdraw(claim_id: int) -> Any:
 @bp.post("/claims/<int:claim_id>/review")
 @roles_required(*STAFF)
 def review(claim_id: int) -> Any:
-    return _act(claim_id, lambda: reviews.review_claim(db_session(), actor(), claim_id, request.form),
+    return _act(claim_id, lambda: reviews.review_claim(db_session(), actor(), claim_id, Decision.from_input(request.form)),
                 _("Your decision is recorded."))
 
 
@@ -163,7 +167,7 @@ def review(claim_id: int) -> Any:
 @roles_required(OPERATOR)
 def exclude(claim_id: int, order_id: int) -> Any:
     try:
-        reviews.exclude_order(db_session(), actor(), claim_id, order_id, request.form)
+        reviews.exclude_order(db_session(), actor(), claim_id, order_id, ExclusionInput.from_input(request.form))
     except DomainError as error:
         errors = {f"exclude-{order_id}": error.errors.get("reason", [error.detail])}
         return claim_detail(claim_id, errors=errors, status=error.status)
@@ -175,7 +179,7 @@ def exclude(claim_id: int, order_id: int) -> Any:
 @roles_required(AUTHORITY)
 def ask(claim_id: int) -> Any:
     def run() -> None:
-        query = reviews.ask_query(db_session(), actor(), claim_id, request.form)
+        query = reviews.ask_query(db_session(), actor(), claim_id, QueryInput.from_input(request.form))
         flash(_("The query is sent to the operator; the answer is due on %(day)s.", day=query.due_on.isoformat()),
               "success")
     return _act(claim_id, run)
@@ -185,7 +189,7 @@ def ask(claim_id: int) -> Any:
 @roles_required(OPERATOR)
 def answer(claim_id: int, query_id: int) -> Any:
     try:
-        reviews.answer_query(db_session(), actor(), claim_id, query_id, request.form)
+        reviews.answer_query(db_session(), actor(), claim_id, query_id, AnswerInput.from_input(request.form))
     except DomainError as error:
         return claim_detail(claim_id, errors={f"answer-{query_id}": error.errors.get("answer", [error.detail])},
                             status=error.status)
@@ -196,7 +200,8 @@ def answer(claim_id: int, query_id: int) -> Any:
 @bp.post("/claims/<int:claim_id>/disburse")
 @roles_required(AUTHORITY)
 def disburse(claim_id: int) -> Any:
-    return _act(claim_id, lambda: reviews.disburse_claim(db_session(), actor(), claim_id, request.form),
+    return _act(claim_id, lambda: reviews.disburse_claim(db_session(), actor(), claim_id,
+                                                            DisbursementInput.from_input(request.form)),
                 _("The payment is recorded."))
 
 
@@ -207,10 +212,10 @@ def disburse(claim_id: int) -> Any:
 def staff_claims() -> Any:
     """Claims grouped by settlement date; by default what waits for the reader."""
     page, per_page = page_args(request.args, default_per_page=50)
-    where = _claim_filter()
+    where = ClaimFilter.from_args(request.args, strict=False)
     if "status" not in request.args:
         waiting = ClaimStatus.SUBMITTED if current_user.role == OPERATOR else ClaimStatus.OPERATOR_APPROVED
-        where = claim_queries.ClaimFilter([waiting], where.settlement_date, where.provider_id)
+        where = ClaimFilter([waiting], where.settlement_date, where.provider_id)
     result = claim_queries.list_claims(db_session(), actor(), where, page, per_page)
     year = where.settlement_date.year if where.settlement_date else clock.today().year
     return render_template("claims/claims.html", page=result, where=where, statuses=list(ClaimStatus),
@@ -222,6 +227,6 @@ def staff_claims() -> Any:
 @roles_required(*STAFF)
 def queries() -> Any:
     page, per_page = page_args(request.args)
-    open_only = request.args.get("all") != "1"
+    open_only = not Inputs(request.args).boolean("all")
     result = claim_queries.list_queries(db_session(), actor(), open_only=open_only, page=page, per_page=per_page)
     return render_template("claims/claim_queries.html", page=result, open_only=open_only, today=clock.today())

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from catalog.models import Product, ProductVersion
 from claims import reviews
 from claims import services as claim_cases
+from claims.commands import ClaimInput, DisbursementInput, DocumentInput, ExclusionInput
 from claims.models import Claim, ClaimItem
 from orders.agreement import CURRENT as CURRENT_AGREEMENT
 from orders.models import CheckoutAttempt, Order, OrderLine
@@ -47,6 +48,7 @@ from shop import clock
 from shop.accounts import User
 from shop.audit import change_state, record
 from shop.errors import DomainError
+from shop.inputs import Decision
 from wallet import ledger
 from wallet.models import Programme
 from wallet.states import AccountKind
@@ -238,13 +240,13 @@ def seed_claims(session: Session, rng: random.Random, programme: Programme, toda
 
 
 def _claim(session: Session, seller: User, orders: list[Order], upload_dir: str, invoice: Any) -> Claim:
-    claim = claim_cases.create_claim(session, seller, {"order_ids": [o.id for o in orders]})
+    claim = claim_cases.create_claim(session, seller, ClaimInput.from_input({"order_ids": [o.id for o in orders]}))
     total = sum(o.total_fen for o in orders)
     for kind in ("invoice", "contract", "transfer", "usage"):
         data: dict[str, Any] = {"kind": kind}
         if kind == "invoice":
             data.update(invoice_number=f"52{YEAR}{claim.id:04d}{next(invoice):04d}", invoice_amount_fen=total)
-        claim_cases.add_claim_document(session, seller, claim.id, data, (io.BytesIO(PDF), f"{kind}.pdf"), upload_dir)
+        claim_cases.add_claim_document(session, seller, claim.id, DocumentInput.from_input(data), (io.BytesIO(PDF), f"{kind}.pdf"), upload_dir)
     return claim
 
 
@@ -254,19 +256,19 @@ def _paid_claim(session: Session, claim: Claim, day: dt.date, today: dt.date, op
     seller_id = claim.created_by_id
     claim = claim_cases.submit_claim(session, session.get(User, seller_id), claim.id)
     if rejected:
-        reviews.review_claim(session, operator, claim.id, {
-            "decision": "reject", "reason": "部分订单的使用证明与合同约定的服务期不符，请核实后重新提交。"})
+        reviews.review_claim(session, operator, claim.id, Decision.from_input({
+            "decision": "reject", "reason": "部分订单的使用证明与合同约定的服务期不符，请核实后重新提交。"}))
         _date_claim(session, claim.id, day, decided=day + dt.timedelta(days=6))
         return
-    reviews.review_claim(session, operator, claim.id, {"decision": "approve"})
-    reviews.review_claim(session, authority, claim.id, {"decision": "approve"})
+    reviews.review_claim(session, operator, claim.id, Decision(True))
+    reviews.review_claim(session, authority, claim.id, Decision(True))
     paid_on = min(day + dt.timedelta(days=18), today - dt.timedelta(days=1))
     if recent:
         paid_on = max(day + dt.timedelta(days=1), today - dt.timedelta(days=2))
     decided = min(day + dt.timedelta(days=6), paid_on)
     _date_claim(session, claim.id, day, decided=decided)   # a payment is never dated before its approval
-    reviews.disburse_claim(session, authority, claim.id, {"reference": f"GZCZ-{YEAR}-{claim.id:05d}",
-                                                              "paid_on": paid_on.isoformat()})
+    reviews.disburse_claim(session, authority, claim.id, DisbursementInput.from_input({"reference": f"GZCZ-{YEAR}-{claim.id:05d}",
+                                                              "paid_on": paid_on.isoformat()}))
     _date_claim(session, claim.id, day, decided=decided, paid=paid_on)
 
 
@@ -280,10 +282,10 @@ def _current_claim(session: Session, claim: Claim, key: str, operator: User, aut
         return
     if key == "yunshang" and len(claim.live_items) > 1:
         reviews.exclude_order(session, operator, claim.id, claim.live_items[-1].order_id,
-                                  {"reason": "该订单的发票金额与订单金额不一致，请更正后另行申请。"})
-    reviews.review_claim(session, operator, claim.id, {"decision": "approve"})
+                                  ExclusionInput.from_input({"reason": "该订单的发票金额与订单金额不一致，请更正后另行申请。"}))
+    reviews.review_claim(session, operator, claim.id, Decision(True))
     if key == "hangtian":
-        reviews.review_claim(session, authority, claim.id, {"decision": "approve"})
+        reviews.review_claim(session, authority, claim.id, Decision(True))
 
 
 def _date_claim(session: Session, claim_id: int, day: dt.date, *, decided: dt.date, paid: dt.date | None = None) -> None:

@@ -200,14 +200,15 @@ def make_claim(session: Session, provider: Organisation, orders: list[Any], uplo
     """A claim of ``orders`` through the use cases, with one document of each kind (and submitted,
     unless ``submit=False``). The programme needs a settlement date on or after today to submit."""
     from claims import services as claims
+    from claims.commands import ClaimInput, DocumentInput
     user = member(provider)
-    claim = claims.create_claim(session, user, {"order_ids": [o.id for o in orders]})
+    claim = claims.create_claim(session, user, ClaimInput.from_input({"order_ids": [o.id for o in orders]}))
     total = sum(o.total_fen for o in orders)
     for kind in ("invoice", "contract", "transfer", "usage"):
         data: dict[str, Any] = {"kind": kind}
         if kind == "invoice":
             data.update(invoice_number=invoice_number or f"5200{next(_counter):08d}", invoice_amount_fen=total)
-        claims.add_claim_document(session, user, claim.id, data, upload(PDF, f"{kind}.pdf"), upload_dir)
+        claims.add_claim_document(session, user, claim.id, DocumentInput.from_input(data), upload(PDF, f"{kind}.pdf"), upload_dir)
     if submit:
         claim = claims.submit_claim(session, user, claim.id)
     return claim

@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from claims import reviews
+from claims.commands import DisbursementInput
 from orders import services as order_services
+from shop.inputs import Decision
 from shop.states import Role
 from tests.helpers import (
     grant_wallet,
@@ -56,12 +58,12 @@ def oversight_world(session: Session, upload_dir: Any) -> dict[str, Any]:
     o6 = make_order(session, e1, p2, amount_fen=2_000_00)
     o7 = make_order(session, e2, p2, amount_fen=4_000_00)
     paid = make_claim(session, p1, [o1, o2], upload_dir)
-    reviews.review_claim(session, operator, paid.id, {"decision": "approve"})
-    reviews.review_claim(session, authority, paid.id, {"decision": "approve"})
-    paid = reviews.disburse_claim(session, authority, paid.id, {"reference": "GZCZ-2026-0001"})
+    reviews.review_claim(session, operator, paid.id, Decision(True))
+    reviews.review_claim(session, authority, paid.id, Decision(True))
+    paid = reviews.disburse_claim(session, authority, paid.id, DisbursementInput.from_input({"reference": "GZCZ-2026-0001"}))
     submitted = make_claim(session, p2, [o6], upload_dir)
     rejected = make_claim(session, p2, [o7], upload_dir)
-    reviews.review_claim(session, operator, rejected.id, {"decision": "reject", "reason": "材料不全"})
+    reviews.review_claim(session, operator, rejected.id, Decision(False, "材料不全"))
     return {"programme": programme, "e1": e1, "e2": e2, "e3": e3, "p1": p1, "p2": p2, "operator": operator,
             "authority": authority, "orders": [o1, o2, o3, o4, o5, o6, o7], "paid": paid, "submitted": submitted,
             "rejected": rejected}

@@ -6,6 +6,7 @@ import pytest
 
 from claims import queries as claim_queries
 from claims import services as claims
+from claims.commands import ClaimInput, DocumentInput
 from tests.concurrency import all_at_once, gunicorn, request
 from tests.helpers import PDF, fresh, grant_wallet, make_order, make_org, make_programme, member, token_for, upload
 from wallet import ledger
@@ -80,10 +81,10 @@ def test_a_refund_request_racing_the_submission_of_its_draft_either_leaves_it_or
     the claim was submitted first and the refund is refused; the ledger follows the claim's orders."""
     seller = member(world["provider"])
     order, kept = world["orders"][:2]
-    claim = claims.create_claim(session, seller, {"order_ids": [order.id, kept.id]})
+    claim = claims.create_claim(session, seller, ClaimInput.from_input({"order_ids": [order.id, kept.id]}))
     for kind in ("invoice", "contract", "transfer", "usage"):
         data = {"kind": kind, **({"invoice_number": "52004444", "invoice_amount_fen": 20_000_00} if kind == "invoice" else {})}
-        claims.add_claim_document(session, seller, claim.id, data, upload(PDF, f"{kind}.pdf"), app.config["UPLOAD_DIR"])
+        claims.add_claim_document(session, seller, claim.id, DocumentInput.from_input(data), upload(PDF, f"{kind}.pdf"), app.config["UPLOAD_DIR"])
     with _server(database_url) as base:
         calls = []
         for _ in range(3):
@@ -103,10 +104,10 @@ def test_a_refund_request_racing_the_submission_of_its_draft_either_leaves_it_or
 
 def test_a_claim_submitted_twice_at_once_moves_its_vouchers_once(world, session, database_url, app):
     seller = member(world["provider"])
-    claim = claims.create_claim(session, seller, {"order_ids": [o.id for o in world["orders"]]})
+    claim = claims.create_claim(session, seller, ClaimInput.from_input({"order_ids": [o.id for o in world["orders"]]}))
     for kind in ("invoice", "contract", "transfer", "usage"):
         data = {"kind": kind, **({"invoice_number": "52003333", "invoice_amount_fen": 40_000_00} if kind == "invoice" else {})}
-        claims.add_claim_document(session, seller, claim.id, data, upload(PDF, f"{kind}.pdf"), app.config["UPLOAD_DIR"])
+        claims.add_claim_document(session, seller, claim.id, DocumentInput.from_input(data), upload(PDF, f"{kind}.pdf"), app.config["UPLOAD_DIR"])
     with _server(database_url) as base:
         answers = all_at_once([lambda: request(base, "POST", f"/api/v1/claims/{claim.id}/submit", headers=world["seller"])
                                for _ in range(6)])

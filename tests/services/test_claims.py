@@ -8,6 +8,7 @@ from sqlalchemy import select
 from claims import queries as claim_queries
 from claims import reviews
 from claims import services as claims
+from claims.commands import AnswerInput, ClaimInput, DisbursementInput, DocumentInput, ExclusionInput, QueryInput
 from claims.models import ClaimDocument
 from claims.states import ClaimStatus
 from orders import services as order_services
@@ -15,6 +16,7 @@ from orders.states import OrderStatus
 from orgs.states import OrgStatus
 from shop.audit import history
 from shop.errors import DomainError
+from shop.inputs import Decision
 from shop.states import Role
 from tests.helpers import (
     JPEG,
@@ -69,7 +71,7 @@ def add_documents(session, world, claim, kinds=("invoice", "contract", "transfer
         data = {"kind": kind}
         if kind == "invoice":
             data.update(invoice_number=number, invoice_amount_fen=17_500_00)
-        claims.add_claim_document(session, world["seller"], claim.id, data, upload(PDF, f"{kind}.pdf"), world["uploads"])
+        claims.add_claim_document(session, world["seller"], claim.id, DocumentInput.from_input(data), upload(PDF, f"{kind}.pdf"), world["uploads"])
 
 
 # -- claimable orders and drafts --------------------------------------------------------------------
@@ -84,32 +86,32 @@ def test_claimable_orders_are_the_providers_confirmed_orders_with_vouchers_in_no
     assert ids == [o.id for o in world["orders"]]
     assert total == 7_000_00
     assert placed.id not in ids and refunded.id not in ids and no_vouchers.id not in ids
-    claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][0].id]})
+    claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     page, total = claims.list_claimable_orders(session, world["seller"], claims.ClaimableFilter(), 1, 20)
     assert [o.id for o in page.items] == [o.id for o in world["orders"][1:]] and total == 3_000_00
 
 
 def test_claimable_orders_filter_by_enterprise_and_confirmation_date(session, world):
-    only_e2 = claims.read_claimable_filter({"enterprise": "遵义"})
+    only_e2 = claims.ClaimableFilter.from_args({"enterprise": "遵义"})
     page, _ = claims.list_claimable_orders(session, world["seller"], only_e2, 1, 20)
     assert [o.enterprise_id for o in page.items] == [world["e2"].id]
-    by_code = claims.read_claimable_filter({"enterprise": world["e1"].uscc.lower()})
+    by_code = claims.ClaimableFilter.from_args({"enterprise": world["e1"].uscc.lower()})
     assert {o.enterprise_id for o in claims.list_claimable_orders(session, world["seller"], by_code, 1, 20)[0].items} \
         == {world["e1"].id}
-    tomorrow = claims.read_claimable_filter({"confirmed_from": "2026-03-03"})
+    tomorrow = claims.ClaimableFilter.from_args({"confirmed_from": "2026-03-03"})
     assert claims.list_claimable_orders(session, world["seller"], tomorrow, 1, 20)[0].total == 0
-    today_only = claims.read_claimable_filter({"confirmed_from": "2026-03-02", "confirmed_to": "2026-03-02"})
+    today_only = claims.ClaimableFilter.from_args({"confirmed_from": "2026-03-02", "confirmed_to": "2026-03-02"})
     assert claims.list_claimable_orders(session, world["seller"], today_only, 1, 20)[0].total == 3
     with pytest.raises(DomainError) as error:
-        claims.read_claimable_filter({"confirmed_from": "yesterday"})
+        claims.ClaimableFilter.from_args({"confirmed_from": "yesterday"})
     assert "confirmed_from" in error.value.errors
 
 
 def test_a_draft_totals_the_vouchers_of_its_orders_and_holds_them(session, world):
-    claim = claims.create_claim(session, world["seller"], {"order_ids": [o.id for o in world["orders"]]})
+    claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [o.id for o in world["orders"]]}))
     assert (claim.status, claim.total_fen, claim.settlement_date) == (ClaimStatus.DRAFT, 7_000_00, None)
     with pytest.raises(DomainError) as error:
-        claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][1].id]})
+        claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][1].id]}))
     assert error.value.code == "invalid_state" and f"#{world['orders'][1].id}" in str(error.value.detail)
     # a draft moves no vouchers yet
     assert balances(session, world["e1"])["in_orders"] == 5_000_00
@@ -117,24 +119,24 @@ def test_a_draft_totals_the_vouchers_of_its_orders_and_holds_them(session, world
 
 def test_a_claim_takes_only_the_providers_own_confirmed_orders(session, world):
     with pytest.raises(DomainError) as error:
-        claims.create_claim(session, world["seller"], {"order_ids": [world["foreign"].id]})
+        claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["foreign"].id]}))
     assert error.value.code == "validation_error" and "order_ids" in error.value.errors
     placed = make_order(session, world["e1"], world["provider"], status="placed")
     with pytest.raises(DomainError) as error:
-        claims.create_claim(session, world["seller"], {"order_ids": [placed.id]})
+        claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [placed.id]}))
     assert error.value.code == "invalid_state"
     with pytest.raises(DomainError) as error:
-        claims.create_claim(session, world["seller"], {"order_ids": []})
+        claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": []}))
     assert error.value.code == "validation_error"
     with pytest.raises(DomainError) as error:
-        claims.create_claim(session, member(world["e1"]), {"order_ids": [world["orders"][0].id]})
+        claims.create_claim(session, member(world["e1"]), ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     assert error.value.code == "forbidden"
 
 
 def test_a_refund_request_takes_the_order_out_of_a_draft_claim(session, world):
     """第二十条: the refund window closes when the claim is submitted, not when it is drafted."""
     order, kept = world["orders"][0], world["orders"][2]
-    draft = claims.create_claim(session, world["seller"], {"order_ids": [order.id, kept.id]})
+    draft = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [order.id, kept.id]}))
     assert order_services.refund_refusal(session, order) is None
     refunding = order_services.request_refund(session, member(world["e1"]), order.id, {"reason": "不需要了"})
     assert refunding.status == OrderStatus.REFUND_REQUESTED
@@ -149,13 +151,13 @@ def test_a_refund_request_takes_the_order_out_of_a_draft_claim(session, world):
 
 def test_a_refund_request_that_empties_a_draft_withdraws_it(session, world):
     order = world["orders"][0]
-    draft = claims.create_claim(session, world["seller"], {"order_ids": [order.id]})
+    draft = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [order.id]}))
     add_documents(session, world, draft)
     order_services.request_refund(session, member(world["e1"]), order.id, {"reason": "不需要了"})
     draft = claim_queries.get_claim(session, world["seller"], draft.id)
     assert draft.status == ClaimStatus.WITHDRAWN and draft.live_items == [] and draft.live_documents == []
     # its invoice number is free again
-    again = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][1].id]})
+    again = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][1].id]}))
     add_documents(session, world, again)
 
 
@@ -170,32 +172,32 @@ def test_an_order_in_a_submitted_claim_cannot_be_refunded(session, world):
 def test_an_expelled_provider_cannot_claim_but_one_that_has_left_can(session, world):
     world["provider"].status = OrgStatus.EXITED
     session.commit()
-    claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][0].id]})
+    claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     world["provider"].status = OrgStatus.EXPELLED
     session.commit()
     with pytest.raises(DomainError) as error:
-        claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][1].id]})
+        claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][1].id]}))
     assert error.value.code == "sanctioned"
 
 
 # -- evidence ----------------------------------------------------------------------------------------------
 
 def test_evidence_is_recognised_by_content_and_invoices_carry_number_and_amount(session, world):
-    claim = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][0].id]})
+    claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     with pytest.raises(DomainError) as error:
-        claims.add_claim_document(session, world["seller"], claim.id, {"kind": "contract"},
+        claims.add_claim_document(session, world["seller"], claim.id, DocumentInput.from_input({"kind": "contract"}),
                                   upload(b"MZ\x90\x00 not a document", "contract.pdf"), world["uploads"])
     assert "file" in error.value.errors
     with pytest.raises(DomainError) as error:
-        claims.add_claim_document(session, world["seller"], claim.id, {"kind": "invoice"}, upload(PDF), world["uploads"])
+        claims.add_claim_document(session, world["seller"], claim.id, DocumentInput.from_input({"kind": "invoice"}), upload(PDF), world["uploads"])
     assert set(error.value.errors) == {"invoice_number", "invoice_amount"}
     doc = claims.add_claim_document(session, world["seller"], claim.id,
-                                    {"kind": "invoice", "invoice_number": " 5200 1234-5678 ", "invoice_amount_fen": 10_000_00},
+                                    DocumentInput.from_input({"kind": "invoice", "invoice_number": " 5200 1234-5678 ", "invoice_amount_fen": 10_000_00}),
                                     upload(JPEG, "fapiao.jpg"), world["uploads"])
     assert (doc.invoice_number, doc.invoice_amount_fen, doc.content_type) == ("520012345678", 10_000_00, "image/jpeg")
     assert (world["uploads"] / doc.stored_name).exists()
     for data in (PNG, _xlsx()):
-        claims.add_claim_document(session, world["seller"], claim.id, {"kind": "usage"}, upload(data, "usage"), world["uploads"])
+        claims.add_claim_document(session, world["seller"], claim.id, DocumentInput.from_input({"kind": "usage"}), upload(data, "usage"), world["uploads"])
 
 
 def _xlsx() -> bytes:
@@ -211,31 +213,31 @@ def _xlsx() -> bytes:
 
 def test_a_file_above_20_mb_is_refused(session, world, monkeypatch):
     monkeypatch.setattr(claims, "DOCUMENT_MAX_BYTES", 1024)
-    claim = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][0].id]})
+    claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     with pytest.raises(DomainError) as error:
-        claims.add_claim_document(session, world["seller"], claim.id, {"kind": "usage"},
+        claims.add_claim_document(session, world["seller"], claim.id, DocumentInput.from_input({"kind": "usage"}),
                                   upload(PDF + b"0" * 2048, "big.pdf"), world["uploads"])
     assert "file" in error.value.errors
     assert not list(world["uploads"].glob("*")) if world["uploads"].exists() else True
 
 
 def test_one_invoice_number_cannot_appear_in_two_claims(session, world):
-    first = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][0].id]})
+    first = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     add_documents(session, world, first, ("invoice",), number="52009999")
-    second = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][1].id]})
+    second = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][1].id]}))
     with pytest.raises(DomainError) as error:
         add_documents(session, world, second, ("invoice",), number="5200 9999")
     assert "invoice_number" in error.value.errors and "52009999" in str(error.value.detail)
     # a withdrawn draft frees its invoice number (and its orders)
     claims.withdraw_claim(session, world["seller"], first.id)
     add_documents(session, world, second, ("invoice",), number="52009999")
-    claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][0].id]})
+    claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
 
 
 def test_the_database_keeps_an_invoice_number_in_one_live_claim(session, world):
     """The rule holds even when two requests pass the check at the same time."""
-    first = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][0].id]})
-    second = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][1].id]})
+    first = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
+    second = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][1].id]}))
     base = {"kind": "invoice", "original_name": "a.pdf", "content_type": "application/pdf", "size_bytes": 1,
             "sha256": "0" * 64, "invoice_number": "X1", "invoice_amount_fen": 1, "live": True,
             "uploaded_by_id": world["seller"].id}
@@ -249,7 +251,7 @@ def test_the_database_keeps_an_invoice_number_in_one_live_claim(session, world):
 
 
 def test_a_removed_document_no_longer_counts(session, world):
-    claim = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][0].id]})
+    claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     add_documents(session, world, claim)
     usage = [d for d in claim_queries.get_claim(session, world["seller"], claim.id).documents if d.kind == "usage"][0]
     claims.remove_claim_document(session, world["seller"], claim.id, usage.id)
@@ -261,7 +263,7 @@ def test_a_removed_document_no_longer_counts(session, world):
 # -- submission and settlement dates ----------------------------------------------------------------------------
 
 def test_submitting_needs_one_document_of_each_kind(session, world):
-    claim = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][0].id]})
+    claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     add_documents(session, world, claim, ("invoice", "contract"))
     with pytest.raises(DomainError) as error:
         claims.submit_claim(session, world["seller"], claim.id)
@@ -271,9 +273,9 @@ def test_submitting_needs_one_document_of_each_kind(session, world):
 
 def test_invoices_below_the_orders_total_cannot_be_submitted(session, world):
     """A ¥1 invoice on a ¥10,000 claim was paid: the invoices must cover the orders' amounts."""
-    claim = claims.create_claim(session, world["seller"], {"order_ids": [world["orders"][0].id]})
+    claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     claims.add_claim_document(session, world["seller"], claim.id,
-                              {"kind": "invoice", "invoice_number": "52000001", "invoice_amount_fen": 100},
+                              DocumentInput.from_input({"kind": "invoice", "invoice_number": "52000001", "invoice_amount_fen": 100}),
                               upload(PDF, "fapiao.pdf"), world["uploads"])
     add_documents(session, world, claim, kinds=("contract", "transfer", "usage"))
     with pytest.raises(DomainError) as error:
@@ -283,7 +285,7 @@ def test_invoices_below_the_orders_total_cannot_be_submitted(session, world):
     assert error.value.extra == {"invoices_fen": 100, "orders_fen": 10_000_00}
     assert balances(session, world["e1"])["claimed"] == 0
     claims.add_claim_document(session, world["seller"], claim.id,
-                              {"kind": "invoice", "invoice_number": "52000002", "invoice_amount_fen": 9_999_99},
+                              DocumentInput.from_input({"kind": "invoice", "invoice_number": "52000002", "invoice_amount_fen": 9_999_99}),
                               upload(PDF, "fapiao2.pdf"), world["uploads"])
     assert claims.submit_claim(session, world["seller"], claim.id).status == ClaimStatus.SUBMITTED
 
@@ -315,7 +317,7 @@ def test_without_a_later_settlement_date_submission_is_refused_until_the_authori
 def test_a_claim_that_missed_its_date_rolls_over_to_the_next(session, world, today):
     claim = make_claim(session, world["provider"], world["orders"][:1], world["uploads"])
     reviewed = make_claim(session, world["provider"], world["orders"][1:2], world["uploads"])
-    reviews.review_claim(session, world["operator"], reviewed.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], reviewed.id, Decision(True))
     today("2026-07-01")
     assert reviews.roll_over_claims(session) == 1
     session.rollback()
@@ -335,19 +337,19 @@ def test_a_settlement_date_claims_wait_on_cannot_be_removed(session, world):
 
 def test_operator_then_authority_approve_and_the_authority_records_the_payment(session, world):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
-    assert reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"}).status == "operator_approved"
+    assert reviews.review_claim(session, world["operator"], claim.id, Decision(True)).status == "operator_approved"
     with pytest.raises(DomainError) as error:   # the operator's stage is over
-        reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+        reviews.review_claim(session, world["operator"], claim.id, Decision(True))
     assert error.value.code == "invalid_state"
-    assert reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"}).status == "approved"
+    assert reviews.review_claim(session, world["authority"], claim.id, Decision(True)).status == "approved"
     with pytest.raises(DomainError) as error:
-        reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-2026-001", "amount_fen": 100})
+        reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-2026-001", "amount_fen": 100}))
     assert "amount_fen" in error.value.errors
     with pytest.raises(DomainError) as error:
-        reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-2026-001", "paid_on": "2026-03-03"})
+        reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-2026-001", "paid_on": "2026-03-03"}))
     assert "paid_on" in error.value.errors
     paid = reviews.disburse_claim(session, world["authority"], claim.id,
-                                 {"reference": "GZ-2026-001", "paid_on": "2026-03-02", "amount_fen": 7_000_00})
+                                 DisbursementInput.from_input({"reference": "GZ-2026-001", "paid_on": "2026-03-02", "amount_fen": 7_000_00}))
     assert (paid.status, paid.disbursement_reference, paid.disbursed_on, paid.disbursed_fen) == \
         (ClaimStatus.DISBURSED, "GZ-2026-001", dt.date(2026, 3, 2), 7_000_00)
     assert balances(session, world["e1"]) == {"available": 45_000_00, "in_orders": 0, "claimed": 0, "disbursed": 5_000_00}
@@ -356,27 +358,27 @@ def test_operator_then_authority_approve_and_the_authority_records_the_payment(s
 
 def test_the_payment_date_is_between_the_authoritys_approval_and_today(session, world, today):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
-    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], claim.id, Decision(True))
     today("2026-03-05")
-    reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["authority"], claim.id, Decision(True))
     today("2026-03-09")
     for day in ("2026-03-04", "2026-03-10"):      # before the approval; in the future
         with pytest.raises(DomainError) as error:
-            reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-7", "paid_on": day})
+            reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-7", "paid_on": day}))
         assert (error.value.status, list(error.value.errors)) == (422, ["paid_on"])
     with pytest.raises(DomainError) as error:
-        reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-7", "paid_on": "2026-03-04"})
+        reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-7", "paid_on": "2026-03-04"}))
     assert "2026-03-05" in str(error.value.detail)
-    paid = reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-7", "paid_on": "2026-03-05"})
+    paid = reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-7", "paid_on": "2026-03-05"}))
     assert paid.disbursed_on == dt.date(2026, 3, 5)
 
 
 def test_the_payment_date_is_today_when_not_given(session, world, today):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
-    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
-    reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], claim.id, Decision(True))
+    reviews.review_claim(session, world["authority"], claim.id, Decision(True))
     today("2026-03-06")
-    assert reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-8"}).disbursed_on \
+    assert reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-8"})).disbursed_on \
         == dt.date(2026, 3, 6)
 
 
@@ -384,12 +386,12 @@ def test_the_payment_date_is_today_when_not_given(session, world, today):
 def test_a_rejected_claim_frees_its_orders_and_its_vouchers_go_back_to_in_orders(session, world, stage):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"], invoice_number="52007777")
     if stage == "authority":
-        reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+        reviews.review_claim(session, world["operator"], claim.id, Decision(True))
     reviewer = world[stage]
     with pytest.raises(DomainError) as error:
-        reviews.review_claim(session, reviewer, claim.id, {"decision": "reject"})
+        reviews.review_claim(session, reviewer, claim.id, Decision.from_input({"decision": "reject"}))
     assert "reason" in error.value.errors
-    rejected = reviews.review_claim(session, reviewer, claim.id, {"decision": "reject", "reason": "发票与订单金额不符"})
+    rejected = reviews.review_claim(session, reviewer, claim.id, Decision(False, "发票与订单金额不符"))
     assert rejected.status == ClaimStatus.REJECTED and rejected.reason == "发票与订单金额不符"
     assert balances(session, world["e1"])["in_orders"] == 5_000_00 and balances(session, world["e1"])["claimed"] == 0
     again = make_claim(session, world["provider"], world["orders"], world["uploads"], invoice_number="52007777")
@@ -400,56 +402,56 @@ def test_the_operator_takes_single_orders_out_and_the_total_is_recomputed(sessio
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
     out = world["orders"][1]
     with pytest.raises(DomainError) as error:
-        reviews.exclude_order(session, world["operator"], claim.id, out.id, {})
+        reviews.exclude_order(session, world["operator"], claim.id, out.id, ExclusionInput.from_input({}))
     assert "reason" in error.value.errors
-    claim = reviews.exclude_order(session, world["operator"], claim.id, out.id, {"reason": "缺少使用证明"})
+    claim = reviews.exclude_order(session, world["operator"], claim.id, out.id, ExclusionInput.from_input({"reason": "缺少使用证明"}))
     assert claim.total_fen == 5_000_00
     # (e2's other order, with another provider, holds 400 more)
     assert balances(session, world["e2"])["in_orders"] == 2_400_00 and balances(session, world["e2"])["claimed"] == 0
     page, _ = claims.list_claimable_orders(session, world["seller"], claims.ClaimableFilter(), 1, 20)
     assert [o.id for o in page.items] == [out.id]                       # claimable again
-    reviews.exclude_order(session, world["operator"], claim.id, world["orders"][0].id, {"reason": "x"})
+    reviews.exclude_order(session, world["operator"], claim.id, world["orders"][0].id, ExclusionInput.from_input({"reason": "x"}))
     with pytest.raises(DomainError) as error:
-        reviews.exclude_order(session, world["operator"], claim.id, world["orders"][2].id, {"reason": "x"})
+        reviews.exclude_order(session, world["operator"], claim.id, world["orders"][2].id, ExclusionInput.from_input({"reason": "x"}))
     assert "reject the whole claim" in str(error.value.detail)
     with pytest.raises(DomainError) as error:
-        reviews.exclude_order(session, world["authority"], claim.id, world["orders"][2].id, {"reason": "x"})
+        reviews.exclude_order(session, world["authority"], claim.id, world["orders"][2].id, ExclusionInput.from_input({"reason": "x"}))
     assert error.value.code == "forbidden"
 
 
 def test_queries_are_due_three_working_days_on_and_block_approval_until_answered(session, world, today):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
     with pytest.raises(DomainError) as error:      # only on a claim the operator approved
-        reviews.ask_query(session, world["authority"], claim.id, {"question": "请补充？"})
+        reviews.ask_query(session, world["authority"], claim.id, QueryInput.from_input({"question": "请补充？"}))
     assert error.value.code == "invalid_state"
-    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], claim.id, Decision(True))
     today("2026-09-30")   # a Wednesday before the National Day holiday (1–7 October)
-    query = reviews.ask_query(session, world["authority"], claim.id, {"question": "订单 2 的使用证明是否完整？"})
+    query = reviews.ask_query(session, world["authority"], claim.id, QueryInput.from_input({"question": "订单 2 的使用证明是否完整？"}))
     # 1–7 October are holidays; 8 and 9 October count, and Saturday 10 October is an adjusted working day (调休)
     assert query.due_on == dt.date(2026, 10, 10)
     with pytest.raises(DomainError) as error:
-        reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+        reviews.review_claim(session, world["authority"], claim.id, Decision(True))
     assert "query" in str(error.value.detail)
     today("2026-10-10")
     assert claim_queries.overdue_queries(session) == 0
     today("2026-10-12")
     assert claim_queries.overdue_queries(session) == 1
-    answered = reviews.answer_query(session, world["operator"], claim.id, query.id, {"answer": "已核实，使用证明完整。"})
+    answered = reviews.answer_query(session, world["operator"], claim.id, query.id, AnswerInput.from_input({"answer": "已核实，使用证明完整。"}))
     assert answered.is_overdue(dt.date(2026, 10, 20)) and not answered.is_open   # answered late stays late
     with pytest.raises(DomainError):
-        reviews.answer_query(session, world["operator"], claim.id, query.id, {"answer": "again"})
-    assert reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"}).status == "approved"
+        reviews.answer_query(session, world["operator"], claim.id, query.id, AnswerInput.from_input({"answer": "again"}))
+    assert reviews.review_claim(session, world["authority"], claim.id, Decision(True)).status == "approved"
 
 
 def test_a_query_in_late_december_is_due_in_a_year_the_calendar_does_not_know(session, world, today):
     claim = make_claim(session, world["provider"], world["orders"][:1], world["uploads"])
-    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], claim.id, Decision(True))
     today("2026-12-30")   # a Wednesday; chinesecalendar knows nothing of 2027
-    query = reviews.ask_query(session, world["authority"], claim.id, {"question": "请说明"})
+    query = reviews.ask_query(session, world["authority"], claim.id, QueryInput.from_input({"question": "请说明"}))
     assert query.due_on == dt.date(2027, 1, 4)     # 31 Dec, then weekend, 1 Jan (weekday) and 4 Jan
     from shop import calendar
     calendar.set_holiday(session, world["operator"], {"day": "2027-01-01", "is_working_day": "0", "note": "元旦"})
-    second = reviews.ask_query(session, world["authority"], claim.id, {"question": "再问一次"})
+    second = reviews.ask_query(session, world["authority"], claim.id, QueryInput.from_input({"question": "再问一次"}))
     assert second.due_on == dt.date(2027, 1, 5)
 
 
@@ -474,14 +476,14 @@ def test_each_party_counts_what_waits_for_it(session, world):
     assert claim_queries.waiting_count(session, world["seller"]) == 1           # its draft
     assert claim_queries.waiting_count(session, world["operator"]) == 1         # to review
     assert claim_queries.waiting_count(session, world["authority"]) == 0
-    reviews.review_claim(session, world["operator"], submitted.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], submitted.id, Decision(True))
     assert claim_queries.waiting_count(session, world["authority"]) == 1
 
 
 def test_the_settlement_summary_sums_claims_per_date_in_sql(session, world):
     first = make_claim(session, world["provider"], world["orders"][:2], world["uploads"])
     make_claim(session, world["provider"], world["orders"][2:], world["uploads"])
-    reviews.review_claim(session, world["operator"], first.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], first.id, Decision(True))
     rows = {r.day: r for r in claim_queries.settlement_summary(session, 2026)}
     june = rows[dt.date(2026, 6, 30)]
     assert (june.claims, june.total_fen, june.by_status) == (2, 7_000_00, {"operator_approved": 1, "submitted": 1})
@@ -491,10 +493,10 @@ def test_the_settlement_summary_sums_claims_per_date_in_sql(session, world):
 def test_every_step_is_in_the_audit_trail(session, world):
     from shop.audit import AuditEntry
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
-    reviews.exclude_order(session, world["operator"], claim.id, world["orders"][0].id, {"reason": "重复"})
-    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
-    reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
-    reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-1"})
+    reviews.exclude_order(session, world["operator"], claim.id, world["orders"][0].id, ExclusionInput.from_input({"reason": "重复"}))
+    reviews.review_claim(session, world["operator"], claim.id, Decision(True))
+    reviews.review_claim(session, world["authority"], claim.id, Decision(True))
+    reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-1"}))
     session.rollback()
     actions = list(session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "claim",
                                                                    AuditEntry.subject_id == claim.id)
@@ -502,3 +504,15 @@ def test_every_step_is_in_the_audit_trail(session, world):
     assert actions == ["create_claim", "add_document", "add_document", "add_document", "add_document", "submit_claim",
                        "exclude_order", "operator_approve_claim", "authority_approve_claim", "disburse_claim"]
     assert world["orders"][0].status == OrderStatus.CONFIRMED
+
+
+def test_what_a_reader_may_do_follows_the_table_its_role_and_the_holds():
+    from types import SimpleNamespace
+    authority, operator = SimpleNamespace(role=Role.AUTHORITY), SimpleNamespace(role=Role.OPERATOR)
+    approved = SimpleNamespace(status=ClaimStatus.APPROVED)
+    assert claims.allowed_actions(authority, approved, []) == {"disburse_claim"}
+    assert claims.allowed_actions(authority, approved, ["held"]) == {"authority_reject_claim", "reject_claim", "reject_held"}
+    submitted = SimpleNamespace(status=ClaimStatus.SUBMITTED)
+    assert {"approve_claim", "reject_claim", "exclude_order", "answer_query"} <= claims.allowed_actions(operator, submitted, [])
+    assert "approve_claim" not in claims.allowed_actions(operator, submitted, ["held"])
+    assert claims.allowed_actions(authority, submitted, []) == set()

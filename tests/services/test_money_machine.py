@@ -34,6 +34,7 @@ from sqlalchemy import case, func, select
 from catalog import providers
 from claims import reviews
 from claims import services as claim_services
+from claims.commands import ClaimInput, DisbursementInput, DocumentInput
 from claims.models import Claim, ClaimItem
 from claims.states import ClaimStatus
 from orders import checkout as checkouts
@@ -257,7 +258,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                     ~select(ClaimItem.id).where(ClaimItem.order_id == Order.id, ClaimItem.live.is_(True)).exists())
                     .order_by(Order.id).limit(5)).all()
             claim = self._try(claim_services.create_claim, self.session, member(provider),
-                              {"order_ids": [order_id for order_id, _ in rows]}) if rows else None
+                              ClaimInput.from_input({"order_ids": [order_id for order_id, _ in rows]})) if rows else None
             if claim is None:
                 return
             total = sum(t for _, t in rows)
@@ -265,16 +266,16 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 data: dict[str, Any] = {"kind": kind}
                 if kind == "invoice":
                     data.update(invoice_number=f"INV{claim.id:08d}", invoice_amount_fen=total if cover else 100)
-                self._try(claim_services.add_claim_document, self.session, member(provider), claim.id, data,
+                self._try(claim_services.add_claim_document, self.session, member(provider), claim.id, DocumentInput.from_input(data),
                           upload(PDF, f"{kind}.pdf"), upload_dir)
             if not submit or self._try(claim_services.submit_claim, self.session, member(provider), claim.id) is None:
                 return
             for step, decision in zip([self.operator, self.authority, None], stages, strict=False):
                 if step is None:
                     self._try(reviews.disburse_claim, self.session, self.authority, claim.id,
-                              {"reference": f"BANK-{claim.id}"})
+                              DisbursementInput.from_input({"reference": f"BANK-{claim.id}"}))
                 elif self._try(reviews.review_claim, self.session, step, claim.id,
-                               {"decision": decision, "reason": "发票不符" if decision == "reject" else None}) is None \
+                               Decision(decision == "approve", "发票不符" if decision == "reject" else None)) is None \
                         or decision == "reject":
                     return
 
@@ -289,11 +290,11 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             self.session.rollback()
             if status == ClaimStatus.APPROVED:
                 self._try(reviews.disburse_claim, self.session, self.authority, claim_id,
-                          {"reference": f"BANK-{claim_id}"})
+                          DisbursementInput.from_input({"reference": f"BANK-{claim_id}"}))
             else:
                 actor = self.operator if status == ClaimStatus.SUBMITTED else self.authority
                 self._try(reviews.review_claim, self.session, actor, claim_id,
-                          {"decision": decision, "reason": "发票不符" if decision == "reject" else None})
+                          Decision(decision == "approve", "发票不符" if decision == "reject" else None))
 
         # -- a whole journey -------------------------------------------------------------------------
         @rule(index=st.integers(0, 3), product=st.integers(0, 5), depth=st.integers(1, 7),
@@ -322,24 +323,24 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                               {"decision": "approve"}, gateway=self.gateway)
                 return
             provider = order.provider
-            claim = self._try(claim_services.create_claim, self.session, member(provider), {"order_ids": [order.id]})
+            claim = self._try(claim_services.create_claim, self.session, member(provider), ClaimInput.from_input({"order_ids": [order.id]}))
             if claim is None:
                 return
             for kind in ("invoice", "contract", "transfer", "usage"):
                 data: dict[str, Any] = {"kind": kind}
                 if kind == "invoice":
                     data.update(invoice_number=f"J{claim.id:08d}", invoice_amount_fen=order.total_fen)
-                self._try(claim_services.add_claim_document, self.session, member(provider), claim.id, data,
+                self._try(claim_services.add_claim_document, self.session, member(provider), claim.id, DocumentInput.from_input(data),
                           upload(PDF, f"{kind}.pdf"), upload_dir)
             if depth < 4 or self._try(claim_services.submit_claim, self.session, member(provider), claim.id) is None:
                 return
             for stage, actor in ((5, self.operator), (6, self.authority)):
                 if depth < stage or self._try(reviews.review_claim, self.session, actor, claim.id,
-                                              {"decision": "approve"}) is None:
+                                              Decision(True)) is None:
                     return
             if depth >= 7:
                 self._try(reviews.disburse_claim, self.session, self.authority, claim.id,
-                          {"reference": f"BANK-{claim.id}"})
+                          DisbursementInput.from_input({"reference": f"BANK-{claim.id}"}))
 
         # -- sanctions ---------------------------------------------------------------------------------
         @rule(which=st.integers(0, 5), action=st.sampled_from(["suspend"] * 3 + ["reinstate"] * 4 + ["expel"]))

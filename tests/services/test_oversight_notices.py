@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from claims import reviews
+from claims.commands import DisbursementInput
 from oversight import notices
 from oversight.commands import AnswerInput, NoticeFilter, ObjectionInput
 from oversight.models import NoticeEntry
@@ -63,11 +64,11 @@ def test_a_disbursed_claim_is_published_with_the_provider_the_amount_and_the_day
               make_order(session, enterprise, provider, amount_fen=5_000_00)]
     claim = make_claim(session, provider, orders, tmp_path / "uploads")
     operator, authority = make_staff(session, Role.OPERATOR), make_staff(session, Role.AUTHORITY)
-    reviews.review_claim(session, operator, claim.id, {"decision": "approve"})
-    reviews.review_claim(session, authority, claim.id, {"decision": "approve"})
+    reviews.review_claim(session, operator, claim.id, Decision(True))
+    reviews.review_claim(session, authority, claim.id, Decision(True))
     assert _entry(session, NoticeKind.DISBURSEMENT, claim.id) is None       # approved is not paid
     today("2026-03-02")
-    reviews.disburse_claim(session, authority, claim.id, {"reference": "GZCZ-1", "paid_on": "2026-02-27"})
+    reviews.disburse_claim(session, authority, claim.id, DisbursementInput.from_input({"reference": "GZCZ-1", "paid_on": "2026-02-27"}))
     entry = _entry(session, NoticeKind.DISBURSEMENT, claim.id)
     assert entry.organisation_name == "贵州拨付测试云有限公司" and entry.amount_fen == 6_000_00
     assert entry.order_count == 2 and entry.event_on == dt.date(2026, 2, 27)

@@ -9,6 +9,7 @@ from catalog.providers import expel_organisation
 from claims import queries as claim_queries
 from claims import reviews
 from claims import services as claims
+from claims.commands import ClaimInput, DisbursementInput
 from claims.states import ClaimStatus
 from orders import checkout as checkouts
 from orders import services as order_services
@@ -210,7 +211,7 @@ def test_a_sanctioned_provider_cannot_create_or_submit_a_claim(session, world):
     orders = [make_order(session, world["enterprise"], world["provider"]) for _ in range(2)]
     draft = make_claim(session, world["provider"], [orders[0]], world["uploads"], submit=False)
     suspend(session, world, world["provider"])
-    error = refused(claims.create_claim, session, world["seller"], {"order_ids": [orders[1].id]})
+    error = refused(claims.create_claim, session, world["seller"], ClaimInput.from_input({"order_ids": [orders[1].id]}))
     assert error.code == "sanctioned"
     error = refused(claims.submit_claim, session, world["seller"], draft.id)
     assert error.code == "sanctioned" and "黔云违规科技有限公司" in str(error.detail)
@@ -220,7 +221,7 @@ def test_a_claim_for_a_sanctioned_enterprises_orders_cannot_be_made_or_submitted
     orders = [make_order(session, world["enterprise"], world["provider"]) for _ in range(2)]
     draft = make_claim(session, world["provider"], [orders[0]], world["uploads"], submit=False)
     services.add_to_blacklist(session, world["operator"], world["enterprise"].uscc, "骗取补贴")
-    error = refused(claims.create_claim, session, world["seller"], {"order_ids": [orders[1].id]})
+    error = refused(claims.create_claim, session, world["seller"], ClaimInput.from_input({"order_ids": [orders[1].id]}))
     assert error.code == "sanctioned" and "贵阳守信采购有限公司" in str(error.detail)
     assert refused(claims.submit_claim, session, world["seller"], draft.id).code == "sanctioned"
 
@@ -230,13 +231,13 @@ def test_an_expelled_blacklisted_providers_claim_is_held_not_approved_nor_paid(s
     claim = make_claim(session, world["provider"], [order], world["uploads"])
     other = make_claim(session, world["provider"], [make_order(session, world["enterprise"], world["provider"])],
                        world["uploads"])
-    reviews.review_claim(session, world["operator"], other.id, {"decision": "approve"})
-    reviews.review_claim(session, world["authority"], other.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], other.id, Decision(True))
+    reviews.review_claim(session, world["authority"], other.id, Decision(True))
     expel_organisation(session, world["operator"], world["provider"].id, "骗取补贴", True)
 
-    error = refused(reviews.review_claim, session, world["operator"], claim.id, {"decision": "approve"})
+    error = refused(reviews.review_claim, session, world["operator"], claim.id, Decision(True))
     assert (error.code, error.status) == ("sanctioned", 409) and "黔云违规科技有限公司" in str(error.detail)
-    error = refused(reviews.disburse_claim, session, world["authority"], other.id, {"reference": "GZ-1"})
+    error = refused(reviews.disburse_claim, session, world["authority"], other.id, DisbursementInput.from_input({"reference": "GZ-1"}))
     assert error.code == "sanctioned"
     assert [h.name for h in claims.claim_holds(session, claim_queries.get_claim(session, world["operator"], claim.id))] \
         == ["黔云违规科技有限公司"]
@@ -245,9 +246,9 @@ def test_an_expelled_blacklisted_providers_claim_is_held_not_approved_nor_paid(s
 
     # rejection is still possible, at either stage, and gives the vouchers back to "in orders"
     assert reviews.review_claim(session, world["operator"], claim.id,
-                               {"decision": "reject", "reason": "服务商已清退"}).status == ClaimStatus.REJECTED
+                               Decision(False, "服务商已清退")).status == ClaimStatus.REJECTED
     assert reviews.review_claim(session, world["authority"], other.id,
-                               {"decision": "reject", "reason": "服务商已清退"}).status == ClaimStatus.REJECTED
+                               Decision(False, "服务商已清退")).status == ClaimStatus.REJECTED
     session.rollback()
     assert ledger.balance(session, AccountKind.DISBURSED, 2026, world["enterprise"].id) == 0
     assert ledger.balance(session, AccountKind.CLAIMED, 2026, world["enterprise"].id) == 0
@@ -256,9 +257,9 @@ def test_an_expelled_blacklisted_providers_claim_is_held_not_approved_nor_paid(s
 def test_an_approved_claim_that_is_not_held_cannot_be_rejected(session, world):
     claim = make_claim(session, world["provider"], [make_order(session, world["enterprise"], world["provider"])],
                        world["uploads"])
-    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
-    reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
-    error = refused(reviews.review_claim, session, world["authority"], claim.id, {"decision": "reject", "reason": "x"})
+    reviews.review_claim(session, world["operator"], claim.id, Decision(True))
+    reviews.review_claim(session, world["authority"], claim.id, Decision(True))
+    error = refused(reviews.review_claim, session, world["authority"], claim.id, Decision(False, "x"))
     assert error.code == "invalid_state"
 
 
@@ -266,12 +267,12 @@ def test_a_held_claim_goes_on_once_the_provider_is_reinstated(session, world):
     claim = make_claim(session, world["provider"], [make_order(session, world["enterprise"], world["provider"])],
                        world["uploads"])
     suspend(session, world, world["provider"])
-    assert refused(reviews.review_claim, session, world["operator"], claim.id, {"decision": "approve"}).code == "sanctioned"
+    assert refused(reviews.review_claim, session, world["operator"], claim.id, Decision(True)).code == "sanctioned"
     reinstate_organisation(session, world["operator"], world["provider"].id, {"reason": "已整改"})
     assert claims.claim_holds(session, claim_queries.get_claim(session, world["operator"], claim.id)) == []
-    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
-    reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
-    assert reviews.disburse_claim(session, world["authority"], claim.id, {"reference": "GZ-2"}).status \
+    reviews.review_claim(session, world["operator"], claim.id, Decision(True))
+    reviews.review_claim(session, world["authority"], claim.id, Decision(True))
+    assert reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-2"})).status \
         == ClaimStatus.DISBURSED
 
 
@@ -281,7 +282,7 @@ def test_a_claim_with_a_sanctioned_enterprises_order_is_held(session, world):
     suspend(session, world, world["enterprise"], until="2026-05-01")
     holds = claims.claim_holds(session, claim_queries.get_claim(session, world["seller"], claim.id))
     assert [(h.name, h.kind, h.until.isoformat()) for h in holds] == [("贵阳守信采购有限公司", "suspended", "2026-05-01")]
-    error = refused(reviews.review_claim, session, world["operator"], claim.id, {"decision": "approve"})
+    error = refused(reviews.review_claim, session, world["operator"], claim.id, Decision(True))
     assert error.code == "sanctioned" and "贵阳守信采购有限公司" in str(error.detail)
     row = claim_queries.list_claims(session, world["seller"], claim_queries.ClaimFilter(), 1, 20).items[0]
     assert bool(row.held)

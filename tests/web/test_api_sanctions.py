@@ -8,7 +8,9 @@ import pytest
 from claims import queries as claim_queries
 from claims import reviews
 from claims import services as claims
+from claims.commands import ClaimInput
 from orgs import services
+from shop.inputs import Decision
 from shop.states import Role
 from tests.helpers import (
     PDF,
@@ -148,8 +150,8 @@ def test_invoices_that_do_not_cover_the_orders_are_a_422_with_both_amounts(clien
 def test_the_payment_date_must_follow_the_approval_and_not_be_in_the_future(client, world, session, app, today):
     claim = make_claim(session, world["provider"], [make_order(session, world["enterprise"], world["provider"])],
                        app.config["UPLOAD_DIR"])
-    reviews.review_claim(session, world["operator_user"], claim.id, {"decision": "approve"})
-    reviews.review_claim(session, world["authority_user"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator_user"], claim.id, Decision(True))
+    reviews.review_claim(session, world["authority_user"], claim.id, Decision(True))
     today("2026-03-04")
     for day in ("2026-03-01", "2026-03-05"):
         error = problem(client.post(f"/api/v1/claims/{claim.id}/disburse", json={"reference": "GZ-1", "paid_on": day},
@@ -161,7 +163,7 @@ def test_the_payment_date_must_follow_the_approval_and_not_be_in_the_future(clie
 
 def test_a_refund_request_takes_the_order_out_of_its_draft_claim(client, world, session, app):
     orders = [make_order(session, world["enterprise"], world["provider"]) for _ in range(2)]
-    draft = claims.create_claim(session, member(world["provider"]), {"order_ids": [o.id for o in orders]})
+    draft = claims.create_claim(session, member(world["provider"]), ClaimInput.from_input({"order_ids": [o.id for o in orders]}))
     response = client.post(f"/api/v1/orders/{orders[0].id}/refund-request", json={"reason": "服务未开通"},
                            headers=world["buyer"])
     assert (response.status_code, response.json["status"]) == (200, "refund_requested")

@@ -110,7 +110,8 @@ def test_an_invoice_of_twenty_digit_yuan_is_refused(client, session, app):
     grant_wallet(session, enterprise)
     order = make_order(session, enterprise, provider)
     from claims import services as claims
-    claim = claims.create_claim(session, member(provider), {"order_ids": [order.id]})
+    from claims.commands import ClaimInput
+    claim = claims.create_claim(session, member(provider), ClaimInput.from_input({"order_ids": [order.id]}))
     sign_in(client, member(provider))
     response = client.post(f"/claims/{claim.id}/documents", data={
         "kind": "invoice", "invoice_number": "52000001", "invoice_amount": "99999999999999999999",

@@ -8,6 +8,8 @@ import pytest
 from claims import queries as claim_queries
 from claims import reviews
 from claims import services as claims
+from claims.commands import ClaimInput
+from shop.inputs import Decision
 from shop.states import Role
 from tests.helpers import (
     PDF,
@@ -65,7 +67,7 @@ def test_the_provider_picks_orders_filters_them_and_creates_a_draft(client, worl
 
 
 def test_evidence_is_uploaded_on_the_claim_page_with_the_invoice_amount_in_yuan(client, world, session):
-    claim = claims.create_claim(session, world["seller"], {"order_ids": [o.id for o in world["orders"]]})
+    claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [o.id for o in world["orders"]]}))
     sign_in(client, world["seller"])
     url = f"/claims/{claim.id}"
     missing = client.post(f"{url}/documents", data={"kind": "invoice", "file": (io.BytesIO(PDF), "fapiao.pdf")},
@@ -113,7 +115,7 @@ def test_the_operator_sees_claims_by_settlement_date_takes_an_order_out_and_appr
 
 def test_the_authority_queries_sees_it_overdue_approves_and_records_the_payment(client, world, session, today):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
-    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], claim.id, Decision(True))
     sign_in(client, world["authority"])
     assert f"#{claim.id}" in text(client.get("/staff/claims"))
     asked = client.post(f"/claims/{claim.id}/queries", data={"question": "请说明第二笔订单的使用情况。"}, follow_redirects=True)
@@ -184,7 +186,7 @@ def test_the_buyer_of_an_order_in_a_submitted_claim_is_told_it_can_no_longer_be_
     order = world["orders"][0]
     sign_in(client, member(world["e1"]))
     assert "申请退款" in text(client.get(f"/orders/{order.id}"))
-    claims.create_claim(session, world["seller"], {"order_ids": [order.id]})
+    claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [order.id]}))
     assert "申请退款" in text(client.get(f"/orders/{order.id}"))      # a draft does not close the window
     other = make_order(session, world["e1"], world["provider"])
     make_claim(session, world["provider"], [other], world["uploads"])

@@ -5,9 +5,11 @@ import pytest
 
 from claims import reviews
 from claims import services as claims
+from claims.commands import ClaimInput
 from orgs import sanctions
 from orgs.models import Organisation
 from orgs.states import OrgStatus
+from shop.inputs import Decision
 from shop.states import Role
 from tests.helpers import (
     fresh,
@@ -131,8 +133,8 @@ def test_a_held_claim_is_shown_as_held_to_staff_and_provider(client, session, wo
 def test_the_payment_form_keeps_the_date_between_the_approval_and_today(client, session, world, today):
     claim = make_claim(session, world["provider"], [make_order(session, world["enterprise"], world["provider"])],
                        world["uploads"])
-    reviews.review_claim(session, world["operator"], claim.id, {"decision": "approve"})
-    reviews.review_claim(session, world["authority"], claim.id, {"decision": "approve"})
+    reviews.review_claim(session, world["operator"], claim.id, Decision(True))
+    reviews.review_claim(session, world["authority"], claim.id, Decision(True))
     today("2026-03-06")
     sign_in(client, world["authority"])
     page = text(client.get(f"/claims/{claim.id}"))
@@ -146,7 +148,7 @@ def test_the_payment_form_keeps_the_date_between_the_approval_and_today(client, 
 
 def test_the_buyer_asks_a_refund_of_an_order_in_a_draft_claim_and_the_provider_sees_it(client, session, world):
     orders = [make_order(session, world["enterprise"], world["provider"]) for _ in range(2)]
-    draft = claims.create_claim(session, member(world["provider"]), {"order_ids": [o.id for o in orders]})
+    draft = claims.create_claim(session, member(world["provider"]), ClaimInput.from_input({"order_ids": [o.id for o in orders]}))
     sign_in(client, member(world["enterprise"]))
     page = text(client.get(f"/orders/{orders[0].id}"))
     assert "refund-request" in page

@@ -28,16 +28,17 @@ def test_a_typed_date_in_a_field_error_is_shown_as_text(client, session):
 
 def test_an_invoice_number_already_in_a_claim_is_shown_as_text(client, session, app):
     from claims import services as claims
+    from claims.commands import ClaimInput, DocumentInput
     make_programme(session)
     enterprise, provider = make_org(session), make_org(session, "provider")
     grant_wallet(session, enterprise)
     first, second = make_order(session, enterprise, provider), make_order(session, enterprise, provider)
     user = member(provider)
-    taken = claims.create_claim(session, user, {"order_ids": [first.id]})
-    claims.add_claim_document(session, user, taken.id, {"kind": "invoice", "invoice_number": "<b>INV</b>1",
-                                                         "invoice_amount_fen": first.total_fen},
+    taken = claims.create_claim(session, user, ClaimInput.from_input({"order_ids": [first.id]}))
+    claims.add_claim_document(session, user, taken.id, DocumentInput.from_input({"kind": "invoice", "invoice_number": "<b>INV</b>1",
+                                                         "invoice_amount_fen": first.total_fen}),
                               (io.BytesIO(PDF), "invoice.pdf"), app.config["UPLOAD_DIR"])
-    claim = claims.create_claim(session, user, {"order_ids": [second.id]})
+    claim = claims.create_claim(session, user, ClaimInput.from_input({"order_ids": [second.id]}))
     sign_in(client, user)
     response = client.post(f"/claims/{claim.id}/documents", data={
         "kind": "invoice", "invoice_number": "<b>INV</b>1", "invoice_amount": "10000",

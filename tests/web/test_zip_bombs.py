@@ -37,7 +37,8 @@ def draft(session):
     grant_wallet(session, enterprise)
     order = make_order(session, enterprise, provider)
     from claims import services as claims
-    claim = claims.create_claim(session, member(provider), {"order_ids": [order.id]})
+    from claims.commands import ClaimInput
+    claim = claims.create_claim(session, member(provider), ClaimInput.from_input({"order_ids": [order.id]}))
     return claim.id, token_for(session, member(provider))
 
 
