@@ -162,10 +162,10 @@ def check_listing(content: Mapping[str, Any], inputs: Inputs, where: Mapping[str
         raise ValidationError(inputs.errors, code="price_above_market" if only_price else "validation_error")
 
 
-def validate_listing(data: Mapping[str, Any], base: ProductVersion | None = None) -> None:
+def validate_listing(form: Mapping[str, Any], base: ProductVersion | None = None) -> None:
     """Check a listing as a form holds it, without storing anything (inline validation while a
     person types: the quote file, which is only sent with the form, is not asked for)."""
-    ListingInput.from_input(data, partial=base is not None, base=base.content() if base is not None else None,
+    ListingInput.from_input(form, partial=base is not None, base=base.content() if base is not None else None,
                             file_expected=True)
 
 
