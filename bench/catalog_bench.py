@@ -143,7 +143,7 @@ def run(url: str, label: str, repeat: int) -> list[str]:
     sessions = app.extensions["shop.sessions"]
     with sessions() as s:
         for q, what in QUERIES:
-            query = queries.parse_catalogue_query({"q": q}, strict=True)
+            query = queries.CatalogueFilter.from_args({"q": q}, strict=True)
             total = queries.search_catalogue(s, query, 1, 20).total
             median, p95 = timed(lambda query=query: queries.search_catalogue(s, query, 1, 20), repeat)
             lines.append(f"| `{q}` — {what} | {total:,} | {median:.1f} | {p95:.1f} |")

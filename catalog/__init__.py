@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
     from catalog import api, providers, queries, views
     from catalog.demo import seed_catalogue
     from catalog.text import highlight, plain_summary, render_description, snippet
+    from shop.web import actor
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.api_bp)
@@ -78,6 +79,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["highlight"] = lambda text, terms: Markup(highlight(text or "", tuple(terms or ())))  # escaped
     app.jinja_env.globals["catalogue_highlights"] = _highlights
     app.jinja_env.globals["field_label"] = lambda name: FIELD_LABELS.get(name, name)
+    # what the catalogue's panels on the organisations' pages may offer (``catalog.providers``)
+    app.jinja_env.globals["organisation_actions"] = lambda org: providers.organisation_actions(actor(), org)
+    app.jinja_env.globals["leaving_on"] = providers.leaving_on
+    app.jinja_env.globals["has_left"] = providers.has_left
 
     # 第十二条 takes effect on a date, with or without a scheduler (the catalogue filters by the date
     # anyway; this brings the recorded states in line)

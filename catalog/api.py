@@ -6,15 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, request, url_for
-from sqlalchemy import select
 
-from catalog import listing, providers, queries, services
+from catalog import providers, queries, services
+from catalog.commands import DelistInput, ExitNotice, Expulsion
+from catalog.listing import ListingInput
 from catalog.models import Product, ProductVersion
 from catalog.rules import DESCRIPTION_MAX, EVIDENCE_URL_MAX, NAME_MAX, UNIT_MAX
 from catalog.states import ProductStatus
 from catalog.views import AUTHORITY, OPERATOR, PROVIDER, STAFF, layer_ratios_now, send_evidence, uploaded_file
-from orgs.models import BlacklistEntry
 from shop import clock
+from shop.inputs import Decision
 from shop.pagination import page_args
 from shop.policy import Category, Layer, voucher_share_fen
 from shop.uploads import UPLOAD_TYPES
@@ -101,11 +102,11 @@ def product_json(product: Product, *, full: bool, ratios: dict[str, int], on_sal
     return data
 
 
-def _listing_input() -> tuple[dict[str, Any], listing.Upload | None]:
+def _listing_input(*, partial: bool = False) -> ListingInput:
     """The listing from a JSON body, or from a multipart form with the quote as a file."""
     if request.mimetype == "multipart/form-data":
-        return request.form, uploaded_file("market_price_evidence")
-    return json_body(), None
+        return ListingInput.from_input(request.form, evidence=uploaded_file("market_price_evidence"), partial=partial)
+    return ListingInput.from_input(json_body(), partial=partial)
 
 
 @api_bp.get("/products")
@@ -118,7 +119,7 @@ def _listing_input() -> tuple[dict[str, Any], listing.Upload | None]:
      response=PRODUCT_LIST_SCHEMA, errors=["validation_error"])
 def list_products_api(_actor: Any) -> Any:
     s = db_session()
-    query = queries.parse_catalogue_query(request.args, strict=True)
+    query = queries.CatalogueFilter.from_args(request.args, strict=True)
     page, per_page = page_args(request.args)
     ratios = layer_ratios_now()
     return queries.search_catalogue(s, query, page, per_page).as_json(
@@ -140,8 +141,7 @@ def get_product_api(user: Any, product_id: int) -> Any:
      response=PRODUCT_SCHEMA, errors=["validation_error", "price_above_market", "not_certified", "invalid_state",
                                       "sanctioned"])
 def create_product_api(user: Any) -> Any:
-    data, upload = _listing_input()
-    product = services.create_product(db_session(), user, data, upload, current_app.config["UPLOAD_DIR"])
+    product = services.create_product(db_session(), user, _listing_input(), current_app.config["UPLOAD_DIR"])
     return product_json(product, full=True, ratios=layer_ratios_now())
 
 
@@ -150,8 +150,8 @@ def create_product_api(user: Any) -> Any:
      roles=[PROVIDER], body={"type": "object", "properties": LISTING_PROPERTIES}, response=PRODUCT_SCHEMA,
      errors=["validation_error", "price_above_market", "invalid_state", "not_certified", "sanctioned", "not_found"])
 def edit_product_api(user: Any, product_id: int) -> Any:
-    data, upload = _listing_input()
-    product = services.edit_product(db_session(), user, product_id, data, upload, current_app.config["UPLOAD_DIR"])
+    product = services.edit_product(db_session(), user, product_id, _listing_input(partial=True),
+                                    current_app.config["UPLOAD_DIR"])
     return product_json(product, full=True, ratios=layer_ratios_now())
 
 
@@ -170,8 +170,7 @@ def submit_product_api(user: Any, product_id: int) -> Any:
                           "reason": {"type": "string", "description": "required to reject"}}},
      response=PRODUCT_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def review_product_api(user: Any, product_id: int) -> Any:
-    data = json_body()
-    product = services.review_product(db_session(), user, product_id, data.get("decision"), data.get("reason"))
+    product = services.review_product(db_session(), user, product_id, Decision.from_input(json_body()))
     return product_json(product, full=True, ratios=layer_ratios_now())
 
 
@@ -180,7 +179,7 @@ def review_product_api(user: Any, product_id: int) -> Any:
      body={"type": "object", "properties": {"reason": {"type": "string", "description": "required for the operator"}}},
      response=PRODUCT_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def delist_product_api(user: Any, product_id: int) -> Any:
-    product = services.delist_product(db_session(), user, product_id, json_body().get("reason"))
+    product = services.delist_product(db_session(), user, product_id, DelistInput.from_input(json_body()).reason)
     return product_json(product, full=True, ratios=layer_ratios_now())
 
 
@@ -190,8 +189,7 @@ def delist_product_api(user: Any, product_id: int) -> Any:
 def product_versions_api(user: Any, product_id: int) -> Any:
     s = db_session()
     ratios = layer_ratios_now()
-    product = s.get(Product, product_id)
-    versions = queries.versions_of(s, user, product_id)
+    product, versions = queries.versions_of(s, user, product_id)
     return {"items": [{**_version_json(product, v, ratios),
                        "submitted_at": v.submitted_at.isoformat() if v.submitted_at else None,
                        "created_at": v.created_at.isoformat(),
@@ -238,7 +236,7 @@ EXIT_SCHEMA = {"type": "object", "properties": {"id": {"type": "integer"}, "stat
      body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
      response=EXIT_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def exit_api(user: Any, org_id: int) -> Any:
-    org = providers.request_exit(db_session(), user, org_id, json_body().get("reason"))
+    org = providers.request_exit(db_session(), user, org_id, ExitNotice.from_input(json_body()))
     return {"id": org.id, "status": org.status.value, "effective_on": org.exit_effective_on.isoformat()}
 
 
@@ -253,11 +251,9 @@ def exit_api(user: Any, org_id: int) -> Any:
      errors=["validation_error", "invalid_state", "not_found"])
 def expel_api(user: Any, org_id: int) -> Any:
     s = db_session()
-    data = json_body()
-    before = queries.provider_status_counts(s, org_id)
-    org = providers.expel_organisation(s, user, org_id, data.get("reason"), data.get("blacklist", False))
-    listed = s.scalars(select(BlacklistEntry.id).where(BlacklistEntry.uscc == org.uscc)).first() is not None
-    return {"id": org.id, "status": org.status.value,
-            "delisted": sum(n for st, n in before.items() if st != ProductStatus.DELISTED.value),
-            "blacklisted": listed}
+    expulsion = Expulsion.from_input(json_body())
+    live = queries.live_product_count(s, org_id)
+    org = providers.expel_organisation(s, user, org_id, expulsion)
+    return {"id": org.id, "status": org.status.value, "delisted": live,
+            "blacklisted": providers.is_blacklisted(s, org)}
 

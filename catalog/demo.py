@@ -10,9 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import services
+from catalog.listing import ListingInput
 from catalog.models import Product, ProductVersion
+from catalog.states import ProductStatus
 from orgs.demo import demo_org, demo_user
 from shop import policy
+from shop.inputs import Decision
 from shop.policy import Category
 
 PROVIDER_EMAILS = {"qianyun": "provider@yunquan.example", "yunshang": "yunshang@yunquan.example",
@@ -157,10 +160,10 @@ def _create(session: Session, spec: DemoProduct) -> Product | None:
     if _existing(session, org.id, spec.name) is not None:
         return None
     user = demo_user(session, PROVIDER_EMAILS[spec.provider])
-    return services.create_product(session, user, {
+    return services.create_product(session, user, ListingInput.from_input({
         "layer": policy.current().layer_of(spec.category).value, "category": spec.category.value, "name": spec.name,
         "description": spec.description, "unit": spec.unit, "price_fen": spec.price, "market_price_fen": spec.market,
-        "market_price_evidence": spec.evidence, "accepts_vouchers": spec.accepts_vouchers})
+        "market_price_evidence": spec.evidence, "accepts_vouchers": spec.accepts_vouchers}))
 
 
 def seed_catalogue(session: Session) -> None:
@@ -173,15 +176,15 @@ def seed_catalogue(session: Session) -> None:
             return
         services.submit_product(session, provider, product.id)
         if to == "rejected":
-            services.review_product(session, operator, product.id, "reject",
-                                    "市场价依据的链接打不开，请上传加盖公章的报价单或提供可公开访问的价格页面。")
+            services.review_product(session, operator, product.id, Decision(
+                False, "市场价依据的链接打不开，请上传加盖公章的报价单或提供可公开访问的价格页面。"))
             return
         if to == "submitted":
             return
-        services.review_product(session, operator, product.id, "approve", "")
+        services.review_product(session, operator, product.id, Decision(True))
         if to == "operator_approved":
             return
-        services.review_product(session, authority, product.id, "approve", "")
+        services.review_product(session, authority, product.id, Decision(True))
 
     for spec in PUBLISHED:
         product = _create(session, spec)
@@ -195,7 +198,7 @@ def seed_catalogue(session: Session) -> None:
     key, name, change = REVISION
     org = demo_org(session, key)
     product = _existing(session, org.id, name)
-    if product is not None and product.status.value == "published" and not product.has_pending_revision:
+    if product is not None and product.status == ProductStatus.PUBLISHED and not product.has_pending_revision:
         provider = demo_user(session, PROVIDER_EMAILS[key])
-        services.edit_product(session, provider, product.id, change)
+        services.edit_product(session, provider, product.id, ListingInput.from_input(change, partial=True))
         services.submit_product(session, provider, product.id)

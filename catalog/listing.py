@@ -1,11 +1,12 @@
-"""Reading a listing's fields (a new product, a change of one, the form's live check): every fault
-at once, with the yuan and fen twins of a price, and the stored market price quote."""
+"""Reading a listing's fields (a new product, a change of one, the form's live check) into a
+``ListingInput``: every fault at once, with the yuan and fen twins of a price (``Inputs.fen``), and
+the stored market price quote."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Self
 
 from catalog.models import ProductVersion
 from catalog.rules import (
@@ -43,39 +44,81 @@ class Upload:
 
 # -- reading a listing's fields -----------------------------------------------------------------
 
-def _wanted(inputs: Inputs, name: str, partial: bool) -> bool:
-    if not partial:
-        return True
-    return inputs.present(name) or (name.endswith("_fen") and inputs.present(name.removesuffix("_fen")))
+AMOUNTS = ("price_fen", "market_price_fen")
 
 
-def money_field(data: Mapping[str, Any], name: str) -> str:
-    """Where an amount is read from and its message goes: ``price_fen`` (integer fen) in the API,
-    ``price`` (yuan typed by a person) when a page form sends that field instead."""
-    yuan = name.removesuffix("_fen")
-    return yuan if yuan in data and name not in data else name
+@dataclass(frozen=True)
+class ListingInput:
+    """A listing to create, or the change of one (``partial``: only the fields given), read once from
+    a form or a JSON body. ``values`` holds the typed fields given (``given`` names them); a link as
+    evidence is ``evidence_url``, a quote file ``evidence``; ``where`` says which field each amount was
+    read from (``price`` in yuan from a page, ``price_fen`` from the API), so the rules over the whole
+    listing put their message beside the field the person typed."""
+    values: Mapping[str, Any]
+    evidence_url: str | None = None
+    evidence: Upload | None = None
+    where: Mapping[str, str] = field(default_factory=lambda: {name: name for name in AMOUNTS})
+    partial: bool = False
+
+    @property
+    def given(self) -> frozenset[str]:
+        return frozenset(self.values) | ({"market_price_evidence"} if self.evidence_url or self.evidence else set())
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any] | None, *, evidence: Upload | None = None, partial: bool = False,
+                   base: Mapping[str, Any] | None = None, file_expected: bool = False) -> Self:
+        """Every fault at once: the fields', and the rules over the whole listing when it is whole
+        (a new one; or a change with the ``base`` content it changes — a use case checks the change
+        again against the version it locks). ``file_expected``: a form checked while a person types,
+        whose quote file only comes with the form."""
+        inputs = Inputs(data)
+        values, url = _read_fields(inputs, partial)
+        if evidence and "market_price_evidence" in inputs.errors:   # a file replaces a bad link
+            inputs.errors.pop("market_price_evidence")
+            url = None
+        command = cls(values, url, evidence or None, {name: inputs.fen_field(name) for name in AMOUNTS}, partial)
+        if partial and base is None:
+            inputs.check()
+        else:
+            check_listing(command.merged(base or {}), inputs, command.where, has_file=bool(evidence) or file_expected)
+        return command
+
+    def merged(self, base: Mapping[str, Any]) -> dict[str, Any]:
+        """The listing's content once this is applied to ``base`` (a version's content; {} for a new
+        one): a link clears a quote; a quote file, stored, replaces a link (``evidence_fields``)."""
+        content = dict(base)
+        content.update({k: v for k, v in self.values.items() if v is not None})
+        if self.evidence_url or not self.partial:
+            content.update(evidence_fields(None, self.evidence_url))
+        return content
+
+    def check(self, content: Mapping[str, Any]) -> None:
+        """The rules over the whole listing, on ``content`` (``merged``): raises their faults."""
+        check_listing(content, Inputs(None), self.where, has_file=bool(self.evidence))
 
 
-def read_listing(data: Mapping[str, Any], *, partial: bool) -> tuple[dict[str, Any], Inputs]:
-    """The listing's fields that were given (all of them unless ``partial``), typed; the faults of
-    each stay in the returned Inputs."""
-    inputs = Inputs(data)
+def _read_fields(inputs: Inputs, partial: bool) -> tuple[dict[str, Any], str | None]:
+    """The listing's fields that were given (all of them unless ``partial``), typed, and the link
+    given as evidence; the faults of each stay in ``inputs``."""
+    def wanted(name: str) -> bool:
+        return not partial or inputs.given(name)
+
     values: dict[str, Any] = {}
-    if _wanted(inputs, "layer", partial):
+    if wanted("layer"):
         layer = inputs.choice("layer", [layer.value for layer in Layer])
         values["layer"] = Layer(layer) if layer else None
-    if _wanted(inputs, "category", partial):
+    if wanted("category"):
         category = inputs.choice("category", [c.value for c in Category])
         values["category"] = Category(category) if category else None
-    if _wanted(inputs, "name", partial):
+    if wanted("name"):
         values["name"] = inputs.text("name", max_length=NAME_MAX, min_length=2)
-    if _wanted(inputs, "description", partial):
+    if wanted("description"):
         values["description"] = inputs.text("description", max_length=DESCRIPTION_MAX, min_length=10)
-    if _wanted(inputs, "unit", partial):
+    if wanted("unit"):
         values["unit"] = inputs.text("unit", max_length=UNIT_MAX)
-    for name in ("price_fen", "market_price_fen"):
-        if _wanted(inputs, name, partial):
-            where = money_field(data, name)
+    for name in AMOUNTS:
+        if wanted(name):
+            where = inputs.fen_field(name)
             amount = inputs.fen(name, minimum=0) if where != name else inputs.integer(name, minimum=0)
             if amount is not None and where not in inputs.errors:
                 if amount == 0:
@@ -83,21 +126,20 @@ def read_listing(data: Mapping[str, Any], *, partial: bool) -> tuple[dict[str, A
                 elif amount > PRICE_MAX_FEN:
                     inputs.error(where, _l("At most %(amount)s.", amount=format_fen(PRICE_MAX_FEN)))
             values[name] = amount
-    if inputs.present("market_price_evidence") and not hasattr(data.get("market_price_evidence"), "read"):
+    url = None
+    if inputs.present("market_price_evidence") and not hasattr(inputs.data.get("market_price_evidence"), "read"):
         url = inputs.text("market_price_evidence", required=False, max_length=EVIDENCE_URL_MAX)
         if url and (message := check_evidence_url(url)):
             inputs.error("market_price_evidence", message)
-        if url:
-            values["evidence_url"] = url
-    if _wanted(inputs, "accepts_vouchers", partial):
+    if wanted("accepts_vouchers"):
         values["accepts_vouchers"] = inputs.boolean("accepts_vouchers", default=True)
-    return values, inputs
+    return values, url or None
 
 
-def check_listing(content: dict[str, Any], inputs: Inputs, data: Mapping[str, Any], *, has_file: bool) -> None:
+def check_listing(content: Mapping[str, Any], inputs: Inputs, where: Mapping[str, str], *, has_file: bool) -> None:
     """The rules over the whole listing (after a change is merged into it): the category belongs to
     its layer, the price is at most the market price (第十七条), there is evidence. Raises every fault
-    at once; ``price_above_market`` when that is the only one."""
+    at once (with those already in ``inputs``); ``price_above_market`` when that is the only one."""
     layer, category = content.get("layer"), content.get("category")
     if layer and category and "layer" not in inputs.errors and "category" not in inputs.errors \
             and not category_belongs_to_layer(layer, category, policy.current().categories):
@@ -108,10 +150,10 @@ def check_listing(content: dict[str, Any], inputs: Inputs, data: Mapping[str, An
             and "market_price_evidence" not in inputs.errors:
         inputs.error("market_price_evidence", _l("Give the address of a public price page or upload a quote."))
     price, market = content.get("price_fen"), content.get("market_price_fen")
-    price_field = money_field(data, "price_fen")
+    price_field = where["price_fen"]
     above = None
     if isinstance(price, int) and isinstance(market, int) and price_field not in inputs.errors \
-            and money_field(data, "market_price_fen") not in inputs.errors:
+            and where["market_price_fen"] not in inputs.errors:
         above = check_price(price, market)
         if above:
             inputs.error(price_field, above)
@@ -120,13 +162,11 @@ def check_listing(content: dict[str, Any], inputs: Inputs, data: Mapping[str, An
         raise ValidationError(inputs.errors, code="price_above_market" if only_price else "validation_error")
 
 
-def validate_listing(data: Mapping[str, Any], base: ProductVersion | None = None) -> None:
+def validate_listing(form: Mapping[str, Any], base: ProductVersion | None = None) -> None:
     """Check a listing as a form holds it, without storing anything (inline validation while a
     person types: the quote file, which is only sent with the form, is not asked for)."""
-    values, inputs = read_listing(data, partial=base is not None)
-    content = dict(base.content()) if base is not None else {}
-    content.update({k: v for k, v in values.items() if v is not None})
-    check_listing(content, inputs, data, has_file=True)
+    ListingInput.from_input(form, partial=base is not None, base=base.content() if base is not None else None,
+                            file_expected=True)
 
 
 def store_evidence(upload: Upload | None, upload_dir: str | Path | None) -> StoredFile | None:

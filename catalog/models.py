@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from catalog.states import ProductStatus
+from catalog.states import IN_REVIEW, ProductStatus
 from orgs.models import Organisation
 from shop.accounts import User
 from shop.clock import now
@@ -79,6 +79,21 @@ class Product(Base):
         """Published, and a later version is being edited or reviewed."""
         return (self.published_version_id is not None and self.current_version_id is not None
                 and self.current_version_id != self.published_version_id)
+
+    @property
+    def in_review(self) -> bool:
+        """With the operator or the authority (a submitted version is frozen until they decide)."""
+        return self.status in IN_REVIEW
+
+    @property
+    def standing_reason(self) -> str | None:
+        """Why the product stands rejected or delisted, as its provider and staff read it."""
+        return self.status_reason if self.status in (ProductStatus.REJECTED, ProductStatus.DELISTED) else None
+
+    @property
+    def rejection_reason(self) -> str | None:
+        """The reviewers' reason while the product stands rejected."""
+        return self.status_reason if self.status == ProductStatus.REJECTED else None
 
     def audit_state(self) -> dict[str, Any]:
         return {"status": self.status.value, "reason": self.status_reason,

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Select, case, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, contains_eager, object_session, selectinload
 
-from catalog.listing import money_field
 from catalog.models import SEARCH_TABLE, Product, ProductReview, ProductVersion
 from catalog.rules import SearchQuery, category_belongs_to_layer, fts5_phrase, like_pattern, listed_on, parse_search
 from catalog.states import REVIEW_STAGES, ProductStatus
@@ -79,13 +78,13 @@ def reviews_of(session: Session, product_id: int) -> list[ProductReview]:
                                 .order_by(ProductReview.id.desc())))
 
 
-def versions_of(session: Session, actor: User, product_id: int) -> list[ProductVersion]:
-    """Every version of a product, newest first (owner and staff)."""
+def versions_of(session: Session, actor: User, product_id: int) -> tuple[Product, list[ProductVersion]]:
+    """A product and every version of it, newest first (owner and staff)."""
     product = session.get(Product, product_id)
     if product is None or not can_see_everything(actor, product):
         raise NotFound()
-    return list(session.scalars(select(ProductVersion).where(ProductVersion.product_id == product_id)
-                                .order_by(ProductVersion.number.desc())))
+    return product, list(session.scalars(select(ProductVersion).where(ProductVersion.product_id == product_id)
+                                         .order_by(ProductVersion.number.desc())))
 
 
 def evidence_version(session: Session, actor: User | None, product_id: int, version_id: int) -> ProductVersion:
@@ -117,8 +116,8 @@ def versions_on_sale(session: Session, product_ids: Iterable[int],
 
 # -- the catalogue ------------------------------------------------------------------------------
 
-@dataclass
-class CatalogueQuery:
+@dataclass(frozen=True)
+class CatalogueFilter:
     """What a visitor asks the catalogue for (API query or page filters)."""
     search: SearchQuery = field(default_factory=lambda: SearchQuery(()))
     q: str = ""
@@ -128,39 +127,39 @@ class CatalogueQuery:
     min_price_fen: int | None = None
     max_price_fen: int | None = None
     sort: str = "newest"
-    errors: dict[str, list[Any]] = field(default_factory=dict)
+    errors: Mapping[str, list[Any]] = field(default_factory=dict)
 
     @property
     def filtered(self) -> bool:
         return bool(self.search or self.layer or self.category or self.provider_id
                     or self.min_price_fen is not None or self.max_price_fen is not None)
 
-
-def parse_catalogue_query(args: Mapping[str, Any], *, strict: bool) -> CatalogueQuery:
-    """Read the filters; ``strict`` (the API) raises on a bad one, pages keep the good ones and show
-    the faults beside the fields."""
-    inputs = Inputs(args)
-    q = inputs.text("q", required=False, max_length=200) or ""
-    layer = inputs.choice("layer", [layer.value for layer in Layer], required=False)
-    category = inputs.choice("category", [c.value for c in Category], required=False)
-    provider_id = inputs.integer("provider_id", required=False, minimum=1)
-    low = inputs.fen("min_price_fen", required=False)
-    high = inputs.fen("max_price_fen", required=False)
-    search = parse_search(q)
-    sort = inputs.choice("sort", list(SORTS), required=False) or ("relevance" if search else "newest")
-    if layer and category and not category_belongs_to_layer(layer, category, policy.current().categories):
-        inputs.error("category", _l("The category “%(category)s” is not in the layer “%(layer)s”.",
-                                    category=label(category), layer=label(layer)))
-        category = None
-    if low is not None and high is not None and low > high:
-        inputs.error(money_field(args, "max_price_fen"), _l("The highest price is below the lowest."))
-        high = None
-    if strict:
-        inputs.check()
-    if sort == "relevance" and not search:
-        sort = "newest"
-    return CatalogueQuery(search=search, q=q, layer=layer, category=category, provider_id=provider_id,
-                          min_price_fen=low, max_price_fen=high, sort=sort, errors=inputs.errors)
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any] | None, *, strict: bool) -> Self:
+        """Read the filters; ``strict`` (the API) raises on a bad one, pages keep the good ones and
+        show the faults beside the fields (``errors``)."""
+        inputs = Inputs(args)
+        q = inputs.text("q", required=False, max_length=200) or ""
+        layer = inputs.choice("layer", [layer.value for layer in Layer], required=False)
+        category = inputs.choice("category", [c.value for c in Category], required=False)
+        provider_id = inputs.integer("provider_id", required=False, minimum=1)
+        low = inputs.fen("min_price_fen", required=False)
+        high = inputs.fen("max_price_fen", required=False)
+        search = parse_search(q)
+        sort = inputs.choice("sort", list(SORTS), required=False) or ("relevance" if search else "newest")
+        if layer and category and not category_belongs_to_layer(layer, category, policy.current().categories):
+            inputs.error("category", _l("The category “%(category)s” is not in the layer “%(layer)s”.",
+                                        category=label(category), layer=label(layer)))
+            category = None
+        if low is not None and high is not None and low > high:
+            inputs.error(inputs.fen_field("max_price_fen"), _l("The highest price is below the lowest."))
+            high = None
+        if strict:
+            inputs.check()
+        if sort == "relevance" and not search:
+            sort = "newest"
+        return cls(search=search, q=q, layer=layer, category=category, provider_id=provider_id,
+                   min_price_fen=low, max_price_fen=high, sort=sort, errors=inputs.errors)
 
 
 def _contains(column: Any, term: str, sqlite: bool) -> Any:
@@ -193,7 +192,7 @@ def _search_filters(session: Session, search: SearchQuery) -> list[Any]:
     return filters
 
 
-def _catalogue_select(session: Session, query: CatalogueQuery, today: dt.date, *, columns: Iterable[Any] | None = None,
+def _catalogue_select(session: Session, query: CatalogueFilter, today: dt.date, *, columns: Iterable[Any] | None = None,
                       skip: frozenset[str] = frozenset()) -> Select:
     stmt = select(*(columns or [Product]))
     stmt = (stmt.select_from(Product)
@@ -215,7 +214,7 @@ def _catalogue_select(session: Session, query: CatalogueQuery, today: dt.date, *
     return stmt
 
 
-def search_catalogue(session: Session, query: CatalogueQuery, page: int, per_page: int,
+def search_catalogue(session: Session, query: CatalogueFilter, page: int, per_page: int,
                      today: dt.date | None = None) -> Page[Product]:
     """Published products on sale today, filtered, searched and sorted; name matches first when
     sorted by relevance."""
@@ -248,7 +247,7 @@ class Facets:
         return sum(self.layers.values())
 
 
-def catalogue_facets(session: Session, query: CatalogueQuery, today: dt.date | None = None) -> Facets:
+def catalogue_facets(session: Session, query: CatalogueFilter, today: dt.date | None = None) -> Facets:
     """Two aggregate queries: products per (layer, category), and per provider."""
     today = today or clock.today()
     by_category = session.execute(
@@ -266,7 +265,7 @@ def catalogue_facets(session: Session, query: CatalogueQuery, today: dt.date | N
 
 def catalogue_highlights(session: Session, limit: int = 6, today: dt.date | None = None) -> tuple[Facets, list[Product]]:
     """For the home page: counts per layer and category, and the newest products."""
-    query = CatalogueQuery()
+    query = CatalogueFilter()
     newest = search_catalogue(session, query, 1, limit, today)
     return catalogue_facets(session, query, today), list(newest.items)
 
@@ -291,6 +290,12 @@ def provider_status_counts(session: Session, org_id: int) -> dict[str, int]:
     rows = session.execute(select(Product.status, func.count()).where(Product.provider_id == org_id)
                            .group_by(Product.status)).all()
     return {getattr(s, "value", s): n for s, n in rows}
+
+
+def live_product_count(session: Session, org_id: int) -> int:
+    """An organisation's products not delisted yet (what an expulsion delists)."""
+    return session.scalar(select(func.count()).select_from(Product).where(
+        Product.provider_id == org_id, Product.status != ProductStatus.DELISTED)) or 0
 
 
 def on_sale_count(session: Session, org_id: int) -> int:

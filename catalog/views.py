@@ -7,16 +7,18 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from catalog import listing, providers, queries, services
+from catalog.commands import DelistInput, ExitNotice, Expulsion
+from catalog.listing import ListingInput
 from catalog.models import Product, ProductVersion
 from catalog.rules import DESCRIPTION_MAX, EVIDENCE_URL_MAX, NAME_MAX, UNIT_MAX, diff_content, exit_effective_on
-from catalog.states import ProductStatus
+from catalog.states import PRODUCT, ProductStatus
 from catalog.text import line_diff
 from orgs.states import OrgKind
 from shop import clock, policy
 from shop.errors import DomainError
 from shop.hooks import layer_ratios
 from shop.i18n import _
-from shop.inputs import REASON_MAX
+from shop.inputs import REASON_MAX, Decision
 from shop.pagination import page_args
 from shop.policy import Layer, voucher_share_fen
 from shop.states import Role
@@ -53,7 +55,7 @@ def _form_context(**extra: Any) -> dict[str, Any]:
 @public
 def catalogue() -> Any:
     s = db_session()
-    query = queries.parse_catalogue_query(request.args, strict=False)
+    query = queries.CatalogueFilter.from_args(request.args, strict=False)
     page, per_page = page_args(request.args, default_per_page=24)
     result = queries.search_catalogue(s, query, page, per_page)
     facets = queries.catalogue_facets(s, query)
@@ -103,10 +105,11 @@ def send_evidence(version: ProductVersion) -> Any:
 def my_products() -> Any:
     s = db_session()
     page, per_page = page_args(request.args)
-    status = request.args.get("status") or None
+    tab = request.args.get("status") or None
     org_id = current_user.organisation_id
-    result = queries.provider_products(s, actor(), org_id, status=status, page=page, per_page=per_page)
-    return render_template("catalog/my_products.html", page=result, status=status,
+    result = queries.provider_products(s, actor(), org_id, status=tab, page=page, per_page=per_page)
+    return render_template("catalog/my_products.html", page=result, tab=tab,
+                           actions_of=lambda product: services.product_actions(actor(), product),
                            counts=queries.provider_status_counts(s, org_id), statuses=list(ProductStatus),
                            organisation=current_user.organisation, today=clock.today())
 
@@ -119,8 +122,8 @@ def new_product() -> Any:
         return render_template("catalog/product_form.html", product=None, version=None, errors={},
                                form={"layer": layer, "accepts_vouchers": "1"}, **_form_context())
     try:
-        product = services.create_product(db_session(), actor(), request.form, uploaded_file("market_price_evidence_file"),
-                                          current_app.config["UPLOAD_DIR"])
+        new = ListingInput.from_input(request.form, evidence=uploaded_file("market_price_evidence_file"))
+        product = services.create_product(db_session(), actor(), new, current_app.config["UPLOAD_DIR"])
     except DomainError as error:
         return render_form("catalog/product_form.html", error, product=None, version=None, **_form_context())
     if request.form.get("then") == "submit":
@@ -150,8 +153,9 @@ def edit_product(product_id: int) -> Any:
         return render_template("catalog/product_form.html", errors={}, form=_edit_values(product.current_version),
                                **context)
     try:
-        services.edit_product(s, actor(), product_id, request.form, uploaded_file("market_price_evidence_file"),
-                              current_app.config["UPLOAD_DIR"])
+        change = ListingInput.from_input(request.form, evidence=uploaded_file("market_price_evidence_file"),
+                                         partial=True, base=product.current_version.content())
+        services.edit_product(s, actor(), product_id, change, current_app.config["UPLOAD_DIR"])
     except DomainError as error:
         return render_form("catalog/product_form.html", error, **context)
     if request.form.get("then") == "submit":
@@ -218,7 +222,7 @@ def submit_product(product_id: int) -> Any:
 @bp.post("/provider/products/<int:product_id>/delist")
 @roles_required(PROVIDER)
 def delist_own_product(product_id: int) -> Any:
-    services.delist_product(db_session(), actor(), product_id, request.form.get("reason"))
+    services.delist_product(db_session(), actor(), product_id, DelistInput.from_input(request.form).reason)
     flash(_("The product is delisted. You can change it and submit it again."), "info")
     return redirect(url_for("catalog.my_products"))
 
@@ -236,7 +240,7 @@ def provider_exit() -> Any:
             status = 422
         else:
             try:
-                org = providers.request_exit(s, actor(), org.id, request.form.get("reason"))
+                org = providers.request_exit(s, actor(), org.id, ExitNotice.from_input(request.form))
                 flash(_("Your notice is recorded: your organisation leaves the platform on %(day)s.",
                         day=org.exit_effective_on.isoformat()), "info")
                 return redirect(url_for("catalog.provider_exit"))
@@ -274,8 +278,7 @@ def _review_context(product: Product) -> dict[str, Any]:
                 description_diff=line_diff(published.description, current.description)
                 if revision and published.description != current.description else None,
                 reviews=queries.reviews_of(s, product.id), on_sale=queries.is_on_sale(product, clock.today()),
-                can_review=product.status.value == {"operator": "submitted", "authority": "operator_approved"}.get(
-                    current_user.role.value))
+                can=lambda action: PRODUCT.can(product.status, action), may=services.product_actions(actor(), product))
 
 
 @bp.get("/staff/products/<int:product_id>")
@@ -290,8 +293,8 @@ def review_product_page(product_id: int) -> Any:
 def review_product(product_id: int) -> Any:
     s = db_session()
     try:
-        product = services.review_product(s, actor(), product_id, request.form.get("decision", ""),
-                                          request.form.get("reason"))
+        decision = Decision.from_input(request.form)
+        product = services.review_product(s, actor(), product_id, decision)
     except DomainError as error:
         product = queries.get_product(s, actor(), product_id)
         errors = error.errors or {"decision": [error.detail]}
@@ -305,11 +308,12 @@ def review_product(product_id: int) -> Any:
         ProductStatus.PUBLISHED: _("Approved and published: the product is on sale."),
         ProductStatus.REJECTED: _("Rejected: the provider sees your reason."),
     }[product.status]
+    tone = "success" if decision.approve else "info"
     if is_htmx():
         waiting = queries.review_queue(s, actor(), 1, 1)
-        return render_template("catalog/_decision_done.html", product=product, message=message,
+        return render_template("catalog/_decision_done.html", product=product, message=message, tone=tone,
                                next_product=waiting.items[0] if waiting.items else None, remaining=waiting.total)
-    flash(message, "success" if product.status != ProductStatus.REJECTED else "info")
+    flash(message, tone)
     return redirect(url_for("catalog.review_queue"))
 
 
@@ -318,7 +322,7 @@ def review_product(product_id: int) -> Any:
 def force_delist(product_id: int) -> Any:
     s = db_session()
     try:
-        services.delist_product(s, actor(), product_id, request.form.get("reason"))
+        services.delist_product(s, actor(), product_id, DelistInput.from_input(request.form).reason)
     except DomainError as error:
         product = queries.get_product(s, actor(), product_id)
         return render_template("catalog/review.html", errors=error.errors or {"delist_reason": [error.detail]},
@@ -337,8 +341,7 @@ def expel(org_id: int) -> Any:
     status = 200
     if request.method == "POST":
         try:
-            providers.expel_organisation(s, actor(), org_id, request.form.get("reason"),
-                                        request.form.get("blacklist") or "0")
+            providers.expel_organisation(s, actor(), org_id, Expulsion.from_input(request.form))
             if org.kind == OrgKind.PROVIDER:
                 flash(_("%(name)s is expelled; all its products are delisted.", name=org.name), "info")
             else:

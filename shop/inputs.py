@@ -141,6 +141,17 @@ class Inputs:
             self.error(yuan_field, _l("Must not be negative."))
         return value
 
+    def fen_field(self, field: str) -> str:
+        """Where ``fen(field)`` reads an amount and reports its faults: ``price_fen`` itself, or its
+        yuan twin ``price`` when only that was sent."""
+        yuan = field.removesuffix("_fen")
+        return yuan if field.endswith("_fen") and yuan in self.data and field not in self.data else field
+
+    def given(self, field: str) -> bool:
+        """Whether a field was sent (an amount in fen, or in yuan under its twin's name): a partial
+        change reads only these."""
+        return self.present(field) or self.fen_field(field) != field
+
     def year(self, field: str = "year", *, required: bool = True, default: int | None = None) -> int | None:
         """A programme year."""
         return self.integer(field, required=required, minimum=YEAR_MIN, maximum=YEAR_MAX, default=default)

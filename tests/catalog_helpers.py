@@ -7,10 +7,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from catalog import services
+from catalog.commands import ExitNotice, Expulsion
+from catalog.listing import ListingInput
 from catalog.models import Product
 from orgs.models import Organisation
 from orgs.states import OrgKind
 from shop.accounts import User
+from shop.inputs import Decision
 from shop.states import Role
 from tests.helpers import make_org, make_staff, member
 
@@ -28,6 +31,29 @@ def listing(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+APPROVE = Decision(True)
+
+
+def change(data: dict[str, Any]) -> ListingInput:
+    """A change of a listing, as the API's PATCH reads it."""
+    return ListingInput.from_input(data, partial=True)
+
+
+def decide(decision: str, reason: str | None = None) -> Decision:
+    """A reviewer's decision, as a form or the API sends it."""
+    return Decision.from_input({"decision": decision, "reason": reason})
+
+
+def notice(reason: str) -> ExitNotice:
+    """A provider's notice, as a form or the API sends it."""
+    return ExitNotice.from_input({"reason": reason})
+
+
+def expulsion(reason: str, blacklist: bool = False) -> Expulsion:
+    """An expulsion, as a form or the API sends it."""
+    return Expulsion.from_input({"reason": reason, "blacklist": blacklist})
 
 
 def make_provider(session: Session, **kwargs: Any) -> Organisation:
@@ -65,26 +91,26 @@ def make_product(session: Session, provider: Organisation | None = None, *, stat
     as far as ``status``: draft, submitted, operator_approved, published, rejected or delisted."""
     provider = provider or make_provider(session)
     owner = member(provider)
-    product = services.create_product(session, owner, listing(**overrides))
+    product = services.create_product(session, owner, ListingInput.from_input(listing(**overrides)))
     if status == "draft":
         return product
     services.submit_product(session, owner, product.id)
     if status == "submitted":
         return product
     if status == "rejected":
-        return services.review_product(session, reviewers(session).operator, product.id, "reject", "证据不足")
-    services.review_product(session, reviewers(session).operator, product.id, "approve", "")
+        return services.review_product(session, reviewers(session).operator, product.id, Decision(False, "证据不足"))
+    services.review_product(session, reviewers(session).operator, product.id, APPROVE)
     if status == "operator_approved":
         return product
-    services.review_product(session, reviewers(session).authority, product.id, "approve", "")
+    services.review_product(session, reviewers(session).authority, product.id, APPROVE)
     if status == "delisted":
         return services.delist_product(session, owner, product.id, "停售")
     return product
 
 
 def approve_both(session: Session, product_id: int) -> Product:
-    services.review_product(session, reviewers(session).operator, product_id, "approve", "")
-    return services.review_product(session, reviewers(session).authority, product_id, "approve", "")
+    services.review_product(session, reviewers(session).operator, product_id, APPROVE)
+    return services.review_product(session, reviewers(session).authority, product_id, APPROVE)
 
 
 def reprice(session: Session, product: Product, price_fen: int) -> Product:
@@ -92,7 +118,7 @@ def reprice(session: Session, product: Product, price_fen: int) -> Product:
     then on the product sells at ``price_fen`` (第十七条)."""
     product = session.get(Product, product.id)
     owner = member(product.provider)
-    services.edit_product(session, owner, product.id, {"price_fen": price_fen,
-                                                       "market_price_fen": max(price_fen, 1)})
+    services.edit_product(session, owner, product.id, change({"price_fen": price_fen,
+                                                              "market_price_fen": max(price_fen, 1)}))
     services.submit_product(session, owner, product.id)
     return approve_both(session, product.id)

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from catalog import providers, queries, services
+from catalog.listing import ListingInput
 from catalog.models import Product
 from catalog.providers import expel_provider
 from catalog.states import ProductStatus
@@ -12,12 +13,12 @@ from orgs.services import Registration, register_organisation
 from orgs.states import OrgStatus
 from shop.audit import AuditEntry, verify_chain
 from shop.errors import DomainError
-from tests.catalog_helpers import listing, make_product, make_provider, reviewers
+from tests.catalog_helpers import expulsion, listing, make_product, make_provider, notice, reviewers
 from tests.helpers import make_org, member, registration
 
 
 def listed(session):
-    query = queries.parse_catalogue_query({}, strict=True)
+    query = queries.CatalogueFilter.from_args({}, strict=True)
     return {p.id for p in queries.search_catalogue(session, query, 1, 100).items}
 
 
@@ -25,7 +26,7 @@ def test_a_provider_gives_notice_and_leaves_thirty_days_on(session, today):
     today("2026-11-24")
     provider = make_provider(session)
     product = make_product(session, provider)
-    org = providers.request_exit(session, member(provider), provider.id, "业务调整")
+    org = providers.request_exit(session, member(provider), provider.id, notice("业务调整"))
     assert org.status == OrgStatus.EXITING and org.exit_effective_on.isoformat() == "2026-12-24"
     entry = session.scalars(select(AuditEntry).where(AuditEntry.subject_type == "organisation",
                                                      AuditEntry.subject_id == provider.id)
@@ -34,10 +35,10 @@ def test_a_provider_gives_notice_and_leaves_thirty_days_on(session, today):
     # still on sale during the notice, but no new listings or changes
     assert product.id in listed(session)
     with pytest.raises(DomainError) as caught:
-        services.create_product(session, member(provider), listing())
+        services.create_product(session, member(provider), ListingInput.from_input(listing()))
     assert caught.value.code == "invalid_state"
     with pytest.raises(DomainError) as caught:
-        providers.request_exit(session, member(provider), provider.id, "again")
+        providers.request_exit(session, member(provider), provider.id, notice("again"))
     assert caught.value.code == "invalid_state"
 
 
@@ -45,7 +46,7 @@ def test_products_leave_the_catalogue_on_the_effective_date_even_if_no_job_ran(s
     today("2026-11-24")
     provider = make_provider(session)
     product = make_product(session, provider)
-    providers.request_exit(session, member(provider), provider.id, "业务调整")
+    providers.request_exit(session, member(provider), provider.id, notice("业务调整"))
     today("2026-12-23")
     assert product.id in listed(session)
     assert queries.versions_on_sale(session, [product.id])
@@ -67,7 +68,7 @@ def test_settling_leaves_other_providers_alone(session, today):
     leaving, staying = make_provider(session), make_provider(session)
     gone, kept = make_product(session, leaving), make_product(session, staying)
     draft = make_product(session, leaving, status="draft")
-    providers.request_exit(session, member(leaving), leaving.id, "业务调整")
+    providers.request_exit(session, member(leaving), leaving.id, notice("业务调整"))
     today("2027-01-10")
     providers.settle_exits(session)
     session.refresh(gone), session.refresh(kept), session.refresh(draft)
@@ -78,10 +79,10 @@ def test_settling_leaves_other_providers_alone(session, today):
 def test_only_its_members_give_notice_for_a_provider(session):
     provider = make_provider(session)
     with pytest.raises(DomainError) as caught:
-        providers.request_exit(session, member(make_provider(session)), provider.id, "x")
+        providers.request_exit(session, member(make_provider(session)), provider.id, notice("x"))
     assert caught.value.code == "not_found"
     with pytest.raises(DomainError) as caught:
-        providers.request_exit(session, member(provider), provider.id, "")
+        providers.request_exit(session, member(provider), provider.id, notice(""))
     assert caught.value.code == "validation_error"
 
 
@@ -91,7 +92,7 @@ def test_expulsion_delists_every_product_at_once_and_can_blacklist_the_code(sess
                 make_product(session, provider, status="draft")]
     services.delist_product(session, member(provider), make_product(session, provider).id, None)
     operator = reviewers(session).operator
-    org = expel_provider(session, operator, provider.id, "骗取补贴", True)
+    org = expel_provider(session, operator, provider.id, expulsion("骗取补贴", True))
     assert org.status == OrgStatus.EXPELLED and org.status_reason == "骗取补贴"
     statuses = session.scalars(select(Product.status).where(Product.provider_id == provider.id)).all()
     assert set(statuses) == {ProductStatus.DELISTED}
@@ -102,15 +103,15 @@ def test_expulsion_delists_every_product_at_once_and_can_blacklist_the_code(sess
             registration(kind="provider", uscc=provider.uscc)))
     assert caught.value.code == "blacklisted"
     with pytest.raises(DomainError) as caught:
-        expel_provider(session, operator, provider.id, "again", False)
+        expel_provider(session, operator, provider.id, expulsion("again", False))
     assert caught.value.code == "invalid_state"
     assert verify_chain(session).ok
 
 
 def test_expulsion_without_blacklisting_and_of_a_leaving_provider(session):
     provider = make_provider(session)
-    providers.request_exit(session, member(provider), provider.id, "业务调整")
-    expel_provider(session, reviewers(session).operator, provider.id, "虚假服务", False)
+    providers.request_exit(session, member(provider), provider.id, notice("业务调整"))
+    expel_provider(session, reviewers(session).operator, provider.id, expulsion("虚假服务", False))
     assert session.scalar(select(BlacklistEntry.id)) is None
 
 
@@ -118,15 +119,15 @@ def test_only_the_operator_expels(session):
     provider = make_provider(session)
     for who in (reviewers(session).authority, member(provider)):
         with pytest.raises(DomainError) as caught:
-            expel_provider(session, who, provider.id, "x", False)
+            expel_provider(session, who, provider.id, expulsion("x", False))
         assert caught.value.code == "forbidden"
     with pytest.raises(DomainError) as caught:      # not certified: nothing to expel it from
         expel_provider(session, reviewers(session).operator,
-                                make_org(session, status=OrgStatus.UNDER_REVIEW).id, "x", False)
+                                make_org(session, status=OrgStatus.UNDER_REVIEW).id, expulsion("x", False))
     assert caught.value.code == "invalid_state"
     with pytest.raises(DomainError) as caught:
-        expel_provider(session, reviewers(session).operator, 999_999, "x", False)
+        expel_provider(session, reviewers(session).operator, 999_999, expulsion("x", False))
     assert caught.value.code == "not_found"
     with pytest.raises(DomainError) as caught:
-        expel_provider(session, reviewers(session).operator, provider.id, "", False)
+        expel_provider(session, reviewers(session).operator, provider.id, expulsion("", False))
     assert caught.value.code == "validation_error"

@@ -6,14 +6,14 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from catalog import queries, services
-from catalog.listing import Upload
+from catalog.listing import ListingInput, Upload
 from catalog.models import Product, ProductReview, ProductVersion
 from catalog.states import ProductStatus
 from orgs.states import OrgStatus
 from shop.audit import AuditEntry, verify_chain
 from shop.errors import DomainError
 from shop.states import Role
-from tests.catalog_helpers import approve_both, listing, make_product, make_provider, reviewers
+from tests.catalog_helpers import approve_both, change, decide, listing, make_product, make_provider, reviewers
 from tests.helpers import PDF, make_org, make_staff, member
 
 
@@ -30,8 +30,8 @@ def on_sale(session, product_id):
 
 def test_a_certified_provider_lists_a_draft_with_its_first_version(session):
     provider = make_provider(session)
-    product = services.create_product(session, member(provider), listing(name="对象存储 OSS 1TB/年", price_fen=118_800,
-                                                                          market_price_fen=142_800))
+    product = services.create_product(session, member(provider), ListingInput.from_input(listing(name="对象存储 OSS 1TB/年", price_fen=118_800,
+                                                                          market_price_fen=142_800)))
     assert product.status == ProductStatus.DRAFT and product.provider_id == provider.id
     version = product.current_version
     assert (version.number, version.name, version.price_fen, version.submitted_at) == (1, "对象存储 OSS 1TB/年", 118_800, None)
@@ -43,7 +43,7 @@ def test_a_certified_provider_lists_a_draft_with_its_first_version(session):
 def test_the_price_may_not_exceed_the_market_price_and_the_message_states_both(session):
     provider = make_provider(session)
     with pytest.raises(DomainError) as caught:
-        services.create_product(session, member(provider), listing(price_fen=130_000, market_price_fen=123_456))
+        services.create_product(session, member(provider), ListingInput.from_input(listing(price_fen=130_000, market_price_fen=123_456)))
     assert caught.value.code == "price_above_market" and caught.value.status == 422
     message = str(caught.value.errors["price_fen"][0])
     assert "¥1,300.00" in message and "¥1,234.56" in message
@@ -51,15 +51,15 @@ def test_the_price_may_not_exceed_the_market_price_and_the_message_states_both(s
 
 
 def test_a_price_equal_to_the_market_price_is_fine(session):
-    product = services.create_product(session, member(make_provider(session)), listing(price_fen=5000, market_price_fen=5000))
+    product = services.create_product(session, member(make_provider(session)), ListingInput.from_input(listing(price_fen=5000, market_price_fen=5000)))
     assert product.current_version.price_fen == 5000
 
 
 def test_every_faulty_field_is_reported_at_once(session):
     with pytest.raises(DomainError) as caught:
-        services.create_product(session, member(make_provider(session)), {
+        services.create_product(session, member(make_provider(session)), ListingInput.from_input({
             "layer": "cloud", "category": "storage", "name": "x", "description": "short", "price_fen": -1,
-            "market_price_fen": "12.5", "market_price_evidence": "javascript:alert(1)"})
+            "market_price_fen": "12.5", "market_price_evidence": "javascript:alert(1)"}))
     assert caught.value.code == "validation_error"
     assert set(caught.value.errors) == {"layer", "name", "description", "unit", "price_fen", "market_price_fen",
                                         "market_price_evidence"}
@@ -67,7 +67,7 @@ def test_every_faulty_field_is_reported_at_once(session):
 
 def test_the_category_must_belong_to_the_layer(session):
     with pytest.raises(DomainError) as caught:
-        services.create_product(session, member(make_provider(session)), listing(layer="platform", category="storage"))
+        services.create_product(session, member(make_provider(session)), ListingInput.from_input(listing(layer="platform", category="storage")))
     assert caught.value.code == "validation_error"
     assert "平台" in str(caught.value.errors["category"][0]) or "Platform" in str(caught.value.errors["category"][0])
 
@@ -77,14 +77,14 @@ def test_market_price_evidence_is_a_link_or_an_uploaded_quote(session, tmp_path)
     data = listing()
     del data["market_price_evidence"]
     with pytest.raises(DomainError) as caught:
-        services.create_product(session, owner, data)
+        services.create_product(session, owner, ListingInput.from_input(data))
     assert "market_price_evidence" in caught.value.errors
-    product = services.create_product(session, owner, data, Upload(io.BytesIO(PDF), "报价单.pdf"), tmp_path)
+    product = services.create_product(session, owner, ListingInput.from_input(data, evidence=Upload(io.BytesIO(PDF), "报价单.pdf")), tmp_path)
     version = product.current_version
     assert version.evidence_kind == "quote" and version.evidence_original_name == "报价单.pdf"
     assert (tmp_path / version.evidence_stored_name).read_bytes() == PDF
     with pytest.raises(DomainError) as caught:
-        services.create_product(session, owner, data, Upload(io.BytesIO(b"MZ\x90\x00 not a pdf"), "q.pdf"),
+        services.create_product(session, owner, ListingInput.from_input(data, evidence=Upload(io.BytesIO(b"MZ\x90\x00 not a pdf"), "q.pdf")),
                                 tmp_path)
     assert "PDF" in str(caught.value.errors["market_price_evidence"][0])
 
@@ -92,11 +92,11 @@ def test_market_price_evidence_is_a_link_or_an_uploaded_quote(session, tmp_path)
 def test_only_certified_providers_that_are_not_leaving_list_products(session):
     pending = make_provider(session, status=OrgStatus.UNDER_REVIEW)
     with pytest.raises(DomainError) as caught:
-        services.create_product(session, member(pending), listing())
+        services.create_product(session, member(pending), ListingInput.from_input(listing()))
     assert caught.value.code == "not_certified"
     enterprise = make_org(session)
     with pytest.raises(DomainError) as caught:
-        services.create_product(session, member(enterprise), listing())
+        services.create_product(session, member(enterprise), ListingInput.from_input(listing()))
     assert caught.value.code == "forbidden"
 
 
@@ -106,9 +106,9 @@ def test_the_operator_then_the_authority_approve_and_the_product_is_on_sale(sess
     product = make_product(session, status="submitted")
     version = product.current_version
     assert version.submitted_at is not None and product.queued_at is not None
-    services.review_product(session, reviewers(session).operator, product.id, "approve", None)
+    services.review_product(session, reviewers(session).operator, product.id, decide("approve", None))
     assert product.status == ProductStatus.OPERATOR_APPROVED and on_sale(session, product.id) is None
-    services.review_product(session, reviewers(session).authority, product.id, "approve", None)
+    services.review_product(session, reviewers(session).authority, product.id, decide("approve", None))
     assert product.status == ProductStatus.PUBLISHED
     assert product.published_version_id == version.id and product.listed_at is not None
     assert on_sale(session, product.id).id == version.id
@@ -125,26 +125,26 @@ def test_the_operator_then_the_authority_approve_and_the_product_is_on_sale(sess
 def test_each_reviewer_acts_only_at_their_stage(session):
     product = make_product(session, status="submitted")
     with pytest.raises(DomainError) as caught:
-        services.review_product(session, reviewers(session).authority, product.id, "approve", None)
+        services.review_product(session, reviewers(session).authority, product.id, decide("approve", None))
     assert caught.value.code == "invalid_state"
-    services.review_product(session, reviewers(session).operator, product.id, "approve", None)
+    services.review_product(session, reviewers(session).operator, product.id, decide("approve", None))
     with pytest.raises(DomainError) as caught:
-        services.review_product(session, reviewers(session).operator, product.id, "approve", None)
+        services.review_product(session, reviewers(session).operator, product.id, decide("approve", None))
     assert caught.value.code == "invalid_state"
     with pytest.raises(DomainError) as caught:
-        services.review_product(session, member(make_provider(session)), product.id, "approve", None)
+        services.review_product(session, member(make_provider(session)), product.id, decide("approve", None))
     assert caught.value.code == "forbidden"
 
 
 def test_a_rejection_needs_a_reason_which_the_provider_reads(session):
     product = make_product(session, status="submitted")
     with pytest.raises(DomainError) as caught:
-        services.review_product(session, reviewers(session).operator, product.id, "reject", "  ")
+        services.review_product(session, reviewers(session).operator, product.id, decide("reject", "  "))
     assert caught.value.code == "validation_error" and "reason" in caught.value.errors
     with pytest.raises(DomainError) as caught:
-        services.review_product(session, reviewers(session).operator, product.id, "maybe", "x")
+        services.review_product(session, reviewers(session).operator, product.id, decide("maybe", "x"))
     assert "decision" in caught.value.errors
-    services.review_product(session, reviewers(session).operator, product.id, "reject", "价格依据链接打不开")
+    services.review_product(session, reviewers(session).operator, product.id, decide("reject", "价格依据链接打不开"))
     assert product.status == ProductStatus.REJECTED and product.status_reason == "价格依据链接打不开"
 
 
@@ -152,7 +152,7 @@ def test_a_rejected_product_is_changed_as_a_new_version_and_submitted_again(sess
     product = make_product(session, status="rejected")
     owner = member(product.provider)
     first = product.current_version
-    services.edit_product(session, owner, product.id, {"market_price_evidence": "https://cloud.tencent.com/pricing"})
+    services.edit_product(session, owner, product.id, change({"market_price_evidence": "https://cloud.tencent.com/pricing"}))
     assert product.status == ProductStatus.REJECTED            # the reason stays in view until resubmitted
     assert product.current_version.number == 2 and product.current_version.evidence_url.endswith("/pricing")
     assert first.evidence_url != product.current_version.evidence_url  # the rejected version is kept as it was
@@ -165,13 +165,13 @@ def test_a_rejected_product_is_changed_as_a_new_version_and_submitted_again(sess
 def test_a_product_in_review_cannot_be_changed(session):
     product = make_product(session, status="operator_approved")
     with pytest.raises(DomainError) as caught:
-        services.edit_product(session, member(product.provider), product.id, {"price_fen": 100})
+        services.edit_product(session, member(product.provider), product.id, change({"price_fen": 100}))
     assert caught.value.code == "invalid_state"
 
 
 def test_a_draft_is_changed_in_place_and_every_change_is_audited(session):
     product = make_product(session, status="draft")
-    services.edit_product(session, member(product.provider), product.id, {"name": "云硬盘 SSD 500GB", "unit": "月"})
+    services.edit_product(session, member(product.provider), product.id, change({"name": "云硬盘 SSD 500GB", "unit": "月"}))
     assert product.current_version.number == 1 and product.current_version.name == "云硬盘 SSD 500GB"
     edit = trail(session, product.id)[-1]
     assert edit.action == "edit" and "name" in edit.before and edit.after["name"] == "云硬盘 SSD 500GB"
@@ -182,13 +182,13 @@ def test_the_price_rule_holds_on_every_edit_against_the_merged_listing(session):
     product = make_product(session, status="draft", price_fen=10_000, market_price_fen=12_000)
     owner = member(product.provider)
     with pytest.raises(DomainError) as caught:
-        services.edit_product(session, owner, product.id, {"price_fen": 12_001})
+        services.edit_product(session, owner, product.id, change({"price_fen": 12_001}))
     assert caught.value.code == "price_above_market" and "¥120.01" in str(caught.value.detail)
     with pytest.raises(DomainError) as caught:
-        services.edit_product(session, owner, product.id, {"market_price_fen": 9_999})
+        services.edit_product(session, owner, product.id, change({"market_price_fen": 9_999}))
     assert caught.value.code == "price_above_market"
     with pytest.raises(DomainError) as caught:
-        services.edit_product(session, owner, product.id, {"layer": "application"})  # compute is not an app
+        services.edit_product(session, owner, product.id, change({"layer": "application"}))  # compute is not an app
     assert "category" in caught.value.errors
     assert product.current_version.price_fen == 10_000
 
@@ -200,17 +200,17 @@ def test_a_change_to_a_published_product_keeps_the_approved_version_on_sale_unti
     owner = member(product.provider)
     v1 = product.published_version
     listed_at = product.listed_at
-    services.edit_product(session, owner, product.id, {"price_fen": 109_900, "name": "对象存储 OSS 1TB/年 促销"})
+    services.edit_product(session, owner, product.id, change({"price_fen": 109_900, "name": "对象存储 OSS 1TB/年 促销"}))
     v2 = product.current_version
     assert v2.number == 2 and v2.id != v1.id and product.status == ProductStatus.PUBLISHED
     assert product.has_pending_revision and on_sale(session, product.id).price_fen == 118_800
-    services.edit_product(session, owner, product.id, {"unit": "年"})   # still a draft: changed in place
+    services.edit_product(session, owner, product.id, change({"unit": "年"}))   # still a draft: changed in place
     assert product.current_version.id == v2.id
     services.submit_product(session, owner, product.id)
     assert product.status == ProductStatus.SUBMITTED and on_sale(session, product.id).id == v1.id
-    services.review_product(session, reviewers(session).operator, product.id, "approve", None)
+    services.review_product(session, reviewers(session).operator, product.id, decide("approve", None))
     assert on_sale(session, product.id).id == v1.id
-    services.review_product(session, reviewers(session).authority, product.id, "approve", None)
+    services.review_product(session, reviewers(session).authority, product.id, decide("approve", None))
     assert product.status == ProductStatus.PUBLISHED and product.published_version_id == v2.id
     assert on_sale(session, product.id).price_fen == 109_900
     assert product.listed_at == listed_at                      # a revision is not a new listing
@@ -222,9 +222,9 @@ def test_a_change_to_a_published_product_keeps_the_approved_version_on_sale_unti
 def test_a_rejected_revision_leaves_the_published_version_on_sale(session):
     product = make_product(session)
     owner = member(product.provider)
-    services.edit_product(session, owner, product.id, {"price_fen": 100})
+    services.edit_product(session, owner, product.id, change({"price_fen": 100}))
     services.submit_product(session, owner, product.id)
-    services.review_product(session, reviewers(session).operator, product.id, "reject", "降价幅度存疑")
+    services.review_product(session, reviewers(session).operator, product.id, decide("reject", "降价幅度存疑"))
     assert product.status == ProductStatus.REJECTED
     assert on_sale(session, product.id).price_fen == 18_900
 
@@ -234,7 +234,7 @@ def test_nothing_to_submit_when_the_published_version_is_unchanged(session):
     with pytest.raises(DomainError) as caught:
         services.submit_product(session, member(product.provider), product.id)
     assert caught.value.code == "invalid_state"
-    services.edit_product(session, member(product.provider), product.id, {"price_fen": 18_900})  # no real change
+    services.edit_product(session, member(product.provider), product.id, change({"price_fen": 18_900}))  # no real change
     assert not product.has_pending_revision
 
 
@@ -298,7 +298,7 @@ def test_a_provider_never_sees_nor_changes_another_providers_products(session):
     published = make_product(session)
     stranger = member(make_provider(session))
     for product in (draft, published):
-        for call in (lambda p: services.edit_product(session, stranger, p.id, {"price_fen": 1}),
+        for call in (lambda p: services.edit_product(session, stranger, p.id, change({"price_fen": 1})),
                      lambda p: services.submit_product(session, stranger, p.id),
                      lambda p: services.delist_product(session, stranger, p.id, None),
                      lambda p: queries.versions_of(session, stranger, p.id)):
@@ -329,5 +329,5 @@ def test_review_queues_are_oldest_first_and_counted_per_stage(session):
 def test_control_characters_are_refused_not_stored(session):
     with pytest.raises(DomainError) as caught:
         services.create_product(session, member(make_provider(session)),
-                                listing(name="云服务器\x00", description="描述文字\x07足够长的一段描述"))
+                                ListingInput.from_input(listing(name="云服务器\x00", description="描述文字\x07足够长的一段描述")))
     assert set(caught.value.errors) == {"name", "description"}

@@ -6,12 +6,12 @@ from sqlalchemy import select, text
 from catalog import queries, services
 from catalog.models import SEARCH_TABLE, TRIGRAM_INDEXES
 from shop.db import is_sqlite
-from tests.catalog_helpers import approve_both, make_product, make_provider
+from tests.catalog_helpers import approve_both, change, make_product, make_provider
 from tests.helpers import member
 
 
 def find(session, q=None, **filters):
-    query = queries.parse_catalogue_query({"q": q, **filters} if q else filters, strict=True)
+    query = queries.CatalogueFilter.from_args({"q": q, **filters} if q else filters, strict=True)
     return [p.published_version.name for p in queries.search_catalogue(session, query, 1, 100).items]
 
 
@@ -86,7 +86,7 @@ def test_wildcards_and_quotes_in_a_query_are_plain_characters(session, shelf):
 def test_search_follows_every_change_of_what_is_on_sale(session, shelf):
     product = shelf["ecs"]
     owner = member(product.provider)
-    services.edit_product(session, owner, product.id, {"name": "弹性计算 ECS 通用型", "description": "全新的产品描述文字，更换了机型。"})
+    services.edit_product(session, owner, product.id, change({"name": "弹性计算 ECS 通用型", "description": "全新的产品描述文字，更换了机型。"}))
     assert find(session, "云服务器") == ["云服务器 ECS 通用型 2核4G"]   # the change is not on sale yet
     assert find(session, "弹性计算") == []
     services.submit_product(session, owner, product.id)
@@ -104,7 +104,7 @@ def test_filters_by_layer_category_provider_and_price_with_counts(session, shelf
     assert set(find(session, min_price_fen="100000", max_price_fen="1000000")) == {
         "对象存储 OSS 1TB/年", "数据备份与容灾", "云数据库 MySQL 高可用版"}
     assert find(session, min_price="1,188", max_price="1188.00") == ["对象存储 OSS 1TB/年"]  # yuan from a page
-    query = queries.parse_catalogue_query({"category": "storage"}, strict=True)
+    query = queries.CatalogueFilter.from_args({"category": "storage"}, strict=True)
     facets = queries.catalogue_facets(session, query)
     # counts of each facet ignore that facet's own filter, so that the other choices show their numbers
     assert facets.layers == {"infrastructure": 3, "platform": 1, "application": 1}
@@ -117,19 +117,19 @@ def test_sorting_by_price_and_newest_and_paging(session, shelf):
     assert by_price[0] == "云服务器 ECS 通用型 2核4G" and by_price[-1] == "MES 制造执行系统"
     assert find(session, sort="-price") == list(reversed(by_price))
     assert find(session, sort="newest")[0] == "MES 制造执行系统"
-    query = queries.parse_catalogue_query({"sort": "price"}, strict=True)
+    query = queries.CatalogueFilter.from_args({"sort": "price"}, strict=True)
     page = queries.search_catalogue(session, query, 2, 2)
     assert page.total == 5 and [p.published_version.name for p in page.items] == by_price[2:4]
 
 
 def test_bad_filters_are_refused_by_the_api_and_dropped_by_pages(session):
     with pytest.raises(Exception) as caught:
-        queries.parse_catalogue_query({"layer": "cloud", "sort": "cheapest", "provider_id": "x"}, strict=True)
+        queries.CatalogueFilter.from_args({"layer": "cloud", "sort": "cheapest", "provider_id": "x"}, strict=True)
     assert set(caught.value.errors) == {"layer", "sort", "provider_id"}
-    query = queries.parse_catalogue_query({"layer": "cloud", "min_price": "abc", "q": "存储"}, strict=False)
+    query = queries.CatalogueFilter.from_args({"layer": "cloud", "min_price": "abc", "q": "存储"}, strict=False)
     assert query.layer is None and query.min_price_fen is None and "min_price" in query.errors
     assert query.sort == "relevance"
-    mixed = queries.parse_catalogue_query({"layer": "platform", "category": "storage"}, strict=False)
+    mixed = queries.CatalogueFilter.from_args({"layer": "platform", "category": "storage"}, strict=False)
     assert mixed.category is None and "category" in mixed.errors
 
 
@@ -156,7 +156,7 @@ def test_the_catalogue_is_fast_enough_to_page_without_a_query_per_row(session, s
     event.listen(engine, "before_cursor_execute", count)
     try:
         session.expire_all()
-        query = queries.parse_catalogue_query({"q": "存储"}, strict=True)
+        query = queries.CatalogueFilter.from_args({"q": "存储"}, strict=True)
         page = queries.search_catalogue(session, query, 1, 20)
         for product in page.items:
             assert product.published_version.name and product.provider.name

@@ -23,6 +23,7 @@ from shop.audit import AuditEntry, verify_chain
 from shop.errors import DomainError
 from shop.inputs import Decision
 from shop.states import Role
+from tests.catalog_helpers import expulsion, notice
 from tests.helpers import (
     grant_wallet,
     make_claim,
@@ -146,7 +147,7 @@ def test_a_suspension_with_an_end_date_ends_by_itself_on_that_day(session, world
 
 
 def test_a_provider_suspended_during_its_notice_goes_back_to_leaving(session, world):
-    providers.request_exit(session, world["seller"], world["provider"].id, "业务调整")
+    providers.request_exit(session, world["seller"], world["provider"].id, notice("业务调整"))
     suspend(session, world, world["provider"])
     org = sanctions.reinstate_organisation(session, world["operator"], world["provider"].id, {"reason": "已整改"})
     assert org.status == OrgStatus.EXITING and org.exit_effective_on is not None
@@ -176,15 +177,15 @@ def test_only_the_operator_suspends_and_reinstates_and_nobody_suspends_itself(se
 
 
 def test_an_enterprise_can_be_expelled_and_blacklisted(session, world, stripe_gateway):
-    org = providers.expel_organisation(session, world["operator"], world["enterprise"].id, "骗取补贴", True)
+    org = providers.expel_organisation(session, world["operator"], world["enterprise"].id, expulsion("骗取补贴", True))
     assert (org.status, org.status_reason) == (OrgStatus.EXPELLED, "骗取补贴")
     assert sanctions.sanction_of(session, org.id).kind == "expelled"
     assert refused(buy, session, world, stripe_gateway).code == "sanctioned"
-    error = refused(providers.expel_organisation, session, world["operator"], org.id, "again", False)
+    error = refused(providers.expel_organisation, session, world["operator"], org.id, expulsion("again", False))
     assert error.code == "invalid_state"
     suspended = make_org(session)
     suspend(session, world, suspended)
-    assert providers.expel_organisation(session, world["operator"], suspended.id, "拒不整改", False).status \
+    assert providers.expel_organisation(session, world["operator"], suspended.id, expulsion("拒不整改", False)).status \
         == OrgStatus.EXPELLED
 
 
@@ -233,7 +234,7 @@ def test_an_expelled_blacklisted_providers_claim_is_held_not_approved_nor_paid(s
                        world["uploads"])
     reviews.review_claim(session, world["operator"], other.id, Decision(True))
     reviews.review_claim(session, world["authority"], other.id, Decision(True))
-    expel_organisation(session, world["operator"], world["provider"].id, "骗取补贴", True)
+    expel_organisation(session, world["operator"], world["provider"].id, expulsion("骗取补贴", True))
 
     error = refused(reviews.review_claim, session, world["operator"], claim.id, Decision(True))
     assert (error.code, error.status) == ("sanctioned", 409) and "黔云违规科技有限公司" in str(error.detail)

@@ -7,11 +7,11 @@ import re
 import pytest
 
 from catalog import providers, services
-from catalog.listing import Upload
+from catalog.listing import ListingInput, Upload
 from catalog.models import Product
 from orgs.states import OrgStatus
 from shop.states import Role
-from tests.catalog_helpers import make_product, make_provider, reviewers
+from tests.catalog_helpers import change, make_product, make_provider, notice, reviewers
 from tests.helpers import PDF, fresh, make_staff, member, sign_in
 
 
@@ -168,10 +168,9 @@ def test_the_provider_sees_the_reviewers_reason_and_can_delist(client, session):
     ("GET", "/products/{id}/evidence/{version_id}"),
 ])
 def test_another_provider_gets_not_found_on_every_route_of_a_draft(client, session, app, method, path):
-    draft = services.create_product(session, member(make_provider(session)), {
+    draft = services.create_product(session, member(make_provider(session)), ListingInput.from_input({
         "layer": "infrastructure", "category": "compute", "name": "云服务器 草稿", "unit": "月", "price_fen": 100,
-        "market_price_fen": 200, "description": "一台草稿状态的云服务器，仅供测试。", "accepts_vouchers": True},
-        Upload(io.BytesIO(PDF), "q.pdf"), app.config["UPLOAD_DIR"])
+        "market_price_fen": 200, "description": "一台草稿状态的云服务器，仅供测试。", "accepts_vouchers": True}, evidence=Upload(io.BytesIO(PDF), "q.pdf")), app.config["UPLOAD_DIR"])
     sign_in(client, member(make_provider(session)))
     url = path.format(id=draft.id, version_id=draft.current_version_id)
     assert client.open(url, method=method, data=form()).status_code == 404
@@ -185,8 +184,8 @@ def test_another_provider_gets_not_found_on_every_route_of_a_draft(client, sessi
 def test_the_review_queue_counts_in_the_navigation_and_shows_a_revision_as_a_difference(client, session):
     product = make_product(session, price_fen=118_800, market_price_fen=142_800, description="原来的描述第一行。\n第二行不变。")
     owner = member(product.provider)
-    services.edit_product(session, owner, product.id, {"price_fen": 109_900,
-                                                       "description": "新的描述第一行。\n第二行不变。"})
+    services.edit_product(session, owner, product.id, change({"price_fen": 109_900,
+                                                       "description": "新的描述第一行。\n第二行不变。"}))
     services.submit_product(session, owner, product.id)
     make_product(session, status="submitted")
     sign_in(client, reviewers(session).operator)
@@ -267,7 +266,7 @@ def test_the_first_request_of_the_day_settles_the_exits_that_are_due(client, ses
     today("2026-11-24")
     provider = make_provider(session)
     product = make_product(session, provider)
-    providers.request_exit(session, member(provider), provider.id, "业务调整")
+    providers.request_exit(session, member(provider), provider.id, notice("业务调整"))
     client.get("/products")
     assert fresh(session).get(Product, product.id).status.value == "published"
     today("2026-12-24")
@@ -279,7 +278,7 @@ def test_the_first_request_of_the_day_settles_the_exits_that_are_due(client, ses
 def test_the_settle_exits_command(app, session, today):
     today("2026-11-24")
     provider = make_provider(session)
-    providers.request_exit(session, member(provider), provider.id, "业务调整")
+    providers.request_exit(session, member(provider), provider.id, notice("业务调整"))
     today("2027-01-01")
     result = app.test_cli_runner().invoke(args=["settle-exits"])
     assert result.exit_code == 0 and "1 provider exit(s) completed" in result.output

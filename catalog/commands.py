@@ -1,0 +1,57 @@
+"""What the catalogue's smaller use cases are asked to do, read once from a form or a JSON body:
+a delisting's reason, a provider's notice, an expulsion. (A listing is ``catalog.listing.ListingInput``,
+a review ``shop.inputs.Decision``, the catalogue's filters ``catalog.queries.CatalogueFilter``.)
+
+Each is a frozen dataclass whose ``from_input(data)`` checks every field and raises one ValidationError
+with every fault; pages call ``X.from_input(request.form)``, the API ``X.from_input(json_body())``.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Self
+
+from shop.inputs import Inputs
+
+
+@dataclass(frozen=True)
+class DelistInput:
+    """Why a product leaves the catalogue: optional for its provider; the operator must give one
+    (``catalog.services.delist_product`` asks, as it knows who delists)."""
+    reason: str | None = None
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any] | None) -> Self:
+        inputs = Inputs(data)
+        reason = inputs.reason(required=False)
+        inputs.check()
+        return cls(reason)
+
+
+@dataclass(frozen=True)
+class ExitNotice:
+    """第十二条: a provider's notice that it leaves the platform, with its reason."""
+    reason: str
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any] | None) -> Self:
+        inputs = Inputs(data)
+        reason = inputs.reason(required=True)
+        inputs.check()
+        return cls(reason)
+
+
+@dataclass(frozen=True)
+class Expulsion:
+    """第十二条: why the operator expels an organisation, and whether its credit code goes on the
+    blacklist (serious cases)."""
+    reason: str
+    blacklist: bool = False
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any] | None) -> Self:
+        inputs = Inputs(data)
+        reason = inputs.reason(required=True)
+        blacklist = inputs.boolean("blacklist", default=False)
+        inputs.check()
+        return cls(reason, blacklist)
