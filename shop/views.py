@@ -10,7 +10,8 @@ from flask_login import login_user, logout_user
 from sqlalchemy import select
 
 from shop import LANGUAGES, nav
-from shop.audit import SUBJECT_TYPES, AuditCheckpoint, verify_chain
+from shop.audit import SUBJECT_TYPES, AuditCheckpoint
+from shop.audit_chain import verify_chain
 from shop.audit_search import AuditFilter, audit_query, chain_status, read_audit_filter, record_chain_verification
 from shop.auth import authenticate, end_sessions, issue_token, live_tokens, revoke_token
 from shop.calendar import delete_holiday as remove_holiday

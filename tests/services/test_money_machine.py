@@ -44,7 +44,8 @@ from orders.payments import InProcessGateway, PaymentUnavailable
 from orders.states import OrderStatus
 from orgs import sanctions
 from orgs.commands import ReasonInput, SuspensionInput
-from shop.audit import AuditEntry, verify_chain
+from shop.audit import AuditEntry
+from shop.audit_chain import verify_chain
 from shop.db import make_engine, make_session_factory, read_only_transactions
 from shop.errors import DomainError
 from shop.inputs import Decision

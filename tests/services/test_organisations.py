@@ -9,7 +9,8 @@ from orgs.commands import AffiliationInput, BlacklistInput
 from orgs.models import CertificationSubmission, Organisation
 from orgs.states import OrgStatus
 from shop import calendar
-from shop.audit import AuditEntry, verify_chain
+from shop.audit import AuditEntry
+from shop.audit_chain import verify_chain
 from shop.errors import DomainError
 from shop.inputs import Decision
 from shop.states import Role

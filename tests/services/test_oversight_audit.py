@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from shop import audit_search
-from shop.audit import AuditEntry, verify_chain
+from shop.audit import AuditEntry
+from shop.audit_chain import verify_chain
 from shop.errors import DomainError
 from shop.states import Role
 from tests.helpers import grant_wallet, make_org, make_programme, make_staff, member

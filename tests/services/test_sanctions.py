@@ -19,7 +19,8 @@ from orgs.commands import BlacklistInput, ReasonInput, SuspensionInput
 from orgs.models import Organisation
 from orgs.sanctions import reinstate_organisation
 from orgs.states import OrgStatus
-from shop.audit import AuditEntry, verify_chain
+from shop.audit import AuditEntry
+from shop.audit_chain import verify_chain
 from shop.errors import DomainError
 from shop.inputs import Decision
 from shop.states import Role
