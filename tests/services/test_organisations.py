@@ -203,7 +203,7 @@ def test_the_holiday_table_overrides_working_days(session):
     start = dt.date(2027, 9, 30)  # a Thursday in a year the library does not know
     assert calendar.add_working_days(session, start, 1) == dt.date(2027, 10, 1)
     for day in range(1, 8):
-        calendar.set_holiday(session, operator, {"day": f"2027-10-0{day}", "is_working_day": "0", "note": "国庆节"})
+        calendar.set_holiday(session, operator, calendar.HolidayInput(dt.date(2027, 10, day), False, "国庆节"))
     assert calendar.add_working_days(session, start, 1) == dt.date(2027, 10, 8)
     calendar.delete_holiday(session, operator, dt.date(2027, 10, 1))
     assert calendar.add_working_days(session, start, 1) == dt.date(2027, 10, 1)
