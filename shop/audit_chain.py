@@ -28,6 +28,7 @@ from shop.audit import (
 )
 from shop.clock import china_date, now, today
 from shop.db import use_case
+from shop.pagination import Page, paginate
 
 log = logging.getLogger(__name__)
 
@@ -204,3 +205,8 @@ def daily_checkpoint(session: Session, _today: dt.date) -> None:
     except ChainBroken as broken:
         log.error("audit trail not checkpointed, it does not verify: entry %s: %s", broken.report.broken_id,
                   broken.report.problem)
+
+
+def checkpoint_page(session: Session, page: int, per_page: int) -> Page[AuditCheckpoint]:
+    """The signed checkpoints, newest first, a page at a time (published for anyone to keep)."""
+    return paginate(session, select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()), page, per_page)

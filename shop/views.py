@@ -7,15 +7,15 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
-from sqlalchemy import select
 
 from shop import LANGUAGES, nav
 from shop.audit import SUBJECT_TYPES, AuditCheckpoint
-from shop.audit_chain import verify_chain
+from shop.audit_chain import checkpoint_page, verify_chain
 from shop.audit_search import AuditFilter, audit_query, chain_status, record_chain_verification
 from shop.auth import authenticate, end_sessions, issue_token, live_tokens, revoke_token
 from shop.calendar import HolidayInput, list_holidays, set_holiday
 from shop.calendar import delete_holiday as remove_holiday
+from shop.db import ping
 from shop.errors import DomainError
 from shop.i18n import _, _l
 from shop.inputs import Inputs
@@ -61,7 +61,7 @@ def home() -> Any:
 @bp.get("/healthz")
 @public
 def healthz() -> Any:
-    db_session().execute(select(1))
+    ping(db_session())
     return {"status": "ok"}
 
 
@@ -85,7 +85,7 @@ def login() -> Any:
         inputs.check()
         user = authenticate(db_session(), email, password, _client())
     except DomainError as error:
-        return render_form("shop/login.html", error, status=error.status if error.status != 422 else 422)
+        return render_form("shop/login.html", error)
     login_user(user, remember=False)
     session.permanent = True
     return redirect(local_target(request.args.get("next"), url_for("shop.home")))
@@ -273,8 +273,7 @@ CHECKPOINT_SCHEMA = {
                                                 "per_page": {"type": "integer"}}})
 def audit_checkpoints_api(_actor: Any) -> Any:
     page, per_page = page_args(request.args)
-    query = select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())
-    return paginate(db_session(), query, page, per_page).as_json(AuditCheckpoint.as_json)
+    return checkpoint_page(db_session(), page, per_page).as_json(AuditCheckpoint.as_json)
 
 
 @api_bp.get("/audit/verification")
