@@ -5,45 +5,42 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from orgs.commands import AffiliationInput
 from orgs.models import Affiliation, Organisation
 from shop.accounts import User
 from shop.audit import record
 from shop.db import use_case
-from shop.errors import DomainError, Forbidden, NotFound, ValidationError
+from shop.errors import ConflictingInput, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
-from shop.inputs import Inputs
 from shop.pagination import Page, paginate
 from shop.states import Role
 
 
 @use_case
-def add_affiliation(session: Session, actor: User, org_id: int, other_id: int | None, note: str | None) -> Affiliation:
-    """Record that two organisations are affiliated (隶属、共建、产权纽带); symmetric."""
+def add_affiliation(session: Session, actor: User, org_id: int, affiliation: AffiliationInput) -> Affiliation:
+    """Record that two organisations are affiliated (隶属、共建、产权纽带); symmetric. A fault about
+    the other organisation goes beside the field it was given in (``affiliation.field``)."""
     if actor.role != Role.OPERATOR:
         raise Forbidden()
-    inputs = Inputs({"organisation_id": other_id, "note": note})
-    other_id = inputs.integer("organisation_id", minimum=1)
-    note = inputs.reason("note")
-    inputs.check()
-    org, other = session.get(Organisation, org_id), session.get(Organisation, other_id)
+    field, note = affiliation.field, affiliation.note
+    org, other = session.get(Organisation, org_id), session.get(Organisation, affiliation.organisation_id)
     if org is None:
         raise NotFound()
     if other is None:
-        raise ValidationError({"organisation_id": [_l("There is no organisation with this number.")]})
+        raise ValidationError({field: [_l("There is no organisation with this number.")]})
     if org.id == other.id:
-        raise ValidationError({"organisation_id": [_l("An organisation cannot be affiliated with itself.")]})
+        raise ValidationError({field: [_l("An organisation cannot be affiliated with itself.")]})
     low, high = sorted((org.id, other.id))
     if affiliated(session, low, high):
-        raise DomainError("validation_error", _l("These organisations are already recorded as affiliated."),
-                          field="organisation_id", status=409)
-    affiliation = Affiliation(organisation_low_id=low, organisation_high_id=high, note=note, created_by_id=actor.id)
-    session.add(affiliation)
+        raise ConflictingInput(_l("These organisations are already recorded as affiliated."), field=field)
+    row = Affiliation(organisation_low_id=low, organisation_high_id=high, note=note, created_by_id=actor.id)
+    session.add(row)
     session.flush()
     for subject in (low, high):
         record(session, actor, "organisation", subject, "add_affiliation", None,
-               {"affiliation_id": affiliation.id, "organisations": [low, high], "note": note})
+               {"affiliation_id": row.id, "organisations": [low, high], "note": note})
     session.commit()
-    return affiliation
+    return row
 
 
 @use_case

@@ -5,13 +5,13 @@ ends them."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from orgs.commands import ReasonInput, SuspensionInput
 from orgs.models import BlacklistEntry, Organisation
 from orgs.states import ORGANISATION, OrgStatus
 from shop import clock
@@ -20,7 +20,6 @@ from shop.audit import change_state
 from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound
 from shop.i18n import _l
-from shop.inputs import Inputs
 from shop.states import Role
 
 
@@ -109,19 +108,13 @@ def _sanctioned_organisation(session: Session, actor: User, org_id: int) -> Orga
 
 
 @use_case
-def suspend_organisation(session: Session, actor: User, org_id: int, data: Mapping[str, Any]) -> Organisation:
+def suspend_organisation(session: Session, actor: User, org_id: int, suspension: SuspensionInput) -> Organisation:
     """The operator suspends an enterprise or a provider, with a reason and, if it gives one, the day
     the suspension ends by itself (``end_suspensions``). Suspending a suspended organisation changes
     the reason or the end date."""
     org = _sanctioned_organisation(session, actor, org_id)
-    inputs = Inputs(data)
-    reason = inputs.reason()
-    until = inputs.date("until", required=False)
-    if until is not None and until <= clock.today():
-        inputs.error("until", _l("The end date must be after today."))
-    inputs.check()
-    change_state(session, org, ORGANISATION, "suspend", actor, subject_type="organisation", status_reason=reason,
-                 suspended_until=until)
+    change_state(session, org, ORGANISATION, "suspend", actor, subject_type="organisation",
+                 status_reason=suspension.reason, suspended_until=suspension.until)
     session.commit()
     return org
 
@@ -134,21 +127,19 @@ def _reinstate(session: Session, org: Organisation, actor: User | None, reason: 
 
 
 @use_case
-def reinstate_organisation(session: Session, actor: User, org_id: int, data: Mapping[str, Any]) -> Organisation:
+def reinstate_organisation(session: Session, actor: User, org_id: int, why: ReasonInput) -> Organisation:
     """The operator ends a suspension (with a reason): the organisation acts again, its products are on
     sale again and its held claims go on. A blacklisted code stays sanctioned until it is removed
     from the blacklist."""
     org = _sanctioned_organisation(session, actor, org_id)
-    inputs = Inputs(data)
-    reason = inputs.reason()
-    inputs.check()
-    if org.status != OrgStatus.SUSPENDED:
+    if not ORGANISATION.can(org.status, "reinstate"):
         ORGANISATION.next(org.status, "reinstate")   # raises invalid_state
-    _reinstate(session, org, actor, reason)
+    _reinstate(session, org, actor, why.reason)
     session.commit()
     return org
 
 
+@use_case
 def end_suspensions(session: Session, today: dt.date | None = None) -> int:
     """Record the end of the suspensions whose end date has come (the sanction is over on that day
     anyway: ``sanctioned_clause``). The daily job; idempotent; commits."""

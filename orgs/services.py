@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -13,17 +12,17 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from orgs.commands import BlacklistInput, OrganisationFilter, ReasonInput, Registration
 from orgs.models import BlacklistEntry, CertificationDocument, CertificationSubmission, Organisation
-from orgs.rules import check_established_on, check_uscc, lookup_region
 from orgs.states import ORGANISATION, OrgKind, OrgStatus
 from shop import clock
 from shop.accounts import User
 from shop.audit import change_state, record
-from shop.auth import check_email, check_password, hash_password, normalise_email
+from shop.auth import hash_password
 from shop.db import use_case
-from shop.errors import DomainError, Forbidden, NotFound, ValidationError
+from shop.errors import ConflictingInput, DomainError, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
-from shop.inputs import Inputs
+from shop.inputs import Decision
 from shop.pagination import Page, paginate
 from shop.states import Role
 from shop.uploads import MB, StoredFile, store_upload
@@ -43,53 +42,6 @@ CERTIFICATION_TYPES = ("pdf", "jpg", "png")
 
 
 # -- registration -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Registration:
-    kind: OrgKind
-    uscc: str
-    name: str
-    region_code: str
-    established_on: dt.date
-    legal_representative: str
-    contact_name: str
-    contact_phone: str | None
-    email: str
-    password: str
-
-    @classmethod
-    def from_input(cls, data: Mapping[str, Any]) -> Registration:
-        """Parse and check every field at once, so that a person sees all faults together."""
-        inputs = Inputs(data)
-        kind = inputs.choice("kind", [k.value for k in OrgKind])
-        raw_uscc = inputs.text("uscc", max_length=40)
-        name = inputs.text("name", max_length=200, min_length=2)
-        region_code = inputs.text("region_code", max_length=6)
-        established_on = inputs.date("established_on")
-        legal_representative = inputs.text("legal_representative", max_length=100)
-        contact_name = inputs.text("contact_name", max_length=100)
-        contact_phone = inputs.text("contact_phone", required=False, max_length=30)
-        email = normalise_email(inputs.text("email", max_length=254) or "")
-        password = inputs.text("password", max_length=200) or ""
-        uscc = None
-        if raw_uscc:
-            uscc, message = check_uscc(raw_uscc)
-            if message:
-                inputs.error("uscc", message)
-        if region_code and lookup_region(region_code) is None:
-            inputs.error("region_code", _l("Enter a current six-digit administrative division code, e.g. 520102."))
-        if established_on and (message := check_established_on(established_on, clock.today())):
-            inputs.error("established_on", message)
-        if email and (message := check_email(email)):
-            inputs.error("email", message)
-        if password and (message := check_password(password)):
-            inputs.error("password", message)
-        if inputs.errors:
-            only_uscc = set(inputs.errors) == {"uscc"} and raw_uscc
-            raise ValidationError(inputs.errors, code="invalid_uscc" if only_uscc else "validation_error")
-        return cls(OrgKind(kind), uscc, name, region_code, established_on, legal_representative, contact_name,
-                   contact_phone, email, password)
-
 
 @use_case
 def register_organisation(session: Session, registration: Registration) -> Organisation:
@@ -114,8 +66,7 @@ def register_organisation(session: Session, registration: Registration) -> Organ
     session.add_all([org, user])
     try:
         session.flush()
-    except IntegrityError:  # a parallel registration of the same code won the race
-        session.rollback()
+    except IntegrityError:  # a parallel registration of the same code won the race (use_case rolls back)
         raise DomainError("duplicate_organisation", field="uscc") from None
     record(session, user, "organisation", org.id, "register", None,
            {"status": org.status.value, "kind": org.kind.value, "uscc": org.uscc, "name": org.name})
@@ -192,8 +143,7 @@ def submit_certification(session: Session, actor: User, org_id: int,
         change_state(session, org, ORGANISATION, "submit_certification", actor, subject_type="organisation",
                      status_reason=None)
         session.commit()
-    except Exception:
-        session.rollback()
+    except BaseException:   # use_case rolls the rows back; the files go too
         _remove_files(upload_dir, stored.values())
         raise
     return org
@@ -205,28 +155,39 @@ def _remove_files(upload_dir: str | Path, files: Any) -> None:
 
 
 @use_case
-def review_organisation(session: Session, actor: User, org_id: int, decision: str, reason: str | None) -> Organisation:
+def review_organisation(session: Session, actor: User, org_id: int, decision: Decision) -> Organisation:
     """The operator certifies an organisation or rejects it with a reason it will see."""
     if actor.role != Role.OPERATOR:
         raise Forbidden()
     org = session.get(Organisation, org_id, with_for_update=True)
     if org is None:
         raise NotFound()
-    inputs = Inputs({"decision": decision, "reason": reason})
-    decision = inputs.choice("decision", ["approve", "reject"])
-    reason = inputs.reason(required=decision == "reject")
-    inputs.check()
+    action = decision.value
     submission = latest_submission(session, org.id)
-    if submission is None or org.status != OrgStatus.UNDER_REVIEW:
-        ORGANISATION.next(org.status, decision)  # raises invalid_state
+    if submission is None or not ORGANISATION.can(org.status, action):
+        ORGANISATION.next(org.status, action)  # raises invalid_state
     at = clock.now()
-    changes: dict[str, Any] = {"status_reason": reason if decision == "reject" else None}
-    if decision == "approve":
+    changes: dict[str, Any] = {"status_reason": None if decision.approve else decision.reason}
+    if decision.approve:
         changes["certified_at"] = at
-    change_state(session, org, ORGANISATION, decision, actor, subject_type="organisation", **changes)
-    submission.decision, submission.reason, submission.decided_by_id, submission.decided_at = decision, reason, actor.id, at
+    change_state(session, org, ORGANISATION, action, actor, subject_type="organisation", **changes)
+    submission.decision, submission.reason = action, decision.reason
+    submission.decided_by_id, submission.decided_at = actor.id, at
     session.commit()
     return org
+
+
+def allowed_actions(actor: User, org: Organisation) -> set[str]:
+    """What ``actor`` may do to ``org`` now (the pages ask ``may``; the table says ``can``): the
+    operator certifies and sanctions, the members submit their documents and a provider gives notice;
+    nobody else does anything."""
+    actions = ORGANISATION.allowed(org.status)
+    if actor.role == Role.OPERATOR:
+        return actions - {"submit_certification", "request_exit", "complete_exit"}
+    if actor.belongs_to(org.id):
+        own = {"submit_certification", "request_exit"} if org.kind == OrgKind.PROVIDER else {"submit_certification"}
+        return actions & own
+    return set()
 
 
 def review_queue(session: Session, page: int, per_page: int) -> Page[Organisation]:
@@ -245,38 +206,28 @@ def review_queue_count(session: Session) -> int:
                           .where(Organisation.status == OrgStatus.UNDER_REVIEW)) or 0
 
 
-def list_organisations(session: Session, *, q: str | None, kind: str | None, status: str | None,
-                       page: int, per_page: int) -> Page[Organisation]:
+def list_organisations(session: Session, where: OrganisationFilter, page: int, per_page: int) -> Page[Organisation]:
     stmt = select(Organisation).order_by(Organisation.id.desc())
-    if kind in {k.value for k in OrgKind}:
-        stmt = stmt.where(Organisation.kind == kind)
-    if status in {s.value for s in OrgStatus}:
-        stmt = stmt.where(Organisation.status == status)
-    if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(Organisation.name.like(like), Organisation.uscc == q.strip().upper()))
+    if where.kind is not None:
+        stmt = stmt.where(Organisation.kind == where.kind)
+    if where.status is not None:
+        stmt = stmt.where(Organisation.status == where.status)
+    if where.q:
+        like = f"%{where.q}%"
+        stmt = stmt.where(or_(Organisation.name.like(like), Organisation.uscc == where.q.upper()))
     return paginate(session, stmt, page, per_page)
 
 
 # -- blacklist ----------------------------------------------------------------------------------
 
-def blacklist_uscc(session: Session, actor: User, uscc: str | None, reason: str | None) -> BlacklistEntry:
-    """第十二条: put a USCC on the blacklist, recorded in the trail of the blacklist and of the
-    organisation that has the code, if one has. A helper: it never commits (``add_to_blacklist`` does;
-    the catalogue's ``expel_provider`` blacklists as part of an expulsion)."""
+def blacklist_uscc(session: Session, actor: User, code: str, reason: str | None) -> BlacklistEntry:
+    """第十二条: put a (checked) USCC on the blacklist, recorded in the trail of the blacklist and of
+    the organisation that has the code, if one has. A helper: it never commits (``add_to_blacklist``
+    does; the catalogue's ``expel_organisation`` blacklists as part of an expulsion)."""
     if actor.role != Role.OPERATOR:
         raise Forbidden()
-    inputs = Inputs({"uscc": uscc, "reason": reason})
-    raw = inputs.text("uscc", max_length=40)
-    reason = inputs.reason()
-    code = None
-    if raw:
-        code, message = check_uscc(raw)
-        if message:
-            inputs.error("uscc", message)
-    inputs.check()
-    if session.scalars(select(BlacklistEntry.id).where(BlacklistEntry.uscc == code)).first() is not None:
-        raise DomainError("validation_error", _l("This code is already on the blacklist."), field="uscc", status=409)
+    if is_blacklisted(session, code):
+        raise ConflictingInput(_l("This code is already on the blacklist."), field="uscc")
     org = session.scalars(select(Organisation).where(Organisation.uscc == code)).one_or_none()
     entry = BlacklistEntry(uscc=code, reason=reason, organisation_id=org.id if org else None,
                            name=org.name if org else None, created_by_id=actor.id)
@@ -291,23 +242,21 @@ def blacklist_uscc(session: Session, actor: User, uscc: str | None, reason: str 
 
 
 @use_case
-def add_to_blacklist(session: Session, actor: User, uscc: str | None, reason: str | None) -> BlacklistEntry:
+def add_to_blacklist(session: Session, actor: User, listing: BlacklistInput) -> BlacklistEntry:
     """第十二条: a blacklisted USCC cannot register again."""
-    entry = blacklist_uscc(session, actor, uscc, reason)
+    entry = blacklist_uscc(session, actor, listing.uscc, listing.reason)
     session.commit()
     return entry
 
 
 @use_case
-def remove_from_blacklist(session: Session, actor: User, entry_id: int, reason: str | None) -> None:
+def remove_from_blacklist(session: Session, actor: User, entry_id: int, why: ReasonInput) -> None:
     if actor.role != Role.OPERATOR:
         raise Forbidden()
     entry = session.get(BlacklistEntry, entry_id)
     if entry is None:
         raise NotFound()
-    inputs = Inputs({"reason": reason})
-    reason = inputs.reason()
-    inputs.check()
+    reason = why.reason
     record(session, actor, "blacklist", entry.id, "remove_from_blacklist",
            {"uscc": entry.uscc, "reason": entry.reason}, {"reason": reason})
     org_id = session.scalar(select(Organisation.id).where(Organisation.uscc == entry.uscc))

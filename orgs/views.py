@@ -12,12 +12,20 @@ from flask_login import current_user, login_user
 from orgs import affiliations as org_affiliations
 from orgs import sanctions as org_sanctions
 from orgs import services
+from orgs.commands import (
+    AffiliationInput,
+    BlacklistInput,
+    OrganisationFilter,
+    ReasonInput,
+    Registration,
+    SuspensionInput,
+)
 from orgs.models import Organisation
-from orgs.states import OrgKind, OrgStatus
+from orgs.states import ORGANISATION, OrgKind, OrgStatus
 from shop import clock
 from shop.errors import DomainError
 from shop.i18n import _
-from shop.inputs import Inputs
+from shop.inputs import Decision, Inputs
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import actor, api, db_session, json_body, public, render_form, roles_required, send_upload, signed_in
@@ -40,7 +48,7 @@ def register() -> Any:
         return render_template("orgs/register.html", errors={}, form={"kind": request.args.get("kind", "enterprise")},
                                **context)
     try:
-        org = services.register_organisation(db_session(), services.Registration.from_input(request.form))
+        org = services.register_organisation(db_session(), Registration.from_input(request.form))
     except DomainError as error:
         return render_form("orgs/register.html", error, **context)
     login_user(org.members[0])
@@ -60,7 +68,7 @@ def _organisation_page(errors: dict, status: int = 200) -> Any:
     return render_template(
         "orgs/organisation.html", org=org, submission=services.latest_submission(s, org.id), errors=errors,
         needed=services.CERTIFICATION_DOCUMENTS[org.kind], labels=services.DOCUMENT_LABELS,
-        can_submit=org.status in (OrgStatus.PENDING_CERTIFICATION, OrgStatus.REJECTED, OrgStatus.UNDER_REVIEW),
+        can=lambda action: ORGANISATION.can(org.status, action), may=services.allowed_actions(actor(), org),
         affiliations=org_affiliations.affiliations_of(s, org.id), sanction=org_sanctions.sanction_of(s, org.id),
     ), status
 
@@ -98,8 +106,7 @@ def review_queue() -> Any:
 @roles_required(*STAFF)
 def organisations() -> Any:
     page, per_page = page_args(request.args)
-    result = services.list_organisations(db_session(), q=request.args.get("q"), kind=request.args.get("kind"),
-                                         status=request.args.get("status"), page=page, per_page=per_page)
+    result = services.list_organisations(db_session(), OrganisationFilter.from_args(request.args), page, per_page)
     return render_template("orgs/organisations.html", page=result, kinds=list(OrgKind), statuses=list(OrgStatus))
 
 
@@ -109,15 +116,16 @@ def organisation_detail(org_id: int, errors: dict | None = None, status: int = 2
     s = db_session()
     org = services.get_organisation(s, actor(), org_id)
     return render_template("orgs/organisation_detail.html", org=org, submission=services.latest_submission(s, org.id),
-                           labels=services.DOCUMENT_LABELS, affiliations=org_affiliations.affiliations_of(s, org.id),
+                           can=lambda action: ORGANISATION.can(org.status, action),
+                           may=services.allowed_actions(actor(), org), labels=services.DOCUMENT_LABELS, affiliations=org_affiliations.affiliations_of(s, org.id),
                            sanction=org_sanctions.sanction_of(s, org.id), errors=errors or {}, form=request.form,
                            which=which, tomorrow=clock.today() + dt.timedelta(days=1)), status
 
 
-def _sanction(org_id: int, which: str, use_case: Any, done: Any) -> Any:
+def _sanction(org_id: int, which: str, command: Any, use_case: Any, done: Any) -> Any:
     """Suspend or reinstate from the organisation's page; faults go beside the form's fields."""
     try:
-        org = use_case(db_session(), actor(), org_id, request.form)
+        org = use_case(db_session(), actor(), org_id, command.from_input(request.form))
     except DomainError as error:
         if error.code in ("not_found", "forbidden"):
             raise
@@ -130,7 +138,7 @@ def _sanction(org_id: int, which: str, use_case: Any, done: Any) -> Any:
 @bp.post("/operator/organisations/<int:org_id>/suspend")
 @roles_required(OPERATOR)
 def suspend_organisation(org_id: int) -> Any:
-    return _sanction(org_id, "suspend", org_sanctions.suspend_organisation, lambda org: _(
+    return _sanction(org_id, "suspend", SuspensionInput, org_sanctions.suspend_organisation, lambda org: _(
         "%(name)s is suspended until %(day)s.", name=org.name, day=org.suspended_until.isoformat())
         if org.suspended_until else _("%(name)s is suspended until you reinstate it.", name=org.name))
 
@@ -138,7 +146,7 @@ def suspend_organisation(org_id: int) -> Any:
 @bp.post("/operator/organisations/<int:org_id>/reinstate")
 @roles_required(OPERATOR)
 def reinstate_organisation(org_id: int) -> Any:
-    return _sanction(org_id, "reinstate", org_sanctions.reinstate_organisation,
+    return _sanction(org_id, "reinstate", ReasonInput, org_sanctions.reinstate_organisation,
                      lambda org: _("%(name)s is reinstated: it acts again and its held claims go on.", name=org.name))
 
 
@@ -146,8 +154,7 @@ def reinstate_organisation(org_id: int) -> Any:
 @roles_required(OPERATOR)
 def review_organisation(org_id: int) -> Any:
     try:
-        org = services.review_organisation(db_session(), actor(), org_id, request.form.get("decision", ""),
-                                           request.form.get("reason"))
+        org = services.review_organisation(db_session(), actor(), org_id, Decision.from_input(request.form))
     except DomainError as error:
         return organisation_detail(org_id, errors=error.errors or {"decision": [error.detail]}, status=error.status)
     if org.status == OrgStatus.CERTIFIED:
@@ -168,13 +175,12 @@ def affiliations() -> Any:
         org_id = inputs.integer("organisation_a", minimum=1)
         try:
             inputs.check()
-            org_affiliations.add_affiliation(s, actor(), org_id, request.form.get("organisation_b"), request.form.get("note"))
+            org_affiliations.add_affiliation(s, actor(), org_id,
+                                             AffiliationInput.from_input(request.form, field="organisation_b"))
             flash(_("The affiliation is recorded."), "success")
             return redirect(url_for("orgs.affiliations"))
         except DomainError as error:
-            errors = {("organisation_b" if k == "organisation_id" else k): v for k, v in error.errors.items()}
-            errors = errors or {"organisation_a": [error.detail]}
-            status = error.status
+            errors, status = error.errors or {"organisation_a": [error.detail]}, error.status
     page, per_page = page_args(request.args)
     return render_template("orgs/affiliations.html", page=org_affiliations.list_affiliations(s, page, per_page),
                            errors=errors, form=request.form), status
@@ -196,7 +202,7 @@ def blacklist() -> Any:
     status = 200
     if request.method == "POST":
         try:
-            services.add_to_blacklist(s, actor(), request.form.get("uscc"), request.form.get("reason"))
+            services.add_to_blacklist(s, actor(), BlacklistInput.from_input(request.form))
             flash(_("The code is on the blacklist."), "success")
             return redirect(url_for("orgs.blacklist"))
         except DomainError as error:
@@ -210,7 +216,7 @@ def blacklist() -> Any:
 @roles_required(OPERATOR)
 def delete_blacklist_entry(entry_id: int) -> Any:
     try:
-        services.remove_from_blacklist(db_session(), actor(), entry_id, request.form.get("reason"))
+        services.remove_from_blacklist(db_session(), actor(), entry_id, ReasonInput.from_input(request.form))
     except DomainError as error:
         flash(str(error.detail), "error")
         return redirect(url_for("orgs.blacklist"))
@@ -265,7 +271,7 @@ def organisation_json(org: Organisation, sanctions: dict[int, Any] | None = None
      response=ORGANISATION_SCHEMA,
      errors=["validation_error", "invalid_uscc", "duplicate_organisation", "blacklisted"])
 def register_api(_actor: Any) -> Any:
-    org = services.register_organisation(db_session(), services.Registration.from_input(json_body()))
+    org = services.register_organisation(db_session(), Registration.from_input(json_body()))
     return organisation_json(org)
 
 
@@ -275,8 +281,7 @@ def register_api(_actor: Any) -> Any:
             "page": {"type": "integer"}, "per_page": {"type": "integer"}})
 def list_organisations_api(_actor: Any) -> Any:
     page, per_page = page_args(request.args)
-    result = services.list_organisations(db_session(), q=request.args.get("q"), kind=request.args.get("kind"),
-                                         status=request.args.get("status"), page=page, per_page=per_page)
+    result = services.list_organisations(db_session(), OrganisationFilter.from_args(request.args), page, per_page)
     sanctions = org_sanctions.sanctions_of(db_session(), [org.id for org in result.items])
     return result.as_json(lambda org: organisation_json(org, sanctions))
 
@@ -307,8 +312,7 @@ def submit_certification_api(user: Any, org_id: int) -> Any:
            "properties": {"decision": {"enum": ["approve", "reject"]}, "reason": {"type": "string"}}},
      response=ORGANISATION_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def review_organisation_api(user: Any, org_id: int) -> Any:
-    data = json_body()
-    org = services.review_organisation(db_session(), user, org_id, data.get("decision"), data.get("reason"))
+    org = services.review_organisation(db_session(), user, org_id, Decision.from_input(json_body()))
     return organisation_json(org)
 
 
@@ -318,8 +322,7 @@ def review_organisation_api(user: Any, org_id: int) -> Any:
            "properties": {"organisation_id": {"type": "integer"}, "note": {"type": "string"}}},
      errors=["validation_error", "not_found"])
 def add_affiliation_api(user: Any, org_id: int) -> Any:
-    data = json_body()
-    affiliation = org_affiliations.add_affiliation(db_session(), user, org_id, data.get("organisation_id"), data.get("note"))
+    affiliation = org_affiliations.add_affiliation(db_session(), user, org_id, AffiliationInput.from_input(json_body()))
     return {"id": affiliation.id, "organisation_ids": [affiliation.organisation_low_id, affiliation.organisation_high_id],
             "note": affiliation.note}
 
@@ -333,7 +336,8 @@ def add_affiliation_api(user: Any, org_id: int) -> Any:
                           "until": {"type": "string", "format": "date", "description": "the day it ends by itself"}}},
      response=ORGANISATION_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def suspend_organisation_api(user: Any, org_id: int) -> Any:
-    return organisation_json(org_sanctions.suspend_organisation(db_session(), user, org_id, json_body()))
+    return organisation_json(org_sanctions.suspend_organisation(db_session(), user, org_id,
+                                                                   SuspensionInput.from_input(json_body())))
 
 
 @api_bp.post("/organisations/<int:org_id>/reinstate")
@@ -341,4 +345,5 @@ def suspend_organisation_api(user: Any, org_id: int) -> Any:
      body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
      response=ORGANISATION_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def reinstate_organisation_api(user: Any, org_id: int) -> Any:
-    return organisation_json(org_sanctions.reinstate_organisation(db_session(), user, org_id, json_body()))
+    return organisation_json(org_sanctions.reinstate_organisation(db_session(), user, org_id,
+                                                                     ReasonInput.from_input(json_body())))

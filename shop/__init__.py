@@ -97,9 +97,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     views.init_nav()
     daily.every_day(app, "shop.remove_old_exports",
                     lambda session, today: exports.remove_old_exports(session, app.config["EXPORT_DIR"], today))
-    from shop import audit
+    from shop import audit_chain
     daily.every_day(app, "shop.audit_checkpoint",   # the head as the public notice shows it, signed daily
-                    lambda session, today: audit.daily_checkpoint(session, today)
+                    lambda session, today: audit_chain.daily_checkpoint(session, today)
                     if app.config.get("AUDIT_CHECKPOINT_DAILY", True) else None)
     errorhandlers.init_app(app)
     templating.init_app(app)

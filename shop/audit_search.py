@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,18 +30,19 @@ class AuditFilter:
     since: dt.date | None = None
     until: dt.date | None = None
 
-
-def read_audit_filter(data: Mapping[str, Any]) -> AuditFilter:
-    inputs = Inputs(data)
-    subject_type = inputs.choice("subject_type", SUBJECT_TYPES, required=False)
-    subject_id = inputs.integer("subject_id", required=False, minimum=1, maximum=2**62)
-    actor = inputs.text("actor", required=False, max_length=254)
-    since = inputs.date("since", required=False)
-    until = inputs.date("until", required=False)
-    if since and until and until < since:
-        inputs.error("until", _l("The end of the period is before its start."))
-    inputs.check()
-    return AuditFilter(subject_type, subject_id, actor.strip() if actor else None, since, until)
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any] | None) -> Self:
+        """Every fault at once (a subject type it does not know, a period that ends before it starts)."""
+        inputs = Inputs(args)
+        subject_type = inputs.choice("subject_type", SUBJECT_TYPES, required=False)
+        subject_id = inputs.integer("subject_id", required=False, minimum=1, maximum=2**62)
+        actor = inputs.text("actor", required=False, max_length=254)
+        since = inputs.date("since", required=False)
+        until = inputs.date("until", required=False)
+        if since and until and until < since:
+            inputs.error("until", _l("The end of the period is before its start."))
+        inputs.check()
+        return cls(subject_type, subject_id, actor.strip() if actor else None, since, until)
 
 
 def audit_query(session: Session, where: AuditFilter):  # type: ignore[no-untyped-def]

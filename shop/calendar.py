@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Self
 
 from sqlalchemy import Boolean, Date, ForeignKey, String, and_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -47,15 +48,28 @@ def add_working_days(session: Session, start: dt.date, n: int) -> dt.date:
     return clock.add_working_days(start, n, working_day_overrides(session, start, start + dt.timedelta(days=n * 7 + 60)))
 
 
+@dataclass(frozen=True)
+class HolidayInput:
+    """The operator's entry for one day: a working day or not, and why (a holiday's name)."""
+    day: dt.date
+    is_working_day: bool
+    note: str
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any] | None) -> Self:
+        inputs = Inputs(data)
+        day = inputs.date("day")
+        is_working_day = inputs.boolean("is_working_day")
+        note = inputs.text("note", max_length=200)
+        inputs.check()
+        return cls(day, is_working_day, note)
+
+
 @use_case
-def set_holiday(session: Session, actor: User, data: Mapping[str, Any]) -> Holiday:
+def set_holiday(session: Session, actor: User, entry: HolidayInput) -> Holiday:
     if actor.role != Role.OPERATOR:
         raise Forbidden()
-    inputs = Inputs(data)
-    day = inputs.date("day")
-    is_working_day = inputs.boolean("is_working_day")
-    note = inputs.text("note", max_length=200)
-    inputs.check()
+    day, is_working_day, note = entry.day, entry.is_working_day, entry.note
     holiday = session.get(Holiday, day)
     before = {"is_working_day": holiday.is_working_day, "note": holiday.note} if holiday else None
     if holiday is None:

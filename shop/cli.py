@@ -84,7 +84,7 @@ def init_app(app: Flask) -> None:
     def audit_verify(held: tuple[str, ...]) -> None:
         """Recompute the audit trail's hash chain and hold it against every signed checkpoint; exit 1
         naming the first broken entry or checkpoint."""
-        from shop.audit import verify_chain
+        from shop.audit_chain import verify_chain
         from shop.db import one_snapshot, read_only_transactions
         kept = {}
         for value in held:
@@ -108,7 +108,7 @@ def init_app(app: Flask) -> None:
         """Sign the audit trail's head (entries, head hash, time) with AUDIT_KEY, after verifying what
         came since the last checkpoint. Run daily from cron (the first request of the day does it too);
         exit 1, signing nothing, when the trail does not verify."""
-        from shop.audit import ChainBroken, record_checkpoint
+        from shop.audit_chain import ChainBroken, record_checkpoint
         with _session() as session:
             try:
                 checkpoint = record_checkpoint(session)

@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, Enum, MetaData, create_engine, event, types
+from sqlalchemy import BigInteger, DateTime, Enum, MetaData, create_engine, event, text, types
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -162,6 +162,11 @@ def one_snapshot(session: Session) -> None:
     one). Call before its first query."""
     if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def ping(session: Session) -> None:
+    """A round trip to the database (the health check): raises when it does not answer."""
+    session.execute(text("SELECT 1"))
 
 
 def is_sqlite(session: Session) -> bool:

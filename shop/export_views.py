@@ -20,8 +20,7 @@ def start_export() -> Any:
     s = db_session()
     form = request.form
     try:
-        job = exports.start_export(s, actor(), form.get("kind", ""), form.get("format", "xlsx"), form,
-                                   current_locale())
+        job = exports.start_export(s, actor(), exports.ExportRequest.from_input(form), current_locale())
     except DomainError as error:
         return render_template("shop/export.html", job=None, error=error), error.status
     exports.start_in_background(current_app._get_current_object(), job)

@@ -24,14 +24,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Self
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shop import clock
 from shop.clock import now
-from shop.db import Base, BigId, enum_type, read_only_transactions, write_transactions
+from shop.db import Base, BigId, enum_type, read_only_transactions, use_case, write_transactions
 from shop.errors import DomainError, Forbidden, NotFound
 from shop.i18n import _l
 from shop.states import Role
@@ -123,9 +123,18 @@ class ExportJob(Base):
             return 100
         return min(99, self.done_rows * 100 // self.total_rows) if self.total_rows else 0
 
+    @property
+    def in_progress(self) -> bool:
+        """Queued or being written (its page polls it)."""
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
+    @property
+    def is_done(self) -> bool:
+        """Written: the file can be downloaded, unless it was removed after a week."""
+        return self.status == ExportStatus.DONE
+
     def is_stale(self, at: dt.datetime | None = None) -> bool:
-        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING) and \
-            (at or clock.now()) - self.updated_at > STALE_AFTER
+        return self.in_progress and (at or clock.now()) - self.updated_at > STALE_AFTER
 
     @property
     def download_name(self) -> str:
@@ -236,15 +245,32 @@ def exporter_for(actor: Any, kind: str) -> Exporter:
     return exporter
 
 
-def start_export(session: Session, actor: Any, kind: str, file_format: str, data: Mapping[str, Any],
-                 locale: str) -> ExportJob:
+@dataclass(frozen=True)
+class ExportRequest:
+    """An export asked for: its kind, its format and the exporter's own parameters, read by the
+    exporter (``Exporter.read_params``). An unknown kind does not exist (``not_found``)."""
+    kind: str
+    file_format: str
+    params: dict[str, Any]
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any]) -> Self:
+        kind, file_format = data.get("kind", ""), data.get("format", "xlsx")
+        exporter = EXPORTERS.get(kind)
+        if exporter is None:
+            raise NotFound()
+        if file_format not in FORMATS:
+            raise DomainError("validation_error", _l("Choose one of: %(choices)s.", choices=", ".join(FORMATS)),
+                              field="format")
+        return cls(kind, file_format, exporter.read_params(data))
+
+
+@use_case
+def start_export(session: Session, actor: Any, request: ExportRequest, locale: str) -> ExportJob:
     """Record the job (committed); the caller starts ``run_export`` in the background."""
-    exporter = exporter_for(actor, kind)
-    if file_format not in FORMATS:
-        raise DomainError("validation_error", _l("Choose one of: %(choices)s.", choices=", ".join(FORMATS)),
-                          field="format")
-    params = exporter.read_params(data)
-    job = ExportJob(kind=kind, params=params, file_format=file_format, title=exporter.title(params)[:200],
+    exporter = exporter_for(actor, request.kind)
+    params, file_format = request.params, request.file_format
+    job = ExportJob(kind=request.kind, params=params, file_format=file_format, title=exporter.title(params)[:200],
                     requested_by_id=actor.id, locale=locale, total_rows=exporter.count(session, params))
     session.add(job)
     session.commit()
@@ -326,6 +352,7 @@ def file_path(directory: str | Path, job: ExportJob) -> Path:
     return Path(directory) / job.stored_name
 
 
+@use_case
 def remove_old_exports(session: Session, directory: str | Path, today: dt.date | None = None) -> int:
     """Files of exports older than a week are deleted (the job rows stay, as a record)."""
     cutoff = clock.now() - KEEP_FOR

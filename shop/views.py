@@ -7,14 +7,15 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
-from sqlalchemy import select
 
 from shop import LANGUAGES, nav
-from shop.audit import SUBJECT_TYPES, AuditCheckpoint, verify_chain
-from shop.audit_search import AuditFilter, audit_query, chain_status, read_audit_filter, record_chain_verification
+from shop.audit import SUBJECT_TYPES, AuditCheckpoint
+from shop.audit_chain import checkpoint_page, verify_chain
+from shop.audit_search import AuditFilter, audit_query, chain_status, record_chain_verification
 from shop.auth import authenticate, end_sessions, issue_token, live_tokens, revoke_token
+from shop.calendar import HolidayInput, list_holidays, set_holiday
 from shop.calendar import delete_holiday as remove_holiday
-from shop.calendar import list_holidays, set_holiday
+from shop.db import ping
 from shop.errors import DomainError
 from shop.i18n import _, _l
 from shop.inputs import Inputs
@@ -60,7 +61,7 @@ def home() -> Any:
 @bp.get("/healthz")
 @public
 def healthz() -> Any:
-    db_session().execute(select(1))
+    ping(db_session())
     return {"status": "ok"}
 
 
@@ -84,7 +85,7 @@ def login() -> Any:
         inputs.check()
         user = authenticate(db_session(), email, password, _client())
     except DomainError as error:
-        return render_form("shop/login.html", error, status=error.status if error.status != 422 else 422)
+        return render_form("shop/login.html", error)
     login_user(user, remember=False)
     session.permanent = True
     return redirect(local_target(request.args.get("next"), url_for("shop.home")))
@@ -109,14 +110,13 @@ def holidays() -> Any:
     status = 200
     if request.method == "POST":
         try:
-            set_holiday(s, actor(), request.form)
+            set_holiday(s, actor(), HolidayInput.from_input(request.form))
             flash(_("The calendar is updated."), "success")
             return redirect(url_for("shop.holidays", year=request.form.get("day", "")[:4]))
         except DomainError as error:
             errors, status = error.errors or {"day": [error.detail]}, error.status
     from shop import clock
-    year = Inputs(request.args).integer("year", required=False, minimum=2000, maximum=2100,
-                                        default=clock.today().year)
+    year = Inputs(request.args).year(required=False, default=clock.today().year)
     return render_template("shop/holidays.html", holidays=list_holidays(s, year), year=year, errors=errors,
                            form=request.form, calendar_knows=clock.calendar_knows(dt.date(year, 6, 1))), status
 
@@ -140,7 +140,7 @@ def audit() -> Any:
     s = db_session()
     errors: dict = {}
     try:
-        where = read_audit_filter(request.args)
+        where = AuditFilter.from_args(request.args)
     except DomainError as error:
         errors, where = error.errors, AuditFilter()
     result = paginate(s, audit_query(s, where), page, per_page)
@@ -242,7 +242,7 @@ def me(user: Any) -> Any:
 def audit_api(_actor: Any) -> Any:
     page, per_page = page_args(request.args)
     s = db_session()
-    result = paginate(s, audit_query(s, read_audit_filter(request.args)), page, per_page)
+    result = paginate(s, audit_query(s, AuditFilter.from_args(request.args)), page, per_page)
     return result.as_json(lambda e: {
         "id": e.id, "at": e.at.isoformat(), "actor_id": e.actor_id, "actor": e.actor_label,
         "subject_type": e.subject_type, "subject_id": e.subject_id, "action": e.action,
@@ -273,8 +273,7 @@ CHECKPOINT_SCHEMA = {
                                                 "per_page": {"type": "integer"}}})
 def audit_checkpoints_api(_actor: Any) -> Any:
     page, per_page = page_args(request.args)
-    query = select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())
-    return paginate(db_session(), query, page, per_page).as_json(AuditCheckpoint.as_json)
+    return checkpoint_page(db_session(), page, per_page).as_json(AuditCheckpoint.as_json)
 
 
 @api_bp.get("/audit/verification")

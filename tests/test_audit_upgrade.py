@@ -6,8 +6,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, text
 
-from shop import audit, create_app
-from shop.audit import AuditEntry, AuditHead, verify_chain
+from shop import audit, audit_chain, create_app
+from shop.audit import AuditEntry, AuditHead
+from shop.audit_chain import verify_chain
 from shop.db import make_engine
 from shop.migrate import upgrade
 from tests.conftest import PG_SKIP_REASON, PG_URL, _worker, pg_database_url
@@ -69,7 +70,7 @@ def test_an_unkeyed_trail_keeps_verifying_after_the_upgrade_and_cannot_be_rewrit
             rehash_from(session, 2)
             report = verify_chain(session)
             assert report.broken_id == 3 and "checkpoint 1" in report.problem
-            walked, _hash, _last = audit._walk(session, app.config["AUDIT_KEY"].encode(), 4)
+            walked, _hash, _last = audit_chain._walk(session, app.config["AUDIT_KEY"].encode(), 4)
             assert walked.broken_id == 4
     finally:
         app.extensions["shop.engine"].dispose()

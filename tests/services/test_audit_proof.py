@@ -9,8 +9,9 @@ import json
 import pytest
 from sqlalchemy import func, select, text
 
-from shop import audit, clock
-from shop.audit import AuditEntry, AuditHead, verify_chain
+from shop import audit, audit_chain, clock
+from shop.audit import AuditEntry, AuditHead
+from shop.audit_chain import verify_chain
 from shop.states import Role
 from tests.helpers import fresh, make_org, make_staff
 from tests.tamper import append_only_lifted, plain_sha256, rehash_from
@@ -210,7 +211,7 @@ def test_the_daily_job_records_one_checkpoint_a_day(app, session, trail, today):
 
 
 def test_checkpoints_are_append_only(session, trail):
-    audit.record_checkpoint(session)
+    audit_chain.record_checkpoint(session)
     for statement in ("UPDATE audit_checkpoints SET entries = 1", "DELETE FROM audit_checkpoints"):
         with pytest.raises(Exception, match="append-only"):
             session.execute(text(statement))
@@ -218,7 +219,7 @@ def test_checkpoints_are_append_only(session, trail):
 
 
 def test_the_key_is_never_written_to_the_database(app, session, trail):
-    audit.record_checkpoint(session)
+    audit_chain.record_checkpoint(session)
     key = app.config["AUDIT_KEY"]
     for table in ("audit_entries", "audit_head", "audit_checkpoints"):
         for row in session.execute(text(f"SELECT * FROM {table}")):

@@ -11,7 +11,8 @@ from catalog.states import ProductStatus
 from orgs.models import BlacklistEntry
 from orgs.services import Registration, register_organisation
 from orgs.states import OrgStatus
-from shop.audit import AuditEntry, verify_chain
+from shop.audit import AuditEntry
+from shop.audit_chain import verify_chain
 from shop.errors import DomainError
 from tests.catalog_helpers import expulsion, listing, make_product, make_provider, notice, reviewers
 from tests.helpers import make_org, member, registration

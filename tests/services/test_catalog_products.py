@@ -10,7 +10,8 @@ from catalog.listing import ListingInput, Upload
 from catalog.models import Product, ProductReview, ProductVersion
 from catalog.states import ProductStatus
 from orgs.states import OrgStatus
-from shop.audit import AuditEntry, verify_chain
+from shop.audit import AuditEntry
+from shop.audit_chain import verify_chain
 from shop.errors import DomainError
 from shop.states import Role
 from tests.catalog_helpers import approve_both, change, decide, listing, make_product, make_provider, reviewers

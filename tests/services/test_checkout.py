@@ -10,6 +10,7 @@ from orders.models import CheckoutAttempt, Order
 from orders.payments import StripeGateway
 from orders.states import AttemptStatus, OrderStatus, PaymentStatus
 from orgs import affiliations
+from orgs.commands import AffiliationInput
 from shop.errors import DomainError
 from shop.states import Role
 from tests.helpers import grant_wallet, make_org, make_product, make_programme, make_staff, member
@@ -76,7 +77,7 @@ def test_vouchers_are_served_in_line_order_until_the_wallet_runs_out(session, wo
 
 
 def test_affiliated_providers_and_products_without_vouchers_get_none(session, world, stripe_gateway):
-    affiliations.add_affiliation(session, make_staff(session, Role.OPERATOR), world["enterprise"].id, world["p2"].id, "控股")
+    affiliations.add_affiliation(session, make_staff(session, Role.OPERATOR), world["enterprise"].id, AffiliationInput(world["p2"].id, "控股"))
     plain = make_product(session, world["p1"], price_fen=500_00, accepts_vouchers=False)
     orders = checkouts.checkout(session, world["buyer"], request([(world["database"], 1), (plain, 1)],
                                                                 pm=card(stripe_gateway)), gateway=stripe_gateway)

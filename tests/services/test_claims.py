@@ -450,7 +450,7 @@ def test_a_query_in_late_december_is_due_in_a_year_the_calendar_does_not_know(se
     query = reviews.ask_query(session, world["authority"], claim.id, QueryInput.from_input({"question": "请说明"}))
     assert query.due_on == dt.date(2027, 1, 4)     # 31 Dec, then weekend, 1 Jan (weekday) and 4 Jan
     from shop import calendar
-    calendar.set_holiday(session, world["operator"], {"day": "2027-01-01", "is_working_day": "0", "note": "元旦"})
+    calendar.set_holiday(session, world["operator"], calendar.HolidayInput.from_input({"day": "2027-01-01", "is_working_day": "0", "note": "元旦"}))
     second = reviews.ask_query(session, world["authority"], claim.id, QueryInput.from_input({"question": "再问一次"}))
     assert second.due_on == dt.date(2027, 1, 5)
 

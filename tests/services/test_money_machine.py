@@ -44,7 +44,9 @@ from orders.models import Order
 from orders.payments import InProcessGateway, PaymentUnavailable
 from orders.states import OrderStatus
 from orgs import sanctions
-from shop.audit import AuditEntry, verify_chain
+from orgs.commands import ReasonInput, SuspensionInput
+from shop.audit import AuditEntry
+from shop.audit_chain import verify_chain
 from shop.db import make_engine, make_session_factory, read_only_transactions
 from shop.errors import DomainError
 from shop.inputs import Decision
@@ -350,9 +352,9 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             parties = self.enterprises + self.providers
             org = parties[which % len(parties)]
             if action == "suspend":
-                self._try(sanctions.suspend_organisation, self.session, self.operator, org.id, {"reason": "核查中"})
+                self._try(sanctions.suspend_organisation, self.session, self.operator, org.id, SuspensionInput.from_input({"reason": "核查中"}))
             elif action == "reinstate":
-                self._try(sanctions.reinstate_organisation, self.session, self.operator, org.id, {"reason": "核查完毕"})
+                self._try(sanctions.reinstate_organisation, self.session, self.operator, org.id, ReasonInput.from_input({"reason": "核查完毕"}))
             else:
                 self._try(providers.expel_organisation, self.session, self.operator, org.id, "骗取补贴", False)
 

@@ -5,11 +5,14 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from orgs import affiliations, services
+from orgs.commands import AffiliationInput, BlacklistInput
 from orgs.models import CertificationSubmission, Organisation
 from orgs.states import OrgStatus
 from shop import calendar
-from shop.audit import AuditEntry, verify_chain
+from shop.audit import AuditEntry
+from shop.audit_chain import verify_chain
 from shop.errors import DomainError
+from shop.inputs import Decision
 from shop.states import Role
 from tests.helpers import JPEG, PDF, PNG, make_org, make_staff, member, registration, upload
 
@@ -62,7 +65,7 @@ def test_the_same_credit_code_cannot_register_twice(session):
 def test_a_blacklisted_code_is_refused(session):
     operator = make_staff(session, Role.OPERATOR)
     data = registration()
-    services.add_to_blacklist(session, operator, data["uscc"], "骗取补贴")
+    services.add_to_blacklist(session, operator, BlacklistInput.from_input({"uscc": data["uscc"], "reason": "骗取补贴"}))
     with pytest.raises(DomainError) as caught:
         services.register_organisation(session, services.Registration.from_input(data))
     assert caught.value.code == "blacklisted"
@@ -124,11 +127,11 @@ def test_a_rejected_organisation_sees_the_reason_and_can_submit_again(session, a
     operator = make_staff(session, Role.OPERATOR)
     org = register(session)
     services.submit_certification(session, member(org), org.id, certification_files(), app.config["UPLOAD_DIR"])
-    services.review_organisation(session, operator, org.id, "reject", "营业执照扫描件不清晰")
+    services.review_organisation(session, operator, org.id, Decision(False, "营业执照扫描件不清晰"))
     assert (org.status, org.status_reason) == (OrgStatus.REJECTED, "营业执照扫描件不清晰")
     services.submit_certification(session, member(org), org.id, certification_files(), app.config["UPLOAD_DIR"])
     assert org.status == OrgStatus.UNDER_REVIEW and org.status_reason is None
-    services.review_organisation(session, operator, org.id, "approve", None)
+    services.review_organisation(session, operator, org.id, Decision(True))
     assert org.status == OrgStatus.CERTIFIED and org.certified_at is not None
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "organisation",
                                                                AuditEntry.subject_id == org.id).order_by(AuditEntry.id)).all()
@@ -140,7 +143,7 @@ def test_a_rejection_needs_a_reason(session, app):
     org = register(session)
     services.submit_certification(session, member(org), org.id, certification_files(), app.config["UPLOAD_DIR"])
     with pytest.raises(DomainError) as caught:
-        services.review_organisation(session, operator, org.id, "reject", "  ")
+        services.review_organisation(session, operator, org.id, Decision.from_input({"decision": "reject", "reason": "  "}))
     assert "reason" in caught.value.errors
     assert session.get(Organisation, org.id).status == OrgStatus.UNDER_REVIEW
 
@@ -149,7 +152,7 @@ def test_reviewing_an_organisation_that_has_not_submitted_is_invalid_state(sessi
     operator = make_staff(session, Role.OPERATOR)
     org = register(session)
     with pytest.raises(DomainError) as caught:
-        services.review_organisation(session, operator, org.id, "approve", None)
+        services.review_organisation(session, operator, org.id, Decision(True))
     assert caught.value.code == "invalid_state"
 
 
@@ -160,30 +163,30 @@ def test_the_queue_lists_the_oldest_submission_first(session, app):
         services.submit_certification(session, member(org), org.id, certification_files(), app.config["UPLOAD_DIR"])
     page = services.review_queue(session, 1, 20)
     assert [o.id for o in page.items] == [orgs[1].id, orgs[0].id, orgs[2].id]
-    services.review_organisation(session, operator, orgs[0].id, "approve", None)
+    services.review_organisation(session, operator, orgs[0].id, Decision(True))
     assert services.review_queue_count(session) == 2
 
 
 def test_affiliations_are_symmetric_and_recorded_once(session):
     operator = make_staff(session, Role.OPERATOR)
     enterprise, provider = make_org(session), make_org(session, "provider")
-    affiliations.add_affiliation(session, operator, provider.id, enterprise.id, "同一集团控股")
+    affiliations.add_affiliation(session, operator, provider.id, AffiliationInput(enterprise.id, "同一集团控股"))
     assert affiliations.affiliated(session, enterprise.id, provider.id)
     assert affiliations.affiliated_ids(session, enterprise.id) == {provider.id}
     with pytest.raises(DomainError):
-        affiliations.add_affiliation(session, operator, enterprise.id, provider.id, "again")
+        affiliations.add_affiliation(session, operator, enterprise.id, AffiliationInput(provider.id, "again"))
     with pytest.raises(DomainError):
-        affiliations.add_affiliation(session, operator, enterprise.id, enterprise.id, "self")
+        affiliations.add_affiliation(session, operator, enterprise.id, AffiliationInput(enterprise.id, "self"))
 
 
 def test_only_the_operator_changes_affiliations_and_the_blacklist(session):
     authority = make_staff(session, Role.AUTHORITY)
     a, b = make_org(session), make_org(session)
     with pytest.raises(DomainError) as caught:
-        affiliations.add_affiliation(session, authority, a.id, b.id, "x")
+        affiliations.add_affiliation(session, authority, a.id, AffiliationInput(b.id, "x"))
     assert caught.value.code == "forbidden"
     with pytest.raises(DomainError):
-        services.add_to_blacklist(session, member(a), b.uscc, "x")
+        services.add_to_blacklist(session, member(a), BlacklistInput.from_input({"uscc": b.uscc, "reason": "x"}))
 
 
 def test_members_and_staff_see_an_organisation_others_do_not(session):
@@ -200,7 +203,7 @@ def test_the_holiday_table_overrides_working_days(session):
     start = dt.date(2027, 9, 30)  # a Thursday in a year the library does not know
     assert calendar.add_working_days(session, start, 1) == dt.date(2027, 10, 1)
     for day in range(1, 8):
-        calendar.set_holiday(session, operator, {"day": f"2027-10-0{day}", "is_working_day": "0", "note": "国庆节"})
+        calendar.set_holiday(session, operator, calendar.HolidayInput(dt.date(2027, 10, day), False, "国庆节"))
     assert calendar.add_working_days(session, start, 1) == dt.date(2027, 10, 8)
     calendar.delete_holiday(session, operator, dt.date(2027, 10, 1))
     assert calendar.add_working_days(session, start, 1) == dt.date(2027, 10, 1)
@@ -211,7 +214,7 @@ class TestAuditTrail:
         operator = make_staff(session, Role.OPERATOR)
         org = register(session)
         services.submit_certification(session, member(org), org.id, certification_files(), app.config["UPLOAD_DIR"])
-        services.review_organisation(session, operator, org.id, "approve", None)
+        services.review_organisation(session, operator, org.id, Decision(True))
         report = verify_chain(session)
         assert report.ok and report.checked == 3
         entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()

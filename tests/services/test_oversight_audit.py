@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from shop import audit_search
-from shop.audit import AuditEntry, verify_chain
+from shop.audit import AuditEntry
+from shop.audit_chain import verify_chain
 from shop.errors import DomainError
 from shop.states import Role
 from tests.helpers import grant_wallet, make_org, make_programme, make_staff, member
@@ -59,10 +60,10 @@ def test_the_trail_is_searched_by_the_days_in_china_it_happened_on(session, trai
 
 def test_a_search_with_the_end_before_the_start_is_refused(session):
     with pytest.raises(DomainError) as refused:
-        audit_search.read_audit_filter({"since": "2026-03-05", "until": "2026-03-01"})
+        audit_search.AuditFilter.from_args({"since": "2026-03-05", "until": "2026-03-01"})
     assert "until" in refused.value.errors
     with pytest.raises(DomainError):
-        audit_search.read_audit_filter({"subject_type": "spaceship"})
+        audit_search.AuditFilter.from_args({"subject_type": "spaceship"})
 
 
 def test_the_chain_status_is_the_last_verification_and_counts_what_came_after(session, trail):

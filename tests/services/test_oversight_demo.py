@@ -9,7 +9,8 @@ from orders.models import Order
 from oversight import reports
 from oversight.models import Complaint, NoticeEntry, NoticeObjection
 from shop import clock
-from shop.audit import AuditEntry, verify_chain
+from shop.audit import AuditEntry
+from shop.audit_chain import verify_chain
 from tests.helpers import fresh
 from wallet.ledger import verify
 from wallet.models import LedgerAccount

@@ -104,7 +104,7 @@ def test_into_a_year_the_calendar_does_not_know_weekdays_count_unless_the_operat
     # 28 December 2026 (Monday): 29, 30, 31 December, then 2027, which chinesecalendar does not know
     assert notices.notice_period_end(session, dt.date(2026, 12, 28)) == dt.date(2027, 1, 4)
     operator = make_staff(session, Role.OPERATOR)
-    calendar.set_holiday(session, operator, {"day": "2027-01-01", "is_working_day": "0", "note": "元旦"})
+    calendar.set_holiday(session, operator, calendar.HolidayInput.from_input({"day": "2027-01-01", "is_working_day": "0", "note": "元旦"}))
     assert notices.notice_period_end(session, dt.date(2026, 12, 28)) == dt.date(2027, 1, 5)
 
 
@@ -114,7 +114,7 @@ def test_a_holiday_the_operator_adds_later_lengthens_the_entries_in_notice_and_r
     application = grant_wallet(session, make_org(session))
     assert _entry(session, NoticeKind.QUOTA_GRANT, application.id).notice_ends_on == dt.date(2027, 1, 4)
     operator = make_staff(session, Role.OPERATOR)
-    calendar.set_holiday(session, operator, {"day": "2027-01-01", "is_working_day": "0", "note": "元旦"})
+    calendar.set_holiday(session, operator, calendar.HolidayInput.from_input({"day": "2027-01-01", "is_working_day": "0", "note": "元旦"}))
     entry = _entry(session, NoticeKind.QUOTA_GRANT, application.id)
     assert entry.notice_ends_on == dt.date(2027, 1, 5)
     calendar.delete_holiday(session, operator, dt.date(2027, 1, 1))

@@ -16,10 +16,12 @@ from orders import services as order_services
 from orders.models import Order
 from orders.states import OrderStatus
 from orgs import sanctions, services
+from orgs.commands import BlacklistInput, ReasonInput, SuspensionInput
 from orgs.models import Organisation
 from orgs.sanctions import reinstate_organisation
 from orgs.states import OrgStatus
-from shop.audit import AuditEntry, verify_chain
+from shop.audit import AuditEntry
+from shop.audit_chain import verify_chain
 from shop.errors import DomainError
 from shop.inputs import Decision
 from shop.states import Role
@@ -71,7 +73,7 @@ def suspend(session, world, org, reason="虚开发票待查", until=None):
     data = {"reason": reason}
     if until:
         data["until"] = until
-    return sanctions.suspend_organisation(session, world["operator"], org.id, data)
+    return sanctions.suspend_organisation(session, world["operator"], org.id, SuspensionInput.from_input(data))
 
 
 def on_sale(session, product):
@@ -82,7 +84,7 @@ def on_sale(session, product):
 # -- who is sanctioned -------------------------------------------------------------------------------
 
 def test_a_blacklisted_enterprise_can_no_longer_check_out_with_its_vouchers(session, world, stripe_gateway):
-    services.add_to_blacklist(session, world["operator"], world["enterprise"].uscc, "骗取补贴")
+    services.add_to_blacklist(session, world["operator"], BlacklistInput.from_input({"uscc": world["enterprise"].uscc, "reason": "骗取补贴"}))
     error = refused(buy, session, world, stripe_gateway)
     assert (error.code, error.status) == ("sanctioned", 409)
     assert "贵阳守信采购有限公司" in str(error.detail)
@@ -92,21 +94,21 @@ def test_a_blacklisted_enterprise_can_no_longer_check_out_with_its_vouchers(sess
 
 
 def test_a_blacklisted_provider_that_was_not_expelled_stops_selling(session, world, stripe_gateway):
-    services.add_to_blacklist(session, world["operator"], world["provider"].uscc, "虚假服务")
+    services.add_to_blacklist(session, world["operator"], BlacklistInput.from_input({"uscc": world["provider"].uscc, "reason": "虚假服务"}))
     assert not on_sale(session, world["product"])
     error = refused(buy, session, world, stripe_gateway)
     assert error.code == "sanctioned" and "黔云违规科技有限公司" in str(error.detail)
 
 
 def test_blacklisting_an_existing_code_is_in_the_organisations_trail(session, world):
-    services.add_to_blacklist(session, world["operator"], world["provider"].uscc, "虚假服务")
+    services.add_to_blacklist(session, world["operator"], BlacklistInput.from_input({"uscc": world["provider"].uscc, "reason": "虚假服务"}))
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "organisation",
                                                               AuditEntry.subject_id == world["provider"].id)).all()
     assert "add_to_blacklist" in actions
     sanction = sanctions.sanction_of(session, world["provider"].id)
     assert (sanction.kind, sanction.reason) == ("blacklisted", "虚假服务")
     entry = services.list_blacklist(session, 1, 10).items[0]
-    services.remove_from_blacklist(session, world["operator"], entry.id, "误列")
+    services.remove_from_blacklist(session, world["operator"], entry.id, ReasonInput("误列"))
     assert sanctions.sanction_of(session, world["provider"].id) is None
 
 
@@ -116,7 +118,7 @@ def test_a_suspended_provider_is_off_the_catalogue_until_it_is_reinstated(sessio
     assert not on_sale(session, world["product"])
     error = refused(buy, session, world, stripe_gateway)
     assert error.code == "sanctioned" and "黔云违规科技有限公司" in str(error.detail)
-    org = sanctions.reinstate_organisation(session, world["operator"], world["provider"].id, {"reason": "已整改"})
+    org = sanctions.reinstate_organisation(session, world["operator"], world["provider"].id, ReasonInput.from_input({"reason": "已整改"}))
     assert (org.status, org.suspended_until) == (OrgStatus.CERTIFIED, None)
     assert on_sale(session, world["product"])
     assert buy(session, world, stripe_gateway)[0].status == OrderStatus.PLACED
@@ -149,28 +151,28 @@ def test_a_suspension_with_an_end_date_ends_by_itself_on_that_day(session, world
 def test_a_provider_suspended_during_its_notice_goes_back_to_leaving(session, world):
     providers.request_exit(session, world["seller"], world["provider"].id, notice("业务调整"))
     suspend(session, world, world["provider"])
-    org = sanctions.reinstate_organisation(session, world["operator"], world["provider"].id, {"reason": "已整改"})
+    org = sanctions.reinstate_organisation(session, world["operator"], world["provider"].id, ReasonInput.from_input({"reason": "已整改"}))
     assert org.status == OrgStatus.EXITING and org.exit_effective_on is not None
 
 
 def test_suspension_needs_a_reason_and_an_end_date_after_today(session, world):
-    error = refused(sanctions.suspend_organisation, session, world["operator"], world["provider"].id, {})
+    error = refused(SuspensionInput.from_input, {})
     assert "reason" in error.errors
     error = refused(suspend, session, world, world["provider"], until="2026-03-02")
     assert "until" in error.errors
-    error = refused(sanctions.reinstate_organisation, session, world["operator"], world["provider"].id, {"reason": "x"})
+    error = refused(sanctions.reinstate_organisation, session, world["operator"], world["provider"].id, ReasonInput.from_input({"reason": "x"}))
     assert error.code == "invalid_state"                              # not suspended
     pending = make_org(session, status=OrgStatus.UNDER_REVIEW)
     assert refused(suspend, session, world, pending).code == "invalid_state"
-    assert refused(sanctions.suspend_organisation, session, world["operator"], 999_999, {"reason": "x"}).code == "not_found"
+    assert refused(sanctions.suspend_organisation, session, world["operator"], 999_999, SuspensionInput.from_input({"reason": "x"})).code == "not_found"
 
 
 def test_only_the_operator_suspends_and_reinstates_and_nobody_suspends_itself(session, world):
     for who in (world["authority"], world["buyer"], world["seller"]):
         for target in (world["enterprise"], world["provider"]):
-            error = refused(sanctions.suspend_organisation, session, who, target.id, {"reason": "x"})
+            error = refused(sanctions.suspend_organisation, session, who, target.id, SuspensionInput.from_input({"reason": "x"}))
             assert error.code == "forbidden"
-            error = refused(sanctions.reinstate_organisation, session, who, target.id, {"reason": "x"})
+            error = refused(sanctions.reinstate_organisation, session, who, target.id, ReasonInput.from_input({"reason": "x"}))
             assert error.code == "forbidden"
     session.rollback()
     assert session.get(Organisation, world["enterprise"].id).status == OrgStatus.CERTIFIED
@@ -196,7 +198,7 @@ def test_an_order_cannot_be_confirmed_while_either_party_is_sanctioned(session, 
     suspend(session, world, world["enterprise"])
     error = refused(order_services.confirm_order, session, world["seller"], order.id, gateway=stripe_gateway)
     assert error.code == "sanctioned" and "贵阳守信采购有限公司" in str(error.detail)
-    sanctions.reinstate_organisation(session, world["operator"], world["enterprise"].id, {"reason": "已整改"})
+    sanctions.reinstate_organisation(session, world["operator"], world["enterprise"].id, ReasonInput.from_input({"reason": "已整改"}))
     suspend(session, world, world["provider"])
     error = refused(order_services.confirm_order, session, world["seller"], order.id, gateway=stripe_gateway)
     assert error.code == "sanctioned" and "黔云违规科技有限公司" in str(error.detail)
@@ -221,7 +223,7 @@ def test_a_sanctioned_provider_cannot_create_or_submit_a_claim(session, world):
 def test_a_claim_for_a_sanctioned_enterprises_orders_cannot_be_made_or_submitted(session, world):
     orders = [make_order(session, world["enterprise"], world["provider"]) for _ in range(2)]
     draft = make_claim(session, world["provider"], [orders[0]], world["uploads"], submit=False)
-    services.add_to_blacklist(session, world["operator"], world["enterprise"].uscc, "骗取补贴")
+    services.add_to_blacklist(session, world["operator"], BlacklistInput.from_input({"uscc": world["enterprise"].uscc, "reason": "骗取补贴"}))
     error = refused(claims.create_claim, session, world["seller"], ClaimInput.from_input({"order_ids": [orders[1].id]}))
     assert error.code == "sanctioned" and "贵阳守信采购有限公司" in str(error.detail)
     assert refused(claims.submit_claim, session, world["seller"], draft.id).code == "sanctioned"
@@ -269,7 +271,7 @@ def test_a_held_claim_goes_on_once_the_provider_is_reinstated(session, world):
                        world["uploads"])
     suspend(session, world, world["provider"])
     assert refused(reviews.review_claim, session, world["operator"], claim.id, Decision(True)).code == "sanctioned"
-    reinstate_organisation(session, world["operator"], world["provider"].id, {"reason": "已整改"})
+    reinstate_organisation(session, world["operator"], world["provider"].id, ReasonInput.from_input({"reason": "已整改"}))
     assert claims.claim_holds(session, claim_queries.get_claim(session, world["operator"], claim.id)) == []
     reviews.review_claim(session, world["operator"], claim.id, Decision(True))
     reviews.review_claim(session, world["authority"], claim.id, Decision(True))
@@ -293,7 +295,7 @@ def test_a_sanctioned_enterprise_is_not_granted_a_quota(session, world):
     from wallet import services as wallet_services
     enterprise = make_org(session)
     application = wallet_services.apply_for_quota(session, member(enterprise), 2026)
-    services.add_to_blacklist(session, world["operator"], enterprise.uscc, "骗取补贴")
+    services.add_to_blacklist(session, world["operator"], BlacklistInput.from_input({"uscc": enterprise.uscc, "reason": "骗取补贴"}))
     error = refused(wallet_services.review_application, session, world["operator"], application.id, Decision(True))
     assert error.code == "sanctioned"
     rejected = wallet_services.review_application(session, world["operator"], application.id, Decision(False, "已列入黑名单"))

@@ -1,6 +1,7 @@
 """The Organisations and Audit calls of API.md, as written, with each error code."""
 import pytest
 
+from orgs.commands import BlacklistInput
 from shop.states import Role
 from tests.helpers import JPEG, PASSWORD, PDF, PNG, make_org, make_staff, member, registration, token_for
 
@@ -77,7 +78,7 @@ def test_duplicate_and_blacklisted_codes(client, session):
     operator = token_for(session, make_staff(session, Role.OPERATOR))
     from orgs import services
     from shop.accounts import User
-    services.add_to_blacklist(session, session.get(User, 1) if False else _operator(session), "91110000600037341L", "失信")
+    services.add_to_blacklist(session, session.get(User, 1) if False else _operator(session), BlacklistInput.from_input({"uscc": "91110000600037341L", "reason": "失信"}))
     blocked, _ = register(client, uscc="91110000600037341L")
     assert (blocked.status_code, blocked.json["code"]) == (403, "blacklisted")
     assert operator

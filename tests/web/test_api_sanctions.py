@@ -10,6 +10,7 @@ from claims import reviews
 from claims import services as claims
 from claims.commands import ClaimInput
 from orgs import services
+from orgs.commands import BlacklistInput
 from shop.inputs import Decision
 from shop.states import Role
 from tests.helpers import (
@@ -101,7 +102,7 @@ def test_no_one_but_the_operator_suspends_reinstates_or_expels(client, world, se
 
 
 def test_a_sanctioned_buyer_or_seller_is_a_409_naming_it(client, world, session):
-    services.add_to_blacklist(session, world["operator_user"], world["provider"].uscc, "虚假服务")
+    services.add_to_blacklist(session, world["operator_user"], BlacklistInput.from_input({"uscc": world["provider"].uscc, "reason": "虚假服务"}))
     body = {"lines": [{"product_id": world["product"].id, "quantity": 1}], "use_vouchers": True,
             "agreement_accepted": True, "payment_method": card(world["gateway"])}
     error = problem(client.post("/api/v1/checkout", json=body, headers=world["buyer"]), 409, "sanctioned")

@@ -4,7 +4,7 @@ to it (``audit-verify --held ENTRIES:HEAD_HASH``), even after every checkpoint r
 import pytest
 from sqlalchemy import text as sql
 
-from shop import audit
+from shop import audit, audit_chain
 from tests.helpers import make_org
 from tests.tamper import append_only_lifted
 
@@ -22,9 +22,9 @@ def checkpoints(session):
         audit.record(session, None, "organisation", org.id, "note", None, {"n": n})
         if n == 3:
             session.commit()
-            audit.record_checkpoint(session)
+            audit_chain.record_checkpoint(session)
     session.commit()
-    audit.record_checkpoint(session)
+    audit_chain.record_checkpoint(session)
     return org
 
 

@@ -7,6 +7,7 @@ from claims import reviews
 from claims import services as claims
 from claims.commands import ClaimInput
 from orgs import sanctions
+from orgs.commands import SuspensionInput
 from orgs.models import Organisation
 from orgs.states import OrgStatus
 from shop.inputs import Decision
@@ -66,7 +67,7 @@ def test_the_operator_suspends_an_enterprise_with_a_reason_and_an_end_date(clien
 
 def test_the_operator_reinstates_from_the_page(client, session, world):
     org = world["provider"]
-    sanctions.suspend_organisation(session, world["operator"], org.id, {"reason": "待查"})
+    sanctions.suspend_organisation(session, world["operator"], org.id, SuspensionInput.from_input({"reason": "待查"}))
     sign_in(client, world["operator"])
     page = text(client.get(f"/staff/organisations/{org.id}"))
     assert "暂停至运营方恢复为止" in page and "恢复资格" in page
@@ -116,8 +117,8 @@ def test_the_blacklist_form_comes_filled_in_from_an_organisations_page(client, s
 def test_a_held_claim_is_shown_as_held_to_staff_and_provider(client, session, world):
     claim = make_claim(session, world["provider"], [make_order(session, world["enterprise"], world["provider"])],
                        world["uploads"])
-    sanctions.suspend_organisation(session, world["operator"], world["enterprise"].id, {"reason": "待查",
-                                                                                      "until": "2026-05-01"})
+    sanctions.suspend_organisation(session, world["operator"], world["enterprise"].id, SuspensionInput.from_input({"reason": "待查",
+                                                                                      "until": "2026-05-01"}))
     for user, listing in ((world["operator"], "/staff/claims"), (member(world["provider"]), "/provider/claims")):
         sign_in(client, user)
         assert "暂缓" in text(client.get(listing))
@@ -162,8 +163,8 @@ def test_the_buyer_asks_a_refund_of_an_order_in_a_draft_claim_and_the_provider_s
 def test_the_first_request_of_the_day_a_suspension_ends_reinstates_the_organisation(client, session, world, today):
     from tests.helpers import make_product
     product = make_product(session, world["provider"], name="黔云对象存储 标准型")
-    sanctions.suspend_organisation(session, world["operator"], world["provider"].id, {"reason": "待查",
-                                                                                    "until": "2026-03-10"})
+    sanctions.suspend_organisation(session, world["operator"], world["provider"].id, SuspensionInput.from_input({"reason": "待查",
+                                                                                    "until": "2026-03-10"}))
     assert "黔云对象存储 标准型" not in text(client.get("/products"))
     today("2026-03-10")
     assert "黔云对象存储 标准型" in text(client.get("/products"))
@@ -172,8 +173,8 @@ def test_the_first_request_of_the_day_a_suspension_ends_reinstates_the_organisat
 
 
 def test_the_end_suspensions_command(app, session, world, today):
-    sanctions.suspend_organisation(session, world["operator"], world["enterprise"].id, {"reason": "待查",
-                                                                                      "until": "2026-03-10"})
+    sanctions.suspend_organisation(session, world["operator"], world["enterprise"].id, SuspensionInput.from_input({"reason": "待查",
+                                                                                      "until": "2026-03-10"}))
     runner = app.test_cli_runner()
     assert "0 suspension(s) ended" in runner.invoke(args=["end-suspensions"]).output
     today("2026-03-11")
@@ -184,7 +185,7 @@ def test_the_end_suspensions_command(app, session, world, today):
 def test_a_sanctioned_organisations_name_is_shown_as_text(client, session, world):
     provider = make_org(session, "provider", name="<i>坏</i>云科技有限公司")
     claim = make_claim(session, provider, [make_order(session, world["enterprise"], provider)], world["uploads"])
-    sanctions.suspend_organisation(session, world["operator"], provider.id, {"reason": "待查"})
+    sanctions.suspend_organisation(session, world["operator"], provider.id, SuspensionInput.from_input({"reason": "待查"}))
     sign_in(client, world["operator"])
     page = text(client.post(f"/claims/{claim.id}/review", data={"decision": "approve"}))
     assert "&lt;i&gt;坏&lt;/i&gt;云科技有限公司" in page and "<i>坏</i>" not in page
