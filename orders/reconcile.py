@@ -36,7 +36,7 @@ from orders.states import (
 )
 from shop import clock
 from shop.accounts import User
-from shop.audit import change_state, record
+from shop.audit import change_state
 from shop.db import use_case
 from wallet import ledger
 
@@ -125,11 +125,8 @@ def locked_order(session: Session, order_id: int) -> Order:
 def move_payment(session: Session, order: Order, action: str, actor: User | None = None, **changes: Any) -> None:
     """Move the order's payment along ``PAYMENT`` (or refuse with ``invalid_state``) and audit it. The
     caller holds the order's row lock; does not commit."""
-    before = order.audit_state()
-    order.payment_status = PAYMENT.next(order.payment_status, action)
-    for name, value in changes.items():
-        setattr(order, name, value)
-    record(session, actor, "order", order.id, "payment_" + action, before, order.audit_state())
+    change_state(session, order, PAYMENT, action, actor, subject_type="order", field="payment_status",
+                 audit_action="payment_" + action, **changes)
 
 
 def move_payment_if(session: Session, order_id: int, expected: PaymentStatus, action: str, *,

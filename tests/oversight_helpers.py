@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from claims import reviews
 from orders import services as order_services
+from shop.inputs import Decision
 from shop.states import Role
 from tests.helpers import (
     grant_wallet,
@@ -51,8 +52,8 @@ def oversight_world(session: Session, upload_dir: Any) -> dict[str, Any]:
     o4 = make_order(session, e2, p2, amount_fen=3_000_00, status="placed")
     order_services.cancel_order(session, member(e2), o4.id, gateway=None)
     o5 = make_order(session, e1, p1, amount_fen=1_000_00)
-    order_services.request_refund(session, member(e1), o5.id, {"reason": "无法使用"})
-    order_services.decide_refund(session, member(p1), o5.id, {"decision": "approve"}, gateway=None)
+    order_services.request_refund(session, member(e1), o5.id, "无法使用")
+    order_services.decide_refund(session, member(p1), o5.id, Decision(True), gateway=None)
     o6 = make_order(session, e1, p2, amount_fen=2_000_00)
     o7 = make_order(session, e2, p2, amount_fen=4_000_00)
     paid = make_claim(session, p1, [o1, o2], upload_dir)
