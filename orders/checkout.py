@@ -277,8 +277,7 @@ def _finalise(session: Session, actor: User, attempt: CheckoutAttempt, *, from_c
     only if this checkout still owns its attempt."""
     expected = AttemptStatus.AUTHORISED if any(o["self_pay_fen"] > 0 for o in attempt.plan) else AttemptStatus.RESERVED
     if not move_attempt(session, attempt.id, expected, "complete_checkout", actor=actor, lease_until=None):
-        session.rollback()
-        raise Abandoned()
+        raise Abandoned()                                   # @use_case rolls back
     current = session.get(CheckoutAttempt, attempt.id, populate_existing=True)
     at = clock.now()
     orders = []

@@ -1,7 +1,12 @@
 """Finishing what the payment service has not confirmed: ``reconcile_payments`` (crashed checkouts;
 captures, voids and refunds still pending, by the intent's real status) and ``expire_unconfirmed_orders``
 (the confirmation deadline), with the payment moves that confirmation, cancellation and refunds share
-(``move_payment_if``, ``settle_quietly``, ``record_capture``, ``expire_order``)."""
+(``move_payment_if``, ``settle_quietly``, ``record_capture``, ``expire_order``).
+
+Like the checkout's steps, these commit once per move, between calls to the payment service (the
+documented exception to "a use case commits once", see ``orders.checkout``); ``move_payment`` alone
+does not commit. Every payment status moves along ``orders.states.PAYMENT`` through
+``shop.audit.change_state(..., field="payment_status")``."""
 from __future__ import annotations
 
 import datetime as dt

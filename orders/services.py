@@ -1,7 +1,15 @@
 """Use cases after the order (第十九条–第二十一条): the provider confirms it (the self-paid part is taken),
 the buyer cancels it before confirmation or asks for a refund after, the provider decides the refund;
 reading orders. The cart is in ``orders.cart``, the checkout in ``orders.checkout``, finishing payments
-in ``orders.reconcile``."""
+in ``orders.reconcile``.
+
+``confirm_order``, ``cancel_order`` and ``decide_refund`` call the payment service, so, like the
+checkout's steps, they are the documented exception to "a use case commits once": each commits its
+decision in a step of its own (``_start_capture``, ``_confirm_without_capture``, ``_cancel``,
+``_decide_refund``, each a ``@use_case``) before the call, and the call's outcome in another
+(``orders.reconcile``), so that no transaction stays open across it. The other use cases commit once.
+The input arrives typed (``orders.commands``, ``shop.inputs.Decision``); what a page offers comes from
+``allowed_actions``."""
 from __future__ import annotations
 
 import logging

@@ -18,7 +18,7 @@ from orders.models import Order
 from orders.payments import PaymentGateway
 from orders.states import ORDER, CancellationReason, OrderStatus
 from shop import clock
-from shop.audit import AuditEntry, history
+from shop.audit import history
 from shop.errors import DomainError
 from shop.i18n import _
 from shop.inputs import Decision, Inputs
@@ -188,10 +188,6 @@ def _time_left(order: Order) -> str | None:
     return _("Less than an hour left")
 
 
-def _timeline(order_id: int) -> list[AuditEntry]:
-    return history(db_session(), "order", order_id)
-
-
 @bp.get("/orders/<int:order_id>")
 @roles_required(*PARTIES)
 def order_detail(order_id: int) -> Any:
@@ -203,10 +199,9 @@ def _order_page(order_id: int, errors: dict | None = None, status: int = 200) ->
     allowed = services.allowed_actions(actor(), order)
     refusal = services.refund_refusal(db_session(), order) if "request_refund" in allowed else None
     placed = order.status == OrderStatus.PLACED
-    return render_template("orders/order.html", order=order, timeline=_timeline(order.id), errors=errors or {},
-                           form=request.form, agreement=AGREEMENTS.get(order.agreement_version),
-                           can=lambda action: action in allowed,
-                           refund_refusal=refusal, confirm_by=_confirm_by(order) if placed else None,
+    return render_template("orders/order.html", order=order, timeline=history(db_session(), "order", order.id),
+                           errors=errors or {}, form=request.form, agreement=AGREEMENTS.get(order.agreement_version),
+                           can=lambda action: action in allowed, refund_refusal=refusal, confirm_by=_confirm_by(order) if placed else None,
                            time_left=_time_left(order) if placed else None), status
 
 
