@@ -2,13 +2,11 @@
 certified, unsanctioned enterprise buys (``buying_enterprise``, shared with the checkout)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog import queries
+from orders.commands import MAX_QUANTITY, CartLineInput, QuantityInput
 from orders.models import CartLine
 from orgs.models import Organisation
 from orgs.sanctions import ensure_not_sanctioned
@@ -17,10 +15,7 @@ from shop.accounts import User
 from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound
 from shop.i18n import _l
-from shop.inputs import Inputs
 from shop.states import Role
-
-MAX_QUANTITY = 9999
 
 
 def buying_enterprise(session: Session, actor: User) -> Organisation:
@@ -34,13 +29,10 @@ def buying_enterprise(session: Session, actor: User) -> Organisation:
 
 
 @use_case
-def add_to_cart(session: Session, actor: User, data: Mapping[str, Any]) -> CartLine:
+def add_to_cart(session: Session, actor: User, wanted: CartLineInput) -> CartLine:
     """Put a product in the cart (or add to its quantity)."""
     org = buying_enterprise(session, actor)
-    inputs = Inputs(data)
-    product_id = inputs.integer("product_id", minimum=1)
-    quantity = inputs.integer("quantity", required=False, minimum=1, maximum=MAX_QUANTITY, default=1)
-    inputs.check()
+    product_id, quantity = wanted.product_id, wanted.quantity
     if product_id not in queries.versions_on_sale(session, [product_id]):
         raise DomainError("product_unavailable", _l("This product is not on sale."), field="product_id")
     line = session.scalars(select(CartLine).where(CartLine.enterprise_id == org.id, CartLine.product_id == product_id)
@@ -55,12 +47,10 @@ def add_to_cart(session: Session, actor: User, data: Mapping[str, Any]) -> CartL
 
 
 @use_case
-def set_cart_quantity(session: Session, actor: User, product_id: int, data: Mapping[str, Any]) -> CartLine | None:
+def set_cart_quantity(session: Session, actor: User, product_id: int, change: QuantityInput) -> CartLine | None:
     """Change a line's quantity; 0 removes it."""
     org = buying_enterprise(session, actor)
-    inputs = Inputs(data)
-    quantity = inputs.integer("quantity", minimum=0, maximum=MAX_QUANTITY)
-    inputs.check()
+    quantity = change.quantity
     line = session.scalars(select(CartLine).where(CartLine.enterprise_id == org.id,
                                                   CartLine.product_id == product_id)).one_or_none()
     if line is None:

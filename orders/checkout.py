@@ -26,14 +26,10 @@ Each step commits before the next: the documented exception to "a use case commi
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -51,7 +47,8 @@ from orders.attempts import (
     renew_lease,
     void_all,
 )
-from orders.cart import MAX_QUANTITY, buying_enterprise
+from orders.cart import buying_enterprise
+from orders.commands import CheckoutRequest
 from orders.faults import crash_point
 from orders.models import CartLine, CheckoutAttempt, Order, OrderLine
 from orders.payments import PaymentDeclined, PaymentGateway, PaymentUnavailable
@@ -70,7 +67,6 @@ from shop.audit import record
 from shop.db import use_case
 from shop.errors import DomainError, ValidationError
 from shop.i18n import _l
-from shop.inputs import Inputs
 from shop.money import format_fen
 from wallet import ledger
 from wallet.states import AccountKind
@@ -78,67 +74,7 @@ from wallet.states import AccountKind
 log = logging.getLogger(__name__)
 
 
-MAX_LINES = 100
-
-
 IN_PROGRESS_WAIT = 10.0   # seconds a repeated request waits for the first one to finish
-
-
-@dataclass(frozen=True)
-class CheckoutRequest:
-    """What the buyer asks for. ``expected_total_fen`` and ``expected_self_pay_fen`` are the amounts
-    the buyer was shown and agreed to (the page always sends them; older API clients may not): when
-    given, the checkout charges them or nothing (``price_changed``)."""
-    lines: list[tuple[int, int]]
-    use_vouchers: bool
-    agreement_accepted: bool
-    payment_method: str | None
-    expected_total_fen: int | None = None
-    expected_self_pay_fen: int | None = None
-
-    def fingerprint(self, *, with_payment_method: bool) -> str:
-        body: dict[str, Any] = {"lines": [[p, q] for p, q in self.lines], "use_vouchers": self.use_vouchers,
-                                "agreement_accepted": self.agreement_accepted}
-        if with_payment_method:
-            body["payment_method"] = self.payment_method
-        # only when given, so that a body without them keeps the fingerprint it always had
-        for name in ("expected_total_fen", "expected_self_pay_fen"):
-            if getattr(self, name) is not None:
-                body[name] = getattr(self, name)
-        return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def read_checkout(data: Mapping[str, Any]) -> CheckoutRequest:
-    """``{lines: [{product_id, quantity}], use_vouchers, agreement_accepted, payment_method,
-    expected_total_fen?, expected_self_pay_fen?}``."""
-    inputs = Inputs(data)
-    raw_lines = data.get("lines")
-    lines: list[tuple[int, int]] = []
-    if not isinstance(raw_lines, list) or not raw_lines:
-        inputs.error("lines", _l("Choose at least one product."))
-    elif len(raw_lines) > MAX_LINES:
-        inputs.error("lines", _l("At most %(n)d lines in one checkout.", n=MAX_LINES))
-    else:
-        seen: set[int] = set()
-        for i, raw in enumerate(raw_lines):
-            sub = Inputs(raw if isinstance(raw, Mapping) else {})
-            product_id = sub.integer("product_id", minimum=1)
-            quantity = sub.integer("quantity", minimum=1, maximum=MAX_QUANTITY)
-            for name, messages in sub.errors.items():
-                for message in messages:
-                    inputs.error(f"lines.{i}.{name}", message)
-            if product_id in seen:
-                inputs.error(f"lines.{i}.product_id", _l("A product appears twice."))
-            if product_id is not None and quantity is not None:
-                seen.add(product_id)
-                lines.append((product_id, quantity))
-    use_vouchers = inputs.boolean("use_vouchers", default=True)
-    agreement = inputs.boolean("agreement_accepted", default=False)
-    payment_method = inputs.text("payment_method", required=False, max_length=100)
-    expected_total = inputs.integer("expected_total_fen", required=False, minimum=0)
-    expected_self_pay = inputs.integer("expected_self_pay_fen", required=False, minimum=0)
-    inputs.check()
-    return CheckoutRequest(lines, use_vouchers, agreement, payment_method, expected_total, expected_self_pay)
 
 
 def checkout(session: Session, actor: User, request: CheckoutRequest, *, gateway: PaymentGateway,
@@ -341,8 +277,7 @@ def _finalise(session: Session, actor: User, attempt: CheckoutAttempt, *, from_c
     only if this checkout still owns its attempt."""
     expected = AttemptStatus.AUTHORISED if any(o["self_pay_fen"] > 0 for o in attempt.plan) else AttemptStatus.RESERVED
     if not move_attempt(session, attempt.id, expected, "complete_checkout", actor=actor, lease_until=None):
-        session.rollback()
-        raise Abandoned()
+        raise Abandoned()                                   # @use_case rolls back
     current = session.get(CheckoutAttempt, attempt.id, populate_existing=True)
     at = clock.now()
     orders = []

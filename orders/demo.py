@@ -63,6 +63,6 @@ def seed_orders(session: Session) -> None:
             if outcome in ("confirmed", "refund_requested") and seller is not None:
                 services.confirm_order(session, seller, order.id, gateway=gateway)
             if outcome == "refund_requested":
-                services.request_refund(session, buyer, order.id, {"reason": "服务开通后无法与现有系统对接，申请退款。"})
+                services.request_refund(session, buyer, order.id, "服务开通后无法与现有系统对接，申请退款。")
             if outcome == "cancelled":
                 services.cancel_order(session, buyer, order.id, gateway=gateway)

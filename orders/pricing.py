@@ -24,7 +24,7 @@ from wallet import ledger
 from wallet.states import AccountKind
 
 if TYPE_CHECKING:
-    from orders.checkout import CheckoutRequest
+    from orders.commands import CheckoutRequest
 
 
 @dataclass

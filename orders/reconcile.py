@@ -1,7 +1,12 @@
 """Finishing what the payment service has not confirmed: ``reconcile_payments`` (crashed checkouts;
 captures, voids and refunds still pending, by the intent's real status) and ``expire_unconfirmed_orders``
 (the confirmation deadline), with the payment moves that confirmation, cancellation and refunds share
-(``move_payment_if``, ``settle_quietly``, ``record_capture``, ``expire_order``)."""
+(``move_payment_if``, ``settle_quietly``, ``record_capture``, ``expire_order``).
+
+Like the checkout's steps, these commit once per move, between calls to the payment service (the
+documented exception to "a use case commits once", see ``orders.checkout``); ``move_payment`` alone
+does not commit. Every payment status moves along ``orders.states.PAYMENT`` through
+``shop.audit.change_state(..., field="payment_status")``."""
 from __future__ import annotations
 
 import datetime as dt
@@ -36,7 +41,7 @@ from orders.states import (
 )
 from shop import clock
 from shop.accounts import User
-from shop.audit import change_state, record
+from shop.audit import change_state
 from shop.db import use_case
 from wallet import ledger
 
@@ -125,11 +130,8 @@ def locked_order(session: Session, order_id: int) -> Order:
 def move_payment(session: Session, order: Order, action: str, actor: User | None = None, **changes: Any) -> None:
     """Move the order's payment along ``PAYMENT`` (or refuse with ``invalid_state``) and audit it. The
     caller holds the order's row lock; does not commit."""
-    before = order.audit_state()
-    order.payment_status = PAYMENT.next(order.payment_status, action)
-    for name, value in changes.items():
-        setattr(order, name, value)
-    record(session, actor, "order", order.id, "payment_" + action, before, order.audit_state())
+    change_state(session, order, PAYMENT, action, actor, subject_type="order", field="payment_status",
+                 audit_action="payment_" + action, **changes)
 
 
 def move_payment_if(session: Session, order_id: int, expected: PaymentStatus, action: str, *,

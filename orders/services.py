@@ -1,17 +1,26 @@
 """Use cases after the order (第十九条–第二十一条): the provider confirms it (the self-paid part is taken),
 the buyer cancels it before confirmation or asks for a refund after, the provider decides the refund;
 reading orders. The cart is in ``orders.cart``, the checkout in ``orders.checkout``, finishing payments
-in ``orders.reconcile``."""
+in ``orders.reconcile``.
+
+``confirm_order``, ``cancel_order`` and ``decide_refund`` call the payment service, so, like the
+checkout's steps, they are the documented exception to "a use case commits once": each commits its
+decision in a step of its own (``_start_capture``, ``_confirm_without_capture``, ``_cancel``,
+``_decide_refund``, each a ``@use_case``) before the call, and the call's outcome in another
+(``orders.reconcile``), so that no transaction stays open across it. The other use cases commit once.
+The input arrives typed (``orders.commands``, ``shop.inputs.Decision``); what a page offers comes from
+``allowed_actions``."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from orders.commands import OrderFilter
 from orders.models import Order, OrderLine
 from orders.payments import PaymentDeclined, PaymentGateway, PaymentUnavailable
 from orders.reconcile import (
@@ -33,9 +42,9 @@ from shop import clock
 from shop.accounts import User
 from shop.audit import change_state
 from shop.db import use_case
-from shop.errors import DomainError, Forbidden, NotFound, ValidationError
+from shop.errors import DomainError, Forbidden, NotFound
 from shop.i18n import _l
-from shop.inputs import Inputs
+from shop.inputs import Decision
 from shop.pagination import Page, paginate
 from shop.states import Role
 from wallet import ledger
@@ -184,12 +193,9 @@ def refund_refusal(session: Session, order: Order) -> object | None:
 
 
 @use_case
-def request_refund(session: Session, actor: User, order_id: int, data: Mapping[str, Any]) -> Order:
+def request_refund(session: Session, actor: User, order_id: int, reason: str) -> Order:
     """第二十一条: after confirmation and before the order's claim is submitted, the buyer asks for a
-    refund (an order in a provider's draft claim leaves the draft)."""
-    inputs = Inputs(data)
-    reason = inputs.reason()
-    inputs.check()
+    refund, saying why (``RefundRequest``); an order in a provider's draft claim leaves the draft."""
     order = _order_for(session, actor, order_id, as_party="buyer", lock=True)
     ORDER.next(order.status, "request_refund")
     refusal = refund_refusal(session, order)
@@ -204,14 +210,11 @@ def request_refund(session: Session, actor: User, order_id: int, data: Mapping[s
 
 
 @use_case
-def _decide_refund(session: Session, actor: User, order_id: int, data: Mapping[str, Any]) -> Order:
-    inputs = Inputs(data)
-    decision = inputs.choice("decision", ["approve", "reject"])
-    reason = inputs.reason(required=decision == "reject")
-    inputs.check()
+def _decide_refund(session: Session, actor: User, order_id: int, decision: Decision) -> Order:
     order = _order_for(session, actor, order_id, as_party="provider", lock=True)
     at = clock.now()
-    if decision == "approve":
+    reason = decision.reason
+    if decision.approve:
         pending = PAYMENT.next(order.payment_status, "refund") \
             if order.payment_status == PaymentStatus.CAPTURED and order.self_pay_fen else order.payment_status
         change_state(session, order, ORDER, "approve_refund", actor, subject_type="order", refund_decided_at=at,
@@ -226,13 +229,32 @@ def _decide_refund(session: Session, actor: User, order_id: int, data: Mapping[s
     return order
 
 
-def decide_refund(session: Session, actor: User, order_id: int, data: Mapping[str, Any], *,
+def decide_refund(session: Session, actor: User, order_id: int, decision: Decision, *,
                   gateway: PaymentGateway) -> Order:
     """The provider approves (vouchers back, the self-paid part refunded) or refuses with a reason."""
-    order = _decide_refund(session, actor, order_id, data)
+    order = _decide_refund(session, actor, order_id, decision)
     if order.payment_status == PaymentStatus.REFUND_PENDING:
         settle_quietly(session, gateway, order.id)
     return session.get(Order, order_id, populate_existing=True)
+
+
+# What each action on an order asks of the actor besides the order's status: to be its buyer or its
+# provider (``_order_for``).
+_PARTY_OF_ACTION = {"confirm": "provider", "cancel": "buyer", "request_refund": "buyer",
+                    "approve_refund": "provider", "reject_refund": "provider"}
+
+
+def allowed_actions(actor: User, order: Order) -> set[str]:
+    """What ``actor`` may do to ``order`` now: the actions ``ORDER`` allows from its status that the
+    actor's side of the order performs (the buyer cancels and asks for refunds, the provider confirms
+    and decides refunds). The pages offer these and only these."""
+    sides = {"buyer": (Role.ENTERPRISE, order.enterprise_id), "provider": (Role.PROVIDER, order.provider_id)}
+    allowed = set()
+    for action, party in _PARTY_OF_ACTION.items():
+        role, org_id = sides[party]
+        if ORDER.can(order.status, action) and actor.role == role and actor.belongs_to(org_id):
+            allowed.add(action)
+    return allowed
 
 
 # -- reading ----------------------------------------------------------------------------------------------
@@ -247,16 +269,13 @@ def _visible(stmt: Any, actor: User) -> Any:
     raise Forbidden()
 
 
-def list_orders(session: Session, actor: User, *, status: str | None, page: int, per_page: int) -> Page[Order]:
+def list_orders(session: Session, actor: User, wanted: OrderFilter | None = None, *, page: int,
+                per_page: int) -> Page[Order]:
     """The buyer's, the provider's or (staff) every order, newest first."""
     stmt = _visible(select(Order), actor).options(joinedload(Order.enterprise), joinedload(Order.provider)) \
         .order_by(Order.id.desc())
-    if status:
-        statuses = [s for s in status.split(",") if s in {o.value for o in OrderStatus}]
-        if not statuses:
-            raise ValidationError({"status": [_l("Choose one of: %(choices)s.",
-                                                 choices=", ".join(o.value for o in OrderStatus))]})
-        stmt = stmt.where(Order.status.in_(statuses))
+    if wanted is not None and wanted.statuses:
+        stmt = stmt.where(Order.status.in_(wanted.statuses))
     return paginate(session, stmt, page, per_page)
 
 

@@ -13,14 +13,15 @@ from orders import checkout as checkouts
 from orders import pricing, reconcile, rules, services
 from orders.agreement import AGREEMENTS
 from orders.agreement import CURRENT as CURRENT_AGREEMENT
+from orders.commands import CartLineInput, CheckoutRequest, OrderFilter, QuantityInput, RefundRequest
 from orders.models import Order
 from orders.payments import PaymentGateway
-from orders.states import CancellationReason, OrderStatus
+from orders.states import ORDER, CancellationReason, OrderStatus
 from shop import clock
-from shop.audit import AuditEntry, history
+from shop.audit import history
 from shop.errors import DomainError
 from shop.i18n import _
-from shop.inputs import Inputs
+from shop.inputs import Decision, Inputs
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import actor, api, db_session, is_htmx, json_body, local_referrer, local_target, roles_required, signed_in
@@ -55,7 +56,7 @@ def cart() -> Any:
 @roles_required(Role.ENTERPRISE)
 def add_to_cart() -> Any:
     try:
-        carts.add_to_cart(db_session(), actor(), request.form)
+        carts.add_to_cart(db_session(), actor(), CartLineInput.from_input(request.form))
     except DomainError as error:
         if is_htmx():
             return render_template("orders/_added.html", error=error), error.status
@@ -75,7 +76,7 @@ def update_cart_line(product_id: int) -> Any:
         if request.form.get("remove"):
             carts.remove_from_cart(db_session(), actor(), product_id)
         else:
-            carts.set_cart_quantity(db_session(), actor(), product_id, request.form)
+            carts.set_cart_quantity(db_session(), actor(), product_id, QuantityInput.from_input(request.form))
     except DomainError as error:
         return _cart_page(error.status, {str(product_id): error.errors.get("quantity", [error.detail])})
     if is_htmx():
@@ -103,13 +104,13 @@ def _checkout_form(use_vouchers: bool, *, form: Any, errors: dict | None = None,
 @bp.get("/checkout")
 @roles_required(Role.ENTERPRISE)
 def checkout_page() -> Any:
-    return _checkout_form(request.args.get("use_vouchers", "1") != "0", form={})
+    return _checkout_form(Inputs(request.args).boolean("use_vouchers", default=True), form={})
 
 
 @bp.get("/checkout/summary")
 @roles_required(Role.ENTERPRISE)
 def checkout_summary() -> Any:
-    use_vouchers = request.args.get("use_vouchers") in ("1", "on", "true")
+    use_vouchers = Inputs(request.args).boolean("use_vouchers", default=False)
     return render_template("orders/_summary.html", **_checkout_context(use_vouchers))
 
 
@@ -117,7 +118,8 @@ def checkout_summary() -> Any:
 @roles_required(Role.ENTERPRISE)
 def checkout() -> Any:
     s = db_session()
-    use_vouchers = request.form.get("use_vouchers") in ("1", "on", "true")
+    flags = Inputs(request.form)
+    use_vouchers = flags.boolean("use_vouchers", default=False)
     if request.form.get("recalculate"):
         # the voucher toggle without JavaScript: the figures for the box as it is ticked now, nothing bought
         return _checkout_form(use_vouchers, form=request.form)
@@ -130,12 +132,12 @@ def checkout() -> Any:
                 flash(_("Your cart is empty."), "info")
                 return redirect(url_for("orders.cart"))
             data = {"lines": [{"product_id": p, "quantity": q} for p, q in lines], "use_vouchers": use_vouchers,
-                    "agreement_accepted": request.form.get("agreement_accepted") in ("1", "on", "true"),
+                    "agreement_accepted": flags.boolean("agreement_accepted", default=False),
                     "payment_method": request.form.get("payment_method") or None,
                     # the figures the page showed (the summary's hidden fields): charged exactly, or asked again
                     "expected_total_fen": request.form.get("expected_total_fen"),
                     "expected_self_pay_fen": request.form.get("expected_self_pay_fen")}
-            orders = checkouts.checkout(s, actor(), checkouts.read_checkout(data), gateway=gateway(),
+            orders = checkouts.checkout(s, actor(), CheckoutRequest.from_input(data), gateway=gateway(),
                                        idempotency_key=key, strict_idempotency=False, from_cart=True)
     except DomainError as error:
         # price_changed: the page shows the current figures, says what changed and asks again
@@ -161,15 +163,12 @@ def agreement(version: str) -> Any:
 @roles_required(*PARTIES)
 def list_orders() -> Any:
     page, per_page = page_args(request.args)
-    status = request.args.get("status") or None
-    try:
-        result = services.list_orders(db_session(), actor(), status=status, page=page, per_page=per_page)
-    except DomainError:
-        result = services.list_orders(db_session(), actor(), status=None, page=page, per_page=per_page)
-        status = None
+    wanted = OrderFilter.from_args(request.args, strict=False)     # an unknown status: every order
+    result = services.list_orders(db_session(), actor(), wanted, page=page, per_page=per_page)
     placed = set(Inputs({"placed": (request.args.get("placed") or "").split(",")}).integers("placed", required=False))
-    return render_template("orders/orders.html", page=result, status=status, statuses=list(OrderStatus),
-                           counts=services.order_counts(db_session(), actor()), placed=placed, time_left=_time_left)
+    return render_template("orders/orders.html", page=result, tab=wanted.status, statuses=list(OrderStatus),
+                           counts=services.order_counts(db_session(), actor()), placed=placed, time_left=_time_left,
+                           can=lambda order, action: ORDER.can(order.status, action))
 
 
 def _confirm_by(order: Order) -> dt.datetime:
@@ -189,19 +188,20 @@ def _time_left(order: Order) -> str | None:
     return _("Less than an hour left")
 
 
-def _timeline(order_id: int) -> list[AuditEntry]:
-    return history(db_session(), "order", order_id)
-
-
 @bp.get("/orders/<int:order_id>")
 @roles_required(*PARTIES)
-def order_detail(order_id: int, errors: dict | None = None, status: int = 200) -> Any:
+def order_detail(order_id: int) -> Any:
+    return _order_page(order_id)
+
+
+def _order_page(order_id: int, errors: dict | None = None, status: int = 200) -> Any:
     order = services.get_order(db_session(), actor(), order_id)
-    refusal = services.refund_refusal(db_session(), order) if order.status == OrderStatus.CONFIRMED else None
+    allowed = services.allowed_actions(actor(), order)
+    refusal = services.refund_refusal(db_session(), order) if "request_refund" in allowed else None
     placed = order.status == OrderStatus.PLACED
-    return render_template("orders/order.html", order=order, timeline=_timeline(order.id), errors=errors or {},
-                           form=request.form, agreement=AGREEMENTS.get(order.agreement_version),
-                           refund_refusal=refusal, confirm_by=_confirm_by(order) if placed else None,
+    return render_template("orders/order.html", order=order, timeline=history(db_session(), "order", order.id),
+                           errors=errors or {}, form=request.form, agreement=AGREEMENTS.get(order.agreement_version),
+                           can=lambda action: action in allowed, refund_refusal=refusal, confirm_by=_confirm_by(order) if placed else None,
                            time_left=_time_left(order) if placed else None), status
 
 
@@ -209,7 +209,7 @@ def _act(order_id: int, action: Any, done: str) -> Any:
     try:
         action()
     except DomainError as error:
-        return order_detail(order_id, errors=error.errors or {"_": [error.detail]}, status=error.status)
+        return _order_page(order_id, errors=error.errors or {"_": [error.detail]}, status=error.status)
     flash(done, "success")
     return redirect(url_for("orders.order_detail", order_id=order_id))
 
@@ -231,15 +231,16 @@ def cancel(order_id: int) -> Any:
 @bp.post("/orders/<int:order_id>/refund-request")
 @roles_required(Role.ENTERPRISE)
 def refund_request(order_id: int) -> Any:
-    return _act(order_id, lambda: services.request_refund(db_session(), actor(), order_id, request.form),
+    return _act(order_id, lambda: services.request_refund(db_session(), actor(), order_id,
+                                                         RefundRequest.from_input(request.form).reason),
                 _("Your refund request is sent to the provider."))
 
 
 @bp.post("/orders/<int:order_id>/refund-decision")
 @roles_required(Role.PROVIDER)
 def refund_decision(order_id: int) -> Any:
-    return _act(order_id, lambda: services.decide_refund(db_session(), actor(), order_id, request.form,
-                                                         gateway=gateway()),
+    return _act(order_id, lambda: services.decide_refund(db_session(), actor(), order_id,
+                                                         Decision.from_input(request.form), gateway=gateway()),
                 _("Your decision is recorded."))
 
 
@@ -296,7 +297,7 @@ def order_json(order: Order) -> dict[str, Any]:
      errors=["validation_error", "not_certified", "agreement_not_accepted", "product_unavailable", "price_changed",
              "payment_declined", "payment_unavailable", "idempotency_mismatch", "invalid_state", "sanctioned"])
 def checkout_api(user: Any) -> Any:
-    orders = checkouts.checkout(db_session(), user, checkouts.read_checkout(json_body()), gateway=gateway(),
+    orders = checkouts.checkout(db_session(), user, CheckoutRequest.from_input(json_body()), gateway=gateway(),
                                idempotency_key=request.headers.get("Idempotency-Key") or None)
     return {"orders": [order_json(o) for o in orders]}
 
@@ -307,7 +308,7 @@ def checkout_api(user: Any) -> Any:
      errors=["validation_error"])
 def list_orders_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
-    result = services.list_orders(db_session(), user, status=request.args.get("status") or None, page=page,
+    result = services.list_orders(db_session(), user, OrderFilter.from_args(request.args), page=page,
                                   per_page=per_page)
     return result.as_json(order_json)
 
@@ -339,7 +340,7 @@ def cancel_api(user: Any, order_id: int) -> Any:
      body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
      response=ORDER_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def refund_request_api(user: Any, order_id: int) -> Any:
-    return order_json(services.request_refund(db_session(), user, order_id, json_body()))
+    return order_json(services.request_refund(db_session(), user, order_id, RefundRequest.from_input(json_body()).reason))
 
 
 @api_bp.post("/orders/<int:order_id>/refund-decision")
@@ -349,7 +350,8 @@ def refund_request_api(user: Any, order_id: int) -> Any:
          "decision": {"enum": ["approve", "reject"]}, "reason": {"type": "string"}}},
      response=ORDER_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
 def refund_decision_api(user: Any, order_id: int) -> Any:
-    return order_json(services.decide_refund(db_session(), user, order_id, json_body(), gateway=gateway()))
+    return order_json(services.decide_refund(db_session(), user, order_id, Decision.from_input(json_body()),
+                                            gateway=gateway()))
 
 
 def cart_json(quote: pricing.Quote) -> dict[str, Any]:
@@ -365,7 +367,7 @@ def cart_json(quote: pricing.Quote) -> dict[str, Any]:
 def cart_api(user: Any) -> Any:
     s = db_session()
     return cart_json(pricing.quote(s, user.organisation_id, carts.cart_lines(s, user.organisation_id),
-                                    use_vouchers=request.args.get("use_vouchers", "true") != "false"))
+                                    use_vouchers=Inputs(request.args).boolean("use_vouchers", default=True)))
 
 
 @api_bp.post("/cart/lines")
@@ -374,7 +376,7 @@ def cart_api(user: Any) -> Any:
          "product_id": {"type": "integer"}, "quantity": {"type": "integer", "minimum": 1}}},
      errors=["validation_error", "product_unavailable", "not_certified", "sanctioned"])
 def add_cart_line_api(user: Any) -> Any:
-    line = carts.add_to_cart(db_session(), user, json_body())
+    line = carts.add_to_cart(db_session(), user, CartLineInput.from_input(json_body()))
     return {"product_id": line.product_id, "quantity": line.quantity}
 
 
@@ -383,7 +385,7 @@ def add_cart_line_api(user: Any) -> Any:
      body={"type": "object", "required": ["quantity"], "properties": {"quantity": {"type": "integer", "minimum": 0}}},
      errors=["validation_error", "not_found"])
 def update_cart_line_api(user: Any, product_id: int) -> Any:
-    line = carts.set_cart_quantity(db_session(), user, product_id, json_body())
+    line = carts.set_cart_quantity(db_session(), user, product_id, QuantityInput.from_input(json_body()))
     return {"product_id": product_id, "quantity": line.quantity if line else 0}
 
 

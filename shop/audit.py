@@ -229,17 +229,20 @@ class Audited(Protocol):
 
 
 def change_state(session: Session, subject: Audited, machine: StateMachine, action: str,
-                 actor: Actor | None, *, subject_type: str, **changes: Any) -> Any:
+                 actor: Actor | None, *, subject_type: str, field: str = "status", audit_action: str | None = None,
+                 **changes: Any) -> Any:
     """Move ``subject`` along ``machine`` by ``action`` (or refuse with ``invalid_state``), set the
-    other attributes given, and audit the change: the one way any status changes."""
-    new_status = machine.next(subject.status, action)
+    other attributes given, and audit the change: the one way any status changes. ``field`` names the
+    status the machine moves (an order's ``payment_status``); ``audit_action`` is the entry's action
+    when it is not ``action``."""
+    new_status = machine.next(getattr(subject, field), action)
     if subject.id is None:
         session.flush()
     before = subject.audit_state()
-    subject.status = new_status
+    setattr(subject, field, new_status)
     for name, value in changes.items():
         setattr(subject, name, value)
-    record(session, actor, subject_type, subject.id, action, before, subject.audit_state())
+    record(session, actor, subject_type, subject.id, audit_action or action, before, subject.audit_state())
     return new_status
 
 

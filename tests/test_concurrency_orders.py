@@ -63,7 +63,7 @@ def test_parallel_refund_decisions_return_the_vouchers_once(world, session, data
                                                                         card(world["gateway"])),
                               gateway=world["gateway"])[0]
     services.confirm_order(session, seller, order.id, gateway=world["gateway"])
-    services.request_refund(session, buyer, order.id, {"reason": "未能开通"})
+    services.request_refund(session, buyer, order.id, "未能开通")
     headers = token_for(session, seller)
     with _server(database_url, stripe_mock) as base:
         answers = all_at_once([lambda: request(base, "POST", f"/api/v1/orders/{order.id}/refund-decision",

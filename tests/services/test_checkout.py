@@ -6,12 +6,14 @@ from sqlalchemy import func, select
 from orders import cart as carts
 from orders import checkout as checkouts
 from orders import pricing, services
+from orders.commands import CartLineInput, QuantityInput, RefundRequest
 from orders.models import CheckoutAttempt, Order
 from orders.payments import StripeGateway
 from orders.states import AttemptStatus, OrderStatus, PaymentStatus
 from orgs import affiliations
 from orgs.commands import AffiliationInput
 from shop.errors import DomainError
+from shop.inputs import Decision
 from shop.states import Role
 from tests.helpers import grant_wallet, make_org, make_product, make_programme, make_staff, member
 from tests.stripe_mock import DECLINED, VISA, card
@@ -205,9 +207,9 @@ class TestAfterTheOrder:
         order_id = placed[0].id
         services.confirm_order(session, member(world["p1"]), order_id, gateway=stripe_gateway)
         with pytest.raises(DomainError):
-            services.request_refund(session, world["buyer"], order_id, {"reason": ""})
-        services.request_refund(session, world["buyer"], order_id, {"reason": "服务无法开通"})
-        order = services.decide_refund(session, member(world["p1"]), order_id, {"decision": "approve"},
+            RefundRequest.from_input({"reason": ""})
+        services.request_refund(session, world["buyer"], order_id, "服务无法开通")
+        order = services.decide_refund(session, member(world["p1"]), order_id, Decision(True),
                                        gateway=stripe_gateway)
         assert (order.status, order.payment_status) == (OrderStatus.REFUNDED, PaymentStatus.REFUNDED)
         assert order.refund_id.startswith("re_")
@@ -216,11 +218,11 @@ class TestAfterTheOrder:
     def test_a_refused_refund_needs_a_reason_and_the_order_stays_confirmed(self, session, world, placed, stripe_gateway):
         order_id = placed[0].id
         services.confirm_order(session, member(world["p1"]), order_id, gateway=stripe_gateway)
-        services.request_refund(session, world["buyer"], order_id, {"reason": "不想要了"})
+        services.request_refund(session, world["buyer"], order_id, "不想要了")
         with pytest.raises(DomainError):
-            services.decide_refund(session, member(world["p1"]), order_id, {"decision": "reject"}, gateway=stripe_gateway)
+            Decision.from_input({"decision": "reject"})
         order = services.decide_refund(session, member(world["p1"]), order_id,
-                                       {"decision": "reject", "reason": "服务已交付"}, gateway=stripe_gateway)
+                                       Decision(False, "服务已交付"), gateway=stripe_gateway)
         assert order.status == OrderStatus.CONFIRMED and order.refund_decision_reason == "服务已交付"
         assert wallet(session, world["enterprise"]).in_orders_fen == placed[0].voucher_fen + placed[1].voucher_fen
 
@@ -229,7 +231,7 @@ class TestAfterTheOrder:
         services.REFUND_GUARDS.append(lambda s, o: "已纳入兑现申请" if o.id == placed[0].id else None)
         try:
             with pytest.raises(DomainError) as caught:
-                services.request_refund(session, world["buyer"], placed[0].id, {"reason": "x"})
+                services.request_refund(session, world["buyer"], placed[0].id, "x")
             assert caught.value.code == "invalid_state" and "兑现" in str(caught.value.detail)
         finally:
             services.REFUND_GUARDS.pop()
@@ -258,16 +260,16 @@ class TestAfterTheOrder:
 
 def test_the_cart_keeps_lines_per_enterprise_and_prices_them(session, world):
     buyer = world["buyer"]
-    carts.add_to_cart(session, buyer, {"product_id": world["compute"].id, "quantity": 2})
-    carts.add_to_cart(session, buyer, {"product_id": world["compute"].id})
-    carts.add_to_cart(session, buyer, {"product_id": world["database"].id})
+    carts.add_to_cart(session, buyer, CartLineInput(world["compute"].id, 2))
+    carts.add_to_cart(session, buyer, CartLineInput.from_input({"product_id": world["compute"].id}))
+    carts.add_to_cart(session, buyer, CartLineInput(world["database"].id))
     assert carts.cart_lines(session, world["enterprise"].id) == [(world["compute"].id, 3), (world["database"].id, 1)]
-    carts.set_cart_quantity(session, buyer, world["database"].id, {"quantity": 0})
+    carts.set_cart_quantity(session, buyer, world["database"].id, QuantityInput(0))
     q = pricing.quote(session, world["enterprise"].id, carts.cart_lines(session, world["enterprise"].id),
                        use_vouchers=True)
     assert (q.total_fen, q.voucher_fen, q.self_pay_fen, q.available_after_fen) == (3_000_00, 1_200_00, 1_800_00,
                                                                                   CAP - 1_200_00)
     with pytest.raises(DomainError):
-        carts.set_cart_quantity(session, buyer, world["compute"].id, {"quantity": 10_000})
+        QuantityInput.from_input({"quantity": 10_000})
     other = make_org(session)
     assert carts.cart_lines(session, other.id) == []

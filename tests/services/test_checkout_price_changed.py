@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from orders import checkout as checkouts
 from orders import pricing
+from orders.commands import CheckoutRequest
 from orders.models import CheckoutAttempt, Order
 from shop.errors import DomainError
 from tests.catalog_helpers import reprice
@@ -143,12 +144,12 @@ def test_a_price_changed_refusal_keeps_the_key_free_and_the_expected_amounts_are
     assert other.value.code == "idempotency_mismatch"
 
 
-def test_read_checkout_takes_the_expected_amounts_as_whole_fen():
-    request = checkouts.read_checkout({"lines": [{"product_id": 1, "quantity": 1}], "agreement_accepted": True,
-                                      "expected_total_fen": "10000", "expected_self_pay_fen": 6000})
+def test_a_checkout_request_takes_the_expected_amounts_as_whole_fen():
+    request = CheckoutRequest.from_input({"lines": [{"product_id": 1, "quantity": 1}], "agreement_accepted": True,
+                                          "expected_total_fen": "10000", "expected_self_pay_fen": 6000})
     assert (request.expected_total_fen, request.expected_self_pay_fen) == (10000, 6000)
-    assert checkouts.read_checkout({"lines": [{"product_id": 1, "quantity": 1}]}).expected_total_fen is None
+    assert CheckoutRequest.from_input({"lines": [{"product_id": 1, "quantity": 1}]}).expected_total_fen is None
     with pytest.raises(DomainError) as caught:
-        checkouts.read_checkout({"lines": [{"product_id": 1, "quantity": 1}], "expected_total_fen": -1,
-                                "expected_self_pay_fen": "12.5"})
+        CheckoutRequest.from_input({"lines": [{"product_id": 1, "quantity": 1}], "expected_total_fen": -1,
+                                    "expected_self_pay_fen": "12.5"})
     assert set(caught.value.errors) == {"expected_total_fen", "expected_self_pay_fen"}

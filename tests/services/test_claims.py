@@ -138,7 +138,7 @@ def test_a_refund_request_takes_the_order_out_of_a_draft_claim(session, world):
     order, kept = world["orders"][0], world["orders"][2]
     draft = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [order.id, kept.id]}))
     assert order_services.refund_refusal(session, order) is None
-    refunding = order_services.request_refund(session, member(world["e1"]), order.id, {"reason": "不需要了"})
+    refunding = order_services.request_refund(session, member(world["e1"]), order.id, "不需要了")
     assert refunding.status == OrderStatus.REFUND_REQUESTED
     draft = claim_queries.get_claim(session, world["seller"], draft.id)
     assert [i.order_id for i in draft.live_items] == [kept.id] and draft.total_fen == 1_000_00
@@ -153,7 +153,7 @@ def test_a_refund_request_that_empties_a_draft_withdraws_it(session, world):
     order = world["orders"][0]
     draft = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [order.id]}))
     add_documents(session, world, draft)
-    order_services.request_refund(session, member(world["e1"]), order.id, {"reason": "不需要了"})
+    order_services.request_refund(session, member(world["e1"]), order.id, "不需要了")
     draft = claim_queries.get_claim(session, world["seller"], draft.id)
     assert draft.status == ClaimStatus.WITHDRAWN and draft.live_items == [] and draft.live_documents == []
     # its invoice number is free again
@@ -165,7 +165,7 @@ def test_an_order_in_a_submitted_claim_cannot_be_refunded(session, world):
     order = world["orders"][0]
     make_claim(session, world["provider"], [order], world["uploads"])
     with pytest.raises(DomainError) as error:
-        order_services.request_refund(session, member(world["e1"]), order.id, {"reason": "不需要了"})
+        order_services.request_refund(session, member(world["e1"]), order.id, "不需要了")
     assert error.value.code == "invalid_state" and "submitted" in str(error.value.detail)
 
 

@@ -240,10 +240,10 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 return
             if order.status == OrderStatus.CONFIRMED:
                 self._try(order_services.request_refund, self.session, member(order.enterprise), order.id,
-                          {"reason": "服务不符"})
+                          "服务不符")
             if decision != "wait":
                 self._with_gateway_down(down, order_services.decide_refund, self.session, member(order.provider), order.id,
-                                        {"decision": decision, "reason": "已按约定交付" if decision == "reject" else None},
+                                        Decision(decision == "approve", "已按约定交付" if decision == "reject" else None),
                                         gateway=self.gateway)
 
         # -- claims ----------------------------------------------------------------------------------
@@ -320,9 +320,9 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 return
             if refund:
                 if self._try(order_services.request_refund, self.session, member(enterprise), order.id,
-                             {"reason": "服务不符"}) is not None and depth > 3:
+                             "服务不符") is not None and depth > 3:
                     self._try(order_services.decide_refund, self.session, member(order.provider), order.id,
-                              {"decision": "approve"}, gateway=self.gateway)
+                              Decision(True), gateway=self.gateway)
                 return
             provider = order.provider
             claim = self._try(claim_services.create_claim, self.session, member(provider), ClaimInput.from_input({"order_ids": [order.id]}))

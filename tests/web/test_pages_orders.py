@@ -74,7 +74,7 @@ def test_checkout_from_the_page_places_orders_once_even_when_sent_twice(client, 
     assert first.status_code == 302 and "/orders?placed=" in first.headers["Location"]
     second = client.post("/checkout", data={**form, "payment_method": card(world["gateway"])})  # a double click
     assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
-    assert services.list_orders(fresh(session), member(world["enterprise"]), status=None, page=1, per_page=10).total == 2
+    assert services.list_orders(fresh(session), member(world["enterprise"]), page=1, per_page=10).total == 2
     page = text(client.get(first.headers["Location"]))
     assert "just-placed" in page and "待确认" in page
 
