@@ -16,6 +16,7 @@ localstripe ignores them, so our idempotency is ours: the attempt row written be
 """
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -192,13 +193,12 @@ class InProcessGateway:
     def __init__(self) -> None:
         self.intents: dict[str, dict[str, Any]] = {}
         self.refunds: list[tuple[str, int | None]] = []
-        self._n = 0
 
     def prepare(self, *, amount_fen: int, payment_method: str, attempt_key: str, description: str) -> Intent:
         if payment_method == "pm_unavailable":
             raise PaymentUnavailable("unreachable")
-        self._n += 1
-        intent_id = f"pi_local_{self._n}"
+        # unique across processes: two web workers of a benchmark each hold a gateway
+        intent_id = f"pi_local_{uuid.uuid4().hex}"
         self.intents[intent_id] = {"status": "requires_confirmation", "amount": amount_fen,
                                    "attempt": attempt_key, "pm": payment_method}
         return self.retrieve(intent_id)

@@ -12,14 +12,14 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from oversight import complaints, notices, views
+    from oversight import complaints, notices, services, views
     from oversight.api import api_bp
     from oversight.demo import seed_oversight
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api_bp)
     views.init_filters(app)
-    hooks.on_audit(notices.on_audit_entry)
+    hooks.on_audit(services.on_audit_entry)
     seed.register(seed_oversight, order=60)
 
     everyone = {"anonymous", "enterprise", "provider", "operator", "authority"}
@@ -46,11 +46,11 @@ def init_app(app: Flask) -> None:
 
     # grants and disbursements made before this area existed (or by a process without it) are
     # published on the first request of the day
-    daily.every_day(app, "oversight.publish_missing_notices", notices.publish_missing_notices)
+    daily.every_day(app, "oversight.publish_missing_notices", services.publish_missing_notices)
 
     @app.cli.command("publish-notices")
     def publish_notices() -> None:
         """Publish every quota grant and disbursement that is not in the public notice yet."""
         with app.extensions["shop.sessions"]() as session:
-            n = notices.publish_missing_notices(session)
+            n = services.publish_missing_notices(session)
         click.echo(f"{n} notice entr{'y' if n == 1 else 'ies'} published")

@@ -1,18 +1,15 @@
 """Use cases of the public notice (公示) of grants and disbursements, and of its objections (异议). Each
 public use case owns its transaction (commits on success; a refusal raises DomainError, leaving nothing).
 
-Notice entries are published by listening to the audit trail (``shop.hooks.on_audit``): the entry
-that records a quota grant (``quota_application``/``grant``) or a disbursement
-(``claim``/``disburse_claim``) publishes the grant or the payment in the same transaction, whichever
-way it was made (the operator's queue, the API, the demo data). ``publish_missing_notices`` (daily,
-and ``flask --app shop publish-notices``) publishes any that were made before this area existed.
+``publish_grant`` and ``publish_disbursement`` are called by the area's audit listener
+(``oversight.services``), in the transaction that grants or pays.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from claims.models import Claim, ClaimItem
@@ -116,37 +113,6 @@ def lengthen_notices_for_calendar_change(session: Session, day: dt.date, *, remo
             record(session, None, "notice", entry.id, "lengthen_notice", before, entry.audit_state())
             changed += 1
     return changed
-
-
-def on_audit_entry(session: Session, entry: Any) -> None:
-    """The listener registered with ``shop.hooks.on_audit``."""
-    key = (entry.subject_type, entry.action)
-    if key == ("quota_application", "grant"):
-        publish_grant(session, entry.subject_id)
-    elif key == ("claim", "disburse_claim"):
-        publish_disbursement(session, entry.subject_id)
-    elif entry.subject_type == "holiday" and entry.action in ("set_holiday", "delete_holiday"):
-        # the day as the entry states it (the subject id only identifies the calendar row)
-        day = dt.date.fromisoformat((entry.after or entry.before)["day"])
-        lengthen_notices_for_calendar_change(session, day, removed=entry.action == "delete_holiday")
-
-
-@use_case
-def publish_missing_notices(session: Session, _today: dt.date | None = None) -> int:
-    """Publish the grants and disbursements that have no notice entry yet (made before oversight
-    existed, or by a process that did not load it). Idempotent; commits."""
-    grants = session.scalars(select(QuotaApplication.id).where(
-        QuotaApplication.status == ApplicationStatus.GRANTED, QuotaApplication.granted_fen > 0,
-        ~exists().where(NoticeEntry.kind == NoticeKind.QUOTA_GRANT, NoticeEntry.subject_id == QuotaApplication.id))
-        .order_by(QuotaApplication.id)).all()
-    paid = session.scalars(select(Claim.id).where(
-        Claim.status == ClaimStatus.DISBURSED,
-        ~exists().where(NoticeEntry.kind == NoticeKind.DISBURSEMENT, NoticeEntry.subject_id == Claim.id))
-        .order_by(Claim.id)).all()
-    published = sum(publish_grant(session, i) is not None for i in grants)
-    published += sum(publish_disbursement(session, i) is not None for i in paid)
-    session.commit()
-    return published
 
 
 def list_notices(session: Session, where: NoticeFilter, *, page: int, per_page: int) -> Page[Any]:

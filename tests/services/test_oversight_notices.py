@@ -9,6 +9,7 @@ from sqlalchemy import select
 from claims import reviews
 from claims.commands import DisbursementInput
 from oversight import notices
+from oversight import services as oversight_services
 from oversight.commands import AnswerInput, NoticeFilter, ObjectionInput
 from oversight.models import NoticeEntry
 from oversight.states import NoticeKind
@@ -84,9 +85,9 @@ def test_missing_entries_are_published_once_by_the_backfill(session, programme):
     from wallet import ledger
     ledger.grant_quota(session, 2026, org.id, application.reserved_fen, application.id, None)
     session.commit()
-    assert notices.publish_missing_notices(session) == 1
+    assert oversight_services.publish_missing_notices(session) == 1
     assert _entry(session, NoticeKind.QUOTA_GRANT, application.id).amount_fen == 50_000_00
-    assert notices.publish_missing_notices(session) == 0
+    assert oversight_services.publish_missing_notices(session) == 0
 
 
 # -- the notice period in working days -------------------------------------------------------------------

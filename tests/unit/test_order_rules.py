@@ -62,3 +62,11 @@ def test_one_order_per_provider_in_cart_order():
 def test_nonsense_lines_are_refused(bad):
     with pytest.raises(ValueError):
         allocate_vouchers([line(**bad)], ratios=RATIOS, available_fen=0, use_vouchers=True)
+
+
+def test_the_in_process_gateway_numbers_intents_uniquely_across_instances():
+    """Two workers of a benchmark each hold a gateway: their intent ids must never collide."""
+    from orders.payments import InProcessGateway
+    ids = {gateway.prepare(amount_fen=100, payment_method="pm_card_ok", attempt_key=f"k{n}", description="x").id
+           for gateway in (InProcessGateway(), InProcessGateway()) for n in range(3)}
+    assert len(ids) == 6
