@@ -39,10 +39,11 @@ messages: install
 run: translations
 	@HOST=$(HOST) PORT=$(PORT) STRIPE_PORT=$(STRIPE_PORT) BIN=$(BIN) bin/dev-server
 
-# ruff (rules and import order, configured in pyproject.toml) and the layers contract (import-linter):
+# ruff (rules, import order and formatting, configured in pyproject.toml) and the layers contract (import-linter):
 # an area imports only the layers below it.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 test: lint translations
