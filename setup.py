@@ -1,6 +1,7 @@
 """The build compiles every area's translations (``messages.po`` → ``messages.mo``) into the package, so
 that a wheel (``pip install .``) serves Chinese without a separate ``make translations`` step. The rest of
 the packaging is in ``pyproject.toml``."""
+
 from pathlib import Path
 
 from babel.messages.mofile import write_mo

@@ -8,6 +8,7 @@ The PostgreSQL run creates a database named after the given one with the suffix 
 (dropped at the end unless ``--keep``). Timings are in-process (Flask test client, no network): the median and the 95th
 percentile of ``--repeat`` runs, after one warm-up run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,25 +56,42 @@ NOUNS = {
 SPECS = ["基础版", "标准版", "高级版", "企业版", "2核4G", "4核8G", "8核16G", "1TB", "10用户", "50用户", "按月", "按年"]
 UNITS = ["月", "年", "套", "次", "用户·年", "台·月"]
 SENTENCES = [
-    "适合中小企业上云，开箱即用。", "提供 7×24 小时技术支持服务。", "数据存储于贵州本地数据中心。",
-    "支持弹性扩容与按需计费。", "满足网络安全等级保护要求。", "含上门实施与培训服务。",
-    "支持与现有 ERP、OA 系统集成。", "提供 99.95% 可用性承诺。", "多副本冗余存储，数据更安全。",
-    "支持手机客户端随时查看。", "可按需开通备份与容灾能力。", "适合制造业数字化转型。",
-    "Supports REST APIs and SDKs for Java, Python and Go.", "Includes monitoring, alerting and audit logs.",
+    "适合中小企业上云，开箱即用。",
+    "提供 7×24 小时技术支持服务。",
+    "数据存储于贵州本地数据中心。",
+    "支持弹性扩容与按需计费。",
+    "满足网络安全等级保护要求。",
+    "含上门实施与培训服务。",
+    "支持与现有 ERP、OA 系统集成。",
+    "提供 99.95% 可用性承诺。",
+    "多副本冗余存储，数据更安全。",
+    "支持手机客户端随时查看。",
+    "可按需开通备份与容灾能力。",
+    "适合制造业数字化转型。",
+    "Supports REST APIs and SDKs for Java, Python and Go.",
+    "Includes monitoring, alerting and audit logs.",
 ]
 
-QUERIES = [("服务", "two CJK characters, very common"), ("存储", "two CJK characters"),
-           ("云服务器", "four CJK characters (trigram index)"), ("mysql", "English word (trigram index)"),
-           ("go", "two Latin characters"), ("MySQL 企业版", "two terms"), ("数据库审计 企业版", "two long terms"),
-           ("不存在的产品", "no match")]
-PAGES = [("/products", "catalogue page 1 (24 cards, facets)"),
-         ("/products?layer=platform&sort=price", "a layer, by price"),
-         ("/products?category=storage&min_price=100&max_price=5000", "a category and a price range"),
-         ("/products?q=服务", "search page, 2 characters"),
-         ("/products?q=云服务器&sort=-price", "search page, 4 characters, by price"),
-         ("/products?page=150", "deep page (150 of 209 at 5,000)"),
-         ("/api/v1/products?q=存储&per_page=100", "API search, 100 items"),
-         ("/", "home page (catalogue highlights)")]
+QUERIES = [
+    ("服务", "two CJK characters, very common"),
+    ("存储", "two CJK characters"),
+    ("云服务器", "four CJK characters (trigram index)"),
+    ("mysql", "English word (trigram index)"),
+    ("go", "two Latin characters"),
+    ("MySQL 企业版", "two terms"),
+    ("数据库审计 企业版", "two long terms"),
+    ("不存在的产品", "no match"),
+]
+PAGES = [
+    ("/products", "catalogue page 1 (24 cards, facets)"),
+    ("/products?layer=platform&sort=price", "a layer, by price"),
+    ("/products?category=storage&min_price=100&max_price=5000", "a category and a price range"),
+    ("/products?q=服务", "search page, 2 characters"),
+    ("/products?q=云服务器&sort=-price", "search page, 4 characters, by price"),
+    ("/products?page=150", "deep page (150 of 209 at 5,000)"),
+    ("/api/v1/products?q=存储&per_page=100", "API search, 100 items"),
+    ("/", "home page (catalogue highlights)"),
+]
 
 
 def seed(app) -> None:  # type: ignore[no-untyped-def]
@@ -84,18 +102,34 @@ def seed(app) -> None:  # type: ignore[no-untyped-def]
         s.add(user)
         orgs = []
         for i in range(N_PROVIDERS):
-            org = Organisation(kind="provider", uscc=make_uscc(f"91520100BE{i:07d}"), name=f"贵州基准测试云服务商{i:02d}有限公司",
-                               region_code="520115", established_on=clock.today().replace(year=2015),
-                               legal_representative="张三", contact_name="李四", email=f"bench{i}@example.com",
-                               status="certified", certified_at=clock.now())
+            org = Organisation(
+                kind="provider",
+                uscc=make_uscc(f"91520100BE{i:07d}"),
+                name=f"贵州基准测试云服务商{i:02d}有限公司",
+                region_code="520115",
+                established_on=clock.today().replace(year=2015),
+                legal_representative="张三",
+                contact_name="李四",
+                email=f"bench{i}@example.com",
+                status="certified",
+                certified_at=clock.now(),
+            )
             orgs.append(org)
         s.add_all(orgs)
         s.flush()
         user.organisation_id = orgs[0].id
         s.flush()
         now = clock.now()
-        products = [{"provider_id": orgs[i % N_PROVIDERS].id, "status": "published", "created_at": now,
-                     "updated_at": now, "listed_at": now} for i in range(N_PRODUCTS)]
+        products = [
+            {
+                "provider_id": orgs[i % N_PROVIDERS].id,
+                "status": "published",
+                "created_at": now,
+                "updated_at": now,
+                "listed_at": now,
+            }
+            for i in range(N_PRODUCTS)
+        ]
         s.execute(insert(Product), products)
         ids = s.scalars(select(Product.id).order_by(Product.id)).all()
         categories = list(Category)
@@ -104,13 +138,24 @@ def seed(app) -> None:  # type: ignore[no-untyped-def]
             category = categories[n % len(categories)]
             market = rng.randrange(5_000, 10_000_000)
             price = market - rng.randrange(0, market // 5)
-            versions.append({
-                "product_id": product_id, "number": 1, "layer": policy.current().layer_of(category).value, "category": category.value,
-                "name": f"{rng.choice(NOUNS[category])} {rng.choice(SPECS)} {n:04d}",
-                "description": "".join(rng.sample(SENTENCES, 4)), "unit": rng.choice(UNITS), "price_fen": price,
-                "market_price_fen": market, "evidence_url": "https://www.aliyun.com/price/product",
-                "accepts_vouchers": rng.random() > 0.1, "created_at": now, "created_by_id": user.id, "submitted_at": now,
-            })
+            versions.append(
+                {
+                    "product_id": product_id,
+                    "number": 1,
+                    "layer": policy.current().layer_of(category).value,
+                    "category": category.value,
+                    "name": f"{rng.choice(NOUNS[category])} {rng.choice(SPECS)} {n:04d}",
+                    "description": "".join(rng.sample(SENTENCES, 4)),
+                    "unit": rng.choice(UNITS),
+                    "price_fen": price,
+                    "market_price_fen": market,
+                    "evidence_url": "https://www.aliyun.com/price/product",
+                    "accepts_vouchers": rng.random() > 0.1,
+                    "created_at": now,
+                    "created_by_id": user.id,
+                    "submitted_at": now,
+                }
+            )
         s.execute(insert(ProductVersion), versions)
         pairs = s.execute(select(ProductVersion.product_id, ProductVersion.id)).all()
         s.execute(update(Product), [{"id": p, "current_version_id": v, "published_version_id": v} for p, v in pairs])
@@ -133,13 +178,26 @@ def timed(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-de
 
 def run(url: str, label: str, repeat: int) -> list[str]:
     upgrade(url)
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost",
-                      "UPLOAD_DIR": tempfile.mkdtemp()})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "SERVER_NAME": "localhost",
+            "UPLOAD_DIR": tempfile.mkdtemp(),
+        }
+    )
     start = time.perf_counter()
     seed(app)
     seeded = time.perf_counter() - start
-    lines = [f"### {label}", "", f"{N_PRODUCTS:,} published products from {N_PROVIDERS} providers, seeded in {seeded:.1f} s.", "",
-             "| search (service call, first page of 20) | results | median ms | p95 ms |", "|---|---:|---:|---:|"]
+    lines = [
+        f"### {label}",
+        "",
+        f"{N_PRODUCTS:,} published products from {N_PROVIDERS} providers, seeded in {seeded:.1f} s.",
+        "",
+        "| search (service call, first page of 20) | results | median ms | p95 ms |",
+        "|---|---:|---:|---:|",
+    ]
     sessions = app.extensions["shop.sessions"]
     with sessions() as s:
         for q, what in QUERIES:
@@ -159,8 +217,9 @@ def run(url: str, label: str, repeat: int) -> list[str]:
 
 def drop_pg_database(url: str) -> None:
     target = make_url(url)
-    admin = make_engine(target.set(database="postgres").render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
+    admin = make_engine(
+        target.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
     admin.dispose()
@@ -168,22 +227,33 @@ def drop_pg_database(url: str) -> None:
 
 def pg_database(base_url: str) -> str:
     from tests.databases import fresh_pg_database
+
     return fresh_pg_database(base_url, f"{make_url(base_url).database}_bench_catalog")
 
 
 def main() -> None:
     global N_PRODUCTS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--postgresql", metavar="URL", default=os.environ.get("BENCH_DATABASE_URL"),
-                        help="a PostgreSQL URL whose server gets a *_bench_catalog database")
+    parser.add_argument(
+        "--postgresql",
+        metavar="URL",
+        default=os.environ.get("BENCH_DATABASE_URL"),
+        help="a PostgreSQL URL whose server gets a *_bench_catalog database",
+    )
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--products", type=int, default=5000)
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database for EXPLAIN afterwards")
-    parser.add_argument("--random-page-cost", type=float, default=None, metavar="COST",
-                        help="also run PostgreSQL with this random_page_cost (1.1 is the usual setting on SSD)")
+    parser.add_argument(
+        "--random-page-cost",
+        type=float,
+        default=None,
+        metavar="COST",
+        help="also run PostgreSQL with this random_page_cost (1.1 is the usual setting on SSD)",
+    )
     args = parser.parse_args()
     N_PRODUCTS = args.products
     import sqlite3
+
     out: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         out += run(f"sqlite:///{tmp}/bench.sqlite3", f"SQLite {sqlite3.sqlite_version} (FTS5 trigram)", args.repeat)
@@ -199,9 +269,13 @@ def main() -> None:
             admin = make_engine(url, isolation_level="AUTOCOMMIT")
             with admin.connect() as connection:
                 name = make_url(url).database
-                connection.execute(text(f'ALTER DATABASE "{name}" SET random_page_cost = {float(args.random_page_cost)}'))
+                connection.execute(
+                    text(f'ALTER DATABASE "{name}" SET random_page_cost = {float(args.random_page_cost)}')
+                )
             admin.dispose()
-            out += run(url, f"PostgreSQL {version} (pg_trgm GIN), random_page_cost = {args.random_page_cost}", args.repeat)
+            out += run(
+                url, f"PostgreSQL {version} (pg_trgm GIN), random_page_cost = {args.random_page_cost}", args.repeat
+            )
         if not args.keep:
             drop_pg_database(url)
     print("\n".join(out))

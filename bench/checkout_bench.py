@@ -9,6 +9,7 @@ Each checkout buys two products from two providers with vouchers (two orders, tw
 ``--threads`` runs that many checkouts at once from different enterprises (one process: it shows lock
 waits, not the multi-process web tier, which tests/test_concurrency_orders.py exercises).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,6 +46,7 @@ def _database(kind: str, pg_url: str | None) -> str:
     if kind == "sqlite":
         return f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
     from tests.databases import fresh_pg_database
+
     return fresh_pg_database(pg_url, f"{make_url(pg_url).database}_bench_checkout")
 
 
@@ -52,8 +54,11 @@ def _localstripe() -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    process = subprocess.Popen([str(Path(sys.executable).with_name("localstripe")), "--port", str(port), "--from-scratch"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("localstripe")), "--port", str(port), "--from-scratch"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -88,6 +93,7 @@ def run(kind: str, pg_url: str | None, gateway_kind: str, checkouts: int, thread
 
     def one(user_id: int) -> float:
         from shop.accounts import User
+
         with sessions() as s:
             user = s.get(User, user_id)
             pm = "pm_card_visa"
@@ -104,8 +110,12 @@ def run(kind: str, pg_url: str | None, gateway_kind: str, checkouts: int, thread
     if stripe is not None:
         stripe.terminate()
     latencies.sort()
-    return {"n": len(latencies), "median": statistics.median(latencies),
-            "p95": latencies[int(len(latencies) * 0.95) - 1], "per_second": len(latencies) / elapsed}
+    return {
+        "n": len(latencies),
+        "median": statistics.median(latencies),
+        "p95": latencies[int(len(latencies) * 0.95) - 1],
+        "per_second": len(latencies) / elapsed,
+    }
 
 
 def main() -> None:
@@ -121,8 +131,11 @@ def main() -> None:
         for gateway_kind in ("in-process", "localstripe"):
             for threads in sorted({1, args.threads}):
                 r = run(kind, args.postgresql, gateway_kind, args.checkouts, threads)
-                print(f"| {kind} | {gateway_kind} | {threads} | {r['n']} | {r['median']:.1f} | {r['p95']:.1f} | "
-                      f"{r['per_second']:.1f} |", flush=True)
+                print(
+                    f"| {kind} | {gateway_kind} | {threads} | {r['n']} | {r['median']:.1f} | {r['p95']:.1f} | "
+                    f"{r['per_second']:.1f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The catalogue (第十一条, 第十二条, 第十七条): providers list products at or below market price, the
 operator and then the authority review them, everyone browses and searches; providers leave with
 notice or are expelled. Registered by ``shop.create_app``."""
+
 from __future__ import annotations
 
 import click
@@ -44,9 +45,14 @@ LABELS = {
 
 # The fields of a listing, as reviewers read them in a revision's difference.
 FIELD_LABELS = {
-    "name": _l("Product name"), "layer": _l("Service layer"), "category": _l("Category"), "unit": _l("Billing unit"),
-    "price_fen": _l("Unit price"), "market_price_fen": _l("Market reference price"),
-    "evidence": _l("Market price evidence"), "accepts_vouchers": _l("Cloud-use vouchers"),
+    "name": _l("Product name"),
+    "layer": _l("Service layer"),
+    "category": _l("Category"),
+    "unit": _l("Billing unit"),
+    "price_fen": _l("Unit price"),
+    "market_price_fen": _l("Market reference price"),
+    "evidence": _l("Market price evidence"),
+    "accepts_vouchers": _l("Cloud-use vouchers"),
     "description": _l("Description"),
 }
 
@@ -64,19 +70,31 @@ def init_app(app: Flask) -> None:
 
     everyone = {"anonymous", "enterprise", "provider", "operator", "authority"}
     nav.add("catalog.catalogue", _l("Catalogue"), everyone, order=5)
-    nav.add("catalog.my_products", _l("My products"), {"provider"}, order=20,
-            count=lambda s, u: queries.rejected_count(s, u))
-    nav.add("catalog.review_queue", _l("Product reviews"), {"operator", "authority"}, order=15,
-            count=lambda s, u: queries.review_queue_count(s, u))
+    nav.add(
+        "catalog.my_products",
+        _l("My products"),
+        {"provider"},
+        order=20,
+        count=lambda s, u: queries.rejected_count(s, u),
+    )
+    nav.add(
+        "catalog.review_queue",
+        _l("Product reviews"),
+        {"operator", "authority"},
+        order=15,
+        count=lambda s, u: queries.review_queue_count(s, u),
+    )
     shop_seed.register(seed_catalogue, order=20)
-    panels.add("home", "catalog/_home.html")                       # search, layers, the newest products
-    panels.add("organisation", "catalog/_org_exit.html")           # a provider's products and its exit
-    panels.add("organisation_detail", "catalog/_org_staff.html")   # its products for staff, expulsion
+    panels.add("home", "catalog/_home.html")  # search, layers, the newest products
+    panels.add("organisation", "catalog/_org_exit.html")  # a provider's products and its exit
+    panels.add("organisation_detail", "catalog/_org_staff.html")  # its products for staff, expulsion
 
     app.jinja_env.filters["description"] = lambda text: Markup(render_description(text or ""))  # sanitised
     app.jinja_env.filters["summary"] = plain_summary
     app.jinja_env.filters["snippet"] = snippet
-    app.jinja_env.filters["highlight"] = lambda text, terms: Markup(highlight(text or "", tuple(terms or ())))  # escaped
+    app.jinja_env.filters["highlight"] = lambda text, terms: Markup(
+        highlight(text or "", tuple(terms or ()))
+    )  # escaped
     app.jinja_env.globals["catalogue_highlights"] = _highlights
     app.jinja_env.globals["field_label"] = lambda name: FIELD_LABELS.get(name, name)
     # what the catalogue's panels on the organisations' pages may offer (``catalog.providers``)
@@ -103,6 +121,11 @@ def _highlights() -> dict:
     from shop import clock, policy
     from shop.hooks import layer_ratios
     from shop.web import db_session
+
     facets, newest = catalogue_highlights(db_session(), limit=4)
-    return {"facets": facets, "newest": newest, "layers": policy.current().categories,
-            "ratios": layer_ratios(db_session(), clock.today().year)}
+    return {
+        "facets": facets,
+        "newest": newest,
+        "layers": policy.current().categories,
+        "ratios": layer_ratios(db_session(), clock.today().year),
+    }

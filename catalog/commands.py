@@ -5,6 +5,7 @@ a review ``shop.inputs.Decision``, the catalogue's filters ``catalog.queries.Cat
 Each is a frozen dataclass whose ``from_input(data)`` checks every field and raises one ValidationError
 with every fault; pages call ``X.from_input(request.form)``, the API ``X.from_input(json_body())``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from shop.inputs import Inputs
 class DelistInput:
     """Why a product leaves the catalogue: optional for its provider; the operator must give one
     (``catalog.services.delist_product`` asks, as it knows who delists)."""
+
     reason: str | None = None
 
     @classmethod
@@ -31,6 +33,7 @@ class DelistInput:
 @dataclass(frozen=True)
 class ExitNotice:
     """第十二条: a provider's notice that it leaves the platform, with its reason."""
+
     reason: str
 
     @classmethod
@@ -45,6 +48,7 @@ class ExitNotice:
 class Expulsion:
     """第十二条: why the operator expels an organisation, and whether its credit code goes on the
     blacklist (serious cases)."""
+
     reason: str
     blacklist: bool = False
 

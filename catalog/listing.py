@@ -1,6 +1,7 @@
 """Reading a listing's fields (a new product, a change of one, the form's live check) into a
 ``ListingInput``: every fault at once, with the yuan and fen twins of a price (``Inputs.fen``), and
 the stored market price quote."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -35,6 +36,7 @@ EVIDENCE_MAX_BYTES = 10 * MB
 @dataclass(frozen=True)
 class Upload:
     """A file given with a listing (the market price quote)."""
+
     stream: BinaryIO | None
     filename: str | None
 
@@ -54,6 +56,7 @@ class ListingInput:
     evidence is ``evidence_url``, a quote file ``evidence``; ``where`` says which field each amount was
     read from (``price`` in yuan from a page, ``price_fen`` from the API), so the rules over the whole
     listing put their message beside the field the person typed."""
+
     values: Mapping[str, Any]
     evidence_url: str | None = None
     evidence: Upload | None = None
@@ -65,15 +68,22 @@ class ListingInput:
         return frozenset(self.values) | ({"market_price_evidence"} if self.evidence_url or self.evidence else set())
 
     @classmethod
-    def from_input(cls, data: Mapping[str, Any] | None, *, evidence: Upload | None = None, partial: bool = False,
-                   base: Mapping[str, Any] | None = None, file_expected: bool = False) -> Self:
+    def from_input(
+        cls,
+        data: Mapping[str, Any] | None,
+        *,
+        evidence: Upload | None = None,
+        partial: bool = False,
+        base: Mapping[str, Any] | None = None,
+        file_expected: bool = False,
+    ) -> Self:
         """Every fault at once: the fields', and the rules over the whole listing when it is whole
         (a new one; or a change with the ``base`` content it changes — a use case checks the change
         again against the version it locks). ``file_expected``: a form checked while a person types,
         whose quote file only comes with the form."""
         inputs = Inputs(data)
         values, url = _read_fields(inputs, partial)
-        if evidence and "market_price_evidence" in inputs.errors:   # a file replaces a bad link
+        if evidence and "market_price_evidence" in inputs.errors:  # a file replaces a bad link
             inputs.errors.pop("market_price_evidence")
             url = None
         command = cls(values, url, evidence or None, {name: inputs.fen_field(name) for name in AMOUNTS}, partial)
@@ -100,6 +110,7 @@ class ListingInput:
 def _read_fields(inputs: Inputs, partial: bool) -> tuple[dict[str, Any], str | None]:
     """The listing's fields that were given (all of them unless ``partial``), typed, and the link
     given as evidence; the faults of each stay in ``inputs``."""
+
     def wanted(name: str) -> bool:
         return not partial or inputs.given(name)
 
@@ -141,19 +152,36 @@ def check_listing(content: Mapping[str, Any], inputs: Inputs, where: Mapping[str
     its layer, the price is at most the market price (第十七条), there is evidence. Raises every fault
     at once (with those already in ``inputs``); ``price_above_market`` when that is the only one."""
     layer, category = content.get("layer"), content.get("category")
-    if layer and category and "layer" not in inputs.errors and "category" not in inputs.errors \
-            and not category_belongs_to_layer(layer, category, policy.current().categories):
-        inputs.error("category", _l("The category “%(category)s” is not in the layer “%(layer)s”: choose one of %(choices)s.",
-                                    category=label(category), layer=label(layer),
-                                    choices="、".join(str(label(c)) for c in policy.current().categories[Layer(layer)])))
-    if not (content.get("evidence_url") or content.get("evidence_stored_name") or has_file) \
-            and "market_price_evidence" not in inputs.errors:
+    if (
+        layer
+        and category
+        and "layer" not in inputs.errors
+        and "category" not in inputs.errors
+        and not category_belongs_to_layer(layer, category, policy.current().categories)
+    ):
+        inputs.error(
+            "category",
+            _l(
+                "The category “%(category)s” is not in the layer “%(layer)s”: choose one of %(choices)s.",
+                category=label(category),
+                layer=label(layer),
+                choices="、".join(str(label(c)) for c in policy.current().categories[Layer(layer)]),
+            ),
+        )
+    if (
+        not (content.get("evidence_url") or content.get("evidence_stored_name") or has_file)
+        and "market_price_evidence" not in inputs.errors
+    ):
         inputs.error("market_price_evidence", _l("Give the address of a public price page or upload a quote."))
     price, market = content.get("price_fen"), content.get("market_price_fen")
     price_field = where["price_fen"]
     above = None
-    if isinstance(price, int) and isinstance(market, int) and price_field not in inputs.errors \
-            and where["market_price_fen"] not in inputs.errors:
+    if (
+        isinstance(price, int)
+        and isinstance(market, int)
+        and price_field not in inputs.errors
+        and where["market_price_fen"] not in inputs.errors
+    ):
         above = check_price(price, market)
         if above:
             inputs.error(price_field, above)
@@ -165,8 +193,9 @@ def check_listing(content: Mapping[str, Any], inputs: Inputs, where: Mapping[str
 def validate_listing(form: Mapping[str, Any], base: ProductVersion | None = None) -> None:
     """Check a listing as a form holds it, without storing anything (inline validation while a
     person types: the quote file, which is only sent with the form, is not asked for)."""
-    ListingInput.from_input(form, partial=base is not None, base=base.content() if base is not None else None,
-                            file_expected=True)
+    ListingInput.from_input(
+        form, partial=base is not None, base=base.content() if base is not None else None, file_expected=True
+    )
 
 
 def store_evidence(upload: Upload | None, upload_dir: str | Path | None) -> StoredFile | None:
@@ -174,18 +203,35 @@ def store_evidence(upload: Upload | None, upload_dir: str | Path | None) -> Stor
         return None
     if upload_dir is None:
         raise ValueError("an upload directory is needed for a quote")
-    return store_upload(upload_dir, "market_price_evidence", upload.stream, upload.filename,
-                        allowed=EVIDENCE_TYPES, max_bytes=EVIDENCE_MAX_BYTES)
+    return store_upload(
+        upload_dir,
+        "market_price_evidence",
+        upload.stream,
+        upload.filename,
+        allowed=EVIDENCE_TYPES,
+        max_bytes=EVIDENCE_MAX_BYTES,
+    )
 
 
 def evidence_fields(stored: StoredFile | None, url: str | None) -> dict[str, Any]:
     """The evidence columns for a quote file, or for a link (which clears a quote, and the reverse)."""
     if stored is not None:
-        return {"evidence_url": None, "evidence_stored_name": stored.stored_name,
-                "evidence_original_name": stored.original_name, "evidence_content_type": stored.content_type,
-                "evidence_size_bytes": stored.size_bytes, "evidence_sha256": stored.sha256}
-    return {"evidence_url": url, "evidence_stored_name": None, "evidence_original_name": None,
-            "evidence_content_type": None, "evidence_size_bytes": None, "evidence_sha256": None}
+        return {
+            "evidence_url": None,
+            "evidence_stored_name": stored.stored_name,
+            "evidence_original_name": stored.original_name,
+            "evidence_content_type": stored.content_type,
+            "evidence_size_bytes": stored.size_bytes,
+            "evidence_sha256": stored.sha256,
+        }
+    return {
+        "evidence_url": url,
+        "evidence_stored_name": None,
+        "evidence_original_name": None,
+        "evidence_content_type": None,
+        "evidence_size_bytes": None,
+        "evidence_sha256": None,
+    }
 
 
 def audit_content(content: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ order can record the version it bought and always find the price and terms it ag
 ``current_version`` is the latest version (being edited, in review, or the published one);
 ``published_version`` is the one on sale, replaced in one step when a revision passes both reviews.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,10 +55,12 @@ class Product(Base):
     # the last reviewer's or delister's reason, shown to the provider
     status_reason: Mapped[str | None] = mapped_column(Text)
     current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("product_versions.id", use_alter=True, name="fk_products_current_version_id_product_versions"))
+        ForeignKey("product_versions.id", use_alter=True, name="fk_products_current_version_id_product_versions")
+    )
     published_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("product_versions.id", use_alter=True, name="fk_products_published_version_id_product_versions"),
-        index=True)
+        index=True,
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=now)
     # when the product entered its current review stage (review queues are oldest first)
@@ -68,17 +71,24 @@ class Product(Base):
 
     provider: Mapped[Organisation] = relationship()
     current_version: Mapped[ProductVersion | None] = relationship(foreign_keys=[current_version_id], post_update=True)
-    published_version: Mapped[ProductVersion | None] = relationship(foreign_keys=[published_version_id],
-                                                                    post_update=True)
+    published_version: Mapped[ProductVersion | None] = relationship(
+        foreign_keys=[published_version_id], post_update=True
+    )
     versions: Mapped[list[ProductVersion]] = relationship(
-        foreign_keys="ProductVersion.product_id", back_populates="product", order_by="ProductVersion.number",
-        viewonly=True)
+        foreign_keys="ProductVersion.product_id",
+        back_populates="product",
+        order_by="ProductVersion.number",
+        viewonly=True,
+    )
 
     @property
     def has_pending_revision(self) -> bool:
         """Published, and a later version is being edited or reviewed."""
-        return (self.published_version_id is not None and self.current_version_id is not None
-                and self.current_version_id != self.published_version_id)
+        return (
+            self.published_version_id is not None
+            and self.current_version_id is not None
+            and self.current_version_id != self.published_version_id
+        )
 
     @property
     def in_review(self) -> bool:
@@ -96,8 +106,12 @@ class Product(Base):
         return self.status_reason if self.status == ProductStatus.REJECTED else None
 
     def audit_state(self) -> dict[str, Any]:
-        return {"status": self.status.value, "reason": self.status_reason,
-                "current_version_id": self.current_version_id, "published_version_id": self.published_version_id}
+        return {
+            "status": self.status.value,
+            "reason": self.status_reason,
+            "current_version_id": self.current_version_id,
+            "published_version_id": self.published_version_id,
+        }
 
 
 class ProductVersion(Base):
@@ -153,9 +167,22 @@ class ProductVersion(Base):
 
 
 # The fields a version carries from one to the next; a revision copies them and changes some.
-CONTENT_FIELDS = ("layer", "category", "name", "description", "unit", "price_fen", "market_price_fen",
-                  "evidence_url", "evidence_stored_name", "evidence_original_name", "evidence_content_type",
-                  "evidence_size_bytes", "evidence_sha256", "accepts_vouchers")
+CONTENT_FIELDS = (
+    "layer",
+    "category",
+    "name",
+    "description",
+    "unit",
+    "price_fen",
+    "market_price_fen",
+    "evidence_url",
+    "evidence_stored_name",
+    "evidence_original_name",
+    "evidence_content_type",
+    "evidence_size_bytes",
+    "evidence_sha256",
+    "accepts_vouchers",
+)
 
 
 class ProductReview(Base):
@@ -167,8 +194,8 @@ class ProductReview(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("product_versions.id"), index=True)
-    stage: Mapped[str] = mapped_column(String(16))      # operator | authority
-    decision: Mapped[str] = mapped_column(String(16))   # approve | reject
+    stage: Mapped[str] = mapped_column(String(16))  # operator | authority
+    decision: Mapped[str] = mapped_column(String(16))  # approve | reject
     reason: Mapped[str | None] = mapped_column(Text)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime] = mapped_column(default=now)

@@ -3,6 +3,7 @@ its products; the organisation's status changes through ``orgs.services`` (the s
 ``orgs.states.ORGANISATION``). Each is a ``@use_case`` taking a command (``catalog.commands``) and
 committing once; ``settle_exits`` is the daily job.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,6 +26,7 @@ from shop.errors import Forbidden, NotFound
 from shop.states import Role
 
 # -- what the pages offer ---------------------------------------------------------------------
+
 
 def organisation_actions(actor: User | None, org: Organisation) -> set[str]:
     """What ``actor`` may do here to ``org``: its provider's members list products (``list``, while
@@ -54,6 +56,7 @@ def has_left(org: Organisation) -> bool:
 
 # -- provider exit (第十二条) --------------------------------------------------------------------
 
+
 @use_case
 def request_exit(session: Session, actor: User, org_id: int, notice: ExitNotice) -> Organisation:
     """A provider gives notice: it leaves 30 days on; its products stay on sale until then."""
@@ -62,16 +65,22 @@ def request_exit(session: Session, actor: User, org_id: int, notice: ExitNotice)
         raise NotFound()
     if org.kind != OrgKind.PROVIDER:
         raise Forbidden()
-    org_services.give_notice(session, actor, org, exit_effective_on(clock.today(), policy.current().exit_notice_days),
-                             notice.reason)
+    org_services.give_notice(
+        session, actor, org, exit_effective_on(clock.today(), policy.current().exit_notice_days), notice.reason
+    )
     session.commit()
     return org
 
 
 def _live_products(session: Session, org_id: int) -> list[Product]:
-    return list(session.scalars(select(Product).where(Product.provider_id == org_id,
-                                                      Product.status != ProductStatus.DELISTED)
-                                .order_by(Product.id).with_for_update()))
+    return list(
+        session.scalars(
+            select(Product)
+            .where(Product.provider_id == org_id, Product.status != ProductStatus.DELISTED)
+            .order_by(Product.id)
+            .with_for_update()
+        )
+    )
 
 
 @use_case
@@ -96,7 +105,7 @@ def expel_organisation(session: Session, actor: User, org_id: int, expulsion: Ex
     return org
 
 
-expel_provider = expel_organisation   # its name while only providers could be expelled
+expel_provider = expel_organisation  # its name while only providers could be expelled
 
 
 @use_case

@@ -1,5 +1,6 @@
 """Reading the catalogue: which products are on sale and who sees what (visibility), the public
 catalogue's search and facets, and the lists of providers and staff."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,17 +41,22 @@ def _listed_filters(today: dt.date) -> list[Any]:
     """On sale today: a published version, a provider still active and not sanctioned (suspended,
     blacklisted), and not past its exit date (第十二条: the products leave on the effective date even if
     no job has run that day)."""
-    return [Product.published_version_id.is_not(None),
-            Organisation.status.in_([s.value for s in SELLING_ORG_STATUSES]),
-            ~sanctioned_clause(Organisation, today),
-            or_(Organisation.exit_effective_on.is_(None), Organisation.exit_effective_on > today)]
+    return [
+        Product.published_version_id.is_not(None),
+        Organisation.status.in_([s.value for s in SELLING_ORG_STATUSES]),
+        ~sanctioned_clause(Organisation, today),
+        or_(Organisation.exit_effective_on.is_(None), Organisation.exit_effective_on > today),
+    ]
 
 
 def is_on_sale(product: Product, today: dt.date) -> bool:
     org = product.provider
-    return (product.published_version_id is not None and org.status in SELLING_ORG_STATUSES
-            and listed_on(today, org.exit_effective_on)
-            and sanction_of(object_session(product), org.id, today) is None)
+    return (
+        product.published_version_id is not None
+        and org.status in SELLING_ORG_STATUSES
+        and listed_on(today, org.exit_effective_on)
+        and sanction_of(object_session(product), org.id, today) is None
+    )
 
 
 def can_see_everything(actor: User | None, product: Product) -> bool:
@@ -62,9 +68,14 @@ def get_product(session: Session, actor: User | None, product_id: int) -> Produc
     """A product for this reader: on sale for anyone; in any state for its owner and staff; to anyone
     else a product that is not on sale does not exist."""
     product = session.scalars(
-        select(Product).where(Product.id == product_id)
-        .options(selectinload(Product.provider), selectinload(Product.current_version),
-                 selectinload(Product.published_version))).one_or_none()
+        select(Product)
+        .where(Product.id == product_id)
+        .options(
+            selectinload(Product.provider),
+            selectinload(Product.current_version),
+            selectinload(Product.published_version),
+        )
+    ).one_or_none()
     if product is None:
         raise NotFound()
     if can_see_everything(actor, product) or is_on_sale(product, clock.today()):
@@ -73,9 +84,14 @@ def get_product(session: Session, actor: User | None, product_id: int) -> Produc
 
 
 def reviews_of(session: Session, product_id: int) -> list[ProductReview]:
-    return list(session.scalars(select(ProductReview).where(ProductReview.product_id == product_id)
-                                .options(selectinload(ProductReview.reviewer), selectinload(ProductReview.version))
-                                .order_by(ProductReview.id.desc())))
+    return list(
+        session.scalars(
+            select(ProductReview)
+            .where(ProductReview.product_id == product_id)
+            .options(selectinload(ProductReview.reviewer), selectinload(ProductReview.version))
+            .order_by(ProductReview.id.desc())
+        )
+    )
 
 
 def versions_of(session: Session, actor: User, product_id: int) -> tuple[Product, list[ProductVersion]]:
@@ -83,8 +99,11 @@ def versions_of(session: Session, actor: User, product_id: int) -> tuple[Product
     product = session.get(Product, product_id)
     if product is None or not can_see_everything(actor, product):
         raise NotFound()
-    return product, list(session.scalars(select(ProductVersion).where(ProductVersion.product_id == product_id)
-                                         .order_by(ProductVersion.number.desc())))
+    return product, list(
+        session.scalars(
+            select(ProductVersion).where(ProductVersion.product_id == product_id).order_by(ProductVersion.number.desc())
+        )
+    )
 
 
 def evidence_version(session: Session, actor: User | None, product_id: int, version_id: int) -> ProductVersion:
@@ -100,25 +119,30 @@ def evidence_version(session: Session, actor: User | None, product_id: int, vers
     raise NotFound()
 
 
-def versions_on_sale(session: Session, product_ids: Iterable[int],
-                     today: dt.date | None = None) -> dict[int, ProductVersion]:
+def versions_on_sale(
+    session: Session, product_ids: Iterable[int], today: dt.date | None = None
+) -> dict[int, ProductVersion]:
     """For checkout (orders): the version each product sells today, keyed by product; products not
     on sale are missing. One query for a whole cart."""
     ids = list(set(product_ids))
     if not ids:
         return {}
     rows = session.execute(
-        select(Product.id, ProductVersion).join(ProductVersion, ProductVersion.id == Product.published_version_id)
+        select(Product.id, ProductVersion)
+        .join(ProductVersion, ProductVersion.id == Product.published_version_id)
         .join(Organisation, Organisation.id == Product.provider_id)
-        .where(Product.id.in_(ids), *_listed_filters(today or clock.today()))).all()
+        .where(Product.id.in_(ids), *_listed_filters(today or clock.today()))
+    ).all()
     return {product_id: version for product_id, version in rows}
 
 
 # -- the catalogue ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CatalogueFilter:
     """What a visitor asks the catalogue for (API query or page filters)."""
+
     search: SearchQuery = field(default_factory=lambda: SearchQuery(()))
     q: str = ""
     layer: str | None = None
@@ -131,8 +155,14 @@ class CatalogueFilter:
 
     @property
     def filtered(self) -> bool:
-        return bool(self.search or self.layer or self.category or self.provider_id
-                    or self.min_price_fen is not None or self.max_price_fen is not None)
+        return bool(
+            self.search
+            or self.layer
+            or self.category
+            or self.provider_id
+            or self.min_price_fen is not None
+            or self.max_price_fen is not None
+        )
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any] | None, *, strict: bool) -> Self:
@@ -148,8 +178,14 @@ class CatalogueFilter:
         search = parse_search(q)
         sort = inputs.choice("sort", list(SORTS), required=False) or ("relevance" if search else "newest")
         if layer and category and not category_belongs_to_layer(layer, category, policy.current().categories):
-            inputs.error("category", _l("The category “%(category)s” is not in the layer “%(layer)s”.",
-                                        category=label(category), layer=label(layer)))
+            inputs.error(
+                "category",
+                _l(
+                    "The category “%(category)s” is not in the layer “%(layer)s”.",
+                    category=label(category),
+                    layer=label(layer),
+                ),
+            )
             category = None
         if low is not None and high is not None and low > high:
             inputs.error(inputs.fen_field("max_price_fen"), _l("The highest price is below the lowest."))
@@ -158,8 +194,17 @@ class CatalogueFilter:
             inputs.check()
         if sort == "relevance" and not search:
             sort = "newest"
-        return cls(search=search, q=q, layer=layer, category=category, provider_id=provider_id,
-                   min_price_fen=low, max_price_fen=high, sort=sort, errors=inputs.errors)
+        return cls(
+            search=search,
+            q=q,
+            layer=layer,
+            category=category,
+            provider_id=provider_id,
+            min_price_fen=low,
+            max_price_fen=high,
+            sort=sort,
+            errors=inputs.errors,
+        )
 
 
 def _contains(column: Any, term: str, sqlite: bool) -> Any:
@@ -180,25 +225,39 @@ def _search_filters(session: Session, search: SearchQuery) -> list[Any]:
     if is_sqlite(session):
         if search.long_terms:
             match = " ".join(fts5_phrase(t) for t in search.long_terms)
-            filters.append(ProductVersion.id.in_(
-                select(literal_column("rowid")).select_from(text(SEARCH_TABLE))
-                .where(text(f"{SEARCH_TABLE} MATCH :fts_match").bindparams(fts_match=match))))
+            filters.append(
+                ProductVersion.id.in_(
+                    select(literal_column("rowid"))
+                    .select_from(text(SEARCH_TABLE))
+                    .where(text(f"{SEARCH_TABLE} MATCH :fts_match").bindparams(fts_match=match))
+                )
+            )
         terms = search.short_terms
     else:
         terms = search.terms
     sqlite = is_sqlite(session)
     for term in terms:
-        filters.append(or_(_contains(ProductVersion.name, term, sqlite), _contains(ProductVersion.description, term, sqlite)))
+        filters.append(
+            or_(_contains(ProductVersion.name, term, sqlite), _contains(ProductVersion.description, term, sqlite))
+        )
     return filters
 
 
-def _catalogue_select(session: Session, query: CatalogueFilter, today: dt.date, *, columns: Iterable[Any] | None = None,
-                      skip: frozenset[str] = frozenset()) -> Select:
+def _catalogue_select(
+    session: Session,
+    query: CatalogueFilter,
+    today: dt.date,
+    *,
+    columns: Iterable[Any] | None = None,
+    skip: frozenset[str] = frozenset(),
+) -> Select:
     stmt = select(*(columns or [Product]))
-    stmt = (stmt.select_from(Product)
-            .join(ProductVersion, ProductVersion.id == Product.published_version_id)
-            .join(Organisation, Organisation.id == Product.provider_id)
-            .where(*_listed_filters(today)))
+    stmt = (
+        stmt.select_from(Product)
+        .join(ProductVersion, ProductVersion.id == Product.published_version_id)
+        .join(Organisation, Organisation.id == Product.provider_id)
+        .where(*_listed_filters(today))
+    )
     if query.search:
         stmt = stmt.where(*_search_filters(session, query.search))
     if query.layer and "layer" not in skip:
@@ -214,21 +273,25 @@ def _catalogue_select(session: Session, query: CatalogueFilter, today: dt.date, 
     return stmt
 
 
-def search_catalogue(session: Session, query: CatalogueFilter, page: int, per_page: int,
-                     today: dt.date | None = None) -> Page[Product]:
+def search_catalogue(
+    session: Session, query: CatalogueFilter, page: int, per_page: int, today: dt.date | None = None
+) -> Page[Product]:
     """Published products on sale today, filtered, searched and sorted; name matches first when
     sorted by relevance."""
     today = today or clock.today()
     stmt = _catalogue_select(session, query, today).options(
-        contains_eager(Product.published_version), contains_eager(Product.provider))
-    if query.sort == "price":   # served by ix_product_versions_price_fen_id (a published version has one product)
+        contains_eager(Product.published_version), contains_eager(Product.provider)
+    )
+    if query.sort == "price":  # served by ix_product_versions_price_fen_id (a published version has one product)
         stmt = stmt.order_by(ProductVersion.price_fen, ProductVersion.id)
     elif query.sort == "-price":
         stmt = stmt.order_by(ProductVersion.price_fen.desc(), ProductVersion.id.desc())
     elif query.sort == "relevance":
         sqlite = is_sqlite(session)
-        name_hits = sum((case((_contains(ProductVersion.name, t, sqlite), 1), else_=0) for t in query.search.terms),
-                        start=literal_column("0"))
+        name_hits = sum(
+            (case((_contains(ProductVersion.name, t, sqlite), 1), else_=0) for t in query.search.terms),
+            start=literal_column("0"),
+        )
         stmt = stmt.order_by(name_hits.desc(), Product.listed_at.desc(), Product.id.desc())
     else:
         stmt = stmt.order_by(Product.listed_at.desc(), Product.id.desc())
@@ -238,6 +301,7 @@ def search_catalogue(session: Session, query: CatalogueFilter, page: int, per_pa
 @dataclass
 class Facets:
     """Counts for the catalogue's filters, each counted with the other filters applied."""
+
     layers: dict[str, int]
     categories: dict[str, int]
     providers: list[tuple[int, str, int]]
@@ -251,19 +315,36 @@ def catalogue_facets(session: Session, query: CatalogueFilter, today: dt.date | 
     """Two aggregate queries: products per (layer, category), and per provider."""
     today = today or clock.today()
     by_category = session.execute(
-        _catalogue_select(session, query, today, columns=[ProductVersion.category, func.count()],
-                          skip=frozenset({"layer", "category"}))
-        .group_by(ProductVersion.category)).all()
+        _catalogue_select(
+            session,
+            query,
+            today,
+            columns=[ProductVersion.category, func.count()],
+            skip=frozenset({"layer", "category"}),
+        ).group_by(ProductVersion.category)
+    ).all()
     categories = {str(getattr(c, "value", c)): n for c, n in by_category}
-    layers = {layer.value: sum(categories.get(c.value, 0) for c in cats) for layer, cats in policy.current().categories.items()}
+    layers = {
+        layer.value: sum(categories.get(c.value, 0) for c in cats)
+        for layer, cats in policy.current().categories.items()
+    }
     providers = session.execute(
-        _catalogue_select(session, query, today, columns=[Organisation.id, Organisation.name, func.count()],
-                          skip=frozenset({"provider"}))
-        .group_by(Organisation.id, Organisation.name).order_by(func.count().desc(), Organisation.name)).all()
+        _catalogue_select(
+            session,
+            query,
+            today,
+            columns=[Organisation.id, Organisation.name, func.count()],
+            skip=frozenset({"provider"}),
+        )
+        .group_by(Organisation.id, Organisation.name)
+        .order_by(func.count().desc(), Organisation.name)
+    ).all()
     return Facets(layers, categories, [(i, n, c) for i, n, c in providers])
 
 
-def catalogue_highlights(session: Session, limit: int = 6, today: dt.date | None = None) -> tuple[Facets, list[Product]]:
+def catalogue_highlights(
+    session: Session, limit: int = 6, today: dt.date | None = None
+) -> tuple[Facets, list[Product]]:
     """For the home page: counts per layer and category, and the newest products."""
     query = CatalogueFilter()
     newest = search_catalogue(session, query, 1, limit, today)
@@ -272,43 +353,70 @@ def catalogue_highlights(session: Session, limit: int = 6, today: dt.date | None
 
 # -- providers' and staff's lists ---------------------------------------------------------------
 
-def provider_products(session: Session, actor: User, org_id: int, *, status: str | None, page: int,
-                      per_page: int) -> Page[Product]:
+
+def provider_products(
+    session: Session, actor: User, org_id: int, *, status: str | None, page: int, per_page: int
+) -> Page[Product]:
     """An organisation's products in every state, last changed first (its members and staff)."""
     if not (actor.is_staff or actor.belongs_to(org_id)):
         raise NotFound()
-    stmt = (select(Product).where(Product.provider_id == org_id)
-            .options(selectinload(Product.current_version), selectinload(Product.published_version),
-                     selectinload(Product.provider))
-            .order_by(Product.updated_at.desc(), Product.id.desc()))
+    stmt = (
+        select(Product)
+        .where(Product.provider_id == org_id)
+        .options(
+            selectinload(Product.current_version),
+            selectinload(Product.published_version),
+            selectinload(Product.provider),
+        )
+        .order_by(Product.updated_at.desc(), Product.id.desc())
+    )
     if status in {s.value for s in ProductStatus}:
         stmt = stmt.where(Product.status == status)
     return paginate(session, stmt, page, per_page)
 
 
 def provider_status_counts(session: Session, org_id: int) -> dict[str, int]:
-    rows = session.execute(select(Product.status, func.count()).where(Product.provider_id == org_id)
-                           .group_by(Product.status)).all()
+    rows = session.execute(
+        select(Product.status, func.count()).where(Product.provider_id == org_id).group_by(Product.status)
+    ).all()
     return {getattr(s, "value", s): n for s, n in rows}
 
 
 def live_product_count(session: Session, org_id: int) -> int:
     """An organisation's products not delisted yet (what an expulsion delists)."""
-    return session.scalar(select(func.count()).select_from(Product).where(
-        Product.provider_id == org_id, Product.status != ProductStatus.DELISTED)) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Product)
+            .where(Product.provider_id == org_id, Product.status != ProductStatus.DELISTED)
+        )
+        or 0
+    )
 
 
 def on_sale_count(session: Session, org_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Product).where(
-        Product.provider_id == org_id, Product.published_version_id.is_not(None))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Product)
+            .where(Product.provider_id == org_id, Product.published_version_id.is_not(None))
+        )
+        or 0
+    )
 
 
 def rejected_count(session: Session, actor: User) -> int:
     """What waits for a provider: its rejected products."""
     if actor.organisation_id is None:
         return 0
-    return session.scalar(select(func.count()).select_from(Product).where(
-        Product.provider_id == actor.organisation_id, Product.status == ProductStatus.REJECTED)) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Product)
+            .where(Product.provider_id == actor.organisation_id, Product.status == ProductStatus.REJECTED)
+        )
+        or 0
+    )
 
 
 def review_queue(session: Session, actor: User, page: int, per_page: int) -> Page[Product]:
@@ -316,10 +424,16 @@ def review_queue(session: Session, actor: User, page: int, per_page: int) -> Pag
     if actor.role.value not in REVIEW_STAGES:
         raise Forbidden()
     waiting = REVIEW_STAGES[actor.role.value][0]
-    stmt = (select(Product).where(Product.status == waiting)
-            .options(selectinload(Product.current_version), selectinload(Product.published_version),
-                     selectinload(Product.provider))
-            .order_by(Product.queued_at, Product.id))
+    stmt = (
+        select(Product)
+        .where(Product.status == waiting)
+        .options(
+            selectinload(Product.current_version),
+            selectinload(Product.published_version),
+            selectinload(Product.provider),
+        )
+        .order_by(Product.queued_at, Product.id)
+    )
     return paginate(session, stmt, page, per_page)
 
 
@@ -330,13 +444,20 @@ def review_queue_count(session: Session, actor: User) -> int:
     return session.scalar(select(func.count()).select_from(Product).where(Product.status == stage[0])) or 0
 
 
-def list_products(session: Session, *, q: str | None, status: str | None, provider_id: int | None, page: int,
-                  per_page: int) -> Page[Product]:
+def list_products(
+    session: Session, *, q: str | None, status: str | None, provider_id: int | None, page: int, per_page: int
+) -> Page[Product]:
     """Every product for staff, any state, by the name of its latest version; last changed first."""
-    stmt = (select(Product).join(ProductVersion, ProductVersion.id == Product.current_version_id)
-            .options(contains_eager(Product.current_version), selectinload(Product.published_version),
-                     selectinload(Product.provider))
-            .order_by(Product.updated_at.desc(), Product.id.desc()))
+    stmt = (
+        select(Product)
+        .join(ProductVersion, ProductVersion.id == Product.current_version_id)
+        .options(
+            contains_eager(Product.current_version),
+            selectinload(Product.published_version),
+            selectinload(Product.provider),
+        )
+        .order_by(Product.updated_at.desc(), Product.id.desc())
+    )
     if status in {s.value for s in ProductStatus}:
         stmt = stmt.where(Product.status == status)
     if provider_id:

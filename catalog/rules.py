@@ -1,6 +1,7 @@
 """Catalogue rules (第十一条, 第十二条, 第十七条) in plain Python: layers and categories, the price
 ceiling, market price evidence, voucher share per layer, the exit date, and how a search query is
 cut into terms. No Flask, no database."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,6 +25,7 @@ REASON_MAX = 2000
 # below what a BigInteger holds, so that sums over many lines never come near an overflow.
 PRICE_MAX_FEN = 10_000_000_000
 
+
 def category_belongs_to_layer(layer: str, category: str, categories: Mapping[Layer, tuple[Category, ...]]) -> bool:
     """第十一条: the category is one of the layer's (the programme's table)."""
     try:
@@ -36,8 +38,11 @@ def check_price(price_fen: int, market_price_fen: int) -> object | None:
     """第十七条: 价格不高于市场价格. None when the price may stand, else the message, which states
     both prices so that the provider sees what to change."""
     if price_fen > market_price_fen:
-        return _l("The price %(price)s is above the market price %(market)s: a listing may not cost more "
-                  "than the market.", price=format_fen(price_fen), market=format_fen(market_price_fen))
+        return _l(
+            "The price %(price)s is above the market price %(market)s: a listing may not cost more than the market.",
+            price=format_fen(price_fen),
+            market=format_fen(market_price_fen),
+        )
     return None
 
 
@@ -71,6 +76,8 @@ TRIGRAM = 3
 MAX_TERMS = 6
 MAX_QUERY = 100
 _SPLIT = re.compile(r"[\s,，、;；]+")
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     terms: tuple[str, ...]
@@ -115,8 +122,17 @@ def like_pattern(term: str) -> str:
 
 # What reviewers compare between the published version and its revision, in reading order. The
 # evidence is one item whether it is a link or a file.
-DIFF_FIELDS = ("name", "layer", "category", "unit", "price_fen", "market_price_fen", "evidence",
-               "accepts_vouchers", "description")
+DIFF_FIELDS = (
+    "name",
+    "layer",
+    "category",
+    "unit",
+    "price_fen",
+    "market_price_fen",
+    "evidence",
+    "accepts_vouchers",
+    "description",
+)
 
 
 def _evidence_of(content: dict) -> tuple:

@@ -6,6 +6,7 @@ Each public function that changes something is a ``@use_case``: it takes typed i
 ``ListingInput``, a ``Decision``, a reason), commits once on success; a refusal raises DomainError
 (API.md's codes) and leaves nothing behind, not even a stored quote file.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,6 +35,7 @@ from shop.uploads import StoredFile
 
 # -- who may act --------------------------------------------------------------------------------
 
+
 def _active_provider(session: Session, actor: User) -> Organisation:
     """The actor's provider organisation, certified and not leaving: only it lists and changes
     products (第十条: only certified organisations act; 第十二条: a leaving one winds down)."""
@@ -44,8 +46,12 @@ def _active_provider(session: Session, actor: User) -> Organisation:
         raise Forbidden()
     ensure_not_sanctioned(session, org.id)
     if org.status == OrgStatus.EXITING:
-        raise InvalidState(_l("Your organisation is leaving the platform on %(day)s: it no longer lists or "
-                              "changes products.", day=org.exit_effective_on.isoformat()))
+        raise InvalidState(
+            _l(
+                "Your organisation is leaving the platform on %(day)s: it no longer lists or changes products.",
+                day=org.exit_effective_on.isoformat(),
+            )
+        )
     if org.status != OrgStatus.CERTIFIED:
         raise DomainError("not_certified", _l("Only a certified provider can list products."))
     return org
@@ -94,6 +100,7 @@ def product_actions(actor: User | None, product: Product) -> set[str]:
 
 # -- listing and changing -----------------------------------------------------------------------
 
+
 @contextmanager
 def _stored(evidence: Upload | None, upload_dir: str | Path | None) -> Iterator[StoredFile | None]:
     """The quote file, stored for the use case; removed again if the use case fails."""
@@ -106,8 +113,9 @@ def _stored(evidence: Upload | None, upload_dir: str | Path | None) -> Iterator[
 
 
 @use_case
-def create_product(session: Session, actor: User, listing: ListingInput,
-                   upload_dir: str | Path | None = None) -> Product:
+def create_product(
+    session: Session, actor: User, listing: ListingInput, upload_dir: str | Path | None = None
+) -> Product:
     """A certified provider lists a product: a draft with its first version, to be submitted."""
     org = _active_provider(session, actor)
     listing.check(listing.merged({}))
@@ -116,20 +124,33 @@ def create_product(session: Session, actor: User, listing: ListingInput,
         product = Product(provider_id=org.id, status=ProductStatus.DRAFT, created_at=at, updated_at=at)
         session.add(product)
         session.flush()
-        version = ProductVersion(product_id=product.id, number=1, created_by_id=actor.id, created_at=at,
-                                 **{**listing.values, **evidence_fields(stored, listing.evidence_url)})
+        version = ProductVersion(
+            product_id=product.id,
+            number=1,
+            created_by_id=actor.id,
+            created_at=at,
+            **{**listing.values, **evidence_fields(stored, listing.evidence_url)},
+        )
         session.add(version)
         session.flush()
         _set_current(product, version)
-        record(session, actor, "product", product.id, "create", None,
-               {"status": product.status.value, "version_id": version.id, **audit_content(version.content())})
+        record(
+            session,
+            actor,
+            "product",
+            product.id,
+            "create",
+            None,
+            {"status": product.status.value, "version_id": version.id, **audit_content(version.content())},
+        )
         session.commit()
     return product
 
 
 @use_case
-def edit_product(session: Session, actor: User, product_id: int, change: ListingInput,
-                 upload_dir: str | Path | None = None) -> Product:
+def edit_product(
+    session: Session, actor: User, product_id: int, change: ListingInput, upload_dir: str | Path | None = None
+) -> Product:
     """The owner changes any of the fields. A draft is changed in place; a submitted version is
     frozen, so the change becomes a new version. A published product keeps selling its approved
     version until the new one passes both reviews (第十七条)."""
@@ -149,8 +170,9 @@ def edit_product(session: Session, actor: User, product_id: int, change: Listing
             return product
         at = clock.now()
         if base.frozen:
-            version = ProductVersion(product_id=product.id, number=base.number + 1, created_by_id=actor.id,
-                                     created_at=at, **merged)
+            version = ProductVersion(
+                product_id=product.id, number=base.number + 1, created_by_id=actor.id, created_at=at, **merged
+            )
             session.add(version)
             session.flush()
             _set_current(product, version)
@@ -159,9 +181,15 @@ def edit_product(session: Session, actor: User, product_id: int, change: Listing
             for name in changed:
                 setattr(version, name, merged[name])
         product.updated_at = at
-        record(session, actor, "product", product.id, "edit",
-               {"version_id": base.id, **audit_content({k: before[k] for k in sorted(changed)})},
-               {"version_id": version.id, **audit_content({k: merged[k] for k in sorted(changed)})})
+        record(
+            session,
+            actor,
+            "product",
+            product.id,
+            "edit",
+            {"version_id": base.id, **audit_content({k: before[k] for k in sorted(changed)})},
+            {"version_id": version.id, **audit_content({k: merged[k] for k in sorted(changed)})},
+        )
         session.commit()
     return product
 
@@ -178,8 +206,17 @@ def submit_product(session: Session, actor: User, product_id: int) -> Product:
     PRODUCT.next(product.status, "submit")
     if not version.frozen:
         version.submitted_at = at
-    change_state(session, product, PRODUCT, "submit", actor, subject_type="product", queued_at=at, updated_at=at,
-                 status_reason=None)
+    change_state(
+        session,
+        product,
+        PRODUCT,
+        "submit",
+        actor,
+        subject_type="product",
+        queued_at=at,
+        updated_at=at,
+        status_reason=None,
+    )
     session.commit()
     return product
 
@@ -202,24 +239,62 @@ def review_product(session: Session, actor: User, product_id: int, decision: Dec
             raise InvalidState(_l("The operator reviews this product first."))
         if product.status == ProductStatus.OPERATOR_APPROVED:
             raise InvalidState(_l("The operator has approved this product; it waits for the authority."))
-        raise InvalidState(_l("This product is not waiting for a review (it is “%(status)s”).",
-                              status=label(product.status)))
+        raise InvalidState(
+            _l("This product is not waiting for a review (it is “%(status)s”).", status=label(product.status))
+        )
     version = product.current_version
     at = clock.now()
     if not decision.approve:
-        change_state(session, product, PRODUCT, "reject", actor, subject_type="product", status_reason=reason,
-                     queued_at=None, updated_at=at)
+        change_state(
+            session,
+            product,
+            PRODUCT,
+            "reject",
+            actor,
+            subject_type="product",
+            status_reason=reason,
+            queued_at=None,
+            updated_at=at,
+        )
     elif stage == "operator":
-        change_state(session, product, PRODUCT, approve_action, actor, subject_type="product", queued_at=at,
-                     updated_at=at, status_reason=None)
+        change_state(
+            session,
+            product,
+            PRODUCT,
+            approve_action,
+            actor,
+            subject_type="product",
+            queued_at=at,
+            updated_at=at,
+            status_reason=None,
+        )
     else:
         if product.published_version_id is None:
             product.listed_at = at
         _set_published(product, version)
-        change_state(session, product, PRODUCT, approve_action, actor, subject_type="product", queued_at=None,
-                     updated_at=at, status_reason=None, delisted_at=None)
-    session.add(ProductReview(product_id=product.id, version_id=version.id, stage=stage, decision=decision.value,
-                              reason=reason, reviewer_id=actor.id, decided_at=at))
+        change_state(
+            session,
+            product,
+            PRODUCT,
+            approve_action,
+            actor,
+            subject_type="product",
+            queued_at=None,
+            updated_at=at,
+            status_reason=None,
+            delisted_at=None,
+        )
+    session.add(
+        ProductReview(
+            product_id=product.id,
+            version_id=version.id,
+            stage=stage,
+            decision=decision.value,
+            reason=reason,
+            reviewer_id=actor.id,
+            decided_at=at,
+        )
+    )
     session.commit()
     return product
 
@@ -248,5 +323,15 @@ def delist_product(session: Session, actor: User, product_id: int, reason: str |
 def delist(session: Session, product: Product, actor: User | None, reason: str | None, at: dt.datetime) -> None:
     """Take a product off sale (a helper: never commits; ``catalog.providers`` delists a leaving provider's)."""
     _set_published(product, None)
-    change_state(session, product, PRODUCT, "delist", actor, subject_type="product", status_reason=reason,
-                 queued_at=None, delisted_at=at, updated_at=at)
+    change_state(
+        session,
+        product,
+        PRODUCT,
+        "delist",
+        actor,
+        subject_type="product",
+        status_reason=reason,
+        queued_at=None,
+        delisted_at=at,
+        updated_at=at,
+    )

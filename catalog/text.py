@@ -5,6 +5,7 @@ Markdown is parsed with markdown-it-py with raw HTML switched off, and its outpu
 its own, no script, no style, no image and no ``javascript:`` link reaches a page. Headings are
 moved down two levels so that the product name stays the page's only ``h1``/``h2``.
 """
+
 from __future__ import annotations
 
 import functools
@@ -14,8 +15,31 @@ import re
 import nh3
 from markdown_it import MarkdownIt
 
-ALLOWED_TAGS = {"p", "br", "strong", "em", "del", "code", "pre", "blockquote", "ul", "ol", "li", "a",
-                "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td"}
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
@@ -37,8 +61,14 @@ _md.add_render_rule("heading_close", _heading)
 def render_description(source: str) -> str:
     """Safe HTML for a description (a string ready to be marked safe in a template)."""
     html = _md.render(source or "")
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                     link_rel="nofollow noopener noreferrer ugc", strip_comments=True)
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer ugc",
+        strip_comments=True,
+    )
 
 
 _SPACE = re.compile(r"\s+")
@@ -56,6 +86,7 @@ def plain_summary(source: str, length: int = 80) -> str:
 def line_diff(before: str, after: str) -> list[tuple[str, str]]:
     """A description's change line by line, for reviewers: (``same``|``removed``|``added``, line)."""
     import difflib
+
     old, new = (before or "").splitlines(), (after or "").splitlines()
     out: list[tuple[str, str]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
@@ -76,7 +107,7 @@ def snippet(source: str, terms: tuple[str, ...] = (), length: int = 80) -> str:
     if first < 0 or first + 10 < length:
         return text if len(text) <= length else text[: length - 1].rstrip() + "…"
     start = max(0, first - 20)
-    piece = text[start:start + length - 2]
+    piece = text[start : start + length - 2]
     return "…" + piece + ("…" if start + length - 2 < len(text) else "")
 
 

@@ -1,4 +1,5 @@
 """Pages of the catalogue; the API is ``catalog.api``. Thin: parse, call a service, render."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -44,12 +45,23 @@ def uploaded_file(name: str) -> listing.Upload | None:
 
 
 def _form_context(**extra: Any) -> dict[str, Any]:
-    return {"layers": list(Layer), "categories_by_layer": policy.current().categories, "units": COMMON_UNITS,
-            "limits": {"name": NAME_MAX, "unit": UNIT_MAX, "description": DESCRIPTION_MAX,
-                       "evidence": EVIDENCE_URL_MAX, "reason": REASON_MAX}, **extra}
+    return {
+        "layers": list(Layer),
+        "categories_by_layer": policy.current().categories,
+        "units": COMMON_UNITS,
+        "limits": {
+            "name": NAME_MAX,
+            "unit": UNIT_MAX,
+            "description": DESCRIPTION_MAX,
+            "evidence": EVIDENCE_URL_MAX,
+            "reason": REASON_MAX,
+        },
+        **extra,
+    }
 
 
 # -- the public catalogue ---------------------------------------------------------------------------
+
 
 @bp.get("/products")
 @public
@@ -59,8 +71,16 @@ def catalogue() -> Any:
     page, per_page = page_args(request.args, default_per_page=24)
     result = queries.search_catalogue(s, query, page, per_page)
     facets = queries.catalogue_facets(s, query)
-    context = dict(page=result, query=query, facets=facets, ratios=layer_ratios_now(), layers=list(Layer),
-                   categories_by_layer=policy.current().categories, errors=query.errors, args=request.args)
+    context = dict(
+        page=result,
+        query=query,
+        facets=facets,
+        ratios=layer_ratios_now(),
+        layers=list(Layer),
+        categories_by_layer=policy.current().categories,
+        errors=query.errors,
+        args=request.args,
+    )
     if is_htmx() and request.headers.get("HX-Target") == "catalogue":
         return render_template("catalog/_catalogue.html", **context)
     return render_template("catalog/catalogue.html", **context)
@@ -79,12 +99,20 @@ def product_page(product_id: int) -> Any:
     ratios = layer_ratios_now()
     ratio = ratios.get(shown.layer.value, 0) if shown.accepts_vouchers else 0
     return render_template(
-        "catalog/product.html", product=product, version=shown, on_sale=on_sale, full=full, ratio=ratio,
+        "catalog/product.html",
+        product=product,
+        version=shown,
+        on_sale=on_sale,
+        full=full,
+        ratio=ratio,
         voucher_fen=voucher_share_fen(shown.price_fen, ratio, shown.accepts_vouchers),
         reviews=queries.reviews_of(s, product.id) if full else [],
         changes=diff_content(product.published_version.content(), product.current_version.content())
-        if full and product.has_pending_revision else [],
-        errors={}, form={})
+        if full and product.has_pending_revision
+        else [],
+        errors={},
+        form={},
+    )
 
 
 @bp.get("/products/<int:product_id>/evidence/<int:version_id>")
@@ -100,6 +128,7 @@ def send_evidence(version: ProductVersion) -> Any:
 
 # -- a provider's products ------------------------------------------------------------------------
 
+
 @bp.get("/provider/products")
 @roles_required(PROVIDER)
 def my_products() -> Any:
@@ -108,10 +137,16 @@ def my_products() -> Any:
     tab = request.args.get("status") or None
     org_id = current_user.organisation_id
     result = queries.provider_products(s, actor(), org_id, status=tab, page=page, per_page=per_page)
-    return render_template("catalog/my_products.html", page=result, tab=tab,
-                           actions_of=lambda product: services.product_actions(actor(), product),
-                           counts=queries.provider_status_counts(s, org_id), statuses=list(ProductStatus),
-                           organisation=current_user.organisation, today=clock.today())
+    return render_template(
+        "catalog/my_products.html",
+        page=result,
+        tab=tab,
+        actions_of=lambda product: services.product_actions(actor(), product),
+        counts=queries.provider_status_counts(s, org_id),
+        statuses=list(ProductStatus),
+        organisation=current_user.organisation,
+        today=clock.today(),
+    )
 
 
 @bp.route("/provider/products/new", methods=["GET", "POST"])
@@ -119,8 +154,14 @@ def my_products() -> Any:
 def new_product() -> Any:
     if request.method == "GET":
         layer = request.args.get("layer") if request.args.get("layer") in {x.value for x in Layer} else ""
-        return render_template("catalog/product_form.html", product=None, version=None, errors={},
-                               form={"layer": layer, "accepts_vouchers": "1"}, **_form_context())
+        return render_template(
+            "catalog/product_form.html",
+            product=None,
+            version=None,
+            errors={},
+            form={"layer": layer, "accepts_vouchers": "1"},
+            **_form_context(),
+        )
     try:
         new = ListingInput.from_input(request.form, evidence=uploaded_file("market_price_evidence_file"))
         product = services.create_product(db_session(), actor(), new, current_app.config["UPLOAD_DIR"])
@@ -134,10 +175,18 @@ def new_product() -> Any:
 
 def _edit_values(version: ProductVersion) -> dict[str, Any]:
     from shop.money import fen_to_yuan_text
-    return {"layer": version.layer.value, "category": version.category.value, "name": version.name,
-            "description": version.description, "unit": version.unit,
-            "price": fen_to_yuan_text(version.price_fen), "market_price": fen_to_yuan_text(version.market_price_fen),
-            "market_price_evidence": version.evidence_url or "", "accepts_vouchers": "1" if version.accepts_vouchers else "0"}
+
+    return {
+        "layer": version.layer.value,
+        "category": version.category.value,
+        "name": version.name,
+        "description": version.description,
+        "unit": version.unit,
+        "price": fen_to_yuan_text(version.price_fen),
+        "market_price": fen_to_yuan_text(version.market_price_fen),
+        "market_price_evidence": version.evidence_url or "",
+        "accepts_vouchers": "1" if version.accepts_vouchers else "0",
+    }
 
 
 @bp.route("/provider/products/<int:product_id>/edit", methods=["GET", "POST"])
@@ -147,22 +196,28 @@ def edit_product(product_id: int) -> Any:
     product = queries.get_product(s, actor(), product_id)
     if not actor().belongs_to(product.provider_id):
         abort(404)
-    context = _form_context(product=product, version=product.current_version,
-                            reviews=queries.reviews_of(s, product.id))
+    context = _form_context(product=product, version=product.current_version, reviews=queries.reviews_of(s, product.id))
     if request.method == "GET":
-        return render_template("catalog/product_form.html", errors={}, form=_edit_values(product.current_version),
-                               **context)
+        return render_template(
+            "catalog/product_form.html", errors={}, form=_edit_values(product.current_version), **context
+        )
     try:
-        change = ListingInput.from_input(request.form, evidence=uploaded_file("market_price_evidence_file"),
-                                         partial=True, base=product.current_version.content())
+        change = ListingInput.from_input(
+            request.form,
+            evidence=uploaded_file("market_price_evidence_file"),
+            partial=True,
+            base=product.current_version.content(),
+        )
         services.edit_product(s, actor(), product_id, change, current_app.config["UPLOAD_DIR"])
     except DomainError as error:
         return render_form("catalog/product_form.html", error, **context)
     if request.form.get("then") == "submit":
         return _submit_and_redirect(product_id)
     if product.published_version_id:
-        flash(_("Your changes are saved. Submit them for review: the approved version stays on sale until they pass."),
-              "success")
+        flash(
+            _("Your changes are saved. Submit them for review: the approved version stays on sale until they pass."),
+            "success",
+        )
     else:
         flash(_("Your changes are saved."), "success")
     return redirect(url_for("catalog.my_products"))
@@ -186,9 +241,21 @@ def validate_product() -> Any:
         listing.validate_listing(request.form, base)
     except DomainError as error:
         errors = {k: v for k, v in error.errors.items() if (request.form.get(k) or "").strip()}
-    return render_template("catalog/_field_messages.html", errors=errors,
-                           fields=("layer", "category", "name", "unit", "price", "market_price",
-                                   "market_price_evidence", "accepts_vouchers", "description"))
+    return render_template(
+        "catalog/_field_messages.html",
+        errors=errors,
+        fields=(
+            "layer",
+            "category",
+            "name",
+            "unit",
+            "price",
+            "market_price",
+            "market_price_evidence",
+            "accepts_vouchers",
+            "description",
+        ),
+    )
 
 
 @bp.get("/provider/products/categories")
@@ -197,8 +264,12 @@ def category_options() -> Any:
     """The categories of one layer, for the form's category list (htmx)."""
     layer = request.args.get("layer")
     layers = [Layer(layer)] if layer in {x.value for x in Layer} else list(Layer)
-    return render_template("catalog/_category_options.html", layers=layers, categories_by_layer=policy.current().categories,
-                           current=request.args.get("category", ""))
+    return render_template(
+        "catalog/_category_options.html",
+        layers=layers,
+        categories_by_layer=policy.current().categories,
+        current=request.args.get("category", ""),
+    )
 
 
 def _submit_and_redirect(product_id: int) -> Any:
@@ -241,31 +312,51 @@ def provider_exit() -> Any:
         else:
             try:
                 org = providers.request_exit(s, actor(), org.id, ExitNotice.from_input(request.form))
-                flash(_("Your notice is recorded: your organisation leaves the platform on %(day)s.",
-                        day=org.exit_effective_on.isoformat()), "info")
+                flash(
+                    _(
+                        "Your notice is recorded: your organisation leaves the platform on %(day)s.",
+                        day=org.exit_effective_on.isoformat(),
+                    ),
+                    "info",
+                )
                 return redirect(url_for("catalog.provider_exit"))
             except DomainError as error:
                 errors, status = error.errors or {"reason": [error.detail]}, error.status
-    return render_template("catalog/exit.html", org=org, on_sale_count=queries.on_sale_count(s, org.id),
-                           errors=errors, form=request.form, today=clock.today(),
-                           effective_on=exit_effective_on(clock.today(), policy.current().exit_notice_days)), status
+    return render_template(
+        "catalog/exit.html",
+        org=org,
+        on_sale_count=queries.on_sale_count(s, org.id),
+        errors=errors,
+        form=request.form,
+        today=clock.today(),
+        effective_on=exit_effective_on(clock.today(), policy.current().exit_notice_days),
+    ), status
 
 
 # -- review and oversight -----------------------------------------------------------------------
+
 
 @bp.get("/staff/product-reviews")
 @roles_required(*STAFF)
 def review_queue() -> Any:
     page, per_page = page_args(request.args)
-    return render_template("catalog/review_queue.html", page=queries.review_queue(db_session(), actor(), page, per_page))
+    return render_template(
+        "catalog/review_queue.html", page=queries.review_queue(db_session(), actor(), page, per_page)
+    )
 
 
 @bp.get("/staff/products")
 @roles_required(*STAFF)
 def staff_products() -> Any:
     page, per_page = page_args(request.args)
-    result = queries.list_products(db_session(), q=request.args.get("q"), status=request.args.get("status"),
-                                    provider_id=request.args.get("provider_id", type=int), page=page, per_page=per_page)
+    result = queries.list_products(
+        db_session(),
+        q=request.args.get("q"),
+        status=request.args.get("status"),
+        provider_id=request.args.get("provider_id", type=int),
+        page=page,
+        per_page=per_page,
+    )
     return render_template("catalog/staff_products.html", page=result, statuses=list(ProductStatus))
 
 
@@ -273,12 +364,20 @@ def _review_context(product: Product) -> dict[str, Any]:
     s = db_session()
     current, published = product.current_version, product.published_version
     revision = product.has_pending_revision
-    return dict(product=product, version=current, published=published, revision=revision,
-                changes=diff_content(published.content(), current.content()) if revision else [],
-                description_diff=line_diff(published.description, current.description)
-                if revision and published.description != current.description else None,
-                reviews=queries.reviews_of(s, product.id), on_sale=queries.is_on_sale(product, clock.today()),
-                can=lambda action: PRODUCT.can(product.status, action), may=services.product_actions(actor(), product))
+    return dict(
+        product=product,
+        version=current,
+        published=published,
+        revision=revision,
+        changes=diff_content(published.content(), current.content()) if revision else [],
+        description_diff=line_diff(published.description, current.description)
+        if revision and published.description != current.description
+        else None,
+        reviews=queries.reviews_of(s, product.id),
+        on_sale=queries.is_on_sale(product, clock.today()),
+        can=lambda action: PRODUCT.can(product.status, action),
+        may=services.product_actions(actor(), product),
+    )
 
 
 @bp.get("/staff/products/<int:product_id>")
@@ -299,10 +398,12 @@ def review_product(product_id: int) -> Any:
         product = queries.get_product(s, actor(), product_id)
         errors = error.errors or {"decision": [error.detail]}
         if is_htmx():
-            return render_template("catalog/_decision.html", errors=errors, form=request.form,
-                                   **_review_context(product))
-        return render_template("catalog/review.html", errors=errors, form=request.form,
-                               **_review_context(product)), error.status
+            return render_template(
+                "catalog/_decision.html", errors=errors, form=request.form, **_review_context(product)
+            )
+        return render_template(
+            "catalog/review.html", errors=errors, form=request.form, **_review_context(product)
+        ), error.status
     message = {
         ProductStatus.OPERATOR_APPROVED: _("Approved: the product goes to the authority for the second review."),
         ProductStatus.PUBLISHED: _("Approved and published: the product is on sale."),
@@ -311,8 +412,14 @@ def review_product(product_id: int) -> Any:
     tone = "success" if decision.approve else "info"
     if is_htmx():
         waiting = queries.review_queue(s, actor(), 1, 1)
-        return render_template("catalog/_decision_done.html", product=product, message=message, tone=tone,
-                               next_product=waiting.items[0] if waiting.items else None, remaining=waiting.total)
+        return render_template(
+            "catalog/_decision_done.html",
+            product=product,
+            message=message,
+            tone=tone,
+            next_product=waiting.items[0] if waiting.items else None,
+            remaining=waiting.total,
+        )
     flash(message, tone)
     return redirect(url_for("catalog.review_queue"))
 
@@ -325,8 +432,13 @@ def force_delist(product_id: int) -> Any:
         services.delist_product(s, actor(), product_id, DelistInput.from_input(request.form).reason)
     except DomainError as error:
         product = queries.get_product(s, actor(), product_id)
-        return render_template("catalog/review.html", errors=error.errors or {"delist_reason": [error.detail]},
-                               form=request.form, delist_open=True, **_review_context(product)), error.status
+        return render_template(
+            "catalog/review.html",
+            errors=error.errors or {"delist_reason": [error.detail]},
+            form=request.form,
+            delist_open=True,
+            **_review_context(product),
+        ), error.status
     flash(_("The product is delisted; the provider sees your reason."), "info")
     return redirect(url_for("catalog.review_product_page", product_id=product_id))
 
@@ -335,6 +447,7 @@ def force_delist(product_id: int) -> Any:
 @roles_required(OPERATOR)
 def expel(org_id: int) -> Any:
     from orgs.services import get_organisation
+
     s = db_session()
     org = get_organisation(s, actor(), org_id)
     errors: dict = {}
@@ -349,5 +462,10 @@ def expel(org_id: int) -> Any:
             return redirect(url_for("orgs.organisation_detail", org_id=org_id))
         except DomainError as error:
             errors, status = error.errors or {"reason": [error.detail]}, error.status
-    return render_template("catalog/expel.html", org=org, counts=queries.provider_status_counts(s, org.id),
-                           errors=errors, form=request.form), status
+    return render_template(
+        "catalog/expel.html",
+        org=org,
+        counts=queries.provider_status_counts(s, org.id),
+        errors=errors,
+        form=request.form,
+    ), status

@@ -2,6 +2,7 @@
 ``init_app`` registers the area: pages, API, navigation, labels, the guards it adds to the orders'
 refunds and the programme's settlement dates, the daily roll-over, the export per settlement date, the
 ledger reconciliation, demo data and the command line. Called by ``shop.create_app``."""
+
 from __future__ import annotations
 
 import click
@@ -22,25 +23,46 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(api.api_bp)
     seed.register(seed_claims, order=45)
-    nav.add("claims.my_claims", _l("Claims"), {"provider"}, order=17, count=lambda s, u: claim_queries.waiting_count(s, u))
-    nav.add("claims.staff_claims", _l("Claims"), {"operator", "authority"}, order=17,
-            count=lambda s, u: claim_queries.waiting_count(s, u))
-    labels.add({
-        "claim": _l("claim"),
-        "approved": _l("Approved, to be paid"), "disbursed": _l("Paid out"), "withdrawn": _l("Withdrawn"),
-        "invoice": _l("Invoice"), "contract": _l("Contract"), "transfer": _l("Transfer record"),
-        "usage": _l("Usage evidence"),
-        "create_claim": _l("Claim created"), "add_document": _l("Document added"),
-        "remove_document": _l("Document removed"), "submit_claim": _l("Submitted"),
-        "withdraw_claim": _l("Withdrawn"), "operator_approve_claim": _l("Approved by the operator"),
-        "operator_reject_claim": _l("Rejected by the operator"),
-        "authority_approve_claim": _l("Approved by the authority"),
-        "authority_reject_claim": _l("Rejected by the authority"), "exclude_order": _l("Order taken out"),
-        "roll_over": _l("Moved to the next settlement date"), "query_claim": _l("Query to the operator"),
-        "answer_query": _l("Query answered"), "disburse_claim": _l("Payment recorded"),
-        "leave_for_refund": _l("Order taken out: the buyer asked for a refund"),
-        "held": _l("Held"),
-    }, attention={"submitted", "operator_approved", "approved", "draft"}, bad={"withdrawn", "held"})
+    nav.add(
+        "claims.my_claims", _l("Claims"), {"provider"}, order=17, count=lambda s, u: claim_queries.waiting_count(s, u)
+    )
+    nav.add(
+        "claims.staff_claims",
+        _l("Claims"),
+        {"operator", "authority"},
+        order=17,
+        count=lambda s, u: claim_queries.waiting_count(s, u),
+    )
+    labels.add(
+        {
+            "claim": _l("claim"),
+            "approved": _l("Approved, to be paid"),
+            "disbursed": _l("Paid out"),
+            "withdrawn": _l("Withdrawn"),
+            "invoice": _l("Invoice"),
+            "contract": _l("Contract"),
+            "transfer": _l("Transfer record"),
+            "usage": _l("Usage evidence"),
+            "create_claim": _l("Claim created"),
+            "add_document": _l("Document added"),
+            "remove_document": _l("Document removed"),
+            "submit_claim": _l("Submitted"),
+            "withdraw_claim": _l("Withdrawn"),
+            "operator_approve_claim": _l("Approved by the operator"),
+            "operator_reject_claim": _l("Rejected by the operator"),
+            "authority_approve_claim": _l("Approved by the authority"),
+            "authority_reject_claim": _l("Rejected by the authority"),
+            "exclude_order": _l("Order taken out"),
+            "roll_over": _l("Moved to the next settlement date"),
+            "query_claim": _l("Query to the operator"),
+            "answer_query": _l("Query answered"),
+            "disburse_claim": _l("Payment recorded"),
+            "leave_for_refund": _l("Order taken out: the buyer asked for a refund"),
+            "held": _l("Held"),
+        },
+        attention={"submitted", "operator_approved", "approved", "draft"},
+        bad={"withdrawn", "held"},
+    )
     daily.every_day(app, "claims.roll_over_claims", reviews.roll_over_claims)
     register_export(SETTLEMENT_EXPORT)
 
@@ -52,4 +74,4 @@ def init_app(app: Flask) -> None:
             n = reviews.roll_over_claims(session)
         click.echo(f"{n} claim(s) moved to the next settlement date")
 
-    reconciliation.register()   # ledger-verify holds the wallets against the orders and claims
+    reconciliation.register()  # ledger-verify holds the wallets against the orders and claims

@@ -7,6 +7,7 @@ pages call ``X.from_input(request.form)``, the API ``X.from_input(json_body())``
 field the same way, and the use cases of ``claims.services`` and ``claims.reviews`` receive typed
 values, never a raw mapping. Filters are read with ``from_args(args)``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,6 +29,7 @@ MAX_ORDERS_PER_CLAIM = 1000
 @dataclass(frozen=True)
 class ClaimInput:
     """A draft claim of these orders (ids, each once, in order: the orders are locked in that order)."""
+
     order_ids: tuple[int, ...]
 
     @classmethod
@@ -44,6 +46,7 @@ class ClaimInput:
 class DocumentInput:
     """第二十二条: a document of evidence (its file comes separately); an invoice carries its number,
     as printed, and its amount (``invoice_amount_fen`` in the API, ``invoice_amount`` in yuan on a page)."""
+
     kind: ClaimDocumentKind
     invoice_number: str | None = None
     invoice_amount_fen: int | None = None
@@ -69,6 +72,7 @@ class DocumentInput:
 @dataclass(frozen=True)
 class ExclusionInput:
     """Why the operator takes an order out of a submitted claim."""
+
     reason: str
 
     @classmethod
@@ -82,6 +86,7 @@ class ExclusionInput:
 @dataclass(frozen=True)
 class QueryInput:
     """第二十五条: the authority's question to the operator."""
+
     question: str
 
     @classmethod
@@ -95,6 +100,7 @@ class QueryInput:
 @dataclass(frozen=True)
 class AnswerInput:
     """The operator's answer to a query."""
+
     answer: str
 
     @classmethod
@@ -110,6 +116,7 @@ class DisbursementInput:
     """资金拨付: the payment's reference, its day (today if none) and, if given, its amount, which must
     be the approved total. ``amount_field`` is the field a wrong amount is blamed on: ``amount_fen``
     (the API) or ``amount`` (yuan, a page)."""
+
     reference: str
     paid_on: dt.date | None = None
     amount_fen: int | None = None
@@ -131,6 +138,7 @@ class DisbursementInput:
 @dataclass(frozen=True)
 class ClaimableFilter:
     """The claimable orders confirmed between two days, of an enterprise (part of its name, or its USCC)."""
+
     confirmed_from: dt.date | None = None
     confirmed_to: dt.date | None = None
     enterprise: str | None = None
@@ -149,6 +157,7 @@ class ClaimableFilter:
 class ClaimFilter:
     """Claims of some statuses (``status=a,b``), of a settlement date, of a provider. ``strict`` (the
     API) refuses a wrong value; a page lists every claim instead."""
+
     status: list[ClaimStatus] | None = None
     settlement_date: dt.date | None = None
     provider_id: int | None = None
@@ -171,7 +180,9 @@ class ClaimFilter:
             values = [v for v in str(raw).split(",") if v]
             wrong = [v for v in values if v not in {s.value for s in ClaimStatus}]
             if wrong:
-                inputs.error("status", _l("Choose one of: %(choices)s.", choices=", ".join(s.value for s in ClaimStatus)))
+                inputs.error(
+                    "status", _l("Choose one of: %(choices)s.", choices=", ".join(s.value for s in ClaimStatus))
+                )
             else:
                 statuses = [ClaimStatus(v) for v in values]
         day = inputs.date("settlement_date", required=False)

@@ -7,6 +7,7 @@ Two rules are kept by the database itself, so that they hold under parallel requ
 "Live" is a flag on the item or document, cleared when the claim is rejected or withdrawn, when the
 operator takes an order out, or when the provider removes a document from a draft.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,7 +39,7 @@ class Claim(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     status: Mapped[ClaimStatus] = mapped_column(enum_type(ClaimStatus), default=ClaimStatus.DRAFT)
-    total_fen: Mapped[int] = mapped_column(Fen, default=0)   # the vouchers of its live orders
+    total_fen: Mapped[int] = mapped_column(Fen, default=0)  # the vouchers of its live orders
     settlement_date: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -96,8 +97,13 @@ class ClaimItem(Base):
 
     __tablename__ = "claim_items"
     __table_args__ = (
-        Index("uq_claim_items_live_order", "order_id", unique=True,
-              sqlite_where=text("live"), postgresql_where=text("live")),
+        Index(
+            "uq_claim_items_live_order",
+            "order_id",
+            unique=True,
+            sqlite_where=text("live"),
+            postgresql_where=text("live"),
+        ),
         CheckConstraint("voucher_fen > 0", name="voucher_positive"),
     )
 
@@ -129,11 +135,17 @@ class ClaimDocument(Base):
 
     __tablename__ = "claim_documents"
     __table_args__ = (
-        Index("uq_claim_documents_live_invoice_number", "invoice_number", unique=True,
-              sqlite_where=text("live AND invoice_number IS NOT NULL"),
-              postgresql_where=text("live AND invoice_number IS NOT NULL")),
-        CheckConstraint("kind <> 'invoice' OR (invoice_number IS NOT NULL AND invoice_amount_fen > 0)",
-                        name="invoice_has_number_and_amount"),
+        Index(
+            "uq_claim_documents_live_invoice_number",
+            "invoice_number",
+            unique=True,
+            sqlite_where=text("live AND invoice_number IS NOT NULL"),
+            postgresql_where=text("live AND invoice_number IS NOT NULL"),
+        ),
+        CheckConstraint(
+            "kind <> 'invoice' OR (invoice_number IS NOT NULL AND invoice_amount_fen > 0)",
+            name="invoice_has_number_and_amount",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -1,5 +1,6 @@
 """Reading claims: a claim, the lists of claims and queries, the summary per settlement date, a
 document's file, and what waits for whom (the navigation's counts)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,30 +23,45 @@ from shop.states import Role
 
 
 def get_claim(session: Session, actor: User, claim_id: int) -> Claim:
-    claim = session.scalars(select(Claim).where(Claim.id == claim_id).options(
-        joinedload(Claim.provider),
-        selectinload(Claim.items).joinedload(ClaimItem.order),
-        selectinload(Claim.items).joinedload(ClaimItem.enterprise),
-        selectinload(Claim.items).joinedload(ClaimItem.excluded_by),
-        selectinload(Claim.documents), selectinload(Claim.queries))).one_or_none()
+    claim = session.scalars(
+        select(Claim)
+        .where(Claim.id == claim_id)
+        .options(
+            joinedload(Claim.provider),
+            selectinload(Claim.items).joinedload(ClaimItem.order),
+            selectinload(Claim.items).joinedload(ClaimItem.enterprise),
+            selectinload(Claim.items).joinedload(ClaimItem.excluded_by),
+            selectinload(Claim.documents),
+            selectinload(Claim.queries),
+        )
+    ).one_or_none()
     if claim is None or not (actor.is_staff or actor.belongs_to(claim.provider_id)):
         raise NotFound()
     return claim
 
 
 def _open_queries() -> Any:
-    return (select(func.count()).select_from(ClaimQuery)
-            .where(ClaimQuery.claim_id == Claim.id, ClaimQuery.answered_at.is_(None)).scalar_subquery())
+    return (
+        select(func.count())
+        .select_from(ClaimQuery)
+        .where(ClaimQuery.claim_id == Claim.id, ClaimQuery.answered_at.is_(None))
+        .scalar_subquery()
+    )
 
 
 def list_claims(session: Session, actor: User, where: ClaimFilter, page: int, per_page: int) -> Page[Any]:
     """Claims with their order count, open queries and whether they are held (暂缓), by settlement
     date (drafts last), oldest first: the provider's own, or every claim for staff."""
-    orders = (select(func.count()).select_from(ClaimItem)
-              .where(ClaimItem.claim_id == Claim.id, ClaimItem.live.is_(True)).scalar_subquery())
+    orders = (
+        select(func.count())
+        .select_from(ClaimItem)
+        .where(ClaimItem.claim_id == Claim.id, ClaimItem.live.is_(True))
+        .scalar_subquery()
+    )
     held = case((held_clause(), True), else_=False).label("held")
-    stmt = select(Claim, orders.label("orders"), _open_queries().label("open_queries"), held) \
-        .options(joinedload(Claim.provider))
+    stmt = select(Claim, orders.label("orders"), _open_queries().label("open_queries"), held).options(
+        joinedload(Claim.provider)
+    )
     if actor.role == Role.PROVIDER:
         stmt = stmt.where(Claim.provider_id == actor.organisation_id)
     elif not actor.is_staff:
@@ -65,16 +81,18 @@ class SettlementRow:
     day: dt.date
     claims: int
     total_fen: int
-    by_status: dict[str, int]          # claims per status
+    by_status: dict[str, int]  # claims per status
     disbursed_fen: int
 
 
 def settlement_summary(session: Session, year: int | None = None) -> list[SettlementRow]:
     """Per settlement date (every date of the programme, and any a claim still has): the claims
     submitted or later and their vouchers, in one aggregate query."""
-    stmt = (select(Claim.settlement_date, Claim.status, func.count(), func.sum(Claim.total_fen))
-            .where(Claim.settlement_date.is_not(None), Claim.status.in_(SUBMITTED_CLAIM_STATUSES))
-            .group_by(Claim.settlement_date, Claim.status))
+    stmt = (
+        select(Claim.settlement_date, Claim.status, func.count(), func.sum(Claim.total_fen))
+        .where(Claim.settlement_date.is_not(None), Claim.status.in_(SUBMITTED_CLAIM_STATUSES))
+        .group_by(Claim.settlement_date, Claim.status)
+    )
     dates = settlement_dates(session)
     if year:
         stmt = stmt.where(Claim.settlement_date >= year_start(year), Claim.settlement_date <= year_end(year))
@@ -114,20 +132,43 @@ def claim_document(session: Session, actor: User, document_id: int) -> ClaimDocu
 
 # -- what waits for whom (the navigation's counts) ----------------------------------------------------------
 
+
 def waiting_count(session: Session, actor: User) -> int:
     if actor.role == Role.PROVIDER:
-        return session.scalar(select(func.count()).select_from(Claim).where(
-            Claim.provider_id == actor.organisation_id, Claim.status == ClaimStatus.DRAFT)) or 0
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(Claim)
+                .where(Claim.provider_id == actor.organisation_id, Claim.status == ClaimStatus.DRAFT)
+            )
+            or 0
+        )
     if actor.role == Role.OPERATOR:
-        claims = session.scalar(select(func.count()).select_from(Claim).where(Claim.status == ClaimStatus.SUBMITTED)) or 0
-        queries = session.scalar(select(func.count()).select_from(ClaimQuery).where(ClaimQuery.answered_at.is_(None))) or 0
+        claims = (
+            session.scalar(select(func.count()).select_from(Claim).where(Claim.status == ClaimStatus.SUBMITTED)) or 0
+        )
+        queries = (
+            session.scalar(select(func.count()).select_from(ClaimQuery).where(ClaimQuery.answered_at.is_(None))) or 0
+        )
         return claims + queries
     if actor.role == Role.AUTHORITY:
-        return session.scalar(select(func.count()).select_from(Claim).where(
-            Claim.status.in_([ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED]))) or 0
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(Claim)
+                .where(Claim.status.in_([ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED]))
+            )
+            or 0
+        )
     return 0
 
 
 def overdue_queries(session: Session, today: dt.date | None = None) -> int:
-    return session.scalar(select(func.count()).select_from(ClaimQuery).where(
-        ClaimQuery.answered_at.is_(None), ClaimQuery.due_on < (today or clock.today()))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(ClaimQuery)
+            .where(ClaimQuery.answered_at.is_(None), ClaimQuery.due_on < (today or clock.today()))
+        )
+        or 0
+    )

@@ -21,6 +21,7 @@ Per enterprise and year of its vouchers:
 Each is one GROUP BY (the orders one an anti-join on the claim items' order index), whatever the number
 of orders.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -43,8 +44,11 @@ RELEASED_ORDER_STATUSES = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
 UNSUBMITTED_CLAIM_STATUSES = (ClaimStatus.DRAFT,)
 
 CHECKS = (
-    ledger.Check("in_orders", (AccountKind.IN_ORDERS,),
-                 "orders not cancelled or refunded and not in a submitted claim, plus unfinished checkouts"),
+    ledger.Check(
+        "in_orders",
+        (AccountKind.IN_ORDERS,),
+        "orders not cancelled or refunded and not in a submitted claim, plus unfinished checkouts",
+    ),
     ledger.Check("claimed", (AccountKind.CLAIMED,), "live items of submitted claims not yet disbursed"),
     ledger.Check("disbursed", (AccountKind.DISBURSED,), "live items of disbursed claims"),
 )
@@ -54,25 +58,32 @@ Sums = dict[tuple[int, int | None], int]
 
 def business_sums(session: Session) -> Mapping[str, Sums]:
     in_orders: Sums = defaultdict(int)
-    in_claim = exists().where(ClaimItem.order_id == Order.id, ClaimItem.live,
-                              Claim.id == ClaimItem.claim_id, Claim.status.not_in(UNSUBMITTED_CLAIM_STATUSES))
+    in_claim = exists().where(
+        ClaimItem.order_id == Order.id,
+        ClaimItem.live,
+        Claim.id == ClaimItem.claim_id,
+        Claim.status.not_in(UNSUBMITTED_CLAIM_STATUSES),
+    )
     for year, enterprise_id, total in session.execute(
-            select(Order.voucher_year, Order.enterprise_id, func.sum(Order.voucher_fen))
-            .where(Order.status.not_in(RELEASED_ORDER_STATUSES), Order.voucher_fen > 0, ~in_claim)
-            .group_by(Order.voucher_year, Order.enterprise_id)):
+        select(Order.voucher_year, Order.enterprise_id, func.sum(Order.voucher_fen))
+        .where(Order.status.not_in(RELEASED_ORDER_STATUSES), Order.voucher_fen > 0, ~in_claim)
+        .group_by(Order.voucher_year, Order.enterprise_id)
+    ):
         in_orders[(year, enterprise_id)] += int(total)
     for year, enterprise_id, total in session.execute(
-            select(CheckoutAttempt.voucher_year, CheckoutAttempt.enterprise_id, func.sum(CheckoutAttempt.voucher_fen))
-            .where(CheckoutAttempt.status.in_(UNFINISHED_ATTEMPTS), CheckoutAttempt.voucher_fen > 0)
-            .group_by(CheckoutAttempt.voucher_year, CheckoutAttempt.enterprise_id)):
+        select(CheckoutAttempt.voucher_year, CheckoutAttempt.enterprise_id, func.sum(CheckoutAttempt.voucher_fen))
+        .where(CheckoutAttempt.status.in_(UNFINISHED_ATTEMPTS), CheckoutAttempt.voucher_fen > 0)
+        .group_by(CheckoutAttempt.voucher_year, CheckoutAttempt.enterprise_id)
+    ):
         in_orders[(year, enterprise_id)] += int(total)
     claimed: Sums = defaultdict(int)
     disbursed: Sums = defaultdict(int)
     for status, year, enterprise_id, total in session.execute(
-            select(Claim.status, ClaimItem.voucher_year, ClaimItem.enterprise_id, func.sum(ClaimItem.voucher_fen))
-            .join(Claim, Claim.id == ClaimItem.claim_id)
-            .where(ClaimItem.live, Claim.status.not_in(UNSUBMITTED_CLAIM_STATUSES))
-            .group_by(Claim.status, ClaimItem.voucher_year, ClaimItem.enterprise_id)):
+        select(Claim.status, ClaimItem.voucher_year, ClaimItem.enterprise_id, func.sum(ClaimItem.voucher_fen))
+        .join(Claim, Claim.id == ClaimItem.claim_id)
+        .where(ClaimItem.live, Claim.status.not_in(UNSUBMITTED_CLAIM_STATUSES))
+        .group_by(Claim.status, ClaimItem.voucher_year, ClaimItem.enterprise_id)
+    ):
         (disbursed if status == ClaimStatus.DISBURSED else claimed)[(year, enterprise_id)] += int(total)
     return {"in_orders": dict(in_orders), "claimed": dict(claimed), "disbursed": dict(disbursed)}
 

@@ -7,6 +7,7 @@ second (approve or reject; it may query the operator, who answers within 3 worki
 authority records the disbursement. Ledger: rejection or an order taken out: claimed → in orders
 (claimable again); disbursement: claimed → disbursed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -63,14 +64,25 @@ def review_claim(session: Session, actor: User, claim_id: int, decision: Decisio
         ensure_not_sanctioned(session, *parties(claim))
         evidence_covers(claim)
     elif claim.status == ClaimStatus.APPROVED and not claim_holds(session, claim):
-        raise DomainError("invalid_state", _l("The claim is approved and waits for its payment; only a held claim "
-                                              "can still be rejected."))
+        raise DomainError(
+            "invalid_state",
+            _l("The claim is approved and waits for its payment; only a held claim can still be rejected."),
+        )
     if action == "authority_approve_claim" and any(q.is_open for q in claim.queries):
-        raise DomainError("invalid_state", _l("A query to the operator is still open: wait for the answer before approving."))
+        raise DomainError(
+            "invalid_state", _l("A query to the operator is still open: wait for the answer before approving.")
+        )
     if not decision.approve:
         free_claim(session, claim, actor, claimed=True)
-    change_state(session, claim, CLAIM, action, actor, subject_type="claim",
-                 **{f"{stage}_decided_at": clock.now(), f"{stage}_decided_by_id": actor.id, f"{stage}_reason": decision.reason})
+    change_state(
+        session,
+        claim,
+        CLAIM,
+        action,
+        actor,
+        subject_type="claim",
+        **{f"{stage}_decided_at": clock.now(), f"{stage}_decided_by_id": actor.id, f"{stage}_reason": decision.reason},
+    )
     session.commit()
     return claim
 
@@ -87,13 +99,21 @@ def exclude_order(session: Session, actor: User, claim_id: int, order_id: int, c
         raise NotFound(_l("This order is not in the claim."))
     if order_id not in excludable_order_ids(claim):
         raise DomainError("invalid_state", _l("This is the claim's last order: reject the whole claim instead."))
-    ledger.unclaim_vouchers(session, item.voucher_year, item.enterprise_id, item.voucher_fen, ref=("claim", claim.id),
-                            actor_id=actor.id)
+    ledger.unclaim_vouchers(
+        session, item.voucher_year, item.enterprise_id, item.voucher_fen, ref=("claim", claim.id), actor_id=actor.id
+    )
     before = {**claim.audit_state(), "order_id": order_id}
     item.live, item.excluded_at, item.excluded_by_id, item.excluded_reason = False, clock.now(), actor.id, reason
     claim.total_fen -= item.voucher_fen
-    record(session, actor, "claim", claim.id, "exclude_order", before,
-           {**claim.audit_state(), "order_id": order_id, "reason": reason})
+    record(
+        session,
+        actor,
+        "claim",
+        claim.id,
+        "exclude_order",
+        before,
+        {**claim.audit_state(), "order_id": order_id, "reason": reason},
+    )
     session.commit()
     return claim
 
@@ -105,8 +125,14 @@ def ask_query(session: Session, actor: User, claim_id: int, command: QueryInput)
     claim = staff_claim(session, actor, claim_id, Role.AUTHORITY)
     CLAIM.next(claim.status, "query_claim")
     today = clock.today()
-    query = ClaimQuery(claim_id=claim.id, question=command.question, asked_at=clock.now(), asked_on=today,
-                       asked_by_id=actor.id, due_on=add_working_days(session, today, policy.current().query_working_days))
+    query = ClaimQuery(
+        claim_id=claim.id,
+        question=command.question,
+        asked_at=clock.now(),
+        asked_on=today,
+        asked_by_id=actor.id,
+        due_on=add_working_days(session, today, policy.current().query_working_days),
+    )
     session.add(query)
     session.flush()
     record(session, actor, "claim", claim.id, "query_claim", None, {"query_id": query.id, **query.audit_state()})
@@ -118,16 +144,29 @@ def ask_query(session: Session, actor: User, claim_id: int, command: QueryInput)
 def answer_query(session: Session, actor: User, claim_id: int, query_id: int, command: AnswerInput) -> ClaimQuery:
     """The operator answers the authority's query (late, if after its due day: the trail says so)."""
     claim = staff_claim(session, actor, claim_id, Role.OPERATOR)
-    query = session.scalars(select(ClaimQuery).where(ClaimQuery.id == query_id, ClaimQuery.claim_id == claim.id)
-                            .with_for_update()).one_or_none()
+    query = session.scalars(
+        select(ClaimQuery).where(ClaimQuery.id == query_id, ClaimQuery.claim_id == claim.id).with_for_update()
+    ).one_or_none()
     if query is None:
         raise NotFound()
     if not query.is_open:
         raise DomainError("invalid_state", _l("This query is already answered."))
     before = query.audit_state()
-    query.answer, query.answered_at, query.answered_on, query.answered_by_id = command.answer, clock.now(), clock.today(), actor.id
-    record(session, actor, "claim", claim.id, "answer_query", {"query_id": query.id, **before},
-           {"query_id": query.id, **query.audit_state(), "late": query.is_overdue(clock.today())})
+    query.answer, query.answered_at, query.answered_on, query.answered_by_id = (
+        command.answer,
+        clock.now(),
+        clock.today(),
+        actor.id,
+    )
+    record(
+        session,
+        actor,
+        "claim",
+        claim.id,
+        "answer_query",
+        {"query_id": query.id, **before},
+        {"query_id": query.id, **query.audit_state(), "late": query.is_overdue(clock.today())},
+    )
     session.commit()
     return query
 
@@ -145,22 +184,43 @@ def disburse_claim(session: Session, actor: User, claim_id: int, command: Disbur
     if paid_on > today:
         raise DomainError("validation_error", _l("The payment date cannot be in the future."), field="paid_on")
     if paid_on < approved_on:
-        raise DomainError("validation_error", _l("The payment date cannot be before the authority approved the claim (%(day)s).",
-                                                 day=approved_on.isoformat()), field="paid_on")
+        raise DomainError(
+            "validation_error",
+            _l(
+                "The payment date cannot be before the authority approved the claim (%(day)s).",
+                day=approved_on.isoformat(),
+            ),
+            field="paid_on",
+        )
     if command.amount_fen is not None and command.amount_fen != claim.total_fen:
-        raise DomainError("validation_error", _l("The approved total is %(total)s: record the payment of that amount.",
-                                                 total=format_fen(claim.total_fen)),
-                          field=command.amount_field)
+        raise DomainError(
+            "validation_error",
+            _l(
+                "The approved total is %(total)s: record the payment of that amount.", total=format_fen(claim.total_fen)
+            ),
+            field=command.amount_field,
+        )
     for (year, enterprise_id), value in amounts_by_wallet(claim.live_items).items():
         ledger.disburse_vouchers(session, year, enterprise_id, value, ref=("claim", claim.id), actor_id=actor.id)
-    change_state(session, claim, CLAIM, "disburse_claim", actor, subject_type="claim",
-                 disbursement_reference=command.reference, disbursed_on=paid_on, disbursed_fen=claim.total_fen,
-                 disbursed_at=clock.now(), disbursed_by_id=actor.id)
+    change_state(
+        session,
+        claim,
+        CLAIM,
+        "disburse_claim",
+        actor,
+        subject_type="claim",
+        disbursement_reference=command.reference,
+        disbursed_on=paid_on,
+        disbursed_fen=claim.total_fen,
+        disbursed_at=clock.now(),
+        disbursed_by_id=actor.id,
+    )
     session.commit()
     return claim
 
 
 # -- settlement dates ------------------------------------------------------------------------------------
+
 
 @use_case
 def roll_over_claims(session: Session, today: dt.date | None = None) -> int:
@@ -171,8 +231,14 @@ def roll_over_claims(session: Session, today: dt.date | None = None) -> int:
     day = settlement_date_for(today, settlement_dates(session))
     if day is None:
         return 0
-    late = list(session.scalars(select(Claim).where(Claim.status == ClaimStatus.SUBMITTED, Claim.settlement_date < today)
-                                .order_by(Claim.id).with_for_update()))
+    late = list(
+        session.scalars(
+            select(Claim)
+            .where(Claim.status == ClaimStatus.SUBMITTED, Claim.settlement_date < today)
+            .order_by(Claim.id)
+            .with_for_update()
+        )
+    )
     for claim in late:
         change_state(session, claim, CLAIM, "roll_over", None, subject_type="claim", settlement_date=day)
     session.commit()
@@ -183,13 +249,24 @@ def dates_claims_wait_on(session: Session, year: int, days: list[dt.date]) -> li
     """For the programme: of ``days`` (to be removed), those live claims are assigned to."""
     if not days:
         return []
-    return sorted(set(session.scalars(select(Claim.settlement_date).where(
-        Claim.settlement_date.in_(days), Claim.status.in_(WAITING_STATUSES)).distinct())))
+    return sorted(
+        set(
+            session.scalars(
+                select(Claim.settlement_date)
+                .where(Claim.settlement_date.in_(days), Claim.status.in_(WAITING_STATUSES))
+                .distinct()
+            )
+        )
+    )
 
 
 def _submitted_claim_of(order_id: Any) -> Any:
-    return exists().where(ClaimItem.order_id == order_id, ClaimItem.live.is_(True), ClaimItem.claim_id == Claim.id,
-                          Claim.status != ClaimStatus.DRAFT)
+    return exists().where(
+        ClaimItem.order_id == order_id,
+        ClaimItem.live.is_(True),
+        ClaimItem.claim_id == Claim.id,
+        Claim.status != ClaimStatus.DRAFT,
+    )
 
 
 def _refund_guard(session: Session, order: Order) -> Any:
@@ -207,16 +284,24 @@ def _leave_draft_for_refund(session: Session, actor: User, order: Order, reason:
     item = session.scalars(select(ClaimItem).where(ClaimItem.order_id == order.id, ClaimItem.live.is_(True))).first()
     if item is None:
         return
-    claim = session.scalars(select(Claim).where(Claim.id == item.claim_id).with_for_update()
-                            .execution_options(populate_existing=True)).one()
+    claim = session.scalars(
+        select(Claim).where(Claim.id == item.claim_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
     if claim.status != ClaimStatus.DRAFT:
         raise DomainError("invalid_state", _refund_guard(session, order))
     CLAIM.next(claim.status, "leave_for_refund")
     before = {**claim.audit_state(), "order_id": order.id}
     item.live, item.excluded_at, item.excluded_by_id, item.excluded_reason = False, clock.now(), actor.id, reason
     claim.total_fen -= item.voucher_fen
-    record(session, actor, "claim", claim.id, "leave_for_refund", before,
-           {**claim.audit_state(), "order_id": order.id, "reason": reason})
+    record(
+        session,
+        actor,
+        "claim",
+        claim.id,
+        "leave_for_refund",
+        before,
+        {**claim.audit_state(), "order_id": order.id, "reason": reason},
+    )
     if not claim.live_items:
         free_claim(session, claim, None, claimed=False)
         change_state(session, claim, CLAIM, "withdraw_claim", None, subject_type="claim")
@@ -226,7 +311,10 @@ def register_guards() -> None:
     """What the claims add to the orders' and the wallet's rules (no refund once claimed, a refund takes
     the order out of a draft claim, a settlement date claims wait on stays). Called by the claims'
     ``init_app``; idempotent, so several apps in one process register once."""
-    for registry, guard in ((REFUND_GUARDS, _refund_guard), (REFUND_HOOKS, _leave_draft_for_refund),
-                            (wallet_services.SETTLEMENT_DATE_GUARDS, dates_claims_wait_on)):
+    for registry, guard in (
+        (REFUND_GUARDS, _refund_guard),
+        (REFUND_HOOKS, _leave_draft_for_refund),
+        (wallet_services.SETTLEMENT_DATE_GUARDS, dates_claims_wait_on),
+    ):
         if guard not in registry:
             registry.append(guard)  # type: ignore[arg-type]

@@ -1,5 +1,6 @@
 """Claim rules (第二十二条–第二十五条), in plain Python: the evidence a claim needs, its settlement
 date, invoice numbers as printed."""
+
 from __future__ import annotations
 
 import datetime as dt

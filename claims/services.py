@@ -13,6 +13,7 @@ Ledger (every movement per order's year and enterprise, referenced to the claim)
 submit: in orders → claimed; rejection or an order taken out: claimed → in orders (claimable
 again); disbursement: claimed → disbursed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -98,6 +99,7 @@ def _live_item_exists(order_id: Any) -> Any:
 
 # -- sanctions: held claims ----------------------------------------------------------------------------
 
+
 def parties(claim: Claim) -> list[int]:
     """Whose sanction stops the claim: its provider, then the enterprises of its orders."""
     return [claim.provider_id, *sorted({item.enterprise_id for item in claim.live_items})]
@@ -115,10 +117,18 @@ def claim_holds(session: Session, claim: Claim) -> list[Sanction]:
 def held_clause(today: dt.date | None = None) -> Any:
     """SQL: the ``Claim`` is held (``claim_holds``, for a whole list in one query)."""
     provider, enterprise = aliased(Organisation), aliased(Organisation)
-    return and_(Claim.status.in_(PENDING_STATUSES), or_(
-        exists().where(provider.id == Claim.provider_id, sanctioned_clause(provider, today)),
-        exists().where(ClaimItem.claim_id == Claim.id, ClaimItem.live.is_(True),
-                       enterprise.id == ClaimItem.enterprise_id, sanctioned_clause(enterprise, today))))
+    return and_(
+        Claim.status.in_(PENDING_STATUSES),
+        or_(
+            exists().where(provider.id == Claim.provider_id, sanctioned_clause(provider, today)),
+            exists().where(
+                ClaimItem.claim_id == Claim.id,
+                ClaimItem.live.is_(True),
+                enterprise.id == ClaimItem.enterprise_id,
+                sanctioned_clause(enterprise, today),
+            ),
+        ),
+    )
 
 
 def evidence_covers(claim: Claim) -> None:
@@ -126,18 +136,25 @@ def evidence_covers(claim: Claim) -> None:
     paid once): their total may not be below the orders' amounts."""
     invoices, orders = claim.invoices_fen, claim.orders_fen
     if invoices < orders:
-        raise DomainError("evidence_mismatch", _l(
-            "The invoices total %(invoices)s, less than the orders' %(orders)s: add the missing invoices.",
-            invoices=format_fen(invoices), orders=format_fen(orders)),
-            extra={"invoices_fen": invoices, "orders_fen": orders})
+        raise DomainError(
+            "evidence_mismatch",
+            _l(
+                "The invoices total %(invoices)s, less than the orders' %(orders)s: add the missing invoices.",
+                invoices=format_fen(invoices),
+                orders=format_fen(orders),
+            ),
+            extra={"invoices_fen": invoices, "orders_fen": orders},
+        )
 
 
 # -- what a reader may do (the claim page's forms) ----------------------------------------------------------
 
 # the actions of the table each role takes; a reviewer's are named for its stage
-_ROLE_ACTIONS = {Role.PROVIDER: ("add_document", "remove_document", "submit_claim", "withdraw_claim"),
-                 Role.OPERATOR: ("operator_approve_claim", "operator_reject_claim", "exclude_order"),
-                 Role.AUTHORITY: ("authority_approve_claim", "authority_reject_claim", "query_claim", "disburse_claim")}
+_ROLE_ACTIONS = {
+    Role.PROVIDER: ("add_document", "remove_document", "submit_claim", "withdraw_claim"),
+    Role.OPERATOR: ("operator_approve_claim", "operator_reject_claim", "exclude_order"),
+    Role.AUTHORITY: ("authority_approve_claim", "authority_reject_claim", "query_claim", "disburse_claim"),
+}
 
 
 def allowed_actions(actor: User, claim: Claim, holds: list[Sanction]) -> set[str]:
@@ -171,34 +188,49 @@ def excludable_order_ids(claim: Claim) -> set[int]:
 
 # -- claimable orders --------------------------------------------------------------------------------
 
+
 def claimable_query(provider_id: int, where: ClaimableFilter = ClaimableFilter()) -> Any:
     """Confirmed orders of the provider with vouchers to redeem, in no live claim (a refunded or
     refund-requested order is not confirmed)."""
-    stmt = (select(Order).join(Organisation, Organisation.id == Order.enterprise_id)
-            .where(Order.provider_id == provider_id, Order.status == OrderStatus.CONFIRMED, Order.voucher_fen > 0,
-                   ~_live_item_exists(Order.id)))
+    stmt = (
+        select(Order)
+        .join(Organisation, Organisation.id == Order.enterprise_id)
+        .where(
+            Order.provider_id == provider_id,
+            Order.status == OrderStatus.CONFIRMED,
+            Order.voucher_fen > 0,
+            ~_live_item_exists(Order.id),
+        )
+    )
     if where.confirmed_from:
         stmt = stmt.where(Order.confirmed_at >= clock.china_midnight(where.confirmed_from))
     if where.confirmed_to:
         stmt = stmt.where(Order.confirmed_at < clock.china_midnight(where.confirmed_to + dt.timedelta(days=1)))
     if where.enterprise:
-        stmt = stmt.where(or_(Organisation.name.contains(where.enterprise, autoescape=True),
-                              Organisation.uscc == where.enterprise.upper()))
+        stmt = stmt.where(
+            or_(
+                Organisation.name.contains(where.enterprise, autoescape=True),
+                Organisation.uscc == where.enterprise.upper(),
+            )
+        )
     return stmt
 
 
-def list_claimable_orders(session: Session, actor: User, where: ClaimableFilter, page: int,
-                          per_page: int) -> tuple[Page[Order], int]:
+def list_claimable_orders(
+    session: Session, actor: User, where: ClaimableFilter, page: int, per_page: int
+) -> tuple[Page[Order], int]:
     """The page of claimable orders and the vouchers of all that match the filter."""
     org = _provider(session, actor)
     stmt = claimable_query(org.id, where)
     total_fen = session.scalar(select(func.coalesce(func.sum(stmt.subquery().c.voucher_fen), 0))) or 0
-    result = paginate(session, stmt.options(joinedload(Order.enterprise)).order_by(Order.confirmed_at, Order.id),
-                      page, per_page)
+    result = paginate(
+        session, stmt.options(joinedload(Order.enterprise)).order_by(Order.confirmed_at, Order.id), page, per_page
+    )
     return result, int(total_fen)
 
 
 # -- the provider's draft ---------------------------------------------------------------------------------
+
 
 @use_case
 def create_claim(session: Session, actor: User, command: ClaimInput) -> Claim:
@@ -207,35 +239,70 @@ def create_claim(session: Session, actor: User, command: ClaimInput) -> Claim:
     second live item for an order made by a parallel request."""
     org = _provider(session, actor)
     order_ids = sorted(set(command.order_ids))
-    orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_(order_ids)).order_by(Order.id)
-                                               .with_for_update().execution_options(populate_existing=True))}
+    orders = {
+        o.id: o
+        for o in session.scalars(
+            select(Order)
+            .where(Order.id.in_(order_ids))
+            .order_by(Order.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
     unknown = [i for i in order_ids if i not in orders or orders[i].provider_id != org.id]
     if unknown:
         raise ValidationError({"order_ids": [_l("Not your orders: %(ids)s.", ids=_ids(unknown))]})
     ensure_not_sanctioned(session, *dict.fromkeys(orders[i].enterprise_id for i in order_ids))
-    in_claims = set(session.scalars(select(ClaimItem.order_id).where(ClaimItem.order_id.in_(order_ids),
-                                                                     ClaimItem.live.is_(True))))
+    in_claims = set(
+        session.scalars(select(ClaimItem.order_id).where(ClaimItem.order_id.in_(order_ids), ClaimItem.live.is_(True)))
+    )
     not_confirmed = [i for i in order_ids if orders[i].status != OrderStatus.CONFIRMED]
     without_vouchers = [i for i in order_ids if orders[i].voucher_fen <= 0]
     if in_claims:
-        raise DomainError("invalid_state", _l("Already in a claim: %(ids)s.", ids=_ids(sorted(in_claims))),
-                          field="order_ids")
+        raise DomainError(
+            "invalid_state", _l("Already in a claim: %(ids)s.", ids=_ids(sorted(in_claims))), field="order_ids"
+        )
     if not_confirmed:
-        raise DomainError("invalid_state", _l("Only confirmed orders can be claimed (not refunded or waiting for a refund decision): %(ids)s.",
-                                              ids=_ids(not_confirmed)), field="order_ids")
+        raise DomainError(
+            "invalid_state",
+            _l(
+                "Only confirmed orders can be claimed (not refunded or waiting for a refund decision): %(ids)s.",
+                ids=_ids(not_confirmed),
+            ),
+            field="order_ids",
+        )
     if without_vouchers:
-        raise DomainError("invalid_state", _l("These orders used no vouchers, so there is nothing to redeem: %(ids)s.",
-                                              ids=_ids(without_vouchers)), field="order_ids")
-    claim = Claim(provider_id=org.id, status=ClaimStatus.DRAFT, created_by_id=actor.id, created_at=clock.now(),
-                  total_fen=sum(orders[i].voucher_fen for i in order_ids))
-    claim.items = [ClaimItem(order_id=i, enterprise_id=orders[i].enterprise_id, voucher_year=orders[i].voucher_year,
-                             voucher_fen=orders[i].voucher_fen, live=True) for i in order_ids]
+        raise DomainError(
+            "invalid_state",
+            _l("These orders used no vouchers, so there is nothing to redeem: %(ids)s.", ids=_ids(without_vouchers)),
+            field="order_ids",
+        )
+    claim = Claim(
+        provider_id=org.id,
+        status=ClaimStatus.DRAFT,
+        created_by_id=actor.id,
+        created_at=clock.now(),
+        total_fen=sum(orders[i].voucher_fen for i in order_ids),
+    )
+    claim.items = [
+        ClaimItem(
+            order_id=i,
+            enterprise_id=orders[i].enterprise_id,
+            voucher_year=orders[i].voucher_year,
+            voucher_fen=orders[i].voucher_fen,
+            live=True,
+        )
+        for i in order_ids
+    ]
     session.add(claim)
     try:
         session.flush()
     except IntegrityError:
-        raise DomainError("invalid_state", _l("One of these orders was just put in another claim; reload and choose again."),
-                          field="order_ids") from None
+        raise DomainError(
+            "invalid_state",
+            _l("One of these orders was just put in another claim; reload and choose again."),
+            field="order_ids",
+        ) from None
     record(session, actor, "claim", claim.id, "create_claim", None, {**claim.audit_state(), "order_ids": order_ids})
     session.commit()
     return claim
@@ -246,34 +313,73 @@ def _ids(ids: Iterable[int]) -> str:
 
 
 @use_case
-def add_claim_document(session: Session, actor: User, claim_id: int, command: DocumentInput,
-                       file: tuple[BinaryIO | None, str | None], upload_dir: str | Path) -> ClaimDocument:
+def add_claim_document(
+    session: Session,
+    actor: User,
+    claim_id: int,
+    command: DocumentInput,
+    file: tuple[BinaryIO | None, str | None],
+    upload_dir: str | Path,
+) -> ClaimDocument:
     """第二十二条: evidence of a draft claim. Invoices carry their number and amount; one invoice
     number is in at most one live claim."""
     claim = _own_claim(session, actor, claim_id)
     CLAIM.next(claim.status, "add_document")
     kind, number, amount = command.kind, command.invoice_number, command.invoice_amount_fen
-    if number and session.scalar(select(func.count()).select_from(ClaimDocument).where(
-            ClaimDocument.invoice_number == number, ClaimDocument.live.is_(True))):
-        raise DomainError("validation_error", _l("The invoice %(number)s is already in a claim.", number=number),
-                          field="invoice_number")
-    stored: StoredFile = store_upload(upload_dir, "file", file[0], file[1], allowed=DOCUMENT_TYPES,
-                                      max_bytes=DOCUMENT_MAX_BYTES)
-    document = ClaimDocument(claim_id=claim.id, kind=kind, original_name=stored.original_name,
-                             stored_name=stored.stored_name, content_type=stored.content_type,
-                             size_bytes=stored.size_bytes, sha256=stored.sha256, invoice_number=number,
-                             invoice_amount_fen=amount, live=True, uploaded_by_id=actor.id, uploaded_at=clock.now())
+    if number and session.scalar(
+        select(func.count())
+        .select_from(ClaimDocument)
+        .where(ClaimDocument.invoice_number == number, ClaimDocument.live.is_(True))
+    ):
+        raise DomainError(
+            "validation_error",
+            _l("The invoice %(number)s is already in a claim.", number=number),
+            field="invoice_number",
+        )
+    stored: StoredFile = store_upload(
+        upload_dir, "file", file[0], file[1], allowed=DOCUMENT_TYPES, max_bytes=DOCUMENT_MAX_BYTES
+    )
+    document = ClaimDocument(
+        claim_id=claim.id,
+        kind=kind,
+        original_name=stored.original_name,
+        stored_name=stored.stored_name,
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+        invoice_number=number,
+        invoice_amount_fen=amount,
+        live=True,
+        uploaded_by_id=actor.id,
+        uploaded_at=clock.now(),
+    )
     session.add(document)
     try:
         session.flush()
-        record(session, actor, "claim", claim.id, "add_document", None,
-               {"document_id": document.id, "kind": kind.value, "name": stored.original_name, "sha256": stored.sha256,
-                "invoice_number": number, "invoice_amount_fen": amount})
+        record(
+            session,
+            actor,
+            "claim",
+            claim.id,
+            "add_document",
+            None,
+            {
+                "document_id": document.id,
+                "kind": kind.value,
+                "name": stored.original_name,
+                "sha256": stored.sha256,
+                "invoice_number": number,
+                "invoice_amount_fen": amount,
+            },
+        )
         session.commit()
     except IntegrityError:
         (Path(upload_dir) / stored.stored_name).unlink(missing_ok=True)
-        raise DomainError("validation_error", _l("The invoice %(number)s is already in a claim.", number=number),
-                          field="invoice_number") from None
+        raise DomainError(
+            "validation_error",
+            _l("The invoice %(number)s is already in a claim.", number=number),
+            field="invoice_number",
+        ) from None
     except BaseException:
         (Path(upload_dir) / stored.stored_name).unlink(missing_ok=True)
         raise
@@ -289,15 +395,28 @@ def remove_claim_document(session: Session, actor: User, claim_id: int, document
     if document is None or document.claim_id != claim.id or not document.live:
         raise NotFound()
     document.live, document.removed_at = False, clock.now()
-    record(session, actor, "claim", claim.id, "remove_document", {"document_id": document.id, "kind": document.kind.value,
-                                                                   "invoice_number": document.invoice_number}, None)
+    record(
+        session,
+        actor,
+        "claim",
+        claim.id,
+        "remove_document",
+        {"document_id": document.id, "kind": document.kind.value, "invoice_number": document.invoice_number},
+        None,
+    )
     session.commit()
     return claim
 
 
 def _kinds_present(session: Session, claim_id: int) -> list[str]:
-    return [k.value if hasattr(k, "value") else k for k in session.scalars(
-        select(ClaimDocument.kind).where(ClaimDocument.claim_id == claim_id, ClaimDocument.live.is_(True)).distinct())]
+    return [
+        k.value if hasattr(k, "value") else k
+        for k in session.scalars(
+            select(ClaimDocument.kind)
+            .where(ClaimDocument.claim_id == claim_id, ClaimDocument.live.is_(True))
+            .distinct()
+        )
+    ]
 
 
 def settlement_dates(session: Session) -> list[dt.date]:
@@ -313,19 +432,37 @@ def submit_claim(session: Session, actor: User, claim_id: int) -> Claim:
     ensure_not_sanctioned(session, *parties(claim))
     missing = missing_claim_documents(_kinds_present(session, claim.id), policy.current().evidence_kinds)
     if missing:
-        raise DomainError("missing_documents", _l("Add at least one document of each kind before submitting; missing: %(kinds)s.",
-                                                  kinds=_LazyKinds(missing)),
-                          extra={"missing": missing})
+        raise DomainError(
+            "missing_documents",
+            _l(
+                "Add at least one document of each kind before submitting; missing: %(kinds)s.",
+                kinds=_LazyKinds(missing),
+            ),
+            extra={"missing": missing},
+        )
     evidence_covers(claim)
     today = clock.today()
     day = settlement_date_for(today, settlement_dates(session))
     if day is None:
-        raise DomainError("invalid_state", _l("There is no settlement date on or after %(day)s yet; the authority has to add one before claims can be submitted.",
-                                              day=today.isoformat()))
+        raise DomainError(
+            "invalid_state",
+            _l(
+                "There is no settlement date on or after %(day)s yet; the authority has to add one before claims can be submitted.",
+                day=today.isoformat(),
+            ),
+        )
     for (year, enterprise_id), amount in amounts_by_wallet(claim.live_items).items():
         ledger.claim_vouchers(session, year, enterprise_id, amount, ref=("claim", claim.id), actor_id=actor.id)
-    change_state(session, claim, CLAIM, "submit_claim", actor, subject_type="claim", settlement_date=day,
-                 submitted_at=clock.now())
+    change_state(
+        session,
+        claim,
+        CLAIM,
+        "submit_claim",
+        actor,
+        subject_type="claim",
+        settlement_date=day,
+        submitted_at=clock.now(),
+    )
     session.commit()
     return claim
 
@@ -336,6 +473,7 @@ class _LazyKinds:
 
     def __str__(self) -> str:
         from shop.labels import label
+
         return "、".join(str(label(k)) for k in self.kinds)
 
 
@@ -352,12 +490,21 @@ def free_claim(session: Session, claim: Claim, actor: User | None, *, claimed: b
     once submitted, its vouchers go back from "claimed" to "in orders"."""
     if claimed:
         for (year, enterprise_id), amount in amounts_by_wallet(claim.live_items).items():
-            ledger.unclaim_vouchers(session, year, enterprise_id, amount, ref=("claim", claim.id),
-                                    actor_id=actor.id if actor else None)
-    session.execute(update(ClaimItem).where(ClaimItem.claim_id == claim.id).values(live=False)
-                    .execution_options(synchronize_session=False))
-    session.execute(update(ClaimDocument).where(ClaimDocument.claim_id == claim.id).values(live=False)
-                    .execution_options(synchronize_session=False))
+            ledger.unclaim_vouchers(
+                session, year, enterprise_id, amount, ref=("claim", claim.id), actor_id=actor.id if actor else None
+            )
+    session.execute(
+        update(ClaimItem)
+        .where(ClaimItem.claim_id == claim.id)
+        .values(live=False)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(ClaimDocument)
+        .where(ClaimDocument.claim_id == claim.id)
+        .values(live=False)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @use_case

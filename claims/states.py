@@ -1,5 +1,6 @@
 """Claim pipeline (第二十二条–第二十五条): draft → submitted to a settlement date → approved by the
 operator, then by the authority → disbursed; rejected or withdrawn on the way."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -12,6 +13,7 @@ class ClaimStatus(StrEnum):
     evidence), submitted to a settlement date, reviewed by the operator and then the authority, and
     paid out. A rejected claim frees its orders; a withdrawn draft too. A buyer's refund request takes
     its order out of a draft (第二十条: the refund window closes when the claim is submitted)."""
+
     DRAFT = "draft"
     SUBMITTED = "submitted"
     OPERATOR_APPROVED = "operator_approved"
@@ -21,30 +23,44 @@ class ClaimStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-CLAIM = StateMachine[ClaimStatus]("claim", {
-    ClaimStatus.DRAFT: {"submit_claim": ClaimStatus.SUBMITTED, "withdraw_claim": ClaimStatus.WITHDRAWN,
-                        "add_document": ClaimStatus.DRAFT, "remove_document": ClaimStatus.DRAFT,
-                        "leave_for_refund": ClaimStatus.DRAFT},
-    ClaimStatus.SUBMITTED: {"operator_approve_claim": ClaimStatus.OPERATOR_APPROVED,
-                            "operator_reject_claim": ClaimStatus.REJECTED,
-                            "exclude_order": ClaimStatus.SUBMITTED, "roll_over": ClaimStatus.SUBMITTED},
-    ClaimStatus.OPERATOR_APPROVED: {"authority_approve_claim": ClaimStatus.APPROVED,
-                                    "authority_reject_claim": ClaimStatus.REJECTED,
-                                    "query_claim": ClaimStatus.OPERATOR_APPROVED,
-                                    "answer_query": ClaimStatus.OPERATOR_APPROVED},
-    # an approved claim may still be rejected while it is held (its provider or an enterprise of
-    # its orders sanctioned: claims.services.claim_holds)
-    ClaimStatus.APPROVED: {"disburse_claim": ClaimStatus.DISBURSED, "authority_reject_claim": ClaimStatus.REJECTED},
-})
+CLAIM = StateMachine[ClaimStatus](
+    "claim",
+    {
+        ClaimStatus.DRAFT: {
+            "submit_claim": ClaimStatus.SUBMITTED,
+            "withdraw_claim": ClaimStatus.WITHDRAWN,
+            "add_document": ClaimStatus.DRAFT,
+            "remove_document": ClaimStatus.DRAFT,
+            "leave_for_refund": ClaimStatus.DRAFT,
+        },
+        ClaimStatus.SUBMITTED: {
+            "operator_approve_claim": ClaimStatus.OPERATOR_APPROVED,
+            "operator_reject_claim": ClaimStatus.REJECTED,
+            "exclude_order": ClaimStatus.SUBMITTED,
+            "roll_over": ClaimStatus.SUBMITTED,
+        },
+        ClaimStatus.OPERATOR_APPROVED: {
+            "authority_approve_claim": ClaimStatus.APPROVED,
+            "authority_reject_claim": ClaimStatus.REJECTED,
+            "query_claim": ClaimStatus.OPERATOR_APPROVED,
+            "answer_query": ClaimStatus.OPERATOR_APPROVED,
+        },
+        # an approved claim may still be rejected while it is held (its provider or an enterprise of
+        # its orders sanctioned: claims.services.claim_holds)
+        ClaimStatus.APPROVED: {"disburse_claim": ClaimStatus.DISBURSED, "authority_reject_claim": ClaimStatus.REJECTED},
+    },
+)
 
 # Once submitted, a claim's vouchers are "claimed" in the ledger until it is rejected or paid; these are
 # the claims a settlement date has (its summary and export).
-SUBMITTED_CLAIM_STATUSES = frozenset({ClaimStatus.SUBMITTED, ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED,
-                                      ClaimStatus.DISBURSED})
+SUBMITTED_CLAIM_STATUSES = frozenset(
+    {ClaimStatus.SUBMITTED, ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED, ClaimStatus.DISBURSED}
+)
 
 
 class ClaimDocumentKind(StrEnum):
     """第二十二条: invoices, contracts, transfer records and evidence of the enterprise's use."""
+
     INVOICE = "invoice"
     CONTRACT = "contract"
     TRANSFER = "transfer"

@@ -1,5 +1,6 @@
 """Pages of redemption claims (第二十二条–第二十五条); the API is in ``claims.api``. Thin: parse, call a
 use case of ``claims.services`` or ``claims.reviews`` (or read through ``claims.queries``), render."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -48,14 +49,14 @@ READERS = (PROVIDER, OPERATOR, AUTHORITY)
 
 # -- provider pages --------------------------------------------------------------------------------------
 
+
 @bp.get("/provider/claims")
 @roles_required(PROVIDER)
 def my_claims() -> Any:
     page, per_page = page_args(request.args)
-    where = ClaimFilter.from_args(request.args, strict=False)   # a wrong filter is dropped: the page still shows
+    where = ClaimFilter.from_args(request.args, strict=False)  # a wrong filter is dropped: the page still shows
     result = claim_queries.list_claims(db_session(), actor(), where, page, per_page)
-    return render_template("claims/claims.html", page=result, where=where, statuses=list(ClaimStatus),
-                           summary=None)
+    return render_template("claims/claims.html", page=result, where=where, statuses=list(ClaimStatus), summary=None)
 
 
 @bp.get("/provider/claims/new")
@@ -69,8 +70,14 @@ def claimable_orders(errors: dict | None = None, status: int = 200) -> Any:
         where, filter_errors = ClaimableFilter(), error.errors
     result, total_fen = claims.list_claimable_orders(db_session(), actor(), where, page, per_page)
     selected = set(Inputs(request.form).integers("order_ids", required=False))
-    return render_template("claims/claimable.html", page=result, total_fen=total_fen, where=where,
-                           errors={**filter_errors, **(errors or {})}, selected=selected), status
+    return render_template(
+        "claims/claimable.html",
+        page=result,
+        total_fen=total_fen,
+        where=where,
+        errors={**filter_errors, **(errors or {})},
+        selected=selected,
+    ), status
 
 
 @bp.post("/provider/claims")
@@ -86,6 +93,7 @@ def create_claim() -> Any:
 
 # -- the claim page (provider and staff) ---------------------------------------------------------------------
 
+
 def _timeline(claim_id: int) -> list[AuditEntry]:
     return history(db_session(), "claim", claim_id)
 
@@ -98,12 +106,22 @@ def claim_detail(claim_id: int, errors: dict | None = None, status: int = 200, f
     holds = claims.claim_holds(db_session(), claim)
     user = actor()
     return render_template(
-        "claims/claim.html", claim=claim, errors=errors or {}, form=form if form is not None else request.form,
-        timeline=_timeline(claim.id), required=policy.current().evidence_kinds, kinds_present=kinds,
-        missing=missing_claim_documents(kinds, policy.current().evidence_kinds), today=clock.today(), holds=holds,
+        "claims/claim.html",
+        claim=claim,
+        errors=errors or {},
+        form=form if form is not None else request.form,
+        timeline=_timeline(claim.id),
+        required=policy.current().evidence_kinds,
+        kinds_present=kinds,
+        missing=missing_claim_documents(kinds, policy.current().evidence_kinds),
+        today=clock.today(),
+        holds=holds,
         approved_on=clock.china_date(claim.authority_decided_at),
-        can=lambda action: CLAIM.can(claim.status, action), may=claims.allowed_actions(user, claim, holds),
-        excludable=claims.excludable_order_ids(claim), document_kinds=list(ClaimDocumentKind)), status
+        can=lambda action: CLAIM.can(claim.status, action),
+        may=claims.allowed_actions(user, claim, holds),
+        excludable=claims.excludable_order_ids(claim),
+        document_kinds=list(ClaimDocumentKind),
+    ), status
 
 
 def _act(claim_id: int, action: Any, done: Any = None) -> Any:
@@ -120,16 +138,28 @@ def _act(claim_id: int, action: Any, done: Any = None) -> Any:
 @roles_required(PROVIDER)
 def add_document(claim_id: int) -> Any:
     upload = request.files.get("file")
-    return _act(claim_id, lambda: claims.add_claim_document(
-        db_session(), actor(), claim_id, DocumentInput.from_input(request.form), (upload.stream, upload.filename) if upload else (None, None),
-        current_app.config["UPLOAD_DIR"]), _("The document is added."))
+    return _act(
+        claim_id,
+        lambda: claims.add_claim_document(
+            db_session(),
+            actor(),
+            claim_id,
+            DocumentInput.from_input(request.form),
+            (upload.stream, upload.filename) if upload else (None, None),
+            current_app.config["UPLOAD_DIR"],
+        ),
+        _("The document is added."),
+    )
 
 
 @bp.post("/claims/<int:claim_id>/documents/<int:document_id>/remove")
 @roles_required(PROVIDER)
 def remove_document(claim_id: int, document_id: int) -> Any:
-    return _act(claim_id, lambda: claims.remove_claim_document(db_session(), actor(), claim_id, document_id),
-                _("The document is removed."))
+    return _act(
+        claim_id,
+        lambda: claims.remove_claim_document(db_session(), actor(), claim_id, document_id),
+        _("The document is removed."),
+    )
 
 
 @bp.get("/claim-documents/<int:document_id>")
@@ -144,23 +174,35 @@ def document(document_id: int) -> Any:
 def submit(claim_id: int) -> Any:
     def run() -> None:
         claim = claims.submit_claim(db_session(), actor(), claim_id)
-        flash(_("Submitted: the operator reviews it at the settlement date %(day)s.",
-                day=claim.settlement_date.isoformat()), "success")
+        flash(
+            _(
+                "Submitted: the operator reviews it at the settlement date %(day)s.",
+                day=claim.settlement_date.isoformat(),
+            ),
+            "success",
+        )
+
     return _act(claim_id, run)
 
 
 @bp.post("/claims/<int:claim_id>/withdraw")
 @roles_required(PROVIDER)
 def withdraw(claim_id: int) -> Any:
-    return _act(claim_id, lambda: claims.withdraw_claim(db_session(), actor(), claim_id),
-                _("The draft is withdrawn; its orders can be claimed again."))
+    return _act(
+        claim_id,
+        lambda: claims.withdraw_claim(db_session(), actor(), claim_id),
+        _("The draft is withdrawn; its orders can be claimed again."),
+    )
 
 
 @bp.post("/claims/<int:claim_id>/review")
 @roles_required(*STAFF)
 def review(claim_id: int) -> Any:
-    return _act(claim_id, lambda: reviews.review_claim(db_session(), actor(), claim_id, Decision.from_input(request.form)),
-                _("Your decision is recorded."))
+    return _act(
+        claim_id,
+        lambda: reviews.review_claim(db_session(), actor(), claim_id, Decision.from_input(request.form)),
+        _("Your decision is recorded."),
+    )
 
 
 @bp.post("/claims/<int:claim_id>/orders/<int:order_id>/exclude")
@@ -180,8 +222,11 @@ def exclude(claim_id: int, order_id: int) -> Any:
 def ask(claim_id: int) -> Any:
     def run() -> None:
         query = reviews.ask_query(db_session(), actor(), claim_id, QueryInput.from_input(request.form))
-        flash(_("The query is sent to the operator; the answer is due on %(day)s.", day=query.due_on.isoformat()),
-              "success")
+        flash(
+            _("The query is sent to the operator; the answer is due on %(day)s.", day=query.due_on.isoformat()),
+            "success",
+        )
+
     return _act(claim_id, run)
 
 
@@ -191,8 +236,9 @@ def answer(claim_id: int, query_id: int) -> Any:
     try:
         reviews.answer_query(db_session(), actor(), claim_id, query_id, AnswerInput.from_input(request.form))
     except DomainError as error:
-        return claim_detail(claim_id, errors={f"answer-{query_id}": error.errors.get("answer", [error.detail])},
-                            status=error.status)
+        return claim_detail(
+            claim_id, errors={f"answer-{query_id}": error.errors.get("answer", [error.detail])}, status=error.status
+        )
     flash(_("Your answer is sent to the authority."), "success")
     return redirect(url_for("claims.claim_detail", claim_id=claim_id))
 
@@ -200,12 +246,15 @@ def answer(claim_id: int, query_id: int) -> Any:
 @bp.post("/claims/<int:claim_id>/disburse")
 @roles_required(AUTHORITY)
 def disburse(claim_id: int) -> Any:
-    return _act(claim_id, lambda: reviews.disburse_claim(db_session(), actor(), claim_id,
-                                                            DisbursementInput.from_input(request.form)),
-                _("The payment is recorded."))
+    return _act(
+        claim_id,
+        lambda: reviews.disburse_claim(db_session(), actor(), claim_id, DisbursementInput.from_input(request.form)),
+        _("The payment is recorded."),
+    )
 
 
 # -- staff pages ----------------------------------------------------------------------------------------------
+
 
 @bp.get("/staff/claims")
 @roles_required(*STAFF)
@@ -218,9 +267,16 @@ def staff_claims() -> Any:
         where = ClaimFilter([waiting], where.settlement_date, where.provider_id)
     result = claim_queries.list_claims(db_session(), actor(), where, page, per_page)
     year = where.settlement_date.year if where.settlement_date else clock.today().year
-    return render_template("claims/claims.html", page=result, where=where, statuses=list(ClaimStatus),
-                           summary=claim_queries.settlement_summary(db_session(), year), year=year,
-                           overdue=claim_queries.overdue_queries(db_session()), today=clock.today())
+    return render_template(
+        "claims/claims.html",
+        page=result,
+        where=where,
+        statuses=list(ClaimStatus),
+        summary=claim_queries.settlement_summary(db_session(), year),
+        year=year,
+        overdue=claim_queries.overdue_queries(db_session()),
+        today=clock.today(),
+    )
 
 
 @bp.get("/staff/claim-queries")

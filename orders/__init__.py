@@ -1,6 +1,7 @@
 """Cart, checkout, orders and refunds (第十五–二十一条).
 ``init_app`` registers the area: pages, API, payment gateway, navigation, labels, demo data, daily jobs
 and the command line. Called by ``shop.create_app``."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,49 +19,90 @@ def init_app(app: Flask) -> None:
     from orders.demo import seed_orders
     from orders.payments import StripeGateway
 
-    app.extensions["orders.gateway"] = StripeGateway(app.config["STRIPE_SECRET_KEY"],
-                                                     api_base=app.config.get("STRIPE_API_BASE"))
+    app.extensions["orders.gateway"] = StripeGateway(
+        app.config["STRIPE_SECRET_KEY"], api_base=app.config.get("STRIPE_API_BASE")
+    )
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
     seed.register(seed_orders, order=40)
-    daily.every_day(app, "orders.expire_unconfirmed_orders", lambda session, _today: reconcile.expire_unconfirmed_orders(
-        session, app.extensions["orders.gateway"], deadline_days=app.config["CONFIRMATION_DEADLINE_DAYS"]))
+    daily.every_day(
+        app,
+        "orders.expire_unconfirmed_orders",
+        lambda session, _today: reconcile.expire_unconfirmed_orders(
+            session, app.extensions["orders.gateway"], deadline_days=app.config["CONFIRMATION_DEADLINE_DAYS"]
+        ),
+    )
 
-    nav.add("orders.cart", _l("Cart"), {"enterprise"}, order=15,
-            count=lambda s, u: cart.cart_count(s, u.organisation_id))
-    nav.add("orders.list_orders", _l("Orders"), {"enterprise", "provider", "operator", "authority"}, order=16,
-            count=lambda s, u: services.waiting_for_provider(s, u.organisation_id) if u.role.value == "provider" else 0)
-    labels.add({
-        "order": _l("order"), "checkout": _l("checkout"), "placed": _l("Awaiting confirmation"),
-        "confirmed": _l("Confirmed"), "cancelled": _l("Cancelled"), "refund_requested": _l("Refund requested"),
-        "refunded": _l("Refunded"),
-        "place": _l("Placed"), "confirm": _l("Confirmed by the provider"), "cancel": _l("Cancelled by the buyer"),
-        "request_refund": _l("Refund requested"), "approve_refund": _l("Refund approved"),
-        "reject_refund": _l("Refund refused"), "payment_voided": _l("Card hold released"),
-        "payment_refunded": _l("Self-paid part refunded"), "refund_late_capture": _l("Late capture refunded"),
-        "reconcile": _l("Reconciled"),
-        "record_intents": _l("Card payments prepared"), "record_authorisation": _l("Amounts held on the card"),
-        "complete_checkout": _l("Checkout completed"), "fail_checkout": _l("Checkout failed"),
-        "fail_checkout_holding": _l("Checkout failed, card hold still to release"),
-        "abandon_checkout": _l("Checkout taken over by reconciliation"), "finish_voids": _l("Card holds released"),
-        "finish_abandon": _l("Interrupted checkout undone"), "hold_left_behind": _l("Card hold left to release"),
-        "authorised": _l("Authorised on the card"), "captured": _l("Paid"), "voided": _l("Hold released"),
-        "void_pending": _l("Releasing the hold"), "refund_pending": _l("Refunding"), "none": _l("Vouchers only"),
-        "capture_pending": _l("Taking the payment"),
-        "payment_capture": _l("Taking the self-paid part"),
-        "payment_capture_declined": _l("Capture refused by the payment service"),
-        "payment_capture_not_taken": _l("Capture not taken; the hold remains"),
-        "payment_void": _l("Releasing the card hold"), "payment_refund": _l("Refunding the self-paid part"),
-        "lapse": _l("Cancelled by the platform"),
-        "confirmation_deadline": _l("Not confirmed by the provider within the confirmation deadline"),
-        # the checkout attempt's and the payment's tables (audited as "payment_" + action)
-        "payment": _l("payment"), "prepared": _l("Prepared"), "reserved": _l("Vouchers reserved"),
-        "completed": _l("Completed"), "failed": _l("Failed"), "abandoned": _l("Abandoned"),
-        "capture": _l("Payment taken"), "capture_declined": _l("Capture refused"),
-        "capture_not_taken": _l("Capture not taken"), "void": _l("Hold released"), "refund": _l("Refunded"),
-        "hold_lost": _l("Card hold lost"),
-        "card_hold_released": _l("The payment service released the card hold before the payment was taken"),
-    }, attention={"placed", "refund_requested", "capture_pending"}, bad={"cancelled", "refunded"})
+    nav.add(
+        "orders.cart", _l("Cart"), {"enterprise"}, order=15, count=lambda s, u: cart.cart_count(s, u.organisation_id)
+    )
+    nav.add(
+        "orders.list_orders",
+        _l("Orders"),
+        {"enterprise", "provider", "operator", "authority"},
+        order=16,
+        count=lambda s, u: services.waiting_for_provider(s, u.organisation_id) if u.role.value == "provider" else 0,
+    )
+    labels.add(
+        {
+            "order": _l("order"),
+            "checkout": _l("checkout"),
+            "placed": _l("Awaiting confirmation"),
+            "confirmed": _l("Confirmed"),
+            "cancelled": _l("Cancelled"),
+            "refund_requested": _l("Refund requested"),
+            "refunded": _l("Refunded"),
+            "place": _l("Placed"),
+            "confirm": _l("Confirmed by the provider"),
+            "cancel": _l("Cancelled by the buyer"),
+            "request_refund": _l("Refund requested"),
+            "approve_refund": _l("Refund approved"),
+            "reject_refund": _l("Refund refused"),
+            "payment_voided": _l("Card hold released"),
+            "payment_refunded": _l("Self-paid part refunded"),
+            "refund_late_capture": _l("Late capture refunded"),
+            "reconcile": _l("Reconciled"),
+            "record_intents": _l("Card payments prepared"),
+            "record_authorisation": _l("Amounts held on the card"),
+            "complete_checkout": _l("Checkout completed"),
+            "fail_checkout": _l("Checkout failed"),
+            "fail_checkout_holding": _l("Checkout failed, card hold still to release"),
+            "abandon_checkout": _l("Checkout taken over by reconciliation"),
+            "finish_voids": _l("Card holds released"),
+            "finish_abandon": _l("Interrupted checkout undone"),
+            "hold_left_behind": _l("Card hold left to release"),
+            "authorised": _l("Authorised on the card"),
+            "captured": _l("Paid"),
+            "voided": _l("Hold released"),
+            "void_pending": _l("Releasing the hold"),
+            "refund_pending": _l("Refunding"),
+            "none": _l("Vouchers only"),
+            "capture_pending": _l("Taking the payment"),
+            "payment_capture": _l("Taking the self-paid part"),
+            "payment_capture_declined": _l("Capture refused by the payment service"),
+            "payment_capture_not_taken": _l("Capture not taken; the hold remains"),
+            "payment_void": _l("Releasing the card hold"),
+            "payment_refund": _l("Refunding the self-paid part"),
+            "lapse": _l("Cancelled by the platform"),
+            "confirmation_deadline": _l("Not confirmed by the provider within the confirmation deadline"),
+            # the checkout attempt's and the payment's tables (audited as "payment_" + action)
+            "payment": _l("payment"),
+            "prepared": _l("Prepared"),
+            "reserved": _l("Vouchers reserved"),
+            "completed": _l("Completed"),
+            "failed": _l("Failed"),
+            "abandoned": _l("Abandoned"),
+            "capture": _l("Payment taken"),
+            "capture_declined": _l("Capture refused"),
+            "capture_not_taken": _l("Capture not taken"),
+            "void": _l("Hold released"),
+            "refund": _l("Refunded"),
+            "hold_lost": _l("Card hold lost"),
+            "card_hold_released": _l("The payment service released the card hold before the payment was taken"),
+        },
+        attention={"placed", "refund_requested", "capture_pending"},
+        bad={"cancelled", "refunded"},
+    )
 
     @app.cli.command("reconcile-payments")
     @click.option("--older-than", default=15, show_default=True, help="minutes an unfinished checkout may run")
@@ -75,14 +117,18 @@ def init_app(app: Flask) -> None:
                 f"--older-than must be at least {math.ceil(seconds / 60)} minutes: a checkout still running may wait "
                 f"{gateway.timeout:g} s for each of the {attempts.CALLS_PER_ORDER} calls of an order's payment, plus "
                 f"{int(attempts.LEASE_MARGIN.total_seconds())} s margin ({seconds} s). Younger checkouts finish by "
-                f"themselves, and one that holds its lease is never taken.")
+                f"themselves, and one that holds its lease is never taken."
+            )
         with app.extensions["shop.sessions"]() as session:
             report = reconcile.reconcile_payments(session, gateway, older_than=dt.timedelta(minutes=older_than))
         from shop.money import format_fen
-        click.echo(f"abandoned {report.abandoned_attempts} checkout(s), released {format_fen(report.released_fen)}, "
-                   f"voided {report.voided_intents} hold(s); finished {report.finished_captures} capture(s), "
-                   f"{report.finished_voids} void(s) and {report.finished_refunds} refund(s); "
-                   f"{report.captures_not_taken} capture(s) found not taken; {report.still_pending} still pending")
+
+        click.echo(
+            f"abandoned {report.abandoned_attempts} checkout(s), released {format_fen(report.released_fen)}, "
+            f"voided {report.voided_intents} hold(s); finished {report.finished_captures} capture(s), "
+            f"{report.finished_voids} void(s) and {report.finished_refunds} refund(s); "
+            f"{report.captures_not_taken} capture(s) found not taken; {report.still_pending} still pending"
+        )
 
     @app.cli.command("expire-unconfirmed-orders")
     def expire_unconfirmed_orders_command() -> None:

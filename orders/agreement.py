@@ -1,5 +1,6 @@
 """The transaction agreement (《上云服务交易协议》, 第十八条): versioned. An order stores the version the
 buyer accepted and when; a new version is a new template, never an edit of an old one."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,6 +3,7 @@ along ``CHECKOUT_ATTEMPT``, the lease a live checkout renews before each call to
 the intents' names at the service, voiding an attempt's holds and releasing its vouchers. None of
 these commits except ``advance`` and ``renew_lease``, which are steps of the checkout (see
 ``orders.checkout``)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -68,9 +69,17 @@ class Abandoned(Exception):
         self.intents: dict[str, str] = {}
 
 
-def move_attempt(session: Session, attempt_id: int, expected: AttemptStatus, action: str, *,
-                  actor: User | None = None, unleased: bool = False, audit: Mapping[str, Any] | None = None,
-                  **changes: Any) -> bool:
+def move_attempt(
+    session: Session,
+    attempt_id: int,
+    expected: AttemptStatus,
+    action: str,
+    *,
+    actor: User | None = None,
+    unleased: bool = False,
+    audit: Mapping[str, Any] | None = None,
+    **changes: Any,
+) -> bool:
     """Compare-and-set: move the attempt along ``CHECKOUT_ATTEMPT`` by ``action`` only if its status is
     still ``expected`` (and with ``unleased``, only if no live worker holds its lease), and audit the
     move. False when another worker moved it first. Does not commit."""
@@ -79,17 +88,26 @@ def move_attempt(session: Session, attempt_id: int, expected: AttemptStatus, act
     stmt = update(CheckoutAttempt).where(CheckoutAttempt.id == attempt_id, CheckoutAttempt.status == expected)
     if unleased:
         stmt = stmt.where(or_(CheckoutAttempt.lease_until.is_(None), CheckoutAttempt.lease_until <= at))
-    result = session.execute(stmt.values(status=new, updated_at=at, **changes)
-                             .execution_options(synchronize_session=False))
+    result = session.execute(
+        stmt.values(status=new, updated_at=at, **changes).execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         return False
-    record(session, actor, "checkout", attempt_id, action, {"status": expected.value},
-           {"status": new.value, **(audit or {})})
+    record(
+        session,
+        actor,
+        "checkout",
+        attempt_id,
+        action,
+        {"status": expected.value},
+        {"status": new.value, **(audit or {})},
+    )
     return True
 
 
-def advance(session: Session, attempt_id: int, expected: AttemptStatus, action: str, gateway: PaymentGateway,
-             **changes: Any) -> None:
+def advance(
+    session: Session, attempt_id: int, expected: AttemptStatus, action: str, gateway: PaymentGateway, **changes: Any
+) -> None:
     """Record a step of the checkout (and renew its lease for the next call), or stop if it was taken."""
     if not move_attempt(session, attempt_id, expected, action, lease_until=lease(gateway), **changes):
         session.rollback()
@@ -97,21 +115,25 @@ def advance(session: Session, attempt_id: int, expected: AttemptStatus, action: 
     session.commit()
 
 
-def renew_lease(session: Session, attempt_id: int, expected: AttemptStatus, gateway: PaymentGateway,
-                 calls: int = 1) -> None:
+def renew_lease(
+    session: Session, attempt_id: int, expected: AttemptStatus, gateway: PaymentGateway, calls: int = 1
+) -> None:
     """Before a call to the payment service: keep the attempt ours for as long as ``calls`` may take,
     or stop (``Abandoned``) if reconcile took it meanwhile."""
-    result = session.execute(update(CheckoutAttempt)
-                             .where(CheckoutAttempt.id == attempt_id, CheckoutAttempt.status == expected)
-                             .values(lease_until=lease(gateway, calls), updated_at=clock.now())
-                             .execution_options(synchronize_session=False))
+    result = session.execute(
+        update(CheckoutAttempt)
+        .where(CheckoutAttempt.id == attempt_id, CheckoutAttempt.status == expected)
+        .values(lease_until=lease(gateway, calls), updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
     session.commit()
     if result.rowcount != 1:
         raise Abandoned()
 
 
-def void_all(gateway: PaymentGateway, intent_ids: Any, attempt_id: int, created_at: dt.datetime,
-              plan: list[dict[str, Any]]) -> tuple[bool, int]:
+def void_all(
+    gateway: PaymentGateway, intent_ids: Any, attempt_id: int, created_at: dt.datetime, plan: list[dict[str, Any]]
+) -> tuple[bool, int]:
     """Void every intent of the attempt, also those a crash kept us from recording (found by their
     metadata); whether all are voided, and how many were. Called with no database transaction open."""
     ids = set(intent_ids)
@@ -130,5 +152,12 @@ def void_all(gateway: PaymentGateway, intent_ids: Any, attempt_id: int, created_
 
 def release_attempt(session: Session, attempt: CheckoutAttempt) -> None:
     if attempt.voucher_fen:
-        ledger.release_vouchers(session, attempt.voucher_year, attempt.enterprise_id, attempt.voucher_fen,
-                                ref=("checkout", attempt.id), actor_id=None, kind="release_checkout")
+        ledger.release_vouchers(
+            session,
+            attempt.voucher_year,
+            attempt.enterprise_id,
+            attempt.voucher_fen,
+            ref=("checkout", attempt.id),
+            actor_id=None,
+            kind="release_checkout",
+        )

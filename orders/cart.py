@@ -1,5 +1,6 @@
 """The buyer's cart (第十八条): add, change and remove lines, and what the navigation counts. Only a
 certified, unsanctioned enterprise buys (``buying_enterprise``, shared with the checkout)."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -35,8 +36,9 @@ def add_to_cart(session: Session, actor: User, wanted: CartLineInput) -> CartLin
     product_id, quantity = wanted.product_id, wanted.quantity
     if product_id not in queries.versions_on_sale(session, [product_id]):
         raise DomainError("product_unavailable", _l("This product is not on sale."), field="product_id")
-    line = session.scalars(select(CartLine).where(CartLine.enterprise_id == org.id, CartLine.product_id == product_id)
-                           .with_for_update()).one_or_none()
+    line = session.scalars(
+        select(CartLine).where(CartLine.enterprise_id == org.id, CartLine.product_id == product_id).with_for_update()
+    ).one_or_none()
     if line is None:
         line = CartLine(enterprise_id=org.id, product_id=product_id, quantity=quantity)
         session.add(line)
@@ -51,8 +53,9 @@ def set_cart_quantity(session: Session, actor: User, product_id: int, change: Qu
     """Change a line's quantity; 0 removes it."""
     org = buying_enterprise(session, actor)
     quantity = change.quantity
-    line = session.scalars(select(CartLine).where(CartLine.enterprise_id == org.id,
-                                                  CartLine.product_id == product_id)).one_or_none()
+    line = session.scalars(
+        select(CartLine).where(CartLine.enterprise_id == org.id, CartLine.product_id == product_id)
+    ).one_or_none()
     if line is None:
         raise NotFound()
     if quantity == 0:
@@ -67,8 +70,9 @@ def set_cart_quantity(session: Session, actor: User, product_id: int, change: Qu
 @use_case
 def remove_from_cart(session: Session, actor: User, product_id: int) -> None:
     org = buying_enterprise(session, actor)
-    line = session.scalars(select(CartLine).where(CartLine.enterprise_id == org.id,
-                                                  CartLine.product_id == product_id)).one_or_none()
+    line = session.scalars(
+        select(CartLine).where(CartLine.enterprise_id == org.id, CartLine.product_id == product_id)
+    ).one_or_none()
     if line is None:
         raise NotFound()
     session.delete(line)
@@ -78,10 +82,17 @@ def remove_from_cart(session: Session, actor: User, product_id: int) -> None:
 def cart_count(session: Session, enterprise_id: int | None) -> int:
     if enterprise_id is None:
         return 0
-    return session.scalar(select(func.count()).select_from(CartLine).where(CartLine.enterprise_id == enterprise_id)) or 0
+    return (
+        session.scalar(select(func.count()).select_from(CartLine).where(CartLine.enterprise_id == enterprise_id)) or 0
+    )
 
 
 def cart_lines(session: Session, enterprise_id: int) -> list[tuple[int, int]]:
-    return [(p, q) for p, q in session.execute(select(CartLine.product_id, CartLine.quantity)
-                                               .where(CartLine.enterprise_id == enterprise_id)
-                                               .order_by(CartLine.id)).all()]
+    return [
+        (p, q)
+        for p, q in session.execute(
+            select(CartLine.product_id, CartLine.quantity)
+            .where(CartLine.enterprise_id == enterprise_id)
+            .order_by(CartLine.id)
+        ).all()
+    ]

@@ -24,6 +24,7 @@ attempt was taken stops with an error, voids what it created and writes no order
 Each step commits before the next: the documented exception to "a use case commits once" (see
 ``docs/development.md``). A step's helpers do not commit on their own.
 """
+
 from __future__ import annotations
 
 import logging
@@ -74,12 +75,19 @@ from wallet.states import AccountKind
 log = logging.getLogger(__name__)
 
 
-IN_PROGRESS_WAIT = 10.0   # seconds a repeated request waits for the first one to finish
+IN_PROGRESS_WAIT = 10.0  # seconds a repeated request waits for the first one to finish
 
 
-def checkout(session: Session, actor: User, request: CheckoutRequest, *, gateway: PaymentGateway,
-             idempotency_key: str | None = None, strict_idempotency: bool = True,
-             from_cart: bool = False) -> list[Order]:
+def checkout(
+    session: Session,
+    actor: User,
+    request: CheckoutRequest,
+    *,
+    gateway: PaymentGateway,
+    idempotency_key: str | None = None,
+    strict_idempotency: bool = True,
+    from_cart: bool = False,
+) -> list[Order]:
     """Place one order per provider, paying with vouchers and the card (see the module's docstring).
 
     ``idempotency_key``: the same key and body give the first result and never charge or spend
@@ -87,8 +95,11 @@ def checkout(session: Session, actor: User, request: CheckoutRequest, *, gateway
     double click may carry a second card token, and must still place one order)."""
     org = buying_enterprise(session, actor)
     if not request.agreement_accepted:
-        raise DomainError("agreement_not_accepted", _l("Read and accept the transaction agreement to buy."),
-                          field="agreement_accepted")
+        raise DomainError(
+            "agreement_not_accepted",
+            _l("Read and accept the transaction agreement to buy."),
+            field="agreement_accepted",
+        )
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 100:
         raise ValidationError({"Idempotency-Key": [_l("At most %(n)d characters.", n=100)]})
     key = idempotency_key or f"auto-{uuid.uuid4().hex}"
@@ -119,7 +130,9 @@ def checkout(session: Session, actor: User, request: CheckoutRequest, *, gateway
 
 def providers_of(session: Session, product_ids: Sequence[int]) -> list[int]:
     """The providers of these products, in the order of the products (for the sanction guard)."""
-    providers = dict(session.execute(select(Product.id, Product.provider_id).where(Product.id.in_(list(product_ids)))).all())
+    providers = dict(
+        session.execute(select(Product.id, Product.provider_id).where(Product.id.in_(list(product_ids)))).all()
+    )
     return list(dict.fromkeys(providers[p] for p in product_ids if p in providers))
 
 
@@ -132,8 +145,9 @@ def replay_checkout(session: Session, actor: User, key: str) -> list[Order] | No
 
 
 def _find_attempt(session: Session, enterprise_id: int, key: str) -> CheckoutAttempt | None:
-    return session.scalars(select(CheckoutAttempt).where(CheckoutAttempt.enterprise_id == enterprise_id,
-                                                         CheckoutAttempt.key == key)).one_or_none()
+    return session.scalars(
+        select(CheckoutAttempt).where(CheckoutAttempt.enterprise_id == enterprise_id, CheckoutAttempt.key == key)
+    ).one_or_none()
 
 
 def _replay(session: Session, attempt: CheckoutAttempt | None, fingerprint: str) -> list[Order]:
@@ -145,42 +159,80 @@ def _replay(session: Session, attempt: CheckoutAttempt | None, fingerprint: str)
     deadline = time.monotonic() + IN_PROGRESS_WAIT
     attempt_id = attempt.id
     while attempt.status in UNFINISHED_ATTEMPTS and time.monotonic() < deadline:
-        session.rollback()       # end the read; let the first request finish
+        session.rollback()  # end the read; let the first request finish
         time.sleep(0.2)
         attempt = session.get(CheckoutAttempt, attempt_id, populate_existing=True)
     if attempt.status == AttemptStatus.COMPLETED:
         session.rollback()
-        return list(session.scalars(select(Order).where(Order.attempt_id == attempt.id)
-                                    .options(selectinload(Order.lines)).order_by(Order.id)))
+        return list(
+            session.scalars(
+                select(Order)
+                .where(Order.attempt_id == attempt.id)
+                .options(selectinload(Order.lines))
+                .order_by(Order.id)
+            )
+        )
     if attempt.status in UNFINISHED_ATTEMPTS:
-        raise DomainError("invalid_state", _l("This checkout is still being processed; look at your orders in a moment."))
+        raise DomainError(
+            "invalid_state", _l("This checkout is still being processed; look at your orders in a moment.")
+        )
     raise DomainError(attempt.error_code or "payment_unavailable", attempt.error_detail or None)
 
 
 @use_case
-def _reserve(session: Session, actor: User, org: Organisation, request: CheckoutRequest, key: str,
-             fingerprint: str, gateway: PaymentGateway | None = None) -> CheckoutAttempt:
+def _reserve(
+    session: Session,
+    actor: User,
+    org: Organisation,
+    request: CheckoutRequest,
+    key: str,
+    fingerprint: str,
+    gateway: PaymentGateway | None = None,
+) -> CheckoutAttempt:
     """Step 1: price, hold the vouchers, write the attempt (one transaction)."""
     ensure_not_sanctioned(session, *providers_of(session, [p for p, _ in request.lines]))
     year = clock.today().year
     wallet = ledger.lock_account(session, AccountKind.AVAILABLE, year, org.id)
     priced = quote(session, org.id, request.lines, use_vouchers=request.use_vouchers, available_fen=wallet.balance_fen)
     if priced.unavailable:
-        raise DomainError("product_unavailable", _l("Some products are no longer on sale: %(ids)s. Remove them and try again.",
-                                                    ids=", ".join(f"#{p}" for p in priced.unavailable)),
-                          extra={"product_ids": priced.unavailable})
+        raise DomainError(
+            "product_unavailable",
+            _l(
+                "Some products are no longer on sale: %(ids)s. Remove them and try again.",
+                ids=", ".join(f"#{p}" for p in priced.unavailable),
+            ),
+            extra={"product_ids": priced.unavailable},
+        )
     changed = price_change(request, priced)
     if changed is not None:
         raise changed
     if priced.self_pay_fen > 0 and not request.payment_method:
-        raise ValidationError({"payment_method": [_l("Enter a card for the self-paid part of %(amount)s.",
-                                                     amount=format_fen(priced.self_pay_fen))]})
+        raise ValidationError(
+            {
+                "payment_method": [
+                    _l("Enter a card for the self-paid part of %(amount)s.", amount=format_fen(priced.self_pay_fen))
+                ]
+            }
+        )
     at = clock.now()
-    attempt = CheckoutAttempt(key=key, request_hash=fingerprint, enterprise_id=org.id, user_id=actor.id,
-                              status=AttemptStatus.RESERVED, voucher_year=year, voucher_fen=priced.voucher_fen,
-                              self_pay_fen=priced.self_pay_fen, payment_method=request.payment_method,
-                              plan=priced.plan(), intents={}, agreement_version=CURRENT_AGREEMENT.version,
-                              agreement_accepted_at=at, created_at=at, updated_at=at, lease_until=lease(gateway))
+    attempt = CheckoutAttempt(
+        key=key,
+        request_hash=fingerprint,
+        enterprise_id=org.id,
+        user_id=actor.id,
+        status=AttemptStatus.RESERVED,
+        voucher_year=year,
+        voucher_fen=priced.voucher_fen,
+        self_pay_fen=priced.self_pay_fen,
+        payment_method=request.payment_method,
+        plan=priced.plan(),
+        intents={},
+        agreement_version=CURRENT_AGREEMENT.version,
+        agreement_accepted_at=at,
+        created_at=at,
+        updated_at=at,
+        lease_until=lease(gateway),
+    )
     session.add(attempt)
     session.flush()
     if priced.voucher_fen:
@@ -189,12 +241,16 @@ def _reserve(session: Session, actor: User, org: Organisation, request: Checkout
     return attempt
 
 
-CHECKOUT_UNFINISHED = _l("The checkout could not be finished just now. If an order was placed, it is in your orders; "
-                         "otherwise any card hold and your vouchers are released automatically within minutes.")
+CHECKOUT_UNFINISHED = _l(
+    "The checkout could not be finished just now. If an order was placed, it is in your orders; "
+    "otherwise any card hold and your vouchers are released automatically within minutes."
+)
 
 
-ABANDONED_MESSAGE = _l("The payment service answered too late and this checkout was undone: no order was placed, "
-                       "the card hold is released and your vouchers are back. Please try again.")
+ABANDONED_MESSAGE = _l(
+    "The payment service answered too late and this checkout was undone: no order was placed, "
+    "the card hold is released and your vouchers are back. Please try again."
+)
 
 
 def _pay(session: Session, attempt: CheckoutAttempt, gateway: PaymentGateway) -> None:
@@ -207,11 +263,14 @@ def _pay(session: Session, attempt: CheckoutAttempt, gateway: PaymentGateway) ->
     expected = AttemptStatus.RESERVED
     try:
         for n, (index, order) in enumerate(to_pay):
-            if n:    # the reservation leased the first call
+            if n:  # the reservation leased the first call
                 renew_lease(session, attempt_id, expected, gateway)
-            intent = gateway.prepare(amount_fen=order["self_pay_fen"], payment_method=attempt.payment_method,
-                                     attempt_key=intent_key(attempt, index),
-                                     description=f"Yunquan checkout {attempt_id}, provider {order['provider_id']}")
+            intent = gateway.prepare(
+                amount_fen=order["self_pay_fen"],
+                payment_method=attempt.payment_method,
+                attempt_key=intent_key(attempt, index),
+                description=f"Yunquan checkout {attempt_id}, provider {order['provider_id']}",
+            )
             intents[str(index)] = intent.id
         crash_point("intents_unrecorded")
         advance(session, attempt_id, expected, "record_intents", gateway, intents=intents, audit={"intents": intents})
@@ -226,32 +285,54 @@ def _pay(session: Session, attempt: CheckoutAttempt, gateway: PaymentGateway) ->
         crash_point("authorised")
     except PaymentDeclined as exc:
         _fail(session, attempt, gateway, intents, expected, "payment_declined", exc.message)
-        raise DomainError("payment_declined", _l("The card was declined: %(reason)s No order was placed and your vouchers are back.",
-                                                 reason=exc.message), field="payment_method") from None
+        raise DomainError(
+            "payment_declined",
+            _l("The card was declined: %(reason)s No order was placed and your vouchers are back.", reason=exc.message),
+            field="payment_method",
+        ) from None
     except PaymentUnavailable:
         _fail(session, attempt, gateway, intents, expected, "payment_unavailable", None)
-        raise DomainError("payment_unavailable", _l(
-            "The payment service cannot be reached. No order was placed and your vouchers are back; please try again later.")) from None
+        raise DomainError(
+            "payment_unavailable",
+            _l(
+                "The payment service cannot be reached. No order was placed and your vouchers are back; please try again later."
+            ),
+        ) from None
     except Abandoned as abandoned:
         abandoned.intents = intents
         raise
 
 
-def _fail(session: Session, attempt: CheckoutAttempt, gateway: PaymentGateway, intents: Mapping[str, str],
-          expected: AttemptStatus, code: str, detail: str | None) -> None:
+def _fail(
+    session: Session,
+    attempt: CheckoutAttempt,
+    gateway: PaymentGateway,
+    intents: Mapping[str, str],
+    expected: AttemptStatus,
+    code: str,
+    detail: str | None,
+) -> None:
     """Undo a checkout that did not get paid: release every card hold and the vouchers (unless
     reconcile took the attempt meanwhile: then it released them)."""
     plan, attempt_id, created_at = attempt.plan, attempt.id, attempt.created_at
     session.rollback()
     try:
-        renew_lease(session, attempt_id, expected, gateway, calls=2 * len(plan))   # find and void each
+        renew_lease(session, attempt_id, expected, gateway, calls=2 * len(plan))  # find and void each
     except Abandoned:
         void_all(gateway, intents.values(), attempt_id, created_at, plan)
         return
     voided, _count = void_all(gateway, intents.values(), attempt_id, created_at, plan)
-    if move_attempt(session, attempt_id, expected, "fail_checkout" if voided else "fail_checkout_holding",
-                     intents=dict(intents), error_code=code, error_detail=detail, lease_until=None,
-                     audit={"error_code": code, "released_fen": attempt.voucher_fen}):
+    if move_attempt(
+        session,
+        attempt_id,
+        expected,
+        "fail_checkout" if voided else "fail_checkout_holding",
+        intents=dict(intents),
+        error_code=code,
+        error_detail=detail,
+        lease_until=None,
+        audit={"error_code": code, "released_fen": attempt.voucher_fen},
+    ):
         release_attempt(session, attempt)
         session.commit()
     else:
@@ -265,8 +346,9 @@ def _let_go(session: Session, attempt: CheckoutAttempt, gateway: PaymentGateway,
     plan, attempt_id, created_at = attempt.plan, attempt.id, attempt.created_at
     session.rollback()
     voided, _count = void_all(gateway, intents.values(), attempt_id, created_at, plan)
-    if not voided and move_attempt(session, attempt_id, AttemptStatus.ABANDONED, "hold_left_behind",
-                                    intents={**(attempt.intents or {}), **intents}):
+    if not voided and move_attempt(
+        session, attempt_id, AttemptStatus.ABANDONED, "hold_left_behind", intents={**(attempt.intents or {}), **intents}
+    ):
         session.commit()
     session.rollback()
 
@@ -277,36 +359,73 @@ def _finalise(session: Session, actor: User, attempt: CheckoutAttempt, *, from_c
     only if this checkout still owns its attempt."""
     expected = AttemptStatus.AUTHORISED if any(o["self_pay_fen"] > 0 for o in attempt.plan) else AttemptStatus.RESERVED
     if not move_attempt(session, attempt.id, expected, "complete_checkout", actor=actor, lease_until=None):
-        raise Abandoned()                                   # @use_case rolls back
+        raise Abandoned()  # @use_case rolls back
     current = session.get(CheckoutAttempt, attempt.id, populate_existing=True)
     at = clock.now()
     orders = []
     for index, planned in enumerate(current.plan):
         intent_id = current.intents.get(str(index))
-        order = Order(attempt_id=current.id, enterprise_id=current.enterprise_id, provider_id=planned["provider_id"],
-                      status=OrderStatus.PLACED, total_fen=planned["total_fen"], voucher_fen=planned["voucher_fen"],
-                      self_pay_fen=planned["self_pay_fen"], voucher_year=current.voucher_year,
-                      payment_intent_id=intent_id,
-                      payment_status=PaymentStatus.AUTHORISED if intent_id else PaymentStatus.NONE,
-                      agreement_version=current.agreement_version, agreement_accepted_at=current.agreement_accepted_at,
-                      placed_at=at)
-        order.lines = [OrderLine(product_id=line["product_id"], version_id=line["version_id"], layer=line["layer"],
-                                 category=line["category"], unit_price_fen=line["unit_price_fen"],
-                                 quantity=line["quantity"], amount_fen=line["amount_fen"],
-                                 voucher_fen=line["voucher_fen"]) for line in planned["lines"]]
+        order = Order(
+            attempt_id=current.id,
+            enterprise_id=current.enterprise_id,
+            provider_id=planned["provider_id"],
+            status=OrderStatus.PLACED,
+            total_fen=planned["total_fen"],
+            voucher_fen=planned["voucher_fen"],
+            self_pay_fen=planned["self_pay_fen"],
+            voucher_year=current.voucher_year,
+            payment_intent_id=intent_id,
+            payment_status=PaymentStatus.AUTHORISED if intent_id else PaymentStatus.NONE,
+            agreement_version=current.agreement_version,
+            agreement_accepted_at=current.agreement_accepted_at,
+            placed_at=at,
+        )
+        order.lines = [
+            OrderLine(
+                product_id=line["product_id"],
+                version_id=line["version_id"],
+                layer=line["layer"],
+                category=line["category"],
+                unit_price_fen=line["unit_price_fen"],
+                quantity=line["quantity"],
+                amount_fen=line["amount_fen"],
+                voucher_fen=line["voucher_fen"],
+            )
+            for line in planned["lines"]
+        ]
         session.add(order)
         session.flush()
-        record(session, actor, "order", order.id, "place", None,
-               {**order.audit_state(), "total_fen": order.total_fen, "provider_id": order.provider_id,
-                "attempt_id": current.id, "agreement_version": order.agreement_version,
-                "lines": [{"product_id": line["product_id"], "version_id": line["version_id"],
-                           "quantity": line["quantity"], "amount_fen": line["amount_fen"],
-                           "voucher_fen": line["voucher_fen"]} for line in planned["lines"]]})
+        record(
+            session,
+            actor,
+            "order",
+            order.id,
+            "place",
+            None,
+            {
+                **order.audit_state(),
+                "total_fen": order.total_fen,
+                "provider_id": order.provider_id,
+                "attempt_id": current.id,
+                "agreement_version": order.agreement_version,
+                "lines": [
+                    {
+                        "product_id": line["product_id"],
+                        "version_id": line["version_id"],
+                        "quantity": line["quantity"],
+                        "amount_fen": line["amount_fen"],
+                        "voucher_fen": line["voucher_fen"],
+                    }
+                    for line in planned["lines"]
+                ],
+            },
+        )
         orders.append(order)
     if from_cart:
         bought = [line["product_id"] for planned in current.plan for line in planned["lines"]]
-        for line in session.scalars(select(CartLine).where(CartLine.enterprise_id == current.enterprise_id,
-                                                           CartLine.product_id.in_(bought))):
+        for line in session.scalars(
+            select(CartLine).where(CartLine.enterprise_id == current.enterprise_id, CartLine.product_id.in_(bought))
+        ):
             session.delete(line)
     session.commit()
     return orders

@@ -8,6 +8,7 @@ decision uses as it is); pages call ``X.from_input(request.form)``, the API
 values, never a raw mapping. ``OrderFilter.from_args`` is ``strict`` for the API (an unknown status is
 refused) and lenient for the page's tabs (it lists every order instead).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,9 +22,9 @@ from shop.errors import ValidationError
 from shop.i18n import _l
 from shop.inputs import Inputs
 
-MAX_QUANTITY = 9999    # of one product in a cart line or a checkout line
+MAX_QUANTITY = 9999  # of one product in a cart line or a checkout line
 
-MAX_LINES = 100        # lines in one checkout
+MAX_LINES = 100  # lines in one checkout
 
 
 # -- the cart ----------------------------------------------------------------------------------------
@@ -32,6 +33,7 @@ MAX_LINES = 100        # lines in one checkout
 @dataclass(frozen=True)
 class CartLineInput:
     """A product to put in the cart, and how many (1 unless given)."""
+
     product_id: int
     quantity: int = 1
 
@@ -47,6 +49,7 @@ class CartLineInput:
 @dataclass(frozen=True)
 class QuantityInput:
     """A cart line's new quantity; 0 removes the line."""
+
     quantity: int
 
     @classmethod
@@ -65,6 +68,7 @@ class CheckoutRequest:
     """What the buyer asks for. ``expected_total_fen`` and ``expected_self_pay_fen`` are the amounts
     the buyer was shown and agreed to (the page always sends them; older API clients may not): when
     given, the checkout charges them or nothing (``price_changed``)."""
+
     lines: list[tuple[int, int]]
     use_vouchers: bool
     agreement_accepted: bool
@@ -106,8 +110,11 @@ class CheckoutRequest:
         return cls(lines, use_vouchers, agreement, payment_method, expected_total, expected_self_pay)
 
     def fingerprint(self, *, with_payment_method: bool) -> str:
-        body: dict[str, Any] = {"lines": [[p, q] for p, q in self.lines], "use_vouchers": self.use_vouchers,
-                                "agreement_accepted": self.agreement_accepted}
+        body: dict[str, Any] = {
+            "lines": [[p, q] for p, q in self.lines],
+            "use_vouchers": self.use_vouchers,
+            "agreement_accepted": self.agreement_accepted,
+        }
         if with_payment_method:
             body["payment_method"] = self.payment_method
         # only when given, so that a body without them keeps the fingerprint it always had
@@ -123,6 +130,7 @@ class CheckoutRequest:
 @dataclass(frozen=True)
 class RefundRequest:
     """第二十一条: why the buyer asks for a refund (required: the provider decides on it)."""
+
     reason: str
 
     @classmethod
@@ -141,6 +149,7 @@ class OrderFilter:
     """Orders of some statuses (``?status=placed,confirmed``), or all of them. ``status`` is the value
     as asked (the page's tabs compare it), ``statuses`` what it names. ``strict`` (the API) refuses a
     value that names no status; the page lists every order instead."""
+
     status: str | None = None
     statuses: tuple[OrderStatus, ...] = ()
 
@@ -154,6 +163,7 @@ class OrderFilter:
         if statuses:
             return cls(status, statuses)
         if strict:
-            raise ValidationError({"status": [_l("Choose one of: %(choices)s.",
-                                                 choices=", ".join(o.value for o in OrderStatus))]})
+            raise ValidationError(
+                {"status": [_l("Choose one of: %(choices)s.", choices=", ".join(o.value for o in OrderStatus))]}
+            )
         return cls()

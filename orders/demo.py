@@ -1,5 +1,6 @@
 """Demo orders for ``make run`` (idempotent): the demo enterprises buy through the real checkout, so
 the payment mock holds live authorisations for the orders still to confirm."""
+
 from __future__ import annotations
 
 import sys
@@ -19,11 +20,19 @@ from shop.errors import DomainError
 
 def _products(session: Session, provider_key: str, count: int) -> list[Product]:
     provider = demo_org(session, provider_key)
-    return list(session.scalars(select(Product).join(ProductVersion, ProductVersion.id == Product.published_version_id)
-                                .where(Product.provider_id == provider.id, Product.published_version_id.is_not(None),
-                                       Product.status.in_([ProductStatus.PUBLISHED, ProductStatus.SUBMITTED,
-                                                           ProductStatus.OPERATOR_APPROVED]))
-                                .order_by(ProductVersion.price_fen).limit(count)))
+    return list(
+        session.scalars(
+            select(Product)
+            .join(ProductVersion, ProductVersion.id == Product.published_version_id)
+            .where(
+                Product.provider_id == provider.id,
+                Product.published_version_id.is_not(None),
+                Product.status.in_([ProductStatus.PUBLISHED, ProductStatus.SUBMITTED, ProductStatus.OPERATOR_APPROVED]),
+            )
+            .order_by(ProductVersion.price_fen)
+            .limit(count)
+        )
+    )
 
 
 # (buyer, [(provider, how many products)], then what happens to each order)
@@ -33,14 +42,14 @@ PURCHASES = [
     ("guizhou_tea", [("qianyun", 2)], ["refund_requested"]),
     ("anshun_parts", [("yunshang", 2), ("hangtian", 1)], ["confirmed", "confirmed"]),
     ("bijie_agri", [("zhudata", 2)], ["confirmed"]),
-    ("bijie_agri", [("qianyun", 1)], ["confirmed"]),      # the demo provider's order, left confirmed
+    ("bijie_agri", [("qianyun", 1)], ["confirmed"]),  # the demo provider's order, left confirmed
 ]
 
 
 def seed_orders(session: Session) -> None:
     if session.scalar(select(func.count()).select_from(Order)):
         return
-    if not has_app_context():   # the orders are paid through the app's payment gateway
+    if not has_app_context():  # the orders are paid through the app's payment gateway
         print("demo orders skipped: seed through `flask --app shop seed-demo`", file=sys.stderr)
         return
     gateway = current_app.extensions["orders.gateway"]
@@ -50,12 +59,19 @@ def seed_orders(session: Session) -> None:
         if not lines:
             continue
         try:
-            orders = checkouts.checkout(session, buyer, checkouts.CheckoutRequest(lines, True, True, "pm_card_visa"),
-                                       gateway=gateway, idempotency_key=f"demo-purchase-{number}")
+            orders = checkouts.checkout(
+                session,
+                buyer,
+                checkouts.CheckoutRequest(lines, True, True, "pm_card_visa"),
+                gateway=gateway,
+                idempotency_key=f"demo-purchase-{number}",
+            )
         except DomainError as error:
-            print(f"demo orders skipped: {error.detail}"
-                  + (" (start the Stripe mock first: make run does)" if error.code == "payment_unavailable" else ""),
-                  file=sys.stderr)
+            print(
+                f"demo orders skipped: {error.detail}"
+                + (" (start the Stripe mock first: make run does)" if error.code == "payment_unavailable" else ""),
+                file=sys.stderr,
+            )
             session.rollback()
             return
         for order, outcome in zip(orders, outcomes, strict=False):

@@ -3,6 +3,7 @@
 ``crash_point("reserved")`` ends the process on the spot (``os._exit``: no cleanup, no rollback
 handler, exactly like a killed worker) when ``SHOP_ENV=testing`` and ``YUNQUAN_CRASH_AT`` names that
 point; anywhere else it does nothing."""
+
 from __future__ import annotations
 
 import os

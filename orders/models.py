@@ -1,4 +1,5 @@
 """Carts, checkout attempts, orders and their lines."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,7 +55,7 @@ class CheckoutAttempt(Base):
     self_pay_fen: Mapped[int] = mapped_column(Fen)
     payment_method: Mapped[str | None] = mapped_column(String(100))
     plan: Mapped[Any] = mapped_column(JSON)
-    intents: Mapped[Any] = mapped_column(JSON, default=dict)   # plan index → PaymentIntent id
+    intents: Mapped[Any] = mapped_column(JSON, default=dict)  # plan index → PaymentIntent id
     agreement_version: Mapped[str] = mapped_column(String(20))
     agreement_accepted_at: Mapped[dt.datetime]
     error_code: Mapped[str | None] = mapped_column(String(40))
@@ -76,8 +77,8 @@ class Order(Base):
         Index("ix_orders_enterprise_id_status", "enterprise_id", "status"),
         Index("ix_orders_provider_id_status", "provider_id", "status"),
         Index("ix_orders_status_placed_at", "status", "placed_at"),
-        Index("ix_orders_voucher_year_status", "voucher_year", "status"),   # the year's reports
-        Index("ix_orders_payment_status_status", "payment_status", "status"),   # reconcile-payments
+        Index("ix_orders_voucher_year_status", "voucher_year", "status"),  # the year's reports
+        Index("ix_orders_payment_status_status", "payment_status", "status"),  # reconcile-payments
         CheckConstraint("total_fen = voucher_fen + self_pay_fen", name="amounts_add_up"),
         CheckConstraint("voucher_fen >= 0 AND self_pay_fen >= 0", name="amounts_not_negative"),
     )
@@ -103,7 +104,7 @@ class Order(Base):
     refund_reason: Mapped[str | None] = mapped_column(Text)
     refund_decided_at: Mapped[dt.datetime | None]
     refund_decision_reason: Mapped[str | None] = mapped_column(Text)
-    capture_started_at: Mapped[dt.datetime | None]      # when ``capture_pending`` was (last) recorded
+    capture_started_at: Mapped[dt.datetime | None]  # when ``capture_pending`` was (last) recorded
     cancellation_reason: Mapped[CancellationReason | None] = mapped_column(enum_type(CancellationReason))
 
     attempt: Mapped[CheckoutAttempt] = relationship(back_populates="orders")
@@ -112,8 +113,12 @@ class Order(Base):
     lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.id")
 
     def audit_state(self) -> dict[str, Any]:
-        state = {"status": self.status.value, "payment_status": self.payment_status.value,
-                 "voucher_fen": self.voucher_fen, "self_pay_fen": self.self_pay_fen}
+        state = {
+            "status": self.status.value,
+            "payment_status": self.payment_status.value,
+            "voucher_fen": self.voucher_fen,
+            "self_pay_fen": self.self_pay_fen,
+        }
         if self.cancellation_reason is not None:
             state["cancellation_reason"] = self.cancellation_reason.value
         return state

@@ -14,6 +14,7 @@ any two of them:
 Stripe's own idempotency keys are sent as well (real Stripe honours them for 24 hours), but
 localstripe ignores them, so our idempotency is ours: the attempt row written before step 1.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -40,7 +41,7 @@ class PaymentUnavailable(Exception):
 @dataclass(frozen=True)
 class Intent:
     id: str
-    status: str            # Stripe's: requires_confirmation, requires_capture, succeeded, canceled…
+    status: str  # Stripe's: requires_confirmation, requires_capture, succeeded, canceled…
     amount_fen: int
     attempt_key: str | None = None
 
@@ -53,8 +54,7 @@ CALL_TIMEOUT = 20.0
 class PaymentGateway(Protocol):
     timeout: float
 
-    def prepare(self, *, amount_fen: int, payment_method: str, attempt_key: str,
-                description: str) -> Intent: ...
+    def prepare(self, *, amount_fen: int, payment_method: str, attempt_key: str, description: str) -> Intent: ...
     def authorise(self, intent_id: str) -> Intent: ...
     def capture(self, intent_id: str) -> Intent: ...
     def void(self, intent_id: str) -> Intent: ...
@@ -76,27 +76,39 @@ class StripeGateway:
 
     # -- the steps ------------------------------------------------------------------------------
     def prepare(self, *, amount_fen: int, payment_method: str, attempt_key: str, description: str) -> Intent:
-        params = {"amount": amount_fen, "currency": "cny", "payment_method": payment_method,
-                  "capture_method": "manual", "metadata": {"attempt": attempt_key, "description": description}}
+        params = {
+            "amount": amount_fen,
+            "currency": "cny",
+            "payment_method": payment_method,
+            "capture_method": "manual",
+            "metadata": {"attempt": attempt_key, "description": description},
+        }
         with _translated_errors():
             intent = self.client.v1.payment_intents.create(
-                params=params, options={"idempotency_key": f"prepare-{attempt_key}"})
+                params=params, options={"idempotency_key": f"prepare-{attempt_key}"}
+            )
         return _intent(intent)
 
     def authorise(self, intent_id: str) -> Intent:
         with _translated_errors():
-            intent = self.client.v1.payment_intents.confirm(intent_id, options={"idempotency_key": f"confirm-{intent_id}"})
+            intent = self.client.v1.payment_intents.confirm(
+                intent_id, options={"idempotency_key": f"confirm-{intent_id}"}
+            )
         result = _intent(intent)
         if result.status != "requires_capture":
             # e.g. requires_action (3-D Secure): we cannot complete it server-side; let go of it
             self._quietly_void(intent_id)
-            raise PaymentDeclined("The card needs an authentication this checkout cannot perform; use another card.",
-                                  "authentication_required")
+            raise PaymentDeclined(
+                "The card needs an authentication this checkout cannot perform; use another card.",
+                "authentication_required",
+            )
         return result
 
     def capture(self, intent_id: str) -> Intent:
         with _translated_errors():
-            return _intent(self.client.v1.payment_intents.capture(intent_id, options={"idempotency_key": f"capture-{intent_id}"}))
+            return _intent(
+                self.client.v1.payment_intents.capture(intent_id, options={"idempotency_key": f"capture-{intent_id}"})
+            )
 
     def void(self, intent_id: str) -> Intent:
         """Release the hold. A captured (``succeeded``) intent cannot be voided (Stripe refuses): it is
@@ -108,7 +120,7 @@ class StripeGateway:
             with _translated_errors():
                 return _intent(self.client.v1.payment_intents.cancel(intent_id))
         except PaymentUnavailable:
-            after = self.retrieve(intent_id)      # a capture may have won the race with this void
+            after = self.retrieve(intent_id)  # a capture may have won the race with this void
             if after.status in ("canceled", "succeeded"):
                 return after
             raise
@@ -120,11 +132,16 @@ class StripeGateway:
         if amount_fen is not None:
             params["amount"] = amount_fen
         with _translated_errors():
-            made = [r for r in self.client.v1.refunds.list(params={"payment_intent": intent_id, "limit": 100}).data
-                    if r.status in ("succeeded", "pending")]
+            made = [
+                r
+                for r in self.client.v1.refunds.list(params={"payment_intent": intent_id, "limit": 100}).data
+                if r.status in ("succeeded", "pending")
+            ]
             if made and (amount_fen is None or sum(r.amount for r in made) >= amount_fen):
                 return made[0].id
-            return self.client.v1.refunds.create(params=params, options={"idempotency_key": f"refund-{intent_id}-{amount_fen}"}).id
+            return self.client.v1.refunds.create(
+                params=params, options={"idempotency_key": f"refund-{intent_id}-{amount_fen}"}
+            ).id
 
     def retrieve(self, intent_id: str) -> Intent:
         with _translated_errors():
@@ -160,8 +177,9 @@ class StripeGateway:
 def _intent(obj: Any) -> Intent:
     data = obj.to_dict()
     metadata = data.get("metadata") or {}
-    return Intent(id=data["id"], status=data["status"], amount_fen=int(data["amount"]),
-                  attempt_key=metadata.get("attempt"))
+    return Intent(
+        id=data["id"], status=data["status"], amount_fen=int(data["amount"]), attempt_key=metadata.get("attempt")
+    )
 
 
 class _translated_errors:
@@ -177,8 +195,16 @@ class _translated_errors:
             raise PaymentDeclined(exc.user_message or "The card was declined.", exc.code) from exc
         if isinstance(exc, stripe.InvalidRequestError) and getattr(exc, "param", None) == "payment_method":
             raise PaymentDeclined("The card details were not accepted.", "invalid_payment_method") from exc
-        if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError,
-                            stripe.AuthenticationError, stripe.InvalidRequestError)):
+        if isinstance(
+            exc,
+            (
+                stripe.APIConnectionError,
+                stripe.RateLimitError,
+                stripe.APIError,
+                stripe.AuthenticationError,
+                stripe.InvalidRequestError,
+            ),
+        ):
             raise PaymentUnavailable(str(exc)) from exc
         return False
 
@@ -199,8 +225,12 @@ class InProcessGateway:
             raise PaymentUnavailable("unreachable")
         # unique across processes: two web workers of a benchmark each hold a gateway
         intent_id = f"pi_local_{uuid.uuid4().hex}"
-        self.intents[intent_id] = {"status": "requires_confirmation", "amount": amount_fen,
-                                   "attempt": attempt_key, "pm": payment_method}
+        self.intents[intent_id] = {
+            "status": "requires_confirmation",
+            "amount": amount_fen,
+            "attempt": attempt_key,
+            "pm": payment_method,
+        }
         return self.retrieve(intent_id)
 
     def authorise(self, intent_id: str) -> Intent:

@@ -1,6 +1,7 @@
 """Pricing a cart (第十八条–第十九条): the quote (each line's voucher share, one order per provider, the
 total, voucher and self-paid parts) and whether the amounts the buyer agreed to are still those the
 checkout would charge (``price_change``)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -55,6 +56,7 @@ class QuotedOrder(Amounts):
 class Quote(Amounts):
     """What a cart costs now: one order per provider, each line's voucher share and self-paid part,
     the wallet before and after."""
+
     year: int
     orders: list[QuotedOrder]
     unavailable: list[int]
@@ -73,49 +75,116 @@ class Quote(Amounts):
     def as_json(self) -> dict[str, Any]:
         """The amounts and, per provider, the orders the checkout would place (the checkout's
         ``orders`` without what only a placed order has)."""
-        return {"total_fen": self.total_fen, "voucher_fen": self.voucher_fen, "self_pay_fen": self.self_pay_fen,
-                "use_vouchers": self.use_vouchers,
-                "orders": [{"provider_id": o.provider.id, "total_fen": o.total_fen, "voucher_fen": o.voucher_fen,
-                            "self_pay_fen": o.self_pay_fen,
-                            "lines": [{"product_id": line.product.id, "version_id": line.version.id,
-                                       "quantity": line.quantity, "unit_price_fen": line.version.price_fen,
-                                       "amount_fen": line.amount_fen, "voucher_fen": line.voucher_fen}
-                                      for line in o.lines]} for o in self.orders]}
+        return {
+            "total_fen": self.total_fen,
+            "voucher_fen": self.voucher_fen,
+            "self_pay_fen": self.self_pay_fen,
+            "use_vouchers": self.use_vouchers,
+            "orders": [
+                {
+                    "provider_id": o.provider.id,
+                    "total_fen": o.total_fen,
+                    "voucher_fen": o.voucher_fen,
+                    "self_pay_fen": o.self_pay_fen,
+                    "lines": [
+                        {
+                            "product_id": line.product.id,
+                            "version_id": line.version.id,
+                            "quantity": line.quantity,
+                            "unit_price_fen": line.version.price_fen,
+                            "amount_fen": line.amount_fen,
+                            "voucher_fen": line.voucher_fen,
+                        }
+                        for line in o.lines
+                    ],
+                }
+                for o in self.orders
+            ],
+        }
 
     def plan(self) -> list[dict[str, Any]]:
         """The plan stored with the checkout attempt (plain JSON)."""
-        return [{"provider_id": o.provider.id, "total_fen": o.total_fen, "voucher_fen": o.voucher_fen,
-                 "self_pay_fen": o.self_pay_fen,
-                 "lines": [{"product_id": line.product.id, "version_id": line.version.id,
-                            "layer": line.version.layer.value, "category": line.version.category.value,
-                            "unit_price_fen": line.version.price_fen, "quantity": line.quantity,
-                            "amount_fen": line.amount_fen, "voucher_fen": line.voucher_fen} for line in o.lines]}
-                for o in self.orders]
+        return [
+            {
+                "provider_id": o.provider.id,
+                "total_fen": o.total_fen,
+                "voucher_fen": o.voucher_fen,
+                "self_pay_fen": o.self_pay_fen,
+                "lines": [
+                    {
+                        "product_id": line.product.id,
+                        "version_id": line.version.id,
+                        "layer": line.version.layer.value,
+                        "category": line.version.category.value,
+                        "unit_price_fen": line.version.price_fen,
+                        "quantity": line.quantity,
+                        "amount_fen": line.amount_fen,
+                        "voucher_fen": line.voucher_fen,
+                    }
+                    for line in o.lines
+                ],
+            }
+            for o in self.orders
+        ]
 
 
-def quote(session: Session, enterprise_id: int, lines: Sequence[tuple[int, int]], *, use_vouchers: bool,
-          available_fen: int | None = None) -> Quote:
+def quote(
+    session: Session,
+    enterprise_id: int,
+    lines: Sequence[tuple[int, int]],
+    *,
+    use_vouchers: bool,
+    available_fen: int | None = None,
+) -> Quote:
     """Price ``lines`` (product id, quantity) for the enterprise as the checkout would now."""
     year = clock.today().year
     versions = queries.versions_on_sale(session, [p for p, _ in lines])
-    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(list(versions)))
-                                                 .options(joinedload(Product.provider)))}
+    products = {
+        p.id: p
+        for p in session.scalars(
+            select(Product).where(Product.id.in_(list(versions))).options(joinedload(Product.provider))
+        )
+    }
     unavailable = [p for p, _ in lines if p not in versions]
     ratios = layer_ratios(session, year)
     affiliated = affiliated_ids(session, enterprise_id)
     if available_fen is None:
         available_fen = ledger.balance(session, AccountKind.AVAILABLE, year, enterprise_id)
-    inputs = [LineInput(p, versions[p].id, products[p].provider_id, versions[p].layer.value, versions[p].price_fen, q,
-                        versions[p].accepts_vouchers) for p, q in lines if p in versions]
-    priced: list[PricedLine] = allocate_vouchers(inputs, ratios=ratios, available_fen=available_fen,
-                                                 use_vouchers=use_vouchers, affiliated_provider_ids=affiliated)
+    inputs = [
+        LineInput(
+            p,
+            versions[p].id,
+            products[p].provider_id,
+            versions[p].layer.value,
+            versions[p].price_fen,
+            q,
+            versions[p].accepts_vouchers,
+        )
+        for p, q in lines
+        if p in versions
+    ]
+    priced: list[PricedLine] = allocate_vouchers(
+        inputs,
+        ratios=ratios,
+        available_fen=available_fen,
+        use_vouchers=use_vouchers,
+        affiliated_provider_ids=affiliated,
+    )
     plans: list[OrderPlan] = split_by_provider(priced)
     orders = []
     for plan in plans:
         quoted = QuotedOrder(products[plan.lines[0].line.product_id].provider)
         for p in plan.lines:
-            quoted.lines.append(QuotedLine(products[p.line.product_id], versions[p.line.product_id], p.line.quantity,
-                                           p.amount_fen, p.voucher_fen, p.line.provider_id in affiliated))
+            quoted.lines.append(
+                QuotedLine(
+                    products[p.line.product_id],
+                    versions[p.line.product_id],
+                    p.line.quantity,
+                    p.amount_fen,
+                    p.voucher_fen,
+                    p.line.provider_id in affiliated,
+                )
+            )
         orders.append(quoted)
     return Quote(year, orders, unavailable, available_fen, use_vouchers, ratios)
 
@@ -125,22 +194,36 @@ def price_change(request: CheckoutRequest, priced: Quote) -> DomainError | None:
     the checkout would charge now (a price changed by review, a voucher toggle the page did not
     apply, vouchers spent in another tab), else None. Only the amounts given are compared."""
     total_differs = request.expected_total_fen is not None and request.expected_total_fen != priced.total_fen
-    self_pay_differs = request.expected_self_pay_fen is not None and request.expected_self_pay_fen != priced.self_pay_fen
+    self_pay_differs = (
+        request.expected_self_pay_fen is not None and request.expected_self_pay_fen != priced.self_pay_fen
+    )
     if not (total_differs or self_pay_differs):
         return None
-    amounts = {"total": format_fen(priced.total_fen), "self_pay": format_fen(priced.self_pay_fen),
-               "shown_total": format_fen(request.expected_total_fen),
-               "shown_self_pay": format_fen(request.expected_self_pay_fen)}
+    amounts = {
+        "total": format_fen(priced.total_fen),
+        "self_pay": format_fen(priced.self_pay_fen),
+        "shown_total": format_fen(request.expected_total_fen),
+        "shown_self_pay": format_fen(request.expected_self_pay_fen),
+    }
     if total_differs and self_pay_differs:
-        detail = _l("The amounts changed since they were shown to you: the total is now %(total)s (you were shown "
-                    "%(shown_total)s) and the card pays %(self_pay)s (you were shown %(shown_self_pay)s). Nothing was "
-                    "charged and no voucher was used. Check the new amounts and confirm again.", **amounts)
+        detail = _l(
+            "The amounts changed since they were shown to you: the total is now %(total)s (you were shown "
+            "%(shown_total)s) and the card pays %(self_pay)s (you were shown %(shown_self_pay)s). Nothing was "
+            "charged and no voucher was used. Check the new amounts and confirm again.",
+            **amounts,
+        )
     elif total_differs:
-        detail = _l("The amounts changed since they were shown to you: the total is now %(total)s (you were shown "
-                    "%(shown_total)s). Nothing was charged and no voucher was used. Check the new amounts and "
-                    "confirm again.", **amounts)
+        detail = _l(
+            "The amounts changed since they were shown to you: the total is now %(total)s (you were shown "
+            "%(shown_total)s). Nothing was charged and no voucher was used. Check the new amounts and "
+            "confirm again.",
+            **amounts,
+        )
     else:
-        detail = _l("The amounts changed since they were shown to you: the card pays %(self_pay)s (you were shown "
-                    "%(shown_self_pay)s). Nothing was charged and no voucher was used. Check the new amounts and "
-                    "confirm again.", **amounts)
+        detail = _l(
+            "The amounts changed since they were shown to you: the card pays %(self_pay)s (you were shown "
+            "%(shown_self_pay)s). Nothing was charged and no voucher was used. Check the new amounts and "
+            "confirm again.",
+            **amounts,
+        )
     return DomainError("price_changed", detail, extra={"quote": priced.as_json()})

@@ -1,5 +1,6 @@
 """Checkout rules (第十八条–第二十一条), in plain Python: the voucher share of each line and the split
 of a cart into one order per provider."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,6 +15,7 @@ from shop.policy import voucher_share_fen
 @dataclass(frozen=True)
 class LineInput:
     """A cart line as the checkout prices it."""
+
     product_id: int
     version_id: int
     provider_id: int
@@ -66,12 +68,19 @@ class Amounts:
 @dataclass
 class OrderPlan(Amounts):
     """One order per provider (each order is one contract)."""
+
     provider_id: int
     lines: list[PricedLine] = field(default_factory=list)
 
 
-def allocate_vouchers(lines: Sequence[LineInput], *, ratios: Mapping[str, int], available_fen: int,
-                      use_vouchers: bool, affiliated_provider_ids: Iterable[int] = ()) -> list[PricedLine]:
+def allocate_vouchers(
+    lines: Sequence[LineInput],
+    *,
+    ratios: Mapping[str, int],
+    available_fen: int,
+    use_vouchers: bool,
+    affiliated_provider_ids: Iterable[int] = (),
+) -> list[PricedLine]:
     """Each line's voucher share, served in the order given until the wallet runs out. No vouchers
     for a product that takes none, for a provider affiliated with the buyer, or when the buyer
     chooses to pay everything (or has no quota left: it buys at its own expense)."""

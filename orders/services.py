@@ -10,6 +10,7 @@ decision in a step of its own (``_start_capture``, ``_confirm_without_capture``,
 (``orders.reconcile``), so that no transaction stays open across it. The other use cases commit once.
 The input arrives typed (``orders.commands``, ``shop.inputs.Decision``); what a page offers comes from
 ``allowed_actions``."""
+
 from __future__ import annotations
 
 import logging
@@ -80,13 +81,17 @@ def _order_for(session: Session, actor: User, order_id: int, *, as_party: str, l
     return order
 
 
-CAPTURE_UNCERTAIN = _l("The payment service did not answer: the self-paid part may have been taken. The order is not "
-                       "confirmed yet; reconciliation will complete the confirmation, or give the money back, within "
-                       "minutes. You may also try again.")
+CAPTURE_UNCERTAIN = _l(
+    "The payment service did not answer: the self-paid part may have been taken. The order is not "
+    "confirmed yet; reconciliation will complete the confirmation, or give the money back, within "
+    "minutes. You may also try again."
+)
 
 
-CAPTURE_UNRECORDED = _l("The self-paid part has been taken, but the confirmation could not be saved just now. "
-                        "Reconciliation will complete it within minutes; you may also try again.")
+CAPTURE_UNRECORDED = _l(
+    "The self-paid part has been taken, but the confirmation could not be saved just now. "
+    "Reconciliation will complete it within minutes; you may also try again."
+)
 
 
 def confirm_order(session: Session, actor: User, order_id: int, *, gateway: PaymentGateway) -> Order:
@@ -107,15 +112,25 @@ def confirm_order(session: Session, actor: User, order_id: int, *, gateway: Paym
             gateway.capture(intent_id)
         except PaymentDeclined as exc:
             move_payment_if(session, order_id, PaymentStatus.CAPTURE_PENDING, "capture_declined", actor=actor)
-            raise DomainError("payment_declined", _l("The payment could not be taken (%(reason)s); the buyer needs to cancel and order again.",
-                                                     reason=exc.message)) from None
+            raise DomainError(
+                "payment_declined",
+                _l(
+                    "The payment could not be taken (%(reason)s); the buyer needs to cancel and order again.",
+                    reason=exc.message,
+                ),
+            ) from None
         except PaymentUnavailable:
             real = _real_status(gateway, intent_id)
-            if real == "canceled" and expire_order(session, None, order_id, CancellationReason.CARD_HOLD_RELEASED,
-                                                    payments=[PaymentStatus.CAPTURE_PENDING]):
-                raise DomainError("payment_declined", _l(
-                    "The payment service had already released the card hold (holds lapse after seven days): nothing "
-                    "was taken, the order is cancelled and the buyer's vouchers are back.")) from None
+            if real == "canceled" and expire_order(
+                session, None, order_id, CancellationReason.CARD_HOLD_RELEASED, payments=[PaymentStatus.CAPTURE_PENDING]
+            ):
+                raise DomainError(
+                    "payment_declined",
+                    _l(
+                        "The payment service had already released the card hold (holds lapse after seven days): nothing "
+                        "was taken, the order is cancelled and the buyer's vouchers are back."
+                    ),
+                ) from None
             if real != "succeeded":
                 raise DomainError("payment_unavailable", CAPTURE_UNCERTAIN) from None
     try:
@@ -126,9 +141,11 @@ def confirm_order(session: Session, actor: User, order_id: int, *, gateway: Paym
         raise DomainError("payment_unavailable", CAPTURE_UNRECORDED) from None
     order = session.get(Order, order_id, populate_existing=True)
     if not confirmed and order.status != OrderStatus.CONFIRMED:
-        settle_quietly(session, gateway, order_id)          # give the money back at once
-        raise DomainError("invalid_state", _l("The buyer cancelled this order while the payment was being taken; "
-                                              "the self-paid part is refunded."))
+        settle_quietly(session, gateway, order_id)  # give the money back at once
+        raise DomainError(
+            "invalid_state",
+            _l("The buyer cancelled this order while the payment was being taken; the self-paid part is refunded."),
+        )
     return order
 
 
@@ -165,11 +182,18 @@ def _cancel(session: Session, actor: User, order_id: int) -> Order:
     order = _order_for(session, actor, order_id, as_party="buyer", lock=True)
     payment = order.payment_status
     pending = PAYMENT.next(payment, "void") if PAYMENT.can(payment, "void") else payment
-    change_state(session, order, ORDER, "cancel", actor, subject_type="order", cancelled_at=clock.now(),
-                 payment_status=pending)
+    change_state(
+        session, order, ORDER, "cancel", actor, subject_type="order", cancelled_at=clock.now(), payment_status=pending
+    )
     if order.voucher_fen:
-        ledger.release_vouchers(session, order.voucher_year, order.enterprise_id, order.voucher_fen,
-                                ref=("order", order.id), actor_id=actor.id)
+        ledger.release_vouchers(
+            session,
+            order.voucher_year,
+            order.enterprise_id,
+            order.voucher_fen,
+            ref=("order", order.id),
+            actor_id=actor.id,
+        )
     session.commit()
     return order
 
@@ -203,8 +227,17 @@ def request_refund(session: Session, actor: User, order_id: int, reason: str) ->
         raise DomainError("invalid_state", refusal)
     for hook in REFUND_HOOKS:
         hook(session, actor, order, reason)
-    change_state(session, order, ORDER, "request_refund", actor, subject_type="order",
-                 refund_requested_at=clock.now(), refund_reason=reason, refund_decision_reason=None)
+    change_state(
+        session,
+        order,
+        ORDER,
+        "request_refund",
+        actor,
+        subject_type="order",
+        refund_requested_at=clock.now(),
+        refund_reason=reason,
+        refund_decision_reason=None,
+    )
     session.commit()
     return order
 
@@ -215,22 +248,50 @@ def _decide_refund(session: Session, actor: User, order_id: int, decision: Decis
     at = clock.now()
     reason = decision.reason
     if decision.approve:
-        pending = PAYMENT.next(order.payment_status, "refund") \
-            if order.payment_status == PaymentStatus.CAPTURED and order.self_pay_fen else order.payment_status
-        change_state(session, order, ORDER, "approve_refund", actor, subject_type="order", refund_decided_at=at,
-                     refund_decision_reason=reason, payment_status=pending)
+        pending = (
+            PAYMENT.next(order.payment_status, "refund")
+            if order.payment_status == PaymentStatus.CAPTURED and order.self_pay_fen
+            else order.payment_status
+        )
+        change_state(
+            session,
+            order,
+            ORDER,
+            "approve_refund",
+            actor,
+            subject_type="order",
+            refund_decided_at=at,
+            refund_decision_reason=reason,
+            payment_status=pending,
+        )
         if order.voucher_fen:
-            ledger.release_vouchers(session, order.voucher_year, order.enterprise_id, order.voucher_fen,
-                                    ref=("order", order.id), actor_id=actor.id, kind="release_order")
+            ledger.release_vouchers(
+                session,
+                order.voucher_year,
+                order.enterprise_id,
+                order.voucher_fen,
+                ref=("order", order.id),
+                actor_id=actor.id,
+                kind="release_order",
+            )
     else:
-        change_state(session, order, ORDER, "reject_refund", actor, subject_type="order", refund_decided_at=at,
-                     refund_decision_reason=reason)
+        change_state(
+            session,
+            order,
+            ORDER,
+            "reject_refund",
+            actor,
+            subject_type="order",
+            refund_decided_at=at,
+            refund_decision_reason=reason,
+        )
     session.commit()
     return order
 
 
-def decide_refund(session: Session, actor: User, order_id: int, decision: Decision, *,
-                  gateway: PaymentGateway) -> Order:
+def decide_refund(
+    session: Session, actor: User, order_id: int, decision: Decision, *, gateway: PaymentGateway
+) -> Order:
     """The provider approves (vouchers back, the self-paid part refunded) or refuses with a reason."""
     order = _decide_refund(session, actor, order_id, decision)
     if order.payment_status == PaymentStatus.REFUND_PENDING:
@@ -240,8 +301,13 @@ def decide_refund(session: Session, actor: User, order_id: int, decision: Decisi
 
 # What each action on an order asks of the actor besides the order's status: to be its buyer or its
 # provider (``_order_for``).
-_PARTY_OF_ACTION = {"confirm": "provider", "cancel": "buyer", "request_refund": "buyer",
-                    "approve_refund": "provider", "reject_refund": "provider"}
+_PARTY_OF_ACTION = {
+    "confirm": "provider",
+    "cancel": "buyer",
+    "request_refund": "buyer",
+    "approve_refund": "provider",
+    "reject_refund": "provider",
+}
 
 
 def allowed_actions(actor: User, order: Order) -> set[str]:
@@ -259,6 +325,7 @@ def allowed_actions(actor: User, order: Order) -> set[str]:
 
 # -- reading ----------------------------------------------------------------------------------------------
 
+
 def _visible(stmt: Any, actor: User) -> Any:
     if actor.role == Role.ENTERPRISE:
         return stmt.where(Order.enterprise_id == actor.organisation_id)
@@ -269,20 +336,30 @@ def _visible(stmt: Any, actor: User) -> Any:
     raise Forbidden()
 
 
-def list_orders(session: Session, actor: User, wanted: OrderFilter | None = None, *, page: int,
-                per_page: int) -> Page[Order]:
+def list_orders(
+    session: Session, actor: User, wanted: OrderFilter | None = None, *, page: int, per_page: int
+) -> Page[Order]:
     """The buyer's, the provider's or (staff) every order, newest first."""
-    stmt = _visible(select(Order), actor).options(joinedload(Order.enterprise), joinedload(Order.provider)) \
+    stmt = (
+        _visible(select(Order), actor)
+        .options(joinedload(Order.enterprise), joinedload(Order.provider))
         .order_by(Order.id.desc())
+    )
     if wanted is not None and wanted.statuses:
         stmt = stmt.where(Order.status.in_(wanted.statuses))
     return paginate(session, stmt, page, per_page)
 
 
 def get_order(session: Session, actor: User, order_id: int) -> Order:
-    order = session.scalars(select(Order).where(Order.id == order_id).options(
-        selectinload(Order.lines).joinedload(OrderLine.version), joinedload(Order.enterprise),
-        joinedload(Order.provider))).one_or_none()
+    order = session.scalars(
+        select(Order)
+        .where(Order.id == order_id)
+        .options(
+            selectinload(Order.lines).joinedload(OrderLine.version),
+            joinedload(Order.enterprise),
+            joinedload(Order.provider),
+        )
+    ).one_or_none()
     if order is None:
         raise NotFound()
     if not (actor.is_staff or actor.belongs_to(order.enterprise_id) or actor.belongs_to(order.provider_id)):
@@ -294,9 +371,16 @@ def waiting_for_provider(session: Session, provider_id: int | None) -> int:
     """Orders to confirm and refund requests to decide: what waits for the provider."""
     if provider_id is None:
         return 0
-    return session.scalar(select(func.count()).select_from(Order).where(
-        Order.provider_id == provider_id,
-        Order.status.in_([OrderStatus.PLACED, OrderStatus.REFUND_REQUESTED]))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Order)
+            .where(
+                Order.provider_id == provider_id, Order.status.in_([OrderStatus.PLACED, OrderStatus.REFUND_REQUESTED])
+            )
+        )
+        or 0
+    )
 
 
 def order_counts(session: Session, actor: User) -> dict[str, int]:

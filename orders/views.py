@@ -1,4 +1,5 @@
 """Pages and API of the cart, checkout and orders. Thin: parse, call a service, render."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,6 +39,7 @@ def gateway() -> PaymentGateway:
 
 # -- the cart ---------------------------------------------------------------------------------------
 
+
 def _cart_page(status: int = 200, errors: dict | None = None) -> Any:
     s = db_session()
     org_id = current_user.organisation_id
@@ -63,8 +65,9 @@ def add_to_cart() -> Any:
         flash(str(error.detail), "error")
         return redirect(local_referrer(url_for("shop.home")))
     if is_htmx():
-        return render_template("orders/_added.html", error=None,
-                               count=carts.cart_count(db_session(), current_user.organisation_id))
+        return render_template(
+            "orders/_added.html", error=None, count=carts.cart_count(db_session(), current_user.organisation_id)
+        )
     flash(_("Added to your cart."), "success")
     return redirect(local_target(request.form.get("next"), url_for("orders.cart")))
 
@@ -86,19 +89,31 @@ def update_cart_line(product_id: int) -> Any:
 
 # -- checkout ---------------------------------------------------------------------------------------------
 
+
 def _checkout_context(use_vouchers: bool) -> dict[str, Any]:
     s = db_session()
     org_id = current_user.organisation_id
     quote = pricing.quote(s, org_id, carts.cart_lines(s, org_id), use_vouchers=use_vouchers)
-    return {"quote": quote, "use_vouchers": use_vouchers, "agreement": CURRENT_AGREEMENT,
-            "stripe_js": current_app.config["STRIPE_JS_URL"],
-            "publishable_key": current_app.config["STRIPE_PUBLISHABLE_KEY"]}
+    return {
+        "quote": quote,
+        "use_vouchers": use_vouchers,
+        "agreement": CURRENT_AGREEMENT,
+        "stripe_js": current_app.config["STRIPE_JS_URL"],
+        "publishable_key": current_app.config["STRIPE_PUBLISHABLE_KEY"],
+    }
 
 
-def _checkout_form(use_vouchers: bool, *, form: Any, errors: dict | None = None, status: int = 200,
-                   price_changed: bool = False) -> Any:
-    return render_template("orders/checkout.html", errors=errors or {}, token=secrets.token_urlsafe(24), form=form,
-                           price_changed=price_changed, **_checkout_context(use_vouchers)), status
+def _checkout_form(
+    use_vouchers: bool, *, form: Any, errors: dict | None = None, status: int = 200, price_changed: bool = False
+) -> Any:
+    return render_template(
+        "orders/checkout.html",
+        errors=errors or {},
+        token=secrets.token_urlsafe(24),
+        form=form,
+        price_changed=price_changed,
+        **_checkout_context(use_vouchers),
+    ), status
 
 
 @bp.get("/checkout")
@@ -125,27 +140,44 @@ def checkout() -> Any:
         return _checkout_form(use_vouchers, form=request.form)
     key = "page-" + (request.form.get("checkout_token") or secrets.token_urlsafe(24))[:80]
     try:
-        orders = checkouts.replay_checkout(s, actor(), key)   # the same form sent twice: one checkout
+        orders = checkouts.replay_checkout(s, actor(), key)  # the same form sent twice: one checkout
         if orders is None:
             lines = carts.cart_lines(s, current_user.organisation_id)
             if not lines:
                 flash(_("Your cart is empty."), "info")
                 return redirect(url_for("orders.cart"))
-            data = {"lines": [{"product_id": p, "quantity": q} for p, q in lines], "use_vouchers": use_vouchers,
-                    "agreement_accepted": flags.boolean("agreement_accepted", default=False),
-                    "payment_method": request.form.get("payment_method") or None,
-                    # the figures the page showed (the summary's hidden fields): charged exactly, or asked again
-                    "expected_total_fen": request.form.get("expected_total_fen"),
-                    "expected_self_pay_fen": request.form.get("expected_self_pay_fen")}
-            orders = checkouts.checkout(s, actor(), CheckoutRequest.from_input(data), gateway=gateway(),
-                                       idempotency_key=key, strict_idempotency=False, from_cart=True)
+            data = {
+                "lines": [{"product_id": p, "quantity": q} for p, q in lines],
+                "use_vouchers": use_vouchers,
+                "agreement_accepted": flags.boolean("agreement_accepted", default=False),
+                "payment_method": request.form.get("payment_method") or None,
+                # the figures the page showed (the summary's hidden fields): charged exactly, or asked again
+                "expected_total_fen": request.form.get("expected_total_fen"),
+                "expected_self_pay_fen": request.form.get("expected_self_pay_fen"),
+            }
+            orders = checkouts.checkout(
+                s,
+                actor(),
+                CheckoutRequest.from_input(data),
+                gateway=gateway(),
+                idempotency_key=key,
+                strict_idempotency=False,
+                from_cart=True,
+            )
     except DomainError as error:
         # price_changed: the page shows the current figures, says what changed and asks again
         errors = dict(error.errors) or {"payment_method" if error.code.startswith("payment") else "_": [error.detail]}
-        return _checkout_form(use_vouchers, form=request.form, errors=errors, status=error.status,
-                              price_changed=error.code == "price_changed")
-    flash(_("%(n)d order(s) placed. Each provider confirms its order; the self-paid part is taken then.",
-            n=len(orders)), "success")
+        return _checkout_form(
+            use_vouchers,
+            form=request.form,
+            errors=errors,
+            status=error.status,
+            price_changed=error.code == "price_changed",
+        )
+    flash(
+        _("%(n)d order(s) placed. Each provider confirms its order; the self-paid part is taken then.", n=len(orders)),
+        "success",
+    )
     return redirect(url_for("orders.list_orders", placed=",".join(str(o.id) for o in orders)))
 
 
@@ -159,16 +191,24 @@ def agreement(version: str) -> Any:
 
 # -- orders -------------------------------------------------------------------------------------------------
 
+
 @bp.get("/orders")
 @roles_required(*PARTIES)
 def list_orders() -> Any:
     page, per_page = page_args(request.args)
-    wanted = OrderFilter.from_args(request.args, strict=False)     # an unknown status: every order
+    wanted = OrderFilter.from_args(request.args, strict=False)  # an unknown status: every order
     result = services.list_orders(db_session(), actor(), wanted, page=page, per_page=per_page)
     placed = set(Inputs({"placed": (request.args.get("placed") or "").split(",")}).integers("placed", required=False))
-    return render_template("orders/orders.html", page=result, tab=wanted.status, statuses=list(OrderStatus),
-                           counts=services.order_counts(db_session(), actor()), placed=placed, time_left=_time_left,
-                           can=lambda order, action: ORDER.can(order.status, action))
+    return render_template(
+        "orders/orders.html",
+        page=result,
+        tab=wanted.status,
+        statuses=list(OrderStatus),
+        counts=services.order_counts(db_session(), actor()),
+        placed=placed,
+        time_left=_time_left,
+        can=lambda order, action: ORDER.can(order.status, action),
+    )
 
 
 def _confirm_by(order: Order) -> dt.datetime:
@@ -199,10 +239,18 @@ def _order_page(order_id: int, errors: dict | None = None, status: int = 200) ->
     allowed = services.allowed_actions(actor(), order)
     refusal = services.refund_refusal(db_session(), order) if "request_refund" in allowed else None
     placed = order.status == OrderStatus.PLACED
-    return render_template("orders/order.html", order=order, timeline=history(db_session(), "order", order.id),
-                           errors=errors or {}, form=request.form, agreement=AGREEMENTS.get(order.agreement_version),
-                           can=lambda action: action in allowed, refund_refusal=refusal, confirm_by=_confirm_by(order) if placed else None,
-                           time_left=_time_left(order) if placed else None), status
+    return render_template(
+        "orders/order.html",
+        order=order,
+        timeline=history(db_session(), "order", order.id),
+        errors=errors or {},
+        form=request.form,
+        agreement=AGREEMENTS.get(order.agreement_version),
+        can=lambda action: action in allowed,
+        refund_refusal=refusal,
+        confirm_by=_confirm_by(order) if placed else None,
+        time_left=_time_left(order) if placed else None,
+    ), status
 
 
 def _act(order_id: int, action: Any, done: str) -> Any:
@@ -217,173 +265,306 @@ def _act(order_id: int, action: Any, done: str) -> Any:
 @bp.post("/orders/<int:order_id>/confirm")
 @roles_required(Role.PROVIDER)
 def confirm(order_id: int) -> Any:
-    return _act(order_id, lambda: services.confirm_order(db_session(), actor(), order_id, gateway=gateway()),
-                _("The transaction is confirmed and the self-paid part taken. Deliver the service as agreed."))
+    return _act(
+        order_id,
+        lambda: services.confirm_order(db_session(), actor(), order_id, gateway=gateway()),
+        _("The transaction is confirmed and the self-paid part taken. Deliver the service as agreed."),
+    )
 
 
 @bp.post("/orders/<int:order_id>/cancel")
 @roles_required(Role.ENTERPRISE)
 def cancel(order_id: int) -> Any:
-    return _act(order_id, lambda: services.cancel_order(db_session(), actor(), order_id, gateway=gateway()),
-                _("The order is cancelled: your vouchers are back and the card hold is released."))
+    return _act(
+        order_id,
+        lambda: services.cancel_order(db_session(), actor(), order_id, gateway=gateway()),
+        _("The order is cancelled: your vouchers are back and the card hold is released."),
+    )
 
 
 @bp.post("/orders/<int:order_id>/refund-request")
 @roles_required(Role.ENTERPRISE)
 def refund_request(order_id: int) -> Any:
-    return _act(order_id, lambda: services.request_refund(db_session(), actor(), order_id,
-                                                         RefundRequest.from_input(request.form).reason),
-                _("Your refund request is sent to the provider."))
+    return _act(
+        order_id,
+        lambda: services.request_refund(db_session(), actor(), order_id, RefundRequest.from_input(request.form).reason),
+        _("Your refund request is sent to the provider."),
+    )
 
 
 @bp.post("/orders/<int:order_id>/refund-decision")
 @roles_required(Role.PROVIDER)
 def refund_decision(order_id: int) -> Any:
-    return _act(order_id, lambda: services.decide_refund(db_session(), actor(), order_id,
-                                                         Decision.from_input(request.form), gateway=gateway()),
-                _("Your decision is recorded."))
+    return _act(
+        order_id,
+        lambda: services.decide_refund(
+            db_session(), actor(), order_id, Decision.from_input(request.form), gateway=gateway()
+        ),
+        _("Your decision is recorded."),
+    )
 
 
 # -- the API -------------------------------------------------------------------------------------------------
 
-LINE_SCHEMA = {"type": "object", "properties": {k: {"type": "integer"} for k in (
-    "product_id", "version_id", "quantity", "unit_price_fen", "amount_fen", "voucher_fen")}}
-ORDER_SCHEMA = {"type": "object", "properties": {
-    "id": {"type": "integer"}, "provider_id": {"type": "integer"}, "enterprise_id": {"type": "integer"},
-    "total_fen": {"type": "integer"}, "voucher_fen": {"type": "integer"}, "self_pay_fen": {"type": "integer"},
-    "status": {"enum": [s.value for s in OrderStatus]}, "payment_status": {"type": "string"},
-    "confirm_by": {"type": ["string", "null"], "format": "date-time",
-                   "description": "a placed order not confirmed by then is cancelled (CONFIRMATION_DEADLINE_DAYS)"},
-    "cancellation_reason": {"enum": [*(r.value for r in CancellationReason), None],
-                            "description": "why the platform cancelled the order; null for the buyer's own cancel"},
-    "lines": {"type": "array", "items": LINE_SCHEMA}}}
+LINE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        k: {"type": "integer"}
+        for k in ("product_id", "version_id", "quantity", "unit_price_fen", "amount_fen", "voucher_fen")
+    },
+}
+ORDER_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "provider_id": {"type": "integer"},
+        "enterprise_id": {"type": "integer"},
+        "total_fen": {"type": "integer"},
+        "voucher_fen": {"type": "integer"},
+        "self_pay_fen": {"type": "integer"},
+        "status": {"enum": [s.value for s in OrderStatus]},
+        "payment_status": {"type": "string"},
+        "confirm_by": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "a placed order not confirmed by then is cancelled (CONFIRMATION_DEADLINE_DAYS)",
+        },
+        "cancellation_reason": {
+            "enum": [*(r.value for r in CancellationReason), None],
+            "description": "why the platform cancelled the order; null for the buyer's own cancel",
+        },
+        "lines": {"type": "array", "items": LINE_SCHEMA},
+    },
+}
 
 
 def order_json(order: Order) -> dict[str, Any]:
     def when(value: Any) -> str | None:
         return value.isoformat() if value else None
+
     return {
-        "id": order.id, "provider_id": order.provider_id, "enterprise_id": order.enterprise_id,
-        "total_fen": order.total_fen, "voucher_fen": order.voucher_fen, "self_pay_fen": order.self_pay_fen,
-        "status": order.status.value, "payment_status": order.payment_status.value, "voucher_year": order.voucher_year,
-        "agreement_version": order.agreement_version, "agreement_accepted_at": when(order.agreement_accepted_at),
-        "placed_at": when(order.placed_at), "confirmed_at": when(order.confirmed_at),
-        "cancelled_at": when(order.cancelled_at), "refund_requested_at": when(order.refund_requested_at),
+        "id": order.id,
+        "provider_id": order.provider_id,
+        "enterprise_id": order.enterprise_id,
+        "total_fen": order.total_fen,
+        "voucher_fen": order.voucher_fen,
+        "self_pay_fen": order.self_pay_fen,
+        "status": order.status.value,
+        "payment_status": order.payment_status.value,
+        "voucher_year": order.voucher_year,
+        "agreement_version": order.agreement_version,
+        "agreement_accepted_at": when(order.agreement_accepted_at),
+        "placed_at": when(order.placed_at),
+        "confirmed_at": when(order.confirmed_at),
+        "cancelled_at": when(order.cancelled_at),
+        "refund_requested_at": when(order.refund_requested_at),
         "confirm_by": when(_confirm_by(order)) if order.status == OrderStatus.PLACED else None,
         "cancellation_reason": order.cancellation_reason.value if order.cancellation_reason else None,
-        "refund_reason": order.refund_reason, "refund_decision_reason": order.refund_decision_reason,
-        "lines": [{"product_id": line.product_id, "version_id": line.version_id, "quantity": line.quantity,
-                   "unit_price_fen": line.unit_price_fen, "amount_fen": line.amount_fen,
-                   "voucher_fen": line.voucher_fen} for line in order.lines],
+        "refund_reason": order.refund_reason,
+        "refund_decision_reason": order.refund_decision_reason,
+        "lines": [
+            {
+                "product_id": line.product_id,
+                "version_id": line.version_id,
+                "quantity": line.quantity,
+                "unit_price_fen": line.unit_price_fen,
+                "amount_fen": line.amount_fen,
+                "voucher_fen": line.voucher_fen,
+            }
+            for line in order.lines
+        ],
     }
 
 
 @api_bp.post("/checkout")
-@api(summary="Buy: one order per provider, vouchers first, the rest authorised on the card", roles=[Role.ENTERPRISE],
-     status=201,
-     body={"type": "object", "required": ["lines", "agreement_accepted"], "properties": {
-         "lines": {"type": "array", "items": {"type": "object", "required": ["product_id", "quantity"],
-                                              "properties": {"product_id": {"type": "integer"},
-                                                             "quantity": {"type": "integer", "minimum": 1}}}},
-         "use_vouchers": {"type": "boolean"}, "agreement_accepted": {"type": "boolean"},
-         "payment_method": {"type": "string", "description": "a Stripe PaymentMethod id"},
-         "expected_total_fen": {"type": "integer", "minimum": 0, "description": (
-             "the total the buyer was shown (GET /cart); when the checkout would charge another amount: 409 "
-             "price_changed with the current `quote` ({total_fen, voucher_fen, self_pay_fen, use_vouchers, orders}), "
-             "nothing kept")},
-         "expected_self_pay_fen": {"type": "integer", "minimum": 0, "description": (
-             "the card amount the buyer was shown; checked as expected_total_fen")}}},
-     response={"type": "object", "properties": {"orders": {"type": "array", "items": ORDER_SCHEMA}}},
-     errors=["validation_error", "not_certified", "agreement_not_accepted", "product_unavailable", "price_changed",
-             "payment_declined", "payment_unavailable", "idempotency_mismatch", "invalid_state", "sanctioned"])
+@api(
+    summary="Buy: one order per provider, vouchers first, the rest authorised on the card",
+    roles=[Role.ENTERPRISE],
+    status=201,
+    body={
+        "type": "object",
+        "required": ["lines", "agreement_accepted"],
+        "properties": {
+            "lines": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["product_id", "quantity"],
+                    "properties": {"product_id": {"type": "integer"}, "quantity": {"type": "integer", "minimum": 1}},
+                },
+            },
+            "use_vouchers": {"type": "boolean"},
+            "agreement_accepted": {"type": "boolean"},
+            "payment_method": {"type": "string", "description": "a Stripe PaymentMethod id"},
+            "expected_total_fen": {
+                "type": "integer",
+                "minimum": 0,
+                "description": (
+                    "the total the buyer was shown (GET /cart); when the checkout would charge another amount: 409 "
+                    "price_changed with the current `quote` ({total_fen, voucher_fen, self_pay_fen, use_vouchers, orders}), "
+                    "nothing kept"
+                ),
+            },
+            "expected_self_pay_fen": {
+                "type": "integer",
+                "minimum": 0,
+                "description": ("the card amount the buyer was shown; checked as expected_total_fen"),
+            },
+        },
+    },
+    response={"type": "object", "properties": {"orders": {"type": "array", "items": ORDER_SCHEMA}}},
+    errors=[
+        "validation_error",
+        "not_certified",
+        "agreement_not_accepted",
+        "product_unavailable",
+        "price_changed",
+        "payment_declined",
+        "payment_unavailable",
+        "idempotency_mismatch",
+        "invalid_state",
+        "sanctioned",
+    ],
+)
 def checkout_api(user: Any) -> Any:
-    orders = checkouts.checkout(db_session(), user, CheckoutRequest.from_input(json_body()), gateway=gateway(),
-                               idempotency_key=request.headers.get("Idempotency-Key") or None)
+    orders = checkouts.checkout(
+        db_session(),
+        user,
+        CheckoutRequest.from_input(json_body()),
+        gateway=gateway(),
+        idempotency_key=request.headers.get("Idempotency-Key") or None,
+    )
     return {"orders": [order_json(o) for o in orders]}
 
 
 @api_bp.get("/orders")
-@api(summary="Orders: the buyer's, the provider's, or every order for staff; newest first", roles=PARTIES,
-     query={"status": {"type": "string"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}},
-     errors=["validation_error"])
+@api(
+    summary="Orders: the buyer's, the provider's, or every order for staff; newest first",
+    roles=PARTIES,
+    query={"status": {"type": "string"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}},
+    errors=["validation_error"],
+)
 def list_orders_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
-    result = services.list_orders(db_session(), user, OrderFilter.from_args(request.args), page=page,
-                                  per_page=per_page)
+    result = services.list_orders(db_session(), user, OrderFilter.from_args(request.args), page=page, per_page=per_page)
     return result.as_json(order_json)
 
 
 @api_bp.get("/orders/<int:order_id>")
-@api(summary="An order (its buyer, its provider and staff)", roles=PARTIES, response=ORDER_SCHEMA,
-     errors=["not_found"])
+@api(summary="An order (its buyer, its provider and staff)", roles=PARTIES, response=ORDER_SCHEMA, errors=["not_found"])
 def get_order_api(user: Any, order_id: int) -> Any:
     return order_json(services.get_order(db_session(), user, order_id))
 
 
 @api_bp.post("/orders/<int:order_id>/confirm")
-@api(summary="Confirm the transaction (the self-paid part is captured)", roles=[Role.PROVIDER], response=ORDER_SCHEMA,
-     errors=["invalid_state", "not_found", "payment_declined", "payment_unavailable", "sanctioned"])
+@api(
+    summary="Confirm the transaction (the self-paid part is captured)",
+    roles=[Role.PROVIDER],
+    response=ORDER_SCHEMA,
+    errors=["invalid_state", "not_found", "payment_declined", "payment_unavailable", "sanctioned"],
+)
 def confirm_api(user: Any, order_id: int) -> Any:
     return order_json(services.confirm_order(db_session(), user, order_id, gateway=gateway()))
 
 
 @api_bp.post("/orders/<int:order_id>/cancel")
-@api(summary="Cancel before confirmation (vouchers back, payment voided)", roles=[Role.ENTERPRISE],
-     response=ORDER_SCHEMA, errors=["invalid_state", "not_found"])
+@api(
+    summary="Cancel before confirmation (vouchers back, payment voided)",
+    roles=[Role.ENTERPRISE],
+    response=ORDER_SCHEMA,
+    errors=["invalid_state", "not_found"],
+)
 def cancel_api(user: Any, order_id: int) -> Any:
     return order_json(services.cancel_order(db_session(), user, order_id, gateway=gateway()))
 
 
 @api_bp.post("/orders/<int:order_id>/refund-request")
-@api(summary="Ask for a refund (confirmed, not in a submitted claim: a draft claim lets the order go)",
-     roles=[Role.ENTERPRISE],
-     body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
-     response=ORDER_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+@api(
+    summary="Ask for a refund (confirmed, not in a submitted claim: a draft claim lets the order go)",
+    roles=[Role.ENTERPRISE],
+    body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
+    response=ORDER_SCHEMA,
+    errors=["validation_error", "invalid_state", "not_found"],
+)
 def refund_request_api(user: Any, order_id: int) -> Any:
-    return order_json(services.request_refund(db_session(), user, order_id, RefundRequest.from_input(json_body()).reason))
+    return order_json(
+        services.request_refund(db_session(), user, order_id, RefundRequest.from_input(json_body()).reason)
+    )
 
 
 @api_bp.post("/orders/<int:order_id>/refund-decision")
-@api(summary="Approve a refund (vouchers back, self-paid part refunded) or refuse it with a reason",
-     roles=[Role.PROVIDER],
-     body={"type": "object", "required": ["decision"], "properties": {
-         "decision": {"enum": ["approve", "reject"]}, "reason": {"type": "string"}}},
-     response=ORDER_SCHEMA, errors=["validation_error", "invalid_state", "not_found"])
+@api(
+    summary="Approve a refund (vouchers back, self-paid part refunded) or refuse it with a reason",
+    roles=[Role.PROVIDER],
+    body={
+        "type": "object",
+        "required": ["decision"],
+        "properties": {"decision": {"enum": ["approve", "reject"]}, "reason": {"type": "string"}},
+    },
+    response=ORDER_SCHEMA,
+    errors=["validation_error", "invalid_state", "not_found"],
+)
 def refund_decision_api(user: Any, order_id: int) -> Any:
-    return order_json(services.decide_refund(db_session(), user, order_id, Decision.from_input(json_body()),
-                                            gateway=gateway()))
+    return order_json(
+        services.decide_refund(db_session(), user, order_id, Decision.from_input(json_body()), gateway=gateway())
+    )
 
 
 def cart_json(quote: pricing.Quote) -> dict[str, Any]:
-    return {"year": quote.year, "total_fen": quote.total_fen, "voucher_fen": quote.voucher_fen,
-            "self_pay_fen": quote.self_pay_fen, "available_fen": quote.available_fen,
-            "available_after_fen": quote.available_after_fen, "unavailable_product_ids": quote.unavailable,
-            "orders": quote.as_json()["orders"]}
+    return {
+        "year": quote.year,
+        "total_fen": quote.total_fen,
+        "voucher_fen": quote.voucher_fen,
+        "self_pay_fen": quote.self_pay_fen,
+        "available_fen": quote.available_fen,
+        "available_after_fen": quote.available_after_fen,
+        "unavailable_product_ids": quote.unavailable,
+        "orders": quote.as_json()["orders"],
+    }
 
 
 @api_bp.get("/cart")
-@api(summary="The enterprise's cart, priced as the checkout would price it now", roles=[Role.ENTERPRISE],
-     query={"use_vouchers": {"type": "boolean"}})
+@api(
+    summary="The enterprise's cart, priced as the checkout would price it now",
+    roles=[Role.ENTERPRISE],
+    query={"use_vouchers": {"type": "boolean"}},
+)
 def cart_api(user: Any) -> Any:
     s = db_session()
-    return cart_json(pricing.quote(s, user.organisation_id, carts.cart_lines(s, user.organisation_id),
-                                    use_vouchers=Inputs(request.args).boolean("use_vouchers", default=True)))
+    return cart_json(
+        pricing.quote(
+            s,
+            user.organisation_id,
+            carts.cart_lines(s, user.organisation_id),
+            use_vouchers=Inputs(request.args).boolean("use_vouchers", default=True),
+        )
+    )
 
 
 @api_bp.post("/cart/lines")
-@api(summary="Put a product in the cart", roles=[Role.ENTERPRISE], status=201,
-     body={"type": "object", "required": ["product_id"], "properties": {
-         "product_id": {"type": "integer"}, "quantity": {"type": "integer", "minimum": 1}}},
-     errors=["validation_error", "product_unavailable", "not_certified", "sanctioned"])
+@api(
+    summary="Put a product in the cart",
+    roles=[Role.ENTERPRISE],
+    status=201,
+    body={
+        "type": "object",
+        "required": ["product_id"],
+        "properties": {"product_id": {"type": "integer"}, "quantity": {"type": "integer", "minimum": 1}},
+    },
+    errors=["validation_error", "product_unavailable", "not_certified", "sanctioned"],
+)
 def add_cart_line_api(user: Any) -> Any:
     line = carts.add_to_cart(db_session(), user, CartLineInput.from_input(json_body()))
     return {"product_id": line.product_id, "quantity": line.quantity}
 
 
 @api_bp.patch("/cart/lines/<int:product_id>")
-@api(summary="Change a cart line's quantity (0 removes it)", roles=[Role.ENTERPRISE],
-     body={"type": "object", "required": ["quantity"], "properties": {"quantity": {"type": "integer", "minimum": 0}}},
-     errors=["validation_error", "not_found"])
+@api(
+    summary="Change a cart line's quantity (0 removes it)",
+    roles=[Role.ENTERPRISE],
+    body={"type": "object", "required": ["quantity"], "properties": {"quantity": {"type": "integer", "minimum": 0}}},
+    errors=["validation_error", "not_found"],
+)
 def update_cart_line_api(user: Any, product_id: int) -> Any:
     line = carts.set_cart_quantity(db_session(), user, product_id, QuantityInput.from_input(json_body()))
     return {"product_id": product_id, "quantity": line.quantity if line else 0}

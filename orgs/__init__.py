@@ -1,6 +1,7 @@
 """Organisations (第十条–第十四条): enterprises and cloud providers register, are certified by the
 operator, may be affiliated with each other, blacklisted, suspended or expelled. Registered by
 ``shop.create_app``."""
+
 from __future__ import annotations
 
 import click
@@ -45,12 +46,20 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
-    labels.add(LABELS, attention={"under_review", "pending_certification", "exiting"},
-               bad={"rejected", "expelled", "exited", "suspended", "blacklisted"})
+    labels.add(
+        LABELS,
+        attention={"under_review", "pending_certification", "exiting"},
+        bad={"rejected", "expelled", "exited", "suspended", "blacklisted"},
+    )
 
     nav.add("orgs.my_organisation", _l("My organisation"), {"enterprise", "provider"}, order=90)
-    nav.add("orgs.review_queue", _l("Certification"), {"operator"}, order=10,
-            count=lambda s, u: services.review_queue_count(s))
+    nav.add(
+        "orgs.review_queue",
+        _l("Certification"),
+        {"operator"},
+        order=10,
+        count=lambda s, u: services.review_queue_count(s),
+    )
     nav.add("orgs.organisations", _l("Organisations"), {"operator", "authority"}, order=80)
     panels.add("signed_out", "orgs/_register_button.html")
     panels.add("login", "orgs/_login_register.html")
@@ -60,6 +69,7 @@ def init_app(app: Flask) -> None:
     def region_name(code: str | None) -> str:
         region = lookup_region(code or "")
         return region.name if region else (code or "")
+
     app.jinja_env.filters["region"] = region_name
 
     daily.every_day(app, "orgs.end_suspensions", sanctions.end_suspensions)

@@ -1,5 +1,6 @@
 """Affiliations (隶属、共建、产权纽带): the operator records that two organisations are affiliated, and a
 voucher never pays a provider affiliated with the buyer (``orders`` asks ``affiliated_ids``)."""
+
 from __future__ import annotations
 
 from sqlalchemy import or_, select
@@ -37,8 +38,15 @@ def add_affiliation(session: Session, actor: User, org_id: int, affiliation: Aff
     session.add(row)
     session.flush()
     for subject in (low, high):
-        record(session, actor, "organisation", subject, "add_affiliation", None,
-               {"affiliation_id": row.id, "organisations": [low, high], "note": note})
+        record(
+            session,
+            actor,
+            "organisation",
+            subject,
+            "add_affiliation",
+            None,
+            {"affiliation_id": row.id, "organisations": [low, high], "note": note},
+        )
     session.commit()
     return row
 
@@ -52,32 +60,56 @@ def remove_affiliation(session: Session, actor: User, affiliation_id: int) -> No
         raise NotFound()
     pair = [affiliation.organisation_low_id, affiliation.organisation_high_id]
     for subject in pair:
-        record(session, actor, "organisation", subject, "remove_affiliation",
-               {"affiliation_id": affiliation.id, "organisations": pair, "note": affiliation.note}, None)
+        record(
+            session,
+            actor,
+            "organisation",
+            subject,
+            "remove_affiliation",
+            {"affiliation_id": affiliation.id, "organisations": pair, "note": affiliation.note},
+            None,
+        )
     session.delete(affiliation)
     session.commit()
 
 
 def affiliated(session: Session, a: int, b: int) -> bool:
     low, high = sorted((a, b))
-    return session.scalars(select(Affiliation.id).where(
-        Affiliation.organisation_low_id == low, Affiliation.organisation_high_id == high)).first() is not None
+    return (
+        session.scalars(
+            select(Affiliation.id).where(
+                Affiliation.organisation_low_id == low, Affiliation.organisation_high_id == high
+            )
+        ).first()
+        is not None
+    )
 
 
 def affiliated_ids(session: Session, org_id: int) -> set[int]:
     """Every organisation affiliated with ``org_id`` (one query, for a whole cart)."""
-    rows = session.execute(select(Affiliation.organisation_low_id, Affiliation.organisation_high_id).where(
-        or_(Affiliation.organisation_low_id == org_id, Affiliation.organisation_high_id == org_id))).all()
+    rows = session.execute(
+        select(Affiliation.organisation_low_id, Affiliation.organisation_high_id).where(
+            or_(Affiliation.organisation_low_id == org_id, Affiliation.organisation_high_id == org_id)
+        )
+    ).all()
     return {low if high == org_id else high for low, high in rows}
 
 
 def affiliations_of(session: Session, org_id: int) -> list[Affiliation]:
-    return list(session.scalars(select(Affiliation).where(
-        or_(Affiliation.organisation_low_id == org_id, Affiliation.organisation_high_id == org_id))
-        .options(selectinload(Affiliation.low), selectinload(Affiliation.high)).order_by(Affiliation.id)))
+    return list(
+        session.scalars(
+            select(Affiliation)
+            .where(or_(Affiliation.organisation_low_id == org_id, Affiliation.organisation_high_id == org_id))
+            .options(selectinload(Affiliation.low), selectinload(Affiliation.high))
+            .order_by(Affiliation.id)
+        )
+    )
 
 
 def list_affiliations(session: Session, page: int, per_page: int) -> Page[Affiliation]:
-    stmt = (select(Affiliation).options(selectinload(Affiliation.low), selectinload(Affiliation.high))
-            .order_by(Affiliation.id.desc()))
+    stmt = (
+        select(Affiliation)
+        .options(selectinload(Affiliation.low), selectinload(Affiliation.high))
+        .order_by(Affiliation.id.desc())
+    )
     return paginate(session, stmt, page, per_page)

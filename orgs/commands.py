@@ -6,6 +6,7 @@ ValidationError with every fault (the pattern of ``shop.inputs.Decision``, which
 review takes); pages call ``X.from_input(request.form)``, the API ``X.from_input(json_body())``, so
 both check a field the same way, and the use cases receive typed values, never a raw mapping.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -67,8 +68,18 @@ class Registration:
         if inputs.errors:
             only_uscc = set(inputs.errors) == {"uscc"} and raw_uscc
             raise ValidationError(inputs.errors, code="invalid_uscc" if only_uscc else "validation_error")
-        return cls(OrgKind(kind), uscc, name, region_code, established_on, legal_representative, contact_name,
-                   contact_phone, email, password)
+        return cls(
+            OrgKind(kind),
+            uscc,
+            name,
+            region_code,
+            established_on,
+            legal_representative,
+            contact_name,
+            contact_phone,
+            email,
+            password,
+        )
 
 
 # -- the operator's records ---------------------------------------------------------------------------
@@ -78,6 +89,7 @@ class Registration:
 class ReasonInput:
     """Why the operator does something it must explain (a reinstatement, a code taken off the
     blacklist): required."""
+
     reason: str
 
     @classmethod
@@ -91,6 +103,7 @@ class ReasonInput:
 @dataclass(frozen=True)
 class SuspensionInput:
     """A suspension: its reason and, if it has one, the day it ends by itself (after today)."""
+
     reason: str
     until: dt.date | None = None
 
@@ -108,6 +121,7 @@ class SuspensionInput:
 @dataclass(frozen=True)
 class BlacklistInput:
     """第十二条: a unified social credit code for the blacklist (checked and normalised), and why."""
+
     uscc: str
     reason: str
 
@@ -130,6 +144,7 @@ class AffiliationInput:
     """隶属、共建、产权纽带: the other organisation of an affiliation and a note saying how they are
     tied. ``field`` names where the other organisation was given (``organisation_id`` in the API,
     ``organisation_b`` on the page), so that the use case's faults about it go beside that field."""
+
     organisation_id: int
     note: str
     field: str = "organisation_id"
@@ -150,6 +165,7 @@ class AffiliationInput:
 class OrganisationFilter:
     """By name or credit code, kind and status; a kind or status it does not know is ignored (the
     page's selects and the API alike)."""
+
     q: str | None = None
     kind: OrgKind | None = None
     status: OrgStatus | None = None
@@ -158,6 +174,8 @@ class OrganisationFilter:
     def from_args(cls, args: Mapping[str, Any] | None) -> Self:
         args = args or {}
         kind, status, q = args.get("kind"), args.get("status"), args.get("q")
-        return cls(q.strip() if q and q.strip() else None,
-                   OrgKind(kind) if kind in {k.value for k in OrgKind} else None,
-                   OrgStatus(status) if status in {s.value for s in OrgStatus} else None)
+        return cls(
+            q.strip() if q and q.strip() else None,
+            OrgKind(kind) if kind in {k.value for k in OrgKind} else None,
+            OrgStatus(status) if status in {s.value for s in OrgStatus} else None,
+        )

@@ -2,6 +2,7 @@
 and enterprises, one young enterprise not yet eligible, one waiting in the certification queue.
 Other areas' demo data find them with ``demo_org`` and ``demo_user``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,32 +47,127 @@ DEMO_STAFF = [
 ]
 
 # one login per role, as ``make run`` prints them (``shop.seed.demo_logins``)
-DEMO_LOGINS = [("operator", "operator@yunquan.example"), ("authority", "authority@yunquan.example"),
-               ("provider", "provider@yunquan.example"), ("enterprise", "enterprise@yunquan.example")]
+DEMO_LOGINS = [
+    ("operator", "operator@yunquan.example"),
+    ("authority", "authority@yunquan.example"),
+    ("provider", "provider@yunquan.example"),
+    ("enterprise", "enterprise@yunquan.example"),
+]
 
 DEMO_ORGS = [
-    DemoOrg("qianyun", OrgKind.PROVIDER, "91520100MA6DK0001", "贵州黔云科技有限公司", "520115",
-            dt.date(2014, 3, 18), "陈建国", "刘洋", "provider@yunquan.example"),
-    DemoOrg("yunshang", OrgKind.PROVIDER, "91520100MA6DK0002", "云上贵州大数据产业发展有限公司", "520115",
-            dt.date(2014, 11, 6), "张伟", "赵倩", "yunshang@yunquan.example"),
-    DemoOrg("zhudata", OrgKind.PROVIDER, "91520300MA6DK0003", "遵义筑数信息技术有限公司", "520302",
-            dt.date(2016, 7, 1), "杨帆", "周琳", "zhudata@yunquan.example"),
-    DemoOrg("hangtian", OrgKind.PROVIDER, "91110108MA0DK0004", "北京航天云网络科技有限公司", "110108",
-            dt.date(2015, 5, 20), "孙浩", "吴迪", "hangtian@yunquan.example"),
-    DemoOrg("guizhou_tea", OrgKind.ENTERPRISE, "91520100MA6EN0001", "贵州湄潭绿茶制造有限公司", "520328",
-            dt.date(2012, 4, 10), "何明", "何小兰", "enterprise@yunquan.example"),
-    DemoOrg("anshun_parts", OrgKind.ENTERPRISE, "91520400MA6EN0002", "安顺精工汽车零部件有限公司", "520402",
-            dt.date(2017, 9, 22), "郭强", "邓敏", "anshun@yunquan.example"),
-    DemoOrg("bijie_agri", OrgKind.ENTERPRISE, "91520500MA6EN0003", "毕节高原农产品电商有限公司", "520502",
-            dt.date(2019, 2, 14), "罗成", "罗佳", "bijie@yunquan.example"),
-    DemoOrg("liupanshui_mining", OrgKind.ENTERPRISE, "91520200MA6EN0004", "六盘水智慧矿山装备有限公司", "520201",
-            dt.date(2015, 6, 30), "钱宇", "钱芳", "liupanshui@yunquan.example"),
+    DemoOrg(
+        "qianyun",
+        OrgKind.PROVIDER,
+        "91520100MA6DK0001",
+        "贵州黔云科技有限公司",
+        "520115",
+        dt.date(2014, 3, 18),
+        "陈建国",
+        "刘洋",
+        "provider@yunquan.example",
+    ),
+    DemoOrg(
+        "yunshang",
+        OrgKind.PROVIDER,
+        "91520100MA6DK0002",
+        "云上贵州大数据产业发展有限公司",
+        "520115",
+        dt.date(2014, 11, 6),
+        "张伟",
+        "赵倩",
+        "yunshang@yunquan.example",
+    ),
+    DemoOrg(
+        "zhudata",
+        OrgKind.PROVIDER,
+        "91520300MA6DK0003",
+        "遵义筑数信息技术有限公司",
+        "520302",
+        dt.date(2016, 7, 1),
+        "杨帆",
+        "周琳",
+        "zhudata@yunquan.example",
+    ),
+    DemoOrg(
+        "hangtian",
+        OrgKind.PROVIDER,
+        "91110108MA0DK0004",
+        "北京航天云网络科技有限公司",
+        "110108",
+        dt.date(2015, 5, 20),
+        "孙浩",
+        "吴迪",
+        "hangtian@yunquan.example",
+    ),
+    DemoOrg(
+        "guizhou_tea",
+        OrgKind.ENTERPRISE,
+        "91520100MA6EN0001",
+        "贵州湄潭绿茶制造有限公司",
+        "520328",
+        dt.date(2012, 4, 10),
+        "何明",
+        "何小兰",
+        "enterprise@yunquan.example",
+    ),
+    DemoOrg(
+        "anshun_parts",
+        OrgKind.ENTERPRISE,
+        "91520400MA6EN0002",
+        "安顺精工汽车零部件有限公司",
+        "520402",
+        dt.date(2017, 9, 22),
+        "郭强",
+        "邓敏",
+        "anshun@yunquan.example",
+    ),
+    DemoOrg(
+        "bijie_agri",
+        OrgKind.ENTERPRISE,
+        "91520500MA6EN0003",
+        "毕节高原农产品电商有限公司",
+        "520502",
+        dt.date(2019, 2, 14),
+        "罗成",
+        "罗佳",
+        "bijie@yunquan.example",
+    ),
+    DemoOrg(
+        "liupanshui_mining",
+        OrgKind.ENTERPRISE,
+        "91520200MA6EN0004",
+        "六盘水智慧矿山装备有限公司",
+        "520201",
+        dt.date(2015, 6, 30),
+        "钱宇",
+        "钱芳",
+        "liupanshui@yunquan.example",
+    ),
     # founded less than a year before the demo date: certified, but not yet eligible for vouchers
-    DemoOrg("qiannan_startup", OrgKind.ENTERPRISE, "91522700MA6EN0005", "黔南数智农业初创有限公司", "522701",
-            dt.date(2026, 5, 8), "蒙丽", "蒙杰", "startup@yunquan.example"),
+    DemoOrg(
+        "qiannan_startup",
+        OrgKind.ENTERPRISE,
+        "91522700MA6EN0005",
+        "黔南数智农业初创有限公司",
+        "522701",
+        dt.date(2026, 5, 8),
+        "蒙丽",
+        "蒙杰",
+        "startup@yunquan.example",
+    ),
     # waiting in the operator's certification queue
-    DemoOrg("tongren_textile", OrgKind.ENTERPRISE, "91520600MA6EN0006", "铜仁苗绣纺织品有限公司", "520602",
-            dt.date(2013, 8, 3), "龙秀英", "龙飞", "tongren@yunquan.example", OrgStatus.UNDER_REVIEW),
+    DemoOrg(
+        "tongren_textile",
+        OrgKind.ENTERPRISE,
+        "91520600MA6EN0006",
+        "铜仁苗绣纺织品有限公司",
+        "520602",
+        dt.date(2013, 8, 3),
+        "龙秀英",
+        "龙飞",
+        "tongren@yunquan.example",
+        OrgStatus.UNDER_REVIEW,
+    ),
 ]
 
 
@@ -95,20 +191,39 @@ def seed_organisations(session: Session) -> None:
         code = make_uscc(spec.uscc17)
         if session.scalars(select(Organisation.id).where(Organisation.uscc == code)).first() is not None:
             continue
-        org = Organisation(kind=spec.kind, uscc=code, name=spec.name, region_code=spec.region_code,
-                           established_on=spec.established_on, legal_representative=spec.legal_representative,
-                           contact_name=spec.contact_name, contact_phone="0851-8888" + spec.uscc17[-4:],
-                           email=spec.email, status=spec.status)
-        user = User(email=spec.email, password_hash=password_hash, role=Role(spec.kind.value),
-                    name=spec.contact_name, organisation=org)
+        org = Organisation(
+            kind=spec.kind,
+            uscc=code,
+            name=spec.name,
+            region_code=spec.region_code,
+            established_on=spec.established_on,
+            legal_representative=spec.legal_representative,
+            contact_name=spec.contact_name,
+            contact_phone="0851-8888" + spec.uscc17[-4:],
+            email=spec.email,
+            status=spec.status,
+        )
+        user = User(
+            email=spec.email,
+            password_hash=password_hash,
+            role=Role(spec.kind.value),
+            name=spec.contact_name,
+            organisation=org,
+        )
         session.add_all([org, user])
         session.flush()
         record(session, user, "organisation", org.id, "register", None, {"status": "pending_certification"})
-        submission = CertificationSubmission(organisation_id=org.id, submitted_by_id=user.id,
-                                             submitted_at=clock.now())
+        submission = CertificationSubmission(organisation_id=org.id, submitted_by_id=user.id, submitted_at=clock.now())
         session.add(submission)
         if spec.status == OrgStatus.CERTIFIED:
             org.certified_at = clock.now()
             submission.decision, submission.decided_by_id, submission.decided_at = "approve", operator.id, clock.now()
-            record(session, operator, "organisation", org.id, "approve", {"status": "under_review"},
-                   {"status": "certified", "note": "demo data"})
+            record(
+                session,
+                operator,
+                "organisation",
+                org.id,
+                "approve",
+                {"status": "under_review"},
+                {"status": "certified", "note": "demo data"},
+            )

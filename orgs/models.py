@@ -1,5 +1,6 @@
 """Organisations (第十条–第十四条): their certification submissions and documents, affiliations and the
 blacklist. Their members are ``shop.accounts.User``."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,9 +17,7 @@ from shop.db import Base, BigId, enum_type
 
 class Organisation(Base):
     __tablename__ = "organisations"
-    __table_args__ = (
-        Index("ix_organisations_kind_status", "kind", "status"),
-    )
+    __table_args__ = (Index("ix_organisations_kind_status", "kind", "status"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[OrgKind] = mapped_column(enum_type(OrgKind))
@@ -33,19 +32,17 @@ class Organisation(Base):
     status: Mapped[OrgStatus] = mapped_column(enum_type(OrgStatus), default=OrgStatus.PENDING_CERTIFICATION)
     status_reason: Mapped[str | None] = mapped_column(Text)
     exit_effective_on: Mapped[dt.date | None] = mapped_column(Date)
-    suspended_until: Mapped[dt.date | None] = mapped_column(Date)   # a suspension ends on this day
+    suspended_until: Mapped[dt.date | None] = mapped_column(Date)  # a suspension ends on this day
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     certified_at: Mapped[dt.datetime | None]
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
 
     def audit_state(self) -> dict[str, Any]:
-        state = {"status": self.status.value, "reason": self.status_reason,
-                 "exit_effective_on": self.exit_effective_on}
-        if self.suspended_until is not None:   # only while a suspension has an end date
+        state = {"status": self.status.value, "reason": self.status_reason, "exit_effective_on": self.exit_effective_on}
+        if self.suspended_until is not None:  # only while a suspension has an end date
             state["suspended_until"] = self.suspended_until
         return state
-
 
 
 class CertificationSubmission(Base):
@@ -65,7 +62,8 @@ class CertificationSubmission(Base):
 
     organisation: Mapped[Organisation] = relationship()
     documents: Mapped[list[CertificationDocument]] = relationship(
-        back_populates="submission", order_by="CertificationDocument.id")
+        back_populates="submission", order_by="CertificationDocument.id"
+    )
 
 
 class CertificationDocument(Base):
@@ -116,5 +114,3 @@ class BlacklistEntry(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
-
-

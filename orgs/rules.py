@@ -1,5 +1,6 @@
 """Registration rules (第十条–第十四条), in plain Python. The rules of an account (e-mail, password)
 are the foundation's: ``shop.auth``."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -92,12 +93,6 @@ def check_established_on(day: dt.date, today: dt.date) -> object | None:
     if day.year < 1949:
         return _l("The date of establishment is implausibly early.")
     return None
-
-
-
-
-
-
 
 
 def established_years(established_on: dt.date, on_day: dt.date) -> int:

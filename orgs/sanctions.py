@@ -2,6 +2,7 @@
 the one rule for queries (``sanctioned_clause``), the guard of every step that moves money
 (``ensure_not_sanctioned``), and the operator's suspensions and reinstatements with the daily job that
 ends them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,6 +28,7 @@ from shop.states import Role
 class Sanction:
     """Why an organisation may not move money now: ``kind`` is ``expelled``, ``blacklisted`` or
     ``suspended`` (with its end date ``until``, when it has one)."""
+
     organisation_id: int
     name: str
     kind: str
@@ -42,11 +44,16 @@ class Sanction:
         elif self.kind == "blacklisted":
             text = _l("%(name)s is on the blacklist: this is not possible.", name=self.name)
         elif self.until is not None:
-            text = _l("%(name)s is suspended until %(day)s: this is not possible until then.",
-                      name=self.name, day=self.until.isoformat())
+            text = _l(
+                "%(name)s is suspended until %(day)s: this is not possible until then.",
+                name=self.name,
+                day=self.until.isoformat(),
+            )
         else:
-            text = _l("%(name)s is suspended until the operator reinstates it: this is not possible meanwhile.",
-                      name=self.name)
+            text = _l(
+                "%(name)s is suspended until the operator reinstates it: this is not possible meanwhile.",
+                name=self.name,
+            )
         return str(text)
 
 
@@ -56,10 +63,11 @@ def sanctioned_clause(org: Any, today: dt.date | None = None) -> ColumnElement[b
     for queries; ``sanctions_of`` reads it for given organisations."""
     today = today or clock.today()
     listed = aliased(BlacklistEntry)
-    return or_(org.status == OrgStatus.EXPELLED,
-               and_(org.status == OrgStatus.SUSPENDED,
-                    or_(org.suspended_until.is_(None), org.suspended_until > today)),
-               exists().where(listed.uscc == org.uscc))
+    return or_(
+        org.status == OrgStatus.EXPELLED,
+        and_(org.status == OrgStatus.SUSPENDED, or_(org.suspended_until.is_(None), org.suspended_until > today)),
+        exists().where(listed.uscc == org.uscc),
+    )
 
 
 def sanctions_of(session: Session, org_ids: Any, today: dt.date | None = None) -> dict[int, Sanction]:
@@ -70,7 +78,8 @@ def sanctions_of(session: Session, org_ids: Any, today: dt.date | None = None) -
     rows = session.execute(
         select(Organisation, BlacklistEntry.reason)
         .outerjoin(BlacklistEntry, BlacklistEntry.uscc == Organisation.uscc)
-        .where(Organisation.id.in_(ids), sanctioned_clause(Organisation, today))).all()
+        .where(Organisation.id.in_(ids), sanctioned_clause(Organisation, today))
+    ).all()
     found: dict[int, Sanction] = {}
     for org, blacklist_reason in rows:
         if org.status == OrgStatus.EXPELLED:
@@ -93,9 +102,21 @@ def ensure_not_sanctioned(session: Session, *org_ids: int | None) -> None:
     if not found:
         return
     first = next(found[i] for i in org_ids if i in found)
-    raise DomainError("sanctioned", first.message, extra={"sanctioned": [
-        {"organisation_id": s.organisation_id, "name": s.name, "sanction": s.kind,
-         "until": s.until.isoformat() if s.until else None} for s in found.values()]})
+    raise DomainError(
+        "sanctioned",
+        first.message,
+        extra={
+            "sanctioned": [
+                {
+                    "organisation_id": s.organisation_id,
+                    "name": s.name,
+                    "sanction": s.kind,
+                    "until": s.until.isoformat() if s.until else None,
+                }
+                for s in found.values()
+            ]
+        },
+    )
 
 
 def _sanctioned_organisation(session: Session, actor: User, org_id: int) -> Organisation:
@@ -113,8 +134,16 @@ def suspend_organisation(session: Session, actor: User, org_id: int, suspension:
     the suspension ends by itself (``end_suspensions``). Suspending a suspended organisation changes
     the reason or the end date."""
     org = _sanctioned_organisation(session, actor, org_id)
-    change_state(session, org, ORGANISATION, "suspend", actor, subject_type="organisation",
-                 status_reason=suspension.reason, suspended_until=suspension.until)
+    change_state(
+        session,
+        org,
+        ORGANISATION,
+        "suspend",
+        actor,
+        subject_type="organisation",
+        status_reason=suspension.reason,
+        suspended_until=suspension.until,
+    )
     session.commit()
     return org
 
@@ -122,8 +151,16 @@ def suspend_organisation(session: Session, actor: User, org_id: int, suspension:
 def _reinstate(session: Session, org: Organisation, actor: User | None, reason: str | None) -> None:
     """Back to certified; a provider suspended during its exit notice goes back to leaving."""
     action = "resume_exit" if org.exit_effective_on is not None else "reinstate"
-    change_state(session, org, ORGANISATION, action, actor, subject_type="organisation", status_reason=reason,
-                 suspended_until=None)
+    change_state(
+        session,
+        org,
+        ORGANISATION,
+        action,
+        actor,
+        subject_type="organisation",
+        status_reason=reason,
+        suspended_until=None,
+    )
 
 
 @use_case
@@ -133,7 +170,7 @@ def reinstate_organisation(session: Session, actor: User, org_id: int, why: Reas
     from the blacklist."""
     org = _sanctioned_organisation(session, actor, org_id)
     if not ORGANISATION.can(org.status, "reinstate"):
-        ORGANISATION.next(org.status, "reinstate")   # raises invalid_state
+        ORGANISATION.next(org.status, "reinstate")  # raises invalid_state
     _reinstate(session, org, actor, why.reason)
     session.commit()
     return org
@@ -144,9 +181,14 @@ def end_suspensions(session: Session, today: dt.date | None = None) -> int:
     """Record the end of the suspensions whose end date has come (the sanction is over on that day
     anyway: ``sanctioned_clause``). The daily job; idempotent; commits."""
     today = today or clock.today()
-    due = list(session.scalars(select(Organisation).where(
-        Organisation.status == OrgStatus.SUSPENDED, Organisation.suspended_until <= today)
-        .order_by(Organisation.id).with_for_update()))
+    due = list(
+        session.scalars(
+            select(Organisation)
+            .where(Organisation.status == OrgStatus.SUSPENDED, Organisation.suspended_until <= today)
+            .order_by(Organisation.id)
+            .with_for_update()
+        )
+    )
     for org in due:
         _reinstate(session, org, None, None)
     session.commit()

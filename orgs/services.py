@@ -1,6 +1,7 @@
 """Use cases of organisations (第十条–第十四条): registration, certification and its review,
 affiliations and the blacklist; the sanctions are ``orgs.sanctions``. Each public function owns its
 transaction: it commits on success; a refusal raises DomainError and leaves nothing behind."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,38 +44,64 @@ CERTIFICATION_TYPES = ("pdf", "jpg", "png")
 
 # -- registration -------------------------------------------------------------------------------
 
+
 @use_case
 def register_organisation(session: Session, registration: Registration) -> Organisation:
     """An organisation and its first member; it must then be certified before it acts."""
     r = registration
     if session.scalars(select(BlacklistEntry.id).where(BlacklistEntry.uscc == r.uscc)).first() is not None:
-        raise DomainError("blacklisted", _l("This unified social credit code is on the blacklist and cannot register."),
-                          field="uscc")
+        raise DomainError(
+            "blacklisted", _l("This unified social credit code is on the blacklist and cannot register."), field="uscc"
+        )
     if session.scalars(select(Organisation.id).where(Organisation.uscc == r.uscc)).first() is not None:
-        raise DomainError("duplicate_organisation", _l("An organisation with this unified social credit code is already registered."),
-                          field="uscc")
+        raise DomainError(
+            "duplicate_organisation",
+            _l("An organisation with this unified social credit code is already registered."),
+            field="uscc",
+        )
     if session.scalars(select(User.id).where(User.email == r.email)).first() is not None:
         # the same words as a taken USCC would give away whether an address is registered; say only
         # that this address cannot be used
         raise ValidationError({"email": [_l("This e-mail address cannot be used; please use another one.")]})
-    org = Organisation(kind=r.kind, uscc=r.uscc, name=r.name, region_code=r.region_code,
-                       established_on=r.established_on, legal_representative=r.legal_representative,
-                       contact_name=r.contact_name, contact_phone=r.contact_phone, email=r.email,
-                       status=OrgStatus.PENDING_CERTIFICATION)
-    user = User(email=r.email, password_hash=hash_password(r.password), role=Role(r.kind.value),
-                name=r.contact_name, organisation=org)
+    org = Organisation(
+        kind=r.kind,
+        uscc=r.uscc,
+        name=r.name,
+        region_code=r.region_code,
+        established_on=r.established_on,
+        legal_representative=r.legal_representative,
+        contact_name=r.contact_name,
+        contact_phone=r.contact_phone,
+        email=r.email,
+        status=OrgStatus.PENDING_CERTIFICATION,
+    )
+    user = User(
+        email=r.email,
+        password_hash=hash_password(r.password),
+        role=Role(r.kind.value),
+        name=r.contact_name,
+        organisation=org,
+    )
     session.add_all([org, user])
     try:
         session.flush()
     except IntegrityError:  # a parallel registration of the same code won the race (use_case rolls back)
         raise DomainError("duplicate_organisation", field="uscc") from None
-    record(session, user, "organisation", org.id, "register", None,
-           {"status": org.status.value, "kind": org.kind.value, "uscc": org.uscc, "name": org.name})
+    record(
+        session,
+        user,
+        "organisation",
+        org.id,
+        "register",
+        None,
+        {"status": org.status.value, "kind": org.kind.value, "uscc": org.uscc, "name": org.name},
+    )
     session.commit()
     return org
 
 
 # -- reading ------------------------------------------------------------------------------------
+
 
 def get_organisation(session: Session, actor: User, org_id: int) -> Organisation:
     """Members and staff see an organisation; to anyone else it does not exist."""
@@ -95,9 +122,11 @@ def _own_organisation(session: Session, actor: User, org_id: int) -> Organisatio
 
 def latest_submission(session: Session, org_id: int) -> CertificationSubmission | None:
     return session.scalars(
-        select(CertificationSubmission).where(CertificationSubmission.organisation_id == org_id)
+        select(CertificationSubmission)
+        .where(CertificationSubmission.organisation_id == org_id)
         .options(selectinload(CertificationSubmission.documents))
-        .order_by(CertificationSubmission.id.desc()).limit(1)
+        .order_by(CertificationSubmission.id.desc())
+        .limit(1)
     ).first()
 
 
@@ -113,9 +142,15 @@ def certification_document(session: Session, actor: User, document_id: int) -> C
 
 # -- certification ------------------------------------------------------------------------------
 
+
 @use_case
-def submit_certification(session: Session, actor: User, org_id: int,
-                         files: Mapping[str, tuple[BinaryIO | None, str | None]], upload_dir: str | Path) -> Organisation:
+def submit_certification(
+    session: Session,
+    actor: User,
+    org_id: int,
+    files: Mapping[str, tuple[BinaryIO | None, str | None]],
+    upload_dir: str | Path,
+) -> Organisation:
     """Upload the certification documents; the organisation goes to the operator's queue."""
     org = _own_organisation(session, actor, org_id)
     ORGANISATION.next(org.status, "submit_certification")
@@ -125,8 +160,9 @@ def submit_certification(session: Session, actor: User, org_id: int,
     for kind in needed:
         stream, filename = files.get(kind, (None, None))
         try:
-            stored[kind] = store_upload(upload_dir, kind, stream, filename,
-                                        allowed=CERTIFICATION_TYPES, max_bytes=CERTIFICATION_MAX_BYTES)
+            stored[kind] = store_upload(
+                upload_dir, kind, stream, filename, allowed=CERTIFICATION_TYPES, max_bytes=CERTIFICATION_MAX_BYTES
+            )
         except ValidationError as exc:
             errors.update(exc.errors)
     if errors:
@@ -134,16 +170,23 @@ def submit_certification(session: Session, actor: User, org_id: int,
         raise ValidationError(errors)
     submission = CertificationSubmission(organisation_id=org.id, submitted_by_id=actor.id, submitted_at=clock.now())
     submission.documents = [
-        CertificationDocument(kind=kind, original_name=f.original_name, stored_name=f.stored_name,
-                              content_type=f.content_type, size_bytes=f.size_bytes, sha256=f.sha256)
+        CertificationDocument(
+            kind=kind,
+            original_name=f.original_name,
+            stored_name=f.stored_name,
+            content_type=f.content_type,
+            size_bytes=f.size_bytes,
+            sha256=f.sha256,
+        )
         for kind, f in stored.items()
     ]
     session.add(submission)
     try:
-        change_state(session, org, ORGANISATION, "submit_certification", actor, subject_type="organisation",
-                     status_reason=None)
+        change_state(
+            session, org, ORGANISATION, "submit_certification", actor, subject_type="organisation", status_reason=None
+        )
         session.commit()
-    except BaseException:   # use_case rolls the rows back; the files go too
+    except BaseException:  # use_case rolls the rows back; the files go too
         _remove_files(upload_dir, stored.values())
         raise
     return org
@@ -192,18 +235,27 @@ def allowed_actions(actor: User, org: Organisation) -> set[str]:
 
 def review_queue(session: Session, page: int, per_page: int) -> Page[Organisation]:
     """Organisations waiting for certification, oldest submission first."""
-    waiting_since = (select(CertificationSubmission.organisation_id,
-                            func.max(CertificationSubmission.submitted_at).label("since"))
-                     .group_by(CertificationSubmission.organisation_id).subquery())
-    stmt = (select(Organisation).join(waiting_since, waiting_since.c.organisation_id == Organisation.id)
-            .where(Organisation.status == OrgStatus.UNDER_REVIEW)
-            .order_by(waiting_since.c.since, Organisation.id))
+    waiting_since = (
+        select(CertificationSubmission.organisation_id, func.max(CertificationSubmission.submitted_at).label("since"))
+        .group_by(CertificationSubmission.organisation_id)
+        .subquery()
+    )
+    stmt = (
+        select(Organisation)
+        .join(waiting_since, waiting_since.c.organisation_id == Organisation.id)
+        .where(Organisation.status == OrgStatus.UNDER_REVIEW)
+        .order_by(waiting_since.c.since, Organisation.id)
+    )
     return paginate(session, stmt, page, per_page)
 
 
 def review_queue_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Organisation)
-                          .where(Organisation.status == OrgStatus.UNDER_REVIEW)) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(Organisation).where(Organisation.status == OrgStatus.UNDER_REVIEW)
+        )
+        or 0
+    )
 
 
 def list_organisations(session: Session, where: OrganisationFilter, page: int, per_page: int) -> Page[Organisation]:
@@ -220,6 +272,7 @@ def list_organisations(session: Session, where: OrganisationFilter, page: int, p
 
 # -- blacklist ----------------------------------------------------------------------------------
 
+
 def blacklist_uscc(session: Session, actor: User, code: str, reason: str | None) -> BlacklistEntry:
     """第十二条: put a (checked) USCC on the blacklist, recorded in the trail of the blacklist and of
     the organisation that has the code, if one has. A helper: it never commits (``add_to_blacklist``
@@ -229,15 +282,34 @@ def blacklist_uscc(session: Session, actor: User, code: str, reason: str | None)
     if is_blacklisted(session, code):
         raise ConflictingInput(_l("This code is already on the blacklist."), field="uscc")
     org = session.scalars(select(Organisation).where(Organisation.uscc == code)).one_or_none()
-    entry = BlacklistEntry(uscc=code, reason=reason, organisation_id=org.id if org else None,
-                           name=org.name if org else None, created_by_id=actor.id)
+    entry = BlacklistEntry(
+        uscc=code,
+        reason=reason,
+        organisation_id=org.id if org else None,
+        name=org.name if org else None,
+        created_by_id=actor.id,
+    )
     session.add(entry)
     session.flush()
-    record(session, actor, "blacklist", entry.id, "add_to_blacklist", None,
-           {"uscc": code, "reason": reason, "organisation_id": entry.organisation_id})
-    if org is not None:   # from now on it is sanctioned (sanction_of): its trail says why
-        record(session, actor, "organisation", org.id, "add_to_blacklist", None,
-               {"blacklist_entry_id": entry.id, "uscc": code, "reason": reason})
+    record(
+        session,
+        actor,
+        "blacklist",
+        entry.id,
+        "add_to_blacklist",
+        None,
+        {"uscc": code, "reason": reason, "organisation_id": entry.organisation_id},
+    )
+    if org is not None:  # from now on it is sanctioned (sanction_of): its trail says why
+        record(
+            session,
+            actor,
+            "organisation",
+            org.id,
+            "add_to_blacklist",
+            None,
+            {"blacklist_entry_id": entry.id, "uscc": code, "reason": reason},
+        )
     return entry
 
 
@@ -257,12 +329,26 @@ def remove_from_blacklist(session: Session, actor: User, entry_id: int, why: Rea
     if entry is None:
         raise NotFound()
     reason = why.reason
-    record(session, actor, "blacklist", entry.id, "remove_from_blacklist",
-           {"uscc": entry.uscc, "reason": entry.reason}, {"reason": reason})
+    record(
+        session,
+        actor,
+        "blacklist",
+        entry.id,
+        "remove_from_blacklist",
+        {"uscc": entry.uscc, "reason": entry.reason},
+        {"reason": reason},
+    )
     org_id = session.scalar(select(Organisation.id).where(Organisation.uscc == entry.uscc))
     if org_id is not None:
-        record(session, actor, "organisation", org_id, "remove_from_blacklist",
-               {"blacklist_entry_id": entry.id, "uscc": entry.uscc, "reason": entry.reason}, {"reason": reason})
+        record(
+            session,
+            actor,
+            "organisation",
+            org_id,
+            "remove_from_blacklist",
+            {"blacklist_entry_id": entry.id, "uscc": entry.uscc, "reason": entry.reason},
+            {"reason": reason},
+        )
     session.delete(entry)
     session.commit()
 
@@ -273,23 +359,45 @@ def list_blacklist(session: Session, page: int, per_page: int) -> Page[Blacklist
 
 # -- status changes the catalogue makes (第十二条): helpers, they never commit --------------------
 
+
 def give_notice(session: Session, actor: User, org: Organisation, effective_on: dt.date, reason: str | None) -> None:
     """A provider leaves on ``effective_on`` (``catalog.providers.request_exit``)."""
-    change_state(session, org, ORGANISATION, "request_exit", actor, subject_type="organisation",
-                 exit_effective_on=effective_on, status_reason=reason)
+    change_state(
+        session,
+        org,
+        ORGANISATION,
+        "request_exit",
+        actor,
+        subject_type="organisation",
+        exit_effective_on=effective_on,
+        status_reason=reason,
+    )
 
 
 def expel(session: Session, actor: User, org: Organisation, reason: str | None) -> None:
     """The organisation is out for good (``catalog.providers.expel_organisation``)."""
-    change_state(session, org, ORGANISATION, "expel", actor, subject_type="organisation", status_reason=reason,
-                 suspended_until=None)
+    change_state(
+        session,
+        org,
+        ORGANISATION,
+        "expel",
+        actor,
+        subject_type="organisation",
+        status_reason=reason,
+        suspended_until=None,
+    )
 
 
 def exits_due(session: Session, today: dt.date) -> list[Organisation]:
     """The leaving organisations whose exit day has come, locked for the change."""
-    return list(session.scalars(select(Organisation).where(
-        Organisation.status == OrgStatus.EXITING, Organisation.exit_effective_on <= today)
-        .order_by(Organisation.id).with_for_update()))
+    return list(
+        session.scalars(
+            select(Organisation)
+            .where(Organisation.status == OrgStatus.EXITING, Organisation.exit_effective_on <= today)
+            .order_by(Organisation.id)
+            .with_for_update()
+        )
+    )
 
 
 def complete_exit(session: Session, org: Organisation) -> None:
@@ -298,4 +406,3 @@ def complete_exit(session: Session, org: Organisation) -> None:
 
 def is_blacklisted(session: Session, uscc: str) -> bool:
     return session.scalars(select(BlacklistEntry.id).where(BlacklistEntry.uscc == uscc)).first() is not None
-

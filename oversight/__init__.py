@@ -2,6 +2,7 @@
 public notice of grants and disbursements with objections, and complaints. ``init_app`` registers the area
 (pages, API, navigation, labels, the audit listener that publishes notices, demo data, the daily backfill
 and its command); it reads every other area and nothing imports it."""
+
 from __future__ import annotations
 
 import click
@@ -23,26 +24,53 @@ def init_app(app: Flask) -> None:
     seed.register(seed_oversight, order=60)
 
     everyone = {"anonymous", "enterprise", "provider", "operator", "authority"}
-    nav.add("oversight.notices", _l("Public notice"), everyone, order=7,
-            count=lambda s, u: notices.open_objections_count(s) if u.role.value == "operator" else 0)
-    nav.add("oversight.complaints", _l("Complaints"), {"enterprise", "provider", "operator", "authority"}, order=70,
-            count=lambda s, u: complaints.complaints_waiting(s, u))
+    nav.add(
+        "oversight.notices",
+        _l("Public notice"),
+        everyone,
+        order=7,
+        count=lambda s, u: notices.open_objections_count(s) if u.role.value == "operator" else 0,
+    )
+    nav.add(
+        "oversight.complaints",
+        _l("Complaints"),
+        {"enterprise", "provider", "operator", "authority"},
+        order=70,
+        count=lambda s, u: complaints.complaints_waiting(s, u),
+    )
     nav.add("oversight.dashboard", _l("Oversight"), {"operator", "authority"}, order=92)
-    labels.add({
-        # notices and objections
-        "notice": _l("public notice"), "objection": _l("objection"), "quota_grant": _l("Quota granted"),
-        "disbursement": _l("Disbursement"), "open": _l("Open"), "answered": _l("Answered"),
-        "publish_notice": _l("Published for notice"), "lengthen_notice": _l("Notice period lengthened"),
-        "lodge_objection": _l("Objection lodged"), "answer_objection": _l("Objection answered"),
-        # complaints
-        "complaint": _l("complaint"), "in_progress": _l("In progress"), "resolved": _l("Resolved"),
-        "file_complaint": _l("Complaint filed"), "reply_to_complaint": _l("Message added"),
-        "take_up_complaint": _l("Taken up by the operator"), "resolve_complaint": _l("Resolved by the operator"),
-        "service_quality": _l("Service quality"), "delivery": _l("Delivery"), "billing": _l("Price and payment"),
-        "other": _l("Other"),
-        # subjects of the audit trail
-        "audit": _l("audit trail"), "holiday": _l("working-day calendar"), "verify_chain": _l("Chain verified"),
-    }, attention={"open", "in_progress"})
+    labels.add(
+        {
+            # notices and objections
+            "notice": _l("public notice"),
+            "objection": _l("objection"),
+            "quota_grant": _l("Quota granted"),
+            "disbursement": _l("Disbursement"),
+            "open": _l("Open"),
+            "answered": _l("Answered"),
+            "publish_notice": _l("Published for notice"),
+            "lengthen_notice": _l("Notice period lengthened"),
+            "lodge_objection": _l("Objection lodged"),
+            "answer_objection": _l("Objection answered"),
+            # complaints
+            "complaint": _l("complaint"),
+            "in_progress": _l("In progress"),
+            "resolved": _l("Resolved"),
+            "file_complaint": _l("Complaint filed"),
+            "reply_to_complaint": _l("Message added"),
+            "take_up_complaint": _l("Taken up by the operator"),
+            "resolve_complaint": _l("Resolved by the operator"),
+            "service_quality": _l("Service quality"),
+            "delivery": _l("Delivery"),
+            "billing": _l("Price and payment"),
+            "other": _l("Other"),
+            # subjects of the audit trail
+            "audit": _l("audit trail"),
+            "holiday": _l("working-day calendar"),
+            "verify_chain": _l("Chain verified"),
+        },
+        attention={"open", "in_progress"},
+    )
 
     # grants and disbursements made before this area existed (or by a process without it) are
     # published on the first request of the day

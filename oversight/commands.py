@@ -8,6 +8,7 @@ way, and the use cases receive typed values, never a raw mapping. Filters are re
 ``from_args(args)``: ``strict`` ones refuse a value they do not know (the API), the others ignore it
 (a page's tabs).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ from shop.inputs import TEXT_MAX, Inputs
 @dataclass(frozen=True)
 class ObjectionInput:
     """异议: why an entry of the public notice is wrong."""
+
     reason: str
 
     @classmethod
@@ -40,6 +42,7 @@ class ObjectionInput:
 class OperatorText:
     """What the operator writes to close a case, published with it: the answer to an objection, the
     resolution of a complaint. Both read the same way; ``FIELD`` names the field."""
+
     text: str
     FIELD: ClassVar[str] = "answer"
 
@@ -54,12 +57,14 @@ class OperatorText:
 @dataclass(frozen=True)
 class AnswerInput(OperatorText):
     """The operator's answer to an objection."""
+
     FIELD: ClassVar[str] = "answer"
 
 
 @dataclass(frozen=True)
 class NoticeFilter:
     """In notice today (``current``) or a year's archive, of one kind or both, by organisation name."""
+
     view: str = "current"
     kind: NoticeKind | None = None
     year: int | None = None
@@ -79,6 +84,7 @@ class NoticeFilter:
 @dataclass(frozen=True)
 class ObjectionFilter:
     """Open or answered objections; anything else lists them all."""
+
     status: ObjectionStatus | None = None
 
     @classmethod
@@ -93,6 +99,7 @@ class ObjectionFilter:
 @dataclass(frozen=True)
 class ComplaintInput:
     """五: an enterprise's complaint about the provider of one of its orders."""
+
     order_id: int
     kind: ComplaintKind
     subject: str
@@ -112,6 +119,7 @@ class ComplaintInput:
 @dataclass(frozen=True)
 class ReplyInput:
     """A message on a complaint."""
+
     body: str
 
     @classmethod
@@ -125,6 +133,7 @@ class ReplyInput:
 @dataclass(frozen=True)
 class ResolutionInput(OperatorText):
     """How the operator resolved a complaint."""
+
     FIELD: ClassVar[str] = "resolution"
 
 
@@ -132,6 +141,7 @@ class ResolutionInput(OperatorText):
 class ComplaintFilter:
     """Complaints of one status, or all of them. ``strict`` (the API) refuses an unknown status; a
     page lists them all instead."""
+
     status: ComplaintStatus | None = None
 
     @classmethod
@@ -153,6 +163,7 @@ class ComplaintFilter:
 class ReportFilter:
     """The year of the dashboard, the report and the scorecards (this year by default), and the
     scorecards' order (by orders unless a known one is asked for)."""
+
     year: int
     sort: str = "orders"
 
@@ -163,4 +174,3 @@ class ReportFilter:
         inputs.check()
         sort = (args or {}).get("sort")
         return cls(year, sort if sort in SCORECARD_SORTS else "orders")
-

@@ -3,6 +3,7 @@ parties and the operator exchange messages, the operator takes it up and resolve
 case owns its transaction (commits on success; a refusal raises DomainError, leaving nothing). To
 anyone but its two parties and staff a complaint does not exist.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,16 +59,39 @@ def file_complaint(session: Session, actor: User, command: ComplaintInput) -> Co
     if order is None or order.enterprise_id != actor.organisation_id:
         raise DomainError("not_found", _l("This is not one of your orders."), field="order_id")
     if session.scalar(select(exists().where(Complaint.order_id == order.id, Complaint.status.in_(UNRESOLVED)))):
-        raise DomainError("invalid_state", _l(
-            "A complaint about this order is still being handled: add your message to it instead."), field="order_id")
-    complaint = Complaint(order_id=order.id, enterprise_id=order.enterprise_id, provider_id=order.provider_id,
-                          kind=command.kind, subject=command.subject, description=command.description,
-                          status=ComplaintStatus.OPEN, filed_by_id=actor.id, filed_at=clock.now())
+        raise DomainError(
+            "invalid_state",
+            _l("A complaint about this order is still being handled: add your message to it instead."),
+            field="order_id",
+        )
+    complaint = Complaint(
+        order_id=order.id,
+        enterprise_id=order.enterprise_id,
+        provider_id=order.provider_id,
+        kind=command.kind,
+        subject=command.subject,
+        description=command.description,
+        status=ComplaintStatus.OPEN,
+        filed_by_id=actor.id,
+        filed_at=clock.now(),
+    )
     session.add(complaint)
     session.flush()
-    record(session, actor, "complaint", complaint.id, "file_complaint", None,
-           {**complaint.audit_state(), "order_id": order.id, "provider_id": order.provider_id,
-            "kind": command.kind.value, "subject": command.subject})
+    record(
+        session,
+        actor,
+        "complaint",
+        complaint.id,
+        "file_complaint",
+        None,
+        {
+            **complaint.audit_state(),
+            "order_id": order.id,
+            "provider_id": order.provider_id,
+            "kind": command.kind.value,
+            "subject": command.subject,
+        },
+    )
     session.commit()
     return complaint
 
@@ -89,15 +113,21 @@ def reply_to_complaint(session: Session, actor: User, complaint_id: int, command
         raise DomainError("invalid_state", _l("This complaint is resolved: it takes no more messages."))
     COMPLAINT.next(complaint.status, "reply_to_complaint")
     at = clock.now()
-    reply = ComplaintReply(complaint_id=complaint.id, author_id=actor.id, party=party, body=command.body,
-                           created_at=at)
+    reply = ComplaintReply(complaint_id=complaint.id, author_id=actor.id, party=party, body=command.body, created_at=at)
     session.add(reply)
     if party != "enterprise":
         for name, value in _responded(complaint, actor, at).items():
             setattr(complaint, name, value)
     session.flush()
-    record(session, actor, "complaint", complaint.id, "reply_to_complaint", None,
-           {"reply_id": reply.id, "party": party, "status": complaint.status.value})
+    record(
+        session,
+        actor,
+        "complaint",
+        complaint.id,
+        "reply_to_complaint",
+        None,
+        {"reply_id": reply.id, "party": party, "status": complaint.status.value},
+    )
     session.commit()
     return reply
 
@@ -109,8 +139,17 @@ def take_up_complaint(session: Session, actor: User, complaint_id: int) -> Compl
         raise Forbidden()
     complaint, _party_ = _complaint_for(session, actor, complaint_id, lock=True)
     at = clock.now()
-    change_state(session, complaint, COMPLAINT, "take_up_complaint", actor, subject_type="complaint",
-                 taken_up_at=at, taken_up_by_id=actor.id, **_responded(complaint, actor, at))
+    change_state(
+        session,
+        complaint,
+        COMPLAINT,
+        "take_up_complaint",
+        actor,
+        subject_type="complaint",
+        taken_up_at=at,
+        taken_up_by_id=actor.id,
+        **_responded(complaint, actor, at),
+    )
     session.commit()
     return complaint
 
@@ -122,8 +161,17 @@ def resolve_complaint(session: Session, actor: User, complaint_id: int, command:
         raise Forbidden()
     complaint, _party_ = _complaint_for(session, actor, complaint_id, lock=True)
     at = clock.now()
-    change_state(session, complaint, COMPLAINT, "resolve_complaint", actor, subject_type="complaint",
-                 resolution=command.text, resolved_at=at, resolved_by_id=actor.id)
+    change_state(
+        session,
+        complaint,
+        COMPLAINT,
+        "resolve_complaint",
+        actor,
+        subject_type="complaint",
+        resolution=command.text,
+        resolved_at=at,
+        resolved_by_id=actor.id,
+    )
     session.commit()
     return complaint
 
@@ -144,12 +192,14 @@ def _visible_complaints(stmt: Any, actor: User) -> Any:
     raise Forbidden()
 
 
-def list_complaints(session: Session, actor: User, where: ComplaintFilter, *, page: int,
-                    per_page: int) -> Page[Complaint]:
+def list_complaints(
+    session: Session, actor: User, where: ComplaintFilter, *, page: int, per_page: int
+) -> Page[Complaint]:
     """The enterprise's own, the complaints about the provider, or every complaint for staff:
     unresolved first, oldest first."""
     stmt = _visible_complaints(select(Complaint), actor).options(
-        joinedload(Complaint.enterprise), joinedload(Complaint.provider))
+        joinedload(Complaint.enterprise), joinedload(Complaint.provider)
+    )
     if where.status is not None:
         stmt = stmt.where(Complaint.status == where.status)
     stmt = stmt.order_by(Complaint.status == ComplaintStatus.RESOLVED, Complaint.filed_at, Complaint.id)
@@ -157,8 +207,9 @@ def list_complaints(session: Session, actor: User, where: ComplaintFilter, *, pa
 
 
 def complaint_counts(session: Session, actor: User) -> dict[str, int]:
-    rows = session.execute(_visible_complaints(select(Complaint.status, func.count()), actor)
-                           .group_by(Complaint.status)).all()
+    rows = session.execute(
+        _visible_complaints(select(Complaint.status, func.count()), actor).group_by(Complaint.status)
+    ).all()
     return {getattr(status, "value", status): n for status, n in rows}
 
 
@@ -166,12 +217,17 @@ def complaints_waiting(session: Session, actor: User) -> int:
     """What waits for the reader: for the operator every unresolved complaint; for a provider the
     unresolved complaints about it that it has not answered yet."""
     if actor.role == Role.OPERATOR:
-        return session.scalar(select(func.count()).select_from(Complaint)
-                              .where(Complaint.status.in_(UNRESOLVED))) or 0
+        return session.scalar(select(func.count()).select_from(Complaint).where(Complaint.status.in_(UNRESOLVED))) or 0
     if actor.role == Role.PROVIDER and actor.organisation_id is not None:
         answered = exists().where(ComplaintReply.complaint_id == Complaint.id, ComplaintReply.party == "provider")
-        return session.scalar(select(func.count()).select_from(Complaint).where(
-            Complaint.provider_id == actor.organisation_id, Complaint.status.in_(UNRESOLVED), ~answered)) or 0
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(Complaint)
+                .where(Complaint.provider_id == actor.organisation_id, Complaint.status.in_(UNRESOLVED), ~answered)
+            )
+            or 0
+        )
     return 0
 
 
@@ -179,5 +235,12 @@ def complainable_orders(session: Session, actor: User, limit: int = 100) -> list
     """The enterprise's orders, newest first, to choose the one a complaint is about."""
     if actor.role != Role.ENTERPRISE:
         raise Forbidden()
-    return list(session.scalars(select(Order).where(Order.enterprise_id == actor.organisation_id)
-                                .options(joinedload(Order.provider)).order_by(Order.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(Order)
+            .where(Order.enterprise_id == actor.organisation_id)
+            .options(joinedload(Order.provider))
+            .order_by(Order.id.desc())
+            .limit(limit)
+        )
+    )

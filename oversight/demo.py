@@ -10,6 +10,7 @@ cases with their documents, and are then dated to the settlement date they belon
 (``demo_orders``). Complaints and objections go through this area's use cases and are dated likewise
 (``demo_complaints``). Random choices come from a fixed seed, so every run makes the same demo.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -63,6 +64,7 @@ def seed_oversight(session: Session) -> None:
 
 # -- enterprises and their quotas --------------------------------------------------------------------
 
+
 def _seed_enterprises(session: Session) -> dict[str, Organisation]:
     operator = demo_user(session, "operator@yunquan.example")
     password_hash: str | None = None
@@ -73,19 +75,44 @@ def _seed_enterprises(session: Session) -> dict[str, Organisation]:
         if org is None:
             password_hash = password_hash or hash_password(DEMO_PASSWORD)
             email = f"{spec.key}@yunquan.example"
-            org = Organisation(kind=OrgKind.ENTERPRISE, uscc=code, name=spec.name, region_code=spec.region_code,
-                               established_on=spec.established_on, legal_representative=spec.contact,
-                               contact_name=spec.contact, contact_phone="0851-8666" + spec.uscc17[-4:], email=email,
-                               status=OrgStatus.CERTIFIED, certified_at=clock.now())
-            user = User(email=email, password_hash=password_hash, role=Role.ENTERPRISE, name=spec.contact,
-                        organisation=org)
+            org = Organisation(
+                kind=OrgKind.ENTERPRISE,
+                uscc=code,
+                name=spec.name,
+                region_code=spec.region_code,
+                established_on=spec.established_on,
+                legal_representative=spec.contact,
+                contact_name=spec.contact,
+                contact_phone="0851-8666" + spec.uscc17[-4:],
+                email=email,
+                status=OrgStatus.CERTIFIED,
+                certified_at=clock.now(),
+            )
+            user = User(
+                email=email, password_hash=password_hash, role=Role.ENTERPRISE, name=spec.contact, organisation=org
+            )
             session.add_all([org, user])
             session.flush()
             record(session, user, "organisation", org.id, "register", None, {"status": "pending_certification"})
-            session.add(CertificationSubmission(organisation_id=org.id, submitted_by_id=user.id, submitted_at=clock.now(),
-                                                decision="approve", decided_by_id=operator.id, decided_at=clock.now()))
-            record(session, operator, "organisation", org.id, "approve", {"status": "under_review"},
-                   {"status": "certified", "note": "demo data"})
+            session.add(
+                CertificationSubmission(
+                    organisation_id=org.id,
+                    submitted_by_id=user.id,
+                    submitted_at=clock.now(),
+                    decision="approve",
+                    decided_by_id=operator.id,
+                    decided_at=clock.now(),
+                )
+            )
+            record(
+                session,
+                operator,
+                "organisation",
+                org.id,
+                "approve",
+                {"status": "under_review"},
+                {"status": "certified", "note": "demo data"},
+            )
         out[spec.key] = org
     return out
 
@@ -104,21 +131,25 @@ def _seed_grants(session: Session, enterprises: dict[str, Organisation], today: 
     granted: dict[int, dt.date] = {}
     for index, spec in enumerate(ENTERPRISES):
         org = enterprises[spec.key]
-        application = session.scalars(select(QuotaApplication).where(
-            QuotaApplication.organisation_id == org.id, QuotaApplication.year == YEAR)).one_or_none()
+        application = session.scalars(
+            select(QuotaApplication).where(QuotaApplication.organisation_id == org.id, QuotaApplication.year == YEAR)
+        ).one_or_none()
         if application is None:
             try:
                 application = wallet_services.apply_for_quota(session, org.members[0], YEAR)
                 wallet_services.review_application(session, operator, application.id, Decision(True))
-            except DomainError as error:   # a demo run after the year, or the budget used up
+            except DomainError as error:  # a demo run after the year, or the budget used up
                 print(f"demo quota for {spec.name} skipped: {error.detail}", file=sys.stderr)
                 session.rollback()
                 continue
             day = _grant_day(index, spec.key, today)
             at = china_time(day, 10 + index % 6)
             application.applied_at, application.decided_at = at - dt.timedelta(days=1, hours=2), at
-            entry = session.scalars(select(NoticeEntry).where(NoticeEntry.kind == NoticeKind.QUOTA_GRANT,
-                                                              NoticeEntry.subject_id == application.id)).one_or_none()
+            entry = session.scalars(
+                select(NoticeEntry).where(
+                    NoticeEntry.kind == NoticeKind.QUOTA_GRANT, NoticeEntry.subject_id == application.id
+                )
+            ).one_or_none()
             if entry is not None:
                 date_notice(session, entry, day)
             session.commit()

@@ -6,6 +6,7 @@ through the order table (``change_state``, every step in the audit trail), backd
 Redemption claims go through the claims' use cases with their documents, and are then dated to the
 settlement date they belong to (a demo cannot wait for the calendar).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -69,13 +70,27 @@ class _Offer:
 
 def _offers(session: Session) -> list[_Offer]:
     keys = {demo_org(session, key).id: key for key in PROVIDER_EMAILS}
-    rows = session.execute(select(Product.id, ProductVersion.id, Product.provider_id, ProductVersion.layer,
-                                  ProductVersion.category, ProductVersion.price_fen, ProductVersion.unit,
-                                  ProductVersion.accepts_vouchers)
-                           .join(ProductVersion, ProductVersion.id == Product.published_version_id)
-                           .where(Product.provider_id.in_(keys)).order_by(Product.id)).all()
-    return [_Offer(pid, vid, prov, keys[prov], getattr(layer, "value", layer), getattr(cat, "value", cat), price, unit,
-                   accepts) for pid, vid, prov, layer, cat, price, unit, accepts in rows]
+    rows = session.execute(
+        select(
+            Product.id,
+            ProductVersion.id,
+            Product.provider_id,
+            ProductVersion.layer,
+            ProductVersion.category,
+            ProductVersion.price_fen,
+            ProductVersion.unit,
+            ProductVersion.accepts_vouchers,
+        )
+        .join(ProductVersion, ProductVersion.id == Product.published_version_id)
+        .where(Product.provider_id.in_(keys))
+        .order_by(Product.id)
+    ).all()
+    return [
+        _Offer(
+            pid, vid, prov, keys[prov], getattr(layer, "value", layer), getattr(cat, "value", cat), price, unit, accepts
+        )
+        for pid, vid, prov, layer, cat, price, unit, accepts in rows
+    ]
 
 
 def _quantity(rng: random.Random, offer: _Offer) -> int:
@@ -86,8 +101,9 @@ def _quantity(rng: random.Random, offer: _Offer) -> int:
     return 1
 
 
-def seed_orders(session: Session, rng: random.Random, programme: Programme, granted: dict[int, dt.date],
-                 today: dt.date) -> None:
+def seed_orders(
+    session: Session, rng: random.Random, programme: Programme, granted: dict[int, dt.date], today: dt.date
+) -> None:
     if session.scalar(select(exists().where(CheckoutAttempt.key.like(BULK_KEY + "%")))):
         return
     last = min(today - dt.timedelta(days=1), LAST_DAY)
@@ -97,8 +113,10 @@ def seed_orders(session: Session, rng: random.Random, programme: Programme, gran
     if not offers:
         return
     buyers = {org.id: org for org in session.scalars(select(Organisation).where(Organisation.id.in_(granted)))}
-    weights = {org_id: next((e.weight for e in ENTERPRISES if make_uscc(e.uscc17) == org.uscc), 1)
-               for org_id, org in buyers.items()}
+    weights = {
+        org_id: next((e.weight for e in ENTERPRISES if make_uscc(e.uscc17) == org.uscc), 1)
+        for org_id, org in buyers.items()
+    }
     available = {org_id: ledger.balance(session, AccountKind.AVAILABLE, YEAR, org_id) for org_id in buyers}
     sellers = {key: demo_user(session, email) for key, email in PROVIDER_EMAILS.items()}
     by_provider: dict[int, list[_Offer]] = defaultdict(list)
@@ -134,64 +152,139 @@ def seed_orders(session: Session, rng: random.Random, programme: Programme, gran
     session.commit()
 
 
-def _bulk_order(session: Session, rng: random.Random, number: int, buyer: Organisation, offers: list[_Offer],
-                ratios: dict[str, int], available: dict[int, int], sellers: dict[str, User], placed_at: dt.datetime,
-                today: dt.date) -> None:
-    wanted = [LineInput(o.product_id, o.version_id, o.provider_id, o.layer, o.price_fen, _quantity(rng, o),
-                        o.accepts_vouchers) for o in offers]
+def _bulk_order(
+    session: Session,
+    rng: random.Random,
+    number: int,
+    buyer: Organisation,
+    offers: list[_Offer],
+    ratios: dict[str, int],
+    available: dict[int, int],
+    sellers: dict[str, User],
+    placed_at: dt.datetime,
+    today: dt.date,
+) -> None:
+    wanted = [
+        LineInput(
+            o.product_id, o.version_id, o.provider_id, o.layer, o.price_fen, _quantity(rng, o), o.accepts_vouchers
+        )
+        for o in offers
+    ]
     priced = allocate_vouchers(wanted, ratios=ratios, available_fen=available[buyer.id], use_vouchers=True)
     available[buyer.id] -= sum(p.voucher_fen for p in priced)
-    lines = [OrderLine(product_id=p.line.product_id, version_id=p.line.version_id, layer=offer.layer,
-                       category=offer.category, unit_price_fen=p.line.unit_price_fen, quantity=p.line.quantity,
-                       amount_fen=p.amount_fen, voucher_fen=p.voucher_fen) for p, offer in zip(priced, offers, strict=False)]
+    lines = [
+        OrderLine(
+            product_id=p.line.product_id,
+            version_id=p.line.version_id,
+            layer=offer.layer,
+            category=offer.category,
+            unit_price_fen=p.line.unit_price_fen,
+            quantity=p.line.quantity,
+            amount_fen=p.amount_fen,
+            voucher_fen=p.voucher_fen,
+        )
+        for p, offer in zip(priced, offers, strict=False)
+    ]
     total = sum(line.amount_fen for line in lines)
     voucher = sum(line.voucher_fen for line in lines)
     buyer_user = buyer.members[0]
     provider_key = offers[0].provider_key
     seller = sellers[provider_key]
-    attempt = CheckoutAttempt(key=f"{BULK_KEY}{number}", request_hash="0" * 64, enterprise_id=buyer.id,
-                              user_id=buyer_user.id, status=AttemptStatus.COMPLETED, voucher_year=YEAR,
-                              voucher_fen=voucher, self_pay_fen=total - voucher, plan=[], intents={},
-                              agreement_version=CURRENT_AGREEMENT.version, agreement_accepted_at=placed_at,
-                              created_at=placed_at, updated_at=placed_at)
+    attempt = CheckoutAttempt(
+        key=f"{BULK_KEY}{number}",
+        request_hash="0" * 64,
+        enterprise_id=buyer.id,
+        user_id=buyer_user.id,
+        status=AttemptStatus.COMPLETED,
+        voucher_year=YEAR,
+        voucher_fen=voucher,
+        self_pay_fen=total - voucher,
+        plan=[],
+        intents={},
+        agreement_version=CURRENT_AGREEMENT.version,
+        agreement_accepted_at=placed_at,
+        created_at=placed_at,
+        updated_at=placed_at,
+    )
     session.add(attempt)
     session.flush()
-    order = Order(attempt_id=attempt.id, enterprise_id=buyer.id, provider_id=offers[0].provider_id,
-                  status=OrderStatus.PLACED, total_fen=total, voucher_fen=voucher, self_pay_fen=total - voucher,
-                  voucher_year=YEAR, payment_status=PaymentStatus.AUTHORISED if total > voucher else PaymentStatus.NONE,
-                  agreement_version=CURRENT_AGREEMENT.version, agreement_accepted_at=placed_at, placed_at=placed_at)
+    order = Order(
+        attempt_id=attempt.id,
+        enterprise_id=buyer.id,
+        provider_id=offers[0].provider_id,
+        status=OrderStatus.PLACED,
+        total_fen=total,
+        voucher_fen=voucher,
+        self_pay_fen=total - voucher,
+        voucher_year=YEAR,
+        payment_status=PaymentStatus.AUTHORISED if total > voucher else PaymentStatus.NONE,
+        agreement_version=CURRENT_AGREEMENT.version,
+        agreement_accepted_at=placed_at,
+        placed_at=placed_at,
+    )
     order.lines = lines
     session.add(order)
     session.flush()
     if voucher:
         ledger.hold_vouchers(session, YEAR, buyer.id, voucher, ref=("order", order.id), actor_id=buyer_user.id)
-    record(session, buyer_user, "order", order.id, "place", None,
-           {**order.audit_state(), "total_fen": total, "provider_id": order.provider_id, "note": "demo data"})
+    record(
+        session,
+        buyer_user,
+        "order",
+        order.id,
+        "place",
+        None,
+        {**order.audit_state(), "total_fen": total, "provider_id": order.provider_id, "note": "demo data"},
+    )
 
     (low, high), refund_share = PROVIDER_HABITS[provider_key]
     age = (today - clock.china_date(placed_at)).days
     roll = rng.random()
-    if age < 5 and roll < 0.45:   # still waiting for the provider, within the confirmation deadline
+    if age < 5 and roll < 0.45:  # still waiting for the provider, within the confirmation deadline
         return
     if roll > 0.94:
-        _move(session, order, "cancel", buyer_user, cancelled_at=placed_at + dt.timedelta(hours=rng.randint(1, 20)),
-              payment_status=PaymentStatus.VOIDED if order.self_pay_fen else order.payment_status)
+        _move(
+            session,
+            order,
+            "cancel",
+            buyer_user,
+            cancelled_at=placed_at + dt.timedelta(hours=rng.randint(1, 20)),
+            payment_status=PaymentStatus.VOIDED if order.self_pay_fen else order.payment_status,
+        )
         if voucher:
             ledger.release_vouchers(session, YEAR, buyer.id, voucher, ref=("order", order.id), actor_id=buyer_user.id)
             available[buyer.id] += voucher
         return
     confirmed_at = placed_at + dt.timedelta(minutes=rng.randint(low * 60, high * 60))
-    _move(session, order, "confirm", seller, confirmed_at=confirmed_at,
-          payment_status=PaymentStatus.CAPTURED if order.self_pay_fen else order.payment_status)
+    _move(
+        session,
+        order,
+        "confirm",
+        seller,
+        confirmed_at=confirmed_at,
+        payment_status=PaymentStatus.CAPTURED if order.self_pay_fen else order.payment_status,
+    )
     if age > 12 and rng.random() < refund_share:
         asked = confirmed_at + dt.timedelta(days=rng.randint(1, 6))
-        _move(session, order, "request_refund", buyer_user, refund_requested_at=asked,
-              refund_reason="服务开通后性能达不到合同约定的指标，申请退款。")
+        _move(
+            session,
+            order,
+            "request_refund",
+            buyer_user,
+            refund_requested_at=asked,
+            refund_reason="服务开通后性能达不到合同约定的指标，申请退款。",
+        )
         if rng.random() < 0.25:
-            return                                               # the provider has not decided yet
-        _move(session, order, "approve_refund", seller, refund_decided_at=asked + dt.timedelta(days=1),
-              refund_decision_reason="同意退款。",
-              payment_status=PaymentStatus.REFUNDED if order.self_pay_fen else order.payment_status)
+            return  # the provider has not decided yet
+        _move(
+            session,
+            order,
+            "approve_refund",
+            seller,
+            refund_decided_at=asked + dt.timedelta(days=1),
+            refund_decision_reason="同意退款。",
+            payment_status=PaymentStatus.REFUNDED if order.self_pay_fen else order.payment_status,
+        )
         if voucher:
             ledger.release_vouchers(session, YEAR, buyer.id, voucher, ref=("order", order.id), actor_id=seller.id)
             available[buyer.id] += voucher
@@ -203,9 +296,13 @@ def _move(session: Session, order: Order, action: str, actor: User, **changes: A
 
 # -- redemption claims ----------------------------------------------------------------------------------
 
+
 def seed_claims(session: Session, rng: random.Random, programme: Programme, today: dt.date, upload_dir: str) -> None:
-    bulk = select(Order.id).join(CheckoutAttempt, CheckoutAttempt.id == Order.attempt_id).where(
-        CheckoutAttempt.key.like(BULK_KEY + "%"))
+    bulk = (
+        select(Order.id)
+        .join(CheckoutAttempt, CheckoutAttempt.id == Order.attempt_id)
+        .where(CheckoutAttempt.key.like(BULK_KEY + "%"))
+    )
     if session.scalar(select(exists().where(ClaimItem.order_id.in_(bulk)))):
         return
     dates = sorted(d.day for d in programme.settlement_dates)
@@ -220,18 +317,29 @@ def seed_claims(session: Session, rng: random.Random, programme: Programme, toda
         windows = [(d, "paid") for d in past] + ([(current, "current")] if current else [])
         for k, (day, phase) in enumerate(windows):
             cutoff = min(day, today - dt.timedelta(days=3))
-            orders = list(session.scalars(
-                claim_cases.claimable_query(provider.id).where(Order.id.in_(bulk),
-                                                               Order.confirmed_at < clock.china_midnight(cutoff))
-                .order_by(Order.id)))
+            orders = list(
+                session.scalars(
+                    claim_cases.claimable_query(provider.id)
+                    .where(Order.id.in_(bulk), Order.confirmed_at < clock.china_midnight(cutoff))
+                    .order_by(Order.id)
+                )
+            )
             if not orders:
                 continue
             try:
                 claim = _claim(session, seller, orders, upload_dir, invoice)
                 if phase == "paid":
                     rejected = key == "zhudata" and k == 1
-                    _paid_claim(session, claim, day, today, operator, authority, rejected,
-                                recent=(k == len(past) - 1 and key == "qianyun"))
+                    _paid_claim(
+                        session,
+                        claim,
+                        day,
+                        today,
+                        operator,
+                        authority,
+                        rejected,
+                        recent=(k == len(past) - 1 and key == "qianyun"),
+                    )
                 else:
                     _current_claim(session, claim, key, operator, authority)
             except DomainError as error:
@@ -246,18 +354,34 @@ def _claim(session: Session, seller: User, orders: list[Order], upload_dir: str,
         data: dict[str, Any] = {"kind": kind}
         if kind == "invoice":
             data.update(invoice_number=f"52{YEAR}{claim.id:04d}{next(invoice):04d}", invoice_amount_fen=total)
-        claim_cases.add_claim_document(session, seller, claim.id, DocumentInput.from_input(data), (io.BytesIO(PDF), f"{kind}.pdf"), upload_dir)
+        claim_cases.add_claim_document(
+            session, seller, claim.id, DocumentInput.from_input(data), (io.BytesIO(PDF), f"{kind}.pdf"), upload_dir
+        )
     return claim
 
 
-def _paid_claim(session: Session, claim: Claim, day: dt.date, today: dt.date, operator: User, authority: User,
-                rejected: bool, recent: bool) -> None:
+def _paid_claim(
+    session: Session,
+    claim: Claim,
+    day: dt.date,
+    today: dt.date,
+    operator: User,
+    authority: User,
+    rejected: bool,
+    recent: bool,
+) -> None:
     """A claim of a settlement date that has passed: reviewed twice and paid (or rejected)."""
     seller_id = claim.created_by_id
     claim = claim_cases.submit_claim(session, session.get(User, seller_id), claim.id)
     if rejected:
-        reviews.review_claim(session, operator, claim.id, Decision.from_input({
-            "decision": "reject", "reason": "部分订单的使用证明与合同约定的服务期不符，请核实后重新提交。"}))
+        reviews.review_claim(
+            session,
+            operator,
+            claim.id,
+            Decision.from_input(
+                {"decision": "reject", "reason": "部分订单的使用证明与合同约定的服务期不符，请核实后重新提交。"}
+            ),
+        )
         _date_claim(session, claim.id, day, decided=day + dt.timedelta(days=6))
         return
     reviews.review_claim(session, operator, claim.id, Decision(True))
@@ -266,9 +390,13 @@ def _paid_claim(session: Session, claim: Claim, day: dt.date, today: dt.date, op
     if recent:
         paid_on = max(day + dt.timedelta(days=1), today - dt.timedelta(days=2))
     decided = min(day + dt.timedelta(days=6), paid_on)
-    _date_claim(session, claim.id, day, decided=decided)   # a payment is never dated before its approval
-    reviews.disburse_claim(session, authority, claim.id, DisbursementInput.from_input({"reference": f"GZCZ-{YEAR}-{claim.id:05d}",
-                                                              "paid_on": paid_on.isoformat()}))
+    _date_claim(session, claim.id, day, decided=decided)  # a payment is never dated before its approval
+    reviews.disburse_claim(
+        session,
+        authority,
+        claim.id,
+        DisbursementInput.from_input({"reference": f"GZCZ-{YEAR}-{claim.id:05d}", "paid_on": paid_on.isoformat()}),
+    )
     _date_claim(session, claim.id, day, decided=decided, paid=paid_on)
 
 
@@ -276,19 +404,26 @@ def _current_claim(session: Session, claim: Claim, key: str, operator: User, aut
     """A claim for the coming settlement date, at a different step for each provider."""
     seller = session.get(User, claim.created_by_id)
     if key == "zhudata":
-        return                                                   # still a draft
+        return  # still a draft
     claim = claim_cases.submit_claim(session, seller, claim.id)
     if key == "qianyun":
         return
     if key == "yunshang" and len(claim.live_items) > 1:
-        reviews.exclude_order(session, operator, claim.id, claim.live_items[-1].order_id,
-                                  ExclusionInput.from_input({"reason": "该订单的发票金额与订单金额不一致，请更正后另行申请。"}))
+        reviews.exclude_order(
+            session,
+            operator,
+            claim.id,
+            claim.live_items[-1].order_id,
+            ExclusionInput.from_input({"reason": "该订单的发票金额与订单金额不一致，请更正后另行申请。"}),
+        )
     reviews.review_claim(session, operator, claim.id, Decision(True))
     if key == "hangtian":
         reviews.review_claim(session, authority, claim.id, Decision(True))
 
 
-def _date_claim(session: Session, claim_id: int, day: dt.date, *, decided: dt.date, paid: dt.date | None = None) -> None:
+def _date_claim(
+    session: Session, claim_id: int, day: dt.date, *, decided: dt.date, paid: dt.date | None = None
+) -> None:
     claim = session.get(Claim, claim_id)
     claim.settlement_date = day
     claim.created_at = china_time(day - dt.timedelta(days=9), 10)
@@ -299,8 +434,9 @@ def _date_claim(session: Session, claim_id: int, day: dt.date, *, decided: dt.da
         claim.authority_decided_at = china_time(decided, 16)
     if paid is not None:
         claim.disbursed_at = china_time(paid, 14)
-        entry = session.scalars(select(NoticeEntry).where(NoticeEntry.kind == NoticeKind.DISBURSEMENT,
-                                                          NoticeEntry.subject_id == claim.id)).one_or_none()
+        entry = session.scalars(
+            select(NoticeEntry).where(NoticeEntry.kind == NoticeKind.DISBURSEMENT, NoticeEntry.subject_id == claim.id)
+        ).one_or_none()
         if entry is not None:
             date_notice(session, entry, paid)
     session.commit()

@@ -1,5 +1,6 @@
 """The programme report as a spreadsheet (the dashboard's download and the report API's
 ``?format=xlsx``): one sheet, a section per figure."""
+
 from __future__ import annotations
 
 import io
@@ -27,17 +28,25 @@ def report_rows(report: ProgrammeReport) -> tuple[list[Any], list[list[Any]]]:
         rows.append([Emphasis(str(header[0]))] + [str(h) for h in header[1:]])
 
     section(_("Budget"), [_("Figure"), _("Amount (yuan)")])
-    for name, value in ((_("Budget"), b.budget_fen), (_("Not yet reserved"), b.remaining_fen),
-                        (_("Reserved for pending applications"), b.reserved_fen), (_("Granted"), b.granted_fen),
-                        (_("Unspent in wallets"), b.available_fen), (_("In orders"), b.in_orders_fen),
-                        (_("Claimed"), b.claimed_fen), (_("Disbursed"), b.disbursed_fen),
-                        (_("Expired"), b.expired_fen)):
+    for name, value in (
+        (_("Budget"), b.budget_fen),
+        (_("Not yet reserved"), b.remaining_fen),
+        (_("Reserved for pending applications"), b.reserved_fen),
+        (_("Granted"), b.granted_fen),
+        (_("Unspent in wallets"), b.available_fen),
+        (_("In orders"), b.in_orders_fen),
+        (_("Claimed"), b.claimed_fen),
+        (_("Disbursed"), b.disbursed_fen),
+        (_("Expired"), b.expired_fen),
+    ):
         rows.append([str(name), Money(value)])
     section(_("Vouchers by layer"), [_("Layer"), _("Order lines"), _("Amount (yuan)"), _("Vouchers (yuan)")])
     for r in report.vouchers_by_layer:
         rows.append([str(label(r.layer)), r.lines, Money(r.amount_fen), Money(r.voucher_fen)])
-    section(_("Vouchers by category"), [_("Layer"), _("Category"), _("Order lines"), _("Amount (yuan)"),
-                                        _("Vouchers (yuan)")])
+    section(
+        _("Vouchers by category"),
+        [_("Layer"), _("Category"), _("Order lines"), _("Amount (yuan)"), _("Vouchers (yuan)")],
+    )
     for r in report.vouchers_by_category:
         rows.append([str(label(r.layer)), str(label(r.category)), r.lines, Money(r.amount_fen), Money(r.voucher_fen)])
     section(_("By city"), [_("City"), _("Enterprises granted"), _("Granted (yuan)"), _("Orders"), _("Vouchers (yuan)")])
@@ -52,12 +61,16 @@ def report_rows(report: ProgrammeReport) -> tuple[list[Any], list[list[Any]]]:
     section(_("Claims by settlement date"), [_("Settlement date"), _("Status"), _("Claims"), _("Vouchers (yuan)")])
     for r in report.claims_by_settlement_date:
         rows.append([r.settlement_date, str(label(r.status)), r.claims, Money(r.voucher_fen)])
-    section(_("Leading providers"), [_("Provider"), _("Orders"), _("Amount (yuan)"), _("Vouchers (yuan)"),
-                                     _("Disbursed (yuan)")])
+    section(
+        _("Leading providers"),
+        [_("Provider"), _("Orders"), _("Amount (yuan)"), _("Vouchers (yuan)"), _("Disbursed (yuan)")],
+    )
     for r in report.leading_providers:
         rows.append([r.name, r.orders, Money(r.amount_fen), Money(r.voucher_fen), Money(r.disbursed_fen)])
-    header = [_("Programme %(year)d", year=report.year), _("generated %(at)s", at=report.generated_at.astimezone(
-        clock.CHINA).strftime("%Y-%m-%d %H:%M"))]
+    header = [
+        _("Programme %(year)d", year=report.year),
+        _("generated %(at)s", at=report.generated_at.astimezone(clock.CHINA).strftime("%Y-%m-%d %H:%M")),
+    ]
     return header, rows
 
 
@@ -70,5 +83,11 @@ def report_xlsx(report: ProgrammeReport) -> bytes:
 
 def xlsx_response(report: ProgrammeReport) -> Response:
     """The spreadsheet as a download, never cached (the figures are the authority's)."""
-    return Response(report_xlsx(report), mimetype=FORMATS["xlsx"], headers={
-        "Content-Disposition": f"attachment; filename=programme-{report.year}.xlsx", "Cache-Control": "private, no-store"})
+    return Response(
+        report_xlsx(report),
+        mimetype=FORMATS["xlsx"],
+        headers={
+            "Content-Disposition": f"attachment; filename=programme-{report.year}.xlsx",
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -1,4 +1,5 @@
 """Public notice entries and their objections; complaints and their replies."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,16 +33,16 @@ class NoticeEntry(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[NoticeKind] = mapped_column(enum_type(NoticeKind))
     year: Mapped[int] = mapped_column(Integer)
-    subject_type: Mapped[str] = mapped_column(String(40))      # quota_application | claim
+    subject_type: Mapped[str] = mapped_column(String(40))  # quota_application | claim
     subject_id: Mapped[int] = mapped_column(BigId)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     organisation_name: Mapped[str] = mapped_column(String(200))
     uscc_masked: Mapped[str] = mapped_column(String(18))
     amount_fen: Mapped[int] = mapped_column(Fen)
-    order_count: Mapped[int | None] = mapped_column(Integer)    # a disbursement: the orders it pays for
-    event_on: Mapped[dt.date] = mapped_column(Date)              # granted or paid on
+    order_count: Mapped[int | None] = mapped_column(Integer)  # a disbursement: the orders it pays for
+    event_on: Mapped[dt.date] = mapped_column(Date)  # granted or paid on
     published_on: Mapped[dt.date] = mapped_column(Date)
-    notice_ends_on: Mapped[dt.date] = mapped_column(Date)        # the last day of the notice period
+    notice_ends_on: Mapped[dt.date] = mapped_column(Date)  # the last day of the notice period
     published_at: Mapped[dt.datetime] = mapped_column(default=now)
 
     organisation: Mapped[Organisation] = relationship()
@@ -51,9 +52,15 @@ class NoticeEntry(Base):
         return in_notice(self.published_on, self.notice_ends_on, today)
 
     def audit_state(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "year": self.year, "subject": f"{self.subject_type} {self.subject_id}",
-                "organisation": self.organisation_name, "amount_fen": self.amount_fen,
-                "published_on": self.published_on, "notice_ends_on": self.notice_ends_on}
+        return {
+            "kind": self.kind.value,
+            "year": self.year,
+            "subject": f"{self.subject_type} {self.subject_id}",
+            "organisation": self.organisation_name,
+            "amount_fen": self.amount_fen,
+            "published_on": self.published_on,
+            "notice_ends_on": self.notice_ends_on,
+        }
 
 
 class NoticeObjection(Base):
@@ -138,7 +145,7 @@ class ComplaintReply(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    party: Mapped[str] = mapped_column(String(20))     # enterprise | provider | operator
+    party: Mapped[str] = mapped_column(String(20))  # enterprise | provider | operator
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
 

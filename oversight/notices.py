@@ -4,6 +4,7 @@ public use case owns its transaction (commits on success; a refusal raises Domai
 ``publish_grant`` and ``publish_disbursement`` are called by the area's audit listener
 (``oversight.services``), in the transaction that grants or pays.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,6 +34,7 @@ from wallet.states import ApplicationStatus
 
 # -- public notices --------------------------------------------------------------------------------
 
+
 def notice_period_end(session: Session, published_on: dt.date) -> dt.date:
     """The last day in notice: the policy's working days (5: the Linyi, Liuzhou and Guangdong notices,
     公示5个工作日) after the publication day, which does not count (statutory calendar and the
@@ -41,8 +43,9 @@ def notice_period_end(session: Session, published_on: dt.date) -> dt.date:
 
 
 def _existing_entry(session: Session, kind: NoticeKind, subject_id: int) -> NoticeEntry | None:
-    return session.scalars(select(NoticeEntry).where(NoticeEntry.kind == kind,
-                                                     NoticeEntry.subject_id == subject_id)).one_or_none()
+    return session.scalars(
+        select(NoticeEntry).where(NoticeEntry.kind == kind, NoticeEntry.subject_id == subject_id)
+    ).one_or_none()
 
 
 def _publish(session: Session, entry: NoticeEntry) -> NoticeEntry:
@@ -62,11 +65,20 @@ def publish_grant(session: Session, application_id: int) -> NoticeEntry | None:
     if _existing_entry(session, NoticeKind.QUOTA_GRANT, application.id) is not None:
         return None
     org = session.get(Organisation, application.organisation_id)
-    return _publish(session, NoticeEntry(
-        kind=NoticeKind.QUOTA_GRANT, year=application.year, subject_type="quota_application",
-        subject_id=application.id, organisation_id=org.id, organisation_name=org.name,
-        uscc_masked=mask_uscc(org.uscc), amount_fen=application.granted_fen,
-        event_on=clock.china_date(application.decided_at) or clock.today()))
+    return _publish(
+        session,
+        NoticeEntry(
+            kind=NoticeKind.QUOTA_GRANT,
+            year=application.year,
+            subject_type="quota_application",
+            subject_id=application.id,
+            organisation_id=org.id,
+            organisation_name=org.name,
+            uscc_masked=mask_uscc(org.uscc),
+            amount_fen=application.granted_fen,
+            event_on=clock.china_date(application.decided_at) or clock.today(),
+        ),
+    )
 
 
 def publish_disbursement(session: Session, claim_id: int) -> NoticeEntry | None:
@@ -77,23 +89,39 @@ def publish_disbursement(session: Session, claim_id: int) -> NoticeEntry | None:
     if _existing_entry(session, NoticeKind.DISBURSEMENT, claim.id) is not None:
         return None
     org = session.get(Organisation, claim.provider_id)
-    orders = session.scalar(select(func.count()).select_from(ClaimItem).where(
-        ClaimItem.claim_id == claim.id, ClaimItem.live.is_(True))) or 0
+    orders = (
+        session.scalar(
+            select(func.count()).select_from(ClaimItem).where(ClaimItem.claim_id == claim.id, ClaimItem.live.is_(True))
+        )
+        or 0
+    )
     paid_on = claim.disbursed_on or clock.today()
     # the programme year of the money: the settlement date the claim was collected at
     year = claim.settlement_date.year if claim.settlement_date else paid_on.year
-    return _publish(session, NoticeEntry(
-        kind=NoticeKind.DISBURSEMENT, year=year, subject_type="claim", subject_id=claim.id,
-        organisation_id=org.id, organisation_name=org.name, uscc_masked=mask_uscc(org.uscc),
-        amount_fen=claim.disbursed_fen, order_count=orders, event_on=paid_on))
+    return _publish(
+        session,
+        NoticeEntry(
+            kind=NoticeKind.DISBURSEMENT,
+            year=year,
+            subject_type="claim",
+            subject_id=claim.id,
+            organisation_id=org.id,
+            organisation_name=org.name,
+            uscc_masked=mask_uscc(org.uscc),
+            amount_fen=claim.disbursed_fen,
+            order_count=orders,
+            event_on=paid_on,
+        ),
+    )
 
 
 def lengthen_notices_for_calendar_change(session: Session, day: dt.date, *, removed: bool) -> int:
     """The operator changed the working-day calendar on ``day``: every entry whose period covers it
     gets the period the calendar now gives, never a shorter one (what was promised stays promised).
     Returns how many entries changed."""
-    entries = list(session.scalars(select(NoticeEntry).where(NoticeEntry.published_on < day,
-                                                             NoticeEntry.notice_ends_on >= day)))
+    entries = list(
+        session.scalars(select(NoticeEntry).where(NoticeEntry.published_on < day, NoticeEntry.notice_ends_on >= day))
+    )
     if not entries:
         return 0
     # one read of the calendar for all of them, one computation per publication day
@@ -120,8 +148,12 @@ def list_notices(session: Session, where: NoticeFilter, *, page: int, per_page: 
     with its number of objections."""
     today = clock.today()
     view, kind, year, q = where.view, where.kind, where.year, where.q
-    objections = (select(func.count()).select_from(NoticeObjection)
-                  .where(NoticeObjection.entry_id == NoticeEntry.id).scalar_subquery())
+    objections = (
+        select(func.count())
+        .select_from(NoticeObjection)
+        .where(NoticeObjection.entry_id == NoticeEntry.id)
+        .scalar_subquery()
+    )
     stmt = select(NoticeEntry, objections.label("objections"))
     if view == "current":
         stmt = stmt.where(NoticeEntry.published_on <= today, NoticeEntry.notice_ends_on >= today)
@@ -137,16 +169,29 @@ def list_notices(session: Session, where: NoticeFilter, *, page: int, per_page: 
 
 def notice_counts(session: Session, year: int) -> dict[str, int]:
     today = clock.today()
-    current = session.scalar(select(func.count()).select_from(NoticeEntry).where(
-        NoticeEntry.published_on <= today, NoticeEntry.notice_ends_on >= today)) or 0
-    archive = session.scalar(select(func.count()).select_from(NoticeEntry).where(
-        NoticeEntry.year == year, NoticeEntry.notice_ends_on < today)) or 0
+    current = (
+        session.scalar(
+            select(func.count())
+            .select_from(NoticeEntry)
+            .where(NoticeEntry.published_on <= today, NoticeEntry.notice_ends_on >= today)
+        )
+        or 0
+    )
+    archive = (
+        session.scalar(
+            select(func.count())
+            .select_from(NoticeEntry)
+            .where(NoticeEntry.year == year, NoticeEntry.notice_ends_on < today)
+        )
+        or 0
+    )
     return {"current": current, "archive": archive}
 
 
 def get_notice(session: Session, entry_id: int) -> NoticeEntry:
-    entry = session.scalars(select(NoticeEntry).where(NoticeEntry.id == entry_id).options(
-        selectinload(NoticeEntry.objections))).one_or_none()
+    entry = session.scalars(
+        select(NoticeEntry).where(NoticeEntry.id == entry_id).options(selectinload(NoticeEntry.objections))
+    ).one_or_none()
     if entry is None:
         raise NotFound()
     return entry
@@ -160,15 +205,31 @@ def lodge_objection(session: Session, actor: User, entry_id: int, command: Objec
         raise NotFound()
     today = clock.today()
     if not entry.is_in_notice(today):
-        raise DomainError("invalid_state", _l(
-            "The notice period of this entry ended on %(day)s: objections are no longer accepted.",
-            day=entry.notice_ends_on.isoformat()))
-    objection = NoticeObjection(entry_id=entry.id, lodged_by_id=actor.id, lodged_at=clock.now(),
-                                reason=command.reason, status=ObjectionStatus.OPEN)
+        raise DomainError(
+            "invalid_state",
+            _l(
+                "The notice period of this entry ended on %(day)s: objections are no longer accepted.",
+                day=entry.notice_ends_on.isoformat(),
+            ),
+        )
+    objection = NoticeObjection(
+        entry_id=entry.id,
+        lodged_by_id=actor.id,
+        lodged_at=clock.now(),
+        reason=command.reason,
+        status=ObjectionStatus.OPEN,
+    )
     session.add(objection)
     session.flush()
-    record(session, actor, "objection", objection.id, "lodge_objection", None,
-           {**objection.audit_state(), "notice_id": entry.id, "reason": command.reason})
+    record(
+        session,
+        actor,
+        "objection",
+        objection.id,
+        "lodge_objection",
+        None,
+        {**objection.audit_state(), "notice_id": entry.id, "reason": command.reason},
+    )
     session.commit()
     return objection
 
@@ -178,18 +239,29 @@ def answer_objection(session: Session, actor: User, objection_id: int, command: 
     """The operator answers an objection (also after the notice period: it was lodged in time)."""
     if actor.role != Role.OPERATOR:
         raise Forbidden()
-    objection = session.scalars(select(NoticeObjection).where(NoticeObjection.id == objection_id)
-                                .with_for_update()).one_or_none()
+    objection = session.scalars(
+        select(NoticeObjection).where(NoticeObjection.id == objection_id).with_for_update()
+    ).one_or_none()
     if objection is None:
         raise NotFound()
-    change_state(session, objection, OBJECTION, "answer_objection", actor, subject_type="objection",
-                 answer=command.text, answered_at=clock.now(), answered_by_id=actor.id)
+    change_state(
+        session,
+        objection,
+        OBJECTION,
+        "answer_objection",
+        actor,
+        subject_type="objection",
+        answer=command.text,
+        answered_at=clock.now(),
+        answered_by_id=actor.id,
+    )
     session.commit()
     return objection
 
 
-def list_objections(session: Session, actor: User, where: ObjectionFilter, *, page: int,
-                    per_page: int) -> Page[NoticeObjection]:
+def list_objections(
+    session: Session, actor: User, where: ObjectionFilter, *, page: int, per_page: int
+) -> Page[NoticeObjection]:
     """Staff: open objections first, oldest first."""
     if not actor.is_staff:
         raise Forbidden()
@@ -201,5 +273,9 @@ def list_objections(session: Session, actor: User, where: ObjectionFilter, *, pa
 
 
 def open_objections_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(NoticeObjection)
-                          .where(NoticeObjection.status == ObjectionStatus.OPEN)) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(NoticeObjection).where(NoticeObjection.status == ObjectionStatus.OPEN)
+        )
+        or 0
+    )

@@ -9,6 +9,7 @@ no daylight saving time (``shop.policy.UTC_OFFSET``), so a fixed offset in SQL i
 
 The provider scorecards are ``oversight.scorecards``; the report as a spreadsheet ``oversight.exports``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,13 +34,14 @@ from wallet.states import AccountKind, ApplicationStatus
 
 LIVE_ORDER_STATUSES = (OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.REFUND_REQUESTED)
 # the order of claim statuses as they are read: along the pipeline, then the ends without payment
-CLAIM_STATUS_ORDER = tuple(ClaimStatus)   # the pipeline's order
+CLAIM_STATUS_ORDER = tuple(ClaimStatus)  # the pipeline's order
 LEADING_PROVIDERS = 10
 # China's offset from UTC in whole hours, for the SQL that groups stored UTC timestamps by China's day
 _UTC_OFFSET_HOURS = int(UTC_OFFSET.total_seconds()) // 3600
 
 
 # -- portable SQL pieces ------------------------------------------------------------------------------
+
 
 def china_day(session: Session, column: Any) -> Any:
     """The calendar day in China of a stored UTC timestamp (China has one offset all year, no DST)."""
@@ -63,12 +65,19 @@ def medians_by(session: Session, key: Any, seconds: Any, *where: Any) -> dict[in
     """The median of ``seconds`` per ``key``, computed in the database with window functions (both
     SQLite and PostgreSQL have row_number and count over a partition; SQLite has no percentile):
     only the one or two middle rows of each group come back."""
-    inner = (select(key.label("k"), seconds.label("s"),
-                    func.row_number().over(partition_by=key, order_by=seconds).label("rn"),
-                    func.count().over(partition_by=key).label("n"))
-             .where(*where).subquery())
-    rows = session.execute(select(inner.c.k, inner.c.s).where(
-        (inner.c.rn == (inner.c.n + 1) // 2) | (inner.c.rn == (inner.c.n + 2) // 2))).all()
+    inner = (
+        select(
+            key.label("k"),
+            seconds.label("s"),
+            func.row_number().over(partition_by=key, order_by=seconds).label("rn"),
+            func.count().over(partition_by=key).label("n"),
+        )
+        .where(*where)
+        .subquery()
+    )
+    rows = session.execute(
+        select(inner.c.k, inner.c.s).where((inner.c.rn == (inner.c.n + 1) // 2) | (inner.c.rn == (inner.c.n + 2) // 2))
+    ).all()
     middles: dict[int, list[int]] = defaultdict(list)
     for k, s in rows:
         middles[k].append(int(s))
@@ -82,11 +91,13 @@ def year_range(year: int) -> tuple[dt.datetime, dt.datetime]:
 
 # -- the programme report ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class BudgetFigures:
     """Where the year's vouchers are, from the ledger's balances. ``granted`` is everything that has
     left the reservations for the enterprises' wallets: available + in orders + claimed + disbursed
     + expired. ``budget`` is what the public purse funded: remaining + reserved + granted."""
+
     budget_fen: int
     remaining_fen: int
     reserved_fen: int
@@ -99,24 +110,43 @@ class BudgetFigures:
 
 
 def budget_figures(session: Session, year: int) -> BudgetFigures:
-    balances = {getattr(kind, "value", kind): int(total) for kind, total in session.execute(
-        select(LedgerAccount.kind, func.coalesce(func.sum(LedgerAccount.balance_fen), 0))
-        .where(LedgerAccount.year == year).group_by(LedgerAccount.kind))}
+    balances = {
+        getattr(kind, "value", kind): int(total)
+        for kind, total in session.execute(
+            select(LedgerAccount.kind, func.coalesce(func.sum(LedgerAccount.balance_fen), 0))
+            .where(LedgerAccount.year == year)
+            .group_by(LedgerAccount.kind)
+        )
+    }
     b = lambda kind: balances.get(kind.value, 0)  # noqa: E731
-    granted = sum(b(k) for k in (AccountKind.AVAILABLE, AccountKind.IN_ORDERS, AccountKind.CLAIMED,
-                                 AccountKind.DISBURSED, AccountKind.EXPIRED))
-    return BudgetFigures(budget_fen=-b(AccountKind.SOURCE), remaining_fen=b(AccountKind.BUDGET),
-                         reserved_fen=b(AccountKind.RESERVED), granted_fen=granted,
-                         available_fen=b(AccountKind.AVAILABLE), in_orders_fen=b(AccountKind.IN_ORDERS),
-                         claimed_fen=b(AccountKind.CLAIMED), disbursed_fen=b(AccountKind.DISBURSED),
-                         expired_fen=b(AccountKind.EXPIRED))
+    granted = sum(
+        b(k)
+        for k in (
+            AccountKind.AVAILABLE,
+            AccountKind.IN_ORDERS,
+            AccountKind.CLAIMED,
+            AccountKind.DISBURSED,
+            AccountKind.EXPIRED,
+        )
+    )
+    return BudgetFigures(
+        budget_fen=-b(AccountKind.SOURCE),
+        remaining_fen=b(AccountKind.BUDGET),
+        reserved_fen=b(AccountKind.RESERVED),
+        granted_fen=granted,
+        available_fen=b(AccountKind.AVAILABLE),
+        in_orders_fen=b(AccountKind.IN_ORDERS),
+        claimed_fen=b(AccountKind.CLAIMED),
+        disbursed_fen=b(AccountKind.DISBURSED),
+        expired_fen=b(AccountKind.EXPIRED),
+    )
 
 
 @dataclass(frozen=True)
 class VoucherRow:
     layer: str
     category: str | None
-    lines: int                # order lines (an order with two products of a category counts twice)
+    lines: int  # order lines (an order with two products of a category counts twice)
     amount_fen: int
     voucher_fen: int
 
@@ -126,12 +156,20 @@ def vouchers_by_category(session: Session, year: int) -> list[VoucherRow]:
     vouchers (one scan of the lines; counting lines rather than distinct orders keeps it one pass
     and lets the layers be summed from the categories exactly)."""
     rows = session.execute(
-        select(OrderLine.layer, OrderLine.category, func.count(),
-               func.coalesce(func.sum(OrderLine.amount_fen), 0), func.coalesce(func.sum(OrderLine.voucher_fen), 0))
+        select(
+            OrderLine.layer,
+            OrderLine.category,
+            func.count(),
+            func.coalesce(func.sum(OrderLine.amount_fen), 0),
+            func.coalesce(func.sum(OrderLine.voucher_fen), 0),
+        )
         .join(Order, Order.id == OrderLine.order_id)
         .where(Order.voucher_year == year, Order.status.in_(LIVE_ORDER_STATUSES))
-        .group_by(OrderLine.layer, OrderLine.category)).all()
-    found = {(str(layer), str(category)): (int(n), int(amount), int(voucher)) for layer, category, n, amount, voucher in rows}
+        .group_by(OrderLine.layer, OrderLine.category)
+    ).all()
+    found = {
+        (str(layer), str(category)): (int(n), int(amount), int(voucher)) for layer, category, n, amount, voucher in rows
+    }
     out = []
     for layer, categories in policy.current().categories.items():
         for category in categories:
@@ -146,8 +184,15 @@ def vouchers_by_layer(session: Session, year: int, categories: list[VoucherRow] 
     out = []
     for layer in policy.current().layers:
         mine = [r for r in categories if r.layer == layer.value]
-        out.append(VoucherRow(layer.value, None, sum(r.lines for r in mine), sum(r.amount_fen for r in mine),
-                              sum(r.voucher_fen for r in mine)))
+        out.append(
+            VoucherRow(
+                layer.value,
+                None,
+                sum(r.lines for r in mine),
+                sum(r.amount_fen for r in mine),
+                sum(r.voucher_fen for r in mine),
+            )
+        )
     return out
 
 
@@ -155,9 +200,9 @@ def vouchers_by_layer(session: Session, year: int, categories: list[VoucherRow] 
 class CityRow:
     city_code: str
     city: Any
-    enterprises: int          # enterprises granted a quota
+    enterprises: int  # enterprises granted a quota
     granted_fen: int
-    orders: int               # live orders
+    orders: int  # live orders
     voucher_fen: int
 
 
@@ -169,12 +214,14 @@ def by_city(session: Session, year: int) -> list[CityRow]:
         select(city, func.count(), func.coalesce(func.sum(QuotaApplication.granted_fen), 0))
         .join(Organisation, Organisation.id == QuotaApplication.organisation_id)
         .where(QuotaApplication.year == year, QuotaApplication.status == ApplicationStatus.GRANTED)
-        .group_by(city)).all()
+        .group_by(city)
+    ).all()
     orders = session.execute(
         select(city, func.count(), func.coalesce(func.sum(Order.voucher_fen), 0))
         .join(Organisation, Organisation.id == Order.enterprise_id)
         .where(Order.voucher_year == year, Order.status.in_(LIVE_ORDER_STATUSES))
-        .group_by(city)).all()
+        .group_by(city)
+    ).all()
     table: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for code, n, amount in grants:
         table[policy.prefecture_code(code)][0:2] = [int(n), int(amount)]
@@ -198,8 +245,15 @@ def orders_per_week(session: Session, year: int) -> list[WeekRow]:
     start, end = year_range(year)
     day = china_day(session, Order.placed_at)
     rows = session.execute(
-        select(day, func.count(), func.coalesce(func.sum(Order.voucher_fen), 0), func.coalesce(func.sum(Order.total_fen), 0))
-        .where(Order.placed_at >= start, Order.placed_at < end).group_by(day)).all()
+        select(
+            day,
+            func.count(),
+            func.coalesce(func.sum(Order.voucher_fen), 0),
+            func.coalesce(func.sum(Order.total_fen), 0),
+        )
+        .where(Order.placed_at >= start, Order.placed_at < end)
+        .group_by(day)
+    ).all()
     buckets: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0, 0])
     for d, n, voucher, total in rows:
         bucket = buckets[week_start(_as_date(d))]
@@ -230,13 +284,21 @@ def claims_by_status_and_date(session: Session, year: int) -> list[ClaimRow]:
     """Claims holding vouchers of ``year`` per status and settlement date: their orders' vouchers (an
     order the operator took out of a claim no longer counts in it)."""
     rows = session.execute(
-        select(Claim.status, Claim.settlement_date, func.count(distinct(Claim.id)),
-               func.coalesce(func.sum(ClaimItem.voucher_fen), 0))
-        .select_from(ClaimItem).join(Claim, Claim.id == ClaimItem.claim_id)
+        select(
+            Claim.status,
+            Claim.settlement_date,
+            func.count(distinct(Claim.id)),
+            func.coalesce(func.sum(ClaimItem.voucher_fen), 0),
+        )
+        .select_from(ClaimItem)
+        .join(Claim, Claim.id == ClaimItem.claim_id)
         .where(ClaimItem.voucher_year == year, ClaimItem.excluded_at.is_(None))
-        .group_by(Claim.status, Claim.settlement_date)).all()
-    out = [ClaimRow(getattr(status, "value", status), day if day is None else _as_date(day), int(n), int(v))
-           for status, day, n, v in rows]
+        .group_by(Claim.status, Claim.settlement_date)
+    ).all()
+    out = [
+        ClaimRow(getattr(status, "value", status), day if day is None else _as_date(day), int(n), int(v))
+        for status, day, n, v in rows
+    ]
     order = {s.value: i for i, s in enumerate(CLAIM_STATUS_ORDER)}
     return sorted(out, key=lambda r: (r.settlement_date or dt.date.max, order.get(r.status, 99)))
 
@@ -262,21 +324,42 @@ class ProviderRow:
 def leading_providers(session: Session, year: int, limit: int = LEADING_PROVIDERS) -> list[ProviderRow]:
     """The providers whose live orders of the year used the most vouchers, with what was paid to them."""
     rows = session.execute(
-        select(Order.provider_id, Organisation.name, func.count(), func.coalesce(func.sum(Order.total_fen), 0),
-               func.coalesce(func.sum(Order.voucher_fen), 0))
+        select(
+            Order.provider_id,
+            Organisation.name,
+            func.count(),
+            func.coalesce(func.sum(Order.total_fen), 0),
+            func.coalesce(func.sum(Order.voucher_fen), 0),
+        )
         .join(Organisation, Organisation.id == Order.provider_id)
         .where(Order.voucher_year == year, Order.status.in_(LIVE_ORDER_STATUSES))
         .group_by(Order.provider_id, Organisation.name)
-        .order_by(func.sum(Order.voucher_fen).desc(), Order.provider_id).limit(limit)).all()
+        .order_by(func.sum(Order.voucher_fen).desc(), Order.provider_id)
+        .limit(limit)
+    ).all()
     ids = [r[0] for r in rows]
-    paid = dict(session.execute(
-        select(Claim.provider_id, func.coalesce(func.sum(ClaimItem.voucher_fen), 0))
-        .select_from(ClaimItem).join(Claim, Claim.id == ClaimItem.claim_id)
-        .where(Claim.provider_id.in_(ids), Claim.status == ClaimStatus.DISBURSED, ClaimItem.voucher_year == year,
-               ClaimItem.live.is_(True))
-        .group_by(Claim.provider_id)).all()) if ids else {}
-    return [ProviderRow(pid, name, int(n), int(amount), int(voucher), int(paid.get(pid, 0)))
-            for pid, name, n, amount, voucher in rows]
+    paid = (
+        dict(
+            session.execute(
+                select(Claim.provider_id, func.coalesce(func.sum(ClaimItem.voucher_fen), 0))
+                .select_from(ClaimItem)
+                .join(Claim, Claim.id == ClaimItem.claim_id)
+                .where(
+                    Claim.provider_id.in_(ids),
+                    Claim.status == ClaimStatus.DISBURSED,
+                    ClaimItem.voucher_year == year,
+                    ClaimItem.live.is_(True),
+                )
+                .group_by(Claim.provider_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    return [
+        ProviderRow(pid, name, int(n), int(amount), int(voucher), int(paid.get(pid, 0)))
+        for pid, name, n, amount, voucher in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -304,28 +387,42 @@ class ProgrammeReport:
                         data[key] = str(value)
                 out.append(data)
             return out
+
         by_layer = [{k: v for k, v in row.items() if k != "category"} for row in rows(self.vouchers_by_layer)]
         by_status = [{k: v for k, v in row.items() if k != "settlement_date"} for row in rows(self.claims_by_status)]
-        return {"year": self.year, "generated_at": self.generated_at.isoformat(), "budget": asdict(self.budget),
-                "vouchers_by_layer": by_layer, "vouchers_by_category": rows(self.vouchers_by_category),
-                "by_city": rows(self.by_city), "orders_per_week": rows(self.orders_per_week),
-                "claims_by_status": by_status, "claims_by_settlement_date": rows(self.claims_by_settlement_date),
-                "leading_providers": rows(self.leading_providers)}
+        return {
+            "year": self.year,
+            "generated_at": self.generated_at.isoformat(),
+            "budget": asdict(self.budget),
+            "vouchers_by_layer": by_layer,
+            "vouchers_by_category": rows(self.vouchers_by_category),
+            "by_city": rows(self.by_city),
+            "orders_per_week": rows(self.orders_per_week),
+            "claims_by_status": by_status,
+            "claims_by_settlement_date": rows(self.claims_by_settlement_date),
+            "leading_providers": rows(self.leading_providers),
+        }
 
 
 def programme_report(session: Session, year: int) -> ProgrammeReport:
     claims = claims_by_status_and_date(session, year)
     categories = vouchers_by_category(session, year)
     return ProgrammeReport(
-        year=year, generated_at=clock.now(), budget=budget_figures(session, year),
-        vouchers_by_layer=vouchers_by_layer(session, year, categories), vouchers_by_category=categories,
-        by_city=by_city(session, year), orders_per_week=orders_per_week(session, year),
+        year=year,
+        generated_at=clock.now(),
+        budget=budget_figures(session, year),
+        vouchers_by_layer=vouchers_by_layer(session, year, categories),
+        vouchers_by_category=categories,
+        by_city=by_city(session, year),
+        orders_per_week=orders_per_week(session, year),
         claims_by_status=claims_by_status(claims),
         claims_by_settlement_date=[c for c in claims if c.settlement_date is not None],
-        leading_providers=leading_providers(session, year))
+        leading_providers=leading_providers(session, year),
+    )
 
 
 # -- what the pages pick a year from ------------------------------------------------------------------
+
 
 def programme_years(session: Session) -> list[int]:
     """The years that have a programme, newest first."""

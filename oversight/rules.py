@@ -2,6 +2,7 @@
 credit code of a public notice, the notice period, medians and rates for the reports. No Flask, no
 database. The programme's figures (the prefectures, the 5 working days of a notice) are the policy's
 (``shop.policy``); a rule that needs one takes it as a parameter."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -8,6 +8,7 @@ lengthens the notice periods it touches. ``publish_missing_notices`` (daily, and
 publish-notices``) publishes any that were made before this area existed. The use cases of the notice
 and its objections are in ``oversight.notices``, those of complaints in ``oversight.complaints``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,14 +44,23 @@ def on_audit_entry(session: Session, entry: Any) -> None:
 def publish_missing_notices(session: Session, _today: dt.date | None = None) -> int:
     """Publish the grants and disbursements that have no notice entry yet (made before oversight
     existed, or by a process that did not load it). Idempotent; commits."""
-    grants = session.scalars(select(QuotaApplication.id).where(
-        QuotaApplication.status == ApplicationStatus.GRANTED, QuotaApplication.granted_fen > 0,
-        ~exists().where(NoticeEntry.kind == NoticeKind.QUOTA_GRANT, NoticeEntry.subject_id == QuotaApplication.id))
-        .order_by(QuotaApplication.id)).all()
-    paid = session.scalars(select(Claim.id).where(
-        Claim.status == ClaimStatus.DISBURSED,
-        ~exists().where(NoticeEntry.kind == NoticeKind.DISBURSEMENT, NoticeEntry.subject_id == Claim.id))
-        .order_by(Claim.id)).all()
+    grants = session.scalars(
+        select(QuotaApplication.id)
+        .where(
+            QuotaApplication.status == ApplicationStatus.GRANTED,
+            QuotaApplication.granted_fen > 0,
+            ~exists().where(NoticeEntry.kind == NoticeKind.QUOTA_GRANT, NoticeEntry.subject_id == QuotaApplication.id),
+        )
+        .order_by(QuotaApplication.id)
+    ).all()
+    paid = session.scalars(
+        select(Claim.id)
+        .where(
+            Claim.status == ClaimStatus.DISBURSED,
+            ~exists().where(NoticeEntry.kind == NoticeKind.DISBURSEMENT, NoticeEntry.subject_id == Claim.id),
+        )
+        .order_by(Claim.id)
+    ).all()
     published = sum(publish_grant(session, i) is not None for i in grants)
     published += sum(publish_disbursement(session, i) is not None for i in paid)
     session.commit()

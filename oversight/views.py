@@ -1,6 +1,7 @@
 """Pages of oversight: the dashboard and its report, provider scorecards, the public notice with
 objections, complaints (the ``/api/v1`` routes are ``oversight.api``). Parse with the commands, call
 a use case, render; a page asks ``can(action)`` of the state tables rather than comparing statuses."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -43,42 +44,70 @@ PARTIES = (Role.ENTERPRISE, Role.PROVIDER, Role.OPERATOR, Role.AUTHORITY)
 
 # -- the dashboard ------------------------------------------------------------------------------------
 
+
 def _charts(report: reports.ProgrammeReport) -> dict[str, Any]:
     b = report.budget
     budget_labels = [_("Granted"), _("In orders"), _("Claimed"), _("Disbursed"), _("Expired")]
     charts: dict[str, Any] = {
-        "budget": bar_chart([str(x) for x in budget_labels],
-                            [Series(str(_("Vouchers")), [b.granted_fen, b.in_orders_fen, b.claimed_fen, b.disbursed_fen,
-                                                         b.expired_fen])],
-                            title=str(_("Where the year's vouchers are")), fmt=format_fen, height=240),
-        "layers": hbar_chart([str(label(r.layer)) for r in report.vouchers_by_layer],
-                             [Series(str(_("Vouchers")), [r.voucher_fen for r in report.vouchers_by_layer])],
-                             title=str(_("Vouchers by layer")), fmt=format_fen),
-        "categories": hbar_chart([str(label(r.category)) for r in report.vouchers_by_category],
-                                 [Series(str(_("Vouchers")), [r.voucher_fen for r in report.vouchers_by_category])],
-                                 title=str(_("Vouchers by category")), fmt=format_fen, label_width=210),
+        "budget": bar_chart(
+            [str(x) for x in budget_labels],
+            [
+                Series(
+                    str(_("Vouchers")), [b.granted_fen, b.in_orders_fen, b.claimed_fen, b.disbursed_fen, b.expired_fen]
+                )
+            ],
+            title=str(_("Where the year's vouchers are")),
+            fmt=format_fen,
+            height=240,
+        ),
+        "layers": hbar_chart(
+            [str(label(r.layer)) for r in report.vouchers_by_layer],
+            [Series(str(_("Vouchers")), [r.voucher_fen for r in report.vouchers_by_layer])],
+            title=str(_("Vouchers by layer")),
+            fmt=format_fen,
+        ),
+        "categories": hbar_chart(
+            [str(label(r.category)) for r in report.vouchers_by_category],
+            [Series(str(_("Vouchers")), [r.voucher_fen for r in report.vouchers_by_category])],
+            title=str(_("Vouchers by category")),
+            fmt=format_fen,
+            label_width=210,
+        ),
     }
     if report.by_city:
-        charts["cities"] = hbar_chart([str(r.city) for r in report.by_city],
-                                      [Series(str(_("Granted")), [r.granted_fen for r in report.by_city])],
-                                      title=str(_("Quota granted by city")), fmt=format_fen)
+        charts["cities"] = hbar_chart(
+            [str(r.city) for r in report.by_city],
+            [Series(str(_("Granted")), [r.granted_fen for r in report.by_city])],
+            title=str(_("Quota granted by city")),
+            fmt=format_fen,
+        )
     if report.orders_per_week:
-        charts["weeks"] = line_chart([w.week_start.strftime("%m-%d") for w in report.orders_per_week],
-                                     [Series(str(_("Orders")), [w.orders for w in report.orders_per_week])],
-                                     title=str(_("Orders per week")))
+        charts["weeks"] = line_chart(
+            [w.week_start.strftime("%m-%d") for w in report.orders_per_week],
+            [Series(str(_("Orders")), [w.orders for w in report.orders_per_week])],
+            title=str(_("Orders per week")),
+        )
     dates = sorted({r.settlement_date for r in report.claims_by_settlement_date})
     if dates:
-        statuses = [s for s in reports.CLAIM_STATUS_ORDER
-                    if any(r.status == s.value for r in report.claims_by_settlement_date)]
+        statuses = [
+            s for s in reports.CLAIM_STATUS_ORDER if any(r.status == s.value for r in report.claims_by_settlement_date)
+        ]
         table = {(r.settlement_date, r.status): r.voucher_fen for r in report.claims_by_settlement_date}
-        charts["claims"] = bar_chart([d.strftime("%Y-%m-%d") for d in dates],
-                                     [Series(str(label(s.value)), [table.get((d, s.value), 0) for d in dates])
-                                      for s in statuses],
-                                     title=str(_("Claims by settlement date")), fmt=format_fen, stacked=True)
+        charts["claims"] = bar_chart(
+            [d.strftime("%Y-%m-%d") for d in dates],
+            [Series(str(label(s.value)), [table.get((d, s.value), 0) for d in dates]) for s in statuses],
+            title=str(_("Claims by settlement date")),
+            fmt=format_fen,
+            stacked=True,
+        )
     if report.leading_providers:
-        charts["providers"] = hbar_chart([r.name for r in report.leading_providers],
-                                         [Series(str(_("Vouchers")), [r.voucher_fen for r in report.leading_providers])],
-                                         title=str(_("Leading providers")), fmt=format_fen, label_width=250)
+        charts["providers"] = hbar_chart(
+            [r.name for r in report.leading_providers],
+            [Series(str(_("Vouchers")), [r.voucher_fen for r in report.leading_providers])],
+            title=str(_("Leading providers")),
+            fmt=format_fen,
+            label_width=250,
+        )
     return charts
 
 
@@ -87,8 +116,14 @@ def _charts(report: reports.ProgrammeReport) -> dict[str, Any]:
 def dashboard() -> Any:
     s, year = db_session(), ReportFilter.from_args(request.args).year
     report = reports.programme_report(s, year)
-    return render_template("oversight/dashboard.html", report=report, charts=_charts(report), year=year,
-                           years=reports.programme_years(s), programme=reports.find_programme(s, year))
+    return render_template(
+        "oversight/dashboard.html",
+        report=report,
+        charts=_charts(report),
+        year=year,
+        years=reports.programme_years(s),
+        programme=reports.find_programme(s, year),
+    )
 
 
 @bp.get("/oversight/report.xlsx")
@@ -105,12 +140,26 @@ def scorecards() -> Any:
     year, sort = where.year, where.sort
     cards = scorecard_figures.scorecards(s, year, sort)
     timed = [c for c in cards if c.median_confirm_seconds is not None]
-    chart = hbar_chart([c.name for c in timed],
-                       [Series(str(_("Median time to confirm")), [c.median_confirm_seconds // 60 for c in timed])],
-                       title=str(_("Median time to confirm")), fmt=lambda m: _duration_minutes(m),
-                       label_width=250) if timed else None
-    return render_template("oversight/scorecards.html", cards=cards, year=year, years=reports.programme_years(s),
-                           sort=sort, chart=chart, sorts=list(scorecard_figures.SCORECARD_SORTS))
+    chart = (
+        hbar_chart(
+            [c.name for c in timed],
+            [Series(str(_("Median time to confirm")), [c.median_confirm_seconds // 60 for c in timed])],
+            title=str(_("Median time to confirm")),
+            fmt=lambda m: _duration_minutes(m),
+            label_width=250,
+        )
+        if timed
+        else None
+    )
+    return render_template(
+        "oversight/scorecards.html",
+        cards=cards,
+        year=year,
+        years=reports.programme_years(s),
+        sort=sort,
+        chart=chart,
+        sorts=list(scorecard_figures.SCORECARD_SORTS),
+    )
 
 
 def _duration_minutes(minutes: int) -> str:
@@ -131,6 +180,7 @@ def duration(seconds: int | None) -> str:
 
 # -- the public notice -------------------------------------------------------------------------------------
 
+
 @bp.get("/notices")
 @public
 def notices() -> Any:
@@ -138,17 +188,26 @@ def notices() -> Any:
     where = NoticeFilter.from_args(request.args)
     page, per_page = page_args(request.args)
     result = notice_cases.list_notices(s, where, page=page, per_page=per_page)
-    return render_template("oversight/notices.html", page=result, kinds=list(NoticeKind),
-                           years=reports.programme_years(s) or [where.year],
-                           counts=notice_cases.notice_counts(s, where.year), today=clock.today(),
-                           checkpoints=audit.latest_checkpoints(s), view=where.view,
-                           kind=where.kind.value if where.kind else None, year=where.year, q=where.q)
+    return render_template(
+        "oversight/notices.html",
+        page=result,
+        kinds=list(NoticeKind),
+        years=reports.programme_years(s) or [where.year],
+        counts=notice_cases.notice_counts(s, where.year),
+        today=clock.today(),
+        checkpoints=audit.latest_checkpoints(s),
+        view=where.view,
+        kind=where.kind.value if where.kind else None,
+        year=where.year,
+        q=where.q,
+    )
 
 
 def _notice_page(entry_id: int, errors: dict | None = None, status: int = 200) -> Any:
     entry = notice_cases.get_notice(db_session(), entry_id)
-    return render_template("oversight/notice.html", entry=entry, today=clock.today(), errors=errors or {},
-                           form=request.form), status
+    return render_template(
+        "oversight/notice.html", entry=entry, today=clock.today(), errors=errors or {}, form=request.form
+    ), status
 
 
 @bp.get("/notices/<int:entry_id>")
@@ -174,9 +233,15 @@ def _objections_page(errors: dict | None = None, status: int = 200) -> Any:
     page, per_page = page_args(request.args)
     where = ObjectionFilter.from_args(request.args)
     result = notice_cases.list_objections(db_session(), actor(), where, page=page, per_page=per_page)
-    return render_template("oversight/objections.html", page=result, selected=where.status, errors=errors or {},
-                           form=request.form, today=clock.today(),
-                           can=lambda objection, action: OBJECTION.can(objection.status, action)), status
+    return render_template(
+        "oversight/objections.html",
+        page=result,
+        selected=where.status,
+        errors=errors or {},
+        form=request.form,
+        today=clock.today(),
+        can=lambda objection, action: OBJECTION.can(objection.status, action),
+    ), status
 
 
 @bp.get("/staff/objections")
@@ -193,13 +258,15 @@ def answer_objection(objection_id: int) -> Any:
     except DomainError as error:
         if error.code == "not_found":
             raise
-        return _objections_page(errors={str(objection_id): error.errors.get("answer", [error.detail])},
-                                status=error.status)
+        return _objections_page(
+            errors={str(objection_id): error.errors.get("answer", [error.detail])}, status=error.status
+        )
     flash(_("Your answer is published with the objection."), "success")
     return redirect(url_for("oversight.objections"))
 
 
 # -- complaints -------------------------------------------------------------------------------------------
+
 
 @bp.get("/complaints")
 @roles_required(*PARTIES)
@@ -208,15 +275,24 @@ def complaints() -> Any:
     page, per_page = page_args(request.args)
     where = ComplaintFilter.from_args(request.args, strict=False)
     result = complaint_cases.list_complaints(s, actor(), where, page=page, per_page=per_page)
-    return render_template("oversight/complaints.html", page=result, selected=where.status,
-                           statuses=list(ComplaintStatus), counts=complaint_cases.complaint_counts(s, actor()))
+    return render_template(
+        "oversight/complaints.html",
+        page=result,
+        selected=where.status,
+        statuses=list(ComplaintStatus),
+        counts=complaint_cases.complaint_counts(s, actor()),
+    )
 
 
 def _complaint_form(errors: dict | None = None, status: int = 200, form: Any = None) -> Any:
     orders = complaint_cases.complainable_orders(db_session(), actor())
-    return render_template("oversight/complaint_form.html", orders=orders,
-                           kind_options=[(k.value, label(k)) for k in ComplaintKind],
-                           errors=errors or {}, form=form if form is not None else request.form), status
+    return render_template(
+        "oversight/complaint_form.html",
+        orders=orders,
+        kind_options=[(k.value, label(k)) for k in ComplaintKind],
+        errors=errors or {},
+        form=form if form is not None else request.form,
+    ), status
 
 
 @bp.get("/complaints/new")
@@ -239,10 +315,14 @@ def file_complaint() -> Any:
 def _complaint_page(complaint_id: int, errors: dict | None = None, status: int = 200) -> Any:
     s = db_session()
     item = complaint_cases.get_complaint(s, actor(), complaint_id)
-    return render_template("oversight/complaint.html", complaint=item,
-                           timeline=audit.history(s, "complaint", item.id),
-                           can=lambda action: COMPLAINT.can(item.status, action),
-                           errors=errors or {}, form=request.form), status
+    return render_template(
+        "oversight/complaint.html",
+        complaint=item,
+        timeline=audit.history(s, "complaint", item.id),
+        can=lambda action: COMPLAINT.can(item.status, action),
+        errors=errors or {},
+        form=request.form,
+    ), status
 
 
 @bp.get("/complaints/<int:complaint_id>")
@@ -265,24 +345,35 @@ def _act_on_complaint(complaint_id: int, action: Any, done: str) -> Any:
 @bp.post("/complaints/<int:complaint_id>/replies")
 @roles_required(Role.ENTERPRISE, Role.PROVIDER, Role.OPERATOR)
 def reply(complaint_id: int) -> Any:
-    return _act_on_complaint(complaint_id, lambda: complaint_cases.reply_to_complaint(
-        db_session(), actor(), complaint_id, ReplyInput.from_input(request.form)),
-        _("Your message is added; both parties and the operator see it."))
+    return _act_on_complaint(
+        complaint_id,
+        lambda: complaint_cases.reply_to_complaint(
+            db_session(), actor(), complaint_id, ReplyInput.from_input(request.form)
+        ),
+        _("Your message is added; both parties and the operator see it."),
+    )
 
 
 @bp.post("/complaints/<int:complaint_id>/take-up")
 @roles_required(Role.OPERATOR)
 def take_up(complaint_id: int) -> Any:
-    return _act_on_complaint(complaint_id, lambda: complaint_cases.take_up_complaint(
-        db_session(), actor(), complaint_id), _("You are handling this complaint."))
+    return _act_on_complaint(
+        complaint_id,
+        lambda: complaint_cases.take_up_complaint(db_session(), actor(), complaint_id),
+        _("You are handling this complaint."),
+    )
 
 
 @bp.post("/complaints/<int:complaint_id>/resolve")
 @roles_required(Role.OPERATOR)
 def resolve(complaint_id: int) -> Any:
-    return _act_on_complaint(complaint_id, lambda: complaint_cases.resolve_complaint(
-        db_session(), actor(), complaint_id, ResolutionInput.from_input(request.form)),
-        _("The complaint is resolved; both parties read how."))
+    return _act_on_complaint(
+        complaint_id,
+        lambda: complaint_cases.resolve_complaint(
+            db_session(), actor(), complaint_id, ResolutionInput.from_input(request.form)
+        ),
+        _("The complaint is resolved; both parties read how."),
+    )
 
 
 def init_filters(app: Flask) -> None:

@@ -3,6 +3,7 @@
 ``create_app()`` is the WSGI entry point (``gunicorn 'shop:create_app()'``) and the composition root:
 the only place that knows every area.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -42,6 +43,7 @@ def _select_locale() -> str:
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_folder=str(ROOT / "static"))
     from shop.web import ShopJSONProvider, ShopRequest, register_converters
+
     app.request_class = ShopRequest
     register_converters(app)
     app.config.update(load_config(app.instance_path))
@@ -59,8 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["shop.engine"] = engine
     app.extensions["shop.sessions"] = make_session_factory(engine, {"audit_key": app.config["AUDIT_KEY"]})
 
-    translation_dirs = [str(ROOT / pkg / "translations") for pkg in AREAS
-                        if (ROOT / pkg / "translations").is_dir()]
+    translation_dirs = [str(ROOT / pkg / "translations") for pkg in AREAS if (ROOT / pkg / "translations").is_dir()]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_dirs)
     babel.init_app(app, locale_selector=_select_locale)
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked below for pages; the API uses tokens
@@ -73,6 +74,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     @login_manager.user_loader
     def _load_user(session_id: str) -> Any:
         from shop.auth import user_for_session
+
         return user_for_session(web.db_session(), session_id)
 
     @app.before_request
@@ -91,16 +93,25 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         token = g.pop("transaction_mode", None)
         if token is not None:
             reset_transaction_mode(token)
+
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
     app.register_blueprint(export_views.bp)
     views.init_nav()
-    daily.every_day(app, "shop.remove_old_exports",
-                    lambda session, today: exports.remove_old_exports(session, app.config["EXPORT_DIR"], today))
+    daily.every_day(
+        app,
+        "shop.remove_old_exports",
+        lambda session, today: exports.remove_old_exports(session, app.config["EXPORT_DIR"], today),
+    )
     from shop import audit_chain
-    daily.every_day(app, "shop.audit_checkpoint",   # the head as the public notice shows it, signed daily
-                    lambda session, today: audit_chain.daily_checkpoint(session, today)
-                    if app.config.get("AUDIT_CHECKPOINT_DAILY", True) else None)
+
+    daily.every_day(
+        app,
+        "shop.audit_checkpoint",  # the head as the public notice shows it, signed daily
+        lambda session, today: (
+            audit_chain.daily_checkpoint(session, today) if app.config.get("AUDIT_CHECKPOINT_DAILY", True) else None
+        ),
+    )
     errorhandlers.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

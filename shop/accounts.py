@@ -5,6 +5,7 @@ never at run time): the one deliberate reference from the foundation to an area,
 but staff belongs to an organisation. The mapper resolves it once ``orgs.models`` is imported
 (``shop.model_registry``).
 """
+
 from __future__ import annotations
 
 import datetime as dt

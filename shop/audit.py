@@ -20,6 +20,7 @@ key starts. ``audit-checkpoint`` records one (the daily job too), the public not
 trail no longer reproduces one (docs/reliability.md, "Proof that no fen goes missing"). Verifying the
 chain and signing checkpoints are ``shop.audit_chain``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,8 +41,22 @@ from shop.states import StateMachine
 
 GENESIS = "0" * 64
 
-SUBJECT_TYPES = ("organisation", "product", "programme", "quota_application", "checkout", "order", "claim",
-                 "holiday", "notice", "objection", "complaint", "audit", "blacklist", "user")
+SUBJECT_TYPES = (
+    "organisation",
+    "product",
+    "programme",
+    "quota_application",
+    "checkout",
+    "order",
+    "claim",
+    "holiday",
+    "notice",
+    "objection",
+    "complaint",
+    "audit",
+    "blacklist",
+    "user",
+)
 
 
 class AuditEntry(Base):
@@ -104,12 +119,19 @@ class AuditCheckpoint(Base):
 
     @property
     def label(self) -> str:
-        return (f"checkpoint {self.id} of {self.created_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC "
-                f"({self.entries} entries, head {self.head_hash[:12]}…)")
+        return (
+            f"checkpoint {self.id} of {self.created_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC "
+            f"({self.entries} entries, head {self.head_hash[:12]}…)"
+        )
 
     def as_json(self) -> dict[str, Any]:
-        return {"entries": self.entries, "head_hash": self.head_hash, "keyed_from": self.keyed_from,
-                "created_at": _utc(self.created_at), "signature": self.signature}
+        return {
+            "entries": self.entries,
+            "head_hash": self.head_hash,
+            "keyed_from": self.keyed_from,
+            "created_at": _utc(self.created_at),
+            "signature": self.signature,
+        }
 
 
 @event.listens_for(Session, "before_flush")
@@ -123,6 +145,7 @@ def _refuse_audit_changes(session: Session, _ctx: Any, _instances: Any) -> None:
 
 class Actor(Protocol):
     id: int
+
     @property
     def label(self) -> str: ...
 
@@ -167,6 +190,7 @@ def audit_key(session: Session) -> bytes:
     key = session.info.get("audit_key")
     if key is None:
         from shop.config import audit_key_from_environment
+
         key = audit_key_from_environment(os.environ.get("SHOP_ENV", "production"))
     return key.encode("utf-8") if isinstance(key, str) else key
 
@@ -179,9 +203,14 @@ def checkpoint_signature(key: str | bytes, checkpoint: AuditCheckpoint) -> str:
     """HMAC-SHA256 with the audit key over ``yunquan-audit-checkpoint/1`` and the canonical JSON of
     the checkpoint's entries, head hash, time (UTC, whole seconds) and first keyed entry."""
     key = key.encode("utf-8") if isinstance(key, str) else key
-    message = b"yunquan-audit-checkpoint/1\n" + _canonical({
-        "entries": checkpoint.entries, "head_hash": checkpoint.head_hash, "keyed_from": checkpoint.keyed_from,
-        "created_at": _utc(checkpoint.created_at)})
+    message = b"yunquan-audit-checkpoint/1\n" + _canonical(
+        {
+            "entries": checkpoint.entries,
+            "head_hash": checkpoint.head_hash,
+            "keyed_from": checkpoint.keyed_from,
+            "created_at": _utc(checkpoint.created_at),
+        }
+    )
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
@@ -194,8 +223,15 @@ def lock_head(session: Session) -> AuditHead:
     return head
 
 
-def record(session: Session, actor: Actor | None, subject_type: str, subject_id: int, action: str,
-           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditEntry:
+def record(
+    session: Session,
+    actor: Actor | None,
+    subject_type: str,
+    subject_id: int,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
     """Append one entry to the trail. Call inside the use case's transaction; it does not commit."""
     if subject_id is None:
         session.flush()
@@ -218,6 +254,7 @@ def record(session: Session, actor: Actor | None, subject_type: str, subject_id:
     head.last_hash = entry.hash
     session.add(entry)
     from shop import hooks
+
     hooks.audit_recorded(session, entry)
     return entry
 
@@ -225,12 +262,22 @@ def record(session: Session, actor: Actor | None, subject_type: str, subject_id:
 class Audited(Protocol):
     id: int
     status: Any
+
     def audit_state(self) -> dict[str, Any]: ...
 
 
-def change_state(session: Session, subject: Audited, machine: StateMachine, action: str,
-                 actor: Actor | None, *, subject_type: str, field: str = "status", audit_action: str | None = None,
-                 **changes: Any) -> Any:
+def change_state(
+    session: Session,
+    subject: Audited,
+    machine: StateMachine,
+    action: str,
+    actor: Actor | None,
+    *,
+    subject_type: str,
+    field: str = "status",
+    audit_action: str | None = None,
+    **changes: Any,
+) -> Any:
     """Move ``subject`` along ``machine`` by ``action`` (or refuse with ``invalid_state``), set the
     other attributes given, and audit the change: the one way any status changes. ``field`` names the
     status the machine moves (an order's ``payment_status``); ``audit_action`` is the entry's action
@@ -248,9 +295,13 @@ def change_state(session: Session, subject: Audited, machine: StateMachine, acti
 
 def history(session: Session, subject_type: str, subject_id: int) -> list[AuditEntry]:
     """A subject's entries, oldest first: the timeline its page shows."""
-    return list(session.scalars(select(AuditEntry).where(AuditEntry.subject_type == subject_type,
-                                                         AuditEntry.subject_id == subject_id)
-                                .order_by(AuditEntry.id)))
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.subject_type == subject_type, AuditEntry.subject_id == subject_id)
+            .order_by(AuditEntry.id)
+        )
+    )
 
 
 def latest_checkpoints(session: Session, limit: int = 5) -> list[AuditCheckpoint]:

@@ -3,6 +3,7 @@ recomputes every hash from the first entry and holds the trail against every sig
 against copies a third party kept), naming the first entry or checkpoint that does not match;
 ``record_checkpoint`` signs the head after verifying what came since the last checkpoint, and
 ``daily_checkpoint`` is the daily job that does it once a day."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,7 +39,7 @@ class ChainReport:
     checked: int
     broken_id: int | None = None
     problem: str | None = None
-    checkpoint_id: int | None = None   # the checkpoint the trail no longer reproduces
+    checkpoint_id: int | None = None  # the checkpoint the trail no longer reproduces
 
     @property
     def ok(self) -> bool:
@@ -56,25 +57,38 @@ class ChainBroken(Exception):
 def _entries(session: Session, after_id: int = 0, batch: int = 2000) -> Iterator[AuditEntry]:
     last = after_id
     while True:
-        rows = session.scalars(select(AuditEntry).where(AuditEntry.id > last).order_by(AuditEntry.id).limit(batch)).all()
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.id > last).order_by(AuditEntry.id).limit(batch)
+        ).all()
         if not rows:
             return
         yield from rows
         last = rows[-1].id
-        for row in rows:   # a long trail is read in batches without filling the session
+        for row in rows:  # a long trail is read in batches without filling the session
             session.expunge(row)
 
 
 def _checked_count(entry: AuditEntry) -> int | None:
     """What a recorded successful verification (``audit``/``verify_chain``) found."""
-    if entry.subject_type == "audit" and entry.action == "verify_chain" and isinstance(entry.after, dict) \
-            and entry.after.get("ok"):
+    if (
+        entry.subject_type == "audit"
+        and entry.action == "verify_chain"
+        and isinstance(entry.after, dict)
+        and entry.after.get("ok")
+    ):
         return int(entry.after.get("checked") or 0)
     return None
 
 
-def _walk(session: Session, key: bytes, keyed_from: int, *, after_id: int = 0, prev_hash: str = GENESIS,
-          pins: Mapping[int, list[tuple[str, str, int | None]]] | None = None) -> tuple[ChainReport, str, int]:
+def _walk(
+    session: Session,
+    key: bytes,
+    keyed_from: int,
+    *,
+    after_id: int = 0,
+    prev_hash: str = GENESIS,
+    pins: Mapping[int, list[tuple[str, str, int | None]]] | None = None,
+) -> tuple[ChainReport, str, int]:
     """Recompute the hashes of the entries after ``after_id`` (whose hash is ``prev_hash``). ``pins``
     are what checkpoints say an entry's hash was: ``{entry id: [(hash, label, checkpoint id)]}``.
     Returns the report, the last hash and the last entry's id."""
@@ -86,23 +100,46 @@ def _walk(session: Session, key: bytes, keyed_from: int, *, after_id: int = 0, p
         if entry.prev_hash != prev_hash:
             return ChainReport(checked, entry.id, "its link to the previous entry does not match"), prev_hash, checked
         payload = entry.payload()
-        digest = entry_hash(prev_hash, payload, key) if entry.id >= keyed_from else unkeyed_entry_hash(prev_hash, payload)
+        digest = (
+            entry_hash(prev_hash, payload, key) if entry.id >= keyed_from else unkeyed_entry_hash(prev_hash, payload)
+        )
         if not hmac.compare_digest(digest, entry.hash):
             return ChainReport(checked, entry.id, "its content does not match its hash"), prev_hash, checked
         count = _checked_count(entry)
         if count is not None:
             if count >= entry.id:
-                return ChainReport(checked, entry.id, f"it records a verification of {count} entries, more than "
-                                                      "came before it"), prev_hash, checked
+                return (
+                    ChainReport(
+                        checked, entry.id, f"it records a verification of {count} entries, more than came before it"
+                    ),
+                    prev_hash,
+                    checked,
+                )
             if verified is not None and count < verified[1]:
-                return ChainReport(checked, entry.id, f"it records a verification of {count} entries, fewer than the "
-                                                      f"{verified[1]} found by the verification at entry {verified[0]}: "
-                                                      "entries were removed in between"), prev_hash, checked
+                return (
+                    ChainReport(
+                        checked,
+                        entry.id,
+                        f"it records a verification of {count} entries, fewer than the "
+                        f"{verified[1]} found by the verification at entry {verified[0]}: "
+                        "entries were removed in between",
+                    ),
+                    prev_hash,
+                    checked,
+                )
             verified = (entry.id, count)
         for pinned, label, checkpoint_id in pins.get(entry.id, ()):
             if pinned != entry.hash:
-                return ChainReport(checked, entry.id, f"{label} is no longer reproduced: entry {entry.id} is not "
-                                                      "the one it signed", checkpoint_id), prev_hash, checked
+                return (
+                    ChainReport(
+                        checked,
+                        entry.id,
+                        f"{label} is no longer reproduced: entry {entry.id} is not the one it signed",
+                        checkpoint_id,
+                    ),
+                    prev_hash,
+                    checked,
+                )
         prev_hash, expected_id, checked = entry.hash, expected_id + 1, checked + 1
     return ChainReport(checked), prev_hash, checked
 
@@ -111,14 +148,27 @@ def _check_checkpoints(key: bytes, keyed_from: int, checkpoints: list[AuditCheck
     previous = None
     for checkpoint in checkpoints:
         if not hmac.compare_digest(checkpoint.signature, checkpoint_signature(key, checkpoint)):
-            return ChainReport(0, None, f"{checkpoint.label}: its signature does not match (made or changed "
-                                        "without the key)", checkpoint.id)
+            return ChainReport(
+                0,
+                None,
+                f"{checkpoint.label}: its signature does not match (made or changed without the key)",
+                checkpoint.id,
+            )
         if checkpoint.keyed_from != keyed_from:
-            return ChainReport(0, None, f"{checkpoint.label} was signed for a trail keyed from entry "
-                                        f"{checkpoint.keyed_from}, the head now says {keyed_from}", checkpoint.id)
+            return ChainReport(
+                0,
+                None,
+                f"{checkpoint.label} was signed for a trail keyed from entry "
+                f"{checkpoint.keyed_from}, the head now says {keyed_from}",
+                checkpoint.id,
+            )
         if previous is not None and checkpoint.entries < previous.entries:
-            return ChainReport(0, None, f"{checkpoint.label} covers fewer entries than checkpoint {previous.id} "
-                                        "before it", checkpoint.id)
+            return ChainReport(
+                0,
+                None,
+                f"{checkpoint.label} covers fewer entries than checkpoint {previous.id} before it",
+                checkpoint.id,
+            )
         previous = checkpoint
     return None
 
@@ -135,8 +185,12 @@ def verify_chain(session: Session, held: Mapping[int, str] | None = None) -> Cha
     if problem is not None:
         return problem
     if keyed_from > 1 and not checkpoints:
-        return ChainReport(0, None, f"entries 1–{keyed_from - 1} carry no key and no signed checkpoint says the key "
-                                    f"starts at entry {keyed_from}: run flask --app shop audit-checkpoint")
+        return ChainReport(
+            0,
+            None,
+            f"entries 1–{keyed_from - 1} carry no key and no signed checkpoint says the key "
+            f"starts at entry {keyed_from}: run flask --app shop audit-checkpoint",
+        )
     pins: dict[int, list[tuple[str, str, int | None]]] = defaultdict(list)
     for checkpoint in checkpoints:
         pins[checkpoint.entries].append((checkpoint.head_hash, checkpoint.label, checkpoint.id))
@@ -148,14 +202,18 @@ def verify_chain(session: Session, held: Mapping[int, str] | None = None) -> Cha
     report, last_hash, last_id = _walk(session, key, keyed_from, pins=pins)
     if not report.ok:
         return report
-    head = session.get(AuditHead, 1, populate_existing=True)   # as it is after the walk
+    head = session.get(AuditHead, 1, populate_existing=True)  # as it is after the walk
     if head is not None and (head.last_id != last_id or head.last_hash != last_hash):
         return ChainReport(last_id, head.last_id, "the chain ends before the recorded head: entries were removed")
     beyond = [(entries, pin) for entries, pinned in pins.items() if entries > last_id for pin in pinned]
     if beyond:
         entries, (_hash, label, checkpoint_id) = min(beyond, key=lambda b: b[0])
-        return ChainReport(last_id, None, f"{label} is no longer reproduced: the trail ends at entry {last_id}, "
-                                          "entries were removed", checkpoint_id)
+        return ChainReport(
+            last_id,
+            None,
+            f"{label} is no longer reproduced: the trail ends at entry {last_id}, entries were removed",
+            checkpoint_id,
+        )
     return report
 
 
@@ -183,14 +241,16 @@ def record_checkpoint(session: Session, *, once_a_day: bool = False) -> AuditChe
             report = ChainReport(0, last.entries, f"{last.label} is no longer reproduced", last.id)
         walked_hash, walked_id = last.head_hash, last.entries
         if report.ok:
-            report, walked_hash, walked_id = _walk(session, key, keyed_from, after_id=last.entries,
-                                                   prev_hash=last.head_hash)
+            report, walked_hash, walked_id = _walk(
+                session, key, keyed_from, after_id=last.entries, prev_hash=last.head_hash
+            )
     if report.ok and (walked_id != last_id or walked_hash != last_hash):
         report = ChainReport(walked_id, last_id, "the chain ends before the recorded head: entries were removed")
     if not report.ok:
         raise ChainBroken(report)
-    checkpoint = AuditCheckpoint(created_at=now().replace(microsecond=0), entries=last_id, head_hash=last_hash,
-                                 keyed_from=keyed_from)
+    checkpoint = AuditCheckpoint(
+        created_at=now().replace(microsecond=0), entries=last_id, head_hash=last_hash, keyed_from=keyed_from
+    )
     checkpoint.signature = checkpoint_signature(key, checkpoint)
     session.add(checkpoint)
     session.commit()
@@ -203,8 +263,11 @@ def daily_checkpoint(session: Session, _today: dt.date) -> None:
     try:
         record_checkpoint(session, once_a_day=True)
     except ChainBroken as broken:
-        log.error("audit trail not checkpointed, it does not verify: entry %s: %s", broken.report.broken_id,
-                  broken.report.problem)
+        log.error(
+            "audit trail not checkpointed, it does not verify: entry %s: %s",
+            broken.report.broken_id,
+            broken.report.problem,
+        )
 
 
 def checkpoint_page(session: Session, page: int, per_page: int) -> Page[AuditCheckpoint]:

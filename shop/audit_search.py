@@ -1,5 +1,6 @@
 """Reading the audit trail: the search of its entries (by subject, actor and day) and the status of
 the hash chain's last verification, which staff record on request."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,6 +25,7 @@ from shop.inputs import Inputs
 class AuditFilter:
     """A search of the trail: by subject, by who acted (an e-mail address, a user number or
     "system"), and by the days in China it happened on."""
+
     subject_type: str | None = None
     subject_id: int | None = None
     actor: str | None = None
@@ -55,12 +57,15 @@ def audit_query(session: Session, where: AuditFilter):  # type: ignore[no-untype
     if where.actor:
         if where.actor.lower() == "system":
             stmt = stmt.where(AuditEntry.actor_id.is_(None))
-        elif where.actor.isascii() and where.actor.isdigit() and len(where.actor) <= 18:   # not "²"
+        elif where.actor.isascii() and where.actor.isdigit() and len(where.actor) <= 18:  # not "²"
             stmt = stmt.where(AuditEntry.actor_id == int(where.actor))
         else:
             user_id = session.scalar(select(User.id).where(User.email == normalise_email(where.actor)))
-            stmt = stmt.where(AuditEntry.actor_id == user_id) if user_id is not None else \
-                stmt.where(AuditEntry.actor_label == where.actor)
+            stmt = (
+                stmt.where(AuditEntry.actor_id == user_id)
+                if user_id is not None
+                else stmt.where(AuditEntry.actor_label == where.actor)
+            )
     if where.since:
         stmt = stmt.where(AuditEntry.at >= clock.china_midnight(where.since))
     if where.until:
@@ -71,6 +76,7 @@ def audit_query(session: Session, where: AuditFilter):  # type: ignore[no-untype
 @dataclass(frozen=True)
 class ChainStatus:
     """The last verification of the hash chain (itself an entry of the trail) and what came after it."""
+
     verified_at: dt.datetime | None
     ok: bool | None
     checked: int
@@ -83,16 +89,26 @@ class ChainStatus:
 def chain_status(session: Session) -> ChainStatus:
     """Read, never recompute: verifying a long trail on every page view would be slow, so the page
     shows the last verification and verifying is a button (``record_chain_verification``)."""
-    last = session.scalars(select(AuditEntry).where(AuditEntry.subject_type == "audit",
-                                                    AuditEntry.action == "verify_chain")
-                           .order_by(AuditEntry.id.desc()).limit(1)).first()
+    last = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.subject_type == "audit", AuditEntry.action == "verify_chain")
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()
     after_id = last.id if last is not None else 0
     since = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.id > after_id)) or 0
     if last is None:
         return ChainStatus(None, None, 0, None, None, since, None)
     result = last.after or {}
-    return ChainStatus(last.at, bool(result.get("ok")), int(result.get("checked", 0)), result.get("broken_id"),
-                       result.get("problem"), since, last.actor_label)
+    return ChainStatus(
+        last.at,
+        bool(result.get("ok")),
+        int(result.get("checked", 0)),
+        result.get("broken_id"),
+        result.get("problem"),
+        since,
+        last.actor_label,
+    )
 
 
 @use_case
@@ -101,14 +117,24 @@ def record_chain_verification(session: Session, actor: User, report: Any) -> Non
     if not actor.is_staff:
         raise Forbidden()
     lock_head(session)
-    last = session.scalars(select(AuditEntry.after).where(AuditEntry.subject_type == "audit",
-                                                          AuditEntry.action == "verify_chain")
-                           .order_by(AuditEntry.id.desc()).limit(1)).first()
+    last = session.scalars(
+        select(AuditEntry.after)
+        .where(AuditEntry.subject_type == "audit", AuditEntry.action == "verify_chain")
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()
     if report.ok and last and last.get("ok") and report.checked < int(last.get("checked") or 0):
         # overtaken by a verification recorded meanwhile, which read more of the trail: recorded after
         # it, this one would say entries disappeared (audit-verify checks that the counts never fall)
         session.rollback()
         return
-    record(session, actor, "audit", 1, "verify_chain", None,
-           {"ok": report.ok, "checked": report.checked, "broken_id": report.broken_id, "problem": report.problem})
+    record(
+        session,
+        actor,
+        "audit",
+        1,
+        "verify_chain",
+        None,
+        {"ok": report.ok, "checked": report.checked, "broken_id": report.broken_id, "problem": report.problem},
+    )
     session.commit()

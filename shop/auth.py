@@ -1,6 +1,7 @@
 """Who is asking: sessions for people (Flask-Login), bearer tokens for machines, and the slowing
 down of repeated failed sign-ins, and the rules of an account's e-mail and password. Nothing here says whether an e-mail
 address is registered."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,7 +52,7 @@ TOKEN_LIFETIME = dt.timedelta(days=30)
 #   account themselves: a stranger's failures never refuse the right password from a client that
 #   has not failed (the owner signing in), so nobody can lock another person out.
 FREE_FAILURES = {"pair": 5, "client": 20, "email": 5}
-FIRST_PAUSE = dt.timedelta(minutes=1)   # doubles with every further failure …
+FIRST_PAUSE = dt.timedelta(minutes=1)  # doubles with every further failure …
 LONGEST_PAUSE = dt.timedelta(minutes=15)  # … up to this
 FORGET_AFTER = dt.timedelta(hours=1)
 
@@ -89,10 +90,11 @@ def _has_failed(throttle: LoginThrottle | None, at: dt.datetime) -> bool:
 def _raise_if_paused(until: dt.datetime | None, at: dt.datetime) -> None:
     if until is not None:
         minutes = max(1, -(-int((until - at).total_seconds()) // 60))
-        raise DomainError("too_many_attempts",
-                          _l("Too many failed sign-ins. Please wait %(minutes)d minute(s) and try again.",
-                             minutes=minutes),
-                          extra={"retry_after": minutes * 60})
+        raise DomainError(
+            "too_many_attempts",
+            _l("Too many failed sign-ins. Please wait %(minutes)d minute(s) and try again.", minutes=minutes),
+            extra={"retry_after": minutes * 60},
+        )
 
 
 def _note_failure(session: Session, keys: list[str], existing: dict[str, LoginThrottle], at: dt.datetime) -> None:
@@ -121,7 +123,7 @@ def authenticate(session: Session, email: str, password: str, client: str) -> Us
     at = now()
     throttles = _throttles(session, keys)
     own = [_paused_until(throttles.get(pair), at), _paused_until(throttles.get(by_client), at)]
-    if _has_failed(throttles.get(pair), at):   # a client that failed on this account waits with the others
+    if _has_failed(throttles.get(pair), at):  # a client that failed on this account waits with the others
         own.append(_paused_until(throttles.get(by_email), at))
     _raise_if_paused(max((u for u in own if u is not None), default=None), at)
     user = session.scalars(select(User).where(User.email == email)).one_or_none()
@@ -130,7 +132,7 @@ def authenticate(session: Session, email: str, password: str, client: str) -> Us
         _note_failure(session, keys, throttles, at)
         session.commit()
         raise DomainError("unauthorized", _l("The e-mail address or the password is not right."))
-    if pair in throttles:   # this client's failures on this account are forgiven
+    if pair in throttles:  # this client's failures on this account are forgiven
         session.delete(throttles[pair])
     session.commit()
     return user
@@ -139,8 +141,7 @@ def authenticate(session: Session, email: str, password: str, client: str) -> Us
 def issue_token(session: Session, user: User) -> tuple[str, dt.datetime]:
     raw = "yq_" + secrets.token_urlsafe(32)
     expires_at = now() + TOKEN_LIFETIME
-    session.add(ApiToken(user_id=user.id, token_hash=hashlib.sha256(raw.encode()).hexdigest(),
-                         expires_at=expires_at))
+    session.add(ApiToken(user_id=user.id, token_hash=hashlib.sha256(raw.encode()).hexdigest(), expires_at=expires_at))
     session.commit()
     return raw, expires_at
 
@@ -161,9 +162,11 @@ def user_for_token(session: Session, raw: str) -> User | None:
 
 def live_tokens(session: Session, user: User) -> Select[tuple[ApiToken]]:
     """The user's tokens that still work, newest first (for a page of them)."""
-    return (select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
-                                   ApiToken.expires_at > now())
-            .order_by(ApiToken.id.desc()))
+    return (
+        select(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now())
+        .order_by(ApiToken.id.desc())
+    )
 
 
 def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
@@ -189,8 +192,11 @@ def user_for_session(session: Session, session_id: str) -> User | None:
     """The user of a session cookie (``User.get_id``): active, with the session version it was
     issued with. A cookie from before sign-out, or without a version, is no one's."""
     user_id, _, version = session_id.partition(":")
-    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()) \
-            or len(user_id) > 19 or len(version) > 9:
+    if (
+        not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit())
+        or len(user_id) > 19
+        or len(version) > 9
+    ):
         return None
     user = session.get(User, int(user_id))
     if user is None or not user.active or user.session_version != int(version):

@@ -1,5 +1,6 @@
 """The working-day calendar of the platform: the operator's overrides (``Holiday``) of what
 ``shop.clock`` knows from the Chinese holiday calendar, and working days counted with them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,7 +35,9 @@ class Holiday(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=now)
 
 
-def working_day_overrides(session: Session, start: dt.date | None = None, end: dt.date | None = None) -> dict[dt.date, bool]:
+def working_day_overrides(
+    session: Session, start: dt.date | None = None, end: dt.date | None = None
+) -> dict[dt.date, bool]:
     stmt = select(Holiday.day, Holiday.is_working_day)
     if start:
         stmt = stmt.where(Holiday.day >= start)
@@ -45,12 +48,15 @@ def working_day_overrides(session: Session, start: dt.date | None = None, end: d
 
 def add_working_days(session: Session, start: dt.date, n: int) -> dt.date:
     """``clock.add_working_days`` with the operator's holiday table."""
-    return clock.add_working_days(start, n, working_day_overrides(session, start, start + dt.timedelta(days=n * 7 + 60)))
+    return clock.add_working_days(
+        start, n, working_day_overrides(session, start, start + dt.timedelta(days=n * 7 + 60))
+    )
 
 
 @dataclass(frozen=True)
 class HolidayInput:
     """The operator's entry for one day: a working day or not, and why (a holiday's name)."""
+
     day: dt.date
     is_working_day: bool
     note: str
@@ -75,9 +81,21 @@ def set_holiday(session: Session, actor: User, entry: HolidayInput) -> Holiday:
     if holiday is None:
         holiday = Holiday(day=day)
         session.add(holiday)
-    holiday.is_working_day, holiday.note, holiday.updated_by_id, holiday.updated_at = is_working_day, note, actor.id, clock.now()
-    record(session, actor, "holiday", int(day.strftime("%Y%m%d")), "set_holiday", before,
-           {"day": day, "is_working_day": is_working_day, "note": note})
+    holiday.is_working_day, holiday.note, holiday.updated_by_id, holiday.updated_at = (
+        is_working_day,
+        note,
+        actor.id,
+        clock.now(),
+    )
+    record(
+        session,
+        actor,
+        "holiday",
+        int(day.strftime("%Y%m%d")),
+        "set_holiday",
+        before,
+        {"day": day, "is_working_day": is_working_day, "note": note},
+    )
     session.commit()
     return holiday
 
@@ -89,12 +107,24 @@ def delete_holiday(session: Session, actor: User, day: dt.date) -> None:
     holiday = session.get(Holiday, day)
     if holiday is None:
         raise NotFound()
-    record(session, actor, "holiday", int(day.strftime("%Y%m%d")), "delete_holiday",
-           {"day": day, "is_working_day": holiday.is_working_day, "note": holiday.note}, None)
+    record(
+        session,
+        actor,
+        "holiday",
+        int(day.strftime("%Y%m%d")),
+        "delete_holiday",
+        {"day": day, "is_working_day": holiday.is_working_day, "note": holiday.note},
+        None,
+    )
     session.delete(holiday)
     session.commit()
 
 
 def list_holidays(session: Session, year: int) -> list[Holiday]:
-    return list(session.scalars(select(Holiday).where(
-        and_(Holiday.day >= year_start(year), Holiday.day <= year_end(year))).order_by(Holiday.day)))
+    return list(
+        session.scalars(
+            select(Holiday)
+            .where(and_(Holiday.day >= year_start(year), Holiday.day <= year_end(year)))
+            .order_by(Holiday.day)
+        )
+    )

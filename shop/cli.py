@@ -1,4 +1,5 @@
 """``flask --app shop …``: db, create-staff, seed-demo, end-suspensions, audit-verify, audit-checkpoint."""
+
 from __future__ import annotations
 
 import sys
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
 
     def _config():  # type: ignore[no-untyped-def]
         from shop.migrate import alembic_config
+
         return alembic_config(current_app.config["DATABASE_URL"])
 
     @db.command("upgrade")
@@ -53,6 +55,7 @@ def init_app(app: Flask) -> None:
     def create_staff_command(role: str, email: str, password: str, name: str | None) -> None:
         """Create an operator or authority account."""
         from shop.auth import create_staff
+
         with _session() as session:
             try:
                 user = create_staff(session, role, email, password, name)
@@ -67,6 +70,7 @@ def init_app(app: Flask) -> None:
     def seed_demo() -> None:
         """Fill the database with demo data (keeps what is already there)."""
         from shop.seed import run_all
+
         with _session() as session:
             run_all(session)
         click.echo("demo data ready")
@@ -75,17 +79,24 @@ def init_app(app: Flask) -> None:
     def demo_logins_command() -> None:
         """Print one demo login per role."""
         from shop.seed import DEMO_PASSWORD, demo_logins
+
         for role, email in demo_logins():
             click.echo(f"  {role:<11} {email:<32} {DEMO_PASSWORD}")
 
     @app.cli.command("audit-verify")
-    @click.option("--held", "held", multiple=True, metavar="ENTRIES:HEAD_HASH",
-                  help="A checkpoint kept elsewhere (from the public notice): the trail must still reproduce it.")
+    @click.option(
+        "--held",
+        "held",
+        multiple=True,
+        metavar="ENTRIES:HEAD_HASH",
+        help="A checkpoint kept elsewhere (from the public notice): the trail must still reproduce it.",
+    )
     def audit_verify(held: tuple[str, ...]) -> None:
         """Recompute the audit trail's hash chain and hold it against every signed checkpoint; exit 1
         naming the first broken entry or checkpoint."""
         from shop.audit_chain import verify_chain
         from shop.db import one_snapshot, read_only_transactions
+
         kept = {}
         for value in held:
             entries, _, head_hash = value.partition(":")
@@ -99,8 +110,9 @@ def init_app(app: Flask) -> None:
             click.echo(f"audit trail intact: {report.checked} entries")
             return
         where = f" at entry {report.broken_id}" if report.broken_id is not None else ""
-        click.echo(f"audit trail broken{where}: {report.problem} "
-                   f"({report.checked} entries before it are intact)", err=True)
+        click.echo(
+            f"audit trail broken{where}: {report.problem} ({report.checked} entries before it are intact)", err=True
+        )
         sys.exit(1)
 
     @app.cli.command("audit-checkpoint")
@@ -109,12 +121,17 @@ def init_app(app: Flask) -> None:
         came since the last checkpoint. Run daily from cron (the first request of the day does it too);
         exit 1, signing nothing, when the trail does not verify."""
         from shop.audit_chain import ChainBroken, record_checkpoint
+
         with _session() as session:
             try:
                 checkpoint = record_checkpoint(session)
             except ChainBroken as broken:
-                click.echo(f"not signed: audit trail broken at entry {broken.report.broken_id}: "
-                           f"{broken.report.problem}", err=True)
+                click.echo(
+                    f"not signed: audit trail broken at entry {broken.report.broken_id}: {broken.report.problem}",
+                    err=True,
+                )
                 sys.exit(1)
-        click.echo(f"checkpoint {checkpoint.id}: {checkpoint.entries} entries, head {checkpoint.head_hash}, "
-                   f"{checkpoint.created_at.isoformat()}, signature {checkpoint.signature}")
+        click.echo(
+            f"checkpoint {checkpoint.id}: {checkpoint.entries} entries, head {checkpoint.head_hash}, "
+            f"{checkpoint.created_at.isoformat()}, signature {checkpoint.signature}"
+        )

@@ -6,6 +6,7 @@ holidays and the adjusted working days, 调休), overridden by the operator's ho
 year the library does not know, the table and weekends decide: a deadline computed in late December
 must never fail because next year's holidays are not published yet.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -83,4 +84,3 @@ def add_working_days(start: dt.date, n: int, overrides: Mapping[dt.date, bool] |
         if is_working_day(day, overrides):
             counted += 1
     return day
-

@@ -1,4 +1,5 @@
 """Configuration from the environment (API.md, "Command line and configuration")."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,10 @@ def audit_key_from_environment(env: str) -> str:
     if env != "production":
         return key or DEVELOPMENT_AUDIT_KEY
     if not key or len(key) < 32 or key == DEVELOPMENT_AUDIT_KEY:
-        raise RuntimeError("AUDIT_KEY must be set in production: at least 32 random characters, kept outside "
-                           "the database (python -c 'import secrets; print(secrets.token_hex(32))')")
+        raise RuntimeError(
+            "AUDIT_KEY must be set in production: at least 32 random characters, kept outside "
+            "the database (python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
     return key
 
 
@@ -46,8 +49,10 @@ def load_config(instance_path: str) -> dict:
     instance = Path(instance_path)
     deadline = os.environ.get("CONFIRMATION_DEADLINE_DAYS", "6")
     if not deadline.isdigit() or not 1 <= int(deadline) <= 6:
-        raise RuntimeError("CONFIRMATION_DEADLINE_DAYS must be a whole number of days from 1 to 6 "
-                           f"(card holds lapse after 7 days), not {deadline!r}")
+        raise RuntimeError(
+            "CONFIRMATION_DEADLINE_DAYS must be a whole number of days from 1 to 6 "
+            f"(card holds lapse after 7 days), not {deadline!r}"
+        )
     stripe_api_base = os.environ.get("STRIPE_API_BASE") or None
     programme = os.environ.get("PROGRAMME_POLICY", "guizhou")
     if programme not in POLICIES:
@@ -63,7 +68,9 @@ def load_config(instance_path: str) -> dict:
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", "pk_test_yunquan"),
         "STRIPE_API_BASE": stripe_api_base,
         # Stripe.js: from Stripe, or the stand-in a local mock (localstripe) serves
-        "STRIPE_JS_URL": f"{stripe_api_base.rstrip('/')}/js.stripe.com/v3/" if stripe_api_base else "https://js.stripe.com/v3/",
+        "STRIPE_JS_URL": f"{stripe_api_base.rstrip('/')}/js.stripe.com/v3/"
+        if stripe_api_base
+        else "https://js.stripe.com/v3/",
         # Assets come from a CDN with SRI and a local fallback; off in development and tests so
         # that a closed network (a government intranet, this CI) never waits on a CDN.
         "ASSETS_FROM_CDN": os.environ.get("ASSETS_FROM_CDN", "1" if env == "production" else "0") == "1",
@@ -77,7 +84,7 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
-        "HSTS_SECONDS": 365 * 24 * 3600 if env == "production" else 0,   # Strict-Transport-Security
+        "HSTS_SECONDS": 365 * 24 * 3600 if env == "production" else 0,  # Strict-Transport-Security
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": str(TIMEZONE),

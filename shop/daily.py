@@ -3,6 +3,7 @@ process) runs every registered job, each in a write transaction and a session of
 GET requests stay read-only. A job must be idempotent (a second process, or the job's own command
 run from cron, may do the same work the same day); a failure is logged and retried by the next
 request, never shown to the person whose request happened to trigger it."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -7,6 +7,7 @@ balance read and the write that follows it cannot interleave with another proces
 mode never blocks a writer. On PostgreSQL balances move with conditional updates or
 ``SELECT … FOR UPDATE``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -63,8 +64,9 @@ class Base(DeclarativeBase):
 def enum_type(enum_cls: type[StrEnum]) -> Enum:
     """A status column stored as its API string (VARCHAR, no native enum: adding a state is a code
     change, not a schema change)."""
-    return Enum(enum_cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True)
+    return Enum(
+        enum_cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e], validate_strings=True
+    )
 
 
 # Whether the next SQLite transaction takes the write lock at BEGIN (the default, safe for any use
@@ -140,6 +142,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def use_case(fn: F) -> F:
     """A use case takes the session first and owns its transaction: when it refuses (raises), nothing
     it wrote stays in the session, whoever called it."""
+
     @functools.wraps(fn)
     def wrapper(session: Session, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -147,6 +150,7 @@ def use_case(fn: F) -> F:
         except BaseException:
             session.rollback()
             raise
+
     return wrapper  # type: ignore[return-value]
 
 

@@ -1,5 +1,6 @@
 """Append-only tables: the database itself refuses UPDATE and DELETE on them (used by migrations).
 TRUNCATE is left alone so that tests can empty a database between runs."""
+
 from __future__ import annotations
 
 from alembic import op

@@ -1,5 +1,6 @@
 """Every failure has an answer a person or a program can act on: an RFC 9457 problem for the API,
 a page with the message for people. Bad input is never a 500."""
+
 from __future__ import annotations
 
 import logging
@@ -16,12 +17,20 @@ from shop.web import is_api_request, is_htmx
 
 log = logging.getLogger(__name__)
 
-_HTTP_CODES = {400: "validation_error", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "validation_error", 413: "validation_error", 415: "validation_error"}
+_HTTP_CODES = {
+    400: "validation_error",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "validation_error",
+    413: "validation_error",
+    415: "validation_error",
+}
 
 
 def problem_response(error: DomainError):  # type: ignore[no-untyped-def]
     from flask import jsonify
+
     response = jsonify(error.problem())
     response.status_code = error.status
     response.mimetype = "application/problem+json"
@@ -37,6 +46,7 @@ def _retry_after(response, error: DomainError):  # type: ignore[no-untyped-def]
 
 def _page(error: DomainError):  # type: ignore[no-untyped-def]
     from flask import make_response
+
     template = "_error_fragment.html" if is_htmx() else "error.html"
     return _retry_after(make_response(render_template(template, error=error), error.status), error)
 
@@ -45,12 +55,15 @@ def _page(error: DomainError):  # type: ignore[no-untyped-def]
 # sent again: SQLite's write lock held past its busy timeout, PostgreSQL's lock, serialisation and
 # deadlock failures (their SQLSTATEs), and a connection pool with no connection free.
 _BUSY_SQLSTATES = {"55P03", "40001", "40P01"}
-BUSY_RETRY_AFTER = 10   # seconds
+BUSY_RETRY_AFTER = 10  # seconds
 # Never "nothing was changed": after a call to the payment service that may be false.
-BUSY_MESSAGE = _l("The service is too busy to answer right now. Please try again in a moment; "
-                  "if you were paying, check your orders before paying again.")
-UNEXPECTED_MESSAGE = _l("Something went wrong on our side. Please try again; "
-                        "if you were paying, check your orders before paying again.")
+BUSY_MESSAGE = _l(
+    "The service is too busy to answer right now. Please try again in a moment; "
+    "if you were paying, check your orders before paying again."
+)
+UNEXPECTED_MESSAGE = _l(
+    "Something went wrong on our side. Please try again; if you were paying, check your orders before paying again."
+)
 
 
 def is_busy(error: BaseException) -> bool:
@@ -58,8 +71,11 @@ def is_busy(error: BaseException) -> bool:
         return True
     if isinstance(error, OperationalError):
         orig = error.orig
-        return "database is locked" in str(orig) or "database table is locked" in str(orig) \
+        return (
+            "database is locked" in str(orig)
+            or "database table is locked" in str(orig)
             or getattr(orig, "sqlstate", None) in _BUSY_SQLSTATES
+        )
     return False
 
 
@@ -71,9 +87,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):  # type: ignore[no-untyped-def]
-        return _page(DomainError("validation_error", _l(
-            "The form had expired. Nothing was changed: please go back, reload the page and send it again."),
-            status=400))
+        return _page(
+            DomainError(
+                "validation_error",
+                _l("The form had expired. Nothing was changed: please go back, reload the page and send it again."),
+                status=400,
+            )
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):  # type: ignore[no-untyped-def]
@@ -100,6 +120,7 @@ def init_app(app: Flask) -> None:
             # rendered without the context processors: they would load the signed-in user, from the
             # database that cannot answer
             from flask import make_response
+
             page = app.jinja_env.get_template("_error_fragment.html" if is_htmx() else "busy.html").render(error=busy)
             return _retry_after(make_response(page, 503), busy)
         log.exception("unhandled error on %s %s", request.method, request.path)
@@ -107,10 +128,17 @@ def init_app(app: Flask) -> None:
         if app.config.get("PROPAGATE_EXCEPTIONS") and app.config.get("TESTING") and not app.config.get("TEST_HIDE_500"):
             raise error
         from flask import jsonify
+
         if is_api_request():
-            response = jsonify({"type": "about:blank", "title": "Internal Server Error", "status": 500,
-                                "detail": str(UNEXPECTED_MESSAGE),
-                                "code": "internal_error"})
+            response = jsonify(
+                {
+                    "type": "about:blank",
+                    "title": "Internal Server Error",
+                    "status": 500,
+                    "detail": str(UNEXPECTED_MESSAGE),
+                    "code": "internal_error",
+                }
+            )
             response.status_code = 500
             response.mimetype = "application/problem+json"
             return response
@@ -119,6 +147,7 @@ def init_app(app: Flask) -> None:
 
 def _rollback() -> None:
     from flask import g
+
     session = g.get("db_session")
     if session is not None:
         session.rollback()

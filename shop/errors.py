@@ -1,4 +1,5 @@
 """Domain errors with the stable codes of API.md, and their RFC 9457 rendering."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

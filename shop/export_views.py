@@ -1,4 +1,5 @@
 """Pages of the background exports: start one, watch its progress, download the file."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -42,7 +43,8 @@ def download_export(job_id: int) -> Any:
     path = exports.file_path(current_app.config["EXPORT_DIR"], job)
     if not path.exists():
         raise DomainError("invalid_state", exports.REMOVED_MESSAGE)
-    response = send_file(path, mimetype=exports.FORMATS[job.file_format], as_attachment=True,
-                         download_name=job.download_name, max_age=0)
+    response = send_file(
+        path, mimetype=exports.FORMATS[job.file_format], as_attachment=True, download_name=job.download_name, max_age=0
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

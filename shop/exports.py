@@ -11,6 +11,7 @@ Amounts stay integer fen until the cell: ``Money(fen)`` is written as yuan, exac
 Text is always text: an XLSX string cell, and in CSV a leading ``'`` before ``= + - @``, tab or CR,
 so that a name typed as a formula never runs in the spreadsheet of the staff who open it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -38,10 +39,12 @@ from shop.states import Role
 
 log = logging.getLogger(__name__)
 
-FORMATS = {"csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-PROGRESS_EVERY = 200          # rows between two progress updates
-STALE_AFTER = dt.timedelta(minutes=10)   # a running job that has not moved since: its process died
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+PROGRESS_EVERY = 200  # rows between two progress updates
+STALE_AFTER = dt.timedelta(minutes=10)  # a running job that has not moved since: its process died
 KEEP_FOR = dt.timedelta(days=7)
 REMOVED_MESSAGE = _l("This export was removed after a week; make it again.")
 
@@ -56,6 +59,7 @@ class ExportStatus(StrEnum):
 @dataclass(frozen=True)
 class Money:
     """An amount in fen, for a cell that shows yuan."""
+
     fen: int
 
     @property
@@ -65,12 +69,13 @@ class Money:
 
     @property
     def yuan_number(self) -> decimal.Decimal:
-        return decimal.Decimal(self.fen).scaleb(-2)   # exact: an integer shifted two places
+        return decimal.Decimal(self.fen).scaleb(-2)  # exact: an integer shifted two places
 
 
 @dataclass(frozen=True)
 class Emphasis:
     """A label in a row's first cell that makes it a total row (bold in XLSX)."""
+
     text: str
 
     def __str__(self) -> str:
@@ -84,8 +89,8 @@ Row = list[Any]
 class Exporter:
     kind: str
     roles: frozenset[Role]
-    title: Callable[[Mapping[str, Any]], str]          # also the file's name
-    read_params: Callable[[Mapping[str, Any]], dict[str, Any]]   # parse and check (ValidationError)
+    title: Callable[[Mapping[str, Any]], str]  # also the file's name
+    read_params: Callable[[Mapping[str, Any]], dict[str, Any]]  # parse and check (ValidationError)
     count: Callable[[Session, Mapping[str, Any]], int]  # rows it will write, for the progress bar
     header: Callable[[Mapping[str, Any]], Row]
     rows: Callable[[Session, Mapping[str, Any]], Iterator[Row]]
@@ -208,7 +213,7 @@ def write_xlsx(target: Path | BinaryIO, header: Row, rows: Iterable[Row], title:
                 cell.number_format = "#,##0.00"
             elif isinstance(value, str):
                 cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"   # openpyxl would make a string starting with "=" a formula
+                cell.data_type = "s"  # openpyxl would make a string starting with "=" a formula
             else:
                 cell = WriteOnlyCell(sheet, value=value)
             if emphasised:
@@ -236,6 +241,7 @@ def xlsx_file(session: Session, exporter: Exporter, params: Mapping[str, Any], d
 
 # -- jobs ------------------------------------------------------------------------------------------------
 
+
 def exporter_for(actor: Any, kind: str) -> Exporter:
     exporter = EXPORTERS.get(kind)
     if exporter is None:
@@ -249,6 +255,7 @@ def exporter_for(actor: Any, kind: str) -> Exporter:
 class ExportRequest:
     """An export asked for: its kind, its format and the exporter's own parameters, read by the
     exporter (``Exporter.read_params``). An unknown kind does not exist (``not_found``)."""
+
     kind: str
     file_format: str
     params: dict[str, Any]
@@ -260,8 +267,9 @@ class ExportRequest:
         if exporter is None:
             raise NotFound()
         if file_format not in FORMATS:
-            raise DomainError("validation_error", _l("Choose one of: %(choices)s.", choices=", ".join(FORMATS)),
-                              field="format")
+            raise DomainError(
+                "validation_error", _l("Choose one of: %(choices)s.", choices=", ".join(FORMATS)), field="format"
+            )
         return cls(kind, file_format, exporter.read_params(data))
 
 
@@ -270,8 +278,15 @@ def start_export(session: Session, actor: Any, request: ExportRequest, locale: s
     """Record the job (committed); the caller starts ``run_export`` in the background."""
     exporter = exporter_for(actor, request.kind)
     params, file_format = request.params, request.file_format
-    job = ExportJob(kind=request.kind, params=params, file_format=file_format, title=exporter.title(params)[:200],
-                    requested_by_id=actor.id, locale=locale, total_rows=exporter.count(session, params))
+    job = ExportJob(
+        kind=request.kind,
+        params=params,
+        file_format=file_format,
+        title=exporter.title(params)[:200],
+        requested_by_id=actor.id,
+        locale=locale,
+        total_rows=exporter.count(session, params),
+    )
     session.add(job)
     session.commit()
     return job
@@ -357,8 +372,9 @@ def remove_old_exports(session: Session, directory: str | Path, today: dt.date |
     """Files of exports older than a week are deleted (the job rows stay, as a record)."""
     cutoff = clock.now() - KEEP_FOR
     removed = 0
-    for job in session.scalars(select(ExportJob).where(ExportJob.created_at < cutoff,
-                                                        ExportJob.stored_name.is_not(None))):
+    for job in session.scalars(
+        select(ExportJob).where(ExportJob.created_at < cutoff, ExportJob.stored_name.is_not(None))
+    ):
         (Path(directory) / job.stored_name).unlink(missing_ok=True)
         job.stored_name = None
         removed += 1

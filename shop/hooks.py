@@ -11,6 +11,7 @@ moment it happens) listens to the trail with ``on_audit`` instead of being calle
 listener runs inside the recording transaction, so what it writes commits or rolls back with the
 change itself; it must be quick to ignore the entries it does not care about.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping

@@ -8,6 +8,7 @@ Jinja took every ``_l("…%(value)s…", value=what_a_user_typed)`` for safe HTM
 field error ran on the page). Here it is escaped like any other text when a template renders it;
 ``str()`` stays the plain message (JSON problems, logs, CSV).
 """
+
 from typing import Any
 
 from flask_babel import gettext as _  # noqa: F401

@@ -4,6 +4,7 @@ Pages and the API read their input with the same ``Inputs`` so that a field is c
 whoever sends it; every fault is collected under its field name and raised as one ValidationError.
 Domain rules (price ceiling, eligibility…) stay in the rules modules; this only parses.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,9 +24,9 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Beyond any amount, count or id here, and within what the database stores (64-bit) with room for
 # sums: a larger number is "too large", never an overflow (a 500). Routes' ``<int:…>`` share it.
 LARGEST = 2**62 - 1
-ID_MAX = 2**62            # a database id (64-bit, with room)
-REASON_MAX = 2000         # a reason, a note, an answer: what a person writes to explain a decision
-TEXT_MAX = 4000           # a message of a complaint or an objection
+ID_MAX = 2**62  # a database id (64-bit, with room)
+REASON_MAX = 2000  # a reason, a note, an answer: what a person writes to explain a decision
+TEXT_MAX = 4000  # a message of a complaint or an objection
 YEAR_MIN, YEAR_MAX = 2000, 2100
 _WHOLE = re.compile(r"[+-]?\d+")
 
@@ -70,8 +71,15 @@ class Inputs:
         return field in self.data
 
     # -- typed readers ----------------------------------------------------------------------------
-    def text(self, field: str, *, required: bool = True, max_length: int = 200, min_length: int = 0,
-             default: str | None = None) -> str | None:
+    def text(
+        self,
+        field: str,
+        *,
+        required: bool = True,
+        max_length: int = 200,
+        min_length: int = 0,
+        default: str | None = None,
+    ) -> str | None:
         raw = self._required(field, required)
         if raw is _MISSING:
             return default
@@ -87,22 +95,30 @@ class Inputs:
             self.error(field, _l("At least %(n)d characters.", n=min_length))
         return raw
 
-    def integer(self, field: str, *, required: bool = True, minimum: int | None = None,
-                maximum: int | None = None, default: int | None = None) -> int | None:
+    def integer(
+        self,
+        field: str,
+        *,
+        required: bool = True,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        default: int | None = None,
+    ) -> int | None:
         raw = self._required(field, required)
         if raw is _MISSING:
             return default
         return self._whole_number(field, raw, minimum, maximum, default, _l("Must be a whole number."))
 
-    def _whole_number(self, field: str, raw: Any, minimum: int | None, maximum: int | None, default: Any,
-                      not_whole: Any) -> Any:
+    def _whole_number(
+        self, field: str, raw: Any, minimum: int | None, maximum: int | None, default: Any, not_whole: Any
+    ) -> Any:
         """A whole number from JSON (an int) or text (digits: ``"²"`` is a digit to ``str.isdigit``
         but not a number), within ``LARGEST`` and the bounds given."""
         if isinstance(raw, str):
             if not _WHOLE.fullmatch(raw):
                 self.error(field, not_whole)
                 return default
-            if len(raw.lstrip("+-").lstrip("0")) > 19:   # past LARGEST anyway; int() of 5,000 digits fails
+            if len(raw.lstrip("+-").lstrip("0")) > 19:  # past LARGEST anyway; int() of 5,000 digits fails
                 self.error(field, _l("The number is too large."))
                 return default
             raw = int(raw)
@@ -187,8 +203,9 @@ class Inputs:
             self.error(field, _l("Enter a date as YYYY-MM-DD."))
             return None
 
-    def choice(self, field: str, choices: Iterable[str], *, required: bool = True,
-               default: str | None = None) -> str | None:
+    def choice(
+        self, field: str, choices: Iterable[str], *, required: bool = True, default: str | None = None
+    ) -> str | None:
         raw = self._required(field, required)
         if raw is _MISSING:
             return default
@@ -213,13 +230,20 @@ class Inputs:
             self.error(field, _l("This field is required."))
         return values
 
-    def integers(self, field: str, *, required: bool = True, minimum: int | None = None,
-                 maximum: int | None = None) -> list[int]:
+    def integers(
+        self, field: str, *, required: bool = True, minimum: int | None = None, maximum: int | None = None
+    ) -> list[int]:
         """Whole numbers (ids, mostly), each read as ``integer`` reads one; [] after a fault."""
         out: list[int] = []
         for value in self.list_of(field, required=required):
-            number = self._whole_number(field, value.strip() if isinstance(value, str) else value, minimum, maximum,
-                                        None, _l("Must be a list of whole numbers."))
+            number = self._whole_number(
+                field,
+                value.strip() if isinstance(value, str) else value,
+                minimum,
+                maximum,
+                None,
+                _l("Must be a list of whole numbers."),
+            )
             if number is None:
                 return []
             out.append(number)
@@ -242,6 +266,7 @@ class Inputs:
 class Decision:
     """A reviewer's decision: approve, or reject with a reason (every review of the programme:
     certification, listing, quota, refund, claim)."""
+
     approve: bool
     reason: str | None = None
 

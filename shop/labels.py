@@ -1,5 +1,6 @@
 """Words for people for the API's strings (roles, the foundation's actions and subjects); areas add
 their own with ``add`` in their ``init_app``."""
+
 from __future__ import annotations
 
 from typing import Any

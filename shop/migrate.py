@@ -1,4 +1,5 @@
 """Alembic, driven from code: ``flask --app shop db upgrade`` and the tests use the same path."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Money is integer fen (1 CNY = 100 fen) everywhere; these are the only conversions to text."""
+
 from __future__ import annotations
 
 import re

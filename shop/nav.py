@@ -1,5 +1,6 @@
 """The navigation of each role, with the count of what waits for the reader. Areas add their
 entries with ``add``; a count is one aggregate query."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,8 +22,14 @@ class NavItem:
 ITEMS: list[NavItem] = []
 
 
-def add(endpoint: str, label: Any, roles: set[str] | frozenset[str], *, order: int = 50,
-        count: Callable[[Session, Any], int] | None = None) -> None:
+def add(
+    endpoint: str,
+    label: Any,
+    roles: set[str] | frozenset[str],
+    *,
+    order: int = 50,
+    count: Callable[[Session, Any], int] | None = None,
+) -> None:
     if any(item.endpoint == endpoint for item in ITEMS):
         return
     ITEMS.append(NavItem(endpoint, label, frozenset(roles), order, count))

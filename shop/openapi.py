@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 document, built from the running URL map and each endpoint's ``@api`` entry, so
 that it cannot drift from the code (a test fails when an API route has no entry)."""
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,11 @@ PROBLEM = {
     "description": "RFC 9457 problem details",
     "required": ["type", "title", "status", "detail", "code"],
     "properties": {
-        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-        "detail": {"type": "string"}, "code": {"type": "string", "enum": sorted(CODES)},
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "enum": sorted(CODES)},
         "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
     },
 }
@@ -49,9 +53,11 @@ def build_openapi(app: Flask) -> dict[str, Any]:
         doc = getattr(app.view_functions[rule.endpoint], "_openapi", None)
         if doc is None:
             continue
-        path = _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule.rule[len(API_PREFIX):])
-        params = [{"name": name, "in": "path", "required": True, "schema": _path_schema(rule._converters[name])}
-                  for _conv, name in _CONVERTER.findall(rule.rule)]
+        path = _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule.rule[len(API_PREFIX) :])
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": _path_schema(rule._converters[name])}
+            for _conv, name in _CONVERTER.findall(rule.rule)
+        ]
         for name, schema in (doc.get("query") or {}).items():
             params.append({"name": name, "in": "query", "required": False, "schema": schema})
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -69,13 +75,14 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             if doc["body"]:
                 op["requestBody"] = {"required": True, "content": {"application/json": {"schema": doc["body"]}}}
             if doc["multipart"]:
-                op["requestBody"] = {"required": True,
-                                     "content": {"multipart/form-data": {"schema": doc["multipart"]}}}
+                op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": doc["multipart"]}}}
             success: dict[str, Any] = {"description": {200: "OK", 201: "Created", 204: "No content"}[doc["status"]]}
             if doc["status"] == 204:
                 pass
             elif doc["binary"]:
-                success["content"] = {media: {"schema": {"type": "string", "format": "binary"}} for media in doc["binary"]}
+                success["content"] = {
+                    media: {"schema": {"type": "string", "format": "binary"}} for media in doc["binary"]
+                }
             else:
                 success["content"] = {"application/json": {"schema": doc["response"] or {"type": "object"}}}
             op["responses"][str(doc["status"])] = success
@@ -99,8 +106,11 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             paths.setdefault(path, {})[method.lower()] = op
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Yunquan (云券) API", "version": "1",
-                 "description": "The JSON API of the cloud-use voucher marketplace. Money is integer fen."},
+        "info": {
+            "title": "Yunquan (云券) API",
+            "version": "1",
+            "description": "The JSON API of the cloud-use voucher marketplace. Money is integer fen.",
+        },
         "servers": [{"url": API_PREFIX}],
         "paths": paths,
         "components": {

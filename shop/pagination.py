@@ -1,5 +1,6 @@
 """Every list is paged: ``?page=`` and ``?per_page=`` (≤ 100), answered as
 ``{"items", "total", "page", "per_page"}`` (API.md, "Lists")."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 MAX_PER_PAGE = 100
-MAX_PAGE = 1_000_000   # beyond any list here; keeps the offset inside a 64-bit integer
+MAX_PAGE = 1_000_000  # beyond any list here; keeps the offset inside a 64-bit integer
 
 
 @dataclass
@@ -34,8 +35,12 @@ class Page(Generic[T]):
         return self.page < self.pages
 
     def as_json(self, item: Callable[[T], Any]) -> dict[str, Any]:
-        return {"items": [item(i) for i in self.items], "total": self.total, "page": self.page,
-                "per_page": self.per_page}
+        return {
+            "items": [item(i) for i in self.items],
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+        }
 
 
 def page_args(args: Mapping[str, Any], default_per_page: int = 20) -> tuple[int, int]:
@@ -44,6 +49,7 @@ def page_args(args: Mapping[str, Any], default_per_page: int = 20) -> tuple[int,
             return int(args.get(name, default))
         except (TypeError, ValueError):
             return default
+
     page = min(MAX_PAGE, max(1, _int("page", 1)))
     per_page = min(MAX_PER_PAGE, max(1, _int("per_page", default_per_page)))
     return page, per_page

@@ -2,6 +2,7 @@
 products on its organisation's page). The page names the place, ``{{ panels("home") }}`` in a loop of
 includes; an area adds its partial template there in its ``init_app``. So a page never names an
 area above it, and an area that is not installed shows nothing."""
+
 from __future__ import annotations
 
 PANELS: dict[str, list[tuple[int, str]]] = {}

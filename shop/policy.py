@@ -8,6 +8,7 @@ notice changing one figure, is a second ``ProgrammePolicy`` here, not a search t
 
 China keeps one time zone, UTC+8, with no daylight saving time: ``TIMEZONE`` and ``UTC_OFFSET``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,13 +23,14 @@ from flask import current_app, has_app_context
 from shop.i18n import _l
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
-UTC_OFFSET = dt.timedelta(hours=8)   # Asia/Shanghai has had no daylight saving time since 1991
+UTC_OFFSET = dt.timedelta(hours=8)  # Asia/Shanghai has had no daylight saving time since 1991
 # the prefecture (市、州) of an administrative division code (GB/T 2260): its first four digits
 PREFECTURE_DIGITS = 4
 
 
 class Layer(StrEnum):
     """The three service layers of 第十一条."""
+
     INFRASTRUCTURE = "infrastructure"
     PLATFORM = "platform"
     APPLICATION = "application"
@@ -109,7 +111,7 @@ GUIZHOU = ProgrammePolicy(
         Layer.APPLICATION: (Category.PRODUCTION, Category.RND_DESIGN, Category.OTHER_APPS),
     },
     default_ratios={Layer.INFRASTRUCTURE: 40, Layer.PLATFORM: 60, Layer.APPLICATION: 60},
-    default_enterprise_cap_fen=5_000_000,   # ¥50,000
+    default_enterprise_cap_fen=5_000_000,  # ¥50,000
     min_established_years=1,
     exit_notice_days=30,
     query_working_days=3,

@@ -4,6 +4,7 @@ Each area registers its own seeder (``register``) in its ``init_app``; they run 
 own transaction. Every demo account has the one password ``DEMO_PASSWORD``; ``demo_logins`` are the
 accounts ``make run`` prints, one per role, as the seeders registered them.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable

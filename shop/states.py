@@ -4,6 +4,7 @@ of its table; anything else is refused with ``invalid_state``.
 ``StateMachine.next`` is pure; ``shop.audit.change_state`` applies a transition to a model and
 writes its audit entry in the same transaction.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -32,9 +33,13 @@ class StateMachine(Generic[S]):
             return self.table[current][action]
         except KeyError:
             from shop.labels import label
+
             raise InvalidState(
-                _l("This is not possible while the %(subject)s is “%(status)s”.",
-                   subject=label(self.name), status=label(current))
+                _l(
+                    "This is not possible while the %(subject)s is “%(status)s”.",
+                    subject=label(self.name),
+                    status=label(current),
+                )
             ) from None
 
 

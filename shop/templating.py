@@ -1,5 +1,6 @@
 """Template helpers: money and dates for people, the navigation, assets from a CDN with SRI and a
 local fallback, and the security headers of every page."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,12 +28,19 @@ ASSETS = {
 
 def _nav_items() -> list[dict[str, Any]]:
     from shop.web import db_session
+
     role = current_user.role.value if current_user.is_authenticated else None
     out = []
     for item in nav.items_for(role):
         count = item.count(db_session(), current_user) if item.count and current_user.is_authenticated else None
-        out.append({"endpoint": item.endpoint, "label": item.label, "count": count,
-                    "active": request.endpoint == item.endpoint})
+        out.append(
+            {
+                "endpoint": item.endpoint,
+                "label": item.label,
+                "count": count,
+                "active": request.endpoint == item.endpoint,
+            }
+        )
     return out
 
 
@@ -62,14 +70,19 @@ def _url_with(**changes: Any) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(yuan=format_fen, yuan_input=fen_to_yuan_text, date=_date,
-                                 datetime=_datetime)
+    app.jinja_env.filters.update(yuan=format_fen, yuan_input=fen_to_yuan_text, date=_date, datetime=_datetime)
     app.jinja_env.add_extension("jinja2.ext.do")
     # globals, so that imported macros see them too
     app.jinja_env.globals.update(
-        nav_items=_nav_items, languages=LANGUAGES, current_locale=current_locale,
-        csp_nonce=lambda: g.get("csp_nonce", ""), assets=ASSETS, url_with=_url_with,
-        label=labels.label, tone=labels.tone, back_url=lambda: local_referrer(url_for("shop.home")),
+        nav_items=_nav_items,
+        languages=LANGUAGES,
+        current_locale=current_locale,
+        csp_nonce=lambda: g.get("csp_nonce", ""),
+        assets=ASSETS,
+        url_with=_url_with,
+        label=labels.label,
+        tone=labels.tone,
+        back_url=lambda: local_referrer(url_for("shop.home")),
         panels=panels.panels,
     )
 
@@ -87,10 +100,13 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security", f"max-age={current_app.config['HSTS_SECONDS']}")
         if response.mimetype == "text/html":
             from urllib.parse import urlsplit
+
             stripe_js = current_app.config.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/"
             js = urlsplit(stripe_js)
             # the exact scripts, not their hosts: a CDN serves anyone's files
-            scripts = [stripe_js] + ([a["cdn"] for a in ASSETS.values()] if current_app.config["ASSETS_FROM_CDN"] else [])
+            scripts = [stripe_js] + (
+                [a["cdn"] for a in ASSETS.values()] if current_app.config["ASSETS_FROM_CDN"] else []
+            )
             response.headers.setdefault(
                 "Content-Security-Policy",
                 f"default-src 'self'; script-src 'self' 'nonce-{g.get('csp_nonce', '')}' {' '.join(scripts)}; "

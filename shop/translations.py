@@ -1,10 +1,11 @@
 """The translation catalogues of every area (Chinese first: msgids are English, zh_CN is complete).
 
-    python -m shop.translations update    # extract new strings into each area's zh_CN messages.po
-    python -m shop.translations compile   # write the .mo files Flask-Babel reads (make does this)
-    python -m shop.translations check     # list strings without a Chinese translation (a test runs it)
-    python -m shop.translations fill AREA FILE.json   # set translations from {"msgid": "译文"}
+python -m shop.translations update    # extract new strings into each area's zh_CN messages.po
+python -m shop.translations compile   # write the .mo files Flask-Babel reads (make does this)
+python -m shop.translations check     # list strings without a Chinese translation (a test runs it)
+python -m shop.translations fill AREA FILE.json   # set translations from {"msgid": "译文"}
 """
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,8 @@ def po_path(area: str) -> Path:
 def extract(area: str) -> Catalog:
     catalog = Catalog(locale=LOCALE, project="yunquan", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-            ROOT / area, METHODS, OPTIONS, KEYWORDS, comment_tags=("TRANSLATORS:",)):
+        ROOT / area, METHODS, OPTIONS, KEYWORDS, comment_tags=("TRANSLATORS:",)
+    ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
 
@@ -52,6 +54,7 @@ def update(area: str) -> None:
     """Merge the area's strings into its catalogue; the file is left alone when only the header's
     date would change (no noise in other areas' diffs)."""
     import io
+
     template = extract(area)
     catalog = read(area)
     catalog.update(template, no_fuzzy_matching=True)
@@ -87,8 +90,12 @@ def untranslated(area: str) -> list[str]:
         if not message.id:
             continue
         existing = catalog.get(message.id, message.context)
-        if existing is None or not existing.string or existing.fuzzy or (
-                isinstance(existing.string, tuple) and not all(existing.string)):
+        if (
+            existing is None
+            or not existing.string
+            or existing.fuzzy
+            or (isinstance(existing.string, tuple) and not all(existing.string))
+        ):
             missing.append(message.id if isinstance(message.id, str) else message.id[0])
     return missing
 

@@ -1,6 +1,7 @@
 """Uploaded files: the type is recognised from the content (never the name or the browser's
 claim), the size is bounded while reading, and the file is stored under ``UPLOAD_DIR`` with a
 generated name. Who may read a file is decided by the area that owns it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,7 +30,7 @@ KNOWN_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 TYPE_LABELS = {"pdf": "PDF", "jpg": "JPEG", "png": "PNG", "xlsx": "XLSX"}
-UPLOAD_TYPES = sorted(set(KNOWN_TYPES.values()))   # what a stored file is served as (the OpenAPI document)
+UPLOAD_TYPES = sorted(set(KNOWN_TYPES.values()))  # what a stored file is served as (the OpenAPI document)
 
 
 # No control character belongs in a file's name: PostgreSQL cannot store NUL, and a name with one
@@ -55,20 +56,47 @@ def _check_unpacked(field: str, data: bytes, label: str) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
             if len(entries) > MAX_ENTRIES:
-                raise ValidationError({field: [_l("The %(type)s file holds more than %(n)d entries; it is not a document we accept.",
-                                                  type=label, n=MAX_ENTRIES)]})
+                raise ValidationError(
+                    {
+                        field: [
+                            _l(
+                                "The %(type)s file holds more than %(n)d entries; it is not a document we accept.",
+                                type=label,
+                                n=MAX_ENTRIES,
+                            )
+                        ]
+                    }
+                )
             unpacked = 0
             for entry in entries:
                 with archive.open(entry) as member:
                     while chunk := member.read(MB):
                         unpacked += len(chunk)
                         if unpacked > MAX_UNPACKED_BYTES:
-                            raise ValidationError({field: [_l(
-                                "The %(type)s file unpacks to more than %(mb)d MB; save it again without the "
-                                "oversized parts or send a PDF.", type=label, mb=MAX_UNPACKED_BYTES // MB)]})
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, EOFError, ValueError,
-            OSError) as error:
-        raise ValidationError({field: [_l("The %(type)s file is damaged and cannot be opened.", type=label)]}) from error
+                            raise ValidationError(
+                                {
+                                    field: [
+                                        _l(
+                                            "The %(type)s file unpacks to more than %(mb)d MB; save it again without the "
+                                            "oversized parts or send a PDF.",
+                                            type=label,
+                                            mb=MAX_UNPACKED_BYTES // MB,
+                                        )
+                                    ]
+                                }
+                            )
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        NotImplementedError,
+        EOFError,
+        ValueError,
+        OSError,
+    ) as error:
+        raise ValidationError(
+            {field: [_l("The %(type)s file is damaged and cannot be opened.", type=label)]}
+        ) from error
 
 
 @dataclass(frozen=True)
@@ -80,8 +108,15 @@ class StoredFile:
     sha256: str
 
 
-def store_upload(upload_dir: str | Path, field: str, stream: BinaryIO | None, original_name: str | None,
-                 *, allowed: tuple[str, ...], max_bytes: int) -> StoredFile:
+def store_upload(
+    upload_dir: str | Path,
+    field: str,
+    stream: BinaryIO | None,
+    original_name: str | None,
+    *,
+    allowed: tuple[str, ...],
+    max_bytes: int,
+) -> StoredFile:
     """Check and store one uploaded file; a fault raises ValidationError on ``field``."""
     allowed_labels = "、".join(TYPE_LABELS[a] for a in allowed)
     if stream is None or not original_name:
@@ -94,8 +129,9 @@ def store_upload(upload_dir: str | Path, field: str, stream: BinaryIO | None, or
     kind = filetype.guess(data)
     extension = kind.extension if kind else None
     if extension not in allowed:
-        raise ValidationError({field: [_l("The file is not a %(types)s file (recognised by its content).",
-                                          types=allowed_labels)]})
+        raise ValidationError(
+            {field: [_l("The file is not a %(types)s file (recognised by its content).", types=allowed_labels)]}
+        )
     if extension in OOXML:
         _check_unpacked(field, data, TYPE_LABELS[extension])
     directory = Path(upload_dir)

@@ -1,5 +1,6 @@
 """Pages and API of the foundation: home, language, health, sign-in and tokens, the holiday table
 and the audit trail. Thin: parse, call a service, render."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,6 +53,7 @@ def _client() -> str:
 
 # -- public pages -------------------------------------------------------------------------------
 
+
 @bp.get("/")
 @public
 def home() -> Any:
@@ -94,13 +96,14 @@ def login() -> Any:
 @bp.post("/logout")
 @signed_in
 def logout() -> Any:
-    end_sessions(db_session(), actor())    # a copy of the cookie stops working too
+    end_sessions(db_session(), actor())  # a copy of the cookie stops working too
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("shop.home"))
 
 
 # -- operator and authority -------------------------------------------------------------------------
+
 
 @bp.route("/operator/holidays", methods=["GET", "POST"])
 @roles_required(*STAFF)
@@ -116,9 +119,16 @@ def holidays() -> Any:
         except DomainError as error:
             errors, status = error.errors or {"day": [error.detail]}, error.status
     from shop import clock
+
     year = Inputs(request.args).year(required=False, default=clock.today().year)
-    return render_template("shop/holidays.html", holidays=list_holidays(s, year), year=year, errors=errors,
-                           form=request.form, calendar_knows=clock.calendar_knows(dt.date(year, 6, 1))), status
+    return render_template(
+        "shop/holidays.html",
+        holidays=list_holidays(s, year),
+        year=year,
+        errors=errors,
+        form=request.form,
+        calendar_knows=clock.calendar_knows(dt.date(year, 6, 1)),
+    ), status
 
 
 @bp.post("/operator/holidays/<day>/delete")
@@ -144,8 +154,9 @@ def audit() -> Any:
     except DomainError as error:
         errors, where = error.errors, AuditFilter()
     result = paginate(s, audit_query(s, where), page, per_page)
-    return render_template("shop/audit.html", page=result, where=where, errors=errors, subject_types=SUBJECT_TYPES,
-                           chain=chain_status(s))
+    return render_template(
+        "shop/audit.html", page=result, where=where, errors=errors, subject_types=SUBJECT_TYPES, chain=chain_status(s)
+    )
 
 
 @bp.post("/staff/audit/verification")
@@ -153,6 +164,7 @@ def audit() -> Any:
 def verify_audit_chain() -> Any:
     """Recompute the whole chain on request (in a reading session of its own) and keep the result."""
     from shop.db import one_snapshot, read_only_transactions
+
     with read_only_transactions(), current_app.extensions["shop.sessions"]() as reader:
         one_snapshot(reader)
         report = verify_chain(reader)
@@ -160,8 +172,10 @@ def verify_audit_chain() -> Any:
     if report.ok:
         flash(_("The hash chain is intact: %(n)d entries checked.", n=report.checked), "success")
     else:
-        flash(_("The hash chain is broken at entry %(id)s: %(problem)s", id=report.broken_id, problem=report.problem),
-              "error")
+        flash(
+            _("The hash chain is broken at entry %(id)s: %(problem)s", id=report.broken_id, problem=report.problem),
+            "error",
+        )
     return redirect(url_for("shop.audit"))
 
 
@@ -175,12 +189,21 @@ def openapi(_actor: Any) -> Any:
 
 
 @api_bp.post("/tokens")
-@api(summary="Exchange an e-mail and a password for a bearer token", public=True, status=201,
-     body={"type": "object", "required": ["email", "password"],
-           "properties": {"email": {"type": "string"}, "password": {"type": "string"}}},
-     response={"type": "object", "properties": {"token": {"type": "string"},
-                                                "expires_at": {"type": "string", "format": "date-time"}}},
-     errors=["validation_error", "unauthorized", "too_many_attempts"])
+@api(
+    summary="Exchange an e-mail and a password for a bearer token",
+    public=True,
+    status=201,
+    body={
+        "type": "object",
+        "required": ["email", "password"],
+        "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
+    },
+    response={
+        "type": "object",
+        "properties": {"token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}},
+    },
+    errors=["validation_error", "unauthorized", "too_many_attempts"],
+)
 def create_token(_actor: Any) -> Any:
     inputs = Inputs(json_body())
     email = inputs.text("email", max_length=254)
@@ -192,24 +215,42 @@ def create_token(_actor: Any) -> Any:
     return {"token": token, "expires_at": expires_at.isoformat()}
 
 
-TOKEN_SCHEMA = {"type": "object", "properties": {
-    "id": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"},
-    "expires_at": {"type": "string", "format": "date-time"},
-    "current": {"type": "boolean", "description": "the token of this request"}}}
+TOKEN_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "expires_at": {"type": "string", "format": "date-time"},
+        "current": {"type": "boolean", "description": "the token of this request"},
+    },
+}
 
 
 @api_bp.get("/tokens")
-@api(summary="The caller's tokens that still work, newest first (never their secret)",
-     query={"page": {"type": "integer"}, "per_page": {"type": "integer"}},
-     response={"type": "object", "properties": {"items": {"type": "array", "items": TOKEN_SCHEMA},
-                                                "total": {"type": "integer"}, "page": {"type": "integer"},
-                                                "per_page": {"type": "integer"}}})
+@api(
+    summary="The caller's tokens that still work, newest first (never their secret)",
+    query={"page": {"type": "integer"}, "per_page": {"type": "integer"}},
+    response={
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": TOKEN_SCHEMA},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+        },
+    },
+)
 def list_tokens_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
     current = g.api_token.id
-    return paginate(db_session(), live_tokens(db_session(), user), page, per_page).as_json(lambda t: {
-        "id": t.id, "created_at": t.created_at.isoformat(), "expires_at": t.expires_at.isoformat(),
-        "current": t.id == current})
+    return paginate(db_session(), live_tokens(db_session(), user), page, per_page).as_json(
+        lambda t: {
+            "id": t.id,
+            "created_at": t.created_at.isoformat(),
+            "expires_at": t.expires_at.isoformat(),
+            "current": t.id == current,
+        }
+    )
 
 
 @api_bp.delete("/tokens/current")
@@ -233,21 +274,38 @@ def me(user: Any) -> Any:
 
 
 @api_bp.get("/audit")
-@api(summary="The audit trail, newest first: by subject, by actor (e-mail, user number or system) and by day",
-     roles=STAFF,
-     query={"subject_type": {"type": "string", "enum": list(SUBJECT_TYPES)}, "subject_id": {"type": "integer"},
-            "actor": {"type": "string"}, "since": {"type": "string", "format": "date"},
-            "until": {"type": "string", "format": "date"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}},
-     errors=["validation_error"])
+@api(
+    summary="The audit trail, newest first: by subject, by actor (e-mail, user number or system) and by day",
+    roles=STAFF,
+    query={
+        "subject_type": {"type": "string", "enum": list(SUBJECT_TYPES)},
+        "subject_id": {"type": "integer"},
+        "actor": {"type": "string"},
+        "since": {"type": "string", "format": "date"},
+        "until": {"type": "string", "format": "date"},
+        "page": {"type": "integer"},
+        "per_page": {"type": "integer"},
+    },
+    errors=["validation_error"],
+)
 def audit_api(_actor: Any) -> Any:
     page, per_page = page_args(request.args)
     s = db_session()
     result = paginate(s, audit_query(s, AuditFilter.from_args(request.args)), page, per_page)
-    return result.as_json(lambda e: {
-        "id": e.id, "at": e.at.isoformat(), "actor_id": e.actor_id, "actor": e.actor_label,
-        "subject_type": e.subject_type, "subject_id": e.subject_id, "action": e.action,
-        "before": e.before, "after": e.after, "hash": e.hash,
-    })
+    return result.as_json(
+        lambda e: {
+            "id": e.id,
+            "at": e.at.isoformat(),
+            "actor_id": e.actor_id,
+            "actor": e.actor_label,
+            "subject_type": e.subject_type,
+            "subject_id": e.subject_id,
+            "action": e.action,
+            "before": e.before,
+            "after": e.after,
+            "hash": e.hash,
+        }
+    )
 
 
 CHECKPOINT_SCHEMA = {
@@ -256,21 +314,35 @@ CHECKPOINT_SCHEMA = {
     "properties": {
         "entries": {"type": "integer", "description": "entries in the trail when it was signed (the head's id)"},
         "head_hash": {"type": "string", "description": "the hash of the last of them"},
-        "keyed_from": {"type": "integer", "description": "the first entry hashed with the key (earlier ones "
-                                                         "predate it and keep a plain SHA-256)"},
+        "keyed_from": {
+            "type": "integer",
+            "description": "the first entry hashed with the key (earlier ones predate it and keep a plain SHA-256)",
+        },
         "created_at": {"type": "string", "format": "date-time"},
-        "signature": {"type": "string", "description": "HMAC-SHA256 with the platform's audit key (docs/reliability.md)"},
+        "signature": {
+            "type": "string",
+            "description": "HMAC-SHA256 with the platform's audit key (docs/reliability.md)",
+        },
     },
 }
 
 
 @api_bp.get("/audit/checkpoints")
-@api(summary="Signed checkpoints of the audit trail's hash chain, newest first: keep a copy, a later trail "
-             "must still reproduce it", public=True,
-     query={"page": {"type": "integer"}, "per_page": {"type": "integer"}},
-     response={"type": "object", "properties": {"items": {"type": "array", "items": CHECKPOINT_SCHEMA},
-                                                "total": {"type": "integer"}, "page": {"type": "integer"},
-                                                "per_page": {"type": "integer"}}})
+@api(
+    summary="Signed checkpoints of the audit trail's hash chain, newest first: keep a copy, a later trail "
+    "must still reproduce it",
+    public=True,
+    query={"page": {"type": "integer"}, "per_page": {"type": "integer"}},
+    response={
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": CHECKPOINT_SCHEMA},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+        },
+    },
+)
 def audit_checkpoints_api(_actor: Any) -> Any:
     page, per_page = page_args(request.args)
     return checkpoint_page(db_session(), page, per_page).as_json(AuditCheckpoint.as_json)

@@ -4,6 +4,7 @@ JSON API decorator (auth, problems, OpenAPI entry), and rendering helpers.
 Every view declares its access with ``@public``, ``@signed_in`` or ``@roles_required(...)`` for pages
 and ``@api(...)`` for the API; a test walks the URL map and fails on a view that declares nothing.
 """
+
 from __future__ import annotations
 
 import functools
@@ -36,16 +37,18 @@ class ShopRequest(Request):
 
     @cached_property
     def args(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
-        return ImmutableMultiDict([(without_control_characters(k), without_control_characters(v))
-                                   for k, v in super().args.items(multi=True)])
+        return ImmutableMultiDict(
+            [(without_control_characters(k), without_control_characters(v)) for k, v in super().args.items(multi=True)]
+        )
 
 
 class IdConverter(IntegerConverter):
     """Every route's ``<int:…>``: a whole number up to ``LARGEST`` unless the route says less, so that
     a path past any id is a 404 for everyone (SQLite and PostgreSQL overflow at 2^63; it was a 500)."""
 
-    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
-                 signed: bool = False) -> None:
+    def __init__(
+        self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None, signed: bool = False
+    ) -> None:
         super().__init__(map, fixed_digits, min, LARGEST if max is None else max, signed)
 
     def to_python(self, value: str) -> Any:
@@ -123,6 +126,7 @@ def is_htmx() -> bool:
 
 # -- access declarations --------------------------------------------------------------------------
 
+
 def _declare(view: Callable, *, public: bool, roles: Iterable[str] | None) -> None:
     view._access = {"public": public, "roles": frozenset(Role(r) for r in roles) if roles else None}
 
@@ -163,6 +167,7 @@ def actor() -> Any:
 
 # -- the JSON API ---------------------------------------------------------------------------------
 
+
 def _bearer_user() -> Any:
     from shop.auth import token_for
 
@@ -179,10 +184,19 @@ def _bearer_user() -> Any:
     return token.user
 
 
-def api(*, summary: str, roles: Iterable[Role | str] | None = None, public: bool = False,
-        status: int = 200, body: dict | None = None, multipart: dict | None = None,
-        query: dict | None = None, response: dict | None = None, errors: Iterable[str] = (),
-        binary: str | Iterable[str] | None = None) -> Callable:
+def api(
+    *,
+    summary: str,
+    roles: Iterable[Role | str] | None = None,
+    public: bool = False,
+    status: int = 200,
+    body: dict | None = None,
+    multipart: dict | None = None,
+    query: dict | None = None,
+    response: dict | None = None,
+    errors: Iterable[str] = (),
+    binary: str | Iterable[str] | None = None,
+) -> Callable:
     """Declare a JSON API endpoint. The view is called as ``view(actor, **url_args)`` and returns a
     JSON-able value (or a Response); a DomainError becomes an RFC 9457 problem. ``body``,
     ``multipart``, ``query`` and ``response`` are JSON Schemas for the OpenAPI document; ``binary`` is
@@ -207,9 +221,16 @@ def api(*, summary: str, roles: Iterable[Role | str] | None = None, public: bool
 
         wrapper._access = {"public": public, "roles": role_set, "api": True}
         wrapper._openapi = {
-            "summary": summary, "status": status, "body": body, "multipart": multipart, "query": query,
-            "response": response, "errors": list(errors), "public": public,
-            "roles": sorted(role_set) if role_set else None, "binary": [binary] if isinstance(binary, str) else list(binary) if binary else None,
+            "summary": summary,
+            "status": status,
+            "body": body,
+            "multipart": multipart,
+            "query": query,
+            "response": response,
+            "errors": list(errors),
+            "public": public,
+            "roles": sorted(role_set) if role_set else None,
+            "binary": [binary] if isinstance(binary, str) else list(binary) if binary else None,
         }
         return wrapper
 
@@ -242,8 +263,7 @@ def local_target(target: str | None, fallback: str) -> str:
         return fallback
     cleaned = _NOT_IN_URLS.sub("", target)
     parts = urlsplit(cleaned)
-    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned[1:2] in ("/", "\\") \
-            or "\\" in parts.path:
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned[1:2] in ("/", "\\") or "\\" in parts.path:
         return fallback
     return cleaned
 
@@ -276,12 +296,19 @@ def send_upload(stored_name: str, content_type: str, download_name: str) -> Any:
     from flask import send_file
 
     from shop.uploads import clean_file_name, stored_path
+
     path = stored_path(current_app.config["UPLOAD_DIR"], stored_name)
     if not path.exists():
         abort(404)
-    response = send_file(path, mimetype=content_type, download_name=clean_file_name(download_name),
-                         as_attachment=request.args.get("download") == "1", max_age=0)
+    response = send_file(
+        path,
+        mimetype=content_type,
+        download_name=clean_file_name(download_name),
+        as_attachment=request.args.get("download") == "1",
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = \
+    response.headers["Content-Security-Policy"] = (
         "default-src 'none'; img-src 'self'; object-src 'self'; sandbox; frame-ancestors 'self'"
+    )
     return response

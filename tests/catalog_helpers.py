@@ -1,4 +1,5 @@
 """Short helpers for catalogue tests (and for the areas that build on products, e.g. orders)."""
+
 from __future__ import annotations
 
 import itertools
@@ -24,9 +25,14 @@ def listing(**overrides: Any) -> dict[str, Any]:
     """A valid listing as the API takes it."""
     n = next(_n)
     data = {
-        "layer": "infrastructure", "category": "compute", "name": f"云服务器 ECS 通用型 2核4G 测试{n}",
-        "description": "通用型云服务器，2 核 vCPU、4 GiB 内存。\n\n适合企业官网与开发测试环境。", "unit": "月",
-        "price_fen": 18_900, "market_price_fen": 21_900, "market_price_evidence": "https://www.aliyun.com/price/product",
+        "layer": "infrastructure",
+        "category": "compute",
+        "name": f"云服务器 ECS 通用型 2核4G 测试{n}",
+        "description": "通用型云服务器，2 核 vCPU、4 GiB 内存。\n\n适合企业官网与开发测试环境。",
+        "unit": "月",
+        "price_fen": 18_900,
+        "market_price_fen": 21_900,
+        "market_price_evidence": "https://www.aliyun.com/price/product",
         "accepts_vouchers": True,
     }
     data.update(overrides)
@@ -85,8 +91,9 @@ def reviewers(session: Session) -> Reviewers:
     return session.info.setdefault("catalog_reviewers", Reviewers(session))
 
 
-def make_product(session: Session, provider: Organisation | None = None, *, status: str = "published",
-                 **overrides: Any) -> Product:
+def make_product(
+    session: Session, provider: Organisation | None = None, *, status: str = "published", **overrides: Any
+) -> Product:
     """A product of ``provider`` (a new certified one if not given), taken through the real use cases
     as far as ``status``: draft, submitted, operator_approved, published, rejected or delisted."""
     provider = provider or make_provider(session)
@@ -118,7 +125,8 @@ def reprice(session: Session, product: Product, price_fen: int) -> Product:
     then on the product sells at ``price_fen`` (第十七条)."""
     product = session.get(Product, product.id)
     owner = member(product.provider)
-    services.edit_product(session, owner, product.id, change({"price_fen": price_fen,
-                                                              "market_price_fen": max(price_fen, 1)}))
+    services.edit_product(
+        session, owner, product.id, change({"price_fen": price_fen, "market_price_fen": max(price_fen, 1)})
+    )
     services.submit_product(session, owner, product.id)
     return approve_both(session, product.id)

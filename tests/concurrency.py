@@ -1,6 +1,7 @@
 """Concurrency tests run the real application under gunicorn with several worker processes and fire
 requests at it all at once (threads as clients are fine: the server side is several processes,
 which is what matters for SQLite's locking and PostgreSQL's row locks)."""
+
 from __future__ import annotations
 
 import json
@@ -37,12 +38,33 @@ def gunicorn(database_url: str, *, workers: int = 4, env: dict[str, str] | None 
     """The app on a free port under gunicorn with ``workers`` processes; yields its base URL."""
     port = _free_port()
     executable = Path(sys.executable).with_name("gunicorn")
-    environment = {**os.environ, "DATABASE_URL": database_url, "SHOP_ENV": "testing", "SECRET_KEY": "test",
-                   **(env or {})}
-    process = subprocess.Popen([str(executable), "shop:create_app()", "--bind", f"127.0.0.1:{port}", "--workers",
-                                str(workers), "--worker-class", "sync", "--timeout", "60", "--log-level", "warning"],
-                               env=environment, cwd=Path(__file__).resolve().parents[1],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SHOP_ENV": "testing",
+        "SECRET_KEY": "test",
+        **(env or {}),
+    }
+    process = subprocess.Popen(
+        [
+            str(executable),
+            "shop:create_app()",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+        ],
+        env=environment,
+        cwd=Path(__file__).resolve().parents[1],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -69,11 +91,19 @@ def gunicorn(database_url: str, *, workers: int = 4, env: dict[str, str] | None 
             process.kill()
 
 
-def request(base: str, method: str, path: str, *, json_body: Any = None, headers: dict[str, str] | None = None,
-            timeout: float = 60) -> Answer:
+def request(
+    base: str,
+    method: str,
+    path: str,
+    *,
+    json_body: Any = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> Answer:
     data = json.dumps(json_body).encode() if json_body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        base + path, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:
             return Answer(response.status, json.loads(response.read() or b"null"))

@@ -5,6 +5,7 @@ SQLite: the migrations run once into a template file, copied for each test.
 PostgreSQL: the migrations run once into the database of ``TEST_DATABASE_URL`` (emptied first);
 each test starts from truncated tables.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,8 +38,12 @@ PG_SKIP_REASON = "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql+psyco
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--db", choices=["sqlite", "postgresql", "both"], default=None,
-                     help="databases for the service and web tests (default: both when TEST_DATABASE_URL is set)")
+    parser.addoption(
+        "--db",
+        choices=["sqlite", "postgresql", "both"],
+        default=None,
+        help="databases for the service and web tests (default: both when TEST_DATABASE_URL is set)",
+    )
 
 
 def _databases(config: pytest.Config) -> list[str]:
@@ -48,14 +53,17 @@ def _databases(config: pytest.Config) -> list[str]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "database" in metafunc.fixturenames and "browser" not in metafunc.definition.path.parts:
-        params = [pytest.param(db, marks=[pytest.mark.skipif(db == "postgresql" and not PG_URL, reason=PG_SKIP_REASON)])
-                  for db in _databases(metafunc.config)]
+        params = [
+            pytest.param(db, marks=[pytest.mark.skipif(db == "postgresql" and not PG_URL, reason=PG_SKIP_REASON)])
+            for db in _databases(metafunc.config)
+        ]
         metafunc.parametrize("database", params, scope="session")
 
 
 def _worker() -> str:
     """Distinct per checkout and per xdist worker, so that two test runs on one server never meet."""
     import hashlib
+
     checkout = hashlib.sha1(str(Path(__file__).resolve().parent).encode()).hexdigest()[:6]
     return f"{checkout}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
@@ -73,6 +81,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pg_database_url(suffix: str = "") -> str:
     """A database of its own on the TEST_DATABASE_URL server, created empty."""
     from tests.databases import fresh_pg_database
+
     return fresh_pg_database(PG_URL, f"{make_url(PG_URL).database}{suffix}")
 
 
@@ -118,17 +127,19 @@ def database_url(request: pytest.FixtureRequest, database: str, tmp_path: Path) 
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator:
-    app = create_app({
-        "DATABASE_URL": database_url,
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
-        "TESTING": True,
-        "WTF_CSRF_ENABLED": False,
-        "SERVER_NAME": "localhost",
-        # the daily audit checkpoint writes on the first request of the day; a test's session keeps
-        # its SQLite read snapshot across requests and could then no longer write (tests of the
-        # checkpoint turn it on)
-        "AUDIT_CHECKPOINT_DAILY": False,
-    })
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "SERVER_NAME": "localhost",
+            # the daily audit checkpoint writes on the first request of the day; a test's session keeps
+            # its SQLite read snapshot across requests and could then no longer write (tests of the
+            # checkpoint turn it on)
+            "AUDIT_CHECKPOINT_DAILY": False,
+        }
+    )
     yield app
     _assert_ledger_balanced(app, reconcile=request.node.get_closest_marker("ledger_alone") is None)
     app.extensions["shop.engine"].dispose()
@@ -138,6 +149,7 @@ def _assert_ledger_balanced(app, *, reconcile: bool = True) -> None:  # type: ig
     """After every test: each ledger entry sums to zero, every balance equals its postings and (unless
     the test is marked ``ledger_alone``) every wallet holds what its orders, claims and quota say."""
     from wallet.ledger import verify
+
     with read_only_transactions(), app.extensions["shop.sessions"]() as s:
         report = verify(s)
     if not reconcile:
@@ -166,6 +178,8 @@ def client(app):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def today(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Fix the application's date: ``today("2026-03-01")``."""
+
     def set_today(value: str) -> None:
         monkeypatch.setenv("SHOP_TODAY", value)
+
     return set_today

@@ -1,7 +1,8 @@
 """Run one checkout in a process of its own, to be killed at a crash point (``YUNQUAN_CRASH_AT``).
 
-    python -m tests.crash_checkout DATABASE_URL STRIPE_API_BASE USER_ID PAYMENT_METHOD PRODUCT_ID[:QTY]...
+python -m tests.crash_checkout DATABASE_URL STRIPE_API_BASE USER_ID PAYMENT_METHOD PRODUCT_ID[:QTY]...
 """
+
 from __future__ import annotations
 
 import sys
@@ -19,8 +20,9 @@ def main(argv: list[str]) -> int:
     engine = make_engine(url)
     with make_session_factory(engine)() as session:
         user = session.get(User, int(user_id))
-        request = checkouts.CheckoutRequest([(int(p), int(q)) for p, _, q in (line.partition(":") for line in lines)],
-                                           True, True, payment_method)
+        request = checkouts.CheckoutRequest(
+            [(int(p), int(q)) for p, _, q in (line.partition(":") for line in lines)], True, True, payment_method
+        )
         checkouts.checkout(session, user, request, gateway=StripeGateway("sk_test_yunquan", api_base=api_base))
     return 0
 

@@ -1,5 +1,6 @@
 """A small programme year for the oversight tests: grants, orders in every state, claims at every
 step, so that each figure of the report has something to count."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -60,19 +61,35 @@ def oversight_world(session: Session, upload_dir: Any) -> dict[str, Any]:
     paid = make_claim(session, p1, [o1, o2], upload_dir)
     reviews.review_claim(session, operator, paid.id, Decision(True))
     reviews.review_claim(session, authority, paid.id, Decision(True))
-    paid = reviews.disburse_claim(session, authority, paid.id, DisbursementInput.from_input({"reference": "GZCZ-2026-0001"}))
+    paid = reviews.disburse_claim(
+        session, authority, paid.id, DisbursementInput.from_input({"reference": "GZCZ-2026-0001"})
+    )
     submitted = make_claim(session, p2, [o6], upload_dir)
     rejected = make_claim(session, p2, [o7], upload_dir)
     reviews.review_claim(session, operator, rejected.id, Decision(False, "材料不全"))
-    return {"programme": programme, "e1": e1, "e2": e2, "e3": e3, "p1": p1, "p2": p2, "operator": operator,
-            "authority": authority, "orders": [o1, o2, o3, o4, o5, o6, o7], "paid": paid, "submitted": submitted,
-            "rejected": rejected}
+    return {
+        "programme": programme,
+        "e1": e1,
+        "e2": e2,
+        "e3": e3,
+        "p1": p1,
+        "p2": p2,
+        "operator": operator,
+        "authority": authority,
+        "orders": [o1, o2, o3, o4, o5, o6, o7],
+        "paid": paid,
+        "submitted": submitted,
+        "rejected": rejected,
+    }
 
 
 def postings_by_kind(session: Session, year: int) -> dict[str, int]:
     """The year's balance per account kind, summed from the postings themselves (not the balances
     the ledger keeps): the independent check of the report's budget figures."""
-    rows = session.execute(select(LedgerAccount.kind, func.sum(LedgerPosting.amount_fen))
-                           .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
-                           .where(LedgerAccount.year == year).group_by(LedgerAccount.kind)).all()
+    rows = session.execute(
+        select(LedgerAccount.kind, func.sum(LedgerPosting.amount_fen))
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(LedgerAccount.year == year)
+        .group_by(LedgerAccount.kind)
+    ).all()
     return {getattr(kind, "value", kind): int(total) for kind, total in rows}

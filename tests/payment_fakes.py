@@ -1,6 +1,7 @@
 """Payment services that fail the way real ones do, for the tests of the failure paths: an answer
 that comes late (the call was carried out, its answer is held back until the test lets it go), a
 capture whose answer is lost, a service that goes down right after a call."""
+
 from __future__ import annotations
 
 import threading
@@ -43,8 +44,15 @@ class LosesCaptureAnswer:
     ``capture_happens=False`` times out *before* capturing; ``answer_lost=False`` answers normally.
     ``after_capture`` runs right after the capture (e.g. to make the database fail next)."""
 
-    def __init__(self, *args: Any, down_after_capture: bool = False, capture_happens: bool = True,
-                 answer_lost: bool = True, after_capture: Callable[[], None] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        down_after_capture: bool = False,
+        capture_happens: bool = True,
+        answer_lost: bool = True,
+        after_capture: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.down = False
         self.down_after_capture = down_after_capture

@@ -1,4 +1,5 @@
 """The Stripe mock (localstripe) for the tests: one instance per test session on a free port."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,12 @@ def stripe_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("localstripe is not installed (pip install -e '.[dev]')")
     port = _free_port()
     log = open(tmp_path_factory.mktemp("localstripe") / "localstripe.log", "wb")
-    process = subprocess.Popen([str(executable), "--port", str(port), "--from-scratch"], stdout=log,
-                               stderr=subprocess.STDOUT, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    process = subprocess.Popen(
+        [str(executable), "--port", str(port), "--from-scratch"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -52,13 +57,15 @@ def stripe_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def stripe_gateway(stripe_mock):  # type: ignore[no-untyped-def]
     from orders.payments import StripeGateway
+
     return StripeGateway("sk_test_yunquan", api_base=stripe_mock)
 
 
 def card(gateway, number: str = "4242424242424242") -> str:  # type: ignore[no-untyped-def]
     """A PaymentMethod id for a test card (what Stripe.js would send from the checkout page)."""
-    pm = gateway.client.v1.payment_methods.create(params={
-        "type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
+    pm = gateway.client.v1.payment_methods.create(
+        params={"type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}}
+    )
     return pm.id
 
 

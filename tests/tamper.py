@@ -1,5 +1,6 @@
 """What a database administrator can do that the application never does: lift the append-only
 triggers and rewrite rows (the security review's M5). For the tests that prove the verifiers find it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,13 +27,17 @@ def append_only_lifted(session: Session, *tables: str) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        session.rollback()   # the triggers come back with the rollback (DDL is transactional in both)
+        session.rollback()  # the triggers come back with the rollback (DDL is transactional in both)
         raise
     for table in tables:
         if sqlite:
             for event in ("UPDATE", "DELETE"):
-                session.execute(text(f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
-                                     f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"))
+                session.execute(
+                    text(
+                        f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
+                        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                    )
+                )
         else:
             session.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only"))
     session.commit()
@@ -48,6 +53,7 @@ def rehash_from(session: Session, first_id: int, hash_fn: Callable[[str, dict[st
     """M5: recompute the link and hash of every entry from ``first_id`` on, and the head, so that the
     chain is consistent again after an edit; the review used the application's own (unkeyed) function."""
     from shop.audit import GENESIS, AuditEntry
+
     previous = session.scalars(select(AuditEntry).where(AuditEntry.id == first_id - 1)).one_or_none()
     prev_hash = previous.hash if previous is not None else GENESIS
     rows = session.scalars(select(AuditEntry).where(AuditEntry.id >= first_id).order_by(AuditEntry.id)).all()
@@ -60,8 +66,12 @@ def rehash_from(session: Session, first_id: int, hash_fn: Callable[[str, dict[st
     with append_only_lifted(session, "audit_entries"):
         # the new hashes go through a temporary value first: the column is unique
         for entry_id, _link, _digest in new:
-            session.execute(text("UPDATE audit_entries SET hash = :h WHERE id = :id"), {"h": f"tmp{entry_id}", "id": entry_id})
+            session.execute(
+                text("UPDATE audit_entries SET hash = :h WHERE id = :id"), {"h": f"tmp{entry_id}", "id": entry_id}
+            )
         for entry_id, link, digest in new:
-            session.execute(text("UPDATE audit_entries SET prev_hash = :p, hash = :h WHERE id = :id"),
-                            {"p": link, "h": digest, "id": entry_id})
+            session.execute(
+                text("UPDATE audit_entries SET prev_hash = :p, hash = :h WHERE id = :id"),
+                {"p": link, "h": digest, "id": entry_id},
+            )
         session.execute(text("UPDATE audit_head SET last_hash = :h WHERE id = 1"), {"h": prev_hash})

@@ -1,6 +1,7 @@
 """A trail recorded before the key (migration 0008) keeps verifying after the upgrade, on SQLite and
 PostgreSQL: its entries keep their plain SHA-256, the key starts with the next entry, and a signed
 checkpoint says so; the old entries can no more be changed than the new ones."""
+
 import datetime as dt
 
 import pytest
@@ -30,14 +31,24 @@ def _record_unkeyed(url, count):
     with engine.begin() as connection:
         for n in range(1, count + 1):
             at = dt.datetime(2026, 2, 1, 8, n, tzinfo=dt.UTC)
-            row = {"id": n, "at": at, "actor_id": None, "actor_label": "system", "subject_type": "programme",
-                   "subject_id": 2026, "action": "note", "before": None, "after": {"n": n}}
+            row = {
+                "id": n,
+                "at": at,
+                "actor_id": None,
+                "actor_label": "system",
+                "subject_type": "programme",
+                "subject_id": 2026,
+                "action": "note",
+                "before": None,
+                "after": {"n": n},
+            }
             payload = {**row, "at": at.isoformat(timespec="microseconds")}
             digest = plain_sha256(prev, payload)
             connection.execute(insert(AuditEntry.__table__).values(**row, prev_hash=prev, hash=digest))
             prev = digest
-        connection.execute(text("UPDATE audit_head SET last_id = :n, last_hash = :h WHERE id = 1"),
-                           {"n": count, "h": prev})
+        connection.execute(
+            text("UPDATE audit_head SET last_id = :n, last_hash = :h WHERE id = 1"), {"n": count, "h": prev}
+        )
     engine.dispose()
 
 

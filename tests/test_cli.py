@@ -1,4 +1,5 @@
 """The command line of API.md: create-staff, seed-demo, audit-verify."""
+
 from sqlalchemy import func, select, text
 
 from orgs.models import Organisation
@@ -9,11 +10,14 @@ from tests.helpers import fresh
 
 def test_create_staff_makes_an_operator_and_refuses_a_weak_password(app, session):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-staff", "--role", "operator", "--email", "Ops@Example.com",
-                                 "--password", "a-strong-pass-1"])
+    result = runner.invoke(
+        args=["create-staff", "--role", "operator", "--email", "Ops@Example.com", "--password", "a-strong-pass-1"]
+    )
     assert result.exit_code == 0, result.output
     assert fresh(session).scalar(select(User.role).where(User.email == "ops@example.com")) == "operator"
-    weak = runner.invoke(args=["create-staff", "--role", "authority", "--email", "a@example.com", "--password", "short"])
+    weak = runner.invoke(
+        args=["create-staff", "--role", "authority", "--email", "a@example.com", "--password", "short"]
+    )
     assert weak.exit_code == 1 and "password" in weak.output
 
 
@@ -27,9 +31,12 @@ def test_seed_demo_is_idempotent_and_every_demo_login_works(app, session, client
     for _role, email in demo_logins():
         response = client.post("/api/v1/tokens", json={"email": email, "password": DEMO_PASSWORD})
         assert response.status_code == 201, email
-    statuses = dict(fresh(session).execute(select(Organisation.status, func.count()).group_by(Organisation.status)).all())
+    statuses = dict(
+        fresh(session).execute(select(Organisation.status, func.count()).group_by(Organisation.status)).all()
+    )
     assert statuses["certified"] >= 6 and statuses["under_review"] >= 1
     from orders.models import Order
+
     orders = dict(session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
     # the checkout's demo orders, and the oversight demo's bulk orders besides (some cancelled, some refunds)
     assert orders["placed"] >= 1 and orders["confirmed"] >= 3 and orders["cancelled"] >= 1

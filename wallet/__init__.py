@@ -1,5 +1,6 @@
 """The programme, quota applications and the voucher ledger (issue 4). Registered by
 ``shop.create_app``."""
+
 from __future__ import annotations
 
 import sys
@@ -21,21 +22,42 @@ def init_app(app: Flask) -> None:
     seed.register(seed_programme, order=30)
 
     nav.add("wallet.my_wallet", _l("My vouchers"), {"enterprise"}, order=20)
-    nav.add("wallet.application_queue", _l("Quota applications"), {"operator"}, order=20,
-            count=lambda s, u: services.pending_count(s))
+    nav.add(
+        "wallet.application_queue",
+        _l("Quota applications"),
+        {"operator"},
+        order=20,
+        count=lambda s, u: services.pending_count(s),
+    )
     nav.add("wallet.programmes", _l("Programme"), {"operator", "authority"}, order=30)
-    labels.add({"apply": _l("Applied for a quota"), "grant": _l("Granted"),
-                "create_programme": _l("Programme created"), "update_programme": _l("Programme changed")})
-    labels.add({
-        "pending": _l("Pending"), "granted": _l("Granted"), "quota_application": _l("quota application"),
-        "programme": _l("programme"),
-        "fund_programme": _l("Programme funded"), "defund_programme": _l("Budget lowered"),
-        "reserve_quota": _l("Reserved for an application"), "grant_quota": _l("Quota granted"),
-        "release_reservation": _l("Reservation returned"), "hold_for_order": _l("Used in an order"),
-        "release_order": _l("Returned from an order"), "release_checkout": _l("Returned from a failed payment"),
-        "unclaim": _l("Returned from a claim"),
-        "disburse": _l("Paid out"), "expire": _l("Expired at year end"),
-    }, attention={"pending"})
+    labels.add(
+        {
+            "apply": _l("Applied for a quota"),
+            "grant": _l("Granted"),
+            "create_programme": _l("Programme created"),
+            "update_programme": _l("Programme changed"),
+        }
+    )
+    labels.add(
+        {
+            "pending": _l("Pending"),
+            "granted": _l("Granted"),
+            "quota_application": _l("quota application"),
+            "programme": _l("programme"),
+            "fund_programme": _l("Programme funded"),
+            "defund_programme": _l("Budget lowered"),
+            "reserve_quota": _l("Reserved for an application"),
+            "grant_quota": _l("Quota granted"),
+            "release_reservation": _l("Reservation returned"),
+            "hold_for_order": _l("Used in an order"),
+            "release_order": _l("Returned from an order"),
+            "release_checkout": _l("Returned from a failed payment"),
+            "unclaim": _l("Returned from a claim"),
+            "disburse": _l("Paid out"),
+            "expire": _l("Expired at year end"),
+        },
+        attention={"pending"},
+    )
 
     # 第十六条: quotas expire at the end of their year, on the first request after it, without anyone
     # running a command on 31 December
@@ -47,6 +69,7 @@ def init_app(app: Flask) -> None:
         with app.extensions["shop.sessions"]() as session:
             total = services.expire_past_years(session)
         from shop.money import format_fen
+
         click.echo(f"expired {format_fen(total)}")
 
     @app.cli.command("ledger-verify")
@@ -55,12 +78,15 @@ def init_app(app: Flask) -> None:
         quota applications; exit 1 on any difference, the first one first."""
         from shop.db import one_snapshot, read_only_transactions
         from wallet.ledger import verify
+
         with read_only_transactions(), app.extensions["shop.sessions"]() as session:
             one_snapshot(session)
             report = verify(session)
         if report.ok:
-            click.echo(f"ledger balanced: {report.entries} entries, every balance matches its postings; "
-                       f"{len(report.compared_keys)} accounts match the orders, claims and quota applications")
+            click.echo(
+                f"ledger balanced: {report.entries} entries, every balance matches its postings; "
+                f"{len(report.compared_keys)} accounts match the orders, claims and quota applications"
+            )
             return
         for entry_id in report.unbalanced_entries:
             click.echo(f"entry {entry_id}: postings do not sum to zero", err=True)
@@ -69,6 +95,9 @@ def init_app(app: Flask) -> None:
         for code, stored in report.negative_accounts:
             click.echo(f"account {code}: negative balance {stored}", err=True)
         for difference in report.differences:
-            click.echo(f"account {difference.account}: ledger {difference.ledger_fen}, business "
-                       f"{difference.business_fen} (fen; {difference.business})", err=True)
+            click.echo(
+                f"account {difference.account}: ledger {difference.ledger_fen}, business "
+                f"{difference.business_fen} (fen; {difference.business})",
+                err=True,
+            )
         sys.exit(1)

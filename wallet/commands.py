@@ -1,5 +1,6 @@
 """The wallet's commands: what the authority's programme form and an enterprise's quota application
 carry, parsed and checked in one place for the pages and the API (every fault at once)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,6 +21,7 @@ class ProgrammeInput:
     """A programme as the authority's form or the API gives it. Amounts in fen (``budget_fen``) or
     yuan (``budget``, the form); ratios as ``{"ratios": {layer: %}}`` (the API) or ``ratio_<layer>``
     (the form). For an update (``partial``) only the fields given are set; ``year`` is the path's."""
+
     year: int
     budget_fen: int | None
     enterprise_cap_fen: int | None
@@ -35,8 +37,16 @@ class ProgrammeInput:
         inputs = Inputs(data)
         if not partial:
             year = inputs.year()
-        budget = inputs.fen("budget_fen", required=not partial, minimum=0) if not partial or _present(inputs, "budget_fen") else None
-        cap = inputs.fen("enterprise_cap_fen", required=not partial, minimum=1) if not partial or _present(inputs, "enterprise_cap_fen") else None
+        budget = (
+            inputs.fen("budget_fen", required=not partial, minimum=0)
+            if not partial or _present(inputs, "budget_fen")
+            else None
+        )
+        cap = (
+            inputs.fen("enterprise_cap_fen", required=not partial, minimum=1)
+            if not partial or _present(inputs, "enterprise_cap_fen")
+            else None
+        )
         raw_ratios = data.get("ratios")
         ratios: dict[str, int | None] = {}
         if isinstance(raw_ratios, Mapping):
@@ -57,7 +67,11 @@ class ProgrammeInput:
                 if field not in inputs.errors:
                     for message in messages:
                         inputs.error(field, message)
-        dates = inputs.dates("settlement_dates", required=False) if not partial or _present(inputs, "settlement_dates") else None
+        dates = (
+            inputs.dates("settlement_dates", required=False)
+            if not partial or _present(inputs, "settlement_dates")
+            else None
+        )
         opens = inputs.date("applications_open_on", required=False)
         closes = inputs.date("applications_close_on", required=False)
         if not partial and year is not None:
@@ -71,6 +85,7 @@ class ProgrammeInput:
 @dataclass(frozen=True)
 class QuotaRequest:
     """An enterprise's application for a year's quota (this year unless it names one)."""
+
     year: int
 
     @classmethod

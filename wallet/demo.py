@@ -1,4 +1,5 @@
 """Demo data: the 2026 programme with Guizhou's figures and granted wallets (idempotent)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,8 @@ from wallet.models import Programme, QuotaApplication, SettlementDate
 from wallet.states import ApplicationStatus
 
 YEAR = 2026
-BUDGET_FEN = 50_000_000_00      # ¥50,000,000
-CAP_FEN = GUIZHOU.default_enterprise_cap_fen   # ¥50,000 per enterprise (第十六条)
+BUDGET_FEN = 50_000_000_00  # ¥50,000,000
+CAP_FEN = GUIZHOU.default_enterprise_cap_fen  # ¥50,000 per enterprise (第十六条)
 SETTLEMENT_DATES = [dt.date(2026, 3, 31), dt.date(2026, 6, 30), dt.date(2026, 9, 30), dt.date(2026, 12, 20)]
 GRANTED = ["guizhou_tea", "anshun_parts", "bijie_agri"]
 PENDING = ["liupanshui_mining"]
@@ -28,10 +29,15 @@ def seed_programme(session: Session) -> None:
     operator = demo_user(session, "operator@yunquan.example")
     programme = session.scalars(select(Programme).where(Programme.year == YEAR)).one_or_none()
     if programme is None:
-        programme = Programme(year=YEAR, budget_fen=BUDGET_FEN, enterprise_cap_fen=CAP_FEN,
-                              **{f"ratio_{layer}": ratio for layer, ratio in GUIZHOU.default_ratios.items()},
-                              applications_open_on=year_start(YEAR), applications_close_on=year_end(YEAR),
-                              created_by_id=authority.id)
+        programme = Programme(
+            year=YEAR,
+            budget_fen=BUDGET_FEN,
+            enterprise_cap_fen=CAP_FEN,
+            **{f"ratio_{layer}": ratio for layer, ratio in GUIZHOU.default_ratios.items()},
+            applications_open_on=year_start(YEAR),
+            applications_close_on=year_end(YEAR),
+            created_by_id=authority.id,
+        )
         programme.settlement_dates = [SettlementDate(day=d) for d in SETTLEMENT_DATES]
         session.add(programme)
         session.flush()
@@ -39,17 +45,24 @@ def seed_programme(session: Session) -> None:
         record(session, authority, "programme", programme.id, "create_programme", None, programme.audit_state())
     for key in GRANTED + PENDING:
         org: Organisation = demo_org(session, key)
-        if session.scalars(select(QuotaApplication.id).where(QuotaApplication.organisation_id == org.id,
-                                                             QuotaApplication.year == YEAR)).first():
+        if session.scalars(
+            select(QuotaApplication.id).where(QuotaApplication.organisation_id == org.id, QuotaApplication.year == YEAR)
+        ).first():
             continue
         member = org.members[0]
-        application = QuotaApplication(programme_id=programme.id, year=YEAR, organisation_id=org.id,
-                                       applied_by_id=member.id, reserved_fen=CAP_FEN, granted_fen=0,
-                                       status=ApplicationStatus.PENDING)
+        application = QuotaApplication(
+            programme_id=programme.id,
+            year=YEAR,
+            organisation_id=org.id,
+            applied_by_id=member.id,
+            reserved_fen=CAP_FEN,
+            granted_fen=0,
+            status=ApplicationStatus.PENDING,
+        )
         session.add(application)
         session.flush()
         ledger.reserve_quota(session, YEAR, org.id, CAP_FEN, application.id, member.id)
         record(session, member, "quota_application", application.id, "apply", None, application.audit_state())
-        if key in GRANTED:   # the operator's decision, as the use case makes it
+        if key in GRANTED:  # the operator's decision, as the use case makes it
             session.commit()
             services.review_application(session, operator, application.id, Decision(True))

@@ -1,4 +1,5 @@
 """The programme, quota applications and the double-entry voucher ledger."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,8 +22,11 @@ class Programme(Base):
     __table_args__ = (
         CheckConstraint("budget_fen >= 0", name="budget_not_negative"),
         CheckConstraint("enterprise_cap_fen > 0", name="cap_positive"),
-        CheckConstraint("ratio_infrastructure BETWEEN 0 AND 100 AND ratio_platform BETWEEN 0 AND 100 "
-                        "AND ratio_application BETWEEN 0 AND 100", name="ratios_are_percent"),
+        CheckConstraint(
+            "ratio_infrastructure BETWEEN 0 AND 100 AND ratio_platform BETWEEN 0 AND 100 "
+            "AND ratio_application BETWEEN 0 AND 100",
+            name="ratios_are_percent",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -38,21 +42,30 @@ class Programme(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     settlement_dates: Mapped[list[SettlementDate]] = relationship(
-        order_by="SettlementDate.day", cascade="all, delete-orphan", back_populates="programme")
+        order_by="SettlementDate.day", cascade="all, delete-orphan", back_populates="programme"
+    )
 
     @property
     def ratios(self) -> dict[str, int]:
-        return {"infrastructure": self.ratio_infrastructure, "platform": self.ratio_platform,
-                "application": self.ratio_application}
+        return {
+            "infrastructure": self.ratio_infrastructure,
+            "platform": self.ratio_platform,
+            "application": self.ratio_application,
+        }
 
     @property
     def expires_on(self) -> dt.date:
         return year_end(self.year)
 
     def audit_state(self) -> dict[str, Any]:
-        return {"budget_fen": self.budget_fen, "enterprise_cap_fen": self.enterprise_cap_fen, "ratios": self.ratios,
-                "settlement_dates": [d.day for d in self.settlement_dates],
-                "applications_open_on": self.applications_open_on, "applications_close_on": self.applications_close_on}
+        return {
+            "budget_fen": self.budget_fen,
+            "enterprise_cap_fen": self.enterprise_cap_fen,
+            "ratios": self.ratios,
+            "settlement_dates": [d.day for d in self.settlement_dates],
+            "applications_open_on": self.applications_open_on,
+            "applications_close_on": self.applications_close_on,
+        }
 
 
 class SettlementDate(Base):
@@ -95,8 +108,12 @@ class QuotaApplication(Base):
     programme: Mapped[Programme] = relationship()
 
     def audit_state(self) -> dict[str, Any]:
-        return {"status": self.status.value, "reserved_fen": self.reserved_fen, "granted_fen": self.granted_fen,
-                "reason": self.reason}
+        return {
+            "status": self.status.value,
+            "reserved_fen": self.reserved_fen,
+            "granted_fen": self.granted_fen,
+            "reason": self.reason,
+        }
 
 
 class LedgerAccount(Base):
@@ -110,7 +127,7 @@ class LedgerAccount(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)   # e.g. available:2026:17
+    code: Mapped[str] = mapped_column(String(64), unique=True)  # e.g. available:2026:17
     kind: Mapped[AccountKind] = mapped_column(enum_type(AccountKind))
     year: Mapped[int] = mapped_column(Integer)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -1,4 +1,5 @@
 """Programme and quota rules (第十五条, 第十六条, 四(二)) in plain Python."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +27,9 @@ class Window:
     closes_on: dt.date
 
 
-def eligibility_failures(applicant: Applicant, on_day: dt.date, *, province_prefix: str, window: Window,
-                         min_established_years: int) -> list:
+def eligibility_failures(
+    applicant: Applicant, on_day: dt.date, *, province_prefix: str, window: Window, min_established_years: int
+) -> list:
     """Every condition an enterprise fails for the year's quota; empty when it is eligible.
     第十四条: a certified enterprise of the province, established one year or more, independent, without
     a bad-credit record; 四(二): applications inside the programme's window."""
@@ -41,8 +43,12 @@ def eligibility_failures(applicant: Applicant, on_day: dt.date, *, province_pref
     if not applicant.region_code.startswith(province_prefix):
         failures.append(_l("Only enterprises registered in the province are eligible."))
     if established_years(applicant.established_on, on_day) < min_established_years:
-        failures.append(_l("The enterprise must have been established for at least one year (it was established on %(day)s).",
-                           day=applicant.established_on.isoformat()))
+        failures.append(
+            _l(
+                "The enterprise must have been established for at least one year (it was established on %(day)s).",
+                day=applicant.established_on.isoformat(),
+            )
+        )
     if on_day < window.opens_on:
         failures.append(_l("Applications open on %(day)s.", day=window.opens_on.isoformat()))
     elif on_day > window.closes_on:
@@ -64,4 +70,3 @@ def check_ratios(ratios: dict[str, int | None]) -> dict[str, list]:
         elif not 0 <= value <= 100:
             errors.setdefault(f"ratios.{layer}", []).append(_l("A percentage between 0 and 100."))
     return errors
-

@@ -1,4 +1,5 @@
 """Use cases of the programme and the quota (第十五条, 第十六条, 四(二)). Each commits on success."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,6 +37,7 @@ SETTLEMENT_DATE_GUARDS: list[Callable[[Session, int, list[dt.date]], list[dt.dat
 
 # -- programmes ---------------------------------------------------------------------------------
 
+
 @use_case
 def create_programme(session: Session, actor: User, values: ProgrammeInput) -> Programme:
     """The authority sets a year's programme; its budget moves from the public purse to the budget."""
@@ -44,10 +46,17 @@ def create_programme(session: Session, actor: User, values: ProgrammeInput) -> P
     year = values.year
     if session.scalars(select(Programme.id).where(Programme.year == year)).first() is not None:
         raise ValidationError({"year": [_l("There is already a programme for %(year)d.", year=year)]})
-    programme = Programme(year=year, budget_fen=values.budget_fen, enterprise_cap_fen=values.enterprise_cap_fen,
-                          ratio_infrastructure=values.ratios["infrastructure"], ratio_platform=values.ratios["platform"],
-                          ratio_application=values.ratios["application"], applications_open_on=values.opens_on,
-                          applications_close_on=values.closes_on, created_by_id=actor.id)
+    programme = Programme(
+        year=year,
+        budget_fen=values.budget_fen,
+        enterprise_cap_fen=values.enterprise_cap_fen,
+        ratio_infrastructure=values.ratios["infrastructure"],
+        ratio_platform=values.ratios["platform"],
+        ratio_application=values.ratios["application"],
+        applications_open_on=values.opens_on,
+        applications_close_on=values.closes_on,
+        created_by_id=actor.id,
+    )
     programme.settlement_dates = [SettlementDate(day=d) for d in sorted(values.settlement_dates or [])]
     session.add(programme)
     try:
@@ -82,9 +91,13 @@ def update_programme(session: Session, actor: User, year: int, values: Programme
             try:
                 ledger.defund_programme(session, year, -delta, actor.id)
             except ledger.InsufficientVouchers:
-                raise ConflictingInput(_l(
-                    "The budget cannot go below what applications already hold (%(amount)s).",
-                    amount=format_fen(committed)), field="budget_fen") from None
+                raise ConflictingInput(
+                    _l(
+                        "The budget cannot go below what applications already hold (%(amount)s).",
+                        amount=format_fen(committed),
+                    ),
+                    field="budget_fen",
+                ) from None
         programme.budget_fen = values.budget_fen
     if values.enterprise_cap_fen is not None:
         programme.enterprise_cap_fen = values.enterprise_cap_fen
@@ -99,16 +112,19 @@ def update_programme(session: Session, actor: User, year: int, values: Programme
         today = clock.today()
         waited_on = sorted({d for guard in SETTLEMENT_DATE_GUARDS for d in guard(session, year, removed)})
         if waited_on:
-            raise ConflictingInput(_l(
-                "Claims wait on the settlement date %(day)s: it cannot be removed.", day=waited_on[0].isoformat()),
-                field="settlement_dates")
+            raise ConflictingInput(
+                _l("Claims wait on the settlement date %(day)s: it cannot be removed.", day=waited_on[0].isoformat()),
+                field="settlement_dates",
+            )
         past_removed = [d for d in removed if d < today]
         if past_removed:
-            raise ConflictingInput(_l(
-                "The settlement date %(day)s has passed: it cannot be removed.", day=past_removed[0].isoformat()),
-                field="settlement_dates")
+            raise ConflictingInput(
+                _l("The settlement date %(day)s has passed: it cannot be removed.", day=past_removed[0].isoformat()),
+                field="settlement_dates",
+            )
         programme.settlement_dates = [d for d in programme.settlement_dates if d.day in new] + [
-            SettlementDate(day=d) for d in sorted(new - old)]
+            SettlementDate(day=d) for d in sorted(new - old)
+        ]
     session.flush()
     session.refresh(programme, ["settlement_dates"])
     record(session, actor, "programme", programme.id, "update_programme", before, programme.audit_state())
@@ -137,20 +153,27 @@ def list_programmes(session: Session) -> list[Programme]:
 @dataclass(frozen=True)
 class ProgrammeFigures:
     budget_fen: int
-    reserved_fen: int     # held for pending applications
+    reserved_fen: int  # held for pending applications
     granted_fen: int
-    remaining_fen: int    # what new applications can still get
+    remaining_fen: int  # what new applications can still get
     applications: int
     pending: int
 
 
 def programme_figures(session: Session, programme: Programme) -> ProgrammeFigures:
-    row = session.execute(select(
-        func.count(),
-        func.coalesce(func.sum(case((QuotaApplication.status == ApplicationStatus.PENDING, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((QuotaApplication.status == ApplicationStatus.PENDING, QuotaApplication.reserved_fen), else_=0)), 0),
-        func.coalesce(func.sum(QuotaApplication.granted_fen), 0),
-    ).where(QuotaApplication.year == programme.year)).one()
+    row = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((QuotaApplication.status == ApplicationStatus.PENDING, 1), else_=0)), 0),
+            func.coalesce(
+                func.sum(
+                    case((QuotaApplication.status == ApplicationStatus.PENDING, QuotaApplication.reserved_fen), else_=0)
+                ),
+                0,
+            ),
+            func.coalesce(func.sum(QuotaApplication.granted_fen), 0),
+        ).where(QuotaApplication.year == programme.year)
+    ).one()
     remaining = ledger.balance(session, AccountKind.BUDGET, programme.year)
     return ProgrammeFigures(programme.budget_fen, int(row[2]), int(row[3]), remaining, int(row[0]), int(row[1]))
 
@@ -158,9 +181,12 @@ def programme_figures(session: Session, programme: Programme) -> ProgrammeFigure
 def grants_over_time(session: Session, year: int) -> list[tuple[dt.date, int, int]]:
     """(day, granted that day, granted so far) for the programme page's chart."""
     day = func.date(QuotaApplication.decided_at)
-    rows = session.execute(select(day, func.sum(QuotaApplication.granted_fen))
-                           .where(QuotaApplication.year == year, QuotaApplication.status == ApplicationStatus.GRANTED)
-                           .group_by(day).order_by(day)).all()
+    rows = session.execute(
+        select(day, func.sum(QuotaApplication.granted_fen))
+        .where(QuotaApplication.year == year, QuotaApplication.status == ApplicationStatus.GRANTED)
+        .group_by(day)
+        .order_by(day)
+    ).all()
     out, total = [], 0
     for d, amount in rows:
         total += int(amount)
@@ -176,6 +202,7 @@ def programme_ratios(session: Session, year: int) -> dict[str, int] | None:
 
 # -- quota applications -------------------------------------------------------------------------
 
+
 def _applicant(session: Session, org: Organisation) -> Applicant:
     blacklisted = session.scalars(select(BlacklistEntry.id).where(BlacklistEntry.uscc == org.uscc)).first() is not None
     return Applicant(org.kind.value, org.status.value, org.established_on, org.region_code, blacklisted)
@@ -183,9 +210,13 @@ def _applicant(session: Session, org: Organisation) -> Applicant:
 
 def eligibility(session: Session, org: Organisation, programme: Programme, on_day: dt.date) -> list:
     programme_policy = policy.current()
-    return eligibility_failures(_applicant(session, org), on_day, province_prefix=programme_policy.province_prefix,
-                                window=Window(programme.applications_open_on, programme.applications_close_on),
-                                min_established_years=programme_policy.min_established_years)
+    return eligibility_failures(
+        _applicant(session, org),
+        on_day,
+        province_prefix=programme_policy.province_prefix,
+        window=Window(programme.applications_open_on, programme.applications_close_on),
+        min_established_years=programme_policy.min_established_years,
+    )
 
 
 @use_case
@@ -201,20 +232,33 @@ def apply_for_quota(session: Session, actor: User, year: int) -> QuotaApplicatio
     if failures:
         raise DomainError("not_eligible", failures[0], errors={"year": failures})
     if _existing_application(session, org.id, year) is not None:
-        raise DomainError("quota_already_applied", _l("%(name)s has already applied for %(year)d.", name=org.name, year=year))
+        raise DomainError(
+            "quota_already_applied", _l("%(name)s has already applied for %(year)d.", name=org.name, year=year)
+        )
     budget = ledger.lock_account(session, AccountKind.BUDGET, year)
     amount = grant_size(programme.enterprise_cap_fen, budget.balance_fen)
     if amount <= 0:
-        raise DomainError("budget_exhausted", _l("The %(year)d budget is used up: no more vouchers are granted this year.", year=year))
-    application = QuotaApplication(programme_id=programme.id, year=year, organisation_id=org.id, applied_at=clock.now(),
-                                   applied_by_id=actor.id, reserved_fen=amount, granted_fen=0,
-                                   status=ApplicationStatus.PENDING)
+        raise DomainError(
+            "budget_exhausted", _l("The %(year)d budget is used up: no more vouchers are granted this year.", year=year)
+        )
+    application = QuotaApplication(
+        programme_id=programme.id,
+        year=year,
+        organisation_id=org.id,
+        applied_at=clock.now(),
+        applied_by_id=actor.id,
+        reserved_fen=amount,
+        granted_fen=0,
+        status=ApplicationStatus.PENDING,
+    )
     session.add(application)
     try:
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise DomainError("quota_already_applied", _l("%(name)s has already applied for %(year)d.", name=org.name, year=year)) from None
+        raise DomainError(
+            "quota_already_applied", _l("%(name)s has already applied for %(year)d.", name=org.name, year=year)
+        ) from None
     ledger.reserve_quota(session, year, org.id, amount, application.id, actor.id)
     record(session, actor, "quota_application", application.id, "apply", None, application.audit_state())
     session.commit()
@@ -222,8 +266,9 @@ def apply_for_quota(session: Session, actor: User, year: int) -> QuotaApplicatio
 
 
 def _existing_application(session: Session, org_id: int, year: int) -> QuotaApplication | None:
-    return session.scalars(select(QuotaApplication).where(QuotaApplication.organisation_id == org_id,
-                                                          QuotaApplication.year == year)).one_or_none()
+    return session.scalars(
+        select(QuotaApplication).where(QuotaApplication.organisation_id == org_id, QuotaApplication.year == year)
+    ).one_or_none()
 
 
 @use_case
@@ -236,8 +281,9 @@ def review_application(session: Session, actor: User, application_id: int, decis
 
 
 @use_case
-def review_applications(session: Session, actor: User, application_ids: list[int],
-                        decision: Decision) -> list[QuotaApplication]:
+def review_applications(
+    session: Session, actor: User, application_ids: list[int], decision: Decision
+) -> list[QuotaApplication]:
     """Decide many at once (in order of arrival), all or none."""
     if not application_ids:
         raise ValidationError({"application_ids": [_l("Choose at least one application.")]})
@@ -250,37 +296,55 @@ def _decide_application(session: Session, actor: User, application_id: int, deci
     """One decision, in the caller's transaction (never commits)."""
     if actor.role != Role.OPERATOR:
         raise Forbidden()
-    application = session.scalars(select(QuotaApplication).where(QuotaApplication.id == application_id)
-                                  .with_for_update()).one_or_none()
+    application = session.scalars(
+        select(QuotaApplication).where(QuotaApplication.id == application_id).with_for_update()
+    ).one_or_none()
     if application is None:
         raise NotFound()
     action, reason = ("grant" if decision.approve else "reject"), decision.reason
     QUOTA_APPLICATION.next(application.status, action)
     if action == "grant":
-        ensure_not_sanctioned(session, application.organisation_id)   # a sanctioned enterprise is not paid
-        ledger.grant_quota(session, application.year, application.organisation_id, application.reserved_fen,
-                           application.id, actor.id)
+        ensure_not_sanctioned(session, application.organisation_id)  # a sanctioned enterprise is not paid
+        ledger.grant_quota(
+            session, application.year, application.organisation_id, application.reserved_fen, application.id, actor.id
+        )
         granted = application.reserved_fen
     else:
-        ledger.release_reservation(session, application.year, application.organisation_id, application.reserved_fen,
-                                   application.id, actor.id)
+        ledger.release_reservation(
+            session, application.year, application.organisation_id, application.reserved_fen, application.id, actor.id
+        )
         granted = 0
-    change_state(session, application, QUOTA_APPLICATION, action, actor, subject_type="quota_application",
-                 granted_fen=granted, reason=reason, decided_at=clock.now(), decided_by_id=actor.id)
+    change_state(
+        session,
+        application,
+        QUOTA_APPLICATION,
+        action,
+        actor,
+        subject_type="quota_application",
+        granted_fen=granted,
+        reason=reason,
+        decided_at=clock.now(),
+        decided_by_id=actor.id,
+    )
     return application
 
 
 def application_queue(session: Session, page: int, per_page: int, *, status: str = "pending") -> Page[QuotaApplication]:
-    stmt = (select(QuotaApplication).options(selectinload(QuotaApplication.organisation))
-            .order_by(QuotaApplication.id))
+    stmt = select(QuotaApplication).options(selectinload(QuotaApplication.organisation)).order_by(QuotaApplication.id)
     if status in {s.value for s in ApplicationStatus}:
         stmt = stmt.where(QuotaApplication.status == status)
     return paginate(session, stmt, page, per_page)
 
 
 def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(QuotaApplication)
-                          .where(QuotaApplication.status == ApplicationStatus.PENDING)) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(QuotaApplication)
+            .where(QuotaApplication.status == ApplicationStatus.PENDING)
+        )
+        or 0
+    )
 
 
 def get_application(session: Session, actor: User, application_id: int) -> QuotaApplication:
@@ -291,11 +355,17 @@ def get_application(session: Session, actor: User, application_id: int) -> Quota
 
 
 def applications_of(session: Session, org_id: int) -> list[QuotaApplication]:
-    return list(session.scalars(select(QuotaApplication).where(QuotaApplication.organisation_id == org_id)
-                                .order_by(QuotaApplication.year.desc())))
+    return list(
+        session.scalars(
+            select(QuotaApplication)
+            .where(QuotaApplication.organisation_id == org_id)
+            .order_by(QuotaApplication.year.desc())
+        )
+    )
 
 
 # -- the wallet ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Wallet:
@@ -311,21 +381,40 @@ class Wallet:
     application: QuotaApplication | None
 
     def as_json(self) -> dict[str, Any]:
-        return {"year": self.year, "granted_fen": self.granted_fen, "available_fen": self.available_fen,
-                "in_orders_fen": self.in_orders_fen, "claimed_fen": self.claimed_fen,
-                "disbursed_fen": self.disbursed_fen, "expired_fen": self.expired_fen,
-                "expires_on": self.expires_on.isoformat(),
-                "application_status": self.application.status.value if self.application else None}
+        return {
+            "year": self.year,
+            "granted_fen": self.granted_fen,
+            "available_fen": self.available_fen,
+            "in_orders_fen": self.in_orders_fen,
+            "claimed_fen": self.claimed_fen,
+            "disbursed_fen": self.disbursed_fen,
+            "expired_fen": self.expired_fen,
+            "expires_on": self.expires_on.isoformat(),
+            "application_status": self.application.status.value if self.application else None,
+        }
 
 
 def wallet(session: Session, org_id: int, year: int) -> Wallet:
-    balances = dict(session.execute(select(LedgerAccount.kind, LedgerAccount.balance_fen).where(
-        LedgerAccount.organisation_id == org_id, LedgerAccount.year == year)).all())
+    balances = dict(
+        session.execute(
+            select(LedgerAccount.kind, LedgerAccount.balance_fen).where(
+                LedgerAccount.organisation_id == org_id, LedgerAccount.year == year
+            )
+        ).all()
+    )
     application = _existing_application(session, org_id, year)
-    return Wallet(year, org_id, application.granted_fen if application else 0,
-                  balances.get(AccountKind.AVAILABLE, 0), balances.get(AccountKind.IN_ORDERS, 0),
-                  balances.get(AccountKind.CLAIMED, 0), balances.get(AccountKind.DISBURSED, 0),
-                  balances.get(AccountKind.EXPIRED, 0), year_end(year), application)
+    return Wallet(
+        year,
+        org_id,
+        application.granted_fen if application else 0,
+        balances.get(AccountKind.AVAILABLE, 0),
+        balances.get(AccountKind.IN_ORDERS, 0),
+        balances.get(AccountKind.CLAIMED, 0),
+        balances.get(AccountKind.DISBURSED, 0),
+        balances.get(AccountKind.EXPIRED, 0),
+        year_end(year),
+        application,
+    )
 
 
 @dataclass(frozen=True)
@@ -342,38 +431,64 @@ def wallet_lines_query(org_id: int, year: int):  # type: ignore[no-untyped-def]
     """Every movement of the enterprise's available vouchers with the running balance after it,
     newest first (a window function, so a page of lines is one query)."""
     running = func.sum(LedgerPosting.amount_fen).over(order_by=LedgerPosting.id)
-    inner = (select(LedgerPosting.id.label("posting_id"), LedgerEntry.at, LedgerEntry.kind, LedgerEntry.ref_type,
-                    LedgerEntry.ref_id, LedgerPosting.amount_fen, running.label("balance_fen"))
-             .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
-             .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
-             .where(LedgerAccount.code == ledger.account_code(AccountKind.AVAILABLE, year, org_id))
-             .subquery())
+    inner = (
+        select(
+            LedgerPosting.id.label("posting_id"),
+            LedgerEntry.at,
+            LedgerEntry.kind,
+            LedgerEntry.ref_type,
+            LedgerEntry.ref_id,
+            LedgerPosting.amount_fen,
+            running.label("balance_fen"),
+        )
+        .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(LedgerAccount.code == ledger.account_code(AccountKind.AVAILABLE, year, org_id))
+        .subquery()
+    )
     return select(inner).order_by(inner.c.posting_id.desc())
 
 
 def wallet_lines(session: Session, org_id: int, year: int, page: int, per_page: int) -> Page[LedgerLine]:
     result = paginate(session, wallet_lines_query(org_id, year), page, per_page, scalars=False)
-    result.items = [LedgerLine(r.at, r.kind, r.ref_type, r.ref_id, int(r.amount_fen), int(r.balance_fen))
-                    for r in result.items]
+    result.items = [
+        LedgerLine(r.at, r.kind, r.ref_type, r.ref_id, int(r.amount_fen), int(r.balance_fen)) for r in result.items
+    ]
     return result
 
 
 # -- year end -----------------------------------------------------------------------------------
+
 
 @use_case
 def expire_past_years(session: Session) -> int:
     """第十六条: a quota expires at the end of its year. Moves every unused voucher of an ended year
     to expired; safe to run any number of times (nothing left, nothing moved). Commits."""
     this_year = clock.today().year
-    years = list(session.scalars(select(LedgerAccount.year).where(
-        LedgerAccount.kind == AccountKind.AVAILABLE, LedgerAccount.year < this_year, LedgerAccount.balance_fen > 0)
-        .distinct()))
+    years = list(
+        session.scalars(
+            select(LedgerAccount.year)
+            .where(
+                LedgerAccount.kind == AccountKind.AVAILABLE,
+                LedgerAccount.year < this_year,
+                LedgerAccount.balance_fen > 0,
+            )
+            .distinct()
+        )
+    )
     total = 0
     for year in sorted(years):
         total += ledger.expire_year(session, year)
     if total:
-        record(session, None, "programme", _programme_id(session, years[0]), "expire_quotas", None,
-               {"years": sorted(years), "expired_fen": total})
+        record(
+            session,
+            None,
+            "programme",
+            _programme_id(session, years[0]),
+            "expire_quotas",
+            None,
+            {"years": sorted(years), "expired_fen": total},
+        )
     session.commit()
     return total
 

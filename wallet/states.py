@@ -1,4 +1,5 @@
 """Quota applications: pending (its amount reserved from the budget) → granted or rejected."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -12,18 +13,22 @@ class ApplicationStatus(StrEnum):
     REJECTED = "rejected"
 
 
-QUOTA_APPLICATION = StateMachine[ApplicationStatus]("quota_application", {
-    ApplicationStatus.PENDING: {"grant": ApplicationStatus.GRANTED, "reject": ApplicationStatus.REJECTED},
-})
+QUOTA_APPLICATION = StateMachine[ApplicationStatus](
+    "quota_application",
+    {
+        ApplicationStatus.PENDING: {"grant": ApplicationStatus.GRANTED, "reject": ApplicationStatus.REJECTED},
+    },
+)
 
 
 class AccountKind(StrEnum):
     """Where vouchers are. The source is the public purse (the only account that goes negative)."""
+
     SOURCE = "source"
-    BUDGET = "budget"            # the programme's budget not yet reserved
-    RESERVED = "reserved"        # held for a pending application
-    AVAILABLE = "available"      # an enterprise's wallet
-    IN_ORDERS = "in_orders"      # held by checkouts and orders
-    CLAIMED = "claimed"          # in a provider's redemption claim
-    DISBURSED = "disbursed"      # paid out to the provider
-    EXPIRED = "expired"          # unused at the end of the year
+    BUDGET = "budget"  # the programme's budget not yet reserved
+    RESERVED = "reserved"  # held for a pending application
+    AVAILABLE = "available"  # an enterprise's wallet
+    IN_ORDERS = "in_orders"  # held by checkouts and orders
+    CLAIMED = "claimed"  # in a provider's redemption claim
+    DISBURSED = "disbursed"  # paid out to the provider
+    EXPIRED = "expired"  # unused at the end of the year

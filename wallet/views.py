@@ -1,4 +1,5 @@
 """Pages and API of the programme, quota applications and wallets. Thin: parse, call a service, render."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -48,6 +49,7 @@ def _year_arg() -> int:
 
 # -- programme pages ----------------------------------------------------------------------------
 
+
 @bp.get("/programmes")
 @signed_in
 def programmes() -> Any:
@@ -61,9 +63,16 @@ def programme(year: int) -> Any:
     prog = services.get_programme(s, year)
     figures = services.programme_figures(s, prog)
     timeline = services.grants_over_time(s, year)
-    chart = line_chart([d.strftime("%m-%d") for d, _, _ in timeline],
-                       [Series(str(_("Granted so far")), [total for _, _, total in timeline])],
-                       title=str(_("Vouchers granted over time")), fmt=format_fen) if timeline else None
+    chart = (
+        line_chart(
+            [d.strftime("%m-%d") for d, _, _ in timeline],
+            [Series(str(_("Granted so far")), [total for _, _, total in timeline])],
+            title=str(_("Vouchers granted over time")),
+            fmt=format_fen,
+        )
+        if timeline
+        else None
+    )
     return render_template("wallet/programme.html", programme=prog, figures=figures, timeline=timeline, chart=chart)
 
 
@@ -73,14 +82,22 @@ def new_programme() -> Any:
     if request.method == "GET":
         year = clock.today().year + 1
         programme_policy = policy.current()
-        return render_template("wallet/programme_form.html", errors={}, programme=None, form={
-            "year": year, "enterprise_cap": fen_to_yuan_text(programme_policy.default_enterprise_cap_fen),
-            **{f"ratio_{layer}": ratio for layer, ratio in programme_policy.default_ratios.items()}})
+        return render_template(
+            "wallet/programme_form.html",
+            errors={},
+            programme=None,
+            form={
+                "year": year,
+                "enterprise_cap": fen_to_yuan_text(programme_policy.default_enterprise_cap_fen),
+                **{f"ratio_{layer}": ratio for layer, ratio in programme_policy.default_ratios.items()},
+            },
+        )
     try:
         prog = services.create_programme(db_session(), actor(), ProgrammeInput.from_input(request.form))
     except DomainError as error:
-        return render_template("wallet/programme_form.html", errors=_flat(error), form=request.form,
-                               programme=None), error.status
+        return render_template(
+            "wallet/programme_form.html", errors=_flat(error), form=request.form, programme=None
+        ), error.status
     flash(_("The %(year)d programme is set.", year=prog.year), "success")
     return redirect(url_for("wallet.programme", year=prog.year))
 
@@ -95,8 +112,12 @@ def edit_programme(year: int) -> Any:
     try:
         services.update_programme(s, actor(), year, ProgrammeInput.from_input(request.form, year=year))
     except DomainError as error:
-        return render_template("wallet/programme_form.html", errors=_flat(error), form=request.form,
-                               programme=services.get_programme(db_session(), year)), error.status
+        return render_template(
+            "wallet/programme_form.html",
+            errors=_flat(error),
+            form=request.form,
+            programme=services.get_programme(db_session(), year),
+        ), error.status
     flash(_("The %(year)d programme is updated.", year=year), "success")
     return redirect(url_for("wallet.programme", year=year))
 
@@ -116,16 +137,21 @@ def _flat(error: DomainError) -> dict:
 
 
 def _form_of(prog: Programme) -> dict[str, Any]:
-    return {"year": prog.year, "budget": fen_to_yuan_text(prog.budget_fen),
-            "enterprise_cap": fen_to_yuan_text(prog.enterprise_cap_fen),
-            "ratio_infrastructure": prog.ratio_infrastructure, "ratio_platform": prog.ratio_platform,
-            "ratio_application": prog.ratio_application,
-            "settlement_dates": ", ".join(d.day.isoformat() for d in prog.settlement_dates),
-            "applications_open_on": prog.applications_open_on.isoformat(),
-            "applications_close_on": prog.applications_close_on.isoformat()}
+    return {
+        "year": prog.year,
+        "budget": fen_to_yuan_text(prog.budget_fen),
+        "enterprise_cap": fen_to_yuan_text(prog.enterprise_cap_fen),
+        "ratio_infrastructure": prog.ratio_infrastructure,
+        "ratio_platform": prog.ratio_platform,
+        "ratio_application": prog.ratio_application,
+        "settlement_dates": ", ".join(d.day.isoformat() for d in prog.settlement_dates),
+        "applications_open_on": prog.applications_open_on.isoformat(),
+        "applications_close_on": prog.applications_close_on.isoformat(),
+    }
 
 
 # -- the enterprise's wallet --------------------------------------------------------------------
+
 
 @bp.get("/wallet")
 @roles_required(Role.ENTERPRISE)
@@ -138,8 +164,17 @@ def my_wallet() -> Any:
     lines = services.wallet_lines(s, org.id, year, page, per_page)
     programme = services.find_programme(s, year)
     failures = services.eligibility(s, org, programme, clock.today()) if programme and not wallet.application else []
-    return render_template("wallet/wallet.html", can=can, wallet=wallet, lines=lines, programme=programme, failures=failures,
-                           year=year, org=org, entry_label=_entry_label)
+    return render_template(
+        "wallet/wallet.html",
+        can=can,
+        wallet=wallet,
+        lines=lines,
+        programme=programme,
+        failures=failures,
+        year=year,
+        org=org,
+        entry_label=_entry_label,
+    )
 
 
 @bp.post("/wallet/apply")
@@ -150,8 +185,13 @@ def apply() -> Any:
     except DomainError as error:
         flash(str(error.detail), "error")
         return redirect(url_for("wallet.my_wallet", year=request.form.get("year")))
-    flash(_("Your application is received: %(amount)s is reserved for you until the operator decides.",
-            amount=format_fen(application.reserved_fen)), "success")
+    flash(
+        _(
+            "Your application is received: %(amount)s is reserved for you until the operator decides.",
+            amount=format_fen(application.reserved_fen),
+        ),
+        "success",
+    )
     return redirect(url_for("wallet.my_wallet", year=application.year))
 
 
@@ -160,8 +200,13 @@ def _ledger_rows(session: Any, params: dict[str, Any]) -> Any:
     while True:
         chunk = services.wallet_lines(session, params["organisation_id"], params["year"], page, 500)
         for line in chunk.items:
-            yield [line.at.astimezone(clock.CHINA).strftime("%Y-%m-%d %H:%M:%S"), str(_entry_label(line.kind)),
-                   f"{line.ref_type or ''} {line.ref_id or ''}".strip(), Money(line.amount_fen), Money(line.balance_fen)]
+            yield [
+                line.at.astimezone(clock.CHINA).strftime("%Y-%m-%d %H:%M:%S"),
+                str(_entry_label(line.kind)),
+                f"{line.ref_type or ''} {line.ref_id or ''}".strip(),
+                Money(line.amount_fen),
+                Money(line.balance_fen),
+            ]
         if not chunk.has_next:
             return
         page += 1
@@ -170,10 +215,14 @@ def _ledger_rows(session: Any, params: dict[str, Any]) -> Any:
 # Streamed by the wallet page's download only (never a background export: the organisation comes
 # from the signed-in user, not from the request).
 WALLET_LEDGER = exports.Exporter(
-    kind="wallet_ledger", roles=frozenset({Role.ENTERPRISE}), title=lambda p: f"wallet-{p['year']}",
-    read_params=dict, count=lambda _s, _p: 0,
+    kind="wallet_ledger",
+    roles=frozenset({Role.ENTERPRISE}),
+    title=lambda p: f"wallet-{p['year']}",
+    read_params=dict,
+    count=lambda _s, _p: 0,
     header=lambda _p: [_("Time"), _("Movement"), _("Reference"), _("Amount (yuan)"), _("Balance (yuan)")],
-    rows=_ledger_rows)
+    rows=_ledger_rows,
+)
 
 
 @bp.get("/wallet/ledger.csv")
@@ -183,8 +232,11 @@ def wallet_csv() -> Any:
     closed before the rows are sent."""
     params = {"year": _year_arg(), "organisation_id": current_user.organisation_id}
     rows = exports.stream_csv(current_app.extensions["shop.sessions"], WALLET_LEDGER, params)
-    return Response(stream_with_context(rows), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f"attachment; filename={WALLET_LEDGER.title(params)}.csv"})
+    return Response(
+        stream_with_context(rows),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename={WALLET_LEDGER.title(params)}.csv"},
+    )
 
 
 # A ledger entry's kind in the wallet's words where its key also names something else ("claim" is the
@@ -198,14 +250,19 @@ def _entry_label(kind: str) -> Any:
 
 # -- the operator's queue -----------------------------------------------------------------------
 
+
 @bp.get("/operator/quota-applications")
 @roles_required(Role.OPERATOR)
 def application_queue() -> Any:
     page, per_page = page_args(request.args, default_per_page=50)
     status = request.args.get("status", "pending")
-    return render_template("wallet/queue.html", can=can, page=services.application_queue(db_session(), page, per_page,
-                                                                                  status=status),
-                           status=status, errors={})
+    return render_template(
+        "wallet/queue.html",
+        can=can,
+        page=services.application_queue(db_session(), page, per_page, status=status),
+        status=status,
+        errors={},
+    )
 
 
 @bp.post("/operator/quota-applications/review")
@@ -218,57 +275,106 @@ def review_applications() -> Any:
         decided = services.review_applications(db_session(), actor(), ids, Decision.from_input(request.form))
     except DomainError as error:
         page, per_page = page_args(request.args, default_per_page=50)
-        return render_template("wallet/queue.html", can=can, page=services.application_queue(db_session(), page, per_page),
-                               status="pending", errors=error.errors or {"decision": [error.detail]},
-                               form=request.form), error.status
+        return render_template(
+            "wallet/queue.html",
+            can=can,
+            page=services.application_queue(db_session(), page, per_page),
+            status="pending",
+            errors=error.errors or {"decision": [error.detail]},
+            form=request.form,
+        ), error.status
     flash(_("%(n)d application(s) decided.", n=len(decided)), "success")
     return redirect(url_for("wallet.application_queue"))
 
 
 # -- the API --------------------------------------------------------------------------------------
 
-RATIOS_SCHEMA = {"type": "object", "properties": {k: {"type": "integer", "minimum": 0, "maximum": 100}
-                                                  for k in ("infrastructure", "platform", "application")}}
-PROGRAMME_SCHEMA = {"type": "object", "properties": {
-    "year": {"type": "integer"}, "budget_fen": {"type": "integer"}, "granted_fen": {"type": "integer"},
-    "reserved_fen": {"type": "integer"}, "remaining_fen": {"type": "integer"},
-    "enterprise_cap_fen": {"type": "integer"}, "ratios": RATIOS_SCHEMA,
-    "settlement_dates": {"type": "array", "items": {"type": "string", "format": "date"}},
-    "applications_open_on": {"type": "string", "format": "date"},
-    "applications_close_on": {"type": "string", "format": "date"}}}
-APPLICATION_SCHEMA = {"type": "object", "properties": {
-    "id": {"type": "integer"}, "year": {"type": "integer"}, "organisation_id": {"type": "integer"},
-    "status": {"enum": ["pending", "granted", "rejected"]}, "reserved_fen": {"type": "integer"},
-    "granted_fen": {"type": "integer"}, "reason": {"type": ["string", "null"]}}}
+RATIOS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        k: {"type": "integer", "minimum": 0, "maximum": 100} for k in ("infrastructure", "platform", "application")
+    },
+}
+PROGRAMME_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "year": {"type": "integer"},
+        "budget_fen": {"type": "integer"},
+        "granted_fen": {"type": "integer"},
+        "reserved_fen": {"type": "integer"},
+        "remaining_fen": {"type": "integer"},
+        "enterprise_cap_fen": {"type": "integer"},
+        "ratios": RATIOS_SCHEMA,
+        "settlement_dates": {"type": "array", "items": {"type": "string", "format": "date"}},
+        "applications_open_on": {"type": "string", "format": "date"},
+        "applications_close_on": {"type": "string", "format": "date"},
+    },
+}
+APPLICATION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "year": {"type": "integer"},
+        "organisation_id": {"type": "integer"},
+        "status": {"enum": ["pending", "granted", "rejected"]},
+        "reserved_fen": {"type": "integer"},
+        "granted_fen": {"type": "integer"},
+        "reason": {"type": ["string", "null"]},
+    },
+}
 
 
 def programme_json(prog: Programme) -> dict[str, Any]:
     figures = services.programme_figures(db_session(), prog)
-    return {"year": prog.year, "budget_fen": prog.budget_fen, "granted_fen": figures.granted_fen,
-            "reserved_fen": figures.reserved_fen, "remaining_fen": figures.remaining_fen,
-            "enterprise_cap_fen": prog.enterprise_cap_fen, "ratios": prog.ratios,
-            "settlement_dates": [d.day.isoformat() for d in prog.settlement_dates],
-            "applications_open_on": prog.applications_open_on.isoformat(),
-            "applications_close_on": prog.applications_close_on.isoformat()}
+    return {
+        "year": prog.year,
+        "budget_fen": prog.budget_fen,
+        "granted_fen": figures.granted_fen,
+        "reserved_fen": figures.reserved_fen,
+        "remaining_fen": figures.remaining_fen,
+        "enterprise_cap_fen": prog.enterprise_cap_fen,
+        "ratios": prog.ratios,
+        "settlement_dates": [d.day.isoformat() for d in prog.settlement_dates],
+        "applications_open_on": prog.applications_open_on.isoformat(),
+        "applications_close_on": prog.applications_close_on.isoformat(),
+    }
 
 
 def application_json(application: QuotaApplication) -> dict[str, Any]:
-    return {"id": application.id, "year": application.year, "organisation_id": application.organisation_id,
-            "status": application.status.value, "reserved_fen": application.reserved_fen,
-            "granted_fen": application.granted_fen, "reason": application.reason,
-            "applied_at": application.applied_at.isoformat(),
-            "decided_at": application.decided_at.isoformat() if application.decided_at else None}
+    return {
+        "id": application.id,
+        "year": application.year,
+        "organisation_id": application.organisation_id,
+        "status": application.status.value,
+        "reserved_fen": application.reserved_fen,
+        "granted_fen": application.granted_fen,
+        "reason": application.reason,
+        "applied_at": application.applied_at.isoformat(),
+        "decided_at": application.decided_at.isoformat() if application.decided_at else None,
+    }
 
 
 @api_bp.post("/programmes")
-@api(summary="Set a year's programme", roles=[Role.AUTHORITY], status=201,
-     body={"type": "object", "required": ["year", "budget_fen", "enterprise_cap_fen", "ratios"],
-           "properties": {"year": {"type": "integer"}, "budget_fen": {"type": "integer"},
-                          "enterprise_cap_fen": {"type": "integer"}, "ratios": RATIOS_SCHEMA,
-                          "settlement_dates": {"type": "array", "items": {"type": "string", "format": "date"}},
-                          "applications_open_on": {"type": "string", "format": "date"},
-                          "applications_close_on": {"type": "string", "format": "date"}}},
-     response=PROGRAMME_SCHEMA, errors=["validation_error"])
+@api(
+    summary="Set a year's programme",
+    roles=[Role.AUTHORITY],
+    status=201,
+    body={
+        "type": "object",
+        "required": ["year", "budget_fen", "enterprise_cap_fen", "ratios"],
+        "properties": {
+            "year": {"type": "integer"},
+            "budget_fen": {"type": "integer"},
+            "enterprise_cap_fen": {"type": "integer"},
+            "ratios": RATIOS_SCHEMA,
+            "settlement_dates": {"type": "array", "items": {"type": "string", "format": "date"}},
+            "applications_open_on": {"type": "string", "format": "date"},
+            "applications_close_on": {"type": "string", "format": "date"},
+        },
+    },
+    response=PROGRAMME_SCHEMA,
+    errors=["validation_error"],
+)
 def create_programme_api(user: Any) -> Any:
     return programme_json(services.create_programme(db_session(), user, ProgrammeInput.from_input(json_body())))
 
@@ -281,32 +387,46 @@ def list_programmes_api(_user: Any) -> Any:
 
 
 @api_bp.get("/programmes/<int(max=2147483647):year>")
-@api(summary="A year's programme with what is granted and what remains", response=PROGRAMME_SCHEMA,
-     errors=["not_found"])
+@api(
+    summary="A year's programme with what is granted and what remains", response=PROGRAMME_SCHEMA, errors=["not_found"]
+)
 def get_programme_api(_user: Any, year: int) -> Any:
     return programme_json(services.get_programme(db_session(), year))
 
 
 @api_bp.patch("/programmes/<int(max=2147483647):year>")
-@api(summary="Change a year's programme (refused when it breaks what is committed)", roles=[Role.AUTHORITY],
-     body={"type": "object", "properties": PROGRAMME_SCHEMA["properties"]}, response=PROGRAMME_SCHEMA,
-     errors=["validation_error", "not_found"])
+@api(
+    summary="Change a year's programme (refused when it breaks what is committed)",
+    roles=[Role.AUTHORITY],
+    body={"type": "object", "properties": PROGRAMME_SCHEMA["properties"]},
+    response=PROGRAMME_SCHEMA,
+    errors=["validation_error", "not_found"],
+)
 def update_programme_api(user: Any, year: int) -> Any:
-    return programme_json(services.update_programme(db_session(), user, year, ProgrammeInput.from_input(json_body(), year=year)))
+    return programme_json(
+        services.update_programme(db_session(), user, year, ProgrammeInput.from_input(json_body(), year=year))
+    )
 
 
 @api_bp.post("/quota-applications")
-@api(summary="Apply for the year's voucher quota (first come, first served)", roles=[Role.ENTERPRISE], status=201,
-     body={"type": "object", "properties": {"year": {"type": "integer"}}}, response=APPLICATION_SCHEMA,
-     errors=["validation_error", "not_eligible", "quota_already_applied", "budget_exhausted", "not_found"])
+@api(
+    summary="Apply for the year's voucher quota (first come, first served)",
+    roles=[Role.ENTERPRISE],
+    status=201,
+    body={"type": "object", "properties": {"year": {"type": "integer"}}},
+    response=APPLICATION_SCHEMA,
+    errors=["validation_error", "not_eligible", "quota_already_applied", "budget_exhausted", "not_found"],
+)
 def apply_api(user: Any) -> Any:
     return application_json(services.apply_for_quota(db_session(), user, QuotaRequest.from_input(json_body()).year))
 
 
 @api_bp.get("/quota-applications")
-@api(summary="Quota applications: an enterprise's own, or all for staff, in order of arrival",
-     roles=[Role.ENTERPRISE, Role.OPERATOR, Role.AUTHORITY],
-     query={"status": {"type": "string"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}})
+@api(
+    summary="Quota applications: an enterprise's own, or all for staff, in order of arrival",
+    roles=[Role.ENTERPRISE, Role.OPERATOR, Role.AUTHORITY],
+    query={"status": {"type": "string"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}},
+)
 def list_applications_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
     if user.is_staff:
@@ -324,34 +444,68 @@ def get_application_api(user: Any, application_id: int) -> Any:
 
 
 @api_bp.post("/quota-applications/<int:application_id>/review")
-@api(summary="Grant or reject a quota application", roles=[Role.OPERATOR],
-     body={"type": "object", "required": ["decision"],
-           "properties": {"decision": {"enum": ["approve", "reject"]}, "reason": {"type": "string"}}},
-     response=APPLICATION_SCHEMA, errors=["validation_error", "invalid_state", "sanctioned", "not_found"])
+@api(
+    summary="Grant or reject a quota application",
+    roles=[Role.OPERATOR],
+    body={
+        "type": "object",
+        "required": ["decision"],
+        "properties": {"decision": {"enum": ["approve", "reject"]}, "reason": {"type": "string"}},
+    },
+    response=APPLICATION_SCHEMA,
+    errors=["validation_error", "invalid_state", "sanctioned", "not_found"],
+)
 def review_application_api(user: Any, application_id: int) -> Any:
-    return application_json(services.review_application(db_session(), user, application_id,
-                                                        Decision.from_input(json_body())))
+    return application_json(
+        services.review_application(db_session(), user, application_id, Decision.from_input(json_body()))
+    )
 
 
-WALLET_SCHEMA = {"type": "object", "properties": {k: {"type": "integer"} for k in (
-    "year", "granted_fen", "available_fen", "in_orders_fen", "claimed_fen", "disbursed_fen", "expired_fen")}
-    | {"expires_on": {"type": "string", "format": "date"}}}
+WALLET_SCHEMA = {
+    "type": "object",
+    "properties": {
+        k: {"type": "integer"}
+        for k in (
+            "year",
+            "granted_fen",
+            "available_fen",
+            "in_orders_fen",
+            "claimed_fen",
+            "disbursed_fen",
+            "expired_fen",
+        )
+    }
+    | {"expires_on": {"type": "string", "format": "date"}},
+}
 
 
 @api_bp.get("/wallet")
-@api(summary="The enterprise's vouchers for a year", roles=[Role.ENTERPRISE], query={"year": {"type": "integer"}},
-     response=WALLET_SCHEMA)
+@api(
+    summary="The enterprise's vouchers for a year",
+    roles=[Role.ENTERPRISE],
+    query={"year": {"type": "integer"}},
+    response=WALLET_SCHEMA,
+)
 def wallet_api(user: Any) -> Any:
     return services.wallet(db_session(), user.organisation_id, _year_arg()).as_json()
 
 
 @api_bp.get("/wallet/ledger")
-@api(summary="Movements of the enterprise's available vouchers with the running balance, newest first",
-     roles=[Role.ENTERPRISE], query={"year": {"type": "integer"}, "page": {"type": "integer"},
-                                     "per_page": {"type": "integer"}})
+@api(
+    summary="Movements of the enterprise's available vouchers with the running balance, newest first",
+    roles=[Role.ENTERPRISE],
+    query={"year": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}},
+)
 def wallet_ledger_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
     result = services.wallet_lines(db_session(), user.organisation_id, _year_arg(), page, per_page)
-    return result.as_json(lambda line: {"at": line.at.isoformat(), "kind": line.kind, "ref_type": line.ref_type,
-                                        "ref_id": line.ref_id, "amount_fen": line.amount_fen,
-                                        "balance_fen": line.balance_fen})
+    return result.as_json(
+        lambda line: {
+            "at": line.at.isoformat(),
+            "kind": line.kind,
+            "ref_type": line.ref_type,
+            "ref_id": line.ref_id,
+            "amount_fen": line.amount_fen,
+            "balance_fen": line.balance_fen,
+        }
+    )

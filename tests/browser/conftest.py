@@ -1,5 +1,6 @@
 """Browser journeys: the app served on a free local port, driven by Playwright in Debian's chromium
 (never a downloaded browser). Skipped with the reason when chromium is not installed."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,16 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Screenshots go to a temporary folder unless SCREENSHOTS_DIR names one: tests never write into the
 # tracked tree; `make screenshots` sets it to docs/screenshots to refresh the documented ones.
 SCREENSHOTS = Path(os.environ["SCREENSHOTS_DIR"]) if os.environ.get("SCREENSHOTS_DIR") else None
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = pytest.mark.browser
 
@@ -54,13 +63,15 @@ class LiveServer:
 
 @pytest.fixture
 def live_app(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    app = create_app({
-        "DATABASE_URL": database_url,
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
-        "TESTING": False,
-        "WTF_CSRF_ENABLED": True,
-        "ASSETS_FROM_CDN": False,
-    })
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "TESTING": False,
+            "WTF_CSRF_ENABLED": True,
+            "ASSETS_FROM_CDN": False,
+        }
+    )
     yield app
     app.extensions["shop.engine"].dispose()
 
@@ -74,6 +85,7 @@ def live_server(live_app) -> Iterator[LiveServer]:  # type: ignore[no-untyped-de
 @pytest.fixture(scope="session")
 def browser():  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -98,6 +110,7 @@ def screenshot_dir() -> Path:
         return SCREENSHOTS
     if not _SESSION_SHOTS:
         import tempfile
+
         _SESSION_SHOTS.append(Path(tempfile.mkdtemp(prefix="yunquan-screenshots-")))
     return _SESSION_SHOTS[0]
 

@@ -2,6 +2,7 @@
 with a two-character Chinese search; meanwhile a change of price waits for review while the approved
 price keeps selling. Screenshots of the catalogue, the product page, the review queue with a
 revision's difference, the form with its inline check and the provider's products."""
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, sign_in, sign_out
@@ -12,22 +13,23 @@ NAME = "茶园环境物联网监测服务 标准版"
 
 def test_a_listing_is_reviewed_twice_and_found_by_an_enterprise(page, live_app):
     from shop.seed import run_all
+
     with live_app.extensions["shop.sessions"]() as session:
-        run_all(session)   # the demo site: providers, staff, enterprises and a shelf of products
+        run_all(session)  # the demo site: providers, staff, enterprises and a shelf of products
 
     # the provider lists a product; the form checks the price against the market price as it is typed
     sign_in(page, "provider@yunquan.example", PASSWORD)
     page.goto("/provider/products")
     page.click("text=发布产品")
     page.select_option("#f-layer", "platform")
-    expect(page.locator("#f-category optgroup")).to_have_count(1)      # htmx: the layer's categories only
+    expect(page.locator("#f-category optgroup")).to_have_count(1)  # htmx: the layer's categories only
     page.select_option("#f-category", "iot")
     page.fill("#f-name", NAME)
     page.fill("#f-unit", "年")
     page.fill("#f-market_price", "1,200")
     page.fill("#f-price", "1500")
     page.press("#f-price", "Tab")
-    expect(page.locator("#e-price")).to_contain_text("¥1,500.00")     # htmx: checked beside the field
+    expect(page.locator("#e-price")).to_contain_text("¥1,500.00")  # htmx: checked beside the field
     assert "¥1,200.00" in page.inner_text("#e-price")
     page.fill("#f-market_price_evidence", "https://www.huaweicloud.com/pricing.html")
     page.fill("#f-description", "茶园温湿度、土壤墒情与虫情监测设备接入云平台。\n\n- 手机查看实时数据\n- 异常自动预警")
@@ -77,8 +79,8 @@ def test_a_listing_is_reviewed_twice_and_found_by_an_enterprise(page, live_app):
     page.click(".home-catalogue button[type=submit]")
     page.wait_for_selector(".product-card")
     cards = page.locator(".product-card")
-    assert NAME in cards.first.inner_text()           # a name match ranks first
-    assert "¥980.00" in cards.first.inner_text()      # the approved price, not the one in review
+    assert NAME in cards.first.inner_text()  # a name match ranks first
+    assert "¥980.00" in cards.first.inner_text()  # the approved price, not the one in review
     page.fill("#catalogue input[name=q]", "服务")
     page.click("#catalogue form.catalogue-search button")
     expect(page.locator(".results-bar")).to_contain_text("“服务”的")

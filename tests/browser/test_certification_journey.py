@@ -1,5 +1,6 @@
 """An enterprise registers, uploads its documents, and the operator certifies it, all through the
 pages; screenshots of the home page, registration and the review queue in Chinese and English."""
+
 from orgs.demo import make_uscc
 from tests.browser.conftest import screenshot, sign_in, sign_out
 from tests.helpers import PDF, picture_png
@@ -13,6 +14,7 @@ def test_an_enterprise_registers_uploads_and_is_certified_by_the_operator(page, 
     from shop.accounts import User
     from shop.auth import hash_password
     from shop.states import Role
+
     session.add(User(email=operator_email, password_hash=hash_password(PASSWORD), role=Role.OPERATOR))
     session.commit()
     session.close()
@@ -33,7 +35,7 @@ def test_an_enterprise_registers_uploads_and_is_certified_by_the_operator(page, 
     page.fill("#f-email", "wu@yuntu.example")
     page.fill("#f-password", "short")
     page.click("form button[type=submit]")
-    assert page.locator("#e-password").is_visible()          # the message beside its field
+    assert page.locator("#e-password").is_visible()  # the message beside its field
     assert page.input_value("#f-name") == "贵阳云途数据服务有限公司"  # nothing typed is lost
     screenshot(page, "register-zh")
     page.fill("#f-password", PASSWORD)

@@ -1,6 +1,7 @@
 """The amount the buyer agrees to is the amount charged, in Chromium against the Stripe mock's
 Stripe.js: unticking "use vouchers" changes the card amount on the page and on the card; a price that
 changes after the page was shown is asked about again; without JavaScript a button recalculates."""
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -20,8 +21,9 @@ def shop(live_app, stripe_gateway, monkeypatch):  # type: ignore[no-untyped-def]
     payment mock's Stripe.js on the checkout page."""
     monkeypatch.setenv("SHOP_TODAY", "2026-03-02")
     live_app.extensions["orders.gateway"] = stripe_gateway
-    live_app.config.update(STRIPE_API_BASE=stripe_gateway.api_base,
-                           STRIPE_JS_URL=f"{stripe_gateway.api_base}/js.stripe.com/v3/")
+    live_app.config.update(
+        STRIPE_API_BASE=stripe_gateway.api_base, STRIPE_JS_URL=f"{stripe_gateway.api_base}/js.stripe.com/v3/"
+    )
     session = live_app.extensions["shop.sessions"]()
     make_programme(session)
     buyer = make_org(session, name="贵州湄潭绿茶制造有限公司", email="buyer@amounts.example")
@@ -29,8 +31,15 @@ def shop(live_app, stripe_gateway, monkeypatch):  # type: ignore[no-untyped-def]
     provider = make_org(session, "provider", name="贵州黔云科技有限公司", email="qianyun@amounts.example")
     buyer.members[0].password_hash = hash_password(PASSWORD)
     session.commit()
-    product = make_product(session, provider, price_fen=3_000_00, layer="platform", category="database",
-                           name="云数据库 MySQL 高可用版", unit="月")
+    product = make_product(
+        session,
+        provider,
+        price_fen=3_000_00,
+        layer="platform",
+        category="database",
+        name="云数据库 MySQL 高可用版",
+        unit="月",
+    )
     session.expunge_all()
     yield {"session": session, "product": product, "gateway": stripe_gateway}
     session.close()
@@ -57,8 +66,14 @@ def placed_orders(shop) -> list[tuple[int, int, int, str | None]]:  # type: igno
     a transaction left open would hold the write lock the live server needs)."""
     session = shop["session"]
     try:
-        return [tuple(row) for row in session.execute(select(
-            Order.total_fen, Order.voucher_fen, Order.self_pay_fen, Order.payment_intent_id).order_by(Order.id))]
+        return [
+            tuple(row)
+            for row in session.execute(
+                select(Order.total_fen, Order.voucher_fen, Order.self_pay_fen, Order.payment_intent_id).order_by(
+                    Order.id
+                )
+            )
+        ]
     finally:
         session.rollback()
 
@@ -67,19 +82,19 @@ def test_unticking_vouchers_shows_and_charges_the_whole_amount_on_the_card(page,
     fill_cart(page, shop["product"].id)
     page.goto("/checkout")
     page.wait_for_selector("#card-element input[placeholder=number]")
-    assert page.inner_text("#self-pay") == "¥1,200.00"                   # 40% of ¥3,000 after ¥1,800 of vouchers
-    assert page.locator("button[name=recalculate]").count() == 0        # the script updates the figures itself
+    assert page.inner_text("#self-pay") == "¥1,200.00"  # 40% of ¥3,000 after ¥1,800 of vouchers
+    assert page.locator("button[name=recalculate]").count() == 0  # the script updates the figures itself
 
     page.uncheck("input[name=use_vouchers]")
     expect(page.locator("#self-pay")).to_have_text("¥3,000.00")
-    assert "¥0.00" in page.inner_text("#summary .highlight")             # vouchers pay nothing
+    assert "¥0.00" in page.inner_text("#summary .highlight")  # vouchers pay nothing
     screenshot(page, "checkout-without-vouchers-zh")
     pay_with_visa(page)
     page.wait_for_url("**/orders?placed=*")
 
     [(total, vouchers, self_paid, intent)] = placed_orders(shop)
     assert (total, vouchers, self_paid) == (3_000_00, 0, 3_000_00)
-    assert shop["gateway"].retrieve(intent).amount_fen == 3_000_00               # held on the card
+    assert shop["gateway"].retrieve(intent).amount_fen == 3_000_00  # held on the card
 
 
 def test_a_price_changed_after_the_page_was_shown_is_confirmed_again_at_the_new_amount(page, shop):
@@ -87,7 +102,7 @@ def test_a_price_changed_after_the_page_was_shown_is_confirmed_again_at_the_new_
     page.goto("/checkout")
     page.wait_for_selector("#card-element input[placeholder=number]")
     assert page.inner_text("#self-pay") == "¥1,200.00"
-    reprice(shop["session"], shop["product"], 4_000_00)                 # passes both reviews meanwhile
+    reprice(shop["session"], shop["product"], 4_000_00)  # passes both reviews meanwhile
     shop["session"].expunge_all()
 
     pay_with_visa(page)
@@ -95,7 +110,7 @@ def test_a_price_changed_after_the_page_was_shown_is_confirmed_again_at_the_new_
     message = page.inner_text("[role=alert]")
     assert "¥4,000.00" in message and "¥3,000.00" in message and "¥1,600.00" in message and "¥1,200.00" in message
     assert page.inner_text("#self-pay") == "¥1,600.00"
-    assert placed_orders(shop) == []                                     # nothing placed, nothing held
+    assert placed_orders(shop) == []  # nothing placed, nothing held
     screenshot(page, "checkout-price-changed-zh")
 
     assert page.inner_text("#pay") == "按新金额下单"
@@ -107,8 +122,9 @@ def test_a_price_changed_after_the_page_was_shown_is_confirmed_again_at_the_new_
 
 
 def test_without_javascript_the_recalculate_button_updates_the_figures(browser, live_server, shop):
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN", java_script_enabled=False,
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     try:
         sign_in(page, "buyer@amounts.example", PASSWORD)

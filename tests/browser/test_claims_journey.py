@@ -2,6 +2,7 @@
 its evidence and submits it; the operator takes one order out and approves; the authority queries,
 the operator answers, the authority approves, exports the settlement date (progress, then the
 file) and records the payment; the provider sees it paid. Screenshots under docs/screenshots/."""
+
 from shop.auth import hash_password
 from shop.states import Role
 from tests.browser.conftest import screenshot, sign_in, sign_out
@@ -18,8 +19,11 @@ def _world(app):  # type: ignore[no-untyped-def]
     for org in (tea, parts):
         grant_wallet(session, org)
     provider = make_org(session, "provider", name="贵州黔云科技有限公司", email="qianyun@journey.example")
-    orders = [make_order(session, tea, provider, amount_fen=12_000_00), make_order(session, parts, provider, amount_fen=8_000_00),
-              make_order(session, tea, provider, amount_fen=3_000_00)]
+    orders = [
+        make_order(session, tea, provider, amount_fen=12_000_00),
+        make_order(session, parts, provider, amount_fen=8_000_00),
+        make_order(session, tea, provider, amount_fen=3_000_00),
+    ]
     operator = make_staff(session, Role.OPERATOR, email="operator@journey.example")
     authority = make_staff(session, Role.AUTHORITY, email="authority@journey.example")
     for user in (provider.members[0], operator, authority):
@@ -56,7 +60,7 @@ def test_a_claim_from_the_providers_draft_to_the_authoritys_payment(page, live_a
     _upload(page, "invoice", "增值税专用发票.pdf", PDF, "application/pdf", "5200 2026 0001", "23,000.00")
     _upload(page, "contract", "上云服务合同.pdf", PDF, "application/pdf")
     _upload(page, "transfer", "银行回单.png", picture_png(), "image/png")
-    page.click("text=提交兑现申请")                              # the usage evidence is still missing
+    page.click("text=提交兑现申请")  # the usage evidence is still missing
     assert "尚缺：使用证明" in page.inner_text("main")
     _upload(page, "usage", "使用情况证明.pdf", PDF, "application/pdf")
     screenshot(page, "claim-draft-zh")
@@ -100,7 +104,7 @@ def test_a_claim_from_the_providers_draft_to_the_authoritys_payment(page, live_a
     page.click("button[value=approve]")
     page.click("header >> text=兑现申请")
     page.click("form.inline button:has-text('XLSX')")
-    page.wait_for_selector("text=下载")                          # htmx followed the progress
+    page.wait_for_selector("text=下载")  # htmx followed the progress
     screenshot(page, "claims-export-zh")
     with page.expect_download() as download:
         page.click("text=下载")

@@ -2,6 +2,7 @@
 spreadsheet, the public notice with an objection the operator answers, a complaint from filing to
 resolution, the provider scorecards and the audit trail's verification. Screenshots under
 docs/screenshots/ (Chinese; the dashboard also in English)."""
+
 from sqlalchemy import select
 
 from catalog.demo import seed_catalogue
@@ -26,9 +27,15 @@ def _demo_year(app):  # type: ignore[no-untyped-def]
             seeder(session)
             session.commit()
         org = session.scalars(select(Organisation).where(Organisation.email == "gy-software@yunquan.example")).one()
-        order = session.scalars(select(Order).where(   # its latest confirmed order nobody complained about yet
-            Order.enterprise_id == org.id, Order.status == "confirmed",
-            ~select(Complaint.id).where(Complaint.order_id == Order.id).exists()).order_by(Order.id.desc())).first()
+        order = session.scalars(
+            select(Order)
+            .where(  # its latest confirmed order nobody complained about yet
+                Order.enterprise_id == org.id,
+                Order.status == "confirmed",
+                ~select(Complaint.id).where(Complaint.order_id == Order.id).exists(),
+            )
+            .order_by(Order.id.desc())
+        ).first()
         session.close()
         return order.id
 
@@ -114,8 +121,12 @@ def test_the_authority_oversees_the_year_the_public_objects_and_a_complaint_is_r
     page.click("text=发送留言")
     sign_out(page)
 
-    emails = {"贵州黔云科技有限公司": "provider@yunquan.example", "云上贵州大数据产业发展有限公司": "yunshang@yunquan.example",
-              "遵义筑数信息技术有限公司": "zhudata@yunquan.example", "北京航天云网络科技有限公司": "hangtian@yunquan.example"}
+    emails = {
+        "贵州黔云科技有限公司": "provider@yunquan.example",
+        "云上贵州大数据产业发展有限公司": "yunshang@yunquan.example",
+        "遵义筑数信息技术有限公司": "zhudata@yunquan.example",
+        "北京航天云网络科技有限公司": "hangtian@yunquan.example",
+    }
     sign_in(page, emails[provider_name], DEMO_PASSWORD)
     page.goto(complaint_url)
     page.fill("#f-body", "经排查为连接池配置过小，已扩容并优化参数，请企业观察两天。")

@@ -1,4 +1,5 @@
 """The pages fit a phone: nothing wider than the screen, the navigation wraps."""
+
 import pytest
 
 from tests.browser.conftest import screenshot
@@ -8,8 +9,9 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def phone(browser, live_server):  # type: ignore[no-untyped-def]
-    context = browser.new_context(base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True,
-                                  device_scale_factor=2)
+    context = browser.new_context(
+        base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     page = context.new_page()
     yield page
     context.close()

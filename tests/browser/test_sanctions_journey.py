@@ -2,6 +2,7 @@
 end date; the provider reads both on its own page; its submitted claim is held (暂缓) — the operator
 can only reject it — until the operator reinstates it, and then approves it. Screenshots under
 docs/screenshots/."""
+
 from shop.auth import hash_password
 from shop.states import Role
 from tests.browser.conftest import screenshot, sign_in, sign_out
@@ -16,7 +17,10 @@ def _world(app):  # type: ignore[no-untyped-def]
     tea = make_org(session, name="贵州湄潭绿茶制造有限公司")
     grant_wallet(session, tea)
     provider = make_org(session, "provider", name="贵州黔云科技有限公司", email="qianyun@sanctions.example")
-    orders = [make_order(session, tea, provider, amount_fen=12_000_00), make_order(session, tea, provider, amount_fen=3_000_00)]
+    orders = [
+        make_order(session, tea, provider, amount_fen=12_000_00),
+        make_order(session, tea, provider, amount_fen=3_000_00),
+    ]
     claim = make_claim(session, provider, orders, app.config["UPLOAD_DIR"])
     operator = make_staff(session, Role.OPERATOR, email="operator@sanctions.example")
     for user in (provider.members[0], operator):

@@ -1,5 +1,6 @@
 """An enterprise applies for its quota, the operator grants it, the wallet shows the balance; the
 authority's programme page with its chart. Screenshots under docs/screenshots/."""
+
 import datetime as dt
 
 from orgs.models import Organisation
@@ -24,18 +25,36 @@ def _people(app):  # type: ignore[no-untyped-def]
     names = ["贵州黔茶科技有限公司", "遵义红色旅游文化有限公司", "毕节高原蔬菜合作社有限公司"]
     orgs = []
     for i, name in enumerate(names):
-        org = Organisation(kind=OrgKind.ENTERPRISE, uscc=unique_uscc(), name=name, region_code="520102",
-                           established_on=dt.date(2016, 5, 1), legal_representative="王", contact_name="李",
-                           email=f"e{i}@journey.example", status=OrgStatus.CERTIFIED)
-        session.add_all([org, User(email=f"e{i}@journey.example", password_hash=hashed, role=Role.ENTERPRISE,
-                                   organisation=org)])
+        org = Organisation(
+            kind=OrgKind.ENTERPRISE,
+            uscc=unique_uscc(),
+            name=name,
+            region_code="520102",
+            established_on=dt.date(2016, 5, 1),
+            legal_representative="王",
+            contact_name="李",
+            email=f"e{i}@journey.example",
+            status=OrgStatus.CERTIFIED,
+        )
+        session.add_all(
+            [org, User(email=f"e{i}@journey.example", password_hash=hashed, role=Role.ENTERPRISE, organisation=org)]
+        )
         orgs.append(org)
     session.add_all([authority, operator])
     session.commit()
-    services.create_programme(session, authority, ProgrammeInput.from_input({
-        "year": 2026, "budget_fen": 30_000_000_00, "enterprise_cap_fen": 50_000_00,
-        "ratios": {"infrastructure": 40, "platform": 60, "application": 60},
-        "settlement_dates": ["2026-03-31", "2026-06-30", "2026-09-30", "2026-12-20"]}))
+    services.create_programme(
+        session,
+        authority,
+        ProgrammeInput.from_input(
+            {
+                "year": 2026,
+                "budget_fen": 30_000_000_00,
+                "enterprise_cap_fen": 50_000_00,
+                "ratios": {"infrastructure": 40, "platform": 60, "application": 60},
+                "settlement_dates": ["2026-03-31", "2026-06-30", "2026-09-30", "2026-12-20"],
+            }
+        ),
+    )
     # two earlier applicants, so the chart and the queue have something to show
     for org in orgs[1:]:
         application = services.apply_for_quota(session, org.members[0], 2026)

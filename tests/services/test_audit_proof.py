@@ -2,6 +2,7 @@
 missing"; the review's M5): each entry's hash is an HMAC with ``AUDIT_KEY``, which never enters the
 database, and signed checkpoints of the head, published on the public notice, pin the chain as it was.
 Every tampering step of M5 is tried here and must make ``audit-verify`` exit 1, naming what broke."""
+
 import hashlib
 import hmac
 import json
@@ -24,6 +25,7 @@ def on_a_monday_in_march(today):
 
 def _checkpoints():
     from shop.audit import AuditCheckpoint
+
     return AuditCheckpoint
 
 
@@ -112,8 +114,15 @@ def test_a_checkpoint_whose_signature_is_wrong_is_named(app, session, trail):
     """Inserting rows is allowed (the triggers refuse changes): a made-up checkpoint of a made-up head."""
     _checkpoint(app)
     first = session.scalars(select(_checkpoints())).one()
-    session.add(_checkpoints()(created_at=first.created_at, entries=first.entries, head_hash=first.head_hash,
-                                keyed_from=first.keyed_from, signature="0" * 64))
+    session.add(
+        _checkpoints()(
+            created_at=first.created_at,
+            entries=first.entries,
+            head_hash=first.head_hash,
+            keyed_from=first.keyed_from,
+            signature="0" * 64,
+        )
+    )
     session.commit()
     result = _verify(app)
     assert result.exit_code == 1 and "checkpoint 2" in result.output and "signature" in result.output, result.output
@@ -123,8 +132,14 @@ def test_without_the_key_no_entry_verifies(app, session, trail):
     """The code is no secret; the key is. Verified with another key (the development default, say),
     not even the first entry holds."""
     from shop import create_app
-    other = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "TESTING": True,
-                        "AUDIT_KEY": "another-key-of-at-least-thirty-two-characters"})
+
+    other = create_app(
+        {
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "TESTING": True,
+            "AUDIT_KEY": "another-key-of-at-least-thirty-two-characters",
+        }
+    )
     try:
         result = other.test_cli_runner().invoke(args=["audit-verify"])
     finally:
@@ -136,19 +151,28 @@ def test_verifications_whose_counts_decrease_break_the_chain(app, session, trail
     """Each recorded verification (``audit``/``verify_chain``) says how many entries it found: a later
     one finding fewer, or one finding more than came before it, means entries went missing."""
     from shop import audit_search
+
     operator = make_staff(session, Role.OPERATOR)
     audit_search.record_chain_verification(session, operator, verify_chain(session))
     assert verify_chain(session).ok
-    audit.record(session, operator, "audit", 1, "verify_chain", None,
-                 {"ok": True, "checked": 5, "broken_id": None, "problem": None})
+    audit.record(
+        session,
+        operator,
+        "audit",
+        1,
+        "verify_chain",
+        None,
+        {"ok": True, "checked": 5, "broken_id": None, "problem": None},
+    )
     session.commit()
     report = verify_chain(session)
     assert not report.ok and report.broken_id == 14 and "fewer" in report.problem
 
 
 def test_a_verification_claiming_more_entries_than_came_before_it_breaks_the_chain(session, trail):
-    audit.record(session, None, "audit", 1, "verify_chain", None, {"ok": True, "checked": 40, "broken_id": None,
-                                                                   "problem": None})
+    audit.record(
+        session, None, "audit", 1, "verify_chain", None, {"ok": True, "checked": 40, "broken_id": None, "problem": None}
+    )
     session.commit()
     report = verify_chain(session)
     assert not report.ok and report.broken_id == 13
@@ -158,6 +182,7 @@ def test_a_verification_overtaken_by_a_later_one_is_not_recorded_with_a_lower_co
     """Two staff verify at once: the slower one read fewer entries; recorded second, it would look
     like entries disappeared, so it is not recorded (the later verification covers it)."""
     from shop.audit_search import record_chain_verification
+
     operator = make_staff(session, Role.OPERATOR)
     early = verify_chain(session)
     _note(session, trail, 99)
@@ -195,7 +220,7 @@ def test_the_first_checkpoint_verifies_the_whole_trail(app, session, trail):
 
 
 def test_the_daily_job_records_one_checkpoint_a_day(app, session, trail, today):
-    app.config["AUDIT_CHECKPOINT_DAILY"] = True   # off for the other tests (tests/conftest.py)
+    app.config["AUDIT_CHECKPOINT_DAILY"] = True  # off for the other tests (tests/conftest.py)
     job = app.extensions["shop.daily_jobs"]["shop.audit_checkpoint"]
     with app.extensions["shop.sessions"]() as own:
         job(own, clock.today())

@@ -1,5 +1,6 @@
 """Provider exit (第十二条): notice of 30 days, products gone on the effective date even if no job runs;
 forced expulsion with every product delisted at once and the credit code blacklisted."""
+
 import pytest
 from sqlalchemy import select
 
@@ -29,9 +30,11 @@ def test_a_provider_gives_notice_and_leaves_thirty_days_on(session, today):
     product = make_product(session, provider)
     org = providers.request_exit(session, member(provider), provider.id, notice("业务调整"))
     assert org.status == OrgStatus.EXITING and org.exit_effective_on.isoformat() == "2026-12-24"
-    entry = session.scalars(select(AuditEntry).where(AuditEntry.subject_type == "organisation",
-                                                     AuditEntry.subject_id == provider.id)
-                            .order_by(AuditEntry.id.desc())).first()
+    entry = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.subject_type == "organisation", AuditEntry.subject_id == provider.id)
+        .order_by(AuditEntry.id.desc())
+    ).first()
     assert entry.action == "request_exit" and entry.after["exit_effective_on"] == "2026-12-24"
     # still on sale during the notice, but no new listings or changes
     assert product.id in listed(session)
@@ -52,15 +55,15 @@ def test_products_leave_the_catalogue_on_the_effective_date_even_if_no_job_ran(s
     assert product.id in listed(session)
     assert queries.versions_on_sale(session, [product.id])
     today("2026-12-24")
-    assert product.id not in listed(session)                   # filtered by the date at query time
+    assert product.id not in listed(session)  # filtered by the date at query time
     assert queries.versions_on_sale(session, [product.id]) == {}
     with pytest.raises(DomainError):
         queries.get_product(session, None, product.id)
-    assert product.status == ProductStatus.PUBLISHED            # nothing has been recorded yet …
-    assert providers.settle_exits(session) == 1                 # … until the job (or the first request) runs
+    assert product.status == ProductStatus.PUBLISHED  # nothing has been recorded yet …
+    assert providers.settle_exits(session) == 1  # … until the job (or the first request) runs
     session.refresh(product)
     assert product.status == ProductStatus.DELISTED and product.provider.status == OrgStatus.EXITED
-    assert providers.settle_exits(session) == 0                 # idempotent
+    assert providers.settle_exits(session) == 0  # idempotent
     assert verify_chain(session).ok
 
 
@@ -89,8 +92,11 @@ def test_only_its_members_give_notice_for_a_provider(session):
 
 def test_expulsion_delists_every_product_at_once_and_can_blacklist_the_code(session):
     provider = make_provider(session)
-    products = [make_product(session, provider), make_product(session, provider, status="submitted"),
-                make_product(session, provider, status="draft")]
+    products = [
+        make_product(session, provider),
+        make_product(session, provider, status="submitted"),
+        make_product(session, provider, status="draft"),
+    ]
     services.delist_product(session, member(provider), make_product(session, provider).id, None)
     operator = reviewers(session).operator
     org = expel_provider(session, operator, provider.id, expulsion("骗取补贴", True))
@@ -100,8 +106,7 @@ def test_expulsion_delists_every_product_at_once_and_can_blacklist_the_code(sess
     assert all(p.id not in listed(session) for p in products)
     assert session.scalar(select(BlacklistEntry.uscc).where(BlacklistEntry.uscc == provider.uscc)) == provider.uscc
     with pytest.raises(DomainError) as caught:
-        register_organisation(session, Registration.from_input(
-            registration(kind="provider", uscc=provider.uscc)))
+        register_organisation(session, Registration.from_input(registration(kind="provider", uscc=provider.uscc)))
     assert caught.value.code == "blacklisted"
     with pytest.raises(DomainError) as caught:
         expel_provider(session, operator, provider.id, expulsion("again", False))
@@ -122,9 +127,13 @@ def test_only_the_operator_expels(session):
         with pytest.raises(DomainError) as caught:
             expel_provider(session, who, provider.id, expulsion("x", False))
         assert caught.value.code == "forbidden"
-    with pytest.raises(DomainError) as caught:      # not certified: nothing to expel it from
-        expel_provider(session, reviewers(session).operator,
-                                make_org(session, status=OrgStatus.UNDER_REVIEW).id, expulsion("x", False))
+    with pytest.raises(DomainError) as caught:  # not certified: nothing to expel it from
+        expel_provider(
+            session,
+            reviewers(session).operator,
+            make_org(session, status=OrgStatus.UNDER_REVIEW).id,
+            expulsion("x", False),
+        )
     assert caught.value.code == "invalid_state"
     with pytest.raises(DomainError) as caught:
         expel_provider(session, reviewers(session).operator, 999_999, expulsion("x", False))

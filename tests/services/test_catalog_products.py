@@ -1,4 +1,5 @@
 """Listing, changing, reviewing and delisting products (第十一条, 第十七条), on a real session."""
+
 import io
 
 import pytest
@@ -19,8 +20,11 @@ from tests.helpers import PDF, make_org, make_staff, member
 
 
 def trail(session, product_id):
-    return session.scalars(select(AuditEntry).where(AuditEntry.subject_type == "product",
-                                                    AuditEntry.subject_id == product_id).order_by(AuditEntry.id)).all()
+    return session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.subject_type == "product", AuditEntry.subject_id == product_id)
+        .order_by(AuditEntry.id)
+    ).all()
 
 
 def on_sale(session, product_id):
@@ -29,13 +33,22 @@ def on_sale(session, product_id):
 
 # -- listing --------------------------------------------------------------------------------------
 
+
 def test_a_certified_provider_lists_a_draft_with_its_first_version(session):
     provider = make_provider(session)
-    product = services.create_product(session, member(provider), ListingInput.from_input(listing(name="对象存储 OSS 1TB/年", price_fen=118_800,
-                                                                          market_price_fen=142_800)))
+    product = services.create_product(
+        session,
+        member(provider),
+        ListingInput.from_input(listing(name="对象存储 OSS 1TB/年", price_fen=118_800, market_price_fen=142_800)),
+    )
     assert product.status == ProductStatus.DRAFT and product.provider_id == provider.id
     version = product.current_version
-    assert (version.number, version.name, version.price_fen, version.submitted_at) == (1, "对象存储 OSS 1TB/年", 118_800, None)
+    assert (version.number, version.name, version.price_fen, version.submitted_at) == (
+        1,
+        "对象存储 OSS 1TB/年",
+        118_800,
+        None,
+    )
     assert product.published_version_id is None and on_sale(session, product.id) is None
     entry = trail(session, product.id)[0]
     assert entry.action == "create" and entry.after["price_fen"] == 118_800 and entry.after["status"] == "draft"
@@ -44,7 +57,9 @@ def test_a_certified_provider_lists_a_draft_with_its_first_version(session):
 def test_the_price_may_not_exceed_the_market_price_and_the_message_states_both(session):
     provider = make_provider(session)
     with pytest.raises(DomainError) as caught:
-        services.create_product(session, member(provider), ListingInput.from_input(listing(price_fen=130_000, market_price_fen=123_456)))
+        services.create_product(
+            session, member(provider), ListingInput.from_input(listing(price_fen=130_000, market_price_fen=123_456))
+        )
     assert caught.value.code == "price_above_market" and caught.value.status == 422
     message = str(caught.value.errors["price_fen"][0])
     assert "¥1,300.00" in message and "¥1,234.56" in message
@@ -52,23 +67,48 @@ def test_the_price_may_not_exceed_the_market_price_and_the_message_states_both(s
 
 
 def test_a_price_equal_to_the_market_price_is_fine(session):
-    product = services.create_product(session, member(make_provider(session)), ListingInput.from_input(listing(price_fen=5000, market_price_fen=5000)))
+    product = services.create_product(
+        session, member(make_provider(session)), ListingInput.from_input(listing(price_fen=5000, market_price_fen=5000))
+    )
     assert product.current_version.price_fen == 5000
 
 
 def test_every_faulty_field_is_reported_at_once(session):
     with pytest.raises(DomainError) as caught:
-        services.create_product(session, member(make_provider(session)), ListingInput.from_input({
-            "layer": "cloud", "category": "storage", "name": "x", "description": "short", "price_fen": -1,
-            "market_price_fen": "12.5", "market_price_evidence": "javascript:alert(1)"}))
+        services.create_product(
+            session,
+            member(make_provider(session)),
+            ListingInput.from_input(
+                {
+                    "layer": "cloud",
+                    "category": "storage",
+                    "name": "x",
+                    "description": "short",
+                    "price_fen": -1,
+                    "market_price_fen": "12.5",
+                    "market_price_evidence": "javascript:alert(1)",
+                }
+            ),
+        )
     assert caught.value.code == "validation_error"
-    assert set(caught.value.errors) == {"layer", "name", "description", "unit", "price_fen", "market_price_fen",
-                                        "market_price_evidence"}
+    assert set(caught.value.errors) == {
+        "layer",
+        "name",
+        "description",
+        "unit",
+        "price_fen",
+        "market_price_fen",
+        "market_price_evidence",
+    }
 
 
 def test_the_category_must_belong_to_the_layer(session):
     with pytest.raises(DomainError) as caught:
-        services.create_product(session, member(make_provider(session)), ListingInput.from_input(listing(layer="platform", category="storage")))
+        services.create_product(
+            session,
+            member(make_provider(session)),
+            ListingInput.from_input(listing(layer="platform", category="storage")),
+        )
     assert caught.value.code == "validation_error"
     assert "平台" in str(caught.value.errors["category"][0]) or "Platform" in str(caught.value.errors["category"][0])
 
@@ -80,13 +120,19 @@ def test_market_price_evidence_is_a_link_or_an_uploaded_quote(session, tmp_path)
     with pytest.raises(DomainError) as caught:
         services.create_product(session, owner, ListingInput.from_input(data))
     assert "market_price_evidence" in caught.value.errors
-    product = services.create_product(session, owner, ListingInput.from_input(data, evidence=Upload(io.BytesIO(PDF), "报价单.pdf")), tmp_path)
+    product = services.create_product(
+        session, owner, ListingInput.from_input(data, evidence=Upload(io.BytesIO(PDF), "报价单.pdf")), tmp_path
+    )
     version = product.current_version
     assert version.evidence_kind == "quote" and version.evidence_original_name == "报价单.pdf"
     assert (tmp_path / version.evidence_stored_name).read_bytes() == PDF
     with pytest.raises(DomainError) as caught:
-        services.create_product(session, owner, ListingInput.from_input(data, evidence=Upload(io.BytesIO(b"MZ\x90\x00 not a pdf"), "q.pdf")),
-                                tmp_path)
+        services.create_product(
+            session,
+            owner,
+            ListingInput.from_input(data, evidence=Upload(io.BytesIO(b"MZ\x90\x00 not a pdf"), "q.pdf")),
+            tmp_path,
+        )
     assert "PDF" in str(caught.value.errors["market_price_evidence"][0])
 
 
@@ -103,6 +149,7 @@ def test_only_certified_providers_that_are_not_leaving_list_products(session):
 
 # -- two-stage review -----------------------------------------------------------------------------
 
+
 def test_the_operator_then_the_authority_approve_and_the_product_is_on_sale(session):
     product = make_product(session, status="submitted")
     version = product.current_version
@@ -113,12 +160,22 @@ def test_the_operator_then_the_authority_approve_and_the_product_is_on_sale(sess
     assert product.status == ProductStatus.PUBLISHED
     assert product.published_version_id == version.id and product.listed_at is not None
     assert on_sale(session, product.id).id == version.id
-    assert [e.action for e in trail(session, product.id)] == ["create", "submit", "operator_approve", "authority_approve"]
+    assert [e.action for e in trail(session, product.id)] == [
+        "create",
+        "submit",
+        "operator_approve",
+        "authority_approve",
+    ]
     last = trail(session, product.id)[-1]
     assert last.before["status"] == "operator_approved" and last.after == {
-        "status": "published", "reason": None, "current_version_id": version.id, "published_version_id": version.id}
-    stages = session.scalars(select(ProductReview.stage).where(ProductReview.product_id == product.id)
-                             .order_by(ProductReview.id)).all()
+        "status": "published",
+        "reason": None,
+        "current_version_id": version.id,
+        "published_version_id": version.id,
+    }
+    stages = session.scalars(
+        select(ProductReview.stage).where(ProductReview.product_id == product.id).order_by(ProductReview.id)
+    ).all()
     assert stages == ["operator", "authority"]
     assert verify_chain(session).ok
 
@@ -153,8 +210,10 @@ def test_a_rejected_product_is_changed_as_a_new_version_and_submitted_again(sess
     product = make_product(session, status="rejected")
     owner = member(product.provider)
     first = product.current_version
-    services.edit_product(session, owner, product.id, change({"market_price_evidence": "https://cloud.tencent.com/pricing"}))
-    assert product.status == ProductStatus.REJECTED            # the reason stays in view until resubmitted
+    services.edit_product(
+        session, owner, product.id, change({"market_price_evidence": "https://cloud.tencent.com/pricing"})
+    )
+    assert product.status == ProductStatus.REJECTED  # the reason stays in view until resubmitted
     assert product.current_version.number == 2 and product.current_version.evidence_url.endswith("/pricing")
     assert first.evidence_url != product.current_version.evidence_url  # the rejected version is kept as it was
     services.submit_product(session, owner, product.id)
@@ -172,7 +231,9 @@ def test_a_product_in_review_cannot_be_changed(session):
 
 def test_a_draft_is_changed_in_place_and_every_change_is_audited(session):
     product = make_product(session, status="draft")
-    services.edit_product(session, member(product.provider), product.id, change({"name": "云硬盘 SSD 500GB", "unit": "月"}))
+    services.edit_product(
+        session, member(product.provider), product.id, change({"name": "云硬盘 SSD 500GB", "unit": "月"})
+    )
     assert product.current_version.number == 1 and product.current_version.name == "云硬盘 SSD 500GB"
     edit = trail(session, product.id)[-1]
     assert edit.action == "edit" and "name" in edit.before and edit.after["name"] == "云硬盘 SSD 500GB"
@@ -196,16 +257,19 @@ def test_the_price_rule_holds_on_every_edit_against_the_merged_listing(session):
 
 # -- revisions of published products --------------------------------------------------------------
 
+
 def test_a_change_to_a_published_product_keeps_the_approved_version_on_sale_until_both_reviews_pass(session):
     product = make_product(session, price_fen=118_800, market_price_fen=142_800, name="对象存储 OSS 1TB/年")
     owner = member(product.provider)
     v1 = product.published_version
     listed_at = product.listed_at
-    services.edit_product(session, owner, product.id, change({"price_fen": 109_900, "name": "对象存储 OSS 1TB/年 促销"}))
+    services.edit_product(
+        session, owner, product.id, change({"price_fen": 109_900, "name": "对象存储 OSS 1TB/年 促销"})
+    )
     v2 = product.current_version
     assert v2.number == 2 and v2.id != v1.id and product.status == ProductStatus.PUBLISHED
     assert product.has_pending_revision and on_sale(session, product.id).price_fen == 118_800
-    services.edit_product(session, owner, product.id, change({"unit": "年"}))   # still a draft: changed in place
+    services.edit_product(session, owner, product.id, change({"unit": "年"}))  # still a draft: changed in place
     assert product.current_version.id == v2.id
     services.submit_product(session, owner, product.id)
     assert product.status == ProductStatus.SUBMITTED and on_sale(session, product.id).id == v1.id
@@ -214,9 +278,10 @@ def test_a_change_to_a_published_product_keeps_the_approved_version_on_sale_unti
     services.review_product(session, reviewers(session).authority, product.id, decide("approve", None))
     assert product.status == ProductStatus.PUBLISHED and product.published_version_id == v2.id
     assert on_sale(session, product.id).price_fen == 109_900
-    assert product.listed_at == listed_at                      # a revision is not a new listing
-    versions = session.scalars(select(ProductVersion).where(ProductVersion.product_id == product.id)
-                               .order_by(ProductVersion.number)).all()
+    assert product.listed_at == listed_at  # a revision is not a new listing
+    versions = session.scalars(
+        select(ProductVersion).where(ProductVersion.product_id == product.id).order_by(ProductVersion.number)
+    ).all()
     assert [(v.number, v.price_fen) for v in versions] == [(1, 118_800), (2, 109_900)]  # versions are kept
 
 
@@ -235,7 +300,9 @@ def test_nothing_to_submit_when_the_published_version_is_unchanged(session):
     with pytest.raises(DomainError) as caught:
         services.submit_product(session, member(product.provider), product.id)
     assert caught.value.code == "invalid_state"
-    services.edit_product(session, member(product.provider), product.id, change({"price_fen": 18_900}))  # no real change
+    services.edit_product(
+        session, member(product.provider), product.id, change({"price_fen": 18_900})
+    )  # no real change
     assert not product.has_pending_revision
 
 
@@ -259,11 +326,14 @@ def test_the_database_refuses_a_price_above_the_market_whatever_the_code_does(se
     product = make_product(session, status="draft")
     with pytest.raises(DBAPIError):
         with app.extensions["shop.engine"].begin() as connection:
-            connection.execute(text("UPDATE product_versions SET price_fen = market_price_fen + 1 WHERE id = :id"),
-                               {"id": product.current_version_id})
+            connection.execute(
+                text("UPDATE product_versions SET price_fen = market_price_fen + 1 WHERE id = :id"),
+                {"id": product.current_version_id},
+            )
 
 
 # -- delisting ------------------------------------------------------------------------------------
+
 
 def test_the_owner_delists_and_the_product_comes_back_only_through_both_reviews(session):
     product = make_product(session)
@@ -294,15 +364,18 @@ def test_the_operator_forces_delisting_with_a_reason_the_authority_cannot(sessio
 
 # -- ownership ------------------------------------------------------------------------------------
 
+
 def test_a_provider_never_sees_nor_changes_another_providers_products(session):
     draft = make_product(session, status="draft")
     published = make_product(session)
     stranger = member(make_provider(session))
     for product in (draft, published):
-        for call in (lambda p: services.edit_product(session, stranger, p.id, change({"price_fen": 1})),
-                     lambda p: services.submit_product(session, stranger, p.id),
-                     lambda p: services.delist_product(session, stranger, p.id, None),
-                     lambda p: queries.versions_of(session, stranger, p.id)):
+        for call in (
+            lambda p: services.edit_product(session, stranger, p.id, change({"price_fen": 1})),
+            lambda p: services.submit_product(session, stranger, p.id),
+            lambda p: services.delist_product(session, stranger, p.id, None),
+            lambda p: queries.versions_of(session, stranger, p.id),
+        ):
             with pytest.raises(DomainError) as caught:
                 call(product)
             assert caught.value.code == "not_found"
@@ -329,6 +402,9 @@ def test_review_queues_are_oldest_first_and_counted_per_stage(session):
 
 def test_control_characters_are_refused_not_stored(session):
     with pytest.raises(DomainError) as caught:
-        services.create_product(session, member(make_provider(session)),
-                                ListingInput.from_input(listing(name="云服务器\x00", description="描述文字\x07足够长的一段描述")))
+        services.create_product(
+            session,
+            member(make_provider(session)),
+            ListingInput.from_input(listing(name="云服务器\x00", description="描述文字\x07足够长的一段描述")),
+        )
     assert set(caught.value.errors) == {"name", "description"}

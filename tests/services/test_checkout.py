@@ -35,8 +35,11 @@ def world(session):
     grant_wallet(session, enterprise)
     p1, p2 = make_org(session, "provider"), make_org(session, "provider")
     return {
-        "enterprise": enterprise, "buyer": member(enterprise), "p1": p1, "p2": p2,
-        "compute": make_product(session, p1, price_fen=1_000_00, layer="infrastructure"),       # 40%
+        "enterprise": enterprise,
+        "buyer": member(enterprise),
+        "p1": p1,
+        "p2": p2,
+        "compute": make_product(session, p1, price_fen=1_000_00, layer="infrastructure"),  # 40%
         "database": make_product(session, p2, price_fen=3_333_33, layer="platform", category="database"),  # 60%
         "erp": make_product(session, p1, price_fen=800_00, layer="application", category="production"),
     }
@@ -53,8 +56,12 @@ def wallet(session, org):
 
 def test_one_order_per_provider_with_each_lines_voucher_share(session, world, stripe_gateway):
     pm = card(stripe_gateway, VISA)
-    orders = checkouts.checkout(session, world["buyer"], request([(world["compute"], 2), (world["database"], 1),
-                                                                  (world["erp"], 1)], pm=pm), gateway=stripe_gateway)
+    orders = checkouts.checkout(
+        session,
+        world["buyer"],
+        request([(world["compute"], 2), (world["database"], 1), (world["erp"], 1)], pm=pm),
+        gateway=stripe_gateway,
+    )
     assert [o.provider_id for o in orders] == [world["p1"].id, world["p2"].id]
     first, second = orders
     assert [(line.amount_fen, line.voucher_fen) for line in first.lines] == [(2_000_00, 800_00), (800_00, 480_00)]
@@ -70,45 +77,69 @@ def test_one_order_per_provider_with_each_lines_voucher_share(session, world, st
 
 def test_vouchers_are_served_in_line_order_until_the_wallet_runs_out(session, world, stripe_gateway):
     pm = card(stripe_gateway)
-    big = make_product(session, world["p1"], price_fen=120_000_00)       # 40% = 48,000
+    big = make_product(session, world["p1"], price_fen=120_000_00)  # 40% = 48,000
     platform = make_product(session, world["p2"], price_fen=10_000_00, layer="platform")  # 60% = 6,000
-    orders = checkouts.checkout(session, world["buyer"], request([(big, 1), (platform, 1), (world["database"], 1)],
-                                                                pm=pm), gateway=stripe_gateway)
+    orders = checkouts.checkout(
+        session,
+        world["buyer"],
+        request([(big, 1), (platform, 1), (world["database"], 1)], pm=pm),
+        gateway=stripe_gateway,
+    )
     assert [line.voucher_fen for o in orders for line in o.lines] == [48_000_00, 2_000_00, 0]
     assert wallet(session, world["enterprise"]).available_fen == 0
 
 
 def test_affiliated_providers_and_products_without_vouchers_get_none(session, world, stripe_gateway):
-    affiliations.add_affiliation(session, make_staff(session, Role.OPERATOR), world["enterprise"].id, AffiliationInput(world["p2"].id, "控股"))
+    affiliations.add_affiliation(
+        session, make_staff(session, Role.OPERATOR), world["enterprise"].id, AffiliationInput(world["p2"].id, "控股")
+    )
     plain = make_product(session, world["p1"], price_fen=500_00, accepts_vouchers=False)
-    orders = checkouts.checkout(session, world["buyer"], request([(world["database"], 1), (plain, 1)],
-                                                                pm=card(stripe_gateway)), gateway=stripe_gateway)
+    orders = checkouts.checkout(
+        session,
+        world["buyer"],
+        request([(world["database"], 1), (plain, 1)], pm=card(stripe_gateway)),
+        gateway=stripe_gateway,
+    )
     assert sum(o.voucher_fen for o in orders) == 0 and sum(o.self_pay_fen for o in orders) == 3_833_33
 
 
 def test_choosing_not_to_use_vouchers_or_having_none_buys_at_own_expense(session, world, stripe_gateway):
-    orders = checkouts.checkout(session, world["buyer"], request([(world["compute"], 1)], use_vouchers=False,
-                                                                pm=card(stripe_gateway)), gateway=stripe_gateway)
+    orders = checkouts.checkout(
+        session,
+        world["buyer"],
+        request([(world["compute"], 1)], use_vouchers=False, pm=card(stripe_gateway)),
+        gateway=stripe_gateway,
+    )
     assert orders[0].voucher_fen == 0 and orders[0].self_pay_fen == 1_000_00
     newcomer = make_org(session)  # certified, no quota
-    orders = checkouts.checkout(session, member(newcomer), request([(world["compute"], 1)], pm=card(stripe_gateway)),
-                               gateway=stripe_gateway)
+    orders = checkouts.checkout(
+        session, member(newcomer), request([(world["compute"], 1)], pm=card(stripe_gateway)), gateway=stripe_gateway
+    )
     assert orders[0].voucher_fen == 0
 
 
 def test_the_agreement_must_be_accepted(session, world, stripe_gateway):
     with pytest.raises(DomainError) as caught:
-        checkouts.checkout(session, world["buyer"], request([(world["compute"], 1)], agreement=False, pm="pm_card_visa"),
-                          gateway=stripe_gateway)
+        checkouts.checkout(
+            session,
+            world["buyer"],
+            request([(world["compute"], 1)], agreement=False, pm="pm_card_visa"),
+            gateway=stripe_gateway,
+        )
     assert caught.value.code == "agreement_not_accepted"
 
 
 def test_a_product_no_longer_on_sale_is_product_unavailable(session, world, stripe_gateway):
     from catalog import services as catalog_services
+
     catalog_services.delist_product(session, member(world["p2"]), world["database"].id, "停售")
     with pytest.raises(DomainError) as caught:
-        checkouts.checkout(session, world["buyer"], request([(world["compute"], 1), (world["database"], 1)],
-                                                           pm=card(stripe_gateway)), gateway=stripe_gateway)
+        checkouts.checkout(
+            session,
+            world["buyer"],
+            request([(world["compute"], 1), (world["database"], 1)], pm=card(stripe_gateway)),
+            gateway=stripe_gateway,
+        )
     assert caught.value.code == "product_unavailable"
     assert wallet(session, world["enterprise"]).available_fen == CAP
 
@@ -121,8 +152,12 @@ def test_a_card_is_needed_for_the_self_paid_part(session, world, stripe_gateway)
 
 def test_a_declined_card_leaves_no_order_and_no_spent_voucher(session, world, stripe_gateway):
     with pytest.raises(DomainError) as caught:
-        checkouts.checkout(session, world["buyer"], request([(world["compute"], 1), (world["database"], 1)],
-                                                           pm=card(stripe_gateway, DECLINED)), gateway=stripe_gateway)
+        checkouts.checkout(
+            session,
+            world["buyer"],
+            request([(world["compute"], 1), (world["database"], 1)], pm=card(stripe_gateway, DECLINED)),
+            gateway=stripe_gateway,
+        )
     assert caught.value.code == "payment_declined" and caught.value.status == 402
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Order)) == 0
@@ -154,11 +189,21 @@ class TestIdempotency:
 
     def test_the_same_key_with_another_body_is_a_mismatch(self, session, world, stripe_gateway):
         pm = card(stripe_gateway)
-        checkouts.checkout(session, world["buyer"], request([(world["compute"], 1)], pm=pm), gateway=stripe_gateway,
-                          idempotency_key="k-2")
+        checkouts.checkout(
+            session,
+            world["buyer"],
+            request([(world["compute"], 1)], pm=pm),
+            gateway=stripe_gateway,
+            idempotency_key="k-2",
+        )
         with pytest.raises(DomainError) as caught:
-            checkouts.checkout(session, world["buyer"], request([(world["compute"], 2)], pm=pm), gateway=stripe_gateway,
-                              idempotency_key="k-2")
+            checkouts.checkout(
+                session,
+                world["buyer"],
+                request([(world["compute"], 2)], pm=pm),
+                gateway=stripe_gateway,
+                idempotency_key="k-2",
+            )
         assert caught.value.code == "idempotency_mismatch"
 
     def test_a_declined_key_answers_declined_again_without_a_new_attempt(self, session, world, stripe_gateway):
@@ -174,8 +219,12 @@ class TestIdempotency:
 class TestAfterTheOrder:
     @pytest.fixture
     def placed(self, session, world, stripe_gateway):
-        orders = checkouts.checkout(session, world["buyer"], request([(world["compute"], 1), (world["database"], 1)],
-                                                                    pm=card(stripe_gateway)), gateway=stripe_gateway)
+        orders = checkouts.checkout(
+            session,
+            world["buyer"],
+            request([(world["compute"], 1), (world["database"], 1)], pm=card(stripe_gateway)),
+            gateway=stripe_gateway,
+        )
         return orders
 
     def test_the_provider_confirms_and_the_self_paid_part_is_captured(self, session, world, placed, stripe_gateway):
@@ -186,7 +235,9 @@ class TestAfterTheOrder:
             services.confirm_order(session, member(world["p1"]), placed[0].id, gateway=stripe_gateway)
         assert caught.value.code == "invalid_state"
 
-    def test_cancel_before_confirmation_returns_vouchers_and_voids_the_hold(self, session, world, placed, stripe_gateway):
+    def test_cancel_before_confirmation_returns_vouchers_and_voids_the_hold(
+        self, session, world, placed, stripe_gateway
+    ):
         order = services.cancel_order(session, world["buyer"], placed[1].id, gateway=stripe_gateway)
         assert (order.status, order.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.VOIDED)
         assert stripe_gateway.retrieve(order.payment_intent_id).status == "canceled"
@@ -209,20 +260,22 @@ class TestAfterTheOrder:
         with pytest.raises(DomainError):
             RefundRequest.from_input({"reason": ""})
         services.request_refund(session, world["buyer"], order_id, "服务无法开通")
-        order = services.decide_refund(session, member(world["p1"]), order_id, Decision(True),
-                                       gateway=stripe_gateway)
+        order = services.decide_refund(session, member(world["p1"]), order_id, Decision(True), gateway=stripe_gateway)
         assert (order.status, order.payment_status) == (OrderStatus.REFUNDED, PaymentStatus.REFUNDED)
         assert order.refund_id.startswith("re_")
         assert wallet(session, world["enterprise"]).available_fen == CAP - placed[1].voucher_fen
 
-    def test_a_refused_refund_needs_a_reason_and_the_order_stays_confirmed(self, session, world, placed, stripe_gateway):
+    def test_a_refused_refund_needs_a_reason_and_the_order_stays_confirmed(
+        self, session, world, placed, stripe_gateway
+    ):
         order_id = placed[0].id
         services.confirm_order(session, member(world["p1"]), order_id, gateway=stripe_gateway)
         services.request_refund(session, world["buyer"], order_id, "不想要了")
         with pytest.raises(DomainError):
             Decision.from_input({"decision": "reject"})
-        order = services.decide_refund(session, member(world["p1"]), order_id,
-                                       Decision(False, "服务已交付"), gateway=stripe_gateway)
+        order = services.decide_refund(
+            session, member(world["p1"]), order_id, Decision(False, "服务已交付"), gateway=stripe_gateway
+        )
         assert order.status == OrderStatus.CONFIRMED and order.refund_decision_reason == "服务已交付"
         assert wallet(session, world["enterprise"]).in_orders_fen == placed[0].voucher_fen + placed[1].voucher_fen
 
@@ -243,15 +296,16 @@ class TestAfterTheOrder:
         assert caught.value.code == "not_found"
         with pytest.raises(DomainError) as caught:
             services.confirm_order(session, member(world["p2"]), placed[0].id, gateway=stripe_gateway)
-        assert caught.value.code == "not_found"     # another provider's order
+        assert caught.value.code == "not_found"  # another provider's order
         with pytest.raises(DomainError) as caught:
             services.cancel_order(session, member(world["p1"]), placed[0].id, gateway=stripe_gateway)
-        assert caught.value.code == "forbidden"     # the provider is a party, but cannot cancel
+        assert caught.value.code == "forbidden"  # the provider is a party, but cannot cancel
         with pytest.raises(DomainError):
             services.get_order(session, member(stranger), placed[0].id)
 
-    def test_vouchers_of_an_order_cancelled_after_the_year_go_to_expired(self, session, world, placed, stripe_gateway,
-                                                                        today):
+    def test_vouchers_of_an_order_cancelled_after_the_year_go_to_expired(
+        self, session, world, placed, stripe_gateway, today
+    ):
         today("2027-01-05")
         services.cancel_order(session, world["buyer"], placed[0].id, gateway=stripe_gateway)
         w = wallet(session, world["enterprise"])
@@ -265,10 +319,15 @@ def test_the_cart_keeps_lines_per_enterprise_and_prices_them(session, world):
     carts.add_to_cart(session, buyer, CartLineInput(world["database"].id))
     assert carts.cart_lines(session, world["enterprise"].id) == [(world["compute"].id, 3), (world["database"].id, 1)]
     carts.set_cart_quantity(session, buyer, world["database"].id, QuantityInput(0))
-    q = pricing.quote(session, world["enterprise"].id, carts.cart_lines(session, world["enterprise"].id),
-                       use_vouchers=True)
-    assert (q.total_fen, q.voucher_fen, q.self_pay_fen, q.available_after_fen) == (3_000_00, 1_200_00, 1_800_00,
-                                                                                  CAP - 1_200_00)
+    q = pricing.quote(
+        session, world["enterprise"].id, carts.cart_lines(session, world["enterprise"].id), use_vouchers=True
+    )
+    assert (q.total_fen, q.voucher_fen, q.self_pay_fen, q.available_after_fen) == (
+        3_000_00,
+        1_200_00,
+        1_800_00,
+        CAP - 1_200_00,
+    )
     with pytest.raises(DomainError):
         QuantityInput.from_input({"quantity": 10_000})
     other = make_org(session)

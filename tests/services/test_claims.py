@@ -1,5 +1,6 @@
 """Redemption claims: claimable orders, drafts with evidence, settlement dates and roll-over, the two
 reviews, queries due in working days, disbursement, and the ledger at every step."""
+
 import datetime as dt
 
 import pytest
@@ -51,19 +52,31 @@ def world(session, tmp_path):
     grant_wallet(session, e1)
     grant_wallet(session, e2)
     provider, other = make_org(session, "provider"), make_org(session, "provider")
-    orders = [make_order(session, e1, provider, amount_fen=10_000_00),     # 4,000 in vouchers
-              make_order(session, e2, provider, amount_fen=5_000_00),      # 2,000
-              make_order(session, e1, provider, amount_fen=2_500_00)]      # 1,000
-    return {"e1": e1, "e2": e2, "provider": provider, "seller": member(provider), "other": other,
-            "orders": orders, "foreign": make_order(session, e2, other, amount_fen=1_000_00),
-            "operator": make_staff(session, Role.OPERATOR), "authority": make_staff(session, Role.AUTHORITY),
-            "uploads": tmp_path / "uploads"}
+    orders = [
+        make_order(session, e1, provider, amount_fen=10_000_00),  # 4,000 in vouchers
+        make_order(session, e2, provider, amount_fen=5_000_00),  # 2,000
+        make_order(session, e1, provider, amount_fen=2_500_00),
+    ]  # 1,000
+    return {
+        "e1": e1,
+        "e2": e2,
+        "provider": provider,
+        "seller": member(provider),
+        "other": other,
+        "orders": orders,
+        "foreign": make_order(session, e2, other, amount_fen=1_000_00),
+        "operator": make_staff(session, Role.OPERATOR),
+        "authority": make_staff(session, Role.AUTHORITY),
+        "uploads": tmp_path / "uploads",
+    }
 
 
 def balances(session, org, year=2026):
     session.rollback()
-    return {kind.value: ledger.balance(session, kind, year, org.id)
-            for kind in (AccountKind.AVAILABLE, AccountKind.IN_ORDERS, AccountKind.CLAIMED, AccountKind.DISBURSED)}
+    return {
+        kind.value: ledger.balance(session, kind, year, org.id)
+        for kind in (AccountKind.AVAILABLE, AccountKind.IN_ORDERS, AccountKind.CLAIMED, AccountKind.DISBURSED)
+    }
 
 
 def add_documents(session, world, claim, kinds=("invoice", "contract", "transfer", "usage"), number="52001234"):
@@ -71,10 +84,18 @@ def add_documents(session, world, claim, kinds=("invoice", "contract", "transfer
         data = {"kind": kind}
         if kind == "invoice":
             data.update(invoice_number=number, invoice_amount_fen=17_500_00)
-        claims.add_claim_document(session, world["seller"], claim.id, DocumentInput.from_input(data), upload(PDF, f"{kind}.pdf"), world["uploads"])
+        claims.add_claim_document(
+            session,
+            world["seller"],
+            claim.id,
+            DocumentInput.from_input(data),
+            upload(PDF, f"{kind}.pdf"),
+            world["uploads"],
+        )
 
 
 # -- claimable orders and drafts --------------------------------------------------------------------
+
 
 def test_claimable_orders_are_the_providers_confirmed_orders_with_vouchers_in_no_live_claim(session, world):
     e1 = world["e1"]
@@ -96,8 +117,9 @@ def test_claimable_orders_filter_by_enterprise_and_confirmation_date(session, wo
     page, _ = claims.list_claimable_orders(session, world["seller"], only_e2, 1, 20)
     assert [o.enterprise_id for o in page.items] == [world["e2"].id]
     by_code = claims.ClaimableFilter.from_args({"enterprise": world["e1"].uscc.lower()})
-    assert {o.enterprise_id for o in claims.list_claimable_orders(session, world["seller"], by_code, 1, 20)[0].items} \
-        == {world["e1"].id}
+    assert {
+        o.enterprise_id for o in claims.list_claimable_orders(session, world["seller"], by_code, 1, 20)[0].items
+    } == {world["e1"].id}
     tomorrow = claims.ClaimableFilter.from_args({"confirmed_from": "2026-03-03"})
     assert claims.list_claimable_orders(session, world["seller"], tomorrow, 1, 20)[0].total == 0
     today_only = claims.ClaimableFilter.from_args({"confirmed_from": "2026-03-02", "confirmed_to": "2026-03-02"})
@@ -108,7 +130,9 @@ def test_claimable_orders_filter_by_enterprise_and_confirmation_date(session, wo
 
 
 def test_a_draft_totals_the_vouchers_of_its_orders_and_holds_them(session, world):
-    claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [o.id for o in world["orders"]]}))
+    claim = claims.create_claim(
+        session, world["seller"], ClaimInput.from_input({"order_ids": [o.id for o in world["orders"]]})
+    )
     assert (claim.status, claim.total_fen, claim.settlement_date) == (ClaimStatus.DRAFT, 7_000_00, None)
     with pytest.raises(DomainError) as error:
         claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][1].id]}))
@@ -182,28 +206,57 @@ def test_an_expelled_provider_cannot_claim_but_one_that_has_left_can(session, wo
 
 # -- evidence ----------------------------------------------------------------------------------------------
 
+
 def test_evidence_is_recognised_by_content_and_invoices_carry_number_and_amount(session, world):
     claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     with pytest.raises(DomainError) as error:
-        claims.add_claim_document(session, world["seller"], claim.id, DocumentInput.from_input({"kind": "contract"}),
-                                  upload(b"MZ\x90\x00 not a document", "contract.pdf"), world["uploads"])
+        claims.add_claim_document(
+            session,
+            world["seller"],
+            claim.id,
+            DocumentInput.from_input({"kind": "contract"}),
+            upload(b"MZ\x90\x00 not a document", "contract.pdf"),
+            world["uploads"],
+        )
     assert "file" in error.value.errors
     with pytest.raises(DomainError) as error:
-        claims.add_claim_document(session, world["seller"], claim.id, DocumentInput.from_input({"kind": "invoice"}), upload(PDF), world["uploads"])
+        claims.add_claim_document(
+            session,
+            world["seller"],
+            claim.id,
+            DocumentInput.from_input({"kind": "invoice"}),
+            upload(PDF),
+            world["uploads"],
+        )
     assert set(error.value.errors) == {"invoice_number", "invoice_amount"}
-    doc = claims.add_claim_document(session, world["seller"], claim.id,
-                                    DocumentInput.from_input({"kind": "invoice", "invoice_number": " 5200 1234-5678 ", "invoice_amount_fen": 10_000_00}),
-                                    upload(JPEG, "fapiao.jpg"), world["uploads"])
+    doc = claims.add_claim_document(
+        session,
+        world["seller"],
+        claim.id,
+        DocumentInput.from_input(
+            {"kind": "invoice", "invoice_number": " 5200 1234-5678 ", "invoice_amount_fen": 10_000_00}
+        ),
+        upload(JPEG, "fapiao.jpg"),
+        world["uploads"],
+    )
     assert (doc.invoice_number, doc.invoice_amount_fen, doc.content_type) == ("520012345678", 10_000_00, "image/jpeg")
     assert (world["uploads"] / doc.stored_name).exists()
     for data in (PNG, _xlsx()):
-        claims.add_claim_document(session, world["seller"], claim.id, DocumentInput.from_input({"kind": "usage"}), upload(data, "usage"), world["uploads"])
+        claims.add_claim_document(
+            session,
+            world["seller"],
+            claim.id,
+            DocumentInput.from_input({"kind": "usage"}),
+            upload(data, "usage"),
+            world["uploads"],
+        )
 
 
 def _xlsx() -> bytes:
     import io
 
     from openpyxl import Workbook
+
     buffer = io.BytesIO()
     workbook = Workbook()
     workbook.active.append(["日期", "CPU 使用率"])
@@ -215,8 +268,14 @@ def test_a_file_above_20_mb_is_refused(session, world, monkeypatch):
     monkeypatch.setattr(claims, "DOCUMENT_MAX_BYTES", 1024)
     claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     with pytest.raises(DomainError) as error:
-        claims.add_claim_document(session, world["seller"], claim.id, DocumentInput.from_input({"kind": "usage"}),
-                                  upload(PDF + b"0" * 2048, "big.pdf"), world["uploads"])
+        claims.add_claim_document(
+            session,
+            world["seller"],
+            claim.id,
+            DocumentInput.from_input({"kind": "usage"}),
+            upload(PDF + b"0" * 2048, "big.pdf"),
+            world["uploads"],
+        )
     assert "file" in error.value.errors
     assert not list(world["uploads"].glob("*")) if world["uploads"].exists() else True
 
@@ -224,7 +283,9 @@ def test_a_file_above_20_mb_is_refused(session, world, monkeypatch):
 def test_one_invoice_number_cannot_appear_in_two_claims(session, world):
     first = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     add_documents(session, world, first, ("invoice",), number="52009999")
-    second = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][1].id]}))
+    second = claims.create_claim(
+        session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][1].id]})
+    )
     with pytest.raises(DomainError) as error:
         add_documents(session, world, second, ("invoice",), number="5200 9999")
     assert "invoice_number" in error.value.errors and "52009999" in str(error.value.detail)
@@ -237,14 +298,25 @@ def test_one_invoice_number_cannot_appear_in_two_claims(session, world):
 def test_the_database_keeps_an_invoice_number_in_one_live_claim(session, world):
     """The rule holds even when two requests pass the check at the same time."""
     first = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
-    second = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][1].id]}))
-    base = {"kind": "invoice", "original_name": "a.pdf", "content_type": "application/pdf", "size_bytes": 1,
-            "sha256": "0" * 64, "invoice_number": "X1", "invoice_amount_fen": 1, "live": True,
-            "uploaded_by_id": world["seller"].id}
+    second = claims.create_claim(
+        session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][1].id]})
+    )
+    base = {
+        "kind": "invoice",
+        "original_name": "a.pdf",
+        "content_type": "application/pdf",
+        "size_bytes": 1,
+        "sha256": "0" * 64,
+        "invoice_number": "X1",
+        "invoice_amount_fen": 1,
+        "live": True,
+        "uploaded_by_id": world["seller"].id,
+    }
     session.add(ClaimDocument(claim_id=first.id, stored_name="a1.pdf", **base))
     session.commit()
     session.add(ClaimDocument(claim_id=second.id, stored_name="a2.pdf", **base))
     from sqlalchemy.exc import IntegrityError
+
     with pytest.raises(IntegrityError):
         session.commit()
     session.rollback()
@@ -262,6 +334,7 @@ def test_a_removed_document_no_longer_counts(session, world):
 
 # -- submission and settlement dates ----------------------------------------------------------------------------
 
+
 def test_submitting_needs_one_document_of_each_kind(session, world):
     claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     add_documents(session, world, claim, ("invoice", "contract"))
@@ -274,9 +347,14 @@ def test_submitting_needs_one_document_of_each_kind(session, world):
 def test_invoices_below_the_orders_total_cannot_be_submitted(session, world):
     """A ¥1 invoice on a ¥10,000 claim was paid: the invoices must cover the orders' amounts."""
     claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
-    claims.add_claim_document(session, world["seller"], claim.id,
-                              DocumentInput.from_input({"kind": "invoice", "invoice_number": "52000001", "invoice_amount_fen": 100}),
-                              upload(PDF, "fapiao.pdf"), world["uploads"])
+    claims.add_claim_document(
+        session,
+        world["seller"],
+        claim.id,
+        DocumentInput.from_input({"kind": "invoice", "invoice_number": "52000001", "invoice_amount_fen": 100}),
+        upload(PDF, "fapiao.pdf"),
+        world["uploads"],
+    )
     add_documents(session, world, claim, kinds=("contract", "transfer", "usage"))
     with pytest.raises(DomainError) as error:
         claims.submit_claim(session, world["seller"], claim.id)
@@ -284,22 +362,34 @@ def test_invoices_below_the_orders_total_cannot_be_submitted(session, world):
     assert "¥1.00" in str(error.value.detail) and "¥10,000.00" in str(error.value.detail)
     assert error.value.extra == {"invoices_fen": 100, "orders_fen": 10_000_00}
     assert balances(session, world["e1"])["claimed"] == 0
-    claims.add_claim_document(session, world["seller"], claim.id,
-                              DocumentInput.from_input({"kind": "invoice", "invoice_number": "52000002", "invoice_amount_fen": 9_999_99}),
-                              upload(PDF, "fapiao2.pdf"), world["uploads"])
+    claims.add_claim_document(
+        session,
+        world["seller"],
+        claim.id,
+        DocumentInput.from_input({"kind": "invoice", "invoice_number": "52000002", "invoice_amount_fen": 9_999_99}),
+        upload(PDF, "fapiao2.pdf"),
+        world["uploads"],
+    )
     assert claims.submit_claim(session, world["seller"], claim.id).status == ClaimStatus.SUBMITTED
 
 
 def test_a_submitted_claim_goes_to_the_next_settlement_date_and_its_vouchers_are_claimed(session, world):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
     assert (claim.status, claim.settlement_date) == (ClaimStatus.SUBMITTED, dt.date(2026, 6, 30))
-    assert balances(session, world["e1"]) == {"available": 45_000_00, "in_orders": 0, "claimed": 5_000_00, "disbursed": 0}
+    assert balances(session, world["e1"]) == {
+        "available": 45_000_00,
+        "in_orders": 0,
+        "claimed": 5_000_00,
+        "disbursed": 0,
+    }
     assert balances(session, world["e2"])["claimed"] == 2_000_00
 
 
 def test_a_claim_submitted_on_a_settlement_date_goes_to_that_date(session, world, today):
     today("2026-06-30")
-    assert make_claim(session, world["provider"], world["orders"][:1], world["uploads"]).settlement_date == dt.date(2026, 6, 30)
+    assert make_claim(session, world["provider"], world["orders"][:1], world["uploads"]).settlement_date == dt.date(
+        2026, 6, 30
+    )
 
 
 def test_without_a_later_settlement_date_submission_is_refused_until_the_authority_adds_one(session, world, today):
@@ -309,8 +399,12 @@ def test_without_a_later_settlement_date_submission_is_refused_until_the_authori
         claims.submit_claim(session, world["seller"], claim.id)
     assert error.value.code == "invalid_state" and "settlement date" in str(error.value.detail)
     assert balances(session, world["e1"])["claimed"] == 0
-    wallet_services.update_programme(session, world["authority"], 2026,
-                                     ProgrammeInput.from_input({"settlement_dates": ["2026-06-30", "2026-12-20", "2026-12-30"]}, year=2026))
+    wallet_services.update_programme(
+        session,
+        world["authority"],
+        2026,
+        ProgrammeInput.from_input({"settlement_dates": ["2026-06-30", "2026-12-20", "2026-12-30"]}, year=2026),
+    )
     assert claims.submit_claim(session, world["seller"], claim.id).settlement_date == dt.date(2026, 12, 30)
 
 
@@ -323,36 +417,65 @@ def test_a_claim_that_missed_its_date_rolls_over_to_the_next(session, world, tod
     session.rollback()
     assert claim_queries.get_claim(session, world["seller"], claim.id).settlement_date == dt.date(2026, 12, 20)
     assert claim_queries.get_claim(session, world["seller"], reviewed.id).settlement_date == dt.date(2026, 6, 30)
-    assert reviews.roll_over_claims(session) == 0          # idempotent
+    assert reviews.roll_over_claims(session) == 0  # idempotent
 
 
 def test_a_settlement_date_claims_wait_on_cannot_be_removed(session, world):
     make_claim(session, world["provider"], world["orders"][:1], world["uploads"])
     with pytest.raises(DomainError) as error:
-        wallet_services.update_programme(session, world["authority"], 2026, ProgrammeInput.from_input({"settlement_dates": ["2026-12-20"]}, year=2026))
+        wallet_services.update_programme(
+            session,
+            world["authority"],
+            2026,
+            ProgrammeInput.from_input({"settlement_dates": ["2026-12-20"]}, year=2026),
+        )
     assert "2026-06-30" in str(error.value.detail)
 
 
 # -- reviews ---------------------------------------------------------------------------------------------------
 
+
 def test_operator_then_authority_approve_and_the_authority_records_the_payment(session, world):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
     assert reviews.review_claim(session, world["operator"], claim.id, Decision(True)).status == "operator_approved"
-    with pytest.raises(DomainError) as error:   # the operator's stage is over
+    with pytest.raises(DomainError) as error:  # the operator's stage is over
         reviews.review_claim(session, world["operator"], claim.id, Decision(True))
     assert error.value.code == "invalid_state"
     assert reviews.review_claim(session, world["authority"], claim.id, Decision(True)).status == "approved"
     with pytest.raises(DomainError) as error:
-        reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-2026-001", "amount_fen": 100}))
+        reviews.disburse_claim(
+            session,
+            world["authority"],
+            claim.id,
+            DisbursementInput.from_input({"reference": "GZ-2026-001", "amount_fen": 100}),
+        )
     assert "amount_fen" in error.value.errors
     with pytest.raises(DomainError) as error:
-        reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-2026-001", "paid_on": "2026-03-03"}))
+        reviews.disburse_claim(
+            session,
+            world["authority"],
+            claim.id,
+            DisbursementInput.from_input({"reference": "GZ-2026-001", "paid_on": "2026-03-03"}),
+        )
     assert "paid_on" in error.value.errors
-    paid = reviews.disburse_claim(session, world["authority"], claim.id,
-                                 DisbursementInput.from_input({"reference": "GZ-2026-001", "paid_on": "2026-03-02", "amount_fen": 7_000_00}))
-    assert (paid.status, paid.disbursement_reference, paid.disbursed_on, paid.disbursed_fen) == \
-        (ClaimStatus.DISBURSED, "GZ-2026-001", dt.date(2026, 3, 2), 7_000_00)
-    assert balances(session, world["e1"]) == {"available": 45_000_00, "in_orders": 0, "claimed": 0, "disbursed": 5_000_00}
+    paid = reviews.disburse_claim(
+        session,
+        world["authority"],
+        claim.id,
+        DisbursementInput.from_input({"reference": "GZ-2026-001", "paid_on": "2026-03-02", "amount_fen": 7_000_00}),
+    )
+    assert (paid.status, paid.disbursement_reference, paid.disbursed_on, paid.disbursed_fen) == (
+        ClaimStatus.DISBURSED,
+        "GZ-2026-001",
+        dt.date(2026, 3, 2),
+        7_000_00,
+    )
+    assert balances(session, world["e1"]) == {
+        "available": 45_000_00,
+        "in_orders": 0,
+        "claimed": 0,
+        "disbursed": 5_000_00,
+    }
     assert balances(session, world["e2"])["disbursed"] == 2_000_00
 
 
@@ -362,14 +485,29 @@ def test_the_payment_date_is_between_the_authoritys_approval_and_today(session, 
     today("2026-03-05")
     reviews.review_claim(session, world["authority"], claim.id, Decision(True))
     today("2026-03-09")
-    for day in ("2026-03-04", "2026-03-10"):      # before the approval; in the future
+    for day in ("2026-03-04", "2026-03-10"):  # before the approval; in the future
         with pytest.raises(DomainError) as error:
-            reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-7", "paid_on": day}))
+            reviews.disburse_claim(
+                session,
+                world["authority"],
+                claim.id,
+                DisbursementInput.from_input({"reference": "GZ-7", "paid_on": day}),
+            )
         assert (error.value.status, list(error.value.errors)) == (422, ["paid_on"])
     with pytest.raises(DomainError) as error:
-        reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-7", "paid_on": "2026-03-04"}))
+        reviews.disburse_claim(
+            session,
+            world["authority"],
+            claim.id,
+            DisbursementInput.from_input({"reference": "GZ-7", "paid_on": "2026-03-04"}),
+        )
     assert "2026-03-05" in str(error.value.detail)
-    paid = reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-7", "paid_on": "2026-03-05"}))
+    paid = reviews.disburse_claim(
+        session,
+        world["authority"],
+        claim.id,
+        DisbursementInput.from_input({"reference": "GZ-7", "paid_on": "2026-03-05"}),
+    )
     assert paid.disbursed_on == dt.date(2026, 3, 5)
 
 
@@ -378,8 +516,9 @@ def test_the_payment_date_is_today_when_not_given(session, world, today):
     reviews.review_claim(session, world["operator"], claim.id, Decision(True))
     reviews.review_claim(session, world["authority"], claim.id, Decision(True))
     today("2026-03-06")
-    assert reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-8"})).disbursed_on \
-        == dt.date(2026, 3, 6)
+    assert reviews.disburse_claim(
+        session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-8"})
+    ).disbursed_on == dt.date(2026, 3, 6)
 
 
 @pytest.mark.parametrize("stage", ["operator", "authority"])
@@ -404,29 +543,39 @@ def test_the_operator_takes_single_orders_out_and_the_total_is_recomputed(sessio
     with pytest.raises(DomainError) as error:
         reviews.exclude_order(session, world["operator"], claim.id, out.id, ExclusionInput.from_input({}))
     assert "reason" in error.value.errors
-    claim = reviews.exclude_order(session, world["operator"], claim.id, out.id, ExclusionInput.from_input({"reason": "缺少使用证明"}))
+    claim = reviews.exclude_order(
+        session, world["operator"], claim.id, out.id, ExclusionInput.from_input({"reason": "缺少使用证明"})
+    )
     assert claim.total_fen == 5_000_00
     # (e2's other order, with another provider, holds 400 more)
     assert balances(session, world["e2"])["in_orders"] == 2_400_00 and balances(session, world["e2"])["claimed"] == 0
     page, _ = claims.list_claimable_orders(session, world["seller"], claims.ClaimableFilter(), 1, 20)
-    assert [o.id for o in page.items] == [out.id]                       # claimable again
-    reviews.exclude_order(session, world["operator"], claim.id, world["orders"][0].id, ExclusionInput.from_input({"reason": "x"}))
+    assert [o.id for o in page.items] == [out.id]  # claimable again
+    reviews.exclude_order(
+        session, world["operator"], claim.id, world["orders"][0].id, ExclusionInput.from_input({"reason": "x"})
+    )
     with pytest.raises(DomainError) as error:
-        reviews.exclude_order(session, world["operator"], claim.id, world["orders"][2].id, ExclusionInput.from_input({"reason": "x"}))
+        reviews.exclude_order(
+            session, world["operator"], claim.id, world["orders"][2].id, ExclusionInput.from_input({"reason": "x"})
+        )
     assert "reject the whole claim" in str(error.value.detail)
     with pytest.raises(DomainError) as error:
-        reviews.exclude_order(session, world["authority"], claim.id, world["orders"][2].id, ExclusionInput.from_input({"reason": "x"}))
+        reviews.exclude_order(
+            session, world["authority"], claim.id, world["orders"][2].id, ExclusionInput.from_input({"reason": "x"})
+        )
     assert error.value.code == "forbidden"
 
 
 def test_queries_are_due_three_working_days_on_and_block_approval_until_answered(session, world, today):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
-    with pytest.raises(DomainError) as error:      # only on a claim the operator approved
+    with pytest.raises(DomainError) as error:  # only on a claim the operator approved
         reviews.ask_query(session, world["authority"], claim.id, QueryInput.from_input({"question": "请补充？"}))
     assert error.value.code == "invalid_state"
     reviews.review_claim(session, world["operator"], claim.id, Decision(True))
-    today("2026-09-30")   # a Wednesday before the National Day holiday (1–7 October)
-    query = reviews.ask_query(session, world["authority"], claim.id, QueryInput.from_input({"question": "订单 2 的使用证明是否完整？"}))
+    today("2026-09-30")  # a Wednesday before the National Day holiday (1–7 October)
+    query = reviews.ask_query(
+        session, world["authority"], claim.id, QueryInput.from_input({"question": "订单 2 的使用证明是否完整？"})
+    )
     # 1–7 October are holidays; 8 and 9 October count, and Saturday 10 October is an adjusted working day (调休)
     assert query.due_on == dt.date(2026, 10, 10)
     with pytest.raises(DomainError) as error:
@@ -436,26 +585,36 @@ def test_queries_are_due_three_working_days_on_and_block_approval_until_answered
     assert claim_queries.overdue_queries(session) == 0
     today("2026-10-12")
     assert claim_queries.overdue_queries(session) == 1
-    answered = reviews.answer_query(session, world["operator"], claim.id, query.id, AnswerInput.from_input({"answer": "已核实，使用证明完整。"}))
-    assert answered.is_overdue(dt.date(2026, 10, 20)) and not answered.is_open   # answered late stays late
+    answered = reviews.answer_query(
+        session, world["operator"], claim.id, query.id, AnswerInput.from_input({"answer": "已核实，使用证明完整。"})
+    )
+    assert answered.is_overdue(dt.date(2026, 10, 20)) and not answered.is_open  # answered late stays late
     with pytest.raises(DomainError):
-        reviews.answer_query(session, world["operator"], claim.id, query.id, AnswerInput.from_input({"answer": "again"}))
+        reviews.answer_query(
+            session, world["operator"], claim.id, query.id, AnswerInput.from_input({"answer": "again"})
+        )
     assert reviews.review_claim(session, world["authority"], claim.id, Decision(True)).status == "approved"
 
 
 def test_a_query_in_late_december_is_due_in_a_year_the_calendar_does_not_know(session, world, today):
     claim = make_claim(session, world["provider"], world["orders"][:1], world["uploads"])
     reviews.review_claim(session, world["operator"], claim.id, Decision(True))
-    today("2026-12-30")   # a Wednesday; chinesecalendar knows nothing of 2027
+    today("2026-12-30")  # a Wednesday; chinesecalendar knows nothing of 2027
     query = reviews.ask_query(session, world["authority"], claim.id, QueryInput.from_input({"question": "请说明"}))
-    assert query.due_on == dt.date(2027, 1, 4)     # 31 Dec, then weekend, 1 Jan (weekday) and 4 Jan
+    assert query.due_on == dt.date(2027, 1, 4)  # 31 Dec, then weekend, 1 Jan (weekday) and 4 Jan
     from shop import calendar
-    calendar.set_holiday(session, world["operator"], calendar.HolidayInput.from_input({"day": "2027-01-01", "is_working_day": "0", "note": "元旦"}))
+
+    calendar.set_holiday(
+        session,
+        world["operator"],
+        calendar.HolidayInput.from_input({"day": "2027-01-01", "is_working_day": "0", "note": "元旦"}),
+    )
     second = reviews.ask_query(session, world["authority"], claim.id, QueryInput.from_input({"question": "再问一次"}))
     assert second.due_on == dt.date(2027, 1, 5)
 
 
 # -- who sees what -------------------------------------------------------------------------------------------------
+
 
 def test_a_claim_is_seen_by_its_provider_and_staff_only(session, world):
     claim = make_claim(session, world["provider"], world["orders"][:1], world["uploads"])
@@ -473,8 +632,8 @@ def test_a_claim_is_seen_by_its_provider_and_staff_only(session, world):
 def test_each_party_counts_what_waits_for_it(session, world):
     make_claim(session, world["provider"], world["orders"][:1], world["uploads"], submit=False)
     submitted = make_claim(session, world["provider"], world["orders"][1:2], world["uploads"])
-    assert claim_queries.waiting_count(session, world["seller"]) == 1           # its draft
-    assert claim_queries.waiting_count(session, world["operator"]) == 1         # to review
+    assert claim_queries.waiting_count(session, world["seller"]) == 1  # its draft
+    assert claim_queries.waiting_count(session, world["operator"]) == 1  # to review
     assert claim_queries.waiting_count(session, world["authority"]) == 0
     reviews.review_claim(session, world["operator"], submitted.id, Decision(True))
     assert claim_queries.waiting_count(session, world["authority"]) == 1
@@ -492,27 +651,51 @@ def test_the_settlement_summary_sums_claims_per_date_in_sql(session, world):
 
 def test_every_step_is_in_the_audit_trail(session, world):
     from shop.audit import AuditEntry
+
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
-    reviews.exclude_order(session, world["operator"], claim.id, world["orders"][0].id, ExclusionInput.from_input({"reason": "重复"}))
+    reviews.exclude_order(
+        session, world["operator"], claim.id, world["orders"][0].id, ExclusionInput.from_input({"reason": "重复"})
+    )
     reviews.review_claim(session, world["operator"], claim.id, Decision(True))
     reviews.review_claim(session, world["authority"], claim.id, Decision(True))
     reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-1"}))
     session.rollback()
-    actions = list(session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "claim",
-                                                                   AuditEntry.subject_id == claim.id)
-                                   .order_by(AuditEntry.id)))
-    assert actions == ["create_claim", "add_document", "add_document", "add_document", "add_document", "submit_claim",
-                       "exclude_order", "operator_approve_claim", "authority_approve_claim", "disburse_claim"]
+    actions = list(
+        session.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.subject_type == "claim", AuditEntry.subject_id == claim.id)
+            .order_by(AuditEntry.id)
+        )
+    )
+    assert actions == [
+        "create_claim",
+        "add_document",
+        "add_document",
+        "add_document",
+        "add_document",
+        "submit_claim",
+        "exclude_order",
+        "operator_approve_claim",
+        "authority_approve_claim",
+        "disburse_claim",
+    ]
     assert world["orders"][0].status == OrderStatus.CONFIRMED
 
 
 def test_what_a_reader_may_do_follows_the_table_its_role_and_the_holds():
     from types import SimpleNamespace
+
     authority, operator = SimpleNamespace(role=Role.AUTHORITY), SimpleNamespace(role=Role.OPERATOR)
     approved = SimpleNamespace(status=ClaimStatus.APPROVED)
     assert claims.allowed_actions(authority, approved, []) == {"disburse_claim"}
-    assert claims.allowed_actions(authority, approved, ["held"]) == {"authority_reject_claim", "reject_claim", "reject_held"}
+    assert claims.allowed_actions(authority, approved, ["held"]) == {
+        "authority_reject_claim",
+        "reject_claim",
+        "reject_held",
+    }
     submitted = SimpleNamespace(status=ClaimStatus.SUBMITTED)
-    assert {"approve_claim", "reject_claim", "exclude_order", "answer_query"} <= claims.allowed_actions(operator, submitted, [])
+    assert {"approve_claim", "reject_claim", "exclude_order", "answer_query"} <= claims.allowed_actions(
+        operator, submitted, []
+    )
     assert "approve_claim" not in claims.allowed_actions(operator, submitted, ["held"])
     assert claims.allowed_actions(authority, submitted, []) == set()

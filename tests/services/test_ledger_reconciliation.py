@@ -3,6 +3,7 @@ missing"): each wallet's in-orders, claimed and disbursed balances against its o
 checkouts, claim items and disbursements; reservations and grants against the quota applications; the
 year's budget against its programme. The review's M5 tampering and H1's outcome kept the ledger
 balanced with itself, so only this comparison finds them."""
+
 import pytest
 from sqlalchemy import event, select, update
 
@@ -29,8 +30,9 @@ def world(session, tmp_path):
 
 
 def _account(session, kind, organisation_id=None):
-    return session.scalars(select(LedgerAccount).where(
-        LedgerAccount.code == ledger.account_code(kind, 2026, organisation_id))).one()
+    return session.scalars(
+        select(LedgerAccount).where(LedgerAccount.code == ledger.account_code(kind, 2026, organisation_id))
+    ).one()
 
 
 def _differences(session):
@@ -43,7 +45,7 @@ def _differences(session):
 def test_a_programme_year_with_orders_and_claims_in_every_state_reconciles(session, world, tmp_path):
     e1, p1 = world["e1"], world["p1"]
     drafted = make_order(session, e1, p1, amount_fen=500_00)
-    make_claim(session, p1, [drafted], tmp_path / "uploads", submit=False)   # a draft: still in orders
+    make_claim(session, p1, [drafted], tmp_path / "uploads", submit=False)  # a draft: still in orders
     report = ledger.verify(session)
     assert report.ok, report
     compared = set(report.compared)
@@ -57,19 +59,29 @@ def test_a_programme_year_with_orders_and_claims_in_every_state_reconciles(sessi
 def test_a_posting_moved_from_disbursed_to_available_with_both_balances_adjusted_is_found(app, session, world):
     """M5: the DBA moved e1's disbursement posting to its wallet and adjusted both balances."""
     e1 = world["e1"]
-    disbursed, available = _account(session, AccountKind.DISBURSED, e1.id), _account(session, AccountKind.AVAILABLE, e1.id)
-    posting = session.scalars(select(LedgerPosting).where(LedgerPosting.account_id == disbursed.id,
-                                                          LedgerPosting.amount_fen > 0)).one()
+    disbursed, available = (
+        _account(session, AccountKind.DISBURSED, e1.id),
+        _account(session, AccountKind.AVAILABLE, e1.id),
+    )
+    posting = session.scalars(
+        select(LedgerPosting).where(LedgerPosting.account_id == disbursed.id, LedgerPosting.amount_fen > 0)
+    ).one()
     amount = posting.amount_fen
     assert amount == 4_000_00
 
     def move(source, target):
         with append_only_lifted(session, "ledger_postings"):
             session.execute(update(LedgerPosting).where(LedgerPosting.id == posting.id).values(account_id=target.id))
-            session.execute(update(LedgerAccount).where(LedgerAccount.id == source.id)
-                            .values(balance_fen=LedgerAccount.balance_fen - amount))
-            session.execute(update(LedgerAccount).where(LedgerAccount.id == target.id)
-                            .values(balance_fen=LedgerAccount.balance_fen + amount))
+            session.execute(
+                update(LedgerAccount)
+                .where(LedgerAccount.id == source.id)
+                .values(balance_fen=LedgerAccount.balance_fen - amount)
+            )
+            session.execute(
+                update(LedgerAccount)
+                .where(LedgerAccount.id == target.id)
+                .values(balance_fen=LedgerAccount.balance_fen + amount)
+            )
 
     move(disbursed, available)
     result = app.test_cli_runner().invoke(args=["ledger-verify"])
@@ -85,8 +97,9 @@ def test_an_order_whose_vouchers_never_left_the_wallet_is_found(app, session, wo
     the order; the order holds 1,000 of vouchers that are back in the wallet."""
     e1, o3 = world["e1"], world["orders"][2]
     assert o3.status == "placed" and o3.voucher_fen == 1_000_00
-    ledger.release_vouchers(session, 2026, e1.id, o3.voucher_fen, ref=("checkout", o3.attempt_id), actor_id=None,
-                            kind="release_checkout")
+    ledger.release_vouchers(
+        session, 2026, e1.id, o3.voucher_fen, ref=("checkout", o3.attempt_id), actor_id=None, kind="release_checkout"
+    )
     session.commit()
     result = app.test_cli_runner().invoke(args=["ledger-verify"])
     assert result.exit_code == 1, result.output
@@ -99,10 +112,20 @@ def test_an_order_whose_vouchers_never_left_the_wallet_is_found(app, session, wo
 def test_vouchers_of_an_unfinished_checkout_are_in_orders_until_it_ends(session, world):
     e1 = world["e1"]
     o3 = world["orders"][2]
-    attempt = CheckoutAttempt(key="unfinished", request_hash="0" * 64, enterprise_id=e1.id, user_id=o3.attempt.user_id,
-                              status=AttemptStatus.PREPARED, voucher_year=2026, voucher_fen=500_00, self_pay_fen=0,
-                              plan=[], intents={}, agreement_version="2026-01",
-                              agreement_accepted_at=o3.agreement_accepted_at)
+    attempt = CheckoutAttempt(
+        key="unfinished",
+        request_hash="0" * 64,
+        enterprise_id=e1.id,
+        user_id=o3.attempt.user_id,
+        status=AttemptStatus.PREPARED,
+        voucher_year=2026,
+        voucher_fen=500_00,
+        self_pay_fen=0,
+        plan=[],
+        intents={},
+        agreement_version="2026-01",
+        agreement_accepted_at=o3.agreement_accepted_at,
+    )
     session.add(attempt)
     session.flush()
     ledger.hold_vouchers(session, 2026, e1.id, 500_00, ref=("checkout", attempt.id), actor_id=None)
@@ -112,8 +135,9 @@ def test_vouchers_of_an_unfinished_checkout_are_in_orders_until_it_ends(session,
     attempt.status = AttemptStatus.ABANDONED
     session.commit()
     assert _differences(session) == [(f"in_orders:2026:{e1.id}", 1_500_00, 1_000_00)]
-    ledger.release_vouchers(session, 2026, e1.id, 500_00, ref=("checkout", attempt.id), actor_id=None,
-                            kind="release_checkout")
+    ledger.release_vouchers(
+        session, 2026, e1.id, 500_00, ref=("checkout", attempt.id), actor_id=None, kind="release_checkout"
+    )
     session.commit()
     assert ledger.verify(session).ok
 
@@ -123,12 +147,17 @@ def test_vouchers_posted_into_a_wallet_without_a_grant_are_found(session, world)
     budget: the ledger adds up, the quota applications do not."""
     e1 = world["e1"]
     budget, available = _account(session, AccountKind.BUDGET), _account(session, AccountKind.AVAILABLE, e1.id)
-    ledger.transfer(session, budget, available, 10_000_00, kind="grant_quota", year=2026, ref=("quota_application", 999))
+    ledger.transfer(
+        session, budget, available, 10_000_00, kind="grant_quota", year=2026, ref=("quota_application", 999)
+    )
     session.commit()
-    assert _differences(session) == [("budget:2026", 840_000_00, 850_000_00),
-                                     (f"granted:2026:{e1.id}", 60_000_00, 50_000_00)]
-    ledger.transfer(session, available, budget, 10_000_00, kind="release_reservation", year=2026,
-                    ref=("quota_application", 999))
+    assert _differences(session) == [
+        ("budget:2026", 840_000_00, 850_000_00),
+        (f"granted:2026:{e1.id}", 60_000_00, 50_000_00),
+    ]
+    ledger.transfer(
+        session, available, budget, 10_000_00, kind="release_reservation", year=2026, ref=("quota_application", 999)
+    )
     session.commit()
 
 
@@ -141,6 +170,7 @@ def test_the_reconciliation_takes_the_same_number_of_queries_for_twelve_orders_a
 
         def counter(*_args):
             count[0] += 1
+
         event.listen(engine, "before_cursor_execute", counter)
         try:
             assert ledger.verify(session).ok

@@ -10,6 +10,7 @@ of ``ledger-verify``), grants never exceed the budget, and ``audit-verify`` pass
 Two profiles (``HYPOTHESIS_PROFILE``): ``ci`` (the default: a few minutes in ``make test``) and
 ``nightly`` (many more and longer runs; see docs/reliability.md).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,10 +59,23 @@ from wallet.models import QuotaApplication
 from wallet.states import AccountKind, ApplicationStatus
 
 # ci: derandomized, so that a run is reproducible and what it reaches does not vary between runs
-settings.register_profile("ci", max_examples=int(os.environ.get("MACHINE_EXAMPLES", "30")), stateful_step_count=80,
-                          deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
-settings.register_profile("nightly", max_examples=int(os.environ.get("MACHINE_EXAMPLES", "500")), stateful_step_count=150,
-                          deadline=None, suppress_health_check=list(HealthCheck), database=None)
+settings.register_profile(
+    "ci",
+    max_examples=int(os.environ.get("MACHINE_EXAMPLES", "30")),
+    stateful_step_count=80,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+    derandomize=True,
+)
+settings.register_profile(
+    "nightly",
+    max_examples=int(os.environ.get("MACHINE_EXAMPLES", "500")),
+    stateful_step_count=150,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 
 YEAR = 2026
@@ -116,8 +130,11 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             monkeypatch.setenv("SHOP_TODAY", self.day.isoformat())
 
         # -- the world -----------------------------------------------------------------------------
-        @initialize(budget_yuan=st.integers(20_000, 300_000), n=st.integers(2, 4),
-                    grants=st.lists(st.booleans(), min_size=4, max_size=4))
+        @initialize(
+            budget_yuan=st.integers(20_000, 300_000),
+            n=st.integers(2, 4),
+            grants=st.lists(st.booleans(), min_size=4, max_size=4),
+        )
         def programme_and_parties(self, budget_yuan: int, n: int, grants: list[bool]) -> None:
             s = self.session
             self.budget_fen = budget_yuan * 100
@@ -127,12 +144,15 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             self.providers = [make_org(s, "provider") for _ in range(2)]
             self.products = []
             for provider in self.providers:
-                for layer, category, price in (("infrastructure", "compute", 3_000_00), ("platform", "database", 12_345_67),
-                                               ("application", "production", 800_01)):
+                for layer, category, price in (
+                    ("infrastructure", "compute", 3_000_00),
+                    ("platform", "database", 12_345_67),
+                    ("application", "production", 800_01),
+                ):
                     self.products.append(make_product(s, provider, price_fen=price, layer=layer, category=category))
             self.enterprises = [make_org(s) for _ in range(n)]
             for enterprise, grant in zip(self.enterprises, grants, strict=False):
-                if grant:   # some start with a wallet (first come, first served: maybe only part of a quota)
+                if grant:  # some start with a wallet (first come, first served: maybe only part of a quota)
                     application = self._try(wallet_services.apply_for_quota, s, member(enterprise), YEAR)
                     if application is not None:
                         wallet_services.review_application(s, self.operator, application.id, Decision(True))
@@ -168,24 +188,34 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
         def apply(self, index: int, decision: str) -> None:
             """An application (先申先得: it reserves what the budget has left, up to the cap), then maybe
             the operator's decision; a pending one may be decided by a later step."""
-            application = self._try(wallet_services.apply_for_quota, self.session, member(self._enterprise(index)),
-                                    {"year": YEAR})
+            application = self._try(
+                wallet_services.apply_for_quota, self.session, member(self._enterprise(index)), {"year": YEAR}
+            )
             if application is None:
-                application_id = self._pick(select(QuotaApplication.id).where(
-                    QuotaApplication.status == ApplicationStatus.PENDING), index)
+                application_id = self._pick(
+                    select(QuotaApplication.id).where(QuotaApplication.status == ApplicationStatus.PENDING), index
+                )
             else:
                 application_id = application.id
             if application_id is not None and decision != "wait":
-                self._try(wallet_services.review_application, self.session, self.operator, application_id,
-                          Decision(decision == "approve", "材料不全" if decision == "reject" else None))
+                self._try(
+                    wallet_services.review_application,
+                    self.session,
+                    self.operator,
+                    application_id,
+                    Decision(decision == "approve", "材料不全" if decision == "reject" else None),
+                )
 
         # -- checkout --------------------------------------------------------------------------------
-        @rule(index=st.integers(0, 3),
-              picks=st.lists(st.tuples(st.integers(0, 5), st.integers(1, 3)), min_size=1, max_size=4,
-                             unique_by=lambda t: t[0]),
-              use_vouchers=st.sampled_from([True, True, False]),
-              card=st.sampled_from(["pm_card_ok"] * 4 + ["pm_declined", "pm_unavailable"]),
-              then=st.sampled_from(["leave", "confirm", "confirm", "confirm", "cancel"]))
+        @rule(
+            index=st.integers(0, 3),
+            picks=st.lists(
+                st.tuples(st.integers(0, 5), st.integers(1, 3)), min_size=1, max_size=4, unique_by=lambda t: t[0]
+            ),
+            use_vouchers=st.sampled_from([True, True, False]),
+            card=st.sampled_from(["pm_card_ok"] * 4 + ["pm_declined", "pm_unavailable"]),
+            then=st.sampled_from(["leave", "confirm", "confirm", "confirm", "cancel"]),
+        )
         def checkout(self, index: int, picks: list[tuple[int, int]], use_vouchers: bool, card: str, then: str) -> None:
             """A checkout, then (to reach deeper states sooner) maybe its confirmation or cancellation."""
             enterprise = self._enterprise(index)
@@ -200,11 +230,21 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 assert self._available(enterprise.id) == available_before - sum(o.voucher_fen for o in placed)
                 for order in placed:
                     if then == "confirm":
-                        self._try(order_services.confirm_order, self.session, member(order.provider), order.id,
-                                  gateway=self.gateway)
+                        self._try(
+                            order_services.confirm_order,
+                            self.session,
+                            member(order.provider),
+                            order.id,
+                            gateway=self.gateway,
+                        )
                     elif then == "cancel":
-                        self._try(order_services.cancel_order, self.session, member(enterprise), order.id,
-                                  gateway=self.gateway)
+                        self._try(
+                            order_services.cancel_order,
+                            self.session,
+                            member(enterprise),
+                            order.id,
+                            gateway=self.gateway,
+                        )
 
         def _order(self, statuses: list[OrderStatus], index: int) -> Order | None:
             order_id = self._pick(select(Order.id).where(Order.status.in_(statuses)), index)
@@ -219,8 +259,14 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 return
             self.gateway.lose_capture_answer = fault == "lost_answer"
             try:
-                self._with_gateway_down(fault == "down", order_services.confirm_order, self.session,
-                                        member(order.provider), order.id, gateway=self.gateway)
+                self._with_gateway_down(
+                    fault == "down",
+                    order_services.confirm_order,
+                    self.session,
+                    member(order.provider),
+                    order.id,
+                    gateway=self.gateway,
+                )
             finally:
                 self.gateway.lose_capture_answer = False
 
@@ -228,8 +274,14 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
         def cancel(self, index: int, down: bool) -> None:
             order = self._order([OrderStatus.PLACED], index)
             if order is not None:
-                self._with_gateway_down(down, order_services.cancel_order, self.session, member(order.enterprise), order.id,
-                                        gateway=self.gateway)
+                self._with_gateway_down(
+                    down,
+                    order_services.cancel_order,
+                    self.session,
+                    member(order.enterprise),
+                    order.id,
+                    gateway=self.gateway,
+                )
 
         @rule(index=st.integers(0, 50), decision=st.sampled_from(["approve", "reject", "wait"]), down=st.booleans())
         def refund(self, index: int, decision: str, down: bool) -> None:
@@ -239,28 +291,51 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             if order is None:
                 return
             if order.status == OrderStatus.CONFIRMED:
-                self._try(order_services.request_refund, self.session, member(order.enterprise), order.id,
-                          "服务不符")
+                self._try(order_services.request_refund, self.session, member(order.enterprise), order.id, "服务不符")
             if decision != "wait":
-                self._with_gateway_down(down, order_services.decide_refund, self.session, member(order.provider), order.id,
-                                        Decision(decision == "approve", "已按约定交付" if decision == "reject" else None),
-                                        gateway=self.gateway)
+                self._with_gateway_down(
+                    down,
+                    order_services.decide_refund,
+                    self.session,
+                    member(order.provider),
+                    order.id,
+                    Decision(decision == "approve", "已按约定交付" if decision == "reject" else None),
+                    gateway=self.gateway,
+                )
 
         # -- claims ----------------------------------------------------------------------------------
-        @rule(provider_index=st.integers(0, 1), cover=st.sampled_from([True, True, False]),
-              stages=st.lists(st.sampled_from(["approve", "approve", "approve", "reject"]), max_size=3),
-              submit=st.sampled_from([True, True, False]))
+        @rule(
+            provider_index=st.integers(0, 1),
+            cover=st.sampled_from([True, True, False]),
+            stages=st.lists(st.sampled_from(["approve", "approve", "approve", "reject"]), max_size=3),
+            submit=st.sampled_from([True, True, False]),
+        )
         def claim(self, provider_index: int, cover: bool, stages: list[str], submit: bool) -> None:
             """A claim of confirmed orders, submitted, then (to reach deeper states sooner) taken through
             some of its reviews and the payment."""
             provider = self.providers[provider_index]
             with read_only_transactions(), self.sessions() as s:
-                rows = s.execute(select(Order.id, Order.total_fen).where(
-                    Order.provider_id == provider.id, Order.status == OrderStatus.CONFIRMED, Order.voucher_fen > 0,
-                    ~select(ClaimItem.id).where(ClaimItem.order_id == Order.id, ClaimItem.live.is_(True)).exists())
-                    .order_by(Order.id).limit(5)).all()
-            claim = self._try(claim_services.create_claim, self.session, member(provider),
-                              ClaimInput.from_input({"order_ids": [order_id for order_id, _ in rows]})) if rows else None
+                rows = s.execute(
+                    select(Order.id, Order.total_fen)
+                    .where(
+                        Order.provider_id == provider.id,
+                        Order.status == OrderStatus.CONFIRMED,
+                        Order.voucher_fen > 0,
+                        ~select(ClaimItem.id).where(ClaimItem.order_id == Order.id, ClaimItem.live.is_(True)).exists(),
+                    )
+                    .order_by(Order.id)
+                    .limit(5)
+                ).all()
+            claim = (
+                self._try(
+                    claim_services.create_claim,
+                    self.session,
+                    member(provider),
+                    ClaimInput.from_input({"order_ids": [order_id for order_id, _ in rows]}),
+                )
+                if rows
+                else None
+            )
             if claim is None:
                 return
             total = sum(t for _, t in rows)
@@ -268,39 +343,77 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 data: dict[str, Any] = {"kind": kind}
                 if kind == "invoice":
                     data.update(invoice_number=f"INV{claim.id:08d}", invoice_amount_fen=total if cover else 100)
-                self._try(claim_services.add_claim_document, self.session, member(provider), claim.id, DocumentInput.from_input(data),
-                          upload(PDF, f"{kind}.pdf"), upload_dir)
+                self._try(
+                    claim_services.add_claim_document,
+                    self.session,
+                    member(provider),
+                    claim.id,
+                    DocumentInput.from_input(data),
+                    upload(PDF, f"{kind}.pdf"),
+                    upload_dir,
+                )
             if not submit or self._try(claim_services.submit_claim, self.session, member(provider), claim.id) is None:
                 return
             for step, decision in zip([self.operator, self.authority, None], stages, strict=False):
                 if step is None:
-                    self._try(reviews.disburse_claim, self.session, self.authority, claim.id,
-                              DisbursementInput.from_input({"reference": f"BANK-{claim.id}"}))
-                elif self._try(reviews.review_claim, self.session, step, claim.id,
-                               Decision(decision == "approve", "发票不符" if decision == "reject" else None)) is None \
-                        or decision == "reject":
+                    self._try(
+                        reviews.disburse_claim,
+                        self.session,
+                        self.authority,
+                        claim.id,
+                        DisbursementInput.from_input({"reference": f"BANK-{claim.id}"}),
+                    )
+                elif (
+                    self._try(
+                        reviews.review_claim,
+                        self.session,
+                        step,
+                        claim.id,
+                        Decision(decision == "approve", "发票不符" if decision == "reject" else None),
+                    )
+                    is None
+                    or decision == "reject"
+                ):
                     return
 
         @rule(index=st.integers(0, 50), decision=st.sampled_from(["approve", "approve", "approve", "reject"]))
         def advance_claim(self, index: int, decision: str) -> None:
             """The next step of a claim that waits on staff: a review by whoever's turn it is, or its payment."""
-            claim_id = self._pick(select(Claim.id).where(Claim.status.in_(
-                [ClaimStatus.SUBMITTED, ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED])), index)
+            claim_id = self._pick(
+                select(Claim.id).where(
+                    Claim.status.in_([ClaimStatus.SUBMITTED, ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED])
+                ),
+                index,
+            )
             if claim_id is None:
                 return
             status = self.session.get(Claim, claim_id, populate_existing=True).status
             self.session.rollback()
             if status == ClaimStatus.APPROVED:
-                self._try(reviews.disburse_claim, self.session, self.authority, claim_id,
-                          DisbursementInput.from_input({"reference": f"BANK-{claim_id}"}))
+                self._try(
+                    reviews.disburse_claim,
+                    self.session,
+                    self.authority,
+                    claim_id,
+                    DisbursementInput.from_input({"reference": f"BANK-{claim_id}"}),
+                )
             else:
                 actor = self.operator if status == ClaimStatus.SUBMITTED else self.authority
-                self._try(reviews.review_claim, self.session, actor, claim_id,
-                          Decision(decision == "approve", "发票不符" if decision == "reject" else None))
+                self._try(
+                    reviews.review_claim,
+                    self.session,
+                    actor,
+                    claim_id,
+                    Decision(decision == "approve", "发票不符" if decision == "reject" else None),
+                )
 
         # -- a whole journey -------------------------------------------------------------------------
-        @rule(index=st.integers(0, 3), product=st.integers(0, 5), depth=st.integers(1, 7),
-              refund=st.sampled_from([False, False, True]))
+        @rule(
+            index=st.integers(0, 3),
+            product=st.integers(0, 5),
+            depth=st.integers(1, 7),
+            refund=st.sampled_from([False, False, True]),
+        )
         def journey(self, index: int, product: int, depth: int, refund: bool) -> None:
             """One enterprise's way through the programme, as far as ``depth`` goes: a wallet, an order paid
             with vouchers, its confirmation, then a refund, or a claim through both reviews to its payment.
@@ -308,41 +421,80 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             enterprise, product_row = self._enterprise(index), self.products[product]
             application = self._try(wallet_services.apply_for_quota, self.session, member(enterprise), YEAR)
             if application is not None:
-                self._try(wallet_services.review_application, self.session, self.operator, application.id, Decision(True))
-            placed = self._try(checkouts.checkout, self.session, member(enterprise),
-                               checkouts.CheckoutRequest([(product_row.id, 1)], True, True, "pm_card_ok"),
-                               gateway=self.gateway)
+                self._try(
+                    wallet_services.review_application, self.session, self.operator, application.id, Decision(True)
+                )
+            placed = self._try(
+                checkouts.checkout,
+                self.session,
+                member(enterprise),
+                checkouts.CheckoutRequest([(product_row.id, 1)], True, True, "pm_card_ok"),
+                gateway=self.gateway,
+            )
             if not placed or depth < 2:
                 return
             order = placed[0]
-            if self._try(order_services.confirm_order, self.session, member(order.provider), order.id,
-                         gateway=self.gateway) is None or depth < 3:
+            if (
+                self._try(
+                    order_services.confirm_order, self.session, member(order.provider), order.id, gateway=self.gateway
+                )
+                is None
+                or depth < 3
+            ):
                 return
             if refund:
-                if self._try(order_services.request_refund, self.session, member(enterprise), order.id,
-                             "服务不符") is not None and depth > 3:
-                    self._try(order_services.decide_refund, self.session, member(order.provider), order.id,
-                              Decision(True), gateway=self.gateway)
+                if (
+                    self._try(order_services.request_refund, self.session, member(enterprise), order.id, "服务不符")
+                    is not None
+                    and depth > 3
+                ):
+                    self._try(
+                        order_services.decide_refund,
+                        self.session,
+                        member(order.provider),
+                        order.id,
+                        Decision(True),
+                        gateway=self.gateway,
+                    )
                 return
             provider = order.provider
-            claim = self._try(claim_services.create_claim, self.session, member(provider), ClaimInput.from_input({"order_ids": [order.id]}))
+            claim = self._try(
+                claim_services.create_claim,
+                self.session,
+                member(provider),
+                ClaimInput.from_input({"order_ids": [order.id]}),
+            )
             if claim is None:
                 return
             for kind in ("invoice", "contract", "transfer", "usage"):
                 data: dict[str, Any] = {"kind": kind}
                 if kind == "invoice":
                     data.update(invoice_number=f"J{claim.id:08d}", invoice_amount_fen=order.total_fen)
-                self._try(claim_services.add_claim_document, self.session, member(provider), claim.id, DocumentInput.from_input(data),
-                          upload(PDF, f"{kind}.pdf"), upload_dir)
+                self._try(
+                    claim_services.add_claim_document,
+                    self.session,
+                    member(provider),
+                    claim.id,
+                    DocumentInput.from_input(data),
+                    upload(PDF, f"{kind}.pdf"),
+                    upload_dir,
+                )
             if depth < 4 or self._try(claim_services.submit_claim, self.session, member(provider), claim.id) is None:
                 return
             for stage, actor in ((5, self.operator), (6, self.authority)):
-                if depth < stage or self._try(reviews.review_claim, self.session, actor, claim.id,
-                                              Decision(True)) is None:
+                if (
+                    depth < stage
+                    or self._try(reviews.review_claim, self.session, actor, claim.id, Decision(True)) is None
+                ):
                     return
             if depth >= 7:
-                self._try(reviews.disburse_claim, self.session, self.authority, claim.id,
-                          DisbursementInput.from_input({"reference": f"BANK-{claim.id}"}))
+                self._try(
+                    reviews.disburse_claim,
+                    self.session,
+                    self.authority,
+                    claim.id,
+                    DisbursementInput.from_input({"reference": f"BANK-{claim.id}"}),
+                )
 
         # -- sanctions ---------------------------------------------------------------------------------
         @rule(which=st.integers(0, 5), action=st.sampled_from(["suspend"] * 3 + ["reinstate"] * 4 + ["expel"]))
@@ -352,9 +504,21 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             parties = self.enterprises + self.providers
             org = parties[which % len(parties)]
             if action == "suspend":
-                self._try(sanctions.suspend_organisation, self.session, self.operator, org.id, SuspensionInput.from_input({"reason": "核查中"}))
+                self._try(
+                    sanctions.suspend_organisation,
+                    self.session,
+                    self.operator,
+                    org.id,
+                    SuspensionInput.from_input({"reason": "核查中"}),
+                )
             elif action == "reinstate":
-                self._try(sanctions.reinstate_organisation, self.session, self.operator, org.id, ReasonInput.from_input({"reason": "核查完毕"}))
+                self._try(
+                    sanctions.reinstate_organisation,
+                    self.session,
+                    self.operator,
+                    org.id,
+                    ReasonInput.from_input({"reason": "核查完毕"}),
+                )
             else:
                 self._try(providers.expel_organisation, self.session, self.operator, org.id, "骗取补贴", False)
 
@@ -392,8 +556,10 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 if hasattr(self, "budget_fen"):
                     # 总额控制: what is granted or reserved never exceeds the budget, and the budget
                     # account holds exactly the rest
-                    held = case((QuotaApplication.status == ApplicationStatus.PENDING, QuotaApplication.reserved_fen),
-                                else_=QuotaApplication.granted_fen)
+                    held = case(
+                        (QuotaApplication.status == ApplicationStatus.PENDING, QuotaApplication.reserved_fen),
+                        else_=QuotaApplication.granted_fen,
+                    )
                     committed = s.scalar(select(func.coalesce(func.sum(held), 0)).where(QuotaApplication.year == YEAR))
                     assert committed <= self.budget_fen
                     assert ledger.balance(s, AccountKind.BUDGET, YEAR) == self.budget_fen - committed
@@ -423,22 +589,36 @@ def reset_database(request: pytest.FixtureRequest, database: str, tmp_path: Path
             path = tmp_path / f"machine-{next(counter)}.sqlite3"
             shutil.copyfile(template, path)
             return f"sqlite:///{path}"
+
         return fresh
     from tests.conftest import _truncate_pg
+
     url = request.getfixturevalue("pg_migrated")
 
     def fresh_pg() -> str:
         _truncate_pg(url)
         return url
+
     return fresh_pg
 
 
-def test_random_money_journeys_keep_the_ledger_balanced_and_the_trail_intact(app, reset_database, tmp_path, monkeypatch) -> None:
+def test_random_money_journeys_keep_the_ledger_balanced_and_the_trail_intact(
+    app, reset_database, tmp_path, monkeypatch
+) -> None:
     # ``app``: create_app registers what the areas add to the verifiers (the orders' reconciliation)
     machine = make_machine(reset_database, tmp_path / "uploads", monkeypatch)
     REACHED.clear()
     run_state_machine_as_test(machine, settings=settings.get_profile(PROFILE))
     print("reached:", dict(sorted(REACHED.items())))
-    for wanted in ("grant", "place", "confirm", "cancel", "approve_refund", "submit_claim", "disburse_claim",
-                   "suspend", "reinstate"):
+    for wanted in (
+        "grant",
+        "place",
+        "confirm",
+        "cancel",
+        "approve_refund",
+        "submit_claim",
+        "disburse_claim",
+        "suspend",
+        "reinstate",
+    ):
         assert REACHED.get(wanted), f"no run reached {wanted}: {REACHED}"

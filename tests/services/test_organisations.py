@@ -41,8 +41,9 @@ def test_registration_creates_an_organisation_awaiting_certification_with_its_fi
 def test_registration_reports_every_faulty_field_at_once(session, today):
     today("2026-11-24")
     with pytest.raises(DomainError) as caught:
-        services.Registration.from_input(registration(region_code="999999", established_on="2027-01-01",
-                                                      password="short", email="not-an-email"))
+        services.Registration.from_input(
+            registration(region_code="999999", established_on="2027-01-01", password="short", email="not-an-email")
+        )
     assert set(caught.value.errors) == {"region_code", "established_on", "password", "email"}
     assert caught.value.code == "validation_error"
 
@@ -65,7 +66,9 @@ def test_the_same_credit_code_cannot_register_twice(session):
 def test_a_blacklisted_code_is_refused(session):
     operator = make_staff(session, Role.OPERATOR)
     data = registration()
-    services.add_to_blacklist(session, operator, BlacklistInput.from_input({"uscc": data["uscc"], "reason": "骗取补贴"}))
+    services.add_to_blacklist(
+        session, operator, BlacklistInput.from_input({"uscc": data["uscc"], "reason": "骗取补贴"})
+    )
     with pytest.raises(DomainError) as caught:
         services.register_organisation(session, services.Registration.from_input(data))
     assert caught.value.code == "blacklisted"
@@ -77,7 +80,10 @@ def test_certification_stores_recognised_files_and_queues_the_organisation(sessi
     assert org.status == OrgStatus.UNDER_REVIEW
     submission = services.latest_submission(session, org.id)
     assert {d.kind: d.content_type for d in submission.documents} == {
-        "business_licence": "application/pdf", "realname_form": "image/jpeg", "contact_id_card": "image/png"}
+        "business_licence": "application/pdf",
+        "realname_form": "image/jpeg",
+        "contact_id_card": "image/png",
+    }
     stored = [d.stored_name for d in submission.documents]
     assert all(name not in ("licence.pdf", "form.jpg", "id.png") for name in stored)
 
@@ -98,8 +104,13 @@ def test_a_file_above_10_mb_is_refused(session, app):
     org = register(session)
     big = PDF + b"0" * (10 * 1024 * 1024)
     with pytest.raises(DomainError) as caught:
-        services.submit_certification(session, member(org), org.id,
-                                      certification_files(realname_form=upload(big, "big.pdf")), app.config["UPLOAD_DIR"])
+        services.submit_certification(
+            session,
+            member(org),
+            org.id,
+            certification_files(realname_form=upload(big, "big.pdf")),
+            app.config["UPLOAD_DIR"],
+        )
     assert "10 MB" in str(caught.value.errors["realname_form"][0])
 
 
@@ -111,8 +122,9 @@ def test_an_enterprise_must_upload_the_contacts_id_card_but_a_provider_need_not(
         services.submit_certification(session, member(enterprise), enterprise.id, files, app.config["UPLOAD_DIR"])
     assert "contact_id_card" in caught.value.errors
     provider = register(session, kind="provider")
-    services.submit_certification(session, member(provider), provider.id, certification_files("provider"),
-                                  app.config["UPLOAD_DIR"])
+    services.submit_certification(
+        session, member(provider), provider.id, certification_files("provider"), app.config["UPLOAD_DIR"]
+    )
     assert provider.status == OrgStatus.UNDER_REVIEW
 
 
@@ -133,8 +145,11 @@ def test_a_rejected_organisation_sees_the_reason_and_can_submit_again(session, a
     assert org.status == OrgStatus.UNDER_REVIEW and org.status_reason is None
     services.review_organisation(session, operator, org.id, Decision(True))
     assert org.status == OrgStatus.CERTIFIED and org.certified_at is not None
-    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "organisation",
-                                                               AuditEntry.subject_id == org.id).order_by(AuditEntry.id)).all()
+    actions = session.scalars(
+        select(AuditEntry.action)
+        .where(AuditEntry.subject_type == "organisation", AuditEntry.subject_id == org.id)
+        .order_by(AuditEntry.id)
+    ).all()
     assert actions == ["register", "submit_certification", "reject", "submit_certification", "approve"]
 
 
@@ -143,7 +158,9 @@ def test_a_rejection_needs_a_reason(session, app):
     org = register(session)
     services.submit_certification(session, member(org), org.id, certification_files(), app.config["UPLOAD_DIR"])
     with pytest.raises(DomainError) as caught:
-        services.review_organisation(session, operator, org.id, Decision.from_input({"decision": "reject", "reason": "  "}))
+        services.review_organisation(
+            session, operator, org.id, Decision.from_input({"decision": "reject", "reason": "  "})
+        )
     assert "reason" in caught.value.errors
     assert session.get(Organisation, org.id).status == OrgStatus.UNDER_REVIEW
 
@@ -234,7 +251,7 @@ class TestAuditTrail:
     def test_tampering_is_found_and_the_first_broken_entry_named(self, session):
         for _ in range(3):
             register(session)
-        _without_append_only_guard(session, "UPDATE audit_entries SET after = '{\"status\": \"certified\"}' WHERE id = 2")
+        _without_append_only_guard(session, 'UPDATE audit_entries SET after = \'{"status": "certified"}\' WHERE id = 2')
         report = verify_chain(session)
         assert not report.ok and report.broken_id == 2
 

@@ -1,4 +1,5 @@
 """The audit trail searched by subject, actor and day, and the state of its hash chain."""
+
 import datetime as dt
 
 import pytest
@@ -17,8 +18,12 @@ def trail(session, today):
     today("2026-03-02")
     make_programme(session)
     first, second = make_org(session), make_org(session)
-    return {"first": first, "second": second, "application": grant_wallet(session, first),
-            "other": grant_wallet(session, second)}
+    return {
+        "first": first,
+        "second": second,
+        "application": grant_wallet(session, first),
+        "other": grant_wallet(session, second),
+    }
 
 
 def _search(session, **where):
@@ -28,7 +33,7 @@ def _search(session, **where):
 def test_the_trail_is_searched_by_subject_type_and_number(session, trail):
     application = trail["application"]
     found = _search(session, subject_type="quota_application", subject_id=application.id)
-    assert [e.action for e in found] == ["grant", "apply"]                           # newest first
+    assert [e.action for e in found] == ["grant", "apply"]  # newest first
     assert all(e.subject_id == application.id for e in found)
     assert len(_search(session, subject_type="quota_application")) == 4
 
@@ -39,12 +44,13 @@ def test_the_trail_is_searched_by_who_acted_by_e_mail_number_or_system(session, 
     assert by_mail and {e.actor_id for e in by_mail} == {applicant.id}
     assert [e.id for e in _search(session, actor=str(applicant.id))] == [e.id for e in by_mail]
     system = _search(session, actor="system")
-    assert system and all(e.actor_id is None for e in system)          # the notices published for the grants
+    assert system and all(e.actor_id is None for e in system)  # the notices published for the grants
     assert _search(session, actor="nobody@example.com") == []
 
 
 def test_the_trail_is_searched_by_the_days_in_china_it_happened_on(session, trail, monkeypatch):
     from shop.audit import record
+
     # half past midnight on 2 March in China is still 1 March in UTC
     monkeypatch.setattr("shop.audit.now", lambda: dt.datetime(2026, 3, 1, 16, 30, tzinfo=dt.UTC))
     early = record(session, None, "programme", 1, "note", None, {"note": "just after midnight"})

@@ -1,6 +1,7 @@
 """Complaints (五): the enterprise that placed an order complains about its provider; the operator takes
 it up and resolves it; both parties and the operator reply; the first response is recorded; nobody
 else sees it."""
+
 import datetime as dt
 
 import pytest
@@ -24,14 +25,25 @@ def world(session, today):
     grant_wallet(session, buyer)
     provider, other_provider = make_org(session, "provider"), make_org(session, "provider")
     order = make_order(session, buyer, provider, amount_fen=8_000_00)
-    return {"buyer": member(buyer), "other_buyer": member(other_buyer), "seller": member(provider),
-            "other_seller": member(other_provider), "order": order, "provider": provider,
-            "operator": make_staff(session, Role.OPERATOR), "authority": make_staff(session, Role.AUTHORITY)}
+    return {
+        "buyer": member(buyer),
+        "other_buyer": member(other_buyer),
+        "seller": member(provider),
+        "other_seller": member(other_provider),
+        "order": order,
+        "provider": provider,
+        "operator": make_staff(session, Role.OPERATOR),
+        "authority": make_staff(session, Role.AUTHORITY),
+    }
 
 
 def _file(session, world, **overrides):
-    data = {"order_id": world["order"].id, "kind": "service_quality", "subject": "云主机频繁重启",
-            "description": "下单后一周内云主机重启了四次，业务中断。"}
+    data = {
+        "order_id": world["order"].id,
+        "kind": "service_quality",
+        "subject": "云主机频繁重启",
+        "description": "下单后一周内云主机重启了四次，业务中断。",
+    }
     data.update(overrides)
     return complaints.file_complaint(session, world["buyer"], ComplaintInput.from_input(data))
 
@@ -41,20 +53,34 @@ def test_the_enterprise_that_placed_the_order_complains_about_its_provider(sessi
     assert complaint.status.value == "open"
     assert (complaint.enterprise_id, complaint.provider_id) == (world["order"].enterprise_id, world["provider"].id)
     assert complaint.first_response_at is None
-    trail = session.scalars(select(AuditEntry).where(AuditEntry.subject_type == "complaint",
-                                                     AuditEntry.subject_id == complaint.id)).all()
+    trail = session.scalars(
+        select(AuditEntry).where(AuditEntry.subject_type == "complaint", AuditEntry.subject_id == complaint.id)
+    ).all()
     assert [e.action for e in trail] == ["file_complaint"] and trail[0].actor_id == world["buyer"].id
 
 
 def test_nobody_complains_about_someone_elses_order(session, world):
     with pytest.raises(DomainError) as refused:
-        complaints.file_complaint(session, world["other_buyer"], ComplaintInput.from_input({
-            "order_id": world["order"].id, "kind": "other", "subject": "不是我的订单", "description": "尝试投诉别人的订单"}))
+        complaints.file_complaint(
+            session,
+            world["other_buyer"],
+            ComplaintInput.from_input(
+                {
+                    "order_id": world["order"].id,
+                    "kind": "other",
+                    "subject": "不是我的订单",
+                    "description": "尝试投诉别人的订单",
+                }
+            ),
+        )
     assert refused.value.code == "not_found" and "order_id" in refused.value.errors
     for outsider in (world["seller"], world["operator"]):
         with pytest.raises(DomainError) as forbidden:
-            complaints.file_complaint(session, outsider, ComplaintInput(world["order"].id, ComplaintKind.OTHER,
-                                                                        "不是买方", "服务商或运营方不能投诉"))
+            complaints.file_complaint(
+                session,
+                outsider,
+                ComplaintInput(world["order"].id, ComplaintKind.OTHER, "不是买方", "服务商或运营方不能投诉"),
+            )
         assert forbidden.value.code == "forbidden"
 
 
@@ -88,20 +114,27 @@ def test_the_operator_takes_it_up_then_resolves_it_and_nothing_else_moves_it(ses
     with pytest.raises(DomainError) as no_reason:
         ResolutionInput.from_input({"resolution": ""})
     assert no_reason.value.code == "validation_error"
-    resolved = complaints.resolve_complaint(session, operator, complaint.id, ResolutionInput("服务商已迁移实例并补偿一个月"))
+    resolved = complaints.resolve_complaint(
+        session, operator, complaint.id, ResolutionInput("服务商已迁移实例并补偿一个月")
+    )
     assert resolved.status.value == "resolved" and resolved.resolved_by_id == operator.id
     with pytest.raises(DomainError) as closed:
         complaints.reply_to_complaint(session, world["buyer"], complaint.id, ReplyInput("还有问题"))
     assert closed.value.code == "invalid_state"
-    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "complaint",
-                                                              AuditEntry.subject_id == complaint.id)
-                              .order_by(AuditEntry.id)).all()
+    actions = session.scalars(
+        select(AuditEntry.action)
+        .where(AuditEntry.subject_type == "complaint", AuditEntry.subject_id == complaint.id)
+        .order_by(AuditEntry.id)
+    ).all()
     assert actions == ["file_complaint", "take_up_complaint", "resolve_complaint"]
 
 
 def _filed_two_hours_ago(session, complaint):
-    session.execute(update(Complaint).where(Complaint.id == complaint.id).values(
-        filed_at=complaint.filed_at - dt.timedelta(hours=2)))
+    session.execute(
+        update(Complaint)
+        .where(Complaint.id == complaint.id)
+        .values(filed_at=complaint.filed_at - dt.timedelta(hours=2))
+    )
     session.commit()
 
 
@@ -127,7 +160,11 @@ def test_taking_it_up_is_the_first_response_when_nobody_replied_before(session, 
 
 def test_replies_come_from_the_two_parties_and_the_operator_and_everyone_of_them_reads_them(session, world):
     complaint = _file(session, world)
-    for user, text in ((world["seller"], "已安排工程师"), (world["operator"], "请服务商三日内答复"), (world["buyer"], "收到")):
+    for user, text in (
+        (world["seller"], "已安排工程师"),
+        (world["operator"], "请服务商三日内答复"),
+        (world["buyer"], "收到"),
+    ):
         complaints.reply_to_complaint(session, user, complaint.id, ReplyInput(text))
     with pytest.raises(DomainError) as authority:
         complaints.reply_to_complaint(session, world["authority"], complaint.id, ReplyInput("省局意见"))
@@ -135,7 +172,10 @@ def test_replies_come_from_the_two_parties_and_the_operator_and_everyone_of_them
     for reader in (world["buyer"], world["seller"], world["operator"], world["authority"]):
         seen = complaints.get_complaint(fresh(session), reader, complaint.id)
         assert [(r.party, r.body) for r in seen.replies] == [
-            ("provider", "已安排工程师"), ("operator", "请服务商三日内答复"), ("enterprise", "收到")]
+            ("provider", "已安排工程师"),
+            ("operator", "请服务商三日内答复"),
+            ("enterprise", "收到"),
+        ]
 
 
 def test_a_complaint_does_not_exist_for_anyone_but_its_two_parties_and_staff(session, world):
@@ -149,8 +189,9 @@ def test_a_complaint_does_not_exist_for_anyone_but_its_two_parties_and_staff(ses
         assert hidden_reply.value.code == "not_found"
         assert complaints.list_complaints(session, outsider, ComplaintFilter(), page=1, per_page=20).total == 0
     for insider in (world["buyer"], world["seller"], world["operator"], world["authority"]):
-        assert [c.id for c in complaints.list_complaints(session, insider, ComplaintFilter(), page=1, per_page=20).items] == \
-            [complaint.id]
+        assert [
+            c.id for c in complaints.list_complaints(session, insider, ComplaintFilter(), page=1, per_page=20).items
+        ] == [complaint.id]
 
 
 def test_what_waits_for_the_operator_and_for_the_provider(session, world):

@@ -1,6 +1,7 @@
 """Payment failure paths (issue 11, findings H1, H2 and L8 of the second security review): reconcile
 racing a live checkout, a capture whose answer is lost, and what reconciliation does with every payment
 that is not final."""
+
 import datetime as dt
 import threading
 
@@ -39,8 +40,13 @@ def world(session):
     enterprise = make_org(session)
     grant_wallet(session, enterprise)
     provider = make_org(session, "provider")
-    return {"enterprise": enterprise, "buyer": member(enterprise), "provider": provider, "seller": member(provider),
-            "product": make_product(session, provider, price_fen=1_000_00)}          # 40%: ¥400 of vouchers
+    return {
+        "enterprise": enterprise,
+        "buyer": member(enterprise),
+        "provider": provider,
+        "seller": member(provider),
+        "product": make_product(session, provider, price_fen=1_000_00),
+    }  # 40%: ¥400 of vouchers
 
 
 def request(world, quantity=1, pm="pm_card_visa"):
@@ -98,11 +104,12 @@ class TestReconcileRacingALiveCheckout:
 
     @pytest.mark.parametrize("step", ["prepare", "authorise"])
     def test_a_checkout_taken_by_reconcile_ends_failed_with_no_order_and_every_voucher_back_once(
-            self, step, app, session, world, today):
+        self, step, app, session, world, today
+    ):
         gateway = LateAnswerGateway(step)
         checkout = CheckoutInThread(app, world, gateway)
         assert gateway.waiting.wait(60)
-        today("2026-03-03")            # the answer is so late that the checkout's lease has run out
+        today("2026-03-03")  # the answer is so late that the checkout's lease has run out
         report = reconcile(app, gateway)
         gateway.release.set()
         checkout.join()
@@ -116,14 +123,16 @@ class TestReconcileRacingALiveCheckout:
         assert (w.available_fen, w.in_orders_fen) == (CAP, 0)
         attempt = session.scalars(select(CheckoutAttempt)).one()
         assert attempt.status == AttemptStatus.ABANDONED
-        assert count(session, LedgerEntry, LedgerEntry.kind == "release_checkout", LedgerEntry.ref_id == attempt.id) == 1
+        assert (
+            count(session, LedgerEntry, LedgerEntry.kind == "release_checkout", LedgerEntry.ref_id == attempt.id) == 1
+        )
         assert [i["status"] for i in gateway.intents.values()] == ["canceled"], "a card hold was left behind"
 
     def test_reconcile_leaves_a_checkout_alone_while_its_lease_is_live(self, app, session, world):
         gateway = LateAnswerGateway("authorise")
         checkout = CheckoutInThread(app, world, gateway)
         assert gateway.waiting.wait(60)
-        report = reconcile(app, gateway)          # --older-than 0, but the checkout is alive
+        report = reconcile(app, gateway)  # --older-than 0, but the checkout is alive
         gateway.release.set()
         checkout.join()
 
@@ -136,7 +145,8 @@ class TestReconcileRacingALiveCheckout:
         assert (w.available_fen, w.in_orders_fen) == (CAP - 400_00, 400_00)
 
     def test_a_database_error_after_the_card_was_authorised_is_not_answered_as_nothing_changed(
-            self, app, session, world, today):
+        self, app, session, world, today
+    ):
         engine = app.extensions["shop.engine"]
         armed = []
 
@@ -169,8 +179,12 @@ class TestReconcileRacingALiveCheckout:
         """L8: a checkout that crashed after creating its intent, before recording its id."""
         gateway = InProcessGateway()
         attempt = checkouts._reserve(session, world["buyer"], world["enterprise"], request(world), "crashed", "0" * 64)
-        intent = gateway.prepare(amount_fen=600_00, payment_method="pm_card_visa",
-                                 attempt_key=attempts.intent_key(attempt, 0), description="crashed")
+        intent = gateway.prepare(
+            amount_fen=600_00,
+            payment_method="pm_card_visa",
+            attempt_key=attempts.intent_key(attempt, 0),
+            description="crashed",
+        )
         gateway.authorise(intent.id)
         today("2026-03-03")
         report = reconcile(app, gateway)
@@ -200,8 +214,9 @@ class TestACaptureWhoseAnswerIsLost:
         assert (confirmed.status, confirmed.payment_status) == (OrderStatus.CONFIRMED, PaymentStatus.CAPTURED)
         assert order_state(session, order) == (OrderStatus.CONFIRMED, PaymentStatus.CAPTURED)
 
-    def test_with_the_service_down_the_provider_is_told_the_payment_may_have_been_taken(self, app, session, world,
-                                                                                          today):
+    def test_with_the_service_down_the_provider_is_told_the_payment_may_have_been_taken(
+        self, app, session, world, today
+    ):
         gateway = LostCaptureGateway(down_after_capture=True)
         order = place(session, world, gateway)
         with pytest.raises(DomainError) as caught:
@@ -209,9 +224,9 @@ class TestACaptureWhoseAnswerIsLost:
         assert caught.value.code == "payment_unavailable"
         assert "may have been taken" in str(caught.value.detail) and "reconciliation" in str(caught.value.detail)
         assert order_state(session, order) == (OrderStatus.PLACED, PaymentStatus.CAPTURE_PENDING)
-        assert reconcile(app, gateway).still_pending == 0          # its confirm may still be waiting: not yet
+        assert reconcile(app, gateway).still_pending == 0  # its confirm may still be waiting: not yet
         today("2026-03-03")
-        assert reconcile(app, gateway).still_pending == 1          # still down: nothing decided blindly
+        assert reconcile(app, gateway).still_pending == 1  # still down: nothing decided blindly
         gateway.down = False
         report = reconcile(app, gateway)
         assert report.finished_captures == 1
@@ -232,7 +247,7 @@ class TestACaptureWhoseAnswerIsLost:
         order = place(session, world, gateway)
         with pytest.raises(DomainError):
             services.confirm_order(session, world["seller"], order.id, gateway=gateway)
-        cancelled = services.cancel_order(session, world["buyer"], order.id, gateway=gateway)   # still down
+        cancelled = services.cancel_order(session, world["buyer"], order.id, gateway=gateway)  # still down
         assert (cancelled.status, cancelled.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.VOID_PENDING)
         assert wallet(session, world).available_fen == CAP
         gateway.down = False
@@ -268,8 +283,9 @@ class TestACaptureWhoseAnswerIsLost:
         services.confirm_order(session, world["seller"], order.id, gateway=gateway)
         assert order_state(session, order) == (OrderStatus.CONFIRMED, PaymentStatus.CAPTURED)
 
-    def test_a_database_error_right_after_the_capture_is_not_answered_as_nothing_changed(self, app, session, world,
-                                                                                           today):
+    def test_a_database_error_right_after_the_capture_is_not_answered_as_nothing_changed(
+        self, app, session, world, today
+    ):
         engine = app.extensions["shop.engine"]
         armed = []
 
@@ -296,10 +312,16 @@ class TestACaptureWhoseAnswerIsLost:
     def test_reconcile_releases_the_hold_of_a_cancelled_order_still_marked_authorised(self, app, session, world):
         gateway = InProcessGateway()
         order = place(session, world, gateway)
-        with write_transactions(), app.extensions["shop.sessions"]() as s:   # as an older version left it:
-            s.execute(update(Order).where(Order.id == order.id).values(status=OrderStatus.CANCELLED))   # cancelled,
-            ledger.release_vouchers(s, order.voucher_year, order.enterprise_id, order.voucher_fen,    # vouchers back,
-                                    ref=("order", order.id), actor_id=None)                          # hold left
+        with write_transactions(), app.extensions["shop.sessions"]() as s:  # as an older version left it:
+            s.execute(update(Order).where(Order.id == order.id).values(status=OrderStatus.CANCELLED))  # cancelled,
+            ledger.release_vouchers(
+                s,
+                order.voucher_year,
+                order.enterprise_id,
+                order.voucher_fen,  # vouchers back,
+                ref=("order", order.id),
+                actor_id=None,
+            )  # hold left
             s.commit()
         report = reconcile(app, gateway)
         assert report.finished_voids == 1
@@ -314,7 +336,7 @@ def test_against_stripe_a_cancel_after_a_lost_capture_answer_refunds_the_capture
         services.confirm_order(session, world["seller"], order.id, gateway=gateway)
     assert "may have been taken" in str(caught.value.detail)
     gateway.down = False
-    assert gateway.retrieve(order.payment_intent_id).status == "succeeded"       # the card was charged
+    assert gateway.retrieve(order.payment_intent_id).status == "succeeded"  # the card was charged
     cancelled = services.cancel_order(session, world["buyer"], order.id, gateway=gateway)
     assert (cancelled.status, cancelled.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
     refunds = gateway.client.v1.refunds.list(params={"payment_intent": order.payment_intent_id}).data
@@ -327,27 +349,28 @@ class TestCardHoldsExpire:
     deadline (CONFIRMATION_DEADLINE_DAYS, 6) is cancelled by the daily job, vouchers back, with the reason."""
 
     def test_orders_not_confirmed_by_the_deadline_are_cancelled_with_vouchers_back_and_the_hold_voided(
-            self, session, world, today):
+        self, session, world, today
+    ):
         gateway = InProcessGateway()
         waiting = place(session, world, gateway)
         confirmed = place(session, world, gateway)
         services.confirm_order(session, world["seller"], confirmed.id, gateway=gateway)
-        today("2026-03-07")                                   # five days on: still time
+        today("2026-03-07")  # five days on: still time
         assert reconciliation.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 0
         assert order_state(session, waiting) == (OrderStatus.PLACED, PaymentStatus.AUTHORISED)
 
-        today("2026-03-08")                                   # six days and a moment
+        today("2026-03-08")  # six days and a moment
         assert reconciliation.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 1
         lapsed = fresh(session).get(Order, waiting.id)
         assert (lapsed.status, lapsed.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.VOIDED)
         assert lapsed.cancellation_reason == CancellationReason.CONFIRMATION_DEADLINE
         assert gateway.retrieve(waiting.payment_intent_id).status == "canceled"
         w = wallet(session, world)
-        assert (w.available_fen, w.in_orders_fen) == (CAP - 400_00, 400_00)      # only the confirmed order's
+        assert (w.available_fen, w.in_orders_fen) == (CAP - 400_00, 400_00)  # only the confirmed order's
         entry = next(e for e in history(session, "order", waiting.id) if e.action == "lapse")
         assert entry.actor_label == "system" and entry.after["cancellation_reason"] == "confirmation_deadline"
         assert order_state(session, confirmed) == (OrderStatus.CONFIRMED, PaymentStatus.CAPTURED)
-        assert reconciliation.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 0     # idempotent
+        assert reconciliation.expire_unconfirmed_orders(session, gateway, deadline_days=6) == 0  # idempotent
         assert wallet(session, world).available_fen == CAP - 400_00
 
     def test_an_order_its_provider_is_confirming_right_now_is_left_to_that_confirm(self, session, world, today):
@@ -362,7 +385,7 @@ class TestCardHoldsExpire:
     def test_a_confirm_finding_the_hold_released_cancels_the_order_with_the_reason(self, session, world):
         gateway = InProcessGateway()
         order = place(session, world, gateway)
-        gateway.intents[order.payment_intent_id]["status"] = "canceled"       # the service let it lapse
+        gateway.intents[order.payment_intent_id]["status"] = "canceled"  # the service let it lapse
         with pytest.raises(DomainError) as caught:
             services.confirm_order(session, world["seller"], order.id, gateway=gateway)
         assert caught.value.code == "payment_declined" and "nothing was taken" in str(caught.value.detail)
@@ -371,8 +394,7 @@ class TestCardHoldsExpire:
         assert lapsed.cancellation_reason == CancellationReason.CARD_HOLD_RELEASED
         assert wallet(session, world).available_fen == CAP
 
-    def test_reconcile_cancels_an_order_whose_pending_capture_finds_the_hold_released(self, app, session, world,
-                                                                                       today):
+    def test_reconcile_cancels_an_order_whose_pending_capture_finds_the_hold_released(self, app, session, world, today):
         gateway = LostCaptureGateway(down_after_capture=True, capture_happens=False)
         order = place(session, world, gateway)
         with pytest.raises(DomainError):
@@ -382,5 +404,8 @@ class TestCardHoldsExpire:
         today("2026-03-03")
         assert reconcile(app, gateway).finished_voids == 1
         lapsed = fresh(session).get(Order, order.id)
-        assert (lapsed.status, lapsed.cancellation_reason) == (OrderStatus.CANCELLED, CancellationReason.CARD_HOLD_RELEASED)
+        assert (lapsed.status, lapsed.cancellation_reason) == (
+            OrderStatus.CANCELLED,
+            CancellationReason.CARD_HOLD_RELEASED,
+        )
         assert wallet(session, world).available_fen == CAP

@@ -1,5 +1,6 @@
 """The Stripe gateway against localstripe: authorise with manual capture, capture, void, refund,
 declines and an unreachable service."""
+
 import pytest
 
 from orders.payments import PaymentDeclined, PaymentUnavailable, StripeGateway
@@ -7,8 +8,9 @@ from tests.stripe_mock import DECLINED, NEEDS_AUTHENTICATION, VISA, card
 
 
 def test_an_authorised_amount_is_held_until_captured(stripe_gateway):
-    intent = stripe_gateway.prepare(amount_fen=12_345, payment_method=card(stripe_gateway, VISA),
-                                    attempt_key="att-1", description="order")
+    intent = stripe_gateway.prepare(
+        amount_fen=12_345, payment_method=card(stripe_gateway, VISA), attempt_key="att-1", description="order"
+    )
     assert intent.status == "requires_confirmation" and intent.attempt_key == "att-1"
     assert stripe_gateway.authorise(intent.id).status == "requires_capture"
     captured = stripe_gateway.capture(intent.id)
@@ -17,8 +19,9 @@ def test_an_authorised_amount_is_held_until_captured(stripe_gateway):
 
 
 def test_a_voided_authorisation_is_cancelled_and_voiding_twice_is_harmless(stripe_gateway):
-    intent = stripe_gateway.prepare(amount_fen=500, payment_method=card(stripe_gateway), attempt_key="att-2",
-                                    description="order")
+    intent = stripe_gateway.prepare(
+        amount_fen=500, payment_method=card(stripe_gateway), attempt_key="att-2", description="order"
+    )
     stripe_gateway.authorise(intent.id)
     assert stripe_gateway.void(intent.id).status == "canceled"
     assert stripe_gateway.void(intent.id).status == "canceled"
@@ -26,8 +29,9 @@ def test_a_voided_authorisation_is_cancelled_and_voiding_twice_is_harmless(strip
 
 def test_voiding_a_captured_intent_leaves_it_captured_and_says_so(stripe_gateway):
     """A cancel must not try to void a captured intent (Stripe refuses): the caller refunds it instead."""
-    intent = stripe_gateway.prepare(amount_fen=800, payment_method=card(stripe_gateway), attempt_key="att-void-captured",
-                                    description="order")
+    intent = stripe_gateway.prepare(
+        amount_fen=800, payment_method=card(stripe_gateway), attempt_key="att-void-captured", description="order"
+    )
     stripe_gateway.authorise(intent.id)
     stripe_gateway.capture(intent.id)
     assert stripe_gateway.void(intent.id).status == "succeeded"
@@ -35,8 +39,9 @@ def test_voiding_a_captured_intent_leaves_it_captured_and_says_so(stripe_gateway
 
 def test_refunding_twice_refunds_once(stripe_gateway):
     """localstripe ignores idempotency keys: a refund retried after a lost answer must not refund again."""
-    intent = stripe_gateway.prepare(amount_fen=900, payment_method=card(stripe_gateway), attempt_key="att-refund-twice",
-                                    description="order")
+    intent = stripe_gateway.prepare(
+        amount_fen=900, payment_method=card(stripe_gateway), attempt_key="att-refund-twice", description="order"
+    )
     stripe_gateway.authorise(intent.id)
     stripe_gateway.capture(intent.id)
     first = stripe_gateway.refund(intent.id, 900)
@@ -46,16 +51,21 @@ def test_refunding_twice_refunds_once(stripe_gateway):
 
 
 def test_a_declined_card_raises_payment_declined(stripe_gateway):
-    intent = stripe_gateway.prepare(amount_fen=500, payment_method=card(stripe_gateway, DECLINED),
-                                    attempt_key="att-3", description="order")
+    intent = stripe_gateway.prepare(
+        amount_fen=500, payment_method=card(stripe_gateway, DECLINED), attempt_key="att-3", description="order"
+    )
     with pytest.raises(PaymentDeclined) as caught:
         stripe_gateway.authorise(intent.id)
     assert caught.value.decline_code == "card_declined"
 
 
 def test_a_card_needing_authentication_is_declined_and_let_go(stripe_gateway):
-    intent = stripe_gateway.prepare(amount_fen=500, payment_method=card(stripe_gateway, NEEDS_AUTHENTICATION),
-                                    attempt_key="att-4", description="order")
+    intent = stripe_gateway.prepare(
+        amount_fen=500,
+        payment_method=card(stripe_gateway, NEEDS_AUTHENTICATION),
+        attempt_key="att-4",
+        description="order",
+    )
     with pytest.raises(PaymentDeclined):
         stripe_gateway.authorise(intent.id)
     assert stripe_gateway.retrieve(intent.id).status == "canceled"
@@ -63,8 +73,9 @@ def test_a_card_needing_authentication_is_declined_and_let_go(stripe_gateway):
 
 def test_an_unknown_payment_method_is_declined(stripe_gateway):
     with pytest.raises((PaymentDeclined, PaymentUnavailable)):
-        stripe_gateway.prepare(amount_fen=500, payment_method="pm_doesnotexist", attempt_key="att-5",
-                               description="order")
+        stripe_gateway.prepare(
+            amount_fen=500, payment_method="pm_doesnotexist", attempt_key="att-5", description="order"
+        )
 
 
 def test_intents_are_found_by_their_attempt_key(stripe_gateway):

@@ -1,4 +1,5 @@
 """Programme, quota applications and the voucher ledger, on a real session (both databases)."""
+
 import datetime as dt
 
 import pytest
@@ -35,11 +36,26 @@ def test_a_programme_funds_its_budget_from_the_public_purse(session):
 def test_a_programme_needs_sane_figures(session):
     authority = make_staff(session, Role.AUTHORITY)
     with pytest.raises(DomainError) as caught:
-        services.create_programme(session, authority, ProgrammeInput.from_input({"year": 2026, "budget_fen": -1, "enterprise_cap_fen": 0,
-                                                       "ratios": {"infrastructure": 140, "platform": 60},
-                                                       "settlement_dates": ["2027-01-01"]}))
-    assert {"budget_fen", "enterprise_cap_fen", "ratios.infrastructure", "ratios.application",
-            "settlement_dates"} <= set(caught.value.errors)
+        services.create_programme(
+            session,
+            authority,
+            ProgrammeInput.from_input(
+                {
+                    "year": 2026,
+                    "budget_fen": -1,
+                    "enterprise_cap_fen": 0,
+                    "ratios": {"infrastructure": 140, "platform": 60},
+                    "settlement_dates": ["2027-01-01"],
+                }
+            ),
+        )
+    assert {
+        "budget_fen",
+        "enterprise_cap_fen",
+        "ratios.infrastructure",
+        "ratios.application",
+        "settlement_dates",
+    } <= set(caught.value.errors)
     make_programme(session)
     with pytest.raises(DomainError) as caught:
         make_programme(session)
@@ -61,9 +77,11 @@ def test_a_rejection_gives_the_reservation_back_to_the_budget(session):
     make_programme(session, budget_fen=10 * CAP)
     org = make_org(session)
     application = services.apply_for_quota(session, member(org), 2026)
-    with pytest.raises(DomainError):   # a rejection says why
+    with pytest.raises(DomainError):  # a rejection says why
         Decision.from_input({"decision": "reject", "reason": ""})
-    services.review_application(session, make_staff(session, Role.OPERATOR), application.id, Decision(False, "材料不实"))
+    services.review_application(
+        session, make_staff(session, Role.OPERATOR), application.id, Decision(False, "材料不实")
+    )
     assert application.status == ApplicationStatus.REJECTED and application.reason == "材料不实"
     assert ledger.balance(session, AccountKind.BUDGET, 2026) == 10 * CAP
     assert services.wallet(session, org.id, 2026).available_fen == 0
@@ -88,11 +106,14 @@ def test_one_application_per_enterprise_per_year(session):
     assert caught.value.code == "quota_already_applied"
 
 
-@pytest.mark.parametrize("make, words", [
-    (dict(established_on=dt.date(2025, 6, 1)), "one year"),
-    (dict(status=OrgStatus.UNDER_REVIEW), "certified"),
-    (dict(region_code="110101"), "province"),
-])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (dict(established_on=dt.date(2025, 6, 1)), "one year"),
+        (dict(status=OrgStatus.UNDER_REVIEW), "certified"),
+        (dict(region_code="110101"), "province"),
+    ],
+)
 def test_an_ineligible_enterprise_is_told_which_condition_failed(session, make, words):
     make_programme(session)
     org = make_org(session, **make)
@@ -110,7 +131,10 @@ def test_a_blacklisted_enterprise_and_one_outside_the_window_are_not_eligible(se
     today("2026-04-15")
     from orgs.commands import BlacklistInput
     from orgs.services import add_to_blacklist
-    add_to_blacklist(session, make_staff(session, Role.OPERATOR), BlacklistInput.from_input({"uscc": org.uscc, "reason": "虚假申报"}))
+
+    add_to_blacklist(
+        session, make_staff(session, Role.OPERATOR), BlacklistInput.from_input({"uscc": org.uscc, "reason": "虚假申报"})
+    )
     with pytest.raises(DomainError) as caught:
         services.apply_for_quota(session, member(org), 2026)
     assert "blacklist" in str(caught.value.detail)
@@ -129,11 +153,20 @@ def test_the_budget_cannot_go_below_what_applications_hold(session):
     services.apply_for_quota(session, member(make_org(session)), 2026)
     authority = make_staff(session, Role.AUTHORITY)
     with pytest.raises(DomainError) as caught:
-        services.update_programme(session, authority, 2026, ProgrammeInput.from_input({"budget_fen": 2 * CAP - 1}, year=2026))
+        services.update_programme(
+            session, authority, 2026, ProgrammeInput.from_input({"budget_fen": 2 * CAP - 1}, year=2026)
+        )
     assert "budget_fen" in caught.value.errors and "¥100,000.00" in str(caught.value.detail)
-    programme = services.update_programme(session, authority, 2026, ProgrammeInput.from_input({"budget_fen": 2 * CAP}, year=2026))
+    programme = services.update_programme(
+        session, authority, 2026, ProgrammeInput.from_input({"budget_fen": 2 * CAP}, year=2026)
+    )
     assert programme.budget_fen == 2 * CAP and ledger.balance(session, AccountKind.BUDGET, 2026) == 0
-    services.update_programme(session, authority, 2026, ProgrammeInput.from_input({"budget_fen": 5 * CAP, "ratios": {"platform": 50}}, year=2026))
+    services.update_programme(
+        session,
+        authority,
+        2026,
+        ProgrammeInput.from_input({"budget_fen": 5 * CAP, "ratios": {"platform": 50}}, year=2026),
+    )
     assert ledger.balance(session, AccountKind.BUDGET, 2026) == 3 * CAP
     assert services.get_programme(session, 2026).ratio_platform == 50
 
@@ -143,22 +176,34 @@ def test_a_past_settlement_date_cannot_be_removed_and_a_claims_guard_is_honoured
     authority = make_staff(session, Role.AUTHORITY)
     today("2026-04-10")
     with pytest.raises(DomainError) as caught:
-        services.update_programme(session, authority, 2026, ProgrammeInput.from_input({"settlement_dates": ["2026-06-30"]}, year=2026))
+        services.update_programme(
+            session, authority, 2026, ProgrammeInput.from_input({"settlement_dates": ["2026-06-30"]}, year=2026)
+        )
     assert "2026-03-31" in str(caught.value.detail)
     services.SETTLEMENT_DATE_GUARDS.append(lambda s, year, removed: [d for d in removed if d == dt.date(2026, 6, 30)])
     try:
         with pytest.raises(DomainError) as caught:
-            services.update_programme(session, authority, 2026, ProgrammeInput.from_input({"settlement_dates": ["2026-03-31", "2026-09-30"]}, year=2026))
+            services.update_programme(
+                session,
+                authority,
+                2026,
+                ProgrammeInput.from_input({"settlement_dates": ["2026-03-31", "2026-09-30"]}, year=2026),
+            )
         assert "Claims wait" in str(caught.value.detail)
     finally:
         services.SETTLEMENT_DATE_GUARDS.pop()
-    programme = services.update_programme(session, authority, 2026,
-                                          ProgrammeInput.from_input({"settlement_dates": ["2026-03-31", "2026-06-30", "2026-09-30"]}, year=2026))
+    programme = services.update_programme(
+        session,
+        authority,
+        2026,
+        ProgrammeInput.from_input({"settlement_dates": ["2026-03-31", "2026-06-30", "2026-09-30"]}, year=2026),
+    )
     assert [d.day.isoformat() for d in programme.settlement_dates] == ["2026-03-31", "2026-06-30", "2026-09-30"]
 
 
 def test_the_ratios_of_the_year_reach_the_catalogue_through_the_hook(session):
     from shop.hooks import layer_ratios
+
     assert layer_ratios(session, 2026) == {"infrastructure": 40, "platform": 60, "application": 60}
     make_programme(session, ratios=(30, 50, 50))
     assert layer_ratios(session, 2026) == {"infrastructure": 30, "platform": 50, "application": 50}
@@ -168,11 +213,17 @@ class TestLedger:
     def test_every_entry_has_two_postings_summing_to_zero(self, session):
         make_programme(session)
         grant_wallet(session, make_org(session))
-        sums = session.execute(select(LedgerPosting.entry_id, func.sum(LedgerPosting.amount_fen), func.count())
-                               .group_by(LedgerPosting.entry_id)).all()
+        sums = session.execute(
+            select(LedgerPosting.entry_id, func.sum(LedgerPosting.amount_fen), func.count()).group_by(
+                LedgerPosting.entry_id
+            )
+        ).all()
         assert len(sums) == 3 and all(total == 0 and n == 2 for _, total, n in sums)
         assert [e.kind for e in session.scalars(select(LedgerEntry).order_by(LedgerEntry.id))] == [
-            "fund_programme", "reserve_quota", "grant_quota"]
+            "fund_programme",
+            "reserve_quota",
+            "grant_quota",
+        ]
 
     @pytest.mark.ledger_alone
     def test_a_wallet_never_goes_negative(self, session):
@@ -199,7 +250,11 @@ class TestLedger:
         session.commit()
         wallet = services.wallet(session, org.id, 2026)
         assert (wallet.available_fen, wallet.in_orders_fen, wallet.claimed_fen, wallet.disbursed_fen) == (
-            CAP - 20_000, 5_000, 0, 15_000)
+            CAP - 20_000,
+            5_000,
+            0,
+            15_000,
+        )
 
     def test_the_database_refuses_to_change_ledger_rows(self, session):
         make_programme(session)
@@ -267,4 +322,7 @@ def test_the_wallet_lines_carry_a_running_balance(session):
     session.commit()
     lines = services.wallet_lines(session, org.id, 2026, 1, 10).items
     assert [(line.kind, line.amount_fen, line.balance_fen) for line in lines] == [
-        ("release_order", 2_000, CAP - 10_000), ("hold_for_order", -12_000, CAP - 12_000), ("grant_quota", CAP, CAP)]
+        ("release_order", 2_000, CAP - 10_000),
+        ("hold_for_order", -12_000, CAP - 12_000),
+        ("grant_quota", CAP, CAP),
+    ]

@@ -1,5 +1,6 @@
 """``AUDIT_KEY``: required in production like ``SECRET_KEY``; a fixed default only in development and
 tests (so that the development server and the command line verify each other's entries)."""
+
 import secrets
 
 import pytest

@@ -19,8 +19,12 @@ def test_an_empty_chart_does_not_fail():
 
 def test_horizontal_bars_have_one_row_per_label_ending_with_its_total():
     from shop.charts import hbar_chart
-    svg = str(hbar_chart(["贵阳市", "黔西南布依族苗族自治州"], [Series("已发放", [300_00, 100_00])], title="按市州",
-                         fmt=format_fen))
+
+    svg = str(
+        hbar_chart(
+            ["贵阳市", "黔西南布依族苗族自治州"], [Series("已发放", [300_00, 100_00])], title="按市州", fmt=format_fen
+        )
+    )
     assert svg.count("<rect") == 2 and "黔西南布依族苗族自治州" in svg
     assert "¥300.00" in svg and "¥100.00" in svg
 
@@ -28,8 +32,9 @@ def test_horizontal_bars_have_one_row_per_label_ending_with_its_total():
 def test_a_legend_too_long_for_one_row_wraps_and_the_chart_grows_for_it():
     names = ["待运营方审核", "待省大数据局审核", "已批准，待拨付", "已拨付", "已驳回", "已撤回"]
     wide = bar_chart(["3-31", "6-30"], [Series(n, [1, 2]) for n in names], title="t", stacked=True, width=300)
-    narrow_rows = {float(part.split('y="')[1].split('"')[0]) for part in str(wide).split("<rect")[1:]
-                   if 'width="10"' in part}
-    assert len(narrow_rows) >= 2                      # the keys' rows
+    narrow_rows = {
+        float(part.split('y="')[1].split('"')[0]) for part in str(wide).split("<rect")[1:] if 'width="10"' in part
+    }
+    assert len(narrow_rows) >= 2  # the keys' rows
     one = bar_chart(["a"], [Series("x", [1]), Series("y", [2])], title="t")
     assert 'viewBox="0 0 720 260"' in str(one) and 'viewBox="0 0 300 260"' not in str(wide)

@@ -1,4 +1,5 @@
 """The confirmation deadline: its setting and the time left that the provider's list shows."""
+
 import datetime as dt
 
 import pytest

@@ -51,8 +51,10 @@ def test_lists_come_from_arrays_or_repeated_form_fields():
 
 @pytest.mark.parametrize("value", ["²", "9" * 5000, "99999999999999999999", 2**62, -(10**25), "1.0", "0x10", True])
 def test_whole_numbers_are_digits_within_64_bits(value):
-    for inputs, read in ((Inputs({"n": value}), lambda i: i.integer("n")),
-                         (Inputs({"ids": [value]}), lambda i: i.integers("ids"))):
+    for inputs, read in (
+        (Inputs({"n": value}), lambda i: i.integer("n")),
+        (Inputs({"ids": [value]}), lambda i: i.integers("ids")),
+    ):
         assert read(inputs) in (None, [])
         assert list(inputs.errors) == [next(iter(inputs.data))]
 

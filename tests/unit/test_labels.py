@@ -1,6 +1,7 @@
 """Every word the audit trail and the status badges show has a label, in one place: an audited action
 or subject, or a status or action of a transition table, written in the code but never labelled would
 reach the reader as its bare key (``remove_document``)."""
+
 from __future__ import annotations
 
 import importlib
@@ -68,4 +69,4 @@ def test_every_status_and_action_of_every_transition_table_has_a_label(known: di
 def test_a_key_named_twice_with_different_words_is_refused(known: dict) -> None:
     with pytest.raises(ValueError, match="already"):
         labels.add({"approve": labels._l("Approve it now")})
-    labels.add({"approve": labels._l("Approve")})   # the same words again are fine
+    labels.add({"approve": labels._l("Approve")})  # the same words again are fine

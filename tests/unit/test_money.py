@@ -3,10 +3,17 @@ import pytest
 from shop.money import fen_to_yuan_text, format_fen, parse_yuan
 
 
-@pytest.mark.parametrize("fen, text", [
-    (0, "¥0.00"), (1, "¥0.01"), (123456, "¥1,234.56"), (5_000_000, "¥50,000.00"), (-100, "-¥1.00"),
-    (123_456_789_012, "¥1,234,567,890.12"),
-])
+@pytest.mark.parametrize(
+    "fen, text",
+    [
+        (0, "¥0.00"),
+        (1, "¥0.01"),
+        (123456, "¥1,234.56"),
+        (5_000_000, "¥50,000.00"),
+        (-100, "-¥1.00"),
+        (123_456_789_012, "¥1,234,567,890.12"),
+    ],
+)
 def test_amounts_are_shown_as_yuan_with_separators(fen, text):
     assert format_fen(fen) == text
 
@@ -16,9 +23,17 @@ def test_a_float_amount_is_refused():
         format_fen(12.5)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("text, fen", [
-    ("1234.56", 123456), ("1,234.5", 123450), ("¥12", 1200), ("0.01", 1), ("50000", 5_000_000), ("-3.10", -310),
-])
+@pytest.mark.parametrize(
+    "text, fen",
+    [
+        ("1234.56", 123456),
+        ("1,234.5", 123450),
+        ("¥12", 1200),
+        ("0.01", 1),
+        ("50000", 5_000_000),
+        ("-3.10", -310),
+    ],
+)
 def test_what_a_person_types_becomes_exact_fen(text, fen):
     assert parse_yuan(text) == fen
 

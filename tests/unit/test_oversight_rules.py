@@ -1,5 +1,6 @@
 """Oversight rules: the masked credit code, the notice period, medians and rates; the
 complaint and objection pipelines."""
+
 import datetime as dt
 
 import pytest
@@ -42,18 +43,22 @@ def test_durations_split_into_days_hours_and_minutes():
 def test_weeks_start_on_monday_and_cover_the_period():
     assert rules.week_start(dt.date(2026, 1, 1)) == dt.date(2025, 12, 29)
     assert rules.weeks(dt.date(2026, 1, 1), dt.date(2026, 1, 12)) == [
-        dt.date(2025, 12, 29), dt.date(2026, 1, 5), dt.date(2026, 1, 12)]
+        dt.date(2025, 12, 29),
+        dt.date(2026, 1, 5),
+        dt.date(2026, 1, 12),
+    ]
     assert rules.weeks(dt.date(2026, 2, 1), dt.date(2026, 1, 1)) == []
-
 
 
 def test_a_complaint_is_taken_up_before_it_is_resolved_and_takes_no_replies_once_resolved():
     assert COMPLAINT.next(ComplaintStatus.OPEN, "take_up_complaint") == ComplaintStatus.IN_PROGRESS
     assert COMPLAINT.next(ComplaintStatus.IN_PROGRESS, "resolve_complaint") == ComplaintStatus.RESOLVED
     assert COMPLAINT.can(ComplaintStatus.OPEN, "reply_to_complaint")
-    for status, action in ((ComplaintStatus.OPEN, "resolve_complaint"),
-                           (ComplaintStatus.RESOLVED, "reply_to_complaint"),
-                           (ComplaintStatus.RESOLVED, "take_up_complaint")):
+    for status, action in (
+        (ComplaintStatus.OPEN, "resolve_complaint"),
+        (ComplaintStatus.RESOLVED, "reply_to_complaint"),
+        (ComplaintStatus.RESOLVED, "take_up_complaint"),
+    ):
         with pytest.raises(InvalidState):
             COMPLAINT.next(status, action)
 

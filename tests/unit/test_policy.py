@@ -1,4 +1,5 @@
 """The programme's figures, read from one policy object."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ from shop.policy import GUIZHOU, Category, Layer
 
 def test_guizhou_states_the_figures_of_its_notice() -> None:
     assert GUIZHOU.default_ratios == {Layer.INFRASTRUCTURE: 40, Layer.PLATFORM: 60, Layer.APPLICATION: 60}
-    assert GUIZHOU.default_enterprise_cap_fen == 5_000_000          # ¥50,000
+    assert GUIZHOU.default_enterprise_cap_fen == 5_000_000  # ¥50,000
     assert (GUIZHOU.exit_notice_days, GUIZHOU.query_working_days, GUIZHOU.notice_working_days) == (30, 3, 5)
     assert GUIZHOU.province_prefix == "52" and GUIZHOU.min_established_years == 1
     assert set(GUIZHOU.evidence_kinds) == {"invoice", "contract", "transfer", "usage"}
@@ -36,8 +37,13 @@ def test_the_prefecture_of_a_division_code_is_its_first_four_digits(region, pref
 
 def test_guizhou_has_nine_prefectures_named_for_people() -> None:
     assert len(GUIZHOU.prefectures) == 9
-    assert [str(GUIZHOU.prefecture_name(c)) for c in ("5201", "5203", "5223", "5226", "5227")] == \
-        ["Guiyang", "Zunyi", "Qianxinan", "Qiandongnan", "Qiannan"]
+    assert [str(GUIZHOU.prefecture_name(c)) for c in ("5201", "5203", "5223", "5226", "5227")] == [
+        "Guiyang",
+        "Zunyi",
+        "Qianxinan",
+        "Qiandongnan",
+        "Qiannan",
+    ]
     assert policy.prefecture_code("520115") == "5201" and len("5201") == policy.PREFECTURE_DIGITS
 
 
@@ -46,13 +52,16 @@ def test_a_prefecture_outside_the_table_keeps_its_code() -> None:
     assert GUIZHOU.prefecture_name("3301") == "3301"
 
 
-@pytest.mark.parametrize(("amount", "ratio", "accepts", "share"), [
-    (100_001, 40, True, 40_000),     # floored to the fen, never rounded up
-    (99, 60, True, 59),
-    (100_000, 60, False, 0),
-    (0, 60, True, 0),
-    (100, 0, True, 0),
-])
+@pytest.mark.parametrize(
+    ("amount", "ratio", "accepts", "share"),
+    [
+        (100_001, 40, True, 40_000),  # floored to the fen, never rounded up
+        (99, 60, True, 59),
+        (100_000, 60, False, 0),
+        (0, 60, True, 0),
+        (100, 0, True, 0),
+    ],
+)
 def test_the_voucher_share_is_floored_to_the_fen(amount, ratio, accepts, share) -> None:
     assert policy.voucher_share_fen(amount, ratio, accepts) == share
 
@@ -63,6 +72,7 @@ def test_outside_an_app_the_policy_is_guizhous() -> None:
 
 def test_the_app_reads_the_policy_named_in_its_configuration() -> None:
     from shop import create_app
+
     app = create_app({"DATABASE_URL": "sqlite://", "TESTING": True})
     with app.app_context():
         assert policy.current() is GUIZHOU

@@ -11,11 +11,14 @@ def test_a_valid_code_is_accepted_and_compacted():
     assert check_uscc("91110000-600037341L")[0] == "91110000600037341L"
 
 
-@pytest.mark.parametrize("code, words", [
-    ("91110000600037341", "18"),                 # length, and how many it has
-    ("9111000060003734IL", "I, O, S, V"),         # a character that is not allowed
-    ("91110000600037341X", "check character"),    # typo caught by the check character
-])
+@pytest.mark.parametrize(
+    "code, words",
+    [
+        ("91110000600037341", "18"),  # length, and how many it has
+        ("9111000060003734IL", "I, O, S, V"),  # a character that is not allowed
+        ("91110000600037341X", "check character"),  # typo caught by the check character
+    ],
+)
 def test_a_wrong_code_says_what_is_wrong(code, words):
     compact, message = check_uscc(code)
     assert compact is None

@@ -12,12 +12,15 @@ def test_certification_moves_along_its_table():
     assert ORGANISATION.next(OrgStatus.UNDER_REVIEW, "approve") == OrgStatus.CERTIFIED
 
 
-@pytest.mark.parametrize("status, action", [
-    (OrgStatus.PENDING_CERTIFICATION, "approve"),
-    (OrgStatus.CERTIFIED, "approve"),
-    (OrgStatus.CERTIFIED, "submit_certification"),
-    (OrgStatus.EXPELLED, "request_exit"),
-])
+@pytest.mark.parametrize(
+    "status, action",
+    [
+        (OrgStatus.PENDING_CERTIFICATION, "approve"),
+        (OrgStatus.CERTIFIED, "approve"),
+        (OrgStatus.CERTIFIED, "submit_certification"),
+        (OrgStatus.EXPELLED, "request_exit"),
+    ],
+)
 def test_anything_off_the_table_is_invalid_state(status, action):
     with pytest.raises(DomainError) as caught:
         ORGANISATION.next(status, action)
@@ -33,14 +36,17 @@ def test_the_operator_suspends_reinstates_and_expels_certified_organisations():
     assert ORGANISATION.next(OrgStatus.SUSPENDED, "resume_exit") == OrgStatus.EXITING
 
 
-@pytest.mark.parametrize("status, action", [
-    (OrgStatus.UNDER_REVIEW, "suspend"),
-    (OrgStatus.PENDING_CERTIFICATION, "expel"),
-    (OrgStatus.CERTIFIED, "reinstate"),
-    (OrgStatus.EXPELLED, "reinstate"),
-    (OrgStatus.EXPELLED, "suspend"),
-    (OrgStatus.SUSPENDED, "request_exit"),
-])
+@pytest.mark.parametrize(
+    "status, action",
+    [
+        (OrgStatus.UNDER_REVIEW, "suspend"),
+        (OrgStatus.PENDING_CERTIFICATION, "expel"),
+        (OrgStatus.CERTIFIED, "reinstate"),
+        (OrgStatus.EXPELLED, "reinstate"),
+        (OrgStatus.EXPELLED, "suspend"),
+        (OrgStatus.SUSPENDED, "request_exit"),
+    ],
+)
 def test_sanctions_off_the_table_are_invalid_state(status, action):
     with pytest.raises(DomainError) as caught:
         ORGANISATION.next(status, action)

@@ -1,6 +1,7 @@
 """Every transition table of every area, walked edge by edge: each edge leads where the table says,
 every other (status, action) is refused with ``invalid_state``, every target is a status of the
 table's own kind, and every status can be reached from the first one (no dead entry in a table)."""
+
 from __future__ import annotations
 
 import importlib
@@ -21,8 +22,12 @@ def _machines() -> list[StateMachine]:
 
 
 MACHINES = _machines()
-EDGES = [(m, status, action, target) for m in MACHINES for status, edges in m.table.items()
-         for action, target in edges.items()]
+EDGES = [
+    (m, status, action, target)
+    for m in MACHINES
+    for status, edges in m.table.items()
+    for action, target in edges.items()
+]
 
 
 def test_every_area_with_statuses_has_its_tables_here() -> None:
@@ -30,8 +35,9 @@ def test_every_area_with_statuses_has_its_tables_here() -> None:
     assert {"organisation", "product", "quota_application", "order", "claim"} <= names
 
 
-@pytest.mark.parametrize(("machine", "status", "action", "target"), EDGES,
-                         ids=[f"{m.name}:{s.value}-{a}" for m, s, a, _ in EDGES])
+@pytest.mark.parametrize(
+    ("machine", "status", "action", "target"), EDGES, ids=[f"{m.name}:{s.value}-{a}" for m, s, a, _ in EDGES]
+)
 def test_each_edge_leads_where_its_table_says(machine, status, action, target) -> None:
     assert machine.next(status, action) == target
     assert machine.can(status, action) and action in machine.allowed(status)

@@ -1,4 +1,5 @@
 """The quota's rules (第十四条, 第十六条, 四(二)) as plain functions."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,16 @@ GOOD = Applicant("enterprise", "certified", D(2020, 5, 1), "520102", blacklisted
 
 
 def failures(applicant: Applicant, day: dt.date = D(2026, 3, 2)) -> list[str]:
-    return [str(f) for f in eligibility_failures(applicant, day, province_prefix=GUIZHOU.province_prefix,
-                                                  window=WINDOW, min_established_years=GUIZHOU.min_established_years)]
+    return [
+        str(f)
+        for f in eligibility_failures(
+            applicant,
+            day,
+            province_prefix=GUIZHOU.province_prefix,
+            window=WINDOW,
+            min_established_years=GUIZHOU.min_established_years,
+        )
+    ]
 
 
 def test_a_certified_enterprise_of_the_province_established_long_enough_is_eligible() -> None:

@@ -1,6 +1,7 @@
 """Every route declares who may use it, and refuses everyone else: anonymous visitors are sent to
 sign in (pages) or get 401 (API); signed-in people of another role get 403. Ownership (someone
 else's object of the same role) is tested with each area's pages and calls."""
+
 import re
 
 import pytest

@@ -1,4 +1,5 @@
 """The "Redemption claims" calls of API.md, as written, with each error code; and the export."""
+
 import csv
 import io
 
@@ -20,13 +21,20 @@ def world(session):
     grant_wallet(session, enterprise)
     provider = make_org(session, "provider", name="贵州黔云科技有限公司")
     other = make_org(session, "provider")
-    orders = [make_order(session, enterprise, provider, amount_fen=10_000_00),
-              make_order(session, enterprise, provider, amount_fen=2_000_00)]
-    return {"enterprise": enterprise, "provider": provider, "orders": orders,
-            "seller": token_for(session, member(provider)), "rival": token_for(session, member(other)),
-            "buyer": token_for(session, member(enterprise)),
-            "operator": token_for(session, make_staff(session, Role.OPERATOR)),
-            "authority": token_for(session, make_staff(session, Role.AUTHORITY))}
+    orders = [
+        make_order(session, enterprise, provider, amount_fen=10_000_00),
+        make_order(session, enterprise, provider, amount_fen=2_000_00),
+    ]
+    return {
+        "enterprise": enterprise,
+        "provider": provider,
+        "orders": orders,
+        "seller": token_for(session, member(provider)),
+        "rival": token_for(session, member(other)),
+        "buyer": token_for(session, member(enterprise)),
+        "operator": token_for(session, make_staff(session, Role.OPERATOR)),
+        "authority": token_for(session, make_staff(session, Role.AUTHORITY)),
+    }
 
 
 def create(client, world, order_ids=None):
@@ -36,8 +44,9 @@ def create(client, world, order_ids=None):
 
 def add(client, world, claim_id, kind, data=PDF, **fields):
     form = {"kind": kind, "file": (io.BytesIO(data), f"{kind}.pdf"), **fields}
-    return client.post(f"/api/v1/claims/{claim_id}/documents", data=form, headers=world["seller"],
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/api/v1/claims/{claim_id}/documents", data=form, headers=world["seller"], content_type="multipart/form-data"
+    )
 
 
 def submitted(client, world, number="52000001"):
@@ -67,8 +76,11 @@ def test_documents_are_added_by_kind_and_an_invoice_needs_its_number_and_amount(
     claim = create(client, world).json
     response = add(client, world, claim["id"], "invoice", invoice_number="52000001", invoice_amount_fen="1200000")
     assert response.status_code == 201
-    assert (response.json["kind"], response.json["invoice_number"], response.json["invoice_amount_fen"]) == \
-        ("invoice", "52000001", 12_000_00)
+    assert (response.json["kind"], response.json["invoice_number"], response.json["invoice_amount_fen"]) == (
+        "invoice",
+        "52000001",
+        12_000_00,
+    )
     missing = add(client, world, claim["id"], "invoice")
     assert missing.status_code == 422 and "invoice_number" in missing.json["errors"]
     yuan = add(client, world, claim["id"], "invoice", invoice_number="52000002", invoice_amount_fen="12000.00")
@@ -100,7 +112,10 @@ def test_submit_needs_every_kind_of_document_then_gets_the_next_settlement_date(
 def test_the_two_reviews_a_query_and_the_disbursement(client, world):
     claim = submitted(client, world)
     url = f"/api/v1/claims/{claim['id']}"
-    assert client.post(f"{url}/review", json={"decision": "approve"}, headers=world["authority"]).json["code"] == "invalid_state"
+    assert (
+        client.post(f"{url}/review", json={"decision": "approve"}, headers=world["authority"]).json["code"]
+        == "invalid_state"
+    )
     first = client.post(f"{url}/review", json={"decision": "approve"}, headers=world["operator"])
     assert (first.status_code, first.json["status"]) == (200, "operator_approved")
     query = client.post(f"{url}/queries", json={"question": "使用证明是否覆盖全部订单？"}, headers=world["authority"])
@@ -111,18 +126,26 @@ def test_the_two_reviews_a_query_and_the_disbursement(client, world):
     assert blocked.json["code"] == "invalid_state"
     listed = client.get("/api/v1/claim-queries", headers=world["operator"]).json
     assert [q["id"] for q in listed["items"]] == [query.json["id"]]
-    answer = client.post(f"{url}/queries/{query.json['id']}/answer", json={"answer": "已覆盖。"}, headers=world["operator"])
+    answer = client.post(
+        f"{url}/queries/{query.json['id']}/answer", json={"answer": "已覆盖。"}, headers=world["operator"]
+    )
     assert answer.status_code == 200 and answer.json["answer"] == "已覆盖。" and answer.json["overdue"] is False
     assert client.post(f"{url}/queries/999/answer", json={"answer": "x"}, headers=world["operator"]).status_code == 404
     second = client.post(f"{url}/review", json={"decision": "approve"}, headers=world["authority"])
     assert second.json["status"] == "approved"
     assert client.post(f"{url}/disburse", json={}, headers=world["authority"]).json["errors"]["reference"]
-    assert client.post(f"{url}/disburse", json={"reference": "x"}, headers=world["operator"]).json["code"] == "forbidden"
-    paid = client.post(f"{url}/disburse", json={"reference": "黔财拨〔2026〕17号", "amount_fen": 4_800_00},
-                       headers=world["authority"])
+    assert (
+        client.post(f"{url}/disburse", json={"reference": "x"}, headers=world["operator"]).json["code"] == "forbidden"
+    )
+    paid = client.post(
+        f"{url}/disburse", json={"reference": "黔财拨〔2026〕17号", "amount_fen": 4_800_00}, headers=world["authority"]
+    )
     assert paid.status_code == 200
-    assert (paid.json["status"], paid.json["disbursed_fen"], paid.json["disbursement_reference"]) == \
-        ("disbursed", 4_800_00, "黔财拨〔2026〕17号")
+    assert (paid.json["status"], paid.json["disbursed_fen"], paid.json["disbursement_reference"]) == (
+        "disbursed",
+        4_800_00,
+        "黔财拨〔2026〕17号",
+    )
     wallet = client.get("/api/v1/wallet?year=2026", headers=world["buyer"]).json
     assert wallet["claimed_fen"] == 0
 
@@ -171,10 +194,14 @@ def test_a_draft_is_withdrawn_and_its_documents_removed(client, world):
     doc = add(client, world, claim["id"], "usage").json
     removed = client.delete(f"/api/v1/claims/{claim['id']}/documents/{doc['id']}", headers=world["seller"])
     assert removed.status_code == 200 and removed.json["documents"] == []
-    assert client.delete(f"/api/v1/claims/{claim['id']}/documents/{doc['id']}", headers=world["seller"]).status_code == 404
+    assert (
+        client.delete(f"/api/v1/claims/{claim['id']}/documents/{doc['id']}", headers=world["seller"]).status_code == 404
+    )
     withdrawn = client.post(f"/api/v1/claims/{claim['id']}/withdraw", headers=world["seller"])
     assert withdrawn.json["status"] == "withdrawn"
-    assert client.post(f"/api/v1/claims/{claim['id']}/withdraw", headers=world["seller"]).json["code"] == "invalid_state"
+    assert (
+        client.post(f"/api/v1/claims/{claim['id']}/withdraw", headers=world["seller"]).json["code"] == "invalid_state"
+    )
 
 
 def test_the_export_of_a_settlement_date_as_csv_and_xlsx(client, world, session):
@@ -187,34 +214,46 @@ def test_the_export_of_a_settlement_date_as_csv_and_xlsx(client, world, session)
     orders = [r for r in rows[1:] if r[5].startswith("#")]
     assert [(r[1], r[3], r[7], r[9], r[10]) for r in orders] == [
         ("贵州黔云科技有限公司", f"#{claim['id']}", "贵州湄潭绿茶制造有限公司", "10000.00", "4000.00"),
-        ("贵州黔云科技有限公司", f"#{claim['id']}", "贵州湄潭绿茶制造有限公司", "2000.00", "800.00")]
+        ("贵州黔云科技有限公司", f"#{claim['id']}", "贵州湄潭绿茶制造有限公司", "2000.00", "800.00"),
+    ]
     assert orders[0][2] == world["provider"].uscc and orders[0][8] == world["enterprise"].uscc
     assert rows[-1][0].startswith("2026-06-30 合计") and rows[-1][9:] == ["12000.00", "4800.00"]
     xlsx = client.get("/api/v1/settlement-dates/2026-06-30/export?format=xlsx", headers=world["operator"])
     from openpyxl import load_workbook
+
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[1][1] == "贵州黔云科技有限公司" and str(values[-1][10]) == "4800"
     assert sheet.cell(row=2, column=11).number_format == "#,##0.00"
     assert client.get("/api/v1/settlement-dates/June/export", headers=world["operator"]).status_code == 422
-    assert client.get("/api/v1/settlement-dates/2026-06-30/export?format=pdf", headers=world["operator"]).status_code == 422
+    assert (
+        client.get("/api/v1/settlement-dates/2026-06-30/export?format=pdf", headers=world["operator"]).status_code
+        == 422
+    )
     assert client.get("/api/v1/settlement-dates/2026-06-30/export", headers=world["seller"]).status_code == 403
     summary = client.get("/api/v1/settlement-dates?year=2026", headers=world["operator"]).json["items"]
-    assert summary[0] == {"settlement_date": "2026-06-30", "claims": 1, "total_fen": 4_800_00, "disbursed_fen": 0,
-                          "by_status": {"submitted": 1}}
+    assert summary[0] == {
+        "settlement_date": "2026-06-30",
+        "claims": 1,
+        "total_fen": 4_800_00,
+        "disbursed_fen": 0,
+        "by_status": {"submitted": 1},
+    }
 
 
 def test_a_csv_being_streamed_does_not_hold_the_sqlite_write_lock(client, world, database_url):
     if not database_url.startswith("sqlite"):
         pytest.skip("PostgreSQL readers never block writers")
     import sqlite3
+
     submitted(client, world)
-    response = client.get("/api/v1/settlement-dates/2026-06-30/export?format=csv", headers=world["authority"],
-                          buffered=False)
+    response = client.get(
+        "/api/v1/settlement-dates/2026-06-30/export?format=csv", headers=world["authority"], buffered=False
+    )
     chunks = iter(response.response)
-    assert "兑现节点" in next(chunks).decode() and next(chunks)       # the header, then rows being read
+    assert "兑现节点" in next(chunks).decode() and next(chunks)  # the header, then rows being read
     other = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0.5)
-    other.execute("BEGIN IMMEDIATE")                                   # another writer gets the lock at once
+    other.execute("BEGIN IMMEDIATE")  # another writer gets the lock at once
     other.rollback()
     other.close()
     assert sum(1 for _ in chunks) >= 2
@@ -223,6 +262,7 @@ def test_a_csv_being_streamed_does_not_hold_the_sqlite_write_lock(client, world,
 
 def test_an_expelled_provider_is_refused_as_sanctioned(client, world, session):
     from orgs.states import OrgStatus
+
     world["provider"].status = OrgStatus.EXPELLED
     session.commit()
     response = create(client, world)

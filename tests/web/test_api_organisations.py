@@ -1,4 +1,5 @@
 """The Organisations and Audit calls of API.md, as written, with each error code."""
+
 import pytest
 
 from orgs.commands import BlacklistInput
@@ -19,6 +20,7 @@ def register(client, **overrides):
 
 def certify_files(kind="enterprise"):
     import io
+
     files = {"business_licence": (io.BytesIO(PDF), "licence.pdf"), "realname_form": (io.BytesIO(JPEG), "form.jpg")}
     if kind == "enterprise":
         files["contact_id_card"] = (io.BytesIO(PNG), "id.png")
@@ -31,38 +33,57 @@ def test_register_certify_and_review_through_the_api(client, session):
     assert response.json["status"] == "pending_certification"
     org_id = response.json["id"]
     headers = bearer(client, data["email"])
-    response = client.post(f"/api/v1/organisations/{org_id}/certification", data=certify_files(), headers=headers,
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/api/v1/organisations/{org_id}/certification",
+        data=certify_files(),
+        headers=headers,
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200 and response.json["status"] == "under_review"
     operator = token_for(session, make_staff(session, Role.OPERATOR))
-    response = client.post(f"/api/v1/organisations/{org_id}/review", json={"decision": "approve", "reason": ""},
-                           headers=operator)
+    response = client.post(
+        f"/api/v1/organisations/{org_id}/review", json={"decision": "approve", "reason": ""}, headers=operator
+    )
     assert response.status_code == 200 and response.json["status"] == "certified"
     got = client.get(f"/api/v1/organisations/{org_id}", headers=headers).json
     assert {k: got[k] for k in ("id", "kind", "uscc", "name", "region_code", "established_on", "status")} == {
-        "id": org_id, "kind": "enterprise", "uscc": data["uscc"], "name": data["name"], "region_code": "520102",
-        "established_on": "2018-05-01", "status": "certified"}
+        "id": org_id,
+        "kind": "enterprise",
+        "uscc": data["uscc"],
+        "name": data["name"],
+        "region_code": "520102",
+        "established_on": "2018-05-01",
+        "status": "certified",
+    }
 
 
 def test_rejection_is_returned_with_its_reason(client, session):
     response, data = register(client, kind="provider")
     org_id = response.json["id"]
-    client.post(f"/api/v1/organisations/{org_id}/certification", data=certify_files("provider"),
-                headers=bearer(client, data["email"]), content_type="multipart/form-data")
+    client.post(
+        f"/api/v1/organisations/{org_id}/certification",
+        data=certify_files("provider"),
+        headers=bearer(client, data["email"]),
+        content_type="multipart/form-data",
+    )
     operator = token_for(session, make_staff(session, Role.OPERATOR))
-    response = client.post(f"/api/v1/organisations/{org_id}/review", json={"decision": "reject", "reason": "表格未签章"},
-                           headers=operator)
+    response = client.post(
+        f"/api/v1/organisations/{org_id}/review", json={"decision": "reject", "reason": "表格未签章"}, headers=operator
+    )
     assert response.json["status"] == "rejected" and response.json["status_reason"] == "表格未签章"
 
 
-@pytest.mark.parametrize("overrides, code, field", [
-    ({"uscc": "91110000600037341"}, "invalid_uscc", "uscc"),
-    ({"uscc": "91110000600037341X"}, "invalid_uscc", "uscc"),
-    ({"established_on": "2999-01-01"}, "validation_error", "established_on"),
-    ({"region_code": "52"}, "validation_error", "region_code"),
-    ({"kind": "bank"}, "validation_error", "kind"),
-    ({"password": "short"}, "validation_error", "password"),
-])
+@pytest.mark.parametrize(
+    "overrides, code, field",
+    [
+        ({"uscc": "91110000600037341"}, "invalid_uscc", "uscc"),
+        ({"uscc": "91110000600037341X"}, "invalid_uscc", "uscc"),
+        ({"established_on": "2999-01-01"}, "validation_error", "established_on"),
+        ({"region_code": "52"}, "validation_error", "region_code"),
+        ({"kind": "bank"}, "validation_error", "kind"),
+        ({"password": "short"}, "validation_error", "password"),
+    ],
+)
 def test_registration_errors_are_problems_naming_the_field(client, overrides, code, field):
     response, _ = register(client, **overrides)
     assert response.status_code == 422
@@ -78,7 +99,12 @@ def test_duplicate_and_blacklisted_codes(client, session):
     operator = token_for(session, make_staff(session, Role.OPERATOR))
     from orgs import services
     from shop.accounts import User
-    services.add_to_blacklist(session, session.get(User, 1) if False else _operator(session), BlacklistInput.from_input({"uscc": "91110000600037341L", "reason": "失信"}))
+
+    services.add_to_blacklist(
+        session,
+        session.get(User, 1) if False else _operator(session),
+        BlacklistInput.from_input({"uscc": "91110000600037341L", "reason": "失信"}),
+    )
     blocked, _ = register(client, uscc="91110000600037341L")
     assert (blocked.status_code, blocked.json["code"]) == (403, "blacklisted")
     assert operator
@@ -108,8 +134,9 @@ def test_repeated_failures_slow_sign_in_down_with_a_clear_message(client, sessio
     response = client.post("/api/v1/tokens", json={"email": member(org).email, "password": PASSWORD})
     assert response.status_code == 429
     assert response.json["code"] == "too_many_attempts" and "1 分钟" in response.json["detail"]
-    english = client.post("/api/v1/tokens", json={"email": member(org).email, "password": PASSWORD},
-                          headers={"Accept-Language": "en"})
+    english = client.post(
+        "/api/v1/tokens", json={"email": member(org).email, "password": PASSWORD}, headers={"Accept-Language": "en"}
+    )
     assert "wait 1 minute" in english.json["detail"]
     assert int(response.headers["Retry-After"]) >= 60
 
@@ -126,8 +153,12 @@ def test_another_organisation_is_not_found_for_a_member_but_visible_to_staff(cli
     assert (response.status_code, response.json["code"]) == (404, "not_found")
     staff = token_for(session, make_staff(session, Role.AUTHORITY))
     assert client.get(f"/api/v1/organisations/{org.id}", headers=staff).status_code == 200
-    response = client.post(f"/api/v1/organisations/{org.id}/certification", data=certify_files(),
-                           headers=token_for(session, member(other)), content_type="multipart/form-data")
+    response = client.post(
+        f"/api/v1/organisations/{org.id}/certification",
+        data=certify_files(),
+        headers=token_for(session, member(other)),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 404
 
 
@@ -147,14 +178,20 @@ def test_review_of_an_unknown_organisation_is_not_found(client, session):
 def test_affiliations_through_the_api(client, session):
     a, b = make_org(session), make_org(session, "provider")
     operator = token_for(session, make_staff(session, Role.OPERATOR))
-    response = client.post(f"/api/v1/organisations/{a.id}/affiliations",
-                           json={"organisation_id": b.id, "note": "同一集团"}, headers=operator)
+    response = client.post(
+        f"/api/v1/organisations/{a.id}/affiliations",
+        json={"organisation_id": b.id, "note": "同一集团"},
+        headers=operator,
+    )
     assert response.status_code == 201
     assert sorted(response.json["organisation_ids"]) == sorted([a.id, b.id])
     missing = client.post(f"/api/v1/organisations/{a.id}/affiliations", json={"note": "x"}, headers=operator)
     assert missing.status_code == 422 and "organisation_id" in missing.json["errors"]
-    response = client.post(f"/api/v1/organisations/{a.id}/affiliations", json={"organisation_id": b.id, "note": "x"},
-                           headers=token_for(session, member(a)))
+    response = client.post(
+        f"/api/v1/organisations/{a.id}/affiliations",
+        json={"organisation_id": b.id, "note": "x"},
+        headers=token_for(session, member(a)),
+    )
     assert response.status_code == 403
 
 

@@ -1,5 +1,6 @@
 """Bad input never gives a 500: every API call of the OpenAPI document, with bodies of the wrong
 shape, types and sizes, by a user of a role allowed to make it."""
+
 import re
 
 import pytest
@@ -37,40 +38,70 @@ def test_malformed_bodies_and_queries_never_give_a_500(client, tokens, payments)
     checked = 0
     for template, operations in doc["paths"].items():
         for method, op in operations.items():
-            roles = [Role(r.strip()) for r in op.get("description", "").removeprefix("Who: ").split(",") if r.strip()] \
-                if op.get("description", "").startswith("Who: ") else list(Role)
+            roles = (
+                [Role(r.strip()) for r in op.get("description", "").removeprefix("Who: ").split(",") if r.strip()]
+                if op.get("description", "").startswith("Who: ")
+                else list(Role)
+            )
             headers = tokens[roles[0]] if "security" in op else {}
             url = "/api/v1" + _path(template)
             body_schema = (op.get("requestBody", {}).get("content", {}).get("application/json", {}) or {}).get("schema")
             if method in ("post", "patch", "put"):
                 for body in _bodies(body_schema):
                     response = client.open(url, method=method.upper(), json=body, headers=headers)
-                    assert response.status_code < 500, f"{method.upper()} {url} {body!r}: {response.get_data(as_text=True)[:300]}"
+                    assert response.status_code < 500, (
+                        f"{method.upper()} {url} {body!r}: {response.get_data(as_text=True)[:300]}"
+                    )
                     checked += 1
-                response = client.open(url, method=method.upper(), data=b"\xff\xfe{", headers={
-                    **headers, "Content-Type": "application/json"})
+                response = client.open(
+                    url,
+                    method=method.upper(),
+                    data=b"\xff\xfe{",
+                    headers={**headers, "Content-Type": "application/json"},
+                )
                 assert response.status_code < 500, f"{method.upper()} {url} with broken JSON"
             else:
                 for param in op.get("parameters", []):
                     if param["in"] != "query":
                         continue
                     for value in ("-1", "x", "\x00", "9" * 40, ""):
-                        response = client.open(url, method=method.upper(), query_string={param["name"]: value},
-                                               headers=headers)
+                        response = client.open(
+                            url, method=method.upper(), query_string={param["name"]: value}, headers=headers
+                        )
                         assert response.status_code < 500, f"GET {url}?{param['name']}={value!r}"
                         checked += 1
     assert checked > 100
 
 
-NASTY_QUERY = {"year": "-1", "page": "9" * 30, "per_page": "-5", "status": "nonsense", "q": "\x00%_", "kind": "x",
-               "subject_id": "9" * 30, "subject_type": "x", "use_vouchers": "maybe", "layer": "x", "category": "x",
-               "provider_id": "abc", "min_price": "-1", "max_price": "1e9", "sort": "x", "placed": "1,x,9999999999999999999999"}
+NASTY_QUERY = {
+    "year": "-1",
+    "page": "9" * 30,
+    "per_page": "-5",
+    "status": "nonsense",
+    "q": "\x00%_",
+    "kind": "x",
+    "subject_id": "9" * 30,
+    "subject_type": "x",
+    "use_vouchers": "maybe",
+    "layer": "x",
+    "category": "x",
+    "provider_id": "abc",
+    "min_price": "-1",
+    "max_price": "1e9",
+    "sort": "x",
+    "placed": "1,x,9999999999999999999999",
+}
 
 
 def test_pages_with_nonsense_query_arguments_never_give_a_500(app, client, session, tokens):
     from tests.helpers import sign_in
-    users = {Role.ENTERPRISE: member(make_org(session)), Role.PROVIDER: member(make_org(session, "provider")),
-             Role.OPERATOR: make_staff(session, Role.OPERATOR), Role.AUTHORITY: make_staff(session, Role.AUTHORITY)}
+
+    users = {
+        Role.ENTERPRISE: member(make_org(session)),
+        Role.PROVIDER: member(make_org(session, "provider")),
+        Role.OPERATOR: make_staff(session, Role.OPERATOR),
+        Role.AUTHORITY: make_staff(session, Role.AUTHORITY),
+    }
     checked = 0
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]

@@ -5,6 +5,7 @@ answer the document does not describe (status code, media type, body).
 Bounded for CI: ``SCHEMA_EXAMPLES`` cases per operation and per generation mode (default 12); the
 nightly run sets more (docs/reliability.md).
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,10 +28,18 @@ from shop.auth import issue_token
 from shop.seed import run_all
 
 EXAMPLES = int(os.environ.get("SCHEMA_EXAMPLES", "12"))
-CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
-          checks.response_schema_conformance]
-DEMO_USERS = {"enterprise": "enterprise@yunquan.example", "provider": "provider@yunquan.example",
-              "operator": "operator@yunquan.example", "authority": "authority@yunquan.example"}
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+]
+DEMO_USERS = {
+    "enterprise": "enterprise@yunquan.example",
+    "provider": "provider@yunquan.example",
+    "operator": "operator@yunquan.example",
+    "authority": "authority@yunquan.example",
+}
 # Signing in with generated credentials would only exercise the sign-in throttle (and lock the demo
 # accounts for the other roles); its answers are tested in tests/web/test_api_organisations.py.
 SKIPPED = {("POST", "/tokens")}
@@ -43,14 +52,23 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     folder = tmp_path_factory.mktemp("schema")
     database = folder / "schema.sqlite3"
     shutil.copyfile(sqlite_template, database)
-    app = create_app({"DATABASE_URL": f"sqlite:///{database}", "UPLOAD_DIR": str(folder / "uploads"),
-                      "EXPORT_DIR": str(folder / "exports"), "TESTING": True, "TEST_HIDE_500": True,
-                      "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{database}",
+            "UPLOAD_DIR": str(folder / "uploads"),
+            "EXPORT_DIR": str(folder / "exports"),
+            "TESTING": True,
+            "TEST_HIDE_500": True,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     app.extensions["orders.gateway"] = InProcessGateway()
-    with app.app_context(), app.extensions["shop.sessions"]() as session:   # the demo pays through the app
+    with app.app_context(), app.extensions["shop.sessions"]() as session:  # the demo pays through the app
         run_all(session)
-        tokens = {role: issue_token(session, session.scalars(select(User).where(User.email == email)).one())[0]
-                  for role, email in DEMO_USERS.items()}
+        tokens = {
+            role: issue_token(session, session.scalars(select(User).where(User.email == email)).one())[0]
+            for role, email in DEMO_USERS.items()
+        }
     yield app, tokens
     app.extensions["shop.engine"].dispose()
 
@@ -66,8 +84,13 @@ def _conformance_failures(app: Any, headers: dict[str, str]) -> dict[str, str]:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             name = f"{operation.method.upper()} {operation.path} ({mode.value})"
 
-            @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None,
-                      derandomize=True)
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                database=None,
+                derandomize=True,
+            )
             @given(operation.as_strategy(generation_mode=mode))
             def run(case: Any) -> None:
                 response = case.call(headers=headers)
@@ -75,7 +98,7 @@ def _conformance_failures(app: Any, headers: dict[str, str]) -> dict[str, str]:
 
             try:
                 run()
-            except BaseException as exc:   # schemathesis groups its findings in an ExceptionGroup
+            except BaseException as exc:  # schemathesis groups its findings in an ExceptionGroup
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 failures[name] = str(exc)[:1500]
@@ -86,7 +109,7 @@ def _conformance_failures(app: Any, headers: dict[str, str]) -> dict[str, str]:
 def test_every_api_answer_is_one_the_document_describes_and_none_is_a_server_error(world, role: str) -> None:
     app, tokens = world
     headers = {"Authorization": f"Bearer {tokens[role]}"} if role in tokens else {}
-    logging.disable(logging.CRITICAL)   # the 500s are reported below, with their case
+    logging.disable(logging.CRITICAL)  # the 500s are reported below, with their case
     try:
         failures = _conformance_failures(app, headers)
     finally:

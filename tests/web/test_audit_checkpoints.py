@@ -1,6 +1,7 @@
 """The signed checkpoints of the audit trail, public (issue 11): ``GET /api/v1/audit/checkpoints`` and the
 public notice page show them to anyone, so that a third party can keep a copy and later hold the trail
 to it (``audit-verify --held ENTRIES:HEAD_HASH``), even after every checkpoint row was deleted."""
+
 import pytest
 from sqlalchemy import text as sql
 

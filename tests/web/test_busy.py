@@ -1,5 +1,6 @@
 """A database that cannot answer in time is "busy, try again" (issue 11, L9), never a 500 that says
 nothing was changed: the SQLite write lock held elsewhere, and a connection pool with none free."""
+
 import sqlite3
 
 import pytest
@@ -11,8 +12,15 @@ from tests.helpers import make_org, make_product, member, sign_in, token_for
 
 
 def _app(database_url, tmp_path):
-    return create_app({"DATABASE_URL": database_url, "UPLOAD_DIR": str(tmp_path / "uploads"), "TESTING": True,
-                       "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost"})
+    return create_app(
+        {
+            "DATABASE_URL": database_url,
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "SERVER_NAME": "localhost",
+        }
+    )
 
 
 @pytest.fixture
@@ -42,8 +50,11 @@ def test_a_locked_sqlite_database_answers_busy_with_retry_after(impatient_app, s
     client = impatient_app.test_client()
     sign_in(client, member(enterprise))
     with _locked(impatient_app):
-        api = client.post("/api/v1/cart/lines", json={"product_id": product.id, "quantity": 1}, headers={
-            **headers, "Accept-Language": "en"})
+        api = client.post(
+            "/api/v1/cart/lines",
+            json={"product_id": product.id, "quantity": 1},
+            headers={**headers, "Accept-Language": "en"},
+        )
         page = client.post("/cart/add", data={"product_id": product.id})
     assert_busy_problem(api)
     assert "try again" in api.json["detail"]
@@ -65,6 +76,7 @@ def _locked(app):
         finally:
             other.execute("ROLLBACK")
             other.close()
+
     return hold()
 
 
@@ -73,7 +85,7 @@ def test_no_free_database_connection_answers_busy_with_retry_after(app, client, 
     headers = {**token_for(session, member(org)), "Accept-Language": "en"}
     engine = make_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=0.01)
     app.extensions["shop.sessions"] = make_session_factory(engine)
-    held = engine.connect()            # the only connection, taken by a request that hangs
+    held = engine.connect()  # the only connection, taken by a request that hangs
     try:
         api = client.get("/api/v1/me", headers=headers)
         sign_in(client, member(org))
@@ -91,6 +103,7 @@ def test_an_unexpected_error_does_not_claim_that_nothing_was_changed(app, client
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("a bug")
+
     monkeypatch.setattr(shop.views, "build_openapi", broken)
     response = client.get("/api/v1/openapi.json", headers={"Accept-Language": "en"})
     assert response.status_code == 500 and response.json["code"] == "internal_error"

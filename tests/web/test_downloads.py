@@ -1,5 +1,6 @@
 """Downloads (CSV and XLSX) as an attacker and the next user meet them (issue 11, H3 and M2): a
 streamed download leaves no transaction open behind it, and no cell a user typed becomes a formula."""
+
 import sqlite3
 
 import pytest
@@ -29,9 +30,12 @@ def assert_no_transaction_left_open(database_url):
         return
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        idle = connection.scalar(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"))
+        idle = connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+            )
+        )
     engine.dispose()
     assert idle == 0
 
@@ -47,7 +51,7 @@ def download(client, url):
     return body
 
 
-@pytest.mark.ledger_alone   # a hold with no order behind it: the wallet's lines are what is downloaded
+@pytest.mark.ledger_alone  # a hold with no order behind it: the wallet's lines are what is downloaded
 def test_after_a_wallet_csv_download_other_users_can_write_at_once(client, session, database_url):
     make_programme(session)
     org, other = make_org(session), make_org(session)
@@ -72,18 +76,21 @@ def hostile_claim(session, app):
     """A claimed order between an enterprise and a provider whose names are formulas."""
     from shop.states import Role
     from tests.helpers import make_claim, make_order, make_staff, token_for
+
     make_programme(session)
     enterprise = make_org(session, name=HYPERLINK)
     grant_wallet(session, enterprise)
     provider = make_org(session, "provider", name=CALC)
-    make_claim(session, provider, [make_order(session, enterprise, provider, amount_fen=10_000_00)],
-               app.config["UPLOAD_DIR"])
+    make_claim(
+        session, provider, [make_order(session, enterprise, provider, amount_fen=10_000_00)], app.config["UPLOAD_DIR"]
+    )
     return token_for(session, make_staff(session, Role.AUTHORITY))
 
 
 def test_names_that_look_like_formulas_stay_text_in_the_settlement_csv(client, hostile_claim, database_url):
     import csv
     import io
+
     with write_transactions():
         response = client.get("/api/v1/settlement-dates/2026-06-30/export?format=csv", headers=hostile_claim)
         body = response.get_data(as_text=True)
@@ -93,7 +100,7 @@ def test_names_that_look_like_formulas_stay_text_in_the_settlement_csv(client, h
     assert "'" + HYPERLINK in cells and "'" + CALC in cells
     assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
     order = next(r for r in rows[1:] if r[5].startswith("#"))
-    assert order[9:11] == ["10000.00", "4000.00"]          # amounts are still plain numbers
+    assert order[9:11] == ["10000.00", "4000.00"]  # amounts are still plain numbers
     assert_no_transaction_left_open(database_url)
 
 
@@ -101,6 +108,7 @@ def test_names_that_look_like_formulas_are_text_cells_in_the_settlement_xlsx(cli
     import io
 
     from openpyxl import load_workbook
+
     response = client.get("/api/v1/settlement-dates/2026-06-30/export?format=xlsx", headers=hostile_claim)
     sheet = load_workbook(io.BytesIO(response.data)).active
     cells = [cell for row in sheet.iter_rows() for cell in row]
@@ -109,4 +117,3 @@ def test_names_that_look_like_formulas_are_text_cells_in_the_settlement_xlsx(cli
     assert {HYPERLINK, CALC} <= texts
     amounts = [c for c in cells if c.number_format == "#,##0.00" and c.value is not None]
     assert amounts and all(c.data_type == "n" for c in amounts)
-

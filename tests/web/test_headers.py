@@ -1,5 +1,6 @@
 """The security headers a deployment sends (issue 11, L4): HSTS in production, a script policy that
 names the exact scripts (not all of a CDN), and no framing by other sites."""
+
 import pytest
 
 from shop import create_app
@@ -12,7 +13,9 @@ def production(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("SHOP_ENV", "production")
     monkeypatch.setenv("AUDIT_KEY", "a-production-audit-key-of-at-least-32-characters")
     monkeypatch.delenv("STRIPE_API_BASE", raising=False)
-    app = create_app({"DATABASE_URL": database_url, "UPLOAD_DIR": str(tmp_path / "uploads"), "SERVER_NAME": "localhost"})
+    app = create_app(
+        {"DATABASE_URL": database_url, "UPLOAD_DIR": str(tmp_path / "uploads"), "SERVER_NAME": "localhost"}
+    )
     yield app
     app.extensions["shop.engine"].dispose()
 
@@ -52,6 +55,7 @@ def test_without_the_cdn_no_cdn_script_is_allowed(client):
 
 def test_the_checkout_page_loads_stripe_js_from_where_the_policy_allows(production, session):
     from tests.helpers import make_org, member, sign_in
+
     client = production.test_client()
     sign_in(client, member(make_org(session)))
     page = client.get("/checkout", base_url="https://localhost")
@@ -64,14 +68,19 @@ def test_uploaded_documents_are_sandboxed_and_framed_only_by_this_site(client, s
     import io
 
     from tests.helpers import PDF, make_org, make_staff, member, sign_in
+
     org = make_org(session, status="pending_certification")
     sign_in(client, member(org))
-    files = {name: (io.BytesIO(PDF), f"{name}.pdf") for name in ("business_licence", "realname_form", "contact_id_card")}
+    files = {
+        name: (io.BytesIO(PDF), f"{name}.pdf") for name in ("business_licence", "realname_form", "contact_id_card")
+    }
     client.post("/organisation/certification", data=files, content_type="multipart/form-data")
     from shop.states import Role
+
     sign_in(client, make_staff(session, Role.OPERATOR))
     page = client.get(f"/staff/organisations/{org.id}").get_data(as_text=True)
     import re
+
     document = re.search(r'<iframe src="(/documents/\d+)"', page).group(1)
     policy = client.get(document).headers["Content-Security-Policy"]
     assert "sandbox" in policy and "frame-ancestors 'self'" in policy

@@ -1,6 +1,7 @@
 """The catalogue's pages: browsing and search, the product page, the provider's listing pages with
 inline validation, the review queues with a revision's difference, forced delisting, exit and
 expulsion; ownership on every route."""
+
 import io
 import re
 
@@ -20,23 +21,39 @@ def text(response):
 
 
 def form(**overrides):
-    data = {"layer": "infrastructure", "category": "storage", "name": "对象存储 OSS 标准型 1TB/年", "unit": "年",
-            "price": "1,188.00", "market_price": "1428", "market_price_evidence": "https://www.aliyun.com/price/product",
-            "accepts_vouchers": "1", "description": "标准型对象存储容量包，1 TB 存储空间。\n\n适合图片、视频与备份归档。"}
+    data = {
+        "layer": "infrastructure",
+        "category": "storage",
+        "name": "对象存储 OSS 标准型 1TB/年",
+        "unit": "年",
+        "price": "1,188.00",
+        "market_price": "1428",
+        "market_price_evidence": "https://www.aliyun.com/price/product",
+        "accepts_vouchers": "1",
+        "description": "标准型对象存储容量包，1 TB 存储空间。\n\n适合图片、视频与备份归档。",
+    }
     data.update(overrides)
     return data
 
 
 # -- browsing -------------------------------------------------------------------------------------
 
+
 def test_the_catalogue_shows_cards_with_price_market_price_and_voucher_share(client, session):
     make_product(session, name="对象存储 OSS 1TB/年", category="storage", price_fen=118_800, market_price_fen=142_800)
-    make_product(session, name="协同办公 OA 100用户", layer="application", category="other_apps", price_fen=990_000,
-                 market_price_fen=1_200_000, accepts_vouchers=False)
+    make_product(
+        session,
+        name="协同办公 OA 100用户",
+        layer="application",
+        category="other_apps",
+        price_fen=990_000,
+        market_price_fen=1_200_000,
+        accepts_vouchers=False,
+    )
     page = text(client.get("/products"))
     assert "对象存储 OSS 1TB/年" in page and "¥1,188.00" in page and "¥1,428.00" in page
     assert "最高可抵 40%" in page and "不可用券" in page
-    assert re.search(r'基础设施层 <span class="n">1</span>', page)        # facet counts
+    assert re.search(r'基础设施层 <span class="n">1</span>', page)  # facet counts
     assert "云服务目录" in page
 
 
@@ -44,22 +61,29 @@ def test_a_two_character_search_from_the_page_and_htmx_swaps_only_the_results(cl
     make_product(session, name="对象存储 OSS 1TB/年", category="storage")
     make_product(session, name="云服务器 ECS 2核4G")
     page = text(client.get("/products", query_string={"q": "存储"}))
-    assert "对象<mark>存储</mark> OSS 1TB/年" in page and "云服务器 ECS 2核4G" not in page   # the term marked
+    assert "对象<mark>存储</mark> OSS 1TB/年" in page and "云服务器 ECS 2核4G" not in page  # the term marked
     assert "“存储”的 1 个结果" in page
-    partial = client.get("/products", query_string={"q": "存储"}, headers={"HX-Request": "true", "HX-Target": "catalogue"})
+    partial = client.get(
+        "/products", query_string={"q": "存储"}, headers={"HX-Request": "true", "HX-Target": "catalogue"}
+    )
     assert "<html" not in text(partial) and 'id="catalogue"' in text(partial)
     empty = text(client.get("/products", query_string={"q": "不存在的东西"}))
     assert "没有与“不存在的东西”匹配的产品" in empty
 
 
 def test_bad_filters_on_the_page_are_shown_not_failed(client, session):
-    response = client.get("/products", query_string={"min_price": "abc", "layer": "nonsense", "sort": "x", "page": "-3"})
+    response = client.get(
+        "/products", query_string={"min_price": "abc", "layer": "nonsense", "sort": "x", "page": "-3"}
+    )
     assert response.status_code == 200 and "field-error" in text(response)
 
 
 def test_the_product_page_renders_the_description_safely_and_keeps_a_place_for_buying(client, session):
-    product = make_product(session, description="第一段 **要点**\n\n<script>alert('x')</script>\n\n"
-                                                "[恶意](javascript:alert(1)) <img src=x onerror=alert(1)>")
+    product = make_product(
+        session,
+        description="第一段 **要点**\n\n<script>alert('x')</script>\n\n"
+        "[恶意](javascript:alert(1)) <img src=x onerror=alert(1)>",
+    )
     page = text(client.get(f"/products/{product.id}"))
     assert "<strong>要点</strong>" in page
     assert "<script>alert" not in page and "&lt;script&gt;" in page
@@ -85,6 +109,7 @@ def test_the_home_page_leads_into_the_catalogue(client, session):
 
 
 # -- the provider's pages -------------------------------------------------------------------------
+
 
 def test_a_provider_lists_a_product_through_the_form(client, session):
     provider = make_provider(session)
@@ -125,12 +150,16 @@ def test_a_quote_file_can_be_the_evidence_on_the_page(client, session):
 
 def test_inline_validation_answers_each_field_out_of_band_and_leaves_empty_fields_alone(client, session):
     sign_in(client, member(make_provider(session)))
-    response = client.post("/provider/products/validate", data=form(price="2000", market_price="1000", name="",
-                                                                     description=""),
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        "/provider/products/validate",
+        data=form(price="2000", market_price="1000", name="", description=""),
+        headers={"HX-Request": "true"},
+    )
     page = text(response)
     assert response.status_code == 200
-    assert re.search(r'<small id="e-price" class="field-error" aria-live="polite" hx-swap-oob="true">[^<]*¥2,000.00', page)
+    assert re.search(
+        r'<small id="e-price" class="field-error" aria-live="polite" hx-swap-oob="true">[^<]*¥2,000.00', page
+    )
     assert '<small id="e-name" class="field-error" aria-live="polite" hx-swap-oob="true"></small>' in page
     options = text(client.get("/provider/products/categories?layer=platform"))
     assert "数据库" in options and "存储" not in options
@@ -141,9 +170,11 @@ def test_changing_a_published_product_says_the_approved_version_keeps_selling(cl
     sign_in(client, member(product.provider))
     page = text(client.get(f"/provider/products/{product.id}/edit"))
     assert 'value="189.00"' in page and "¥189.00" in page
-    response = client.post(f"/provider/products/{product.id}/edit",
-                           data=form(category="compute", price="169", market_price="219", name=product.current_version.name),
-                           follow_redirects=True)
+    response = client.post(
+        f"/provider/products/{product.id}/edit",
+        data=form(category="compute", price="169", market_price="219", name=product.current_version.name),
+        follow_redirects=True,
+    )
     assert "已保存" in text(response)
     listing = text(client.get("/provider/products"))
     assert "在售" in listing and "¥169.00" in listing and "¥189.00" in listing
@@ -156,21 +187,44 @@ def test_the_provider_sees_the_reviewers_reason_and_can_delist(client, session):
     page = text(client.get("/provider/products"))
     assert "证据不足" in page and "已驳回" in page
     published = make_product(session, rejected.provider)
-    response = client.post(f"/provider/products/{published.id}/delist", data={"reason": "停止销售"}, follow_redirects=True)
+    response = client.post(
+        f"/provider/products/{published.id}/delist", data={"reason": "停止销售"}, follow_redirects=True
+    )
     assert "已下架" in text(response)
     assert fresh(session).get(Product, published.id).status.value == "delisted"
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", "/provider/products/{id}/edit"), ("POST", "/provider/products/{id}/edit"),
-    ("POST", "/provider/products/{id}/submit"), ("POST", "/provider/products/{id}/delist"),
-    ("POST", "/provider/products/validate?product_id={id}"), ("GET", "/products/{id}"),
-    ("GET", "/products/{id}/evidence/{version_id}"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/provider/products/{id}/edit"),
+        ("POST", "/provider/products/{id}/edit"),
+        ("POST", "/provider/products/{id}/submit"),
+        ("POST", "/provider/products/{id}/delist"),
+        ("POST", "/provider/products/validate?product_id={id}"),
+        ("GET", "/products/{id}"),
+        ("GET", "/products/{id}/evidence/{version_id}"),
+    ],
+)
 def test_another_provider_gets_not_found_on_every_route_of_a_draft(client, session, app, method, path):
-    draft = services.create_product(session, member(make_provider(session)), ListingInput.from_input({
-        "layer": "infrastructure", "category": "compute", "name": "云服务器 草稿", "unit": "月", "price_fen": 100,
-        "market_price_fen": 200, "description": "一台草稿状态的云服务器，仅供测试。", "accepts_vouchers": True}, evidence=Upload(io.BytesIO(PDF), "q.pdf")), app.config["UPLOAD_DIR"])
+    draft = services.create_product(
+        session,
+        member(make_provider(session)),
+        ListingInput.from_input(
+            {
+                "layer": "infrastructure",
+                "category": "compute",
+                "name": "云服务器 草稿",
+                "unit": "月",
+                "price_fen": 100,
+                "market_price_fen": 200,
+                "description": "一台草稿状态的云服务器，仅供测试。",
+                "accepts_vouchers": True,
+            },
+            evidence=Upload(io.BytesIO(PDF), "q.pdf"),
+        ),
+        app.config["UPLOAD_DIR"],
+    )
     sign_in(client, member(make_provider(session)))
     url = path.format(id=draft.id, version_id=draft.current_version_id)
     assert client.open(url, method=method, data=form()).status_code == 404
@@ -181,11 +235,15 @@ def test_another_provider_gets_not_found_on_every_route_of_a_draft(client, sessi
 
 # -- review, oversight, exit ----------------------------------------------------------------------
 
+
 def test_the_review_queue_counts_in_the_navigation_and_shows_a_revision_as_a_difference(client, session):
-    product = make_product(session, price_fen=118_800, market_price_fen=142_800, description="原来的描述第一行。\n第二行不变。")
+    product = make_product(
+        session, price_fen=118_800, market_price_fen=142_800, description="原来的描述第一行。\n第二行不变。"
+    )
     owner = member(product.provider)
-    services.edit_product(session, owner, product.id, change({"price_fen": 109_900,
-                                                       "description": "新的描述第一行。\n第二行不变。"}))
+    services.edit_product(
+        session, owner, product.id, change({"price_fen": 109_900, "description": "新的描述第一行。\n第二行不变。"})
+    )
     services.submit_product(session, owner, product.id)
     make_product(session, status="submitted")
     sign_in(client, reviewers(session).operator)
@@ -201,7 +259,9 @@ def test_approve_and_reject_in_place_with_htmx(client, session):
     first, second = make_product(session, status="submitted"), make_product(session, status="submitted")
     sign_in(client, reviewers(session).operator)
     htmx = {"HX-Request": "true"}
-    response = client.post(f"/staff/products/{first.id}/review", data={"decision": "reject", "reason": ""}, headers=htmx)
+    response = client.post(
+        f"/staff/products/{first.id}/review", data={"decision": "reject", "reason": ""}, headers=htmx
+    )
     assert response.status_code == 200 and 'id="decision"' in text(response) and "此项为必填项" in text(response)
     response = client.post(f"/staff/products/{first.id}/review", data={"decision": "approve"}, headers=htmx)
     page = text(response)
@@ -219,8 +279,9 @@ def test_the_operator_forces_delisting_with_a_reason(client, session):
     sign_in(client, reviewers(session).operator)
     response = client.post(f"/operator/products/{product.id}/delist", data={"reason": ""})
     assert response.status_code == 422 and "此项为必填项" in text(response)
-    response = client.post(f"/operator/products/{product.id}/delist", data={"reason": "服务与描述不符"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/operator/products/{product.id}/delist", data={"reason": "服务与描述不符"}, follow_redirects=True
+    )
     assert "服务与描述不符" in text(response)
     assert client.get(f"/api/v1/products/{product.id}").status_code == 404
 
@@ -255,8 +316,11 @@ def test_the_operator_expels_a_provider_from_its_page(client, session):
     assert "1" in page and provider.uscc in page
     response = client.post(f"/operator/organisations/{provider.id}/expel", data={"reason": ""})
     assert response.status_code == 422
-    response = client.post(f"/operator/organisations/{provider.id}/expel", data={"reason": "骗取补贴", "blacklist": "1"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/operator/organisations/{provider.id}/expel",
+        data={"reason": "骗取补贴", "blacklist": "1"},
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     assert fresh(session).get(type(provider), provider.id).status == OrgStatus.EXPELLED
     assert "91520100MA" in text(client.get("/operator/blacklist"))

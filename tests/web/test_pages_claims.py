@@ -1,5 +1,6 @@
 """Claim pages: the provider's claimable orders and draft, the operator's and the authority's reviews,
 queries, the payment, and the export per settlement date with its progress."""
+
 import io
 import time
 
@@ -38,10 +39,20 @@ def world(session, app):
     grant_wallet(session, e1)
     grant_wallet(session, e2)
     provider = make_org(session, "provider", name="贵州黔云科技有限公司")
-    orders = [make_order(session, e1, provider, amount_fen=10_000_00), make_order(session, e2, provider, amount_fen=2_000_00)]
-    return {"e1": e1, "e2": e2, "provider": provider, "orders": orders, "seller": member(provider),
-            "operator": make_staff(session, Role.OPERATOR), "authority": make_staff(session, Role.AUTHORITY),
-            "uploads": app.config["UPLOAD_DIR"]}
+    orders = [
+        make_order(session, e1, provider, amount_fen=10_000_00),
+        make_order(session, e2, provider, amount_fen=2_000_00),
+    ]
+    return {
+        "e1": e1,
+        "e2": e2,
+        "provider": provider,
+        "orders": orders,
+        "seller": member(provider),
+        "operator": make_staff(session, Role.OPERATOR),
+        "authority": make_staff(session, Role.AUTHORITY),
+        "uploads": app.config["UPLOAD_DIR"],
+    }
 
 
 def text(response):
@@ -67,22 +78,38 @@ def test_the_provider_picks_orders_filters_them_and_creates_a_draft(client, worl
 
 
 def test_evidence_is_uploaded_on_the_claim_page_with_the_invoice_amount_in_yuan(client, world, session):
-    claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [o.id for o in world["orders"]]}))
+    claim = claims.create_claim(
+        session, world["seller"], ClaimInput.from_input({"order_ids": [o.id for o in world["orders"]]})
+    )
     sign_in(client, world["seller"])
     url = f"/claims/{claim.id}"
-    missing = client.post(f"{url}/documents", data={"kind": "invoice", "file": (io.BytesIO(PDF), "fapiao.pdf")},
-                          content_type="multipart/form-data")
+    missing = client.post(
+        f"{url}/documents",
+        data={"kind": "invoice", "file": (io.BytesIO(PDF), "fapiao.pdf")},
+        content_type="multipart/form-data",
+    )
     assert missing.status_code == 422 and 'id="f-invoice_number"' in text(missing) and "此项为必填项" in text(missing)
-    ok = client.post(f"{url}/documents", data={"kind": "invoice", "invoice_number": "52001111", "invoice_amount": "12,000.00",
-                                                "file": (io.BytesIO(PDF), "fapiao.pdf")}, content_type="multipart/form-data")
+    ok = client.post(
+        f"{url}/documents",
+        data={
+            "kind": "invoice",
+            "invoice_number": "52001111",
+            "invoice_amount": "12,000.00",
+            "file": (io.BytesIO(PDF), "fapiao.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     assert ok.status_code == 302
     page = text(client.get(url))
     assert "fapiao.pdf" in page and "52001111" in page and "¥12,000.00" in page
     refused = client.post(f"{url}/submit")
     assert refused.status_code == 422 and "尚缺：合同、转账记录、使用证明" in text(refused)
     for kind in ("contract", "transfer", "usage"):
-        client.post(f"{url}/documents", data={"kind": kind, "file": (io.BytesIO(PDF), f"{kind}.pdf")},
-                    content_type="multipart/form-data")
+        client.post(
+            f"{url}/documents",
+            data={"kind": kind, "file": (io.BytesIO(PDF), f"{kind}.pdf")},
+            content_type="multipart/form-data",
+        )
     submitted = client.post(f"{url}/submit", follow_redirects=True)
     assert "已提交：运营方将在兑现节点 2026-06-30 审核" in text(submitted)
     doc_id = claim_queries.get_claim(fresh(session), world["seller"], claim.id).documents[0].id
@@ -110,7 +137,7 @@ def test_the_operator_sees_claims_by_settlement_date_takes_an_order_out_and_appr
     assert no_reason.status_code == 422 and 'id="f-reason"' in text(no_reason)
     client.post(f"/claims/{claim.id}/review", data={"decision": "approve"})
     assert "运营方初审通过" in text(client.get(f"/claims/{claim.id}"))
-    assert f"#{claim.id}" not in text(client.get("/staff/claims"))      # nothing left to review
+    assert f"#{claim.id}" not in text(client.get("/staff/claims"))  # nothing left to review
 
 
 def test_the_authority_queries_sees_it_overdue_approves_and_records_the_payment(client, world, session, today):
@@ -118,7 +145,9 @@ def test_the_authority_queries_sees_it_overdue_approves_and_records_the_payment(
     reviews.review_claim(session, world["operator"], claim.id, Decision(True))
     sign_in(client, world["authority"])
     assert f"#{claim.id}" in text(client.get("/staff/claims"))
-    asked = client.post(f"/claims/{claim.id}/queries", data={"question": "请说明第二笔订单的使用情况。"}, follow_redirects=True)
+    asked = client.post(
+        f"/claims/{claim.id}/queries", data={"question": "请说明第二笔订单的使用情况。"}, follow_redirects=True
+    )
     assert "答复期限为 2026-03-05" in text(asked)
     today("2026-03-06")
     listing = text(client.get("/staff/claims"))
@@ -136,13 +165,16 @@ def test_the_authority_queries_sees_it_overdue_approves_and_records_the_payment(
     assert wrong.status_code == 422 and "审核通过的金额为 ¥4,800.00" in text(wrong)
     future = client.post(f"/claims/{claim.id}/disburse", data={"reference": "黔财拨-17", "paid_on": "2026-03-07"})
     assert future.status_code == 422 and "拨付日期不能晚于今天" in text(future)
-    client.post(f"/claims/{claim.id}/disburse", data={"reference": "黔财拨-17", "paid_on": "2026-03-06", "amount": "4,800.00"})
+    client.post(
+        f"/claims/{claim.id}/disburse", data={"reference": "黔财拨-17", "paid_on": "2026-03-06", "amount": "4,800.00"}
+    )
     page = text(client.get(f"/claims/{claim.id}"))
     assert "已拨付" in page and "凭证号 黔财拨-17" in page and "登记拨付" in page
 
 
-def test_an_order_in_a_submitted_claim_shows_no_refund_form_to_the_buyer_and_says_why_when_forced(client, world,
-                                                                                                session):
+def test_an_order_in_a_submitted_claim_shows_no_refund_form_to_the_buyer_and_says_why_when_forced(
+    client, world, session
+):
     order = world["orders"][0]
     make_claim(session, world["provider"], [order], world["uploads"])
     sign_in(client, member(world["e1"]))
@@ -169,10 +201,11 @@ def test_the_export_runs_in_the_background_shows_progress_and_downloads(client, 
     download = client.get(page_url + "/download")
     assert download.status_code == 200
     from openpyxl import load_workbook
+
     rows = list(load_workbook(io.BytesIO(download.data)).active.iter_rows(values_only=True))
     assert len(rows) == 5 and rows[1][7] == "贵州湄潭绿茶制造有限公司" and str(rows[-1][10]) == "4800"
     assert "attachment" in download.headers["Content-Disposition"]
-    sign_in(client, world["authority"])          # someone else's export does not exist for them
+    sign_in(client, world["authority"])  # someone else's export does not exist for them
     assert client.get(page_url).status_code == 404
     sign_in(client, world["seller"])
     refused = client.post("/exports", data={"kind": "settlement", "format": "csv", "settlement_date": "2026-06-30"})
@@ -187,7 +220,7 @@ def test_the_buyer_of_an_order_in_a_submitted_claim_is_told_it_can_no_longer_be_
     sign_in(client, member(world["e1"]))
     assert "申请退款" in text(client.get(f"/orders/{order.id}"))
     claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [order.id]}))
-    assert "申请退款" in text(client.get(f"/orders/{order.id}"))      # a draft does not close the window
+    assert "申请退款" in text(client.get(f"/orders/{order.id}"))  # a draft does not close the window
     other = make_order(session, world["e1"], world["provider"])
     make_claim(session, world["provider"], [other], world["uploads"])
     page = text(client.get(f"/orders/{other.id}"))

@@ -1,4 +1,5 @@
 """The foundation's pages: home, language, sign-in, registration, certification, operator review."""
+
 import io
 
 from orgs.models import Organisation
@@ -31,8 +32,8 @@ def test_registration_page_shows_each_message_beside_its_field_and_keeps_the_inp
     page = text(response)
     assert 'id="e-uscc"' in page and "校验码" in page
     assert 'id="e-established_on"' in page and "成立日期不能晚于今天" in page
-    assert f'value="{data["name"]}"' in page            # nothing typed is lost
-    assert 'value="correct-horse-9"' not in page       # except the password
+    assert f'value="{data["name"]}"' in page  # nothing typed is lost
+    assert 'value="correct-horse-9"' not in page  # except the password
 
 
 def test_registering_signs_in_and_leads_to_the_certification_upload(client, session):
@@ -45,9 +46,16 @@ def test_registering_signs_in_and_leads_to_the_certification_upload(client, sess
 def test_uploading_documents_puts_the_organisation_under_review(client, session):
     org = make_org(session, status=OrgStatus.PENDING_CERTIFICATION)
     sign_in(client, member(org))
-    response = client.post("/organisation/certification", data={
-        "business_licence": (io.BytesIO(PDF), "执照.pdf"), "realname_form": (io.BytesIO(JPEG), "form.jpg"),
-        "contact_id_card": (io.BytesIO(PNG), "id.png")}, content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        "/organisation/certification",
+        data={
+            "business_licence": (io.BytesIO(PDF), "执照.pdf"),
+            "realname_form": (io.BytesIO(JPEG), "form.jpg"),
+            "contact_id_card": (io.BytesIO(PNG), "id.png"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "审核中" in text(response)
     assert fresh(session).get(Organisation, org.id).status == OrgStatus.UNDER_REVIEW
 
@@ -55,9 +63,15 @@ def test_uploading_documents_puts_the_organisation_under_review(client, session)
 def test_a_wrong_file_is_reported_beside_its_field(client, session):
     org = make_org(session, status=OrgStatus.PENDING_CERTIFICATION)
     sign_in(client, member(org))
-    response = client.post("/organisation/certification", data={
-        "business_licence": (io.BytesIO(b"plain text"), "licence.pdf"), "realname_form": (io.BytesIO(JPEG), "f.jpg"),
-        "contact_id_card": (io.BytesIO(PNG), "id.png")}, content_type="multipart/form-data")
+    response = client.post(
+        "/organisation/certification",
+        data={
+            "business_licence": (io.BytesIO(b"plain text"), "licence.pdf"),
+            "realname_form": (io.BytesIO(JPEG), "f.jpg"),
+            "contact_id_card": (io.BytesIO(PNG), "id.png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422
     assert "不是 PDF、JPEG、PNG 格式" in text(response)
 
@@ -65,9 +79,18 @@ def test_a_wrong_file_is_reported_beside_its_field(client, session):
 def test_the_operator_reviews_from_the_queue_with_documents_beside_the_data(client, session, app):
     org = make_org(session, status=OrgStatus.PENDING_CERTIFICATION)
     from orgs import services
-    services.submit_certification(session, member(org), org.id, {
-        "business_licence": (io.BytesIO(PDF), "licence.pdf"), "realname_form": (io.BytesIO(JPEG), "f.jpg"),
-        "contact_id_card": (io.BytesIO(PNG), "id.png")}, app.config["UPLOAD_DIR"])
+
+    services.submit_certification(
+        session,
+        member(org),
+        org.id,
+        {
+            "business_licence": (io.BytesIO(PDF), "licence.pdf"),
+            "realname_form": (io.BytesIO(JPEG), "f.jpg"),
+            "contact_id_card": (io.BytesIO(PNG), "id.png"),
+        },
+        app.config["UPLOAD_DIR"],
+    )
     operator = make_staff(session, Role.OPERATOR)
     sign_in(client, operator)
     queue = text(client.get("/operator/certifications"))
@@ -86,9 +109,18 @@ def test_the_operator_reviews_from_the_queue_with_documents_beside_the_data(clie
 def test_documents_are_readable_by_members_and_staff_only(client, session, app):
     org, stranger = make_org(session, status=OrgStatus.PENDING_CERTIFICATION), make_org(session)
     from orgs import services
-    services.submit_certification(session, member(org), org.id, {
-        "business_licence": (io.BytesIO(PDF), "licence.pdf"), "realname_form": (io.BytesIO(JPEG), "f.jpg"),
-        "contact_id_card": (io.BytesIO(PNG), "id.png")}, app.config["UPLOAD_DIR"])
+
+    services.submit_certification(
+        session,
+        member(org),
+        org.id,
+        {
+            "business_licence": (io.BytesIO(PDF), "licence.pdf"),
+            "realname_form": (io.BytesIO(JPEG), "f.jpg"),
+            "contact_id_card": (io.BytesIO(PNG), "id.png"),
+        },
+        app.config["UPLOAD_DIR"],
+    )
     document_id = services.latest_submission(session, org.id).documents[0].id
     sign_in(client, member(org))
     own = client.get(f"/documents/{document_id}")
@@ -122,16 +154,21 @@ def test_forms_without_a_csrf_token_are_refused_without_losing_anything(database
 def test_operator_pages_for_affiliations_blacklist_and_holidays(client, session):
     a, b = make_org(session), make_org(session, "provider")
     sign_in(client, make_staff(session, Role.OPERATOR))
-    response = client.post("/operator/affiliations", data={"organisation_a": a.id, "organisation_b": b.id,
-                                                           "note": "同一集团"}, follow_redirects=True)
+    response = client.post(
+        "/operator/affiliations",
+        data={"organisation_a": a.id, "organisation_b": b.id, "note": "同一集团"},
+        follow_redirects=True,
+    )
     assert "同一集团" in text(response) and a.name in text(response)
     response = client.post("/operator/blacklist", data={"uscc": "bad", "reason": "x"})
     assert response.status_code == 422 and 'id="e-uscc"' in text(response)
-    response = client.post("/operator/blacklist", data={"uscc": "91110000600037341L", "reason": "骗补"},
-                           follow_redirects=True)
+    response = client.post(
+        "/operator/blacklist", data={"uscc": "91110000600037341L", "reason": "骗补"}, follow_redirects=True
+    )
     assert "91110000600037341L" in text(response)
-    response = client.post("/operator/holidays", data={"day": "2027-02-08", "is_working_day": "0", "note": "春节"},
-                           follow_redirects=True)
+    response = client.post(
+        "/operator/holidays", data={"day": "2027-02-08", "is_working_day": "0", "note": "春节"}, follow_redirects=True
+    )
     assert "春节" in text(response) and "2027" in text(response)
 
 

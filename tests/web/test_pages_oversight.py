@@ -1,6 +1,7 @@
 """Oversight pages: the dashboard with its charts, tables and spreadsheet; the scorecards; the public
 notice with objections; complaints through their states, seen only by their parties and staff; the
 audit trail's search and verification."""
+
 import io
 import re
 
@@ -38,13 +39,23 @@ def test_the_dashboard_draws_each_figure_with_its_table_in_chinese(client, sessi
     assert page.count("<svg") >= 7
     for figure in ("¥1,000,000.00", "¥100,000.00", "¥2,600.00", "¥800.00", "¥7,000.00"):
         assert figure in page
-    for words in ("各层级云券使用", "按市（州）", "每周订单数", "兑现申请", "服务商排行", "贵阳市", "遵义市", "贵州甲云计算有限公司"):
+    for words in (
+        "各层级云券使用",
+        "按市（州）",
+        "每周订单数",
+        "兑现申请",
+        "服务商排行",
+        "贵阳市",
+        "遵义市",
+        "贵州甲云计算有限公司",
+    ):
         assert words in page
     assert 'href="/oversight/report.xlsx?year=2026"' in page
 
 
 def test_the_dashboard_spreadsheet_downloads_with_the_same_figures(client, session, world):
     from openpyxl import load_workbook
+
     sign_in(client, world["operator"])
     response = client.get("/oversight/report.xlsx?year=2026")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
@@ -69,10 +80,11 @@ def test_the_scorecards_compare_providers_and_sort(client, session, world):
     sign_in(client, world["authority"])
     page = text(client.get("/oversight/scorecards?year=2026&sort=rejected"))
     assert "服务商绩效" in page and "退款率" in page and "33.3%" in page
-    assert page.index("遵义乙数据服务有限公司") < page.index("贵州甲云计算有限公司")   # one claim rejected
+    assert page.index("遵义乙数据服务有限公司") < page.index("贵州甲云计算有限公司")  # one claim rejected
 
 
 # -- the public notice -------------------------------------------------------------------------------------
+
 
 def test_anyone_reads_the_public_notice_with_the_codes_masked(client, session, world):
     page = text(client.get("/notices"))
@@ -94,21 +106,25 @@ def test_lodging_an_objection_needs_a_sign_in_and_is_shown_with_the_operators_an
     assert client.post(f"/notices/{entry.id}/objections", data={"reason": "匿名异议"}).status_code == 401
     objector = member(make_org(session))
     sign_in(client, objector)
-    response = client.post(f"/notices/{entry.id}/objections", data={"reason": "该企业已注销，请核实。"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/notices/{entry.id}/objections", data={"reason": "该企业已注销，请核实。"}, follow_redirects=True
+    )
     assert response.status_code == 200 and "该企业已注销，请核实。" in text(response)
     sign_in(client, world["operator"])
     queue = text(client.get("/staff/objections?status=open"))
     assert "该企业已注销，请核实。" in queue and objector.email in queue
     objection = fresh(session).scalars(select(NoticeObjection)).one()
-    answered = client.post(f"/operator/objections/{objection.id}/answer", data={"answer": "经核实，该企业正常经营。"},
-                           follow_redirects=True)
+    answered = client.post(
+        f"/operator/objections/{objection.id}/answer",
+        data={"answer": "经核实，该企业正常经营。"},
+        follow_redirects=True,
+    )
     assert "您的答复已与异议一同公开" in text(answered)
     with client.session_transaction() as cookie:
         cookie.clear()
     public = text(client.get(f"/notices/{entry.id}"))
     assert "经核实，该企业正常经营。" in public and "运营方答复" in public
-    assert objector.email not in public                 # objections are public, who lodged them is not
+    assert objector.email not in public  # objections are public, who lodged them is not
 
 
 def test_an_empty_objection_is_refused_beside_the_field(client, session, world):
@@ -138,13 +154,22 @@ def test_the_operators_navigation_counts_open_objections(client, session, world)
 
 # -- complaints ----------------------------------------------------------------------------------------------
 
+
 def test_a_complaint_goes_from_the_enterprise_through_the_operator_to_resolved(client, session, world):
     order = world["orders"][0]
     sign_in(client, member(world["e1"]))
     form = text(client.get(f"/complaints/new?order_id={order.id}"))
     assert f'<option value="{order.id}" selected' in form
-    response = client.post("/complaints", data={"order_id": order.id, "kind": "delivery", "subject": "开通延迟",
-                                                "description": "合同约定三天开通，实际一周。"}, follow_redirects=True)
+    response = client.post(
+        "/complaints",
+        data={
+            "order_id": order.id,
+            "kind": "delivery",
+            "subject": "开通延迟",
+            "description": "合同约定三天开通，实际一周。",
+        },
+        follow_redirects=True,
+    )
     assert response.status_code == 200 and "投诉已提交" in text(response) and "待处理" in text(response)
     complaint = fresh(session).scalars(select(Complaint)).one()
 
@@ -156,8 +181,11 @@ def test_a_complaint_goes_from_the_enterprise_through_the_operator_to_resolved(c
     page = text(client.get(f"/complaints/{complaint.id}"))
     assert "已安排加急开通。" in page and "受理投诉" in page
     assert "处理中" in text(client.post(f"/complaints/{complaint.id}/take-up", follow_redirects=True))
-    done = text(client.post(f"/complaints/{complaint.id}/resolve", data={"resolution": "已开通并补偿服务期"},
-                            follow_redirects=True))
+    done = text(
+        client.post(
+            f"/complaints/{complaint.id}/resolve", data={"resolution": "已开通并补偿服务期"}, follow_redirects=True
+        )
+    )
     assert "已办结" in done and "已开通并补偿服务期" in done and 'name="body"' not in done
 
     sign_in(client, member(world["e1"]))
@@ -166,8 +194,13 @@ def test_a_complaint_goes_from_the_enterprise_through_the_operator_to_resolved(c
 
 
 def test_a_complaint_is_not_found_by_other_enterprises_and_providers_and_they_cannot_reply(client, session, world):
-    complaint = complaints.file_complaint(session, member(world["e1"]), ComplaintInput.from_input({
-        "order_id": world["orders"][0].id, "kind": "billing", "subject": "重复扣款", "description": "扣了两次款"}))
+    complaint = complaints.file_complaint(
+        session,
+        member(world["e1"]),
+        ComplaintInput.from_input(
+            {"order_id": world["orders"][0].id, "kind": "billing", "subject": "重复扣款", "description": "扣了两次款"}
+        ),
+    )
     for outsider in (member(world["e2"]), member(world["p2"])):
         sign_in(client, outsider)
         assert client.get(f"/complaints/{complaint.id}").status_code == 404
@@ -175,20 +208,27 @@ def test_a_complaint_is_not_found_by_other_enterprises_and_providers_and_they_ca
         assert "重复扣款" not in text(client.get("/complaints"))
     sign_in(client, world["authority"])
     page = text(client.get(f"/complaints/{complaint.id}"))
-    assert "重复扣款" in page and 'name="body"' not in page         # the authority reads, it does not reply
+    assert "重复扣款" in page and 'name="body"' not in page  # the authority reads, it does not reply
 
 
 def test_an_enterprise_cannot_file_about_an_order_that_is_not_its_own(client, session, world):
     sign_in(client, member(world["e2"]))
-    response = client.post("/complaints", data={"order_id": world["orders"][0].id, "kind": "other",
-                                                "subject": "别人的订单", "description": "试一试"})
+    response = client.post(
+        "/complaints",
+        data={"order_id": world["orders"][0].id, "kind": "other", "subject": "别人的订单", "description": "试一试"},
+    )
     assert response.status_code == 404 and "这不是您的订单" in text(response)
     assert fresh(session).scalar(select(Complaint.id)) is None
 
 
 def test_the_providers_navigation_counts_complaints_it_has_not_answered(client, session, world):
-    complaints.file_complaint(session, member(world["e1"]), ComplaintInput.from_input({
-        "order_id": world["orders"][0].id, "kind": "other", "subject": "发票问题", "description": "发票抬头错误"}))
+    complaints.file_complaint(
+        session,
+        member(world["e1"]),
+        ComplaintInput.from_input(
+            {"order_id": world["orders"][0].id, "kind": "other", "subject": "发票问题", "description": "发票抬头错误"}
+        ),
+    )
     sign_in(client, member(world["p1"]))
     assert re.search(r'投诉 <span class="count"[^>]*>1</span>', text(client.get("/complaints")))
     sign_in(client, member(world["p2"]))
@@ -197,6 +237,7 @@ def test_the_providers_navigation_counts_complaints_it_has_not_answered(client, 
 
 # -- the audit trail -------------------------------------------------------------------------------------------
 
+
 def test_the_audit_page_searches_by_actor_and_day_and_verifies_the_chain_on_request(client, session, world):
     operator = world["operator"]
     sign_in(client, operator)
@@ -204,9 +245,12 @@ def test_the_audit_page_searches_by_actor_and_day_and_verifies_the_chain_on_requ
     assert "尚未在此校验过哈希链" in page
     page = text(client.post("/staff/audit/verification", follow_redirects=True))
     assert "哈希链完整" in page
-    assert fresh(session).scalars(select(AuditEntry).where(AuditEntry.action == "verify_chain")).one().actor_id == operator.id
+    assert (
+        fresh(session).scalars(select(AuditEntry).where(AuditEntry.action == "verify_chain")).one().actor_id
+        == operator.id
+    )
     found = text(client.get(f"/staff/audit?actor={member(world['e3']).email}&since=2026-03-02&until=2026-03-02"))
-    assert found.count("<tr>") == 2                    # the header and e3's application
+    assert found.count("<tr>") == 2  # the header and e3's application
     assert member(world["e3"]).email in found and "额度申请 #" in found
     refused = text(client.get("/staff/audit?since=2026-03-05&until=2026-03-01"))
     assert "结束日期早于起始日期" in refused

@@ -1,4 +1,5 @@
 """Programme, wallet and application queue pages."""
+
 import datetime as dt
 
 import pytest
@@ -21,10 +22,19 @@ def text(response):
 
 def test_the_authority_creates_a_programme_from_the_form_in_yuan(client, session):
     sign_in(client, make_staff(session, Role.AUTHORITY))
-    response = client.post("/authority/programmes/new", data={
-        "year": "2026", "budget": "50,000,000.00", "enterprise_cap": "50000", "ratio_infrastructure": "40",
-        "ratio_platform": "60", "ratio_application": "60", "settlement_dates": "2026-06-30, 2026-12-20"},
-        follow_redirects=True)
+    response = client.post(
+        "/authority/programmes/new",
+        data={
+            "year": "2026",
+            "budget": "50,000,000.00",
+            "enterprise_cap": "50000",
+            "ratio_infrastructure": "40",
+            "ratio_platform": "60",
+            "ratio_application": "60",
+            "settlement_dates": "2026-06-30, 2026-12-20",
+        },
+        follow_redirects=True,
+    )
     page = text(response)
     assert response.status_code == 200 and "¥50,000,000.00" in page and "2026年6月30日" in page
     assert services.get_programme(fresh(session), 2026).budget_fen == 5_000_000_000
@@ -32,9 +42,17 @@ def test_the_authority_creates_a_programme_from_the_form_in_yuan(client, session
 
 def test_a_faulty_programme_form_shows_messages_beside_fields(client, session):
     sign_in(client, make_staff(session, Role.AUTHORITY))
-    response = client.post("/authority/programmes/new", data={
-        "year": "2026", "budget": "lots", "enterprise_cap": "50000", "ratio_infrastructure": "140",
-        "ratio_platform": "60", "ratio_application": "60"})
+    response = client.post(
+        "/authority/programmes/new",
+        data={
+            "year": "2026",
+            "budget": "lots",
+            "enterprise_cap": "50000",
+            "ratio_infrastructure": "140",
+            "ratio_platform": "60",
+            "ratio_application": "60",
+        },
+    )
     assert response.status_code == 422
     page = text(response)
     assert 'id="e-budget"' in page and 'id="e-ratio_infrastructure"' in page
@@ -73,16 +91,21 @@ def test_the_operator_grants_several_at_once_and_a_rejection_needs_a_reason(clie
     sign_in(client, make_staff(session, Role.OPERATOR))
     queue = text(client.get("/operator/quota-applications"))
     assert all(a.organisation.name in queue for a in applications)
-    response = client.post("/operator/quota-applications/review",
-                           data={"application_ids": [applications[0].id], "decision": "reject", "reason": ""})
+    response = client.post(
+        "/operator/quota-applications/review",
+        data={"application_ids": [applications[0].id], "decision": "reject", "reason": ""},
+    )
     assert response.status_code == 422
-    response = client.post("/operator/quota-applications/review",
-                           data={"application_ids": [a.id for a in applications[:2]], "decision": "approve"},
-                           follow_redirects=True)
+    response = client.post(
+        "/operator/quota-applications/review",
+        data={"application_ids": [a.id for a in applications[:2]], "decision": "approve"},
+        follow_redirects=True,
+    )
     assert "2" in text(response)
     fresh(session)
-    assert [services.get_application(session, make_staff(session, Role.OPERATOR), a.id).status.value
-            for a in applications] == ["granted", "granted", "pending"]
+    assert [
+        services.get_application(session, make_staff(session, Role.OPERATOR), a.id).status.value for a in applications
+    ] == ["granted", "granted", "pending"]
 
 
 @pytest.mark.ledger_alone

@@ -1,5 +1,6 @@
 """What buyers and providers are told when a payment fails half-way, and the confirmation deadline on
 their pages (issue 11: payment failure paths)."""
+
 import datetime as dt
 
 import pytest
@@ -21,14 +22,20 @@ def world(session):
     enterprise = make_org(session)
     grant_wallet(session, enterprise)
     provider = make_org(session, "provider", name="贵州黔云科技有限公司")
-    return {"enterprise": enterprise, "provider": provider,
-            "product": make_product(session, provider, price_fen=1_000_00, name="云服务器 2核4G")}
+    return {
+        "enterprise": enterprise,
+        "provider": provider,
+        "product": make_product(session, provider, price_fen=1_000_00, name="云服务器 2核4G"),
+    }
 
 
 def place(session, world, gateway):
-    return checkouts.checkout(session, member(world["enterprise"]),
-                             checkouts.CheckoutRequest([(world["product"].id, 1)], True, True, "pm_card_visa"),
-                             gateway=gateway)[0]
+    return checkouts.checkout(
+        session,
+        member(world["enterprise"]),
+        checkouts.CheckoutRequest([(world["product"].id, 1)], True, True, "pm_card_visa"),
+        gateway=gateway,
+    )[0]
 
 
 def test_a_confirm_whose_capture_answer_is_lost_says_the_payment_may_have_been_taken(app, client, session, world):
@@ -44,24 +51,25 @@ def test_a_confirm_whose_capture_answer_is_lost_says_the_payment_may_have_been_t
     page = client.post(f"/orders/{order.id}/confirm")
     assert page.status_code == 503
     text = page.get_data(as_text=True)
-    assert "可能已扣款" in text and "扣款处理中" in text          # the message, and the payment's state
+    assert "可能已扣款" in text and "扣款处理中" in text  # the message, and the payment's state
     assert fresh(session).get(type(order), order.id).payment_status.value == "capture_pending"
 
 
 def test_the_providers_list_shows_the_time_left_to_confirm_and_overdue_orders_distinctly(app, client, session, world):
     from orders.payments import InProcessGateway
     from shop import clock
+
     gateway = InProcessGateway()
     app.extensions["orders.gateway"] = gateway
     soon, late, done = (place(session, world, gateway) for _ in range(3))
     services.confirm_order(session, member(world["provider"]), done.id, gateway=gateway)
-    soon.placed_at = clock.now() - dt.timedelta(days=3, hours=19, minutes=30)      # 2 days 4½ hours left
+    soon.placed_at = clock.now() - dt.timedelta(days=3, hours=19, minutes=30)  # 2 days 4½ hours left
     session.commit()
     sign_in(client, member(world["provider"]))
-    page = client.get("/orders").get_data(as_text=True)                           # the day's jobs ran here
+    page = client.get("/orders").get_data(as_text=True)  # the day's jobs ran here
     assert "确认剩余时间" in page and "还剩 2 天 4 小时" in page and "还剩 5 天 23 小时" in page
 
-    late.placed_at = clock.now() - dt.timedelta(days=6, minutes=5)                # past it, job not yet run
+    late.placed_at = clock.now() - dt.timedelta(days=6, minutes=5)  # past it, job not yet run
     session.commit()
     page = client.get("/orders").get_data(as_text=True)
     assert "已超期" in page and page.count("还剩") == 1
@@ -69,15 +77,15 @@ def test_the_providers_list_shows_the_time_left_to_confirm_and_overdue_orders_di
     assert "确认期限" in buyer_page and "已超期" in buyer_page
 
 
-def test_the_daily_job_cancels_an_order_not_confirmed_in_time_and_its_page_says_why(app, client, session, world,
-                                                                                   today):
+def test_the_daily_job_cancels_an_order_not_confirmed_in_time_and_its_page_says_why(app, client, session, world, today):
     from orders.payments import InProcessGateway
+
     gateway = InProcessGateway()
     app.extensions["orders.gateway"] = gateway
     order = place(session, world, gateway)
     today("2026-03-09")
     sign_in(client, member(world["enterprise"]))
-    page = client.get(f"/orders/{order.id}").get_data(as_text=True)     # the first request of the day
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)  # the first request of the day
     assert "服务商未在确认期限内确认" in page and "平台自动取消" in page
     assert gateway.retrieve(order.payment_intent_id).status == "canceled"
     api = client.get(f"/api/v1/orders/{order.id}", headers=token_for(session, member(world["provider"])))
@@ -87,10 +95,13 @@ def test_the_daily_job_cancels_an_order_not_confirmed_in_time_and_its_page_says_
 
 def test_expire_unconfirmed_orders_from_cron_is_idempotent(app, session, world, today):
     from orders.payments import InProcessGateway
+
     gateway = InProcessGateway()
     app.extensions["orders.gateway"] = gateway
     place(session, world, gateway)
     today("2026-03-09")
     runner = app.test_cli_runner()
-    assert "1 order(s) not confirmed within 6 days cancelled" in runner.invoke(args=["expire-unconfirmed-orders"]).output
+    assert (
+        "1 order(s) not confirmed within 6 days cancelled" in runner.invoke(args=["expire-unconfirmed-orders"]).output
+    )
     assert "0 order(s)" in runner.invoke(args=["expire-unconfirmed-orders"]).output

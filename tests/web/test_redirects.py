@@ -1,5 +1,6 @@
 """Redirect targets that come from a request stay on this site (issue 11, M1, L7 and L2's CR/LF):
 the language switch, sign-in, the cart and the error page's "Back" link."""
+
 import re
 from urllib.parse import quote, urlsplit
 
@@ -8,10 +9,27 @@ import pytest
 from tests.helpers import PASSWORD, make_org, make_product, member, sign_in
 
 # what a phisher would put in ``next`` (each found in the review or a known browser quirk)
-HOSTILE = ["/\t/evil.example", "/%09/evil.example", "//evil.example", "/\\evil.example", "\\\\evil.example",
-           "https://evil.example/phish", "http:evil.example", "javascript:alert(1)", " //evil.example",
-           "/\r\n/evil.example", "\n//evil.example", "/%0d%0aX-Injected:1", "/\r\nX-Injected: 1", "///evil.example",
-           "/\x00/evil.example", "/\u3000/evil.example", "evil.example", "//evil.example/%2F..", "/\t\\evil.example"]
+HOSTILE = [
+    "/\t/evil.example",
+    "/%09/evil.example",
+    "//evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "https://evil.example/phish",
+    "http:evil.example",
+    "javascript:alert(1)",
+    " //evil.example",
+    "/\r\n/evil.example",
+    "\n//evil.example",
+    "/%0d%0aX-Injected:1",
+    "/\r\nX-Injected: 1",
+    "///evil.example",
+    "/\x00/evil.example",
+    "/\u3000/evil.example",
+    "evil.example",
+    "//evil.example/%2F..",
+    "/\t\\evil.example",
+]
 
 
 def lands_on_this_site(location):
@@ -38,8 +56,9 @@ def test_signing_in_never_leads_off_site(client, session):
     org = make_org(session)
     for target in HOSTILE:
         client.post("/logout")
-        response = client.post(f"/login?next={quote(target, safe='/%:')}",
-                               data={"email": member(org).email, "password": PASSWORD})
+        response = client.post(
+            f"/login?next={quote(target, safe='/%:')}", data={"email": member(org).email, "password": PASSWORD}
+        )
         assert response.status_code == 302
         assert lands_on_this_site(response.headers["Location"]), (target, response.headers["Location"])
     client.post("/logout")
@@ -57,8 +76,9 @@ def test_the_cart_neither_follows_a_foreign_next_nor_a_foreign_referer(client, s
     assert back.headers["Location"] == f"/products/{product.id}"
     refused = client.post("/cart/add", data={"product_id": "nope"}, headers={"Referer": "https://evil.example/x"})
     assert refused.status_code == 302 and lands_on_this_site(refused.headers["Location"])
-    own = client.post("/cart/add", data={"product_id": "nope"},
-                      headers={"Referer": f"http://localhost/products/{product.id}?tab=1"})
+    own = client.post(
+        "/cart/add", data={"product_id": "nope"}, headers={"Referer": f"http://localhost/products/{product.id}?tab=1"}
+    )
     assert own.headers["Location"] == f"/products/{product.id}?tab=1"
 
 

@@ -1,5 +1,6 @@
 """Signing out and revoking a token end them on the server (issue 11, L6): a session cookie copied
 before "sign out" opens nothing afterwards, and an API token can be listed and revoked."""
+
 from tests.helpers import PASSWORD, make_org, make_product, member
 
 
@@ -32,6 +33,7 @@ def test_a_session_of_a_deactivated_user_stops_working(app, session):
     user = member(org)
     session.merge(user).active = False
     from shop.db import write_transactions
+
     with write_transactions():
         session.commit()
     assert client.get("/wallet").status_code == 302
@@ -47,7 +49,7 @@ def test_tokens_are_listed_without_their_secret(client, session):
     org = make_org(session)
     first, first_headers = bearer(client, member(org).email)
     second, _ = bearer(client, member(org).email)
-    bearer(client, member(make_org(session)).email)     # someone else's
+    bearer(client, member(make_org(session)).email)  # someone else's
     listing = client.get("/api/v1/tokens", headers=first_headers)
     assert listing.status_code == 200
     items = listing.json["items"]
