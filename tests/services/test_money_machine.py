@@ -52,6 +52,7 @@ from shop.db import make_engine, make_session_factory, read_only_transactions
 from shop.errors import DomainError
 from shop.inputs import Decision
 from shop.states import Role
+from tests.catalog_helpers import expulsion
 from tests.helpers import PDF, make_org, make_product, make_programme, make_staff, member, upload
 from wallet import ledger
 from wallet import services as wallet_services
@@ -189,7 +190,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             """An application (先申先得: it reserves what the budget has left, up to the cap), then maybe
             the operator's decision; a pending one may be decided by a later step."""
             application = self._try(
-                wallet_services.apply_for_quota, self.session, member(self._enterprise(index)), {"year": YEAR}
+                wallet_services.apply_for_quota, self.session, member(self._enterprise(index)), YEAR
             )
             if application is None:
                 application_id = self._pick(
@@ -520,7 +521,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                     ReasonInput.from_input({"reason": "核查完毕"}),
                 )
             else:
-                self._try(providers.expel_organisation, self.session, self.operator, org.id, "骗取补贴", False)
+                self._try(providers.expel_organisation, self.session, self.operator, org.id, expulsion("骗取补贴"))
 
         # -- time and housekeeping ---------------------------------------------------------------------
         @rule(days=st.integers(1, 40))
