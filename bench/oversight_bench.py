@@ -298,7 +298,7 @@ def time_it(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-
 def run(url: str, repeat: int) -> None:
     from oversight import exports, reports, scorecards
     from shop import create_app
-    from wallet import ledger
+    from wallet import ledger_check
 
     os.environ["SHOP_TODAY"] = "2026-12-01"
     app = create_app({"DATABASE_URL": url, "TESTING": True})
@@ -315,7 +315,7 @@ def run(url: str, repeat: int) -> None:
             "report as XLSX": lambda: exports.report_xlsx(reports.programme_report(session, YEAR)),
             "provider scorecards": lambda: scorecards.scorecards(session, YEAR),
             # the bench writes no postings: the timing is the reconciliation's GROUP BYs over orders and claims
-            "ledger-verify (reconciled with orders and claims)": lambda: ledger.verify(session),
+            "ledger-verify (reconciled with orders and claims)": lambda: ledger_check.verify(session),
         }
         print("| figure | median ms | slowest ms |\n|---|---:|---:|")
         for name, fn in cases.items():

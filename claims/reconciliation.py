@@ -1,8 +1,8 @@
 """What the orders, checkouts and claims say each wallet's ledger accounts must hold, for
 ``ledger-verify`` (issue 11, "Proof that no fen goes missing").
 
-The check lives in ``wallet.ledger.verify``, next to the ledger's own checks, and the claims hand it
-the sums through ``ledger.reconcile_with`` from their ``init_app``: what an order's vouchers are in
+The check lives in ``wallet.ledger_check.verify``, next to the ledger's own checks, and the claims hand it
+the sums through ``ledger_check.reconcile_with`` from their ``init_app``: what an order's vouchers are in
 depends on its claim, so only the claims, which know both, can say it. The other way round is not
 open: the wallet may not import the orders or the claims (imports flow wallet ← orders ← claims ←
 oversight). Composing the two in the command line instead would leave every other caller of
@@ -34,7 +34,7 @@ from claims.models import Claim, ClaimItem
 from claims.states import ClaimStatus
 from orders.models import CheckoutAttempt, Order
 from orders.states import UNFINISHED_ATTEMPTS, OrderStatus
-from wallet import ledger
+from wallet import ledger_check
 from wallet.states import AccountKind
 
 # Orders in these states gave their vouchers back (to the wallet, or to expired after the year), and
@@ -44,13 +44,13 @@ RELEASED_ORDER_STATUSES = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
 UNSUBMITTED_CLAIM_STATUSES = (ClaimStatus.DRAFT,)
 
 CHECKS = (
-    ledger.Check(
+    ledger_check.Check(
         "in_orders",
         (AccountKind.IN_ORDERS,),
         "orders not cancelled or refunded and not in a submitted claim, plus unfinished checkouts",
     ),
-    ledger.Check("claimed", (AccountKind.CLAIMED,), "live items of submitted claims not yet disbursed"),
-    ledger.Check("disbursed", (AccountKind.DISBURSED,), "live items of disbursed claims"),
+    ledger_check.Check("claimed", (AccountKind.CLAIMED,), "live items of submitted claims not yet disbursed"),
+    ledger_check.Check("disbursed", (AccountKind.DISBURSED,), "live items of disbursed claims"),
 )
 
 Sums = dict[tuple[int, int | None], int]
@@ -89,4 +89,4 @@ def business_sums(session: Session) -> Mapping[str, Sums]:
 
 
 def register() -> None:
-    ledger.reconcile_with("claims", CHECKS, business_sums)
+    ledger_check.reconcile_with("claims", CHECKS, business_sums)

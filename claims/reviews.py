@@ -46,7 +46,7 @@ from shop.inputs import Decision
 from shop.money import format_fen
 from shop.states import Role
 from wallet import ledger
-from wallet import services as wallet_services
+from wallet import programmes as wallet_programmes
 
 
 @use_case
@@ -314,7 +314,7 @@ def register_guards() -> None:
     for registry, guard in (
         (REFUND_GUARDS, _refund_guard),
         (REFUND_HOOKS, _leave_draft_for_refund),
-        (wallet_services.SETTLEMENT_DATE_GUARDS, dates_claims_wait_on),
+        (wallet_programmes.SETTLEMENT_DATE_GUARDS, dates_claims_wait_on),
     ):
         if guard not in registry:
             registry.append(guard)  # type: ignore[arg-type]

@@ -32,7 +32,7 @@ from shop.inputs import Inputs
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import api, db_session, json_body
-from wallet import services as wallet_services
+from wallet import programmes as wallet_programmes
 
 api_bp = Blueprint("oversight_api", __name__, url_prefix="/api/v1")
 
@@ -181,7 +181,7 @@ def programme_report_api(_user: Any, year: int) -> Any:
     file_format = inputs.choice("format", ["json", "xlsx"], required=False, default="json")
     inputs.check()
     s = db_session()
-    wallet_services.get_programme(s, year)  # not_found when the year has none
+    wallet_programmes.get_programme(s, year)  # not_found when the year has none
     report = reports.programme_report(s, year)
     return xlsx_response(report) if file_format == "xlsx" else report.as_json()
 

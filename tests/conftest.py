@@ -148,7 +148,7 @@ def app(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> It
 def _assert_ledger_balanced(app, *, reconcile: bool = True) -> None:  # type: ignore[no-untyped-def]
     """After every test: each ledger entry sums to zero, every balance equals its postings and (unless
     the test is marked ``ledger_alone``) every wallet holds what its orders, claims and quota say."""
-    from wallet.ledger import verify
+    from wallet.ledger_check import verify
 
     with read_only_transactions(), app.extensions["shop.sessions"]() as s:
         report = verify(s)

@@ -159,7 +159,7 @@ def make_programme(
     closes: str | None = None,
 ) -> Any:
     """A year's programme set by an authority (through the use case, so the budget is funded)."""
-    from wallet import services as wallet_services
+    from wallet import programmes as wallet_programmes
 
     authority = make_staff(session, Role.AUTHORITY)
     data: dict[str, Any] = {
@@ -173,7 +173,7 @@ def make_programme(
         data["applications_open_on"] = opens
     if closes:
         data["applications_close_on"] = closes
-    return wallet_services.create_programme(session, authority, ProgrammeInput.from_input(data))
+    return wallet_programmes.create_programme(session, authority, ProgrammeInput.from_input(data))
 
 
 def grant_wallet(session: Session, org: Organisation, year: int = 2026) -> Any:

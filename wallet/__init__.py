@@ -13,12 +13,12 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from wallet import services, views
+    from wallet import api, programmes, services, views
     from wallet.demo import seed_programme
 
     app.register_blueprint(views.bp)
-    app.register_blueprint(views.api_bp)
-    hooks.set_ratio_source(services.programme_ratios)
+    app.register_blueprint(api.api_bp)
+    hooks.set_ratio_source(programmes.programme_ratios)
     seed.register(seed_programme, order=30)
 
     nav.add("wallet.my_wallet", _l("My vouchers"), {"enterprise"}, order=20)
@@ -77,7 +77,7 @@ def init_app(app: Flask) -> None:
         """Recompute every balance from the ledger and hold the wallets against the orders, claims and
         quota applications; exit 1 on any difference, the first one first."""
         from shop.db import one_snapshot, read_only_transactions
-        from wallet.ledger import verify
+        from wallet.ledger_check import verify
 
         with read_only_transactions(), app.extensions["shop.sessions"]() as session:
             one_snapshot(session)

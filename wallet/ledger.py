@@ -7,16 +7,13 @@ negative, also under concurrent requests on PostgreSQL (row locks) and SQLite (B
 Accounts are updated in id order, so two transfers never deadlock.
 
 The functions take the session and never commit: the use case that calls them does. The orders
-and claims work post through the functions at the end of this module.
+and claims work post through the functions at the end of this module. ``wallet.ledger_check``
+verifies the ledger (``ledger-verify``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,8 +21,8 @@ from shop import clock
 from shop.errors import DomainError
 from shop.i18n import _l
 from shop.policy import year_end
-from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting, Programme, QuotaApplication
-from wallet.states import AccountKind, ApplicationStatus
+from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting
+from wallet.states import AccountKind
 
 
 class InsufficientVouchers(DomainError):
@@ -129,184 +126,6 @@ def lock_account(session: Session, kind: AccountKind, year: int, organisation_id
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-
-
-# -- verification -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Difference:
-    """An account (or, for ``granted``, the sum of an enterprise's wallet accounts of a year) whose
-    ledger amount is not what the business rows say it must hold."""
-
-    account: str  # an account code, e.g. in_orders:2026:17, or granted:2026:17
-    ledger_fen: int
-    business_fen: int
-    business: str  # what the business side summed
-
-
-@dataclass(frozen=True)
-class Check:
-    """Accounts of ``kinds`` together, per (year, organisation), must hold what the business rows
-    sum to under ``name`` (``business`` says what that sum is, for the person reading the report)."""
-
-    name: str
-    kinds: tuple[AccountKind, ...]
-    business: str
-
-
-# ``{check name: {(year, organisation_id or None): fen}}`` from a few GROUP BY queries
-BusinessSums = Callable[[Session], Mapping[str, Mapping[tuple[int, int | None], int]]]
-
-
-@dataclass
-class LedgerReport:
-    entries: int
-    unbalanced_entries: list[int]
-    mismatched_accounts: list[tuple[str, int, int]]  # code, stored balance, sum of postings
-    negative_accounts: list[tuple[str, int]]
-    differences: list[Difference] = field(default_factory=list)  # ledger against the business rows
-    compared_keys: list[tuple[str, int, int | None]] = field(default_factory=list)  # (check, year, organisation)
-
-    @property
-    def compared(self) -> list[str]:
-        """Every account (or sum of accounts) held against the business rows."""
-        return [_code(name, year, org) for name, year, org in self.compared_keys]
-
-    @property
-    def ok(self) -> bool:
-        return not (self.unbalanced_entries or self.mismatched_accounts or self.negative_accounts or self.differences)
-
-
-# The business side of the reconciliation. The wallet's own rows (programmes, quota applications) are
-# summed here; the orders and claims are not the wallet's to read (imports flow wallet ← orders), so
-# that area registers its sums with ``reconcile_with`` from its ``init_app``, the way the catalogue
-# gets its voucher ratios through ``shop.hooks``. A check the business side registers is thus part of
-# ``verify`` wherever the ledger is verified: ``ledger-verify``, and the check after every test.
-_reconciliations: dict[str, tuple[tuple[Check, ...], BusinessSums]] = {}
-
-
-def reconcile_with(area: str, checks: Sequence[Check], sums: BusinessSums) -> None:
-    """Have ``verify`` hold the accounts of each check against ``sums`` (one registration per area: a
-    second one replaces the first)."""
-    _reconciliations[area] = (tuple(checks), sums)
-
-
-def verify(session: Session) -> LedgerReport:
-    """``flask --app shop ledger-verify``: every entry sums to zero, every balance equals its postings
-    and none is negative; and every account the business rows account for holds what they say.
-
-    A ledger consistent with itself can still be wrong: a posting moved from ``disbursed`` to
-    ``available`` with both balances adjusted, or an order written after its vouchers went back to the
-    wallet, both pass the first checks (review M5, H1). So each wallet's in-orders, claimed and
-    disbursed balances are compared with its orders, checkouts and claims, its reservation and grant
-    with its quota application, and the budget with the programme. Each side is a handful of GROUP BY
-    queries, whatever the number of orders."""
-    unbalanced = list(
-        session.scalars(
-            select(LedgerPosting.entry_id)
-            .group_by(LedgerPosting.entry_id)
-            .having(func.sum(LedgerPosting.amount_fen) != 0)
-        )
-    )
-    sums = (
-        select(LedgerPosting.account_id, func.sum(LedgerPosting.amount_fen).label("total"))
-        .group_by(LedgerPosting.account_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(
-            LedgerAccount.code,
-            LedgerAccount.balance_fen,
-            LedgerAccount.kind,
-            func.coalesce(sums.c.total, 0),
-            LedgerAccount.year,
-            LedgerAccount.organisation_id,
-        ).outerjoin(sums, sums.c.account_id == LedgerAccount.id)
-    ).all()
-    mismatched = [(code, stored, int(total)) for code, stored, _kind, total, _y, _o in rows if stored != int(total)]
-    negative = [
-        (code, stored) for code, stored, kind, _total, _y, _o in rows if kind != AccountKind.SOURCE and stored < 0
-    ]
-    entries = session.scalar(select(func.count()).select_from(LedgerEntry)) or 0
-    report = LedgerReport(entries, unbalanced, mismatched, negative)
-    balances = {(kind, year, org): stored for _code, stored, kind, _total, year, org in rows}
-    _reconcile(session, balances, report)
-    return report
-
-
-def _reconcile(
-    session: Session, balances: Mapping[tuple[AccountKind, int, int | None], int], report: LedgerReport
-) -> None:
-    found: list[tuple[tuple[int, int, int], Difference]] = []
-    by_kind: dict[AccountKind, dict[tuple[int, int | None], int]] = defaultdict(dict)
-    for (kind, year, org), stored in balances.items():
-        by_kind[kind][(year, org)] = stored
-    order = 0
-    for checks, sums in [(_WALLET_CHECKS, _wallet_sums), *_reconciliations.values()]:
-        business_sums = sums(session)
-        for check in checks:
-            ledger_side: dict[tuple[int, int | None], int] = defaultdict(int)
-            for kind in check.kinds:
-                for key, stored in by_kind.get(kind, {}).items():
-                    ledger_side[key] += stored
-            business_side = business_sums.get(check.name, {})
-            for year, org in set(ledger_side) | set(business_side):
-                report.compared_keys.append((check.name, year, org))
-                in_ledger, in_business = ledger_side.get((year, org), 0), int(business_side.get((year, org), 0))
-                if in_ledger != in_business:
-                    found.append(
-                        (
-                            (year, org or 0, order),
-                            Difference(_code(check.name, year, org), in_ledger, in_business, check.business),
-                        )
-                    )
-            order += 1
-    report.differences = [difference for _key, difference in sorted(found, key=lambda f: f[0])]
-
-
-def _code(name: str, year: int, organisation_id: int | None) -> str:
-    return f"{name}:{year}" + (f":{organisation_id}" if organisation_id is not None else "")
-
-
-_WALLET_CHECKS = (
-    Check("source", (AccountKind.SOURCE,), "minus the programme's budget"),
-    Check("budget", (AccountKind.BUDGET,), "the programme's budget less pending reservations and grants"),
-    Check("reserved", (AccountKind.RESERVED,), "the reservation of the pending quota application"),
-    Check(
-        "granted",
-        (AccountKind.AVAILABLE, AccountKind.IN_ORDERS, AccountKind.CLAIMED, AccountKind.DISBURSED, AccountKind.EXPIRED),
-        "the granted quota (available + in orders + claimed + disbursed + expired)",
-    ),
-)
-
-
-def _wallet_sums(session: Session) -> dict[str, dict[tuple[int, int | None], int]]:
-    """The quota side: one GROUP BY over the applications, one read of the programmes."""
-    pending: dict[tuple[int, int | None], int] = {}
-    granted: dict[tuple[int, int | None], int] = {}
-    committed: dict[int, int] = defaultdict(int)
-    for year, org, status, reserved, granted_fen in session.execute(
-        select(
-            QuotaApplication.year,
-            QuotaApplication.organisation_id,
-            QuotaApplication.status,
-            func.sum(QuotaApplication.reserved_fen),
-            func.sum(QuotaApplication.granted_fen),
-        )
-        .where(QuotaApplication.status.in_([ApplicationStatus.PENDING, ApplicationStatus.GRANTED]))
-        .group_by(QuotaApplication.year, QuotaApplication.organisation_id, QuotaApplication.status)
-    ):
-        amount = int(reserved if status == ApplicationStatus.PENDING else granted_fen)
-        (pending if status == ApplicationStatus.PENDING else granted)[(year, org)] = amount
-        committed[year] += amount
-    budgets = {year: int(budget) for year, budget in session.execute(select(Programme.year, Programme.budget_fen))}
-    return {
-        "source": {(year, None): -budget for year, budget in budgets.items()},
-        "budget": {(year, None): budget - committed.get(year, 0) for year, budget in budgets.items()},
-        "reserved": pending,
-        "granted": granted,
-    }
 
 
 # -- the movements of the programme --------------------------------------------------------------------

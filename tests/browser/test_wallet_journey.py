@@ -11,7 +11,7 @@ from shop.inputs import Decision
 from shop.states import Role
 from tests.browser.conftest import screenshot, sign_in, sign_out
 from tests.helpers import unique_uscc
-from wallet import services
+from wallet import programmes, services
 from wallet.commands import ProgrammeInput
 
 PASSWORD = "journey-pass-2026"
@@ -42,7 +42,7 @@ def _people(app):  # type: ignore[no-untyped-def]
         orgs.append(org)
     session.add_all([authority, operator])
     session.commit()
-    services.create_programme(
+    programmes.create_programme(
         session,
         authority,
         ProgrammeInput.from_input(

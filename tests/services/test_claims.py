@@ -33,7 +33,7 @@ from tests.helpers import (
     upload,
 )
 from wallet import ledger
-from wallet import services as wallet_services
+from wallet import programmes as wallet_programmes
 from wallet.commands import ProgrammeInput
 from wallet.states import AccountKind
 
@@ -399,7 +399,7 @@ def test_without_a_later_settlement_date_submission_is_refused_until_the_authori
         claims.submit_claim(session, world["seller"], claim.id)
     assert error.value.code == "invalid_state" and "settlement date" in str(error.value.detail)
     assert balances(session, world["e1"])["claimed"] == 0
-    wallet_services.update_programme(
+    wallet_programmes.update_programme(
         session,
         world["authority"],
         2026,
@@ -423,7 +423,7 @@ def test_a_claim_that_missed_its_date_rolls_over_to_the_next(session, world, tod
 def test_a_settlement_date_claims_wait_on_cannot_be_removed(session, world):
     make_claim(session, world["provider"], world["orders"][:1], world["uploads"])
     with pytest.raises(DomainError) as error:
-        wallet_services.update_programme(
+        wallet_programmes.update_programme(
             session,
             world["authority"],
             2026,

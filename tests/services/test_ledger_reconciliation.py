@@ -12,7 +12,7 @@ from orders.states import AttemptStatus
 from tests.helpers import make_claim, make_order
 from tests.oversight_helpers import oversight_world
 from tests.tamper import append_only_lifted
-from wallet import ledger
+from wallet import ledger, ledger_check
 from wallet.models import LedgerAccount, LedgerPosting
 from wallet.states import AccountKind
 
@@ -36,7 +36,7 @@ def _account(session, kind, organisation_id=None):
 
 
 def _differences(session):
-    report = ledger.verify(session)
+    report = ledger_check.verify(session)
     # the ledger agrees with itself throughout: only the comparison with the business rows can tell
     assert report.unbalanced_entries == [] and report.mismatched_accounts == [] and report.negative_accounts == []
     return [(d.account, d.ledger_fen, d.business_fen) for d in report.differences]
@@ -46,7 +46,7 @@ def test_a_programme_year_with_orders_and_claims_in_every_state_reconciles(sessi
     e1, p1 = world["e1"], world["p1"]
     drafted = make_order(session, e1, p1, amount_fen=500_00)
     make_claim(session, p1, [drafted], tmp_path / "uploads", submit=False)  # a draft: still in orders
-    report = ledger.verify(session)
+    report = ledger_check.verify(session)
     assert report.ok, report
     compared = set(report.compared)
     # every wallet account of both enterprises was held against its business rows
@@ -89,7 +89,7 @@ def test_a_posting_moved_from_disbursed_to_available_with_both_balances_adjusted
     assert f"account disbursed:2026:{e1.id}: ledger 0, business 400000" in result.output
     assert _differences(session)[0] == (f"disbursed:2026:{e1.id}", 0, 4_000_00)
     move(available, disbursed)
-    assert ledger.verify(session).ok
+    assert ledger_check.verify(session).ok
 
 
 def test_an_order_whose_vouchers_never_left_the_wallet_is_found(app, session, world):
@@ -130,7 +130,7 @@ def test_vouchers_of_an_unfinished_checkout_are_in_orders_until_it_ends(session,
     session.flush()
     ledger.hold_vouchers(session, 2026, e1.id, 500_00, ref=("checkout", attempt.id), actor_id=None)
     session.commit()
-    assert ledger.verify(session).ok
+    assert ledger_check.verify(session).ok
     # abandoned, but its vouchers were never returned
     attempt.status = AttemptStatus.ABANDONED
     session.commit()
@@ -139,7 +139,7 @@ def test_vouchers_of_an_unfinished_checkout_are_in_orders_until_it_ends(session,
         session, 2026, e1.id, 500_00, ref=("checkout", attempt.id), actor_id=None, kind="release_checkout"
     )
     session.commit()
-    assert ledger.verify(session).ok
+    assert ledger_check.verify(session).ok
 
 
 def test_vouchers_posted_into_a_wallet_without_a_grant_are_found(session, world):
@@ -173,7 +173,7 @@ def test_the_reconciliation_takes_the_same_number_of_queries_for_twelve_orders_a
 
         event.listen(engine, "before_cursor_execute", counter)
         try:
-            assert ledger.verify(session).ok
+            assert ledger_check.verify(session).ok
         finally:
             event.remove(engine, "before_cursor_execute", counter)
         return count[0]

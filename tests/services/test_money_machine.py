@@ -54,7 +54,7 @@ from shop.inputs import Decision
 from shop.states import Role
 from tests.catalog_helpers import expulsion
 from tests.helpers import PDF, make_org, make_product, make_programme, make_staff, member, upload
-from wallet import ledger
+from wallet import ledger, ledger_check
 from wallet import services as wallet_services
 from wallet.models import QuotaApplication
 from wallet.states import AccountKind, ApplicationStatus
@@ -552,7 +552,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
         def money_adds_up(self) -> None:
             self.steps += 1
             with read_only_transactions(), self.sessions() as s:
-                report = ledger.verify(s)
+                report = ledger_check.verify(s)
                 assert report.ok, f"ledger-verify failed: {report}"
                 if hasattr(self, "budget_fen"):
                     # 总额控制: what is granted or reserved never exceeds the budget, and the budget

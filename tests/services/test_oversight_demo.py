@@ -13,7 +13,7 @@ from shop import clock
 from shop.audit import AuditEntry
 from shop.audit_chain import verify_chain
 from tests.helpers import fresh
-from wallet.ledger import verify
+from wallet.ledger_check import verify
 from wallet.models import LedgerAccount
 
 

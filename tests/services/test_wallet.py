@@ -11,7 +11,7 @@ from shop.errors import DomainError
 from shop.inputs import Decision
 from shop.states import Role
 from tests.helpers import grant_wallet, make_org, make_programme, make_staff, member
-from wallet import ledger, services
+from wallet import ledger, ledger_check, programmes, services
 from wallet.commands import ProgrammeInput
 from wallet.models import LedgerEntry, LedgerPosting
 from wallet.states import AccountKind, ApplicationStatus
@@ -28,7 +28,7 @@ def test_a_programme_funds_its_budget_from_the_public_purse(session):
     programme = make_programme(session, budget_fen=10 * CAP)
     assert ledger.balance(session, AccountKind.BUDGET, 2026) == 10 * CAP
     assert ledger.balance(session, AccountKind.SOURCE, 2026) == -10 * CAP
-    figures = services.programme_figures(session, programme)
+    figures = programmes.programme_figures(session, programme)
     assert (figures.budget_fen, figures.granted_fen, figures.remaining_fen) == (10 * CAP, 0, 10 * CAP)
     assert [d.day for d in programme.settlement_dates] == [dt.date(2026, 6, 30), dt.date(2026, 12, 20)]
 
@@ -36,7 +36,7 @@ def test_a_programme_funds_its_budget_from_the_public_purse(session):
 def test_a_programme_needs_sane_figures(session):
     authority = make_staff(session, Role.AUTHORITY)
     with pytest.raises(DomainError) as caught:
-        services.create_programme(
+        programmes.create_programme(
             session,
             authority,
             ProgrammeInput.from_input(
@@ -153,22 +153,22 @@ def test_the_budget_cannot_go_below_what_applications_hold(session):
     services.apply_for_quota(session, member(make_org(session)), 2026)
     authority = make_staff(session, Role.AUTHORITY)
     with pytest.raises(DomainError) as caught:
-        services.update_programme(
+        programmes.update_programme(
             session, authority, 2026, ProgrammeInput.from_input({"budget_fen": 2 * CAP - 1}, year=2026)
         )
     assert "budget_fen" in caught.value.errors and "¥100,000.00" in str(caught.value.detail)
-    programme = services.update_programme(
+    programme = programmes.update_programme(
         session, authority, 2026, ProgrammeInput.from_input({"budget_fen": 2 * CAP}, year=2026)
     )
     assert programme.budget_fen == 2 * CAP and ledger.balance(session, AccountKind.BUDGET, 2026) == 0
-    services.update_programme(
+    programmes.update_programme(
         session,
         authority,
         2026,
         ProgrammeInput.from_input({"budget_fen": 5 * CAP, "ratios": {"platform": 50}}, year=2026),
     )
     assert ledger.balance(session, AccountKind.BUDGET, 2026) == 3 * CAP
-    assert services.get_programme(session, 2026).ratio_platform == 50
+    assert programmes.get_programme(session, 2026).ratio_platform == 50
 
 
 def test_a_past_settlement_date_cannot_be_removed_and_a_claims_guard_is_honoured(session, today):
@@ -176,14 +176,14 @@ def test_a_past_settlement_date_cannot_be_removed_and_a_claims_guard_is_honoured
     authority = make_staff(session, Role.AUTHORITY)
     today("2026-04-10")
     with pytest.raises(DomainError) as caught:
-        services.update_programme(
+        programmes.update_programme(
             session, authority, 2026, ProgrammeInput.from_input({"settlement_dates": ["2026-06-30"]}, year=2026)
         )
     assert "2026-03-31" in str(caught.value.detail)
-    services.SETTLEMENT_DATE_GUARDS.append(lambda s, year, removed: [d for d in removed if d == dt.date(2026, 6, 30)])
+    programmes.SETTLEMENT_DATE_GUARDS.append(lambda s, year, removed: [d for d in removed if d == dt.date(2026, 6, 30)])
     try:
         with pytest.raises(DomainError) as caught:
-            services.update_programme(
+            programmes.update_programme(
                 session,
                 authority,
                 2026,
@@ -191,8 +191,8 @@ def test_a_past_settlement_date_cannot_be_removed_and_a_claims_guard_is_honoured
             )
         assert "Claims wait" in str(caught.value.detail)
     finally:
-        services.SETTLEMENT_DATE_GUARDS.pop()
-    programme = services.update_programme(
+        programmes.SETTLEMENT_DATE_GUARDS.pop()
+    programme = programmes.update_programme(
         session,
         authority,
         2026,
@@ -267,7 +267,7 @@ class TestLedger:
         make_programme(session)
         session.execute(text("UPDATE ledger_accounts SET balance_fen = balance_fen + 1 WHERE code = 'budget:2026'"))
         session.commit()
-        report = ledger.verify(session)
+        report = ledger_check.verify(session)
         assert not report.ok and report.mismatched_accounts[0][0] == "budget:2026"
         session.execute(text("UPDATE ledger_accounts SET balance_fen = balance_fen - 1 WHERE code = 'budget:2026'"))
         session.commit()

@@ -6,7 +6,7 @@ import pytest
 
 from shop.states import Role
 from tests.helpers import fresh, grant_wallet, make_org, make_programme, make_staff, member, sign_in
-from wallet import ledger, services
+from wallet import ledger, programmes, services
 
 CAP = 50_000_00
 
@@ -37,7 +37,7 @@ def test_the_authority_creates_a_programme_from_the_form_in_yuan(client, session
     )
     page = text(response)
     assert response.status_code == 200 and "¥50,000,000.00" in page and "2026年6月30日" in page
-    assert services.get_programme(fresh(session), 2026).budget_fen == 5_000_000_000
+    assert programmes.get_programme(fresh(session), 2026).budget_fen == 5_000_000_000
 
 
 def test_a_faulty_programme_form_shows_messages_beside_fields(client, session):
