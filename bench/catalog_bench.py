@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, select, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from catalog import queries
+from catalog import search
 from catalog.models import Product, ProductVersion  # noqa: E402
 from orgs.demo import make_uscc
 from orgs.models import Organisation
@@ -201,9 +201,9 @@ def run(url: str, label: str, repeat: int) -> list[str]:
     sessions = app.extensions["shop.sessions"]
     with sessions() as s:
         for q, what in QUERIES:
-            query = queries.CatalogueFilter.from_args({"q": q}, strict=True)
-            total = queries.search_catalogue(s, query, 1, 20).total
-            median, p95 = timed(lambda query=query: queries.search_catalogue(s, query, 1, 20), repeat)
+            query = search.CatalogueFilter.from_args({"q": q}, strict=True)
+            total = search.search_catalogue(s, query, 1, 20).total
+            median, p95 = timed(lambda query=query: search.search_catalogue(s, query, 1, 20), repeat)
             lines.append(f"| `{q}` — {what} | {total:,} | {median:.1f} | {p95:.1f} |")
     lines += ["", "| page (whole request through Flask) | status | median ms | p95 ms |", "|---|---:|---:|---:|"]
     client = app.test_client()

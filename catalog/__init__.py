@@ -58,12 +58,12 @@ FIELD_LABELS = {
 
 
 def init_app(app: Flask) -> None:
-    from catalog import api, providers, queries, views
+    from catalog import api, providers, queries, review_views, views  # noqa: F401 (review_views: routes on views.bp)
     from catalog.demo import seed_catalogue
     from catalog.text import highlight, plain_summary, render_description, snippet
     from shop.web import actor
 
-    app.register_blueprint(views.bp)
+    app.register_blueprint(views.bp)  # with the staff's pages of ``review_views`` on it
     app.register_blueprint(api.api_bp)
     labels.add({"create": _l("Listing created"), "edit": _l("Listing edited")})
     labels.add(LABELS, attention={"draft", "submitted", "operator_approved"}, bad={"delisted"})
@@ -117,7 +117,7 @@ def init_app(app: Flask) -> None:
 
 def _highlights() -> dict:
     """For the home page (``catalog/_home.html``): counts per layer, the newest products, the ratios."""
-    from catalog.queries import catalogue_highlights
+    from catalog.search import catalogue_highlights
     from shop import clock, policy
     from shop.hooks import layer_ratios
     from shop.web import db_session

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, request, url_for
 
-from catalog import providers, queries, services
+from catalog import providers, queries, search, services
 from catalog.commands import DelistInput, ExitNotice, Expulsion
 from catalog.listing import ListingInput
 from catalog.models import Product, ProductVersion
@@ -159,7 +159,7 @@ def _listing_input(*, partial: bool = False) -> ListingInput:
         "provider_id": {"type": "integer"},
         "min_price_fen": {"type": "integer"},
         "max_price_fen": {"type": "integer"},
-        "sort": {"enum": list(queries.SORTS), "description": "default: relevance with q, else newest"},
+        "sort": {"enum": list(search.SORTS), "description": "default: relevance with q, else newest"},
         "page": {"type": "integer"},
         "per_page": {"type": "integer", "maximum": 100},
     },
@@ -168,10 +168,10 @@ def _listing_input(*, partial: bool = False) -> ListingInput:
 )
 def list_products_api(_actor: Any) -> Any:
     s = db_session()
-    query = queries.CatalogueFilter.from_args(request.args, strict=True)
+    query = search.CatalogueFilter.from_args(request.args, strict=True)
     page, per_page = page_args(request.args)
     ratios = layer_ratios_now()
-    return queries.search_catalogue(s, query, page, per_page).as_json(
+    return search.search_catalogue(s, query, page, per_page).as_json(
         lambda p: product_json(p, full=False, ratios=ratios)
     )
 

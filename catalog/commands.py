@@ -1,6 +1,6 @@
 """What the catalogue's smaller use cases are asked to do, read once from a form or a JSON body:
 a delisting's reason, a provider's notice, an expulsion. (A listing is ``catalog.listing.ListingInput``,
-a review ``shop.inputs.Decision``, the catalogue's filters ``catalog.queries.CatalogueFilter``.)
+a review ``shop.inputs.Decision``, the catalogue's filters ``catalog.search.CatalogueFilter``.)
 
 Each is a frozen dataclass whose ``from_input(data)`` checks every field and raises one ValidationError
 with every fault; pages call ``X.from_input(request.form)``, the API ``X.from_input(json_body())``.

@@ -1,4 +1,6 @@
-"""Pages of the catalogue; the API is ``catalog.api``. Thin: parse, call a service, render."""
+"""Pages of the catalogue: the public catalogue and a product, a provider's products and its exit; the
+staff's pages are ``catalog.review_views`` (on the same blueprint), the API is ``catalog.api``. Thin:
+parse, call a service, render."""
 
 from __future__ import annotations
 
@@ -7,19 +9,17 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from catalog import listing, providers, queries, services
-from catalog.commands import DelistInput, ExitNotice, Expulsion
+from catalog import listing, providers, queries, search, services
+from catalog.commands import DelistInput, ExitNotice
 from catalog.listing import ListingInput
-from catalog.models import Product, ProductVersion
+from catalog.models import ProductVersion
 from catalog.rules import DESCRIPTION_MAX, EVIDENCE_URL_MAX, NAME_MAX, UNIT_MAX, diff_content, exit_effective_on
-from catalog.states import PRODUCT, ProductStatus
-from catalog.text import line_diff
-from orgs.states import OrgKind
+from catalog.states import ProductStatus
 from shop import clock, policy
 from shop.errors import DomainError
 from shop.hooks import layer_ratios
 from shop.i18n import _
-from shop.inputs import REASON_MAX, Decision
+from shop.inputs import REASON_MAX
 from shop.pagination import page_args
 from shop.policy import Layer, voucher_share_fen
 from shop.states import Role
@@ -67,10 +67,10 @@ def _form_context(**extra: Any) -> dict[str, Any]:
 @public
 def catalogue() -> Any:
     s = db_session()
-    query = queries.CatalogueFilter.from_args(request.args, strict=False)
+    query = search.CatalogueFilter.from_args(request.args, strict=False)
     page, per_page = page_args(request.args, default_per_page=24)
-    result = queries.search_catalogue(s, query, page, per_page)
-    facets = queries.catalogue_facets(s, query)
+    result = search.search_catalogue(s, query, page, per_page)
+    facets = search.catalogue_facets(s, query)
     context = dict(
         page=result,
         query=query,
@@ -330,142 +330,4 @@ def provider_exit() -> Any:
         form=request.form,
         today=clock.today(),
         effective_on=exit_effective_on(clock.today(), policy.current().exit_notice_days),
-    ), status
-
-
-# -- review and oversight -----------------------------------------------------------------------
-
-
-@bp.get("/staff/product-reviews")
-@roles_required(*STAFF)
-def review_queue() -> Any:
-    page, per_page = page_args(request.args)
-    return render_template(
-        "catalog/review_queue.html", page=queries.review_queue(db_session(), actor(), page, per_page)
-    )
-
-
-@bp.get("/staff/products")
-@roles_required(*STAFF)
-def staff_products() -> Any:
-    page, per_page = page_args(request.args)
-    result = queries.list_products(
-        db_session(),
-        q=request.args.get("q"),
-        status=request.args.get("status"),
-        provider_id=request.args.get("provider_id", type=int),
-        page=page,
-        per_page=per_page,
-    )
-    return render_template("catalog/staff_products.html", page=result, statuses=list(ProductStatus))
-
-
-def _review_context(product: Product) -> dict[str, Any]:
-    s = db_session()
-    current, published = product.current_version, product.published_version
-    revision = product.has_pending_revision
-    return dict(
-        product=product,
-        version=current,
-        published=published,
-        revision=revision,
-        changes=diff_content(published.content(), current.content()) if revision else [],
-        description_diff=line_diff(published.description, current.description)
-        if revision and published.description != current.description
-        else None,
-        reviews=queries.reviews_of(s, product.id),
-        on_sale=queries.is_on_sale(product, clock.today()),
-        can=lambda action: PRODUCT.can(product.status, action),
-        may=services.product_actions(actor(), product),
-    )
-
-
-@bp.get("/staff/products/<int:product_id>")
-@roles_required(*STAFF)
-def review_product_page(product_id: int) -> Any:
-    product = queries.get_product(db_session(), actor(), product_id)
-    return render_template("catalog/review.html", errors={}, form={}, **_review_context(product))
-
-
-@bp.post("/staff/products/<int:product_id>/review")
-@roles_required(*STAFF)
-def review_product(product_id: int) -> Any:
-    s = db_session()
-    try:
-        decision = Decision.from_input(request.form)
-        product = services.review_product(s, actor(), product_id, decision)
-    except DomainError as error:
-        product = queries.get_product(s, actor(), product_id)
-        errors = error.errors or {"decision": [error.detail]}
-        if is_htmx():
-            return render_template(
-                "catalog/_decision.html", errors=errors, form=request.form, **_review_context(product)
-            )
-        return render_template(
-            "catalog/review.html", errors=errors, form=request.form, **_review_context(product)
-        ), error.status
-    message = {
-        ProductStatus.OPERATOR_APPROVED: _("Approved: the product goes to the authority for the second review."),
-        ProductStatus.PUBLISHED: _("Approved and published: the product is on sale."),
-        ProductStatus.REJECTED: _("Rejected: the provider sees your reason."),
-    }[product.status]
-    tone = "success" if decision.approve else "info"
-    if is_htmx():
-        waiting = queries.review_queue(s, actor(), 1, 1)
-        return render_template(
-            "catalog/_decision_done.html",
-            product=product,
-            message=message,
-            tone=tone,
-            next_product=waiting.items[0] if waiting.items else None,
-            remaining=waiting.total,
-        )
-    flash(message, tone)
-    return redirect(url_for("catalog.review_queue"))
-
-
-@bp.post("/operator/products/<int:product_id>/delist")
-@roles_required(OPERATOR)
-def force_delist(product_id: int) -> Any:
-    s = db_session()
-    try:
-        services.delist_product(s, actor(), product_id, DelistInput.from_input(request.form).reason)
-    except DomainError as error:
-        product = queries.get_product(s, actor(), product_id)
-        return render_template(
-            "catalog/review.html",
-            errors=error.errors or {"delist_reason": [error.detail]},
-            form=request.form,
-            delist_open=True,
-            **_review_context(product),
-        ), error.status
-    flash(_("The product is delisted; the provider sees your reason."), "info")
-    return redirect(url_for("catalog.review_product_page", product_id=product_id))
-
-
-@bp.route("/operator/organisations/<int:org_id>/expel", methods=["GET", "POST"])
-@roles_required(OPERATOR)
-def expel(org_id: int) -> Any:
-    from orgs.services import get_organisation
-
-    s = db_session()
-    org = get_organisation(s, actor(), org_id)
-    errors: dict = {}
-    status = 200
-    if request.method == "POST":
-        try:
-            providers.expel_organisation(s, actor(), org_id, Expulsion.from_input(request.form))
-            if org.kind == OrgKind.PROVIDER:
-                flash(_("%(name)s is expelled; all its products are delisted.", name=org.name), "info")
-            else:
-                flash(_("%(name)s is expelled.", name=org.name), "info")
-            return redirect(url_for("orgs.organisation_detail", org_id=org_id))
-        except DomainError as error:
-            errors, status = error.errors or {"reason": [error.detail]}, error.status
-    return render_template(
-        "catalog/expel.html",
-        org=org,
-        counts=queries.provider_status_counts(s, org.id),
-        errors=errors,
-        form=request.form,
     ), status

@@ -4,7 +4,7 @@ forced expulsion with every product delisted at once and the credit code blackli
 import pytest
 from sqlalchemy import select
 
-from catalog import providers, queries, services
+from catalog import providers, queries, search, services
 from catalog.listing import ListingInput
 from catalog.models import Product
 from catalog.providers import expel_provider
@@ -20,8 +20,8 @@ from tests.helpers import make_org, member, registration
 
 
 def listed(session):
-    query = queries.CatalogueFilter.from_args({}, strict=True)
-    return {p.id for p in queries.search_catalogue(session, query, 1, 100).items}
+    query = search.CatalogueFilter.from_args({}, strict=True)
+    return {p.id for p in search.search_catalogue(session, query, 1, 100).items}
 
 
 def test_a_provider_gives_notice_and_leaves_thirty_days_on(session, today):

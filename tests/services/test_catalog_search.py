@@ -4,7 +4,7 @@ English on SQLite (FTS5 trigram + substring scan) and PostgreSQL (pg_trgm) alike
 import pytest
 from sqlalchemy import select, text
 
-from catalog import queries, services
+from catalog import queries, search, services
 from catalog.models import SEARCH_TABLE, TRIGRAM_INDEXES
 from shop.db import is_sqlite
 from tests.catalog_helpers import approve_both, change, make_product, make_provider
@@ -12,8 +12,8 @@ from tests.helpers import member
 
 
 def find(session, q=None, **filters):
-    query = queries.CatalogueFilter.from_args({"q": q, **filters} if q else filters, strict=True)
-    return [p.published_version.name for p in queries.search_catalogue(session, query, 1, 100).items]
+    query = search.CatalogueFilter.from_args({"q": q, **filters} if q else filters, strict=True)
+    return [p.published_version.name for p in search.search_catalogue(session, query, 1, 100).items]
 
 
 @pytest.fixture
@@ -160,8 +160,8 @@ def test_filters_by_layer_category_provider_and_price_with_counts(session, shelf
         "云数据库 MySQL 高可用版",
     }
     assert find(session, min_price="1,188", max_price="1188.00") == ["对象存储 OSS 1TB/年"]  # yuan from a page
-    query = queries.CatalogueFilter.from_args({"category": "storage"}, strict=True)
-    facets = queries.catalogue_facets(session, query)
+    query = search.CatalogueFilter.from_args({"category": "storage"}, strict=True)
+    facets = search.catalogue_facets(session, query)
     # counts of each facet ignore that facet's own filter, so that the other choices show their numbers
     assert facets.layers == {"infrastructure": 3, "platform": 1, "application": 1}
     assert facets.categories["storage"] == 2 and facets.categories["compute"] == 1
@@ -173,19 +173,19 @@ def test_sorting_by_price_and_newest_and_paging(session, shelf):
     assert by_price[0] == "云服务器 ECS 通用型 2核4G" and by_price[-1] == "MES 制造执行系统"
     assert find(session, sort="-price") == list(reversed(by_price))
     assert find(session, sort="newest")[0] == "MES 制造执行系统"
-    query = queries.CatalogueFilter.from_args({"sort": "price"}, strict=True)
-    page = queries.search_catalogue(session, query, 2, 2)
+    query = search.CatalogueFilter.from_args({"sort": "price"}, strict=True)
+    page = search.search_catalogue(session, query, 2, 2)
     assert page.total == 5 and [p.published_version.name for p in page.items] == by_price[2:4]
 
 
 def test_bad_filters_are_refused_by_the_api_and_dropped_by_pages(session):
     with pytest.raises(Exception) as caught:
-        queries.CatalogueFilter.from_args({"layer": "cloud", "sort": "cheapest", "provider_id": "x"}, strict=True)
+        search.CatalogueFilter.from_args({"layer": "cloud", "sort": "cheapest", "provider_id": "x"}, strict=True)
     assert set(caught.value.errors) == {"layer", "sort", "provider_id"}
-    query = queries.CatalogueFilter.from_args({"layer": "cloud", "min_price": "abc", "q": "存储"}, strict=False)
+    query = search.CatalogueFilter.from_args({"layer": "cloud", "min_price": "abc", "q": "存储"}, strict=False)
     assert query.layer is None and query.min_price_fen is None and "min_price" in query.errors
     assert query.sort == "relevance"
-    mixed = queries.CatalogueFilter.from_args({"layer": "platform", "category": "storage"}, strict=False)
+    mixed = search.CatalogueFilter.from_args({"layer": "platform", "category": "storage"}, strict=False)
     assert mixed.category is None and "category" in mixed.errors
 
 
@@ -215,11 +215,11 @@ def test_the_catalogue_is_fast_enough_to_page_without_a_query_per_row(session, s
     event.listen(engine, "before_cursor_execute", count)
     try:
         session.expire_all()
-        query = queries.CatalogueFilter.from_args({"q": "存储"}, strict=True)
-        page = queries.search_catalogue(session, query, 1, 20)
+        query = search.CatalogueFilter.from_args({"q": "存储"}, strict=True)
+        page = search.search_catalogue(session, query, 1, 20)
         for product in page.items:
             assert product.published_version.name and product.provider.name
-        queries.catalogue_facets(session, query)
+        search.catalogue_facets(session, query)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(statements) <= 5  # count, page, two facet aggregates (and a BEGIN)
