@@ -16,6 +16,7 @@ from catalog.models import Product
 from catalog.rules import exit_effective_on
 from catalog.services import delist
 from catalog.states import ProductStatus
+from orgs import blacklist as org_blacklist
 from orgs import services as org_services
 from orgs.models import Organisation
 from orgs.states import ORGANISATION, OrgKind, OrgStatus
@@ -99,8 +100,8 @@ def expel_organisation(session: Session, actor: User, org_id: int, expulsion: Ex
     org_services.expel(session, actor, org, reason)
     for product in _live_products(session, org.id):
         delist(session, product, actor, reason, at)
-    if expulsion.blacklist and not org_services.is_blacklisted(session, org.uscc):
-        org_services.blacklist_uscc(session, actor, org.uscc, reason)
+    if expulsion.blacklist and not org_blacklist.is_blacklisted(session, org.uscc):
+        org_blacklist.blacklist_uscc(session, actor, org.uscc, reason)
     session.commit()
     return org
 
@@ -125,4 +126,4 @@ def settle_exits(session: Session, today: dt.date | None = None) -> int:
 
 def is_blacklisted(session: Session, org: Organisation) -> bool:
     """Whether the organisation's credit code is on the blacklist (after an expulsion, say)."""
-    return org_services.is_blacklisted(session, org.uscc)
+    return org_blacklist.is_blacklisted(session, org.uscc)

@@ -41,11 +41,11 @@ LABELS = {
 
 
 def init_app(app: Flask) -> None:
-    from orgs import demo, sanctions, services, views
+    from orgs import api, demo, sanctions, services, views
     from orgs.rules import lookup_region
 
     app.register_blueprint(views.bp)
-    app.register_blueprint(views.api_bp)
+    app.register_blueprint(api.api_bp)
     labels.add(
         LABELS,
         attention={"under_review", "pending_certification", "exiting"},

@@ -1,5 +1,6 @@
-"""Use cases of organisations (第十条–第十四条): registration, certification and its review,
-affiliations and the blacklist; the sanctions are ``orgs.sanctions``. Each public function owns its
+"""Use cases of organisations (第十条–第十四条): registration, certification and its review, and the
+status changes the catalogue makes; affiliations are ``orgs.affiliations``, the blacklist
+``orgs.blacklist``, the sanctions ``orgs.sanctions``. Each public function owns its
 transaction: it commits on success; a refusal raises DomainError and leaves nothing behind."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from orgs.commands import BlacklistInput, OrganisationFilter, ReasonInput, Registration
+from orgs.commands import OrganisationFilter, Registration
 from orgs.models import BlacklistEntry, CertificationDocument, CertificationSubmission, Organisation
 from orgs.states import ORGANISATION, OrgKind, OrgStatus
 from shop import clock
@@ -21,7 +22,7 @@ from shop.accounts import User
 from shop.audit import change_state, record
 from shop.auth import hash_password
 from shop.db import use_case
-from shop.errors import ConflictingInput, DomainError, Forbidden, NotFound, ValidationError
+from shop.errors import DomainError, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
 from shop.inputs import Decision
 from shop.pagination import Page, paginate
@@ -270,93 +271,6 @@ def list_organisations(session: Session, where: OrganisationFilter, page: int, p
     return paginate(session, stmt, page, per_page)
 
 
-# -- blacklist ----------------------------------------------------------------------------------
-
-
-def blacklist_uscc(session: Session, actor: User, code: str, reason: str | None) -> BlacklistEntry:
-    """第十二条: put a (checked) USCC on the blacklist, recorded in the trail of the blacklist and of
-    the organisation that has the code, if one has. A helper: it never commits (``add_to_blacklist``
-    does; the catalogue's ``expel_organisation`` blacklists as part of an expulsion)."""
-    if actor.role != Role.OPERATOR:
-        raise Forbidden()
-    if is_blacklisted(session, code):
-        raise ConflictingInput(_l("This code is already on the blacklist."), field="uscc")
-    org = session.scalars(select(Organisation).where(Organisation.uscc == code)).one_or_none()
-    entry = BlacklistEntry(
-        uscc=code,
-        reason=reason,
-        organisation_id=org.id if org else None,
-        name=org.name if org else None,
-        created_by_id=actor.id,
-    )
-    session.add(entry)
-    session.flush()
-    record(
-        session,
-        actor,
-        "blacklist",
-        entry.id,
-        "add_to_blacklist",
-        None,
-        {"uscc": code, "reason": reason, "organisation_id": entry.organisation_id},
-    )
-    if org is not None:  # from now on it is sanctioned (sanction_of): its trail says why
-        record(
-            session,
-            actor,
-            "organisation",
-            org.id,
-            "add_to_blacklist",
-            None,
-            {"blacklist_entry_id": entry.id, "uscc": code, "reason": reason},
-        )
-    return entry
-
-
-@use_case
-def add_to_blacklist(session: Session, actor: User, listing: BlacklistInput) -> BlacklistEntry:
-    """第十二条: a blacklisted USCC cannot register again."""
-    entry = blacklist_uscc(session, actor, listing.uscc, listing.reason)
-    session.commit()
-    return entry
-
-
-@use_case
-def remove_from_blacklist(session: Session, actor: User, entry_id: int, why: ReasonInput) -> None:
-    if actor.role != Role.OPERATOR:
-        raise Forbidden()
-    entry = session.get(BlacklistEntry, entry_id)
-    if entry is None:
-        raise NotFound()
-    reason = why.reason
-    record(
-        session,
-        actor,
-        "blacklist",
-        entry.id,
-        "remove_from_blacklist",
-        {"uscc": entry.uscc, "reason": entry.reason},
-        {"reason": reason},
-    )
-    org_id = session.scalar(select(Organisation.id).where(Organisation.uscc == entry.uscc))
-    if org_id is not None:
-        record(
-            session,
-            actor,
-            "organisation",
-            org_id,
-            "remove_from_blacklist",
-            {"blacklist_entry_id": entry.id, "uscc": entry.uscc, "reason": entry.reason},
-            {"reason": reason},
-        )
-    session.delete(entry)
-    session.commit()
-
-
-def list_blacklist(session: Session, page: int, per_page: int) -> Page[BlacklistEntry]:
-    return paginate(session, select(BlacklistEntry).order_by(BlacklistEntry.id.desc()), page, per_page)
-
-
 # -- status changes the catalogue makes (第十二条): helpers, they never commit --------------------
 
 
@@ -402,7 +316,3 @@ def exits_due(session: Session, today: dt.date) -> list[Organisation]:
 
 def complete_exit(session: Session, org: Organisation) -> None:
     change_state(session, org, ORGANISATION, "complete_exit", None, subject_type="organisation")
-
-
-def is_blacklisted(session: Session, uscc: str) -> bool:
-    return session.scalars(select(BlacklistEntry.id).where(BlacklistEntry.uscc == uscc)).first() is not None

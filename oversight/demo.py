@@ -7,7 +7,7 @@ Guizhou's nine prefectures (``demo_cast``), each granted its quota through the w
 (here). The bulk orders are written directly (with their vouchers held through ``wallet.ledger`` and
 every step in the audit trail), backdated to their week; redemption claims go through the claims' use
 cases with their documents, and are then dated to the settlement date they belong to
-(``demo_orders``). Complaints and objections go through this area's use cases and are dated likewise
+(``demo_orders``, ``demo_claims``). Complaints and objections go through this area's use cases and are dated likewise
 (``demo_complaints``). Random choices come from a fixed seed, so every run makes the same demo.
 """
 
@@ -25,8 +25,9 @@ from orgs.demo import demo_user, make_uscc
 from orgs.models import CertificationSubmission, Organisation
 from orgs.states import OrgKind, OrgStatus
 from oversight.demo_cast import ENTERPRISES, FIRST_DAY, RECENT_GRANTS, YEAR, china_time, date_notice
+from oversight.demo_claims import seed_claims
 from oversight.demo_complaints import seed_complaints, seed_objections
-from oversight.demo_orders import seed_claims, seed_orders
+from oversight.demo_orders import seed_orders
 from oversight.models import NoticeEntry
 from oversight.states import NoticeKind
 from shop import clock

@@ -7,7 +7,8 @@ confirmed or waiting for a refund decision: not cancelled, not refunded); claims
 claims' items of the year. Times are grouped by the day in China: UTC+8 all year, since China keeps
 no daylight saving time (``shop.policy.UTC_OFFSET``), so a fixed offset in SQL is exact.
 
-The provider scorecards are ``oversight.scorecards``; the report as a spreadsheet ``oversight.exports``.
+The provider scorecards are ``oversight.scorecards``; the report as a spreadsheet ``oversight.exports``;
+the portable SQL pieces (China's day, durations, medians, the year's range) ``oversight.sql``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Integer, cast, distinct, func, literal_column, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from claims.models import Claim, ClaimItem
@@ -25,10 +26,10 @@ from claims.states import ClaimStatus
 from orders.models import Order, OrderLine
 from orders.states import OrderStatus
 from orgs.models import Organisation
-from oversight.rules import median, week_start, weeks
+from oversight.rules import week_start, weeks
+from oversight.sql import china_day, year_range
 from shop import clock, policy
-from shop.db import is_sqlite
-from shop.policy import UTC_OFFSET, year_end, year_start
+from shop.policy import year_end, year_start
 from wallet.models import LedgerAccount, Programme, QuotaApplication
 from wallet.states import AccountKind, ApplicationStatus
 
@@ -36,57 +37,10 @@ LIVE_ORDER_STATUSES = (OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.RE
 # the order of claim statuses as they are read: along the pipeline, then the ends without payment
 CLAIM_STATUS_ORDER = tuple(ClaimStatus)  # the pipeline's order
 LEADING_PROVIDERS = 10
-# China's offset from UTC in whole hours, for the SQL that groups stored UTC timestamps by China's day
-_UTC_OFFSET_HOURS = int(UTC_OFFSET.total_seconds()) // 3600
-
-
-# -- portable SQL pieces ------------------------------------------------------------------------------
-
-
-def china_day(session: Session, column: Any) -> Any:
-    """The calendar day in China of a stored UTC timestamp (China has one offset all year, no DST)."""
-    if is_sqlite(session):
-        return func.date(column, f"{_UTC_OFFSET_HOURS:+d} hours")
-    return cast(column + literal_column(f"interval '{_UTC_OFFSET_HOURS:d} hours'"), Date)
-
-
-def seconds_between(session: Session, start: Any, end: Any) -> Any:
-    """Whole seconds from ``start`` to ``end`` (both stored UTC timestamps)."""
-    if is_sqlite(session):
-        return cast(func.strftime("%s", end), Integer) - cast(func.strftime("%s", start), Integer)
-    return cast(func.extract("epoch", end - start), BigInteger)
 
 
 def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
-def medians_by(session: Session, key: Any, seconds: Any, *where: Any) -> dict[int, int]:
-    """The median of ``seconds`` per ``key``, computed in the database with window functions (both
-    SQLite and PostgreSQL have row_number and count over a partition; SQLite has no percentile):
-    only the one or two middle rows of each group come back."""
-    inner = (
-        select(
-            key.label("k"),
-            seconds.label("s"),
-            func.row_number().over(partition_by=key, order_by=seconds).label("rn"),
-            func.count().over(partition_by=key).label("n"),
-        )
-        .where(*where)
-        .subquery()
-    )
-    rows = session.execute(
-        select(inner.c.k, inner.c.s).where((inner.c.rn == (inner.c.n + 1) // 2) | (inner.c.rn == (inner.c.n + 2) // 2))
-    ).all()
-    middles: dict[int, list[int]] = defaultdict(list)
-    for k, s in rows:
-        middles[k].append(int(s))
-    return {k: median(v) for k, v in middles.items()}  # type: ignore[misc]
-
-
-def year_range(year: int) -> tuple[dt.datetime, dt.datetime]:
-    """The programme year as stored instants: from its first midnight in China to the next year's."""
-    return clock.china_midnight(year_start(year)), clock.china_midnight(year_start(year + 1))
 
 
 # -- the programme report ----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Provider scorecards (五, 数据铁笼): for every certified provider, a year's orders, how fast it
 confirms them, how many it refunded, the complaints against it and how fast they were resolved, and
 its redemption claims the reviewers rejected. A handful of aggregate queries whatever the number of
-providers or orders (``oversight.reports``'s portable SQL pieces).
+providers or orders (``oversight.sql``'s portable SQL pieces).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from orders.states import OrderStatus
 from orgs.models import Organisation
 from orgs.states import OrgKind
 from oversight.models import Complaint
-from oversight.reports import LIVE_ORDER_STATUSES, medians_by, seconds_between, year_range
+from oversight.reports import LIVE_ORDER_STATUSES
 from oversight.rules import per_mille
+from oversight.sql import medians_by, seconds_between, year_range
 from oversight.states import ComplaintStatus
 
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from orgs import affiliations, services
+from orgs import affiliations, blacklist, services
 from orgs.commands import AffiliationInput, BlacklistInput
 from orgs.models import CertificationSubmission, Organisation
 from orgs.states import OrgStatus
@@ -66,7 +66,7 @@ def test_the_same_credit_code_cannot_register_twice(session):
 def test_a_blacklisted_code_is_refused(session):
     operator = make_staff(session, Role.OPERATOR)
     data = registration()
-    services.add_to_blacklist(
+    blacklist.add_to_blacklist(
         session, operator, BlacklistInput.from_input({"uscc": data["uscc"], "reason": "骗取补贴"})
     )
     with pytest.raises(DomainError) as caught:
@@ -203,7 +203,7 @@ def test_only_the_operator_changes_affiliations_and_the_blacklist(session):
         affiliations.add_affiliation(session, authority, a.id, AffiliationInput(b.id, "x"))
     assert caught.value.code == "forbidden"
     with pytest.raises(DomainError):
-        services.add_to_blacklist(session, member(a), BlacklistInput.from_input({"uscc": b.uscc, "reason": "x"}))
+        blacklist.add_to_blacklist(session, member(a), BlacklistInput.from_input({"uscc": b.uscc, "reason": "x"}))
 
 
 def test_members_and_staff_see_an_organisation_others_do_not(session):

@@ -16,7 +16,7 @@ from orders import checkout as checkouts
 from orders import services as order_services
 from orders.models import Order
 from orders.states import OrderStatus
-from orgs import sanctions, services
+from orgs import blacklist, sanctions
 from orgs.commands import BlacklistInput, ReasonInput, SuspensionInput
 from orgs.models import Organisation
 from orgs.sanctions import reinstate_organisation
@@ -92,7 +92,7 @@ def on_sale(session, product):
 
 
 def test_a_blacklisted_enterprise_can_no_longer_check_out_with_its_vouchers(session, world, stripe_gateway):
-    services.add_to_blacklist(
+    blacklist.add_to_blacklist(
         session, world["operator"], BlacklistInput.from_input({"uscc": world["enterprise"].uscc, "reason": "骗取补贴"})
     )
     error = refused(buy, session, world, stripe_gateway)
@@ -104,7 +104,7 @@ def test_a_blacklisted_enterprise_can_no_longer_check_out_with_its_vouchers(sess
 
 
 def test_a_blacklisted_provider_that_was_not_expelled_stops_selling(session, world, stripe_gateway):
-    services.add_to_blacklist(
+    blacklist.add_to_blacklist(
         session, world["operator"], BlacklistInput.from_input({"uscc": world["provider"].uscc, "reason": "虚假服务"})
     )
     assert not on_sale(session, world["product"])
@@ -113,7 +113,7 @@ def test_a_blacklisted_provider_that_was_not_expelled_stops_selling(session, wor
 
 
 def test_blacklisting_an_existing_code_is_in_the_organisations_trail(session, world):
-    services.add_to_blacklist(
+    blacklist.add_to_blacklist(
         session, world["operator"], BlacklistInput.from_input({"uscc": world["provider"].uscc, "reason": "虚假服务"})
     )
     actions = session.scalars(
@@ -124,8 +124,8 @@ def test_blacklisting_an_existing_code_is_in_the_organisations_trail(session, wo
     assert "add_to_blacklist" in actions
     sanction = sanctions.sanction_of(session, world["provider"].id)
     assert (sanction.kind, sanction.reason) == ("blacklisted", "虚假服务")
-    entry = services.list_blacklist(session, 1, 10).items[0]
-    services.remove_from_blacklist(session, world["operator"], entry.id, ReasonInput("误列"))
+    entry = blacklist.list_blacklist(session, 1, 10).items[0]
+    blacklist.remove_from_blacklist(session, world["operator"], entry.id, ReasonInput("误列"))
     assert sanctions.sanction_of(session, world["provider"].id) is None
 
 
@@ -272,7 +272,7 @@ def test_a_sanctioned_provider_cannot_create_or_submit_a_claim(session, world):
 def test_a_claim_for_a_sanctioned_enterprises_orders_cannot_be_made_or_submitted(session, world):
     orders = [make_order(session, world["enterprise"], world["provider"]) for _ in range(2)]
     draft = make_claim(session, world["provider"], [orders[0]], world["uploads"], submit=False)
-    services.add_to_blacklist(
+    blacklist.add_to_blacklist(
         session, world["operator"], BlacklistInput.from_input({"uscc": world["enterprise"].uscc, "reason": "骗取补贴"})
     )
     error = refused(claims.create_claim, session, world["seller"], ClaimInput.from_input({"order_ids": [orders[1].id]}))
@@ -370,7 +370,7 @@ def test_a_sanctioned_enterprise_is_not_granted_a_quota(session, world):
 
     enterprise = make_org(session)
     application = wallet_services.apply_for_quota(session, member(enterprise), 2026)
-    services.add_to_blacklist(
+    blacklist.add_to_blacklist(
         session, world["operator"], BlacklistInput.from_input({"uscc": enterprise.uscc, "reason": "骗取补贴"})
     )
     error = refused(wallet_services.review_application, session, world["operator"], application.id, Decision(True))

@@ -129,8 +129,8 @@ def test_a_blacklisted_enterprise_and_one_outside_the_window_are_not_eligible(se
         services.apply_for_quota(session, member(org), 2026)
     assert "open on 2026-04-01" in str(caught.value.detail)
     today("2026-04-15")
+    from orgs.blacklist import add_to_blacklist
     from orgs.commands import BlacklistInput
-    from orgs.services import add_to_blacklist
 
     add_to_blacklist(
         session, make_staff(session, Role.OPERATOR), BlacklistInput.from_input({"uscc": org.uscc, "reason": "虚假申报"})

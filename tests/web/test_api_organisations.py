@@ -97,10 +97,10 @@ def test_duplicate_and_blacklisted_codes(client, session):
     again, _ = register(client, uscc=data["uscc"])
     assert (again.status_code, again.json["code"]) == (409, "duplicate_organisation")
     operator = token_for(session, make_staff(session, Role.OPERATOR))
-    from orgs import services
+    from orgs import blacklist
     from shop.accounts import User
 
-    services.add_to_blacklist(
+    blacklist.add_to_blacklist(
         session,
         session.get(User, 1) if False else _operator(session),
         BlacklistInput.from_input({"uscc": "91110000600037341L", "reason": "失信"}),

@@ -10,7 +10,7 @@ from claims import queries as claim_queries
 from claims import reviews
 from claims import services as claims
 from claims.commands import ClaimInput
-from orgs import services
+from orgs import blacklist
 from orgs.commands import BlacklistInput
 from shop.inputs import Decision
 from shop.states import Role
@@ -144,7 +144,7 @@ def test_no_one_but_the_operator_suspends_reinstates_or_expels(client, world, se
 
 
 def test_a_sanctioned_buyer_or_seller_is_a_409_naming_it(client, world, session):
-    services.add_to_blacklist(
+    blacklist.add_to_blacklist(
         session,
         world["operator_user"],
         BlacklistInput.from_input({"uscc": world["provider"].uscc, "reason": "虚假服务"}),
