@@ -10,9 +10,9 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from claims import reviews
+from claims import claimable, documents, reviews
 from claims import services as claims
-from claims.commands import ClaimInput, DocumentInput
+from claims.commands import ClaimableFilter, ClaimInput, DocumentInput
 from claims.models import Claim
 from orgs.demo import demo_org, demo_user
 from shop.errors import DomainError
@@ -35,7 +35,7 @@ def seed_claims(session: Session) -> None:
     for number, (provider_key, outcome) in enumerate(CLAIMS, 1):
         provider = demo_org(session, provider_key)
         seller = provider.members[0]
-        page, _ = claims.list_claimable_orders(session, seller, claims.ClaimableFilter(), 1, 100)
+        page, _ = claimable.list_claimable_orders(session, seller, ClaimableFilter(), 1, 100)
         if not page.items:
             continue
         claim = claims.create_claim(session, seller, ClaimInput.from_input({"order_ids": [o.id for o in page.items]}))
@@ -49,7 +49,7 @@ def seed_claims(session: Session) -> None:
             data = {"kind": kind}
             if kind == "invoice":
                 data.update(invoice_number=f"52002026{number:04d}", invoice_amount_fen=total)
-            claims.add_claim_document(
+            documents.add_claim_document(
                 session, seller, claim.id, DocumentInput.from_input(data), (io.BytesIO(DEMO_PDF), name), upload_dir
             )
         if outcome == "draft":

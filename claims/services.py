@@ -7,7 +7,8 @@ and rolls over to the next when the date passes before the operator reviews it. 
 queries, the payment and the roll-over are in ``claims.reviews``; reading in ``claims.queries``.
 
 Here: who may see and change a claim, when a claim is held (its provider or an enterprise of its
-orders sanctioned), the claimable orders, the draft and its documents, submission and withdrawal.
+orders sanctioned), the draft, submission and withdrawal. The claimable orders are in
+``claims.claimable``, the draft's documents in ``claims.documents``.
 
 Ledger (every movement per order's year and enterprise, referenced to the claim):
 submit: in orders → claimed; rejection or an order taken out: claimed → in orders (claimable
@@ -19,14 +20,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, aliased
 
-from claims.commands import ClaimableFilter, ClaimInput, DocumentInput
+from claims.commands import ClaimInput
 from claims.models import Claim, ClaimDocument, ClaimItem
 from claims.rules import missing_claim_documents, settlement_date_for
 from claims.states import CLAIM, SUBMITTED_CLAIM_STATUSES, ClaimStatus
@@ -42,14 +42,10 @@ from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
 from shop.money import format_fen
-from shop.pagination import Page, paginate
 from shop.states import Role
-from shop.uploads import MB, StoredFile, store_upload
 from wallet import ledger
 from wallet.models import SettlementDate
 
-DOCUMENT_TYPES = ("pdf", "jpg", "png", "xlsx")
-DOCUMENT_MAX_BYTES = 20 * MB
 # 第十二条: a provider that has left still claims for the orders it served; an expelled one does not
 CLAIMING_ORG_STATUSES = ACTIVE_ORG_STATUSES | {OrgStatus.EXITED}
 # claims that wait on their settlement date (the programme may not remove it)
@@ -58,7 +54,8 @@ WAITING_STATUSES = SUBMITTED_CLAIM_STATUSES - {ClaimStatus.DISBURSED}
 PENDING_STATUSES = WAITING_STATUSES | {ClaimStatus.DRAFT}
 
 
-def _provider(session: Session, actor: User) -> Organisation:
+def claiming_provider(session: Session, actor: User) -> Organisation:
+    """The actor's organisation, if it is a provider that may claim (certified, or exited: 第十二条)."""
     if actor.role != Role.PROVIDER or actor.organisation_id is None:
         raise Forbidden()
     org = session.get(Organisation, actor.organisation_id)
@@ -80,7 +77,7 @@ def claim_for(session: Session, actor: User, claim_id: int, *, lock: bool = Fals
     return claim
 
 
-def _own_claim(session: Session, actor: User, claim_id: int) -> Claim:
+def own_claim(session: Session, actor: User, claim_id: int) -> Claim:
     """The provider's own claim, locked for a change."""
     if actor.role != Role.PROVIDER:
         raise Forbidden()
@@ -91,10 +88,6 @@ def staff_claim(session: Session, actor: User, claim_id: int, role: Role) -> Cla
     if actor.role != role:
         raise Forbidden()
     return claim_for(session, actor, claim_id, lock=True)
-
-
-def _live_item_exists(order_id: Any) -> Any:
-    return exists().where(ClaimItem.order_id == order_id, ClaimItem.live.is_(True))
 
 
 # -- sanctions: held claims ----------------------------------------------------------------------------
@@ -186,49 +179,6 @@ def excludable_order_ids(claim: Claim) -> set[int]:
     return {item.order_id for item in live} if len(live) > 1 else set()
 
 
-# -- claimable orders --------------------------------------------------------------------------------
-
-
-def claimable_query(provider_id: int, where: ClaimableFilter = ClaimableFilter()) -> Any:
-    """Confirmed orders of the provider with vouchers to redeem, in no live claim (a refunded or
-    refund-requested order is not confirmed)."""
-    stmt = (
-        select(Order)
-        .join(Organisation, Organisation.id == Order.enterprise_id)
-        .where(
-            Order.provider_id == provider_id,
-            Order.status == OrderStatus.CONFIRMED,
-            Order.voucher_fen > 0,
-            ~_live_item_exists(Order.id),
-        )
-    )
-    if where.confirmed_from:
-        stmt = stmt.where(Order.confirmed_at >= clock.china_midnight(where.confirmed_from))
-    if where.confirmed_to:
-        stmt = stmt.where(Order.confirmed_at < clock.china_midnight(where.confirmed_to + dt.timedelta(days=1)))
-    if where.enterprise:
-        stmt = stmt.where(
-            or_(
-                Organisation.name.contains(where.enterprise, autoescape=True),
-                Organisation.uscc == where.enterprise.upper(),
-            )
-        )
-    return stmt
-
-
-def list_claimable_orders(
-    session: Session, actor: User, where: ClaimableFilter, page: int, per_page: int
-) -> tuple[Page[Order], int]:
-    """The page of claimable orders and the vouchers of all that match the filter."""
-    org = _provider(session, actor)
-    stmt = claimable_query(org.id, where)
-    total_fen = session.scalar(select(func.coalesce(func.sum(stmt.subquery().c.voucher_fen), 0))) or 0
-    result = paginate(
-        session, stmt.options(joinedload(Order.enterprise)).order_by(Order.confirmed_at, Order.id), page, per_page
-    )
-    return result, int(total_fen)
-
-
 # -- the provider's draft ---------------------------------------------------------------------------------
 
 
@@ -237,7 +187,7 @@ def create_claim(session: Session, actor: User, command: ClaimInput) -> Claim:
     """A draft claim of the provider's confirmed, unclaimed orders; its total is their vouchers.
     An order is in at most one live claim: the orders are locked, and the database refuses a
     second live item for an order made by a parallel request."""
-    org = _provider(session, actor)
+    org = claiming_provider(session, actor)
     order_ids = sorted(set(command.order_ids))
     orders = {
         o.id: o
@@ -312,102 +262,6 @@ def _ids(ids: Iterable[int]) -> str:
     return "、".join(f"#{i}" for i in ids)
 
 
-@use_case
-def add_claim_document(
-    session: Session,
-    actor: User,
-    claim_id: int,
-    command: DocumentInput,
-    file: tuple[BinaryIO | None, str | None],
-    upload_dir: str | Path,
-) -> ClaimDocument:
-    """第二十二条: evidence of a draft claim. Invoices carry their number and amount; one invoice
-    number is in at most one live claim."""
-    claim = _own_claim(session, actor, claim_id)
-    CLAIM.next(claim.status, "add_document")
-    kind, number, amount = command.kind, command.invoice_number, command.invoice_amount_fen
-    if number and session.scalar(
-        select(func.count())
-        .select_from(ClaimDocument)
-        .where(ClaimDocument.invoice_number == number, ClaimDocument.live.is_(True))
-    ):
-        raise DomainError(
-            "validation_error",
-            _l("The invoice %(number)s is already in a claim.", number=number),
-            field="invoice_number",
-        )
-    stored: StoredFile = store_upload(
-        upload_dir, "file", file[0], file[1], allowed=DOCUMENT_TYPES, max_bytes=DOCUMENT_MAX_BYTES
-    )
-    document = ClaimDocument(
-        claim_id=claim.id,
-        kind=kind,
-        original_name=stored.original_name,
-        stored_name=stored.stored_name,
-        content_type=stored.content_type,
-        size_bytes=stored.size_bytes,
-        sha256=stored.sha256,
-        invoice_number=number,
-        invoice_amount_fen=amount,
-        live=True,
-        uploaded_by_id=actor.id,
-        uploaded_at=clock.now(),
-    )
-    session.add(document)
-    try:
-        session.flush()
-        record(
-            session,
-            actor,
-            "claim",
-            claim.id,
-            "add_document",
-            None,
-            {
-                "document_id": document.id,
-                "kind": kind.value,
-                "name": stored.original_name,
-                "sha256": stored.sha256,
-                "invoice_number": number,
-                "invoice_amount_fen": amount,
-            },
-        )
-        session.commit()
-    except IntegrityError:
-        (Path(upload_dir) / stored.stored_name).unlink(missing_ok=True)
-        raise DomainError(
-            "validation_error",
-            _l("The invoice %(number)s is already in a claim.", number=number),
-            field="invoice_number",
-        ) from None
-    except BaseException:
-        (Path(upload_dir) / stored.stored_name).unlink(missing_ok=True)
-        raise
-    return document
-
-
-@use_case
-def remove_claim_document(session: Session, actor: User, claim_id: int, document_id: int) -> Claim:
-    """Take a document out of a draft (the file is kept, as the trail refers to it)."""
-    claim = _own_claim(session, actor, claim_id)
-    CLAIM.next(claim.status, "remove_document")
-    document = session.get(ClaimDocument, document_id)
-    if document is None or document.claim_id != claim.id or not document.live:
-        raise NotFound()
-    document.live, document.removed_at = False, clock.now()
-    record(
-        session,
-        actor,
-        "claim",
-        claim.id,
-        "remove_document",
-        {"document_id": document.id, "kind": document.kind.value, "invoice_number": document.invoice_number},
-        None,
-    )
-    session.commit()
-    return claim
-
-
 def _kinds_present(session: Session, claim_id: int) -> list[str]:
     return [
         k.value if hasattr(k, "value") else k
@@ -427,7 +281,7 @@ def settlement_dates(session: Session) -> list[dt.date]:
 def submit_claim(session: Session, actor: User, claim_id: int) -> Claim:
     """Submit a draft: it needs one document of each kind, and goes to the first settlement date on
     or after today. Its vouchers move from "in orders" to "claimed"."""
-    claim = _own_claim(session, actor, claim_id)
+    claim = own_claim(session, actor, claim_id)
     CLAIM.next(claim.status, "submit_claim")
     ensure_not_sanctioned(session, *parties(claim))
     missing = missing_claim_documents(_kinds_present(session, claim.id), policy.current().evidence_kinds)
@@ -510,7 +364,7 @@ def free_claim(session: Session, claim: Claim, actor: User | None, *, claimed: b
 @use_case
 def withdraw_claim(session: Session, actor: User, claim_id: int) -> Claim:
     """The provider drops its draft; the orders can be claimed again."""
-    claim = _own_claim(session, actor, claim_id)
+    claim = own_claim(session, actor, claim_id)
     CLAIM.next(claim.status, "withdraw_claim")
     free_claim(session, claim, actor, claimed=False)
     change_state(session, claim, CLAIM, "withdraw_claim", actor, subject_type="claim")

@@ -16,8 +16,8 @@ from flask import (
 )
 from flask_login import current_user
 
+from claims import claimable, documents, reviews
 from claims import queries as claim_queries
-from claims import reviews
 from claims import services as claims
 from claims.commands import (
     AnswerInput,
@@ -68,7 +68,7 @@ def claimable_orders(errors: dict | None = None, status: int = 200) -> Any:
         where = ClaimableFilter.from_args(request.args)
     except DomainError as error:
         where, filter_errors = ClaimableFilter(), error.errors
-    result, total_fen = claims.list_claimable_orders(db_session(), actor(), where, page, per_page)
+    result, total_fen = claimable.list_claimable_orders(db_session(), actor(), where, page, per_page)
     selected = set(Inputs(request.form).integers("order_ids", required=False))
     return render_template(
         "claims/claimable.html",
@@ -140,7 +140,7 @@ def add_document(claim_id: int) -> Any:
     upload = request.files.get("file")
     return _act(
         claim_id,
-        lambda: claims.add_claim_document(
+        lambda: documents.add_claim_document(
             db_session(),
             actor(),
             claim_id,
@@ -157,7 +157,7 @@ def add_document(claim_id: int) -> Any:
 def remove_document(claim_id: int, document_id: int) -> Any:
     return _act(
         claim_id,
-        lambda: claims.remove_claim_document(db_session(), actor(), claim_id, document_id),
+        lambda: documents.remove_claim_document(db_session(), actor(), claim_id, document_id),
         _("The document is removed."),
     )
 

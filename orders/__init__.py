@@ -15,7 +15,7 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from orders import attempts, cart, reconcile, services, views
+    from orders import api, attempts, cart, reconcile, services, views
     from orders.demo import seed_orders
     from orders.payments import StripeGateway
 
@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
         app.config["STRIPE_SECRET_KEY"], api_base=app.config.get("STRIPE_API_BASE")
     )
     app.register_blueprint(views.bp)
-    app.register_blueprint(views.api_bp)
+    app.register_blueprint(api.api_bp)
     seed.register(seed_orders, order=40)
     daily.every_day(
         app,

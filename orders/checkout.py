@@ -21,6 +21,9 @@ while reconcile runs): every move of an attempt is a compare-and-set on the stat
 the payment service, and reconcile takes only attempts whose lease has run out. A checkout whose
 attempt was taken stops with an error, voids what it created and writes no order.
 
+A key given again (``Idempotency-Key``, a page's form token) gets the first result, never a second
+charge: ``orders.idempotency``.
+
 Each step commits before the next: the documented exception to "a use case commits once" (see
 ``docs/development.md``). A step's helpers do not commit on their own.
 """
@@ -28,13 +31,12 @@ Each step commits before the next: the documented exception to "a use case commi
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from catalog.models import Product
 from orders.agreement import CURRENT as CURRENT_AGREEMENT
@@ -51,11 +53,11 @@ from orders.attempts import (
 from orders.cart import buying_enterprise
 from orders.commands import CheckoutRequest
 from orders.faults import crash_point
+from orders.idempotency import find_attempt, replay
 from orders.models import CartLine, CheckoutAttempt, Order, OrderLine
 from orders.payments import PaymentDeclined, PaymentGateway, PaymentUnavailable
 from orders.pricing import price_change, quote
 from orders.states import (
-    UNFINISHED_ATTEMPTS,
     AttemptStatus,
     OrderStatus,
     PaymentStatus,
@@ -73,9 +75,6 @@ from wallet import ledger
 from wallet.states import AccountKind
 
 log = logging.getLogger(__name__)
-
-
-IN_PROGRESS_WAIT = 10.0  # seconds a repeated request waits for the first one to finish
 
 
 def checkout(
@@ -105,14 +104,14 @@ def checkout(
     key = idempotency_key or f"auto-{uuid.uuid4().hex}"
     fingerprint = request.fingerprint(with_payment_method=strict_idempotency)
 
-    attempt = _find_attempt(session, org.id, key)
+    attempt = find_attempt(session, org.id, key)
     if attempt is not None:
-        return _replay(session, attempt, fingerprint)
+        return replay(session, attempt, fingerprint)
     try:
         attempt = _reserve(session, actor, org, request, key, fingerprint, gateway)
     except IntegrityError:
         session.rollback()
-        return _replay(session, _find_attempt(session, org.id, key), fingerprint)
+        return replay(session, find_attempt(session, org.id, key), fingerprint)
     crash_point("reserved")
     attempt_id = attempt.id
     try:
@@ -134,49 +133,6 @@ def providers_of(session: Session, product_ids: Sequence[int]) -> list[int]:
         session.execute(select(Product.id, Product.provider_id).where(Product.id.in_(list(product_ids)))).all()
     )
     return list(dict.fromkeys(providers[p] for p in product_ids if p in providers))
-
-
-def replay_checkout(session: Session, actor: User, key: str) -> list[Order] | None:
-    """The result of an earlier checkout sent with ``key`` (a page's form token), or None when there
-    was none: a second click on "pay" shows the orders of the first."""
-    org = buying_enterprise(session, actor)
-    attempt = _find_attempt(session, org.id, key)
-    return None if attempt is None else _replay(session, attempt, attempt.request_hash)
-
-
-def _find_attempt(session: Session, enterprise_id: int, key: str) -> CheckoutAttempt | None:
-    return session.scalars(
-        select(CheckoutAttempt).where(CheckoutAttempt.enterprise_id == enterprise_id, CheckoutAttempt.key == key)
-    ).one_or_none()
-
-
-def _replay(session: Session, attempt: CheckoutAttempt | None, fingerprint: str) -> list[Order]:
-    """The first result of an idempotency key: its orders, or its refusal."""
-    if attempt is None:
-        raise DomainError("invalid_state", _l("This checkout could not be found; please try again."))
-    if attempt.request_hash != fingerprint:
-        raise DomainError("idempotency_mismatch", _l("This idempotency key was already used for a different checkout."))
-    deadline = time.monotonic() + IN_PROGRESS_WAIT
-    attempt_id = attempt.id
-    while attempt.status in UNFINISHED_ATTEMPTS and time.monotonic() < deadline:
-        session.rollback()  # end the read; let the first request finish
-        time.sleep(0.2)
-        attempt = session.get(CheckoutAttempt, attempt_id, populate_existing=True)
-    if attempt.status == AttemptStatus.COMPLETED:
-        session.rollback()
-        return list(
-            session.scalars(
-                select(Order)
-                .where(Order.attempt_id == attempt.id)
-                .options(selectinload(Order.lines))
-                .order_by(Order.id)
-            )
-        )
-    if attempt.status in UNFINISHED_ATTEMPTS:
-        raise DomainError(
-            "invalid_state", _l("This checkout is still being processed; look at your orders in a moment.")
-        )
-    raise DomainError(attempt.error_code or "payment_unavailable", attempt.error_detail or None)
 
 
 @use_case

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from claims import reviews
+from claims import claimable, documents, reviews
 from claims import services as claim_cases
 from claims.commands import ClaimInput, DisbursementInput, DocumentInput, ExclusionInput
 from claims.models import Claim, ClaimItem
@@ -55,7 +55,7 @@ def seed_claims(session: Session, rng: random.Random, programme: Programme, toda
             cutoff = min(day, today - dt.timedelta(days=3))
             orders = list(
                 session.scalars(
-                    claim_cases.claimable_query(provider.id)
+                    claimable.claimable_query(provider.id)
                     .where(Order.id.in_(bulk), Order.confirmed_at < clock.china_midnight(cutoff))
                     .order_by(Order.id)
                 )
@@ -90,7 +90,7 @@ def _claim(session: Session, seller: User, orders: list[Order], upload_dir: str,
         data: dict[str, Any] = {"kind": kind}
         if kind == "invoice":
             data.update(invoice_number=f"52{YEAR}{claim.id:04d}{next(invoice):04d}", invoice_amount_fen=total)
-        claim_cases.add_claim_document(
+        documents.add_claim_document(
             session, seller, claim.id, DocumentInput.from_input(data), (io.BytesIO(PDF), f"{kind}.pdf"), upload_dir
         )
     return claim

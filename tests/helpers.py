@@ -313,6 +313,7 @@ def make_claim(
 ) -> Any:
     """A claim of ``orders`` through the use cases, with one document of each kind (and submitted,
     unless ``submit=False``). The programme needs a settlement date on or after today to submit."""
+    from claims import documents
     from claims import services as claims
     from claims.commands import ClaimInput, DocumentInput
 
@@ -323,7 +324,7 @@ def make_claim(
         data: dict[str, Any] = {"kind": kind}
         if kind == "invoice":
             data.update(invoice_number=invoice_number or f"5200{next(_counter):08d}", invoice_amount_fen=total)
-        claims.add_claim_document(
+        documents.add_claim_document(
             session, user, claim.id, DocumentInput.from_input(data), upload(PDF, f"{kind}.pdf"), upload_dir
         )
     if submit:

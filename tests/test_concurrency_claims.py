@@ -5,6 +5,7 @@ workers, SQLite and PostgreSQL."""
 
 import pytest
 
+from claims import documents
 from claims import queries as claim_queries
 from claims import services as claims
 from claims.commands import ClaimInput, DocumentInput
@@ -109,7 +110,7 @@ def test_a_refund_request_racing_the_submission_of_its_draft_either_leaves_it_or
             "kind": kind,
             **({"invoice_number": "52004444", "invoice_amount_fen": 20_000_00} if kind == "invoice" else {}),
         }
-        claims.add_claim_document(
+        documents.add_claim_document(
             session,
             seller,
             claim.id,
@@ -150,7 +151,7 @@ def test_a_claim_submitted_twice_at_once_moves_its_vouchers_once(world, session,
             "kind": kind,
             **({"invoice_number": "52003333", "invoice_amount_fen": 40_000_00} if kind == "invoice" else {}),
         }
-        claims.add_claim_document(
+        documents.add_claim_document(
             session,
             seller,
             claim.id,

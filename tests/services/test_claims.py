@@ -6,10 +6,18 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from claims import claimable, documents, reviews
 from claims import queries as claim_queries
-from claims import reviews
 from claims import services as claims
-from claims.commands import AnswerInput, ClaimInput, DisbursementInput, DocumentInput, ExclusionInput, QueryInput
+from claims.commands import (
+    AnswerInput,
+    ClaimableFilter,
+    ClaimInput,
+    DisbursementInput,
+    DocumentInput,
+    ExclusionInput,
+    QueryInput,
+)
 from claims.models import ClaimDocument
 from claims.states import ClaimStatus
 from orders import services as order_services
@@ -84,7 +92,7 @@ def add_documents(session, world, claim, kinds=("invoice", "contract", "transfer
         data = {"kind": kind}
         if kind == "invoice":
             data.update(invoice_number=number, invoice_amount_fen=17_500_00)
-        claims.add_claim_document(
+        documents.add_claim_document(
             session,
             world["seller"],
             claim.id,
@@ -102,30 +110,30 @@ def test_claimable_orders_are_the_providers_confirmed_orders_with_vouchers_in_no
     placed = make_order(session, e1, world["provider"], status="placed")
     refunded = make_order(session, e1, world["provider"], status="refunded", voucher_fen=0)
     no_vouchers = make_order(session, e1, world["provider"], voucher_fen=0)
-    page, total = claims.list_claimable_orders(session, world["seller"], claims.ClaimableFilter(), 1, 20)
+    page, total = claimable.list_claimable_orders(session, world["seller"], ClaimableFilter(), 1, 20)
     ids = [o.id for o in page.items]
     assert ids == [o.id for o in world["orders"]]
     assert total == 7_000_00
     assert placed.id not in ids and refunded.id not in ids and no_vouchers.id not in ids
     claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
-    page, total = claims.list_claimable_orders(session, world["seller"], claims.ClaimableFilter(), 1, 20)
+    page, total = claimable.list_claimable_orders(session, world["seller"], ClaimableFilter(), 1, 20)
     assert [o.id for o in page.items] == [o.id for o in world["orders"][1:]] and total == 3_000_00
 
 
 def test_claimable_orders_filter_by_enterprise_and_confirmation_date(session, world):
-    only_e2 = claims.ClaimableFilter.from_args({"enterprise": "遵义"})
-    page, _ = claims.list_claimable_orders(session, world["seller"], only_e2, 1, 20)
+    only_e2 = ClaimableFilter.from_args({"enterprise": "遵义"})
+    page, _ = claimable.list_claimable_orders(session, world["seller"], only_e2, 1, 20)
     assert [o.enterprise_id for o in page.items] == [world["e2"].id]
-    by_code = claims.ClaimableFilter.from_args({"enterprise": world["e1"].uscc.lower()})
+    by_code = ClaimableFilter.from_args({"enterprise": world["e1"].uscc.lower()})
     assert {
-        o.enterprise_id for o in claims.list_claimable_orders(session, world["seller"], by_code, 1, 20)[0].items
+        o.enterprise_id for o in claimable.list_claimable_orders(session, world["seller"], by_code, 1, 20)[0].items
     } == {world["e1"].id}
-    tomorrow = claims.ClaimableFilter.from_args({"confirmed_from": "2026-03-03"})
-    assert claims.list_claimable_orders(session, world["seller"], tomorrow, 1, 20)[0].total == 0
-    today_only = claims.ClaimableFilter.from_args({"confirmed_from": "2026-03-02", "confirmed_to": "2026-03-02"})
-    assert claims.list_claimable_orders(session, world["seller"], today_only, 1, 20)[0].total == 3
+    tomorrow = ClaimableFilter.from_args({"confirmed_from": "2026-03-03"})
+    assert claimable.list_claimable_orders(session, world["seller"], tomorrow, 1, 20)[0].total == 0
+    today_only = ClaimableFilter.from_args({"confirmed_from": "2026-03-02", "confirmed_to": "2026-03-02"})
+    assert claimable.list_claimable_orders(session, world["seller"], today_only, 1, 20)[0].total == 3
     with pytest.raises(DomainError) as error:
-        claims.ClaimableFilter.from_args({"confirmed_from": "yesterday"})
+        ClaimableFilter.from_args({"confirmed_from": "yesterday"})
     assert "confirmed_from" in error.value.errors
 
 
@@ -210,7 +218,7 @@ def test_an_expelled_provider_cannot_claim_but_one_that_has_left_can(session, wo
 def test_evidence_is_recognised_by_content_and_invoices_carry_number_and_amount(session, world):
     claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     with pytest.raises(DomainError) as error:
-        claims.add_claim_document(
+        documents.add_claim_document(
             session,
             world["seller"],
             claim.id,
@@ -220,7 +228,7 @@ def test_evidence_is_recognised_by_content_and_invoices_carry_number_and_amount(
         )
     assert "file" in error.value.errors
     with pytest.raises(DomainError) as error:
-        claims.add_claim_document(
+        documents.add_claim_document(
             session,
             world["seller"],
             claim.id,
@@ -229,7 +237,7 @@ def test_evidence_is_recognised_by_content_and_invoices_carry_number_and_amount(
             world["uploads"],
         )
     assert set(error.value.errors) == {"invoice_number", "invoice_amount"}
-    doc = claims.add_claim_document(
+    doc = documents.add_claim_document(
         session,
         world["seller"],
         claim.id,
@@ -242,7 +250,7 @@ def test_evidence_is_recognised_by_content_and_invoices_carry_number_and_amount(
     assert (doc.invoice_number, doc.invoice_amount_fen, doc.content_type) == ("520012345678", 10_000_00, "image/jpeg")
     assert (world["uploads"] / doc.stored_name).exists()
     for data in (PNG, _xlsx()):
-        claims.add_claim_document(
+        documents.add_claim_document(
             session,
             world["seller"],
             claim.id,
@@ -265,10 +273,10 @@ def _xlsx() -> bytes:
 
 
 def test_a_file_above_20_mb_is_refused(session, world, monkeypatch):
-    monkeypatch.setattr(claims, "DOCUMENT_MAX_BYTES", 1024)
+    monkeypatch.setattr(documents, "DOCUMENT_MAX_BYTES", 1024)
     claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     with pytest.raises(DomainError) as error:
-        claims.add_claim_document(
+        documents.add_claim_document(
             session,
             world["seller"],
             claim.id,
@@ -326,7 +334,7 @@ def test_a_removed_document_no_longer_counts(session, world):
     claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
     add_documents(session, world, claim)
     usage = [d for d in claim_queries.get_claim(session, world["seller"], claim.id).documents if d.kind == "usage"][0]
-    claims.remove_claim_document(session, world["seller"], claim.id, usage.id)
+    documents.remove_claim_document(session, world["seller"], claim.id, usage.id)
     with pytest.raises(DomainError) as error:
         claims.submit_claim(session, world["seller"], claim.id)
     assert error.value.code == "missing_documents" and error.value.extra["missing"] == ["usage"]
@@ -347,7 +355,7 @@ def test_submitting_needs_one_document_of_each_kind(session, world):
 def test_invoices_below_the_orders_total_cannot_be_submitted(session, world):
     """A ¥1 invoice on a ¥10,000 claim was paid: the invoices must cover the orders' amounts."""
     claim = claims.create_claim(session, world["seller"], ClaimInput.from_input({"order_ids": [world["orders"][0].id]}))
-    claims.add_claim_document(
+    documents.add_claim_document(
         session,
         world["seller"],
         claim.id,
@@ -362,7 +370,7 @@ def test_invoices_below_the_orders_total_cannot_be_submitted(session, world):
     assert "¥1.00" in str(error.value.detail) and "¥10,000.00" in str(error.value.detail)
     assert error.value.extra == {"invoices_fen": 100, "orders_fen": 10_000_00}
     assert balances(session, world["e1"])["claimed"] == 0
-    claims.add_claim_document(
+    documents.add_claim_document(
         session,
         world["seller"],
         claim.id,
@@ -549,7 +557,7 @@ def test_the_operator_takes_single_orders_out_and_the_total_is_recomputed(sessio
     assert claim.total_fen == 5_000_00
     # (e2's other order, with another provider, holds 400 more)
     assert balances(session, world["e2"])["in_orders"] == 2_400_00 and balances(session, world["e2"])["claimed"] == 0
-    page, _ = claims.list_claimable_orders(session, world["seller"], claims.ClaimableFilter(), 1, 20)
+    page, _ = claimable.list_claimable_orders(session, world["seller"], ClaimableFilter(), 1, 20)
     assert [o.id for o in page.items] == [out.id]  # claimable again
     reviews.exclude_order(
         session, world["operator"], claim.id, world["orders"][0].id, ExclusionInput.from_input({"reason": "x"})

@@ -33,7 +33,7 @@ from hypothesis.stateful import (
 from sqlalchemy import case, func, select
 
 from catalog import providers
-from claims import reviews
+from claims import documents, reviews
 from claims import services as claim_services
 from claims.commands import ClaimInput, DisbursementInput, DocumentInput
 from claims.models import Claim, ClaimItem
@@ -345,7 +345,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 if kind == "invoice":
                     data.update(invoice_number=f"INV{claim.id:08d}", invoice_amount_fen=total if cover else 100)
                 self._try(
-                    claim_services.add_claim_document,
+                    documents.add_claim_document,
                     self.session,
                     member(provider),
                     claim.id,
@@ -472,7 +472,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 if kind == "invoice":
                     data.update(invoice_number=f"J{claim.id:08d}", invoice_amount_fen=order.total_fen)
                 self._try(
-                    claim_services.add_claim_document,
+                    documents.add_claim_document,
                     self.session,
                     member(provider),
                     claim.id,

@@ -37,6 +37,7 @@ def test_a_typed_date_in_a_field_error_is_shown_as_text(client, session):
 
 
 def test_an_invoice_number_already_in_a_claim_is_shown_as_text(client, session, app):
+    from claims import documents
     from claims import services as claims
     from claims.commands import ClaimInput, DocumentInput
 
@@ -46,7 +47,7 @@ def test_an_invoice_number_already_in_a_claim_is_shown_as_text(client, session, 
     first, second = make_order(session, enterprise, provider), make_order(session, enterprise, provider)
     user = member(provider)
     taken = claims.create_claim(session, user, ClaimInput.from_input({"order_ids": [first.id]}))
-    claims.add_claim_document(
+    documents.add_claim_document(
         session,
         user,
         taken.id,
