@@ -266,8 +266,10 @@ def list_organisations(session: Session, where: OrganisationFilter, page: int, p
     if where.status is not None:
         stmt = stmt.where(Organisation.status == where.status)
     if where.q:
-        like = f"%{where.q}%"
-        stmt = stmt.where(or_(Organisation.name.like(like), Organisation.uscc == where.q.upper()))
+        # a % or _ the staff type is a character of the name, not a wildcard
+        stmt = stmt.where(
+            or_(Organisation.name.contains(where.q, autoescape=True), Organisation.uscc == where.q.upper())
+        )
     return paginate(session, stmt, page, per_page)
 
 

@@ -274,3 +274,14 @@ def _without_append_only_guard(session, statement):
         session.execute(text(statement))
         session.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only"))
     session.commit()
+
+
+def test_the_staff_search_takes_percent_and_underscore_as_characters_of_the_name(session):
+    from orgs.commands import OrganisationFilter
+
+    make_org(session, name="黔东南100%绿色农业有限公司")
+    make_org(session, name="遵义白酒销售有限公司")
+    found = services.list_organisations(session, OrganisationFilter(q="100%"), 1, 20).items
+    assert [o.name for o in found] == ["黔东南100%绿色农业有限公司"]
+    assert services.list_organisations(session, OrganisationFilter(q="%"), 1, 20).total == 1
+    assert services.list_organisations(session, OrganisationFilter(q="_"), 1, 20).total == 0
