@@ -9,14 +9,14 @@ from typing import Any
 from flask import Blueprint, current_app, request, url_for
 
 from catalog import providers, queries, search, services
-from catalog.commands import DelistInput, ExitNotice, Expulsion
+from catalog.commands import Expulsion
 from catalog.listing import ListingInput
 from catalog.models import Product, ProductVersion
 from catalog.rules import DESCRIPTION_MAX, EVIDENCE_URL_MAX, NAME_MAX, UNIT_MAX
 from catalog.states import ProductStatus
 from catalog.views import AUTHORITY, OPERATOR, PROVIDER, STAFF, layer_ratios_now, send_evidence, uploaded_file
 from shop import clock
-from shop.inputs import Decision
+from shop.inputs import Decision, ReasonInput
 from shop.pagination import page_args
 from shop.policy import Category, Layer, voucher_share_fen
 from shop.uploads import UPLOAD_TYPES
@@ -262,7 +262,9 @@ def review_product_api(user: Any, product_id: int) -> Any:
     errors=["validation_error", "invalid_state", "not_found"],
 )
 def delist_product_api(user: Any, product_id: int) -> Any:
-    product = services.delist_product(db_session(), user, product_id, DelistInput.from_input(json_body()).reason)
+    product = services.delist_product(
+        db_session(), user, product_id, ReasonInput.from_input(json_body(), required=False).reason
+    )
     return product_json(product, full=True, ratios=layer_ratios_now())
 
 
@@ -353,7 +355,7 @@ EXIT_SCHEMA = {
     errors=["validation_error", "invalid_state", "not_found"],
 )
 def exit_api(user: Any, org_id: int) -> Any:
-    org = providers.request_exit(db_session(), user, org_id, ExitNotice.from_input(json_body()))
+    org = providers.request_exit(db_session(), user, org_id, ReasonInput.from_input(json_body()))
     return {"id": org.id, "status": org.status.value, "effective_on": org.exit_effective_on.isoformat()}
 
 

@@ -16,35 +16,6 @@ from shop.inputs import Inputs
 
 
 @dataclass(frozen=True)
-class DelistInput:
-    """Why a product leaves the catalogue: optional for its provider; the operator must give one
-    (``catalog.services.delist_product`` asks, as it knows who delists)."""
-
-    reason: str | None = None
-
-    @classmethod
-    def from_input(cls, data: Mapping[str, Any] | None) -> Self:
-        inputs = Inputs(data)
-        reason = inputs.reason(required=False)
-        inputs.check()
-        return cls(reason)
-
-
-@dataclass(frozen=True)
-class ExitNotice:
-    """第十二条: a provider's notice that it leaves the platform, with its reason."""
-
-    reason: str
-
-    @classmethod
-    def from_input(cls, data: Mapping[str, Any] | None) -> Self:
-        inputs = Inputs(data)
-        reason = inputs.reason(required=True)
-        inputs.check()
-        return cls(reason)
-
-
-@dataclass(frozen=True)
 class Expulsion:
     """第十二条: why the operator expels an organisation, and whether its credit code goes on the
     blacklist (serious cases)."""

@@ -11,7 +11,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.commands import ExitNotice, Expulsion
+from catalog.commands import Expulsion
 from catalog.models import Product
 from catalog.rules import exit_effective_on
 from catalog.services import delist
@@ -24,6 +24,7 @@ from shop import clock, policy
 from shop.accounts import User
 from shop.db import use_case
 from shop.errors import Forbidden, NotFound
+from shop.inputs import ReasonInput
 from shop.states import Role
 
 # -- what the pages offer ---------------------------------------------------------------------
@@ -59,7 +60,7 @@ def has_left(org: Organisation) -> bool:
 
 
 @use_case
-def request_exit(session: Session, actor: User, org_id: int, notice: ExitNotice) -> Organisation:
+def request_exit(session: Session, actor: User, org_id: int, notice: ReasonInput) -> Organisation:
     """A provider gives notice: it leaves 30 days on; its products stay on sale until then."""
     org = session.get(Organisation, org_id, with_for_update=True)
     if org is None or not actor.belongs_to(org.id):

@@ -9,7 +9,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from catalog import providers, queries, services
-from catalog.commands import DelistInput, Expulsion
+from catalog.commands import Expulsion
 from catalog.models import Product
 from catalog.rules import diff_content
 from catalog.states import PRODUCT, ProductStatus
@@ -19,7 +19,7 @@ from orgs.states import OrgKind
 from shop import clock
 from shop.errors import DomainError
 from shop.i18n import _
-from shop.inputs import Decision
+from shop.inputs import Decision, ReasonInput
 from shop.pagination import page_args
 from shop.web import actor, db_session, is_htmx, roles_required
 
@@ -117,7 +117,7 @@ def review_product(product_id: int) -> Any:
 def force_delist(product_id: int) -> Any:
     s = db_session()
     try:
-        services.delist_product(s, actor(), product_id, DelistInput.from_input(request.form).reason)
+        services.delist_product(s, actor(), product_id, ReasonInput.from_input(request.form, required=False).reason)
     except DomainError as error:
         product = queries.get_product(s, actor(), product_id)
         return render_template(

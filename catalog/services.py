@@ -302,7 +302,7 @@ def review_product(session: Session, actor: User, product_id: int, decision: Dec
 @use_case
 def delist_product(session: Session, actor: User, product_id: int, reason: str | None = None) -> Product:
     """The provider withdraws its product, or the operator forces it out of the catalogue (下架) with
-    a reason (``reason`` as ``DelistInput`` reads it). Nothing is deleted: orders keep the version
+    a reason (``reason`` as ``ReasonInput`` reads it). Nothing is deleted: orders keep the version
     they bought."""
     product = session.get(Product, product_id, with_for_update=True)
     if product is None:

@@ -10,7 +10,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from catalog import listing, providers, queries, search, services
-from catalog.commands import DelistInput, ExitNotice
 from catalog.listing import ListingInput
 from catalog.models import ProductVersion
 from catalog.rules import DESCRIPTION_MAX, EVIDENCE_URL_MAX, NAME_MAX, UNIT_MAX, diff_content, exit_effective_on
@@ -19,7 +18,7 @@ from shop import clock, policy
 from shop.errors import DomainError
 from shop.hooks import layer_ratios
 from shop.i18n import _
-from shop.inputs import REASON_MAX
+from shop.inputs import REASON_MAX, ReasonInput
 from shop.pagination import page_args
 from shop.policy import Layer, voucher_share_fen
 from shop.states import Role
@@ -293,7 +292,9 @@ def submit_product(product_id: int) -> Any:
 @bp.post("/provider/products/<int:product_id>/delist")
 @roles_required(PROVIDER)
 def delist_own_product(product_id: int) -> Any:
-    services.delist_product(db_session(), actor(), product_id, DelistInput.from_input(request.form).reason)
+    services.delist_product(
+        db_session(), actor(), product_id, ReasonInput.from_input(request.form, required=False).reason
+    )
     flash(_("The product is delisted. You can change it and submit it again."), "info")
     return redirect(url_for("catalog.my_products"))
 
@@ -311,7 +312,7 @@ def provider_exit() -> Any:
             status = 422
         else:
             try:
-                org = providers.request_exit(s, actor(), org.id, ExitNotice.from_input(request.form))
+                org = providers.request_exit(s, actor(), org.id, ReasonInput.from_input(request.form))
                 flash(
                     _(
                         "Your notice is recorded: your organisation leaves the platform on %(day)s.",

@@ -27,7 +27,6 @@ from claims.commands import (
     ClaimInput,
     DisbursementInput,
     DocumentInput,
-    ExclusionInput,
     QueryInput,
 )
 from claims.exports import SETTLEMENT_EXPORT
@@ -37,7 +36,7 @@ from claims.views import AUTHORITY, OPERATOR, PROVIDER, READERS, STAFF
 from orders.api import order_json
 from shop import exports
 from shop.errors import DomainError
-from shop.inputs import Decision, Inputs
+from shop.inputs import Decision, Inputs, ReasonInput
 from shop.pagination import page_args
 from shop.uploads import UPLOAD_TYPES
 from shop.web import api, db_session, json_body, send_upload
@@ -229,7 +228,7 @@ def review_api(user: Any, claim_id: int) -> Any:
     errors=["validation_error", "invalid_state", "not_found"],
 )
 def exclude_api(user: Any, claim_id: int, order_id: int) -> Any:
-    reviews.exclude_order(db_session(), user, claim_id, order_id, ExclusionInput.from_input(json_body()))
+    reviews.exclude_order(db_session(), user, claim_id, order_id, ReasonInput.from_input(json_body()))
     return _claim(user, claim_id)
 
 

@@ -70,20 +70,6 @@ class DocumentInput:
 
 
 @dataclass(frozen=True)
-class ExclusionInput:
-    """Why the operator takes an order out of a submitted claim."""
-
-    reason: str
-
-    @classmethod
-    def from_input(cls, data: Mapping[str, Any] | None) -> Self:
-        inputs = Inputs(data)
-        reason = inputs.reason(required=True)
-        inputs.check()
-        return cls(reason)
-
-
-@dataclass(frozen=True)
 class QueryInput:
     """第二十五条: the authority's question to the operator."""
 

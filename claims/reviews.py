@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from claims.commands import AnswerInput, DisbursementInput, ExclusionInput, QueryInput
+from claims.commands import AnswerInput, DisbursementInput, QueryInput
 from claims.models import Claim, ClaimItem, ClaimQuery
 from claims.rules import settlement_date_for
 from claims.services import (
@@ -42,7 +42,7 @@ from shop.calendar import add_working_days
 from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound
 from shop.i18n import _l
-from shop.inputs import Decision
+from shop.inputs import Decision, ReasonInput
 from shop.money import format_fen
 from shop.states import Role
 from wallet import ledger
@@ -88,7 +88,7 @@ def review_claim(session: Session, actor: User, claim_id: int, decision: Decisio
 
 
 @use_case
-def exclude_order(session: Session, actor: User, claim_id: int, order_id: int, command: ExclusionInput) -> Claim:
+def exclude_order(session: Session, actor: User, claim_id: int, order_id: int, command: ReasonInput) -> Claim:
     """The operator takes one order out of a submitted claim with a reason: the order is claimable
     again, its vouchers go back to "in orders" and the claim's total is recomputed."""
     reason = command.reason
@@ -102,7 +102,16 @@ def exclude_order(session: Session, actor: User, claim_id: int, order_id: int, c
     ledger.unclaim_vouchers(
         session, item.voucher_year, item.enterprise_id, item.voucher_fen, ref=("claim", claim.id), actor_id=actor.id
     )
-    before = {**claim.audit_state(), "order_id": order_id}
+    _take_out(session, actor, claim, item, reason, "exclude_order")
+    session.commit()
+    return claim
+
+
+def _take_out(session: Session, actor: User, claim: Claim, item: ClaimItem, reason: str | None, action: str) -> None:
+    """An order leaves a claim (taken out by the operator, or by its buyer's refund request): the item is
+    no longer live, the claim's total drops by its vouchers, and the claim's history says why. The
+    caller moves the vouchers, if any moved; never commits."""
+    before = {**claim.audit_state(), "order_id": item.order_id}
     item.live, item.excluded_at, item.excluded_by_id, item.excluded_reason = False, clock.now(), actor.id, reason
     claim.total_fen -= item.voucher_fen
     record(
@@ -110,12 +119,10 @@ def exclude_order(session: Session, actor: User, claim_id: int, order_id: int, c
         actor,
         "claim",
         claim.id,
-        "exclude_order",
+        action,
         before,
-        {**claim.audit_state(), "order_id": order_id, "reason": reason},
+        {**claim.audit_state(), "order_id": item.order_id, "reason": reason},
     )
-    session.commit()
-    return claim
 
 
 @use_case
@@ -290,18 +297,7 @@ def _leave_draft_for_refund(session: Session, actor: User, order: Order, reason:
     if claim.status != ClaimStatus.DRAFT:
         raise DomainError("invalid_state", _refund_guard(session, order))
     CLAIM.next(claim.status, "leave_for_refund")
-    before = {**claim.audit_state(), "order_id": order.id}
-    item.live, item.excluded_at, item.excluded_by_id, item.excluded_reason = False, clock.now(), actor.id, reason
-    claim.total_fen -= item.voucher_fen
-    record(
-        session,
-        actor,
-        "claim",
-        claim.id,
-        "leave_for_refund",
-        before,
-        {**claim.audit_state(), "order_id": order.id, "reason": reason},
-    )
+    _take_out(session, actor, claim, item, reason, "leave_for_refund")
     if not claim.live_items:
         free_claim(session, claim, None, claimed=False)
         change_state(session, claim, CLAIM, "withdraw_claim", None, subject_type="claim")

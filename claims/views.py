@@ -26,7 +26,6 @@ from claims.commands import (
     ClaimInput,
     DisbursementInput,
     DocumentInput,
-    ExclusionInput,
     QueryInput,
 )
 from claims.rules import missing_claim_documents
@@ -35,7 +34,7 @@ from shop import clock, policy
 from shop.audit import AuditEntry, history
 from shop.errors import DomainError
 from shop.i18n import _
-from shop.inputs import Decision, Inputs
+from shop.inputs import Decision, Inputs, ReasonInput
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import actor, db_session, roles_required, send_upload
@@ -209,7 +208,7 @@ def review(claim_id: int) -> Any:
 @roles_required(OPERATOR)
 def exclude(claim_id: int, order_id: int) -> Any:
     try:
-        reviews.exclude_order(db_session(), actor(), claim_id, order_id, ExclusionInput.from_input(request.form))
+        reviews.exclude_order(db_session(), actor(), claim_id, order_id, ReasonInput.from_input(request.form))
     except DomainError as error:
         errors = {f"exclude-{order_id}": error.errors.get("reason", [error.detail])}
         return claim_detail(claim_id, errors=errors, status=error.status)

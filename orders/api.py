@@ -10,11 +10,11 @@ from flask import Blueprint, request
 from orders import cart as carts
 from orders import checkout as checkouts
 from orders import pricing, services
-from orders.commands import CartLineInput, CheckoutRequest, OrderFilter, QuantityInput, RefundRequest
+from orders.commands import CartLineInput, CheckoutRequest, OrderFilter, QuantityInput
 from orders.models import Order
 from orders.states import CancellationReason, OrderStatus
 from orders.views import PARTIES, confirm_by, gateway
-from shop.inputs import Decision, Inputs
+from shop.inputs import Decision, Inputs, ReasonInput
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import api, db_session, json_body
@@ -202,9 +202,7 @@ def cancel_api(user: Any, order_id: int) -> Any:
     errors=["validation_error", "invalid_state", "not_found"],
 )
 def refund_request_api(user: Any, order_id: int) -> Any:
-    return order_json(
-        services.request_refund(db_session(), user, order_id, RefundRequest.from_input(json_body()).reason)
-    )
+    return order_json(services.request_refund(db_session(), user, order_id, ReasonInput.from_input(json_body()).reason))
 
 
 @api_bp.post("/orders/<int:order_id>/refund-decision")

@@ -127,20 +127,6 @@ class CheckoutRequest:
 # -- after the order ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RefundRequest:
-    """第二十一条: why the buyer asks for a refund (required: the provider decides on it)."""
-
-    reason: str
-
-    @classmethod
-    def from_input(cls, data: Mapping[str, Any] | None) -> Self:
-        inputs = Inputs(data)
-        reason = inputs.reason(required=True)
-        inputs.check()
-        return cls(reason)
-
-
 # -- the orders' list --------------------------------------------------------------------------------
 
 

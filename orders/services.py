@@ -219,7 +219,7 @@ def refund_refusal(session: Session, order: Order) -> object | None:
 @use_case
 def request_refund(session: Session, actor: User, order_id: int, reason: str) -> Order:
     """第二十一条: after confirmation and before the order's claim is submitted, the buyer asks for a
-    refund, saying why (``RefundRequest``); an order in a provider's draft claim leaves the draft."""
+    refund, saying why (``ReasonInput``); an order in a provider's draft claim leaves the draft."""
     order = _order_for(session, actor, order_id, as_party="buyer", lock=True)
     ORDER.next(order.status, "request_refund")
     refusal = refund_refusal(session, order)

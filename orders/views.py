@@ -15,7 +15,7 @@ from orders import checkout as checkouts
 from orders import idempotency, pricing, reconcile, rules, services
 from orders.agreement import AGREEMENTS
 from orders.agreement import CURRENT as CURRENT_AGREEMENT
-from orders.commands import CartLineInput, CheckoutRequest, OrderFilter, QuantityInput, RefundRequest
+from orders.commands import CartLineInput, CheckoutRequest, OrderFilter, QuantityInput
 from orders.models import Order
 from orders.payments import PaymentGateway
 from orders.states import ORDER, OrderStatus
@@ -23,7 +23,7 @@ from shop import clock
 from shop.audit import history
 from shop.errors import DomainError
 from shop.i18n import _
-from shop.inputs import Decision, Inputs
+from shop.inputs import Decision, Inputs, ReasonInput
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import actor, db_session, is_htmx, local_referrer, local_target, roles_required, signed_in
@@ -288,7 +288,7 @@ def cancel(order_id: int) -> Any:
 def refund_request(order_id: int) -> Any:
     return _act(
         order_id,
-        lambda: services.request_refund(db_session(), actor(), order_id, RefundRequest.from_input(request.form).reason),
+        lambda: services.request_refund(db_session(), actor(), order_id, ReasonInput.from_input(request.form).reason),
         _("Your refund request is sent to the provider."),
     )
 

@@ -11,11 +11,11 @@ from flask import Blueprint, current_app, request
 from orgs import affiliations as org_affiliations
 from orgs import sanctions as org_sanctions
 from orgs import services
-from orgs.commands import AffiliationInput, OrganisationFilter, ReasonInput, Registration, SuspensionInput
+from orgs.commands import AffiliationInput, OrganisationFilter, Registration, SuspensionInput
 from orgs.models import Organisation
 from orgs.states import OrgStatus
 from orgs.views import OPERATOR, ORG_ROLES, STAFF
-from shop.inputs import Decision
+from shop.inputs import Decision, ReasonInput
 from shop.pagination import page_args
 from shop.web import api, db_session, json_body
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orgs.commands import BlacklistInput, ReasonInput
+from orgs.commands import BlacklistInput
 from orgs.models import BlacklistEntry, Organisation
 from shop.accounts import User
 from shop.audit import record
 from shop.db import use_case
 from shop.errors import ConflictingInput, Forbidden, NotFound
 from shop.i18n import _l
+from shop.inputs import ReasonInput
 from shop.pagination import Page, paginate
 from shop.states import Role
 

@@ -86,21 +86,6 @@ class Registration:
 
 
 @dataclass(frozen=True)
-class ReasonInput:
-    """Why the operator does something it must explain (a reinstatement, a code taken off the
-    blacklist): required."""
-
-    reason: str
-
-    @classmethod
-    def from_input(cls, data: Mapping[str, Any] | None) -> Self:
-        inputs = Inputs(data)
-        reason = inputs.reason(required=True)
-        inputs.check()
-        return cls(reason)
-
-
-@dataclass(frozen=True)
 class SuspensionInput:
     """A suspension: its reason and, if it has one, the day it ends by itself (after today)."""
 

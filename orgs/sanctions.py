@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from orgs.commands import ReasonInput, SuspensionInput
+from orgs.commands import SuspensionInput
 from orgs.models import BlacklistEntry, Organisation
 from orgs.states import ORGANISATION, OrgStatus
 from shop import clock
@@ -21,6 +21,7 @@ from shop.audit import change_state
 from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound
 from shop.i18n import _l
+from shop.inputs import ReasonInput
 from shop.states import Role
 
 

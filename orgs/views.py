@@ -15,19 +15,12 @@ from orgs import affiliations as org_affiliations
 from orgs import blacklist as org_blacklist
 from orgs import sanctions as org_sanctions
 from orgs import services
-from orgs.commands import (
-    AffiliationInput,
-    BlacklistInput,
-    OrganisationFilter,
-    ReasonInput,
-    Registration,
-    SuspensionInput,
-)
+from orgs.commands import AffiliationInput, BlacklistInput, OrganisationFilter, Registration, SuspensionInput
 from orgs.states import ORGANISATION, OrgKind, OrgStatus
 from shop import clock
 from shop.errors import DomainError
 from shop.i18n import _
-from shop.inputs import Decision, Inputs
+from shop.inputs import Decision, Inputs, ReasonInput
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import actor, db_session, public, render_form, roles_required, send_upload, signed_in

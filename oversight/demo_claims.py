@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from claims import claimable, documents, reviews
 from claims import services as claim_cases
-from claims.commands import ClaimInput, DisbursementInput, DocumentInput, ExclusionInput
+from claims.commands import ClaimInput, DisbursementInput, DocumentInput
 from claims.models import Claim, ClaimItem
 from orders.models import CheckoutAttempt, Order
 from orgs.demo import demo_org, demo_user
@@ -29,7 +29,7 @@ from oversight.states import NoticeKind
 from shop import clock
 from shop.accounts import User
 from shop.errors import DomainError
-from shop.inputs import Decision
+from shop.inputs import Decision, ReasonInput
 from wallet.models import Programme
 
 
@@ -150,7 +150,7 @@ def _current_claim(session: Session, claim: Claim, key: str, operator: User, aut
             operator,
             claim.id,
             claim.live_items[-1].order_id,
-            ExclusionInput.from_input({"reason": "该订单的发票金额与订单金额不一致，请更正后另行申请。"}),
+            ReasonInput.from_input({"reason": "该订单的发票金额与订单金额不一致，请更正后另行申请。"}),
         )
     reviews.review_claim(session, operator, claim.id, Decision(True))
     if key == "hangtian":

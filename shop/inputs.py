@@ -263,6 +263,22 @@ class Inputs:
 
 
 @dataclass(frozen=True)
+class ReasonInput:
+    """Why a person does what they must explain: a provider's exit notice, a refund request, an order
+    taken out of a claim, a reinstatement, a code taken off the blacklist; required unless the caller
+    says otherwise (a provider's own delisting)."""
+
+    reason: str | None = None
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any] | None, *, required: bool = True) -> ReasonInput:
+        inputs = Inputs(data)
+        reason = inputs.reason(required=required)
+        inputs.check()
+        return cls(reason)
+
+
+@dataclass(frozen=True)
 class Decision:
     """A reviewer's decision: approve, or reject with a reason (every review of the programme:
     certification, listing, quota, refund, claim)."""

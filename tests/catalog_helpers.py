@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from catalog import services
-from catalog.commands import ExitNotice, Expulsion
+from catalog.commands import Expulsion
 from catalog.listing import ListingInput
 from catalog.models import Product
 from orgs.models import Organisation
 from orgs.states import OrgKind
 from shop.accounts import User
-from shop.inputs import Decision
+from shop.inputs import Decision, ReasonInput
 from shop.states import Role
 from tests.helpers import make_org, make_staff, member
 
@@ -52,9 +52,9 @@ def decide(decision: str, reason: str | None = None) -> Decision:
     return Decision.from_input({"decision": decision, "reason": reason})
 
 
-def notice(reason: str) -> ExitNotice:
+def notice(reason: str) -> ReasonInput:
     """A provider's notice, as a form or the API sends it."""
-    return ExitNotice.from_input({"reason": reason})
+    return ReasonInput.from_input({"reason": reason})
 
 
 def expulsion(reason: str, blacklist: bool = False) -> Expulsion:

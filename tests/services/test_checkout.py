@@ -6,14 +6,14 @@ from sqlalchemy import func, select
 from orders import cart as carts
 from orders import checkout as checkouts
 from orders import pricing, services
-from orders.commands import CartLineInput, QuantityInput, RefundRequest
+from orders.commands import CartLineInput, QuantityInput
 from orders.models import CheckoutAttempt, Order
 from orders.payments import StripeGateway
 from orders.states import AttemptStatus, OrderStatus, PaymentStatus
 from orgs import affiliations
 from orgs.commands import AffiliationInput
 from shop.errors import DomainError
-from shop.inputs import Decision
+from shop.inputs import Decision, ReasonInput
 from shop.states import Role
 from tests.helpers import grant_wallet, make_org, make_product, make_programme, make_staff, member
 from tests.stripe_mock import DECLINED, VISA, card
@@ -258,7 +258,7 @@ class TestAfterTheOrder:
         order_id = placed[0].id
         services.confirm_order(session, member(world["p1"]), order_id, gateway=stripe_gateway)
         with pytest.raises(DomainError):
-            RefundRequest.from_input({"reason": ""})
+            ReasonInput.from_input({"reason": ""})
         services.request_refund(session, world["buyer"], order_id, "服务无法开通")
         order = services.decide_refund(session, member(world["p1"]), order_id, Decision(True), gateway=stripe_gateway)
         assert (order.status, order.payment_status) == (OrderStatus.REFUNDED, PaymentStatus.REFUNDED)

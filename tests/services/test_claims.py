@@ -9,15 +9,7 @@ from sqlalchemy import select
 from claims import claimable, documents, reviews
 from claims import queries as claim_queries
 from claims import services as claims
-from claims.commands import (
-    AnswerInput,
-    ClaimableFilter,
-    ClaimInput,
-    DisbursementInput,
-    DocumentInput,
-    ExclusionInput,
-    QueryInput,
-)
+from claims.commands import AnswerInput, ClaimableFilter, ClaimInput, DisbursementInput, DocumentInput, QueryInput
 from claims.models import ClaimDocument
 from claims.states import ClaimStatus
 from orders import services as order_services
@@ -25,7 +17,7 @@ from orders.states import OrderStatus
 from orgs.states import OrgStatus
 from shop.audit import history
 from shop.errors import DomainError
-from shop.inputs import Decision
+from shop.inputs import Decision, ReasonInput
 from shop.states import Role
 from tests.helpers import (
     JPEG,
@@ -549,10 +541,10 @@ def test_the_operator_takes_single_orders_out_and_the_total_is_recomputed(sessio
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
     out = world["orders"][1]
     with pytest.raises(DomainError) as error:
-        reviews.exclude_order(session, world["operator"], claim.id, out.id, ExclusionInput.from_input({}))
+        reviews.exclude_order(session, world["operator"], claim.id, out.id, ReasonInput.from_input({}))
     assert "reason" in error.value.errors
     claim = reviews.exclude_order(
-        session, world["operator"], claim.id, out.id, ExclusionInput.from_input({"reason": "缺少使用证明"})
+        session, world["operator"], claim.id, out.id, ReasonInput.from_input({"reason": "缺少使用证明"})
     )
     assert claim.total_fen == 5_000_00
     # (e2's other order, with another provider, holds 400 more)
@@ -560,16 +552,16 @@ def test_the_operator_takes_single_orders_out_and_the_total_is_recomputed(sessio
     page, _ = claimable.list_claimable_orders(session, world["seller"], ClaimableFilter(), 1, 20)
     assert [o.id for o in page.items] == [out.id]  # claimable again
     reviews.exclude_order(
-        session, world["operator"], claim.id, world["orders"][0].id, ExclusionInput.from_input({"reason": "x"})
+        session, world["operator"], claim.id, world["orders"][0].id, ReasonInput.from_input({"reason": "x"})
     )
     with pytest.raises(DomainError) as error:
         reviews.exclude_order(
-            session, world["operator"], claim.id, world["orders"][2].id, ExclusionInput.from_input({"reason": "x"})
+            session, world["operator"], claim.id, world["orders"][2].id, ReasonInput.from_input({"reason": "x"})
         )
     assert "reject the whole claim" in str(error.value.detail)
     with pytest.raises(DomainError) as error:
         reviews.exclude_order(
-            session, world["authority"], claim.id, world["orders"][2].id, ExclusionInput.from_input({"reason": "x"})
+            session, world["authority"], claim.id, world["orders"][2].id, ReasonInput.from_input({"reason": "x"})
         )
     assert error.value.code == "forbidden"
 
@@ -662,7 +654,7 @@ def test_every_step_is_in_the_audit_trail(session, world):
 
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
     reviews.exclude_order(
-        session, world["operator"], claim.id, world["orders"][0].id, ExclusionInput.from_input({"reason": "重复"})
+        session, world["operator"], claim.id, world["orders"][0].id, ReasonInput.from_input({"reason": "重复"})
     )
     reviews.review_claim(session, world["operator"], claim.id, Decision(True))
     reviews.review_claim(session, world["authority"], claim.id, Decision(True))

@@ -45,12 +45,12 @@ from orders.models import Order
 from orders.payments import InProcessGateway, PaymentUnavailable
 from orders.states import OrderStatus
 from orgs import sanctions
-from orgs.commands import ReasonInput, SuspensionInput
+from orgs.commands import SuspensionInput
 from shop.audit import AuditEntry
 from shop.audit_chain import verify_chain
 from shop.db import make_engine, make_session_factory, read_only_transactions
 from shop.errors import DomainError
-from shop.inputs import Decision
+from shop.inputs import Decision, ReasonInput
 from shop.states import Role
 from tests.catalog_helpers import expulsion
 from tests.helpers import PDF, make_org, make_product, make_programme, make_staff, member, upload

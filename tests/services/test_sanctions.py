@@ -17,14 +17,14 @@ from orders import services as order_services
 from orders.models import Order
 from orders.states import OrderStatus
 from orgs import blacklist, sanctions
-from orgs.commands import BlacklistInput, ReasonInput, SuspensionInput
+from orgs.commands import BlacklistInput, SuspensionInput
 from orgs.models import Organisation
 from orgs.sanctions import reinstate_organisation
 from orgs.states import OrgStatus
 from shop.audit import AuditEntry
 from shop.audit_chain import verify_chain
 from shop.errors import DomainError
-from shop.inputs import Decision
+from shop.inputs import Decision, ReasonInput
 from shop.states import Role
 from tests.catalog_helpers import expulsion, notice
 from tests.helpers import (
