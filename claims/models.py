@@ -41,6 +41,7 @@ class Claim(Base):
     status: Mapped[ClaimStatus] = mapped_column(enum_type(ClaimStatus), default=ClaimStatus.DRAFT)
     total_fen: Mapped[int] = mapped_column(Fen, default=0)  # the vouchers of its live orders
     settlement_date: Mapped[dt.date | None] = mapped_column(Date)
+    policy_version: Mapped[int | None] = mapped_column(Integer)  # of the programme when submitted
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[dt.datetime | None]
@@ -112,6 +113,7 @@ class ClaimItem(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     voucher_year: Mapped[int] = mapped_column(Integer)
+    voucher_book: Mapped[str | None] = mapped_column(String(80))
     voucher_fen: Mapped[int] = mapped_column(Fen)
     live: Mapped[bool] = mapped_column(Boolean, default=True)
     excluded_at: Mapped[dt.datetime | None]

@@ -51,6 +51,8 @@ class CheckoutAttempt(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[AttemptStatus] = mapped_column(enum_type(AttemptStatus), default=AttemptStatus.RESERVED)
     voucher_year: Mapped[int] = mapped_column(Integer)
+    # the wallet's book (``wallet.ledger.Book``): None for the province-wide programme of the year
+    voucher_book: Mapped[str | None] = mapped_column(String(80))
     voucher_fen: Mapped[int] = mapped_column(Fen)
     self_pay_fen: Mapped[int] = mapped_column(Fen)
     payment_method: Mapped[str | None] = mapped_column(String(100))
@@ -92,6 +94,9 @@ class Order(Base):
     voucher_fen: Mapped[int] = mapped_column(Fen)
     self_pay_fen: Mapped[int] = mapped_column(Fen)
     voucher_year: Mapped[int] = mapped_column(Integer)
+    # the wallet's book (``wallet.ledger.Book``): None for the province-wide programme of the year
+    voucher_book: Mapped[str | None] = mapped_column(String(80))
+    voucher_policy_version: Mapped[int | None] = mapped_column(Integer)  # the policy it was priced under
     payment_intent_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     payment_status: Mapped[PaymentStatus] = mapped_column(enum_type(PaymentStatus))
     refund_id: Mapped[str | None] = mapped_column(String(100))

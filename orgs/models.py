@@ -24,6 +24,9 @@ class Organisation(Base):
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     region_code: Mapped[str] = mapped_column(String(6), index=True)
+    # why the region differs from the division code inside the USCC (a company that moved), as the
+    # operator recorded it; None while they agree
+    region_note: Mapped[str | None] = mapped_column(Text)
     established_on: Mapped[dt.date] = mapped_column(Date)
     legal_representative: Mapped[str] = mapped_column(String(100))
     contact_name: Mapped[str] = mapped_column(String(100))

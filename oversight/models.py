@@ -33,6 +33,9 @@ class NoticeEntry(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[NoticeKind] = mapped_column(enum_type(NoticeKind))
     year: Mapped[int] = mapped_column(Integer)
+    # the programme and policy version the published decision was taken under (None before issue 13)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), index=True)
+    policy_version: Mapped[int | None] = mapped_column(Integer)
     subject_type: Mapped[str] = mapped_column(String(40))  # quota_application | claim
     subject_id: Mapped[int] = mapped_column(BigId)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -32,6 +32,9 @@ class User(UserMixin, Base):
     role: Mapped[Role] = mapped_column(enum_type(Role))
     name: Mapped[str | None] = mapped_column(String(100))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # staff scoped to a jurisdiction (a division code prefix: 52, 5201, 520102) see, review and report
+    # only what lies under it; None: the whole platform (province staff)
+    jurisdiction: Mapped[str | None] = mapped_column(String(12))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Part of the id a session cookie carries; signing out counts it up, so that every cookie of
     # this user issued before (a copy included) stops working: the cookie is signed, not stored.

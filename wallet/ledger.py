@@ -13,6 +13,9 @@ verifies the ledger (``ledger-verify``).
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -21,7 +24,7 @@ from shop import clock
 from shop.errors import DomainError
 from shop.i18n import _l
 from shop.policy import year_end
-from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting
+from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting, Programme
 from wallet.states import AccountKind
 
 
@@ -34,18 +37,61 @@ class InsufficientVouchers(DomainError):
         self.amount_fen = amount_fen
 
 
-def account_code(kind: AccountKind, year: int, organisation_id: int | None = None) -> str:
-    return f"{kind.value}:{year}" + (f":{organisation_id}" if organisation_id is not None else "")
+@dataclass(frozen=True)
+class Book:
+    """Whose accounts a movement is in: a programme's ``budget`` (its book, or a block of it) and the
+    enterprise accounts of one of its schemes (``wallet``). The province-wide programme of a year
+    keeps the year as both, so that its codes are those of the first round (``available:2026:17``);
+    ``expires_on`` is when its unused vouchers expire."""
+
+    budget: str
+    wallet: str
+    year: int
+    expires_on: dt.date
+
+    @classmethod
+    def of_year(cls, year: int) -> Book:
+        return cls(str(year), str(year), year, year_end(year))
+
+    @property
+    def is_year(self) -> bool:
+        return self.wallet == str(self.year)
+
+    @property
+    def stored(self) -> str | None:
+        """What an order or claim item stores: None for the province-wide programme of the year."""
+        return None if self.is_year else self.wallet
 
 
-def account(session: Session, kind: AccountKind, year: int, organisation_id: int | None = None) -> LedgerAccount:
+YearOrBook = int | Book
+
+
+def _book(year: YearOrBook) -> Book:
+    return year if isinstance(year, Book) else Book.of_year(year)
+
+
+def account_code(kind: AccountKind, year: YearOrBook, organisation_id: int | None = None) -> str:
+    book = _book(year)
+    key = book.wallet if organisation_id is not None else book.budget
+    return f"{kind.value}:{key}" + (f":{organisation_id}" if organisation_id is not None else "")
+
+
+def account(session: Session, kind: AccountKind, year: YearOrBook, organisation_id: int | None = None) -> LedgerAccount:
     """The account, created on first use (a parallel creation of the same account is resolved by
     its unique code)."""
-    code = account_code(kind, year, organisation_id)
+    book = _book(year)
+    code = account_code(kind, book, organisation_id)
     found = session.scalars(select(LedgerAccount).where(LedgerAccount.code == code)).one_or_none()
     if found is not None:
         return found
-    created = LedgerAccount(code=code, kind=kind, year=year, organisation_id=organisation_id, balance_fen=0)
+    created = LedgerAccount(
+        code=code,
+        kind=kind,
+        year=book.year,
+        book=book.wallet if organisation_id is not None else book.budget,
+        organisation_id=organisation_id,
+        balance_fen=0,
+    )
     try:
         with session.begin_nested():
             session.add(created)
@@ -110,12 +156,14 @@ def transfer(
     return entry
 
 
-def balance(session: Session, kind: AccountKind, year: int, organisation_id: int | None = None) -> int:
+def balance(session: Session, kind: AccountKind, year: YearOrBook, organisation_id: int | None = None) -> int:
     code = account_code(kind, year, organisation_id)
     return session.scalar(select(LedgerAccount.balance_fen).where(LedgerAccount.code == code)) or 0
 
 
-def lock_account(session: Session, kind: AccountKind, year: int, organisation_id: int | None = None) -> LedgerAccount:
+def lock_account(
+    session: Session, kind: AccountKind, year: YearOrBook, organisation_id: int | None = None
+) -> LedgerAccount:
     """The account with its row locked until commit (PostgreSQL; SQLite's BEGIN IMMEDIATE already
     serialises writers), for a use case that must read a balance and act on it."""
     acc = account(session, kind, year, organisation_id)
@@ -131,20 +179,24 @@ def lock_account(session: Session, kind: AccountKind, year: int, organisation_id
 # -- the movements of the programme --------------------------------------------------------------------
 
 
-def fund_programme(session: Session, year: int, amount_fen: int, actor_id: int | None) -> None:
+def fund_programme(
+    session: Session, year: YearOrBook, amount_fen: int, actor_id: int | None, programme_id: int | None = None
+) -> None:
     transfer(
         session,
         account(session, AccountKind.SOURCE, year),
         account(session, AccountKind.BUDGET, year),
         amount_fen,
         kind="fund_programme",
-        year=year,
-        ref=("programme", year),
+        year=_book(year).year,
+        ref=("programme", programme_id or _book(year).year),
         actor_id=actor_id,
     )
 
 
-def defund_programme(session: Session, year: int, amount_fen: int, actor_id: int | None) -> None:
+def defund_programme(
+    session: Session, year: YearOrBook, amount_fen: int, actor_id: int | None, programme_id: int | None = None
+) -> None:
     """Lower the budget; refused (InsufficientVouchers) below what is already reserved or granted."""
     transfer(
         session,
@@ -152,14 +204,14 @@ def defund_programme(session: Session, year: int, amount_fen: int, actor_id: int
         account(session, AccountKind.SOURCE, year),
         amount_fen,
         kind="defund_programme",
-        year=year,
-        ref=("programme", year),
+        year=_book(year).year,
+        ref=("programme", programme_id or _book(year).year),
         actor_id=actor_id,
     )
 
 
 def reserve_quota(
-    session: Session, year: int, organisation_id: int, amount_fen: int, application_id: int, actor_id: int | None
+    session: Session, year: YearOrBook, organisation_id: int, amount_fen: int, application_id: int, actor_id: int | None
 ) -> None:
     transfer(
         session,
@@ -167,14 +219,14 @@ def reserve_quota(
         account(session, AccountKind.RESERVED, year, organisation_id),
         amount_fen,
         kind="reserve_quota",
-        year=year,
+        year=_book(year).year,
         ref=("quota_application", application_id),
         actor_id=actor_id,
     )
 
 
 def grant_quota(
-    session: Session, year: int, organisation_id: int, amount_fen: int, application_id: int, actor_id: int | None
+    session: Session, year: YearOrBook, organisation_id: int, amount_fen: int, application_id: int, actor_id: int | None
 ) -> None:
     """The reservation becomes the enterprise's wallet (or expired, when its year has already ended)."""
     transfer(
@@ -183,14 +235,14 @@ def grant_quota(
         account(session, _available_or_expired(year), year, organisation_id),
         amount_fen,
         kind="grant_quota",
-        year=year,
+        year=_book(year).year,
         ref=("quota_application", application_id),
         actor_id=actor_id,
     )
 
 
 def release_reservation(
-    session: Session, year: int, organisation_id: int, amount_fen: int, application_id: int, actor_id: int | None
+    session: Session, year: YearOrBook, organisation_id: int, amount_fen: int, application_id: int, actor_id: int | None
 ) -> None:
     transfer(
         session,
@@ -198,21 +250,37 @@ def release_reservation(
         account(session, AccountKind.BUDGET, year),
         amount_fen,
         kind="release_reservation",
-        year=year,
+        year=_book(year).year,
         ref=("quota_application", application_id),
         actor_id=actor_id,
     )
 
 
-def _available_or_expired(year: int) -> AccountKind:
-    return AccountKind.EXPIRED if clock.today() > year_end(year) else AccountKind.AVAILABLE
+def _available_or_expired(year: YearOrBook) -> AccountKind:
+    return AccountKind.EXPIRED if clock.today() > _book(year).expires_on else AccountKind.AVAILABLE
 
 
-def expire_year(session: Session, year: int) -> int:
-    """Move every enterprise's unused vouchers of ``year`` to expired; returns the fen expired."""
+def book_of(session: Session, stored: str | None, year: int) -> Book:
+    """The book an order or claim item names: None (or the year) for the province-wide programme of
+    its year, else ``<programme book>/<scheme>`` of its programme."""
+    if not stored or stored == str(year):
+        return Book.of_year(year)
+    programme_book = stored.split("/", 1)[0]
+    ends_on = session.scalar(select(Programme.ends_on).where(Programme.book == programme_book))
+    return Book(programme_book, stored, year, ends_on or year_end(year))
+
+
+def expire_year(session: Session, year: YearOrBook) -> int:
+    """Move every enterprise's unused vouchers of ``year`` (the province-wide programme's book), or of
+    one scheme's ``Book``, to expired; returns the fen expired."""
+    book = _book(year)
     rows = session.scalars(
         select(LedgerAccount)
-        .where(LedgerAccount.kind == AccountKind.AVAILABLE, LedgerAccount.year == year, LedgerAccount.balance_fen > 0)
+        .where(
+            LedgerAccount.kind == AccountKind.AVAILABLE,
+            LedgerAccount.book == book.wallet,
+            LedgerAccount.balance_fen > 0,
+        )
         .order_by(LedgerAccount.id)
     ).all()
     total = 0
@@ -224,7 +292,7 @@ def expire_year(session: Session, year: int) -> int:
             account(session, AccountKind.EXPIRED, year, acc.organisation_id),
             amount,
             kind="expire",
-            year=year,
+            year=_book(year).year,
             ref=("organisation", acc.organisation_id),
         )
         total += amount
@@ -235,7 +303,13 @@ def expire_year(session: Session, year: int) -> int:
 
 
 def hold_vouchers(
-    session: Session, year: int, enterprise_id: int, amount_fen: int, *, ref: tuple[str, int], actor_id: int | None
+    session: Session,
+    year: YearOrBook,
+    enterprise_id: int,
+    amount_fen: int,
+    *,
+    ref: tuple[str, int],
+    actor_id: int | None,
 ) -> None:
     """Checkout: vouchers leave the wallet and are held by the checkout or order ``ref``."""
     transfer(
@@ -244,7 +318,7 @@ def hold_vouchers(
         account(session, AccountKind.IN_ORDERS, year, enterprise_id),
         amount_fen,
         kind="hold_for_order",
-        year=year,
+        year=_book(year).year,
         ref=ref,
         actor_id=actor_id,
     )
@@ -252,7 +326,7 @@ def hold_vouchers(
 
 def release_vouchers(
     session: Session,
-    year: int,
+    year: YearOrBook,
     enterprise_id: int,
     amount_fen: int,
     *,
@@ -268,14 +342,20 @@ def release_vouchers(
         account(session, _available_or_expired(year), year, enterprise_id),
         amount_fen,
         kind=kind,
-        year=year,
+        year=_book(year).year,
         ref=ref,
         actor_id=actor_id,
     )
 
 
 def claim_vouchers(
-    session: Session, year: int, enterprise_id: int, amount_fen: int, *, ref: tuple[str, int], actor_id: int | None
+    session: Session,
+    year: YearOrBook,
+    enterprise_id: int,
+    amount_fen: int,
+    *,
+    ref: tuple[str, int],
+    actor_id: int | None,
 ) -> None:
     """A provider's redemption claim takes the order's vouchers: in orders → claimed."""
     transfer(
@@ -284,14 +364,20 @@ def claim_vouchers(
         account(session, AccountKind.CLAIMED, year, enterprise_id),
         amount_fen,
         kind="claim",
-        year=year,
+        year=_book(year).year,
         ref=ref,
         actor_id=actor_id,
     )
 
 
 def unclaim_vouchers(
-    session: Session, year: int, enterprise_id: int, amount_fen: int, *, ref: tuple[str, int], actor_id: int | None
+    session: Session,
+    year: YearOrBook,
+    enterprise_id: int,
+    amount_fen: int,
+    *,
+    ref: tuple[str, int],
+    actor_id: int | None,
 ) -> None:
     """A claim rejected, or an order taken out of it: claimed → back in orders (claimable again)."""
     transfer(
@@ -300,14 +386,20 @@ def unclaim_vouchers(
         account(session, AccountKind.IN_ORDERS, year, enterprise_id),
         amount_fen,
         kind="unclaim",
-        year=year,
+        year=_book(year).year,
         ref=ref,
         actor_id=actor_id,
     )
 
 
 def disburse_vouchers(
-    session: Session, year: int, enterprise_id: int, amount_fen: int, *, ref: tuple[str, int], actor_id: int | None
+    session: Session,
+    year: YearOrBook,
+    enterprise_id: int,
+    amount_fen: int,
+    *,
+    ref: tuple[str, int],
+    actor_id: int | None,
 ) -> None:
     """The authority paid the provider: claimed → disbursed."""
     transfer(
@@ -316,7 +408,7 @@ def disburse_vouchers(
         account(session, AccountKind.DISBURSED, year, enterprise_id),
         amount_fen,
         kind="disburse",
-        year=year,
+        year=_book(year).year,
         ref=ref,
         actor_id=actor_id,
     )

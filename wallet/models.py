@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from orgs.models import Organisation
@@ -16,7 +16,11 @@ from wallet.states import AccountKind, ApplicationStatus
 
 
 class Programme(Base):
-    """第十五条: the authority's programme for one year."""
+    """A programme: a jurisdiction's budget for a period under a policy (a preset and the authority's
+    overrides, each change a ``PolicyVersion``) with one or more schemes. 第十五条: Guizhou's
+    province-wide programme of a year is the one ``year`` alone names (the API's old forms). The
+    ledger keeps its money under ``book``: the year for that one (its account codes unchanged since
+    the first round), the programme's code for every other."""
 
     __tablename__ = "programmes"
     __table_args__ = (
@@ -30,7 +34,15 @@ class Programme(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, unique=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    preset: Mapped[str] = mapped_column(String(20), default="guizhou")
+    jurisdiction: Mapped[str] = mapped_column(String(12), default="52", index=True)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    book: Mapped[str] = mapped_column(String(40), unique=True)
+    policy_version: Mapped[int] = mapped_column(Integer, default=1)
+    year: Mapped[int] = mapped_column(Integer, index=True)
     budget_fen: Mapped[int] = mapped_column(Fen)
     enterprise_cap_fen: Mapped[int] = mapped_column(Fen)
     ratio_infrastructure: Mapped[int] = mapped_column(Integer)
@@ -55,7 +67,7 @@ class Programme(Base):
 
     @property
     def expires_on(self) -> dt.date:
-        return year_end(self.year)
+        return self.ends_on or year_end(self.year)
 
     def audit_state(self) -> dict[str, Any]:
         return {
@@ -66,6 +78,24 @@ class Programme(Base):
             "applications_open_on": self.applications_open_on,
             "applications_close_on": self.applications_close_on,
         }
+
+
+class PolicyVersion(Base):
+    """One version of a programme's policy: the preset, the overrides, and the whole rule set they
+    give (``shop.presets.Rules`` as JSON), so that a decision can always be read under its version."""
+
+    __tablename__ = "policy_versions"
+    __table_args__ = (UniqueConstraint("programme_id", "number"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    preset: Mapped[str] = mapped_column(String(20))
+    overrides: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class SettlementDate(Base):
@@ -82,11 +112,13 @@ class SettlementDate(Base):
 
 
 class QuotaApplication(Base):
-    """An enterprise's application for the year's quota; its amount is reserved on arrival."""
+    """An enterprise's application for a scheme of a programme, with the facts its cap depends on;
+    the amount is reserved on arrival, and only what is granted stays reserved."""
 
     __tablename__ = "quota_applications"
     __table_args__ = (
-        UniqueConstraint("organisation_id", "year"),
+        UniqueConstraint("organisation_id", "programme_id", "scheme"),
+        Index("ix_quota_applications_organisation_year", "organisation_id", "year"),
         Index("ix_quota_applications_status_arrival", "status", "id"),
         CheckConstraint("reserved_fen >= 0 AND granted_fen >= 0", name="amounts_not_negative"),
     )
@@ -94,6 +126,14 @@ class QuotaApplication(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     year: Mapped[int] = mapped_column(Integer)
+    scheme: Mapped[str] = mapped_column(String(40), default="default")
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    policy_version: Mapped[int] = mapped_column(Integer, default=1)
+    # the year of the subscription this grant pays (Baiyun's dev cloud: 1st 100%, 2nd 80%, 3rd 60%)
+    subscription_year: Mapped[int] = mapped_column(Integer, default=1)
+    notice_ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    # given back to the budget after the grant (by the operator, or unused after the policy's days)
+    released_fen: Mapped[int] = mapped_column(Fen, default=0)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     status: Mapped[ApplicationStatus] = mapped_column(enum_type(ApplicationStatus), default=ApplicationStatus.PENDING)
     applied_at: Mapped[dt.datetime] = mapped_column(default=now, index=True)
@@ -110,10 +150,37 @@ class QuotaApplication(Base):
     def audit_state(self) -> dict[str, Any]:
         return {
             "status": self.status.value,
+            "scheme": self.scheme,
+            "policy_version": self.policy_version,
             "reserved_fen": self.reserved_fen,
             "granted_fen": self.granted_fen,
+            "released_fen": self.released_fen,
             "reason": self.reason,
         }
+
+
+class Reconsideration(Base):
+    """复核 (Baiyun 第十五条(七)): a written request against a grant in its notice (or just after),
+    accepted or not, then decided; while it is open the grant does not take effect."""
+
+    __tablename__ = "reconsiderations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("quota_applications.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="requested")
+    reason: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[dt.datetime] = mapped_column(default=now)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    accept_by: Mapped[dt.date] = mapped_column(Date)
+    decide_by: Mapped[dt.date | None] = mapped_column(Date)
+    decided_at: Mapped[dt.datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+    application: Mapped[QuotaApplication] = relationship()
+
+    def audit_state(self) -> dict[str, Any]:
+        return {"status": self.status, "reason": self.reason, "decision_reason": self.decision_reason}
 
 
 class LedgerAccount(Base):
@@ -127,9 +194,12 @@ class LedgerAccount(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)  # e.g. available:2026:17
+    code: Mapped[str] = mapped_column(String(120), unique=True)  # e.g. available:2026:17
     kind: Mapped[AccountKind] = mapped_column(enum_type(AccountKind))
     year: Mapped[int] = mapped_column(Integer)
+    # the programme's book (``Programme.book``), with ``/scheme`` for an enterprise's accounts of a
+    # scheme other than ``default``
+    book: Mapped[str] = mapped_column(String(80), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     balance_fen: Mapped[int] = mapped_column(Fen, default=0)
 

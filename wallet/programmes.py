@@ -12,15 +12,17 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from shop import clock
+from shop import clock, policy
 from shop.accounts import User
 from shop.audit import record
 from shop.db import use_case
 from shop.errors import ConflictingInput, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
 from shop.money import format_fen
+from shop.policy import year_end, year_start
+from shop.preset_list import GUIZHOU as GUIZHOU_RULES
 from shop.states import Role
-from wallet import ledger
+from wallet import ledger, versions
 from wallet.commands import ProgrammeInput, check_programme_dates
 from wallet.models import Programme, QuotaApplication, SettlementDate
 from wallet.states import AccountKind, ApplicationStatus
@@ -36,9 +38,16 @@ def create_programme(session: Session, actor: User, values: ProgrammeInput) -> P
     if actor.role != Role.AUTHORITY:
         raise Forbidden()
     year = values.year
-    if session.scalars(select(Programme.id).where(Programme.year == year)).first() is not None:
+    if session.scalars(select(Programme.id).where(province_wide(year))).first() is not None:
         raise ValidationError({"year": [_l("There is already a programme for %(year)d.", year=year)]})
     programme = Programme(
+        code=f"guizhou-{year}",
+        preset="guizhou",
+        jurisdiction=policy.current().province_prefix,
+        starts_on=year_start(year),
+        ends_on=year_end(year),
+        book=str(year),
+        policy_version=1,
         year=year,
         budget_fen=values.budget_fen,
         enterprise_cap_fen=values.enterprise_cap_fen,
@@ -56,6 +65,7 @@ def create_programme(session: Session, actor: User, values: ProgrammeInput) -> P
     except IntegrityError:
         session.rollback()
         raise ValidationError({"year": [_l("There is already a programme for %(year)d.", year=year)]}) from None
+    versions.add_version(session, programme, GUIZHOU_RULES, guizhou_overrides(programme), actor, reason=None)
     if programme.budget_fen:
         ledger.fund_programme(session, year, programme.budget_fen, actor.id)
     record(session, actor, "programme", programme.id, "create_programme", None, programme.audit_state())
@@ -119,13 +129,28 @@ def update_programme(session: Session, actor: User, year: int, values: Programme
         ]
     session.flush()
     session.refresh(programme, ["settlement_dates"])
+    if programme.preset == "guizhou" and guizhou_overrides(programme) != versions.current(session, programme).overrides:
+        versions.add_version(session, programme, GUIZHOU_RULES, guizhou_overrides(programme), actor, reason=None)
     record(session, actor, "programme", programme.id, "update_programme", before, programme.audit_state())
     session.commit()
     return programme
 
 
+def guizhou_overrides(programme: Programme) -> dict[str, int]:
+    """What the Guizhou programme form sets, as overrides of the preset: the cap and the three ratios."""
+    return {
+        "schemes.default.cap_fen": programme.enterprise_cap_fen,
+        **{f"schemes.default.ratios.{layer}": value for layer, value in programme.ratios.items()},
+    }
+
+
+def province_wide(year: int):  # type: ignore[no-untyped-def]
+    """The programme ``year`` alone names (API.md): the province-wide one of that year."""
+    return (Programme.year == year) & (Programme.book == str(year))
+
+
 def get_programme(session: Session, year: int, *, for_update: bool = False) -> Programme:
-    stmt = select(Programme).where(Programme.year == year).options(selectinload(Programme.settlement_dates))
+    stmt = select(Programme).where(province_wide(year)).options(selectinload(Programme.settlement_dates))
     if for_update:
         stmt = stmt.with_for_update(of=Programme)
     programme = session.scalars(stmt).one_or_none()
@@ -135,7 +160,7 @@ def get_programme(session: Session, year: int, *, for_update: bool = False) -> P
 
 
 def find_programme(session: Session, year: int) -> Programme | None:
-    return session.scalars(select(Programme).where(Programme.year == year)).one_or_none()
+    return session.scalars(select(Programme).where(province_wide(year))).one_or_none()
 
 
 def list_programmes(session: Session) -> list[Programme]:
@@ -188,5 +213,5 @@ def grants_over_time(session: Session, year: int) -> list[tuple[dt.date, int, in
 
 def programme_ratios(session: Session, year: int) -> dict[str, int] | None:
     """The ratio source registered with ``shop.hooks`` (the catalogue shows each layer's share)."""
-    programme = session.scalars(select(Programme).where(Programme.year == year)).one_or_none()
+    programme = session.scalars(select(Programme).where(province_wide(year))).one_or_none()
     return programme.ratios if programme else None

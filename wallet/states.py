@@ -1,4 +1,6 @@
-"""Quota applications: pending (its amount reserved from the budget) → granted or rejected."""
+"""Quota applications: pending (its amount reserved from the budget) → granted or rejected; where the
+policy says so, returned for completion first, or published (in notice) before the grant takes
+effect, and held while a 复核 (reconsideration) is open."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ from shop.states import StateMachine
 
 class ApplicationStatus(StrEnum):
     PENDING = "pending"
+    RETURNED = "returned"  # sent back for completion (Baiyun: within 3 working days)
+    IN_NOTICE = "in_notice"  # granted, published, not yet in effect
+    ON_HOLD = "on_hold"  # a 复核 against the grant is open
     GRANTED = "granted"
     REJECTED = "rejected"
 
@@ -16,7 +21,15 @@ class ApplicationStatus(StrEnum):
 QUOTA_APPLICATION = StateMachine[ApplicationStatus](
     "quota_application",
     {
-        ApplicationStatus.PENDING: {"grant": ApplicationStatus.GRANTED, "reject": ApplicationStatus.REJECTED},
+        ApplicationStatus.PENDING: {
+            "grant": ApplicationStatus.GRANTED,
+            "reject": ApplicationStatus.REJECTED,
+            "publish": ApplicationStatus.IN_NOTICE,
+            "return": ApplicationStatus.RETURNED,
+        },
+        ApplicationStatus.RETURNED: {"complete": ApplicationStatus.PENDING, "lapse": ApplicationStatus.REJECTED},
+        ApplicationStatus.IN_NOTICE: {"issue": ApplicationStatus.GRANTED, "hold": ApplicationStatus.ON_HOLD},
+        ApplicationStatus.ON_HOLD: {"uphold": ApplicationStatus.REJECTED, "dismiss": ApplicationStatus.IN_NOTICE},
     },
 )
 

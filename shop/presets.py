@@ -1,0 +1,246 @@
+"""Programmes as data: the rule set of a programme and its schemes (voucher types), and the presets of
+the five notices in ``../shared/seeds`` (``../shared/POLICY.md``, ``docs/policies.md``).
+
+A programme's **policy** is a preset plus the authority's overrides, validated here and stored whole in
+each ``PolicyVersion`` (``wallet.models``): every change is a new version, and what was decided under
+an older one keeps the version it names. Plain data and plain functions: no Flask, no database.
+
+Amounts are fen; percentages whole numbers; deadlines say whether they count working days.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from shop.i18n import _l
+
+FLOWS = ("quota", "contract", "post_subsidy")
+FREQUENCIES = ("once_ever", "once_per_programme")
+# the facts an application may carry for the caps and eligibility (API.md "Programmes as policy")
+FACTS = {
+    "last_year_tax_fen": int,
+    "main_revenue_fen": int,
+    "employees": int,
+    "packages": int,
+    "seats": int,
+    "certificates": list,
+    "enterprise_class": str,
+    "project": str,
+}
+ENTERPRISE_CLASSES = ("sishang", "headquarters", "new_investment", "other")
+
+
+@dataclass(frozen=True)
+class CapTier:
+    """A cap that applies when a declared fact reaches ``at_least`` (numbers) or ``equals`` (a word, or
+    a member of a list such as ``certificates``); tiers are tried in order, the first that holds wins."""
+
+    fact: str
+    cap_fen: int
+    at_least: int | None = None
+    equals: str | None = None
+
+
+@dataclass(frozen=True)
+class Scheme:
+    key: str
+    title: str
+    flow: str = "quota"
+    # percent of a product's price the voucher may pay, by layer (infrastructure, platform, application)
+    ratios: Mapping[str, int] = field(default_factory=dict)
+    # by year of the subscription (1st, 2nd, 3rd…): replaces ``ratios`` for every layer (Baiyun 100/80/60)
+    ratio_by_year: tuple[int, ...] = ()
+    # the product categories that fall under the scheme; empty: every category
+    categories: tuple[str, ...] = ()
+    cap_fen: int = 0
+    cap_tiers: tuple[CapTier, ...] = ()
+    # packages of seats (Baiyun's dev cloud): the cap is packages × the price of a package of that size
+    package_price_fen: Mapping[str, int] = field(default_factory=dict)
+    package_limits: Mapping[str, int] = field(default_factory=dict)  # by enterprise class ("other" otherwise)
+    frequency: str = "once_per_programme"
+    required_facts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reconsideration:
+    """复核 (Baiyun 第十五条(七)): requested during the notice or ``request_working_days`` after it,
+    accepted or not within ``accept_working_days``, decided within ``decide_working_days``."""
+
+    request_working_days: int = 5
+    accept_working_days: int = 5
+    decide_working_days: int = 15
+
+
+@dataclass(frozen=True)
+class Rules:
+    preset: str
+    title: str
+    seed: str
+    eligible_kinds: tuple[str, ...] = ("enterprise",)
+    min_established_years: int = 0
+    # the most one enterprise is granted in a calendar year over every scheme of the programmes of
+    # this preset in the jurisdiction (Baiyun 200万); None: each scheme's cap alone
+    yearly_total_fen: int | None = None
+    # validity of a grant: to the end of the programme (None) or this many days from the grant
+    validity_days: int | None = None
+    # a grant with nothing spent this many days after it is deemed abandoned and reclaimed (Baiyun 30)
+    unused_reclaim_days: int | None = None
+    selection: str = "first_come"
+    # an application the reviewer returns is completed within this many working days (Baiyun 3)
+    completion_working_days: int | None = None
+    review_working_days: int | None = None
+    # a grant is published this many working days before it takes effect (None: it takes effect at once)
+    notice_before_grant_working_days: int | None = None
+    reconsideration: Reconsideration | None = None
+    # published after the fact (Guizhou's 公示 of grants and disbursements)
+    notice_working_days: int = 5
+    claim_evidence: tuple[str, ...] = ("invoice", "contract", "transfer", "usage")
+    query_working_days: int = 3
+    exit_notice_days: int = 30
+    schemes: tuple[Scheme, ...] = ()
+
+    def scheme(self, key: str) -> Scheme | None:
+        return next((s for s in self.schemes if s.key == key), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    title: Any
+    seed: str
+    rules: Rules
+    available: bool = True
+
+
+# -- validation ------------------------------------------------------------------------------------
+
+
+class PolicyError(ValueError):
+    """Overrides that do not fit the preset: ``errors`` maps the dotted key to its messages."""
+
+    def __init__(self, errors: dict[str, list]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def _same_shape(old: Any, new: Any) -> bool:
+    if isinstance(old, bool) or isinstance(new, bool):
+        return isinstance(old, bool) and isinstance(new, bool)
+    if old is None or new is None:
+        return True
+    if isinstance(old, int):
+        return isinstance(new, int)
+    if isinstance(old, str):
+        return isinstance(new, str)
+    if isinstance(old, list | tuple):
+        return isinstance(new, list | tuple)
+    if isinstance(old, dict):
+        return isinstance(new, dict)
+    return False
+
+
+MAPPING_RULES = ("ratios", "package_price_fen", "package_limits")
+
+
+def apply_overrides(rules: Rules, overrides: Mapping[str, Any]) -> Rules:
+    """The rules with ``overrides`` applied: dotted keys (``yearly_total_fen``,
+    ``schemes.public_cloud.cap_fen``, ``schemes.default.ratios.platform``) onto the preset's values, each
+    of the type it replaces; percentages 0–100 and amounts never negative. Raises ``PolicyError``."""
+    data = copy.deepcopy(rules.as_dict())
+    # schemes by key: the same dictionaries as in ``data``, so an edit through the view edits ``data``
+    view = {**data, "schemes": {s["key"]: s for s in data["schemes"]}}
+    errors: dict[str, list] = {}
+    for dotted, value in (overrides or {}).items():
+        *path, last = str(dotted).split(".")
+        if not path and last in ("preset", "seed", "schemes"):
+            errors[dotted] = [_l("This rule cannot be overridden.")]
+            continue
+        node: Any = view
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        new_key = bool(path) and path[-1] in MAPPING_RULES
+        if not isinstance(node, dict) or (last not in node and not new_key):
+            errors[dotted] = [_l("There is no such rule.")]
+            continue
+        if not _same_shape(node.get(last, 0), value):
+            errors[dotted] = [_l("This rule takes a value of another kind.")]
+            continue
+        node[last] = value
+    if errors:
+        raise PolicyError(errors)
+    data.update({k: v for k, v in view.items() if k != "schemes"})
+    return rules_from_dict(data)
+
+
+def _tuple(value: Any) -> tuple[Any, ...]:
+    return tuple(value or ())
+
+
+def rules_from_dict(data: Mapping[str, Any]) -> Rules:
+    """Rules from their stored form (a ``PolicyVersion``'s JSON), checked; raises ``PolicyError``."""
+    errors: dict[str, list] = {}
+    schemes = []
+    for raw in data.get("schemes") or []:
+        tiers = tuple(CapTier(**t) for t in raw.get("cap_tiers") or ())
+        scheme = Scheme(
+            **{
+                **{k: raw[k] for k in (f.name for f in fields(Scheme)) if k in raw},
+                "ratio_by_year": _tuple(raw.get("ratio_by_year")),
+                "categories": _tuple(raw.get("categories")),
+                "required_facts": _tuple(raw.get("required_facts")),
+                "cap_tiers": tiers,
+                "ratios": dict(raw.get("ratios") or {}),
+                "package_price_fen": dict(raw.get("package_price_fen") or {}),
+                "package_limits": dict(raw.get("package_limits") or {}),
+            }
+        )
+        prefix = f"schemes.{scheme.key}"
+        if scheme.flow not in FLOWS:
+            errors[f"{prefix}.flow"] = [_l("Choose one of the flows.")]
+        if scheme.frequency not in FREQUENCIES:
+            errors[f"{prefix}.frequency"] = [_l("Choose one of the frequencies.")]
+        for name, value in [*scheme.ratios.items(), *enumerate(scheme.ratio_by_year)]:
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
+                errors[f"{prefix}.ratios.{name}"] = [_l("A percentage between 0 and 100.")]
+        amounts = [scheme.cap_fen, *(t.cap_fen for t in tiers), *scheme.package_price_fen.values()]
+        if any(not isinstance(a, int) or isinstance(a, bool) or a < 0 for a in amounts):
+            errors[f"{prefix}.cap_fen"] = [_l("An amount in fen, 0 or more.")]
+        if any(limit < 0 for limit in scheme.package_limits.values()):
+            errors[f"{prefix}.package_limits"] = [_l("A number, 0 or more.")]
+        schemes.append(scheme)
+    if not schemes:
+        errors["schemes"] = [_l("A programme has at least one scheme.")]
+    if len({s.key for s in schemes}) != len(schemes):
+        errors["schemes"] = [_l("Each scheme has its own key.")]
+    recon = data.get("reconsideration")
+    values = {k: data[k] for k in (f.name for f in fields(Rules)) if k in data}
+    values.update(
+        eligible_kinds=_tuple(data.get("eligible_kinds") or ("enterprise",)),
+        claim_evidence=_tuple(data.get("claim_evidence")),
+        reconsideration=Reconsideration(**recon) if recon else None,
+        schemes=tuple(schemes),
+    )
+    for name in (
+        "min_established_years",
+        "yearly_total_fen",
+        "validity_days",
+        "unused_reclaim_days",
+        "completion_working_days",
+        "review_working_days",
+        "notice_before_grant_working_days",
+        "notice_working_days",
+        "query_working_days",
+        "exit_notice_days",
+    ):
+        value = values.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            errors[name] = [_l("A number, 0 or more.")]
+    if errors:
+        raise PolicyError(errors)
+    return Rules(**values)
