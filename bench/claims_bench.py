@@ -53,6 +53,7 @@ def _seed(url: str, orders: int, claims: int) -> float:
     from orgs.states import OrgKind, OrgStatus
     from shop.accounts import User
     from shop.states import Role
+    from wallet import versions
     from wallet.models import Programme, SettlementDate
 
     started = time.perf_counter()
@@ -97,6 +98,7 @@ def _seed(url: str, orders: int, claims: int) -> float:
         programme.settlement_dates = [SettlementDate(day=DAY), SettlementDate(day=dt.date(2026, 12, 20))]
         s.add(programme)
         s.flush()
+        versions.add_guizhou_version(s, programme, user)
         attempt = CheckoutAttempt(
             key="bench",
             request_hash="0" * 64,

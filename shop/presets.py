@@ -101,6 +101,9 @@ class Rules:
     query_working_days: int = 3
     exit_notice_days: int = 30
     schemes: tuple[Scheme, ...] = ()
+    # 切块: parts of the budget set aside for sub-jurisdictions (division code prefix → fen); an
+    # application draws on the block of its region, first come first served within it
+    blocks: Mapping[str, int] = field(default_factory=dict)
 
     def scheme(self, key: str) -> Scheme | None:
         return next((s for s in self.schemes if s.key == key), None)
@@ -145,7 +148,7 @@ def _same_shape(old: Any, new: Any) -> bool:
     return False
 
 
-MAPPING_RULES = ("ratios", "package_price_fen", "package_limits")
+MAPPING_RULES = ("ratios", "package_price_fen", "package_limits", "blocks")
 
 
 def apply_overrides(rules: Rules, overrides: Mapping[str, Any]) -> Rules:
@@ -225,6 +228,7 @@ def rules_from_dict(data: Mapping[str, Any]) -> Rules:
         claim_evidence=_tuple(data.get("claim_evidence")),
         reconsideration=Reconsideration(**recon) if recon else None,
         schemes=tuple(schemes),
+        blocks=dict(data.get("blocks") or {}),
     )
     for name in (
         "min_established_years",

@@ -4,6 +4,7 @@ carry, parsed and checked in one place for the pages and the API (every fault at
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,8 @@ from shop.errors import ValidationError
 from shop.i18n import _l
 from shop.inputs import Inputs
 from shop.policy import year_end, year_start
+from shop.preset_list import PRESETS
+from shop.presets import ENTERPRISE_CLASSES, FACTS
 from wallet.rules import LAYERS, check_ratios
 
 
@@ -121,3 +124,110 @@ def programme_date_errors(year: int, dates: list[dt.date] | None, opens: dt.date
 def check_programme_dates(year: int, dates: list[dt.date] | None, opens: dt.date, closes: dt.date) -> None:
     if errors := programme_date_errors(year, dates, opens, closes):
         raise ValidationError(errors)
+
+
+CODE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+
+
+@dataclass(frozen=True)
+class ProgrammeSpec:
+    """A programme from a preset (API.md "Programmes as policy"): its code, title, jurisdiction,
+    period, budget, settlement dates, budget blocks (``allocations``) and overrides of the preset."""
+
+    preset: str
+    code: str
+    title: str | None
+    jurisdiction: str
+    starts_on: dt.date
+    ends_on: dt.date
+    budget_fen: int
+    settlement_dates: list[dt.date]
+    allocations: dict[str, int]
+    overrides: dict[str, Any]
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any]) -> ProgrammeSpec:
+        inputs = Inputs(data)
+        preset = inputs.choice("preset", sorted(PRESETS))
+        code = inputs.text("code", max_length=40)
+        if code and not CODE.fullmatch(code):
+            inputs.error("code", _l("Small letters, digits and hyphens, starting with a letter (e.g. baiyun-2026)."))
+        title = inputs.text("title", required=False, max_length=200)
+        jurisdiction = inputs.text("jurisdiction", max_length=12)
+        if jurisdiction and not re.fullmatch(r"\d{2}|\d{4}|\d{6}", jurisdiction):
+            inputs.error("jurisdiction", _l("A division code prefix of 2, 4 or 6 digits (52, 5201, 440111)."))
+        starts, ends = inputs.date("starts_on"), inputs.date("ends_on")
+        if starts and ends and ends < starts:
+            inputs.error("ends_on", _l("The programme ends before it starts."))
+        budget = inputs.fen("budget_fen", minimum=0)
+        dates = inputs.dates("settlement_dates", required=False) or []
+        if starts and ends and any(not starts <= d <= ends for d in dates):
+            inputs.error("settlement_dates", _l("Settlement dates must fall in the programme's period."))
+        allocations: dict[str, int] = {}
+        raw_allocations = data.get("allocations") or []
+        if not isinstance(raw_allocations, list):
+            inputs.error("allocations", _l("Give the blocks as a list of {jurisdiction, budget_fen}."))
+            raw_allocations = []
+        for i, block in enumerate(raw_allocations):
+            sub = Inputs(block if isinstance(block, Mapping) else {})
+            where, amount = sub.text("jurisdiction", max_length=12), sub.fen("budget_fen", minimum=1)
+            if where and jurisdiction and (where == jurisdiction or not where.startswith(jurisdiction)):
+                sub.error("jurisdiction", _l("A block lies inside the programme's jurisdiction."))
+            for field, messages in sub.errors.items():
+                for message in messages:
+                    inputs.error(f"allocations.{i}.{field}", message)
+            if where and amount:
+                allocations[where] = allocations.get(where, 0) + amount
+        if budget is not None and sum(allocations.values()) > budget:
+            inputs.error("allocations", _l("The blocks add up to more than the budget."))
+        overrides = data.get("overrides") or {}
+        if not isinstance(overrides, Mapping):
+            inputs.error("overrides", _l("Give the overrides as an object of rule → value."))
+            overrides = {}
+        inputs.check()
+        return cls(preset, code, title, jurisdiction, starts, ends, budget, sorted(dates), allocations, dict(overrides))
+
+
+@dataclass(frozen=True)
+class GrantRequest:
+    """An application for a scheme of a programme, with the facts its cap depends on; ``year`` alone
+    (the old form) names the province-wide programme of that year and its ``default`` scheme."""
+
+    programme: str | None
+    scheme: str
+    facts: dict[str, Any]
+    year: int
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any]) -> GrantRequest:
+        inputs = Inputs(data)
+        programme = inputs.text("programme", required=False, max_length=40)
+        scheme = inputs.text("scheme", required=False, max_length=40, default="default")
+        year = inputs.year(default=clock.today().year)
+        raw = data.get("facts") or {}
+        facts: dict[str, Any] = {}
+        if not isinstance(raw, Mapping):
+            inputs.error("facts", _l("Give the facts as an object."))
+            raw = {}
+        for name, value in raw.items():
+            kind = FACTS.get(name)
+            if kind is None:
+                inputs.error(f"facts.{name}", _l("There is no such fact."))
+            elif kind is int:
+                number = Inputs({name: value}).integer(name, minimum=0)
+                if number is None:
+                    inputs.error(f"facts.{name}", _l("A whole number, 0 or more."))
+                facts[name] = number
+            elif kind is list:
+                if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= 40 for v in value):
+                    inputs.error(f"facts.{name}", _l("A list of words."))
+                else:
+                    facts[name] = sorted(set(value))
+            elif not isinstance(value, str) or len(value) > 40:
+                inputs.error(f"facts.{name}", _l("Must be text."))
+            elif name == "enterprise_class" and value not in ENTERPRISE_CLASSES:
+                inputs.error(f"facts.{name}", _l("One of: %(words)s.", words=", ".join(ENTERPRISE_CLASSES)))
+            else:
+                facts[name] = value
+        inputs.check()
+        return cls(programme, scheme or "default", facts, year)

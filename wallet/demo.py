@@ -12,7 +12,7 @@ from orgs.models import Organisation
 from shop.audit import record
 from shop.inputs import Decision
 from shop.policy import GUIZHOU, year_end, year_start
-from wallet import ledger, services
+from wallet import ledger, services, versions
 from wallet.models import Programme, QuotaApplication, SettlementDate
 from wallet.states import ApplicationStatus
 
@@ -41,6 +41,7 @@ def seed_programme(session: Session) -> None:
         programme.settlement_dates = [SettlementDate(day=d) for d in SETTLEMENT_DATES]
         session.add(programme)
         session.flush()
+        versions.add_guizhou_version(session, programme, authority)
         ledger.fund_programme(session, YEAR, BUDGET_FEN, authority.id)
         record(session, authority, "programme", programme.id, "create_programme", None, programme.audit_state())
     for key in GRANTED + PENDING:

@@ -210,6 +210,24 @@ def defund_programme(
     )
 
 
+def allocate_block(
+    session: Session, year: YearOrBook, block: str, amount_fen: int, programme_id: int, actor_id: int | None
+) -> None:
+    """切块: part of a programme's budget set aside for a sub-jurisdiction (its own budget account)."""
+    book = _book(year)
+    block_book = Book(block, block, book.year, book.expires_on)
+    transfer(
+        session,
+        account(session, AccountKind.BUDGET, book),
+        account(session, AccountKind.BUDGET, block_book),
+        amount_fen,
+        kind="allocate_block",
+        year=book.year,
+        ref=("programme", programme_id),
+        actor_id=actor_id,
+    )
+
+
 def reserve_quota(
     session: Session, year: YearOrBook, organisation_id: int, amount_fen: int, application_id: int, actor_id: int | None
 ) -> None:
@@ -250,6 +268,23 @@ def release_reservation(
         account(session, AccountKind.BUDGET, year),
         amount_fen,
         kind="release_reservation",
+        year=_book(year).year,
+        ref=("quota_application", application_id),
+        actor_id=actor_id,
+    )
+
+
+def release_grant(
+    session: Session, year: YearOrBook, organisation_id: int, amount_fen: int, application_id: int, actor_id: int | None
+) -> None:
+    """Unused vouchers of a grant go back to the programme's budget (the operator, or the policy's
+    days unused): wallet → budget."""
+    transfer(
+        session,
+        account(session, AccountKind.AVAILABLE, year, organisation_id),
+        account(session, AccountKind.BUDGET, year),
+        amount_fen,
+        kind="release_grant",
         year=_book(year).year,
         ref=("quota_application", application_id),
         actor_id=actor_id,

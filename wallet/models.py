@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from orgs.models import Organisation
 from shop.clock import now
 from shop.db import Base, BigId, Fen, enum_type
-from shop.policy import year_end
+from shop.policy import year_end, year_start
 from wallet.states import AccountKind, ApplicationStatus
 
 
@@ -56,6 +56,17 @@ class Programme(Base):
     settlement_dates: Mapped[list[SettlementDate]] = relationship(
         order_by="SettlementDate.day", cascade="all, delete-orphan", back_populates="programme"
     )
+
+    def __init__(self, **values: Any) -> None:
+        """Given only a ``year``, the province-wide Guizhou programme of that year (code guizhou-YEAR,
+        the calendar year, the year as its book)."""
+        year = values.get("year")
+        if year is not None and "book" not in values:
+            values.setdefault("code", f"guizhou-{year}")
+            values.setdefault("book", str(year))
+            values.setdefault("starts_on", year_start(year))
+            values.setdefault("ends_on", year_end(year))
+        super().__init__(**values)
 
     @property
     def ratios(self) -> dict[str, int]:

@@ -19,8 +19,6 @@ from shop.db import use_case
 from shop.errors import ConflictingInput, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
 from shop.money import format_fen
-from shop.policy import year_end, year_start
-from shop.preset_list import GUIZHOU as GUIZHOU_RULES
 from shop.states import Role
 from wallet import ledger, versions
 from wallet.commands import ProgrammeInput, check_programme_dates
@@ -41,13 +39,8 @@ def create_programme(session: Session, actor: User, values: ProgrammeInput) -> P
     if session.scalars(select(Programme.id).where(province_wide(year))).first() is not None:
         raise ValidationError({"year": [_l("There is already a programme for %(year)d.", year=year)]})
     programme = Programme(
-        code=f"guizhou-{year}",
         preset="guizhou",
         jurisdiction=policy.current().province_prefix,
-        starts_on=year_start(year),
-        ends_on=year_end(year),
-        book=str(year),
-        policy_version=1,
         year=year,
         budget_fen=values.budget_fen,
         enterprise_cap_fen=values.enterprise_cap_fen,
@@ -65,7 +58,7 @@ def create_programme(session: Session, actor: User, values: ProgrammeInput) -> P
     except IntegrityError:
         session.rollback()
         raise ValidationError({"year": [_l("There is already a programme for %(year)d.", year=year)]}) from None
-    versions.add_version(session, programme, GUIZHOU_RULES, guizhou_overrides(programme), actor, reason=None)
+    versions.add_guizhou_version(session, programme, actor)
     if programme.budget_fen:
         ledger.fund_programme(session, year, programme.budget_fen, actor.id)
     record(session, actor, "programme", programme.id, "create_programme", None, programme.audit_state())
@@ -129,19 +122,14 @@ def update_programme(session: Session, actor: User, year: int, values: Programme
         ]
     session.flush()
     session.refresh(programme, ["settlement_dates"])
-    if programme.preset == "guizhou" and guizhou_overrides(programme) != versions.current(session, programme).overrides:
-        versions.add_version(session, programme, GUIZHOU_RULES, guizhou_overrides(programme), actor, reason=None)
+    if (
+        programme.preset == "guizhou"
+        and versions.guizhou_overrides(programme) != versions.current(session, programme).overrides
+    ):
+        versions.add_guizhou_version(session, programme, actor)
     record(session, actor, "programme", programme.id, "update_programme", before, programme.audit_state())
     session.commit()
     return programme
-
-
-def guizhou_overrides(programme: Programme) -> dict[str, int]:
-    """What the Guizhou programme form sets, as overrides of the preset: the cap and the three ratios."""
-    return {
-        "schemes.default.cap_fen": programme.enterprise_cap_fen,
-        **{f"schemes.default.ratios.{layer}": value for layer, value in programme.ratios.items()},
-    }
 
 
 def province_wide(year: int):  # type: ignore[no-untyped-def]

@@ -12,10 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from orgs.models import BlacklistEntry, Organisation
-from orgs.sanctions import ensure_not_sanctioned
 from shop import clock, policy
 from shop.accounts import User
-from shop.audit import change_state, record
+from shop.audit import record
 from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
@@ -23,11 +22,11 @@ from shop.inputs import Decision
 from shop.pagination import Page, paginate
 from shop.policy import year_end
 from shop.states import Role
-from wallet import ledger
+from wallet import grants, ledger
 from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting, Programme, QuotaApplication
 from wallet.programmes import get_programme
 from wallet.rules import Applicant, Window, eligibility_failures, grant_size
-from wallet.states import QUOTA_APPLICATION, AccountKind, ApplicationStatus
+from wallet.states import AccountKind, ApplicationStatus
 
 # -- quota applications -------------------------------------------------------------------------
 
@@ -101,10 +100,13 @@ def _existing_application(session: Session, org_id: int, year: int) -> QuotaAppl
 
 
 @use_case
-def review_application(session: Session, actor: User, application_id: int, decision: Decision) -> QuotaApplication:
-    """The operator grants the reservation (it goes to the enterprise's wallet) or rejects it (it goes
-    back to the budget, for the next applicant)."""
-    application = _decide_application(session, actor, application_id, decision)
+def review_application(
+    session: Session, actor: User, application_id: int, decision: Decision, granted_fen: int | None = None
+) -> QuotaApplication:
+    """The operator grants the reservation, or ``granted_fen`` of it with a reason (it goes to the
+    enterprise's wallet, or first into the public notice where the policy says so) or rejects it (it
+    goes back to the budget, for the next applicant): ``wallet.grants.decide``."""
+    application = _decide_application(session, actor, application_id, decision, granted_fen)
     session.commit()
     return application
 
@@ -121,7 +123,9 @@ def review_applications(
     return decided
 
 
-def _decide_application(session: Session, actor: User, application_id: int, decision: Decision) -> QuotaApplication:
+def _decide_application(
+    session: Session, actor: User, application_id: int, decision: Decision, granted_fen: int | None = None
+) -> QuotaApplication:
     """One decision, in the caller's transaction (never commits)."""
     if actor.role != Role.OPERATOR:
         raise Forbidden()
@@ -130,32 +134,7 @@ def _decide_application(session: Session, actor: User, application_id: int, deci
     ).one_or_none()
     if application is None:
         raise NotFound()
-    action, reason = ("grant" if decision.approve else "reject"), decision.reason
-    QUOTA_APPLICATION.next(application.status, action)
-    if action == "grant":
-        ensure_not_sanctioned(session, application.organisation_id)  # a sanctioned enterprise is not paid
-        ledger.grant_quota(
-            session, application.year, application.organisation_id, application.reserved_fen, application.id, actor.id
-        )
-        granted = application.reserved_fen
-    else:
-        ledger.release_reservation(
-            session, application.year, application.organisation_id, application.reserved_fen, application.id, actor.id
-        )
-        granted = 0
-    change_state(
-        session,
-        application,
-        QUOTA_APPLICATION,
-        action,
-        actor,
-        subject_type="quota_application",
-        granted_fen=granted,
-        reason=reason,
-        decided_at=clock.now(),
-        decided_by_id=actor.id,
-    )
-    return application
+    return grants.decide(session, actor, application, decision, granted_fen)
 
 
 def application_queue(session: Session, page: int, per_page: int, *, status: str = "pending") -> Page[QuotaApplication]:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shop.accounts import User
+from shop.preset_list import GUIZHOU as GUIZHOU_RULES
 from shop.presets import Rules, apply_overrides, rules_from_dict
 from wallet.models import PolicyVersion, Programme
 
@@ -41,6 +42,19 @@ def add_version(
     programme.policy_version = number
     session.flush()
     return version
+
+
+def guizhou_overrides(programme: Programme) -> dict[str, int]:
+    """What the Guizhou programme form sets, as overrides of the preset: the cap and the three ratios."""
+    return {
+        "schemes.default.cap_fen": programme.enterprise_cap_fen,
+        **{f"schemes.default.ratios.{layer}": value for layer, value in programme.ratios.items()},
+    }
+
+
+def add_guizhou_version(session: Session, programme: Programme, actor: User | None) -> PolicyVersion:
+    """A version of the Guizhou preset with the programme form's figures (its cap and ratios)."""
+    return add_version(session, programme, GUIZHOU_RULES, guizhou_overrides(programme), actor, reason=None)
 
 
 def current(session: Session, programme: Programme) -> PolicyVersion:
