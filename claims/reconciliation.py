@@ -53,7 +53,7 @@ CHECKS = (
     ledger_check.Check("disbursed", (AccountKind.DISBURSED,), "live items of disbursed claims"),
 )
 
-Sums = dict[tuple[int, int | None], int]
+Sums = dict[tuple[str, int | None], int]
 
 
 def business_sums(session: Session) -> Mapping[str, Sums]:
@@ -64,27 +64,38 @@ def business_sums(session: Session) -> Mapping[str, Sums]:
         Claim.id == ClaimItem.claim_id,
         Claim.status.not_in(UNSUBMITTED_CLAIM_STATUSES),
     )
-    for year, enterprise_id, total in session.execute(
-        select(Order.voucher_year, Order.enterprise_id, func.sum(Order.voucher_fen))
+    for year, book, enterprise_id, total in session.execute(
+        select(Order.voucher_year, Order.voucher_book, Order.enterprise_id, func.sum(Order.voucher_fen))
         .where(Order.status.not_in(RELEASED_ORDER_STATUSES), Order.voucher_fen > 0, ~in_claim)
-        .group_by(Order.voucher_year, Order.enterprise_id)
+        .group_by(Order.voucher_year, Order.voucher_book, Order.enterprise_id)
     ):
-        in_orders[(year, enterprise_id)] += int(total)
-    for year, enterprise_id, total in session.execute(
-        select(CheckoutAttempt.voucher_year, CheckoutAttempt.enterprise_id, func.sum(CheckoutAttempt.voucher_fen))
+        in_orders[(book or str(year), enterprise_id)] += int(total)
+    for year, book, enterprise_id, total in session.execute(
+        select(
+            CheckoutAttempt.voucher_year,
+            CheckoutAttempt.voucher_book,
+            CheckoutAttempt.enterprise_id,
+            func.sum(CheckoutAttempt.voucher_fen),
+        )
         .where(CheckoutAttempt.status.in_(UNFINISHED_ATTEMPTS), CheckoutAttempt.voucher_fen > 0)
-        .group_by(CheckoutAttempt.voucher_year, CheckoutAttempt.enterprise_id)
+        .group_by(CheckoutAttempt.voucher_year, CheckoutAttempt.voucher_book, CheckoutAttempt.enterprise_id)
     ):
-        in_orders[(year, enterprise_id)] += int(total)
+        in_orders[(book or str(year), enterprise_id)] += int(total)
     claimed: Sums = defaultdict(int)
     disbursed: Sums = defaultdict(int)
-    for status, year, enterprise_id, total in session.execute(
-        select(Claim.status, ClaimItem.voucher_year, ClaimItem.enterprise_id, func.sum(ClaimItem.voucher_fen))
+    for status, year, book, enterprise_id, total in session.execute(
+        select(
+            Claim.status,
+            ClaimItem.voucher_year,
+            ClaimItem.voucher_book,
+            ClaimItem.enterprise_id,
+            func.sum(ClaimItem.voucher_fen),
+        )
         .join(Claim, Claim.id == ClaimItem.claim_id)
         .where(ClaimItem.live, Claim.status.not_in(UNSUBMITTED_CLAIM_STATUSES))
-        .group_by(Claim.status, ClaimItem.voucher_year, ClaimItem.enterprise_id)
+        .group_by(Claim.status, ClaimItem.voucher_year, ClaimItem.voucher_book, ClaimItem.enterprise_id)
     ):
-        (disbursed if status == ClaimStatus.DISBURSED else claimed)[(year, enterprise_id)] += int(total)
+        (disbursed if status == ClaimStatus.DISBURSED else claimed)[(book or str(year), enterprise_id)] += int(total)
     return {"in_orders": dict(in_orders), "claimed": dict(claimed), "disbursed": dict(disbursed)}
 
 

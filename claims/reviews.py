@@ -100,7 +100,12 @@ def exclude_order(session: Session, actor: User, claim_id: int, order_id: int, c
     if order_id not in excludable_order_ids(claim):
         raise DomainError("invalid_state", _l("This is the claim's last order: reject the whole claim instead."))
     ledger.unclaim_vouchers(
-        session, item.voucher_year, item.enterprise_id, item.voucher_fen, ref=("claim", claim.id), actor_id=actor.id
+        session,
+        ledger.book_of(session, item.voucher_book, item.voucher_year),
+        item.enterprise_id,
+        item.voucher_fen,
+        ref=("claim", claim.id),
+        actor_id=actor.id,
     )
     _take_out(session, actor, claim, item, reason, "exclude_order")
     session.commit()
@@ -207,8 +212,15 @@ def disburse_claim(session: Session, actor: User, claim_id: int, command: Disbur
             ),
             field=command.amount_field,
         )
-    for (year, enterprise_id), value in amounts_by_wallet(claim.live_items).items():
-        ledger.disburse_vouchers(session, year, enterprise_id, value, ref=("claim", claim.id), actor_id=actor.id)
+    for (book, year, enterprise_id), value in amounts_by_wallet(claim.live_items).items():
+        ledger.disburse_vouchers(
+            session,
+            ledger.book_of(session, book, year),
+            enterprise_id,
+            value,
+            ref=("claim", claim.id),
+            actor_id=actor.id,
+        )
     change_state(
         session,
         claim,

@@ -239,6 +239,7 @@ def create_claim(session: Session, actor: User, command: ClaimInput) -> Claim:
             order_id=i,
             enterprise_id=orders[i].enterprise_id,
             voucher_year=orders[i].voucher_year,
+            voucher_book=orders[i].voucher_book,
             voucher_fen=orders[i].voucher_fen,
             live=True,
         )
@@ -305,8 +306,15 @@ def submit_claim(session: Session, actor: User, claim_id: int) -> Claim:
                 day=today.isoformat(),
             ),
         )
-    for (year, enterprise_id), amount in amounts_by_wallet(claim.live_items).items():
-        ledger.claim_vouchers(session, year, enterprise_id, amount, ref=("claim", claim.id), actor_id=actor.id)
+    for (book, year, enterprise_id), amount in amounts_by_wallet(claim.live_items).items():
+        ledger.claim_vouchers(
+            session,
+            ledger.book_of(session, book, year),
+            enterprise_id,
+            amount,
+            ref=("claim", claim.id),
+            actor_id=actor.id,
+        )
     change_state(
         session,
         claim,
@@ -331,11 +339,13 @@ class _LazyKinds:
         return "、".join(str(label(k)) for k in self.kinds)
 
 
-def amounts_by_wallet(items: Iterable[ClaimItem]) -> dict[tuple[int, int], int]:
-    """The vouchers of ``items`` per (year, enterprise): one ledger movement each."""
-    amounts: dict[tuple[int, int], int] = defaultdict(int)
+def amounts_by_wallet(items: Iterable[ClaimItem]) -> dict[tuple[str, int, int], int]:
+    """The vouchers of ``items`` per (book, year, enterprise): one ledger movement each."""
+    amounts: dict[tuple[str, int, int], int] = defaultdict(int)
     for item in items:
-        amounts[(item.voucher_year, item.enterprise_id)] += item.voucher_fen
+        amounts[(item.voucher_book or str(item.voucher_year), item.voucher_year, item.enterprise_id)] += (
+            item.voucher_fen
+        )
     return dict(sorted(amounts.items()))
 
 
@@ -343,9 +353,14 @@ def free_claim(session: Session, claim: Claim, actor: User | None, *, claimed: b
     """A claim that ends without payment frees its orders (claimable again) and invoice numbers;
     once submitted, its vouchers go back from "claimed" to "in orders"."""
     if claimed:
-        for (year, enterprise_id), amount in amounts_by_wallet(claim.live_items).items():
+        for (book, year, enterprise_id), amount in amounts_by_wallet(claim.live_items).items():
             ledger.unclaim_vouchers(
-                session, year, enterprise_id, amount, ref=("claim", claim.id), actor_id=actor.id if actor else None
+                session,
+                ledger.book_of(session, book, year),
+                enterprise_id,
+                amount,
+                ref=("claim", claim.id),
+                actor_id=actor.id if actor else None,
             )
     session.execute(
         update(ClaimItem)

@@ -154,7 +154,7 @@ def release_attempt(session: Session, attempt: CheckoutAttempt) -> None:
     if attempt.voucher_fen:
         ledger.release_vouchers(
             session,
-            attempt.voucher_year,
+            ledger.book_of(session, attempt.voucher_book, attempt.voucher_year),
             attempt.enterprise_id,
             attempt.voucher_fen,
             ref=("checkout", attempt.id),

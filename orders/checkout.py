@@ -71,7 +71,7 @@ from shop.db import use_case
 from shop.errors import DomainError, ValidationError
 from shop.i18n import _l
 from shop.money import format_fen
-from wallet import ledger
+from wallet import ledger, spending
 from wallet.states import AccountKind
 
 log = logging.getLogger(__name__)
@@ -147,9 +147,17 @@ def _reserve(
 ) -> CheckoutAttempt:
     """Step 1: price, hold the vouchers, write the attempt (one transaction)."""
     ensure_not_sanctioned(session, *providers_of(session, [p for p, _ in request.lines]))
-    year = clock.today().year
-    wallet = ledger.lock_account(session, AccountKind.AVAILABLE, year, org.id)
-    priced = quote(session, org.id, request.lines, use_vouchers=request.use_vouchers, available_fen=wallet.balance_fen)
+    choice = spending.choose(session, org.id, clock.today(), request.wallet)
+    book = choice.book
+    wallet = ledger.lock_account(session, AccountKind.AVAILABLE, book, org.id)
+    priced = quote(
+        session,
+        org.id,
+        request.lines,
+        use_vouchers=request.use_vouchers,
+        available_fen=wallet.balance_fen,
+        wallet=choice.key,
+    )
     if priced.unavailable:
         raise DomainError(
             "product_unavailable",
@@ -177,7 +185,8 @@ def _reserve(
         enterprise_id=org.id,
         user_id=actor.id,
         status=AttemptStatus.RESERVED,
-        voucher_year=year,
+        voucher_year=book.year,
+        voucher_book=book.stored,
         voucher_fen=priced.voucher_fen,
         self_pay_fen=priced.self_pay_fen,
         payment_method=request.payment_method,
@@ -192,7 +201,7 @@ def _reserve(
     session.add(attempt)
     session.flush()
     if priced.voucher_fen:
-        ledger.hold_vouchers(session, year, org.id, priced.voucher_fen, ref=("checkout", attempt.id), actor_id=actor.id)
+        ledger.hold_vouchers(session, book, org.id, priced.voucher_fen, ref=("checkout", attempt.id), actor_id=actor.id)
     session.commit()
     return attempt
 
@@ -330,6 +339,8 @@ def _finalise(session: Session, actor: User, attempt: CheckoutAttempt, *, from_c
             voucher_fen=planned["voucher_fen"],
             self_pay_fen=planned["self_pay_fen"],
             voucher_year=current.voucher_year,
+            voucher_book=current.voucher_book,
+            voucher_policy_version=planned.get("voucher_policy_version"),
             payment_intent_id=intent_id,
             payment_status=PaymentStatus.AUTHORISED if intent_id else PaymentStatus.NONE,
             agreement_version=current.agreement_version,

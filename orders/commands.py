@@ -75,6 +75,7 @@ class CheckoutRequest:
     payment_method: str | None
     expected_total_fen: int | None = None
     expected_self_pay_fen: int | None = None
+    wallet: str | None = None  # the wallet to spend (``wallet.spending``); None: the one expiring first
 
     @classmethod
     def from_input(cls, data: Mapping[str, Any]) -> Self:
@@ -106,8 +107,9 @@ class CheckoutRequest:
         payment_method = inputs.text("payment_method", required=False, max_length=100)
         expected_total = inputs.integer("expected_total_fen", required=False, minimum=0)
         expected_self_pay = inputs.integer("expected_self_pay_fen", required=False, minimum=0)
+        wallet = inputs.text("wallet", required=False, max_length=80)
         inputs.check()
-        return cls(lines, use_vouchers, agreement, payment_method, expected_total, expected_self_pay)
+        return cls(lines, use_vouchers, agreement, payment_method, expected_total, expected_self_pay, wallet)
 
     def fingerprint(self, *, with_payment_method: bool) -> str:
         body: dict[str, Any] = {

@@ -18,11 +18,9 @@ from orgs.affiliations import affiliated_ids
 from orgs.models import Organisation
 from shop import clock
 from shop.errors import DomainError
-from shop.hooks import layer_ratios
 from shop.i18n import _l
 from shop.money import format_fen
-from wallet import ledger
-from wallet.states import AccountKind
+from wallet import spending
 
 if TYPE_CHECKING:
     from orders.commands import CheckoutRequest
@@ -63,6 +61,8 @@ class Quote(Amounts):
     available_fen: int
     use_vouchers: bool
     ratios: dict[str, int]
+    wallet: str = ""  # the key of the wallet spent (``wallet.spending.WalletChoice.key``)
+    policy_version: int | None = None  # of the grant whose wallet is spent (None: the year's programme)
 
     @property
     def parts(self) -> list[QuotedOrder]:
@@ -80,6 +80,7 @@ class Quote(Amounts):
             "voucher_fen": self.voucher_fen,
             "self_pay_fen": self.self_pay_fen,
             "use_vouchers": self.use_vouchers,
+            "wallet": self.wallet,
             "orders": [
                 {
                     "provider_id": o.provider.id,
@@ -110,6 +111,7 @@ class Quote(Amounts):
                 "total_fen": o.total_fen,
                 "voucher_fen": o.voucher_fen,
                 "self_pay_fen": o.self_pay_fen,
+                "voucher_policy_version": self.policy_version,
                 "lines": [
                     {
                         "product_id": line.product.id,
@@ -135,9 +137,12 @@ def quote(
     *,
     use_vouchers: bool,
     available_fen: int | None = None,
+    wallet: str | None = None,
 ) -> Quote:
-    """Price ``lines`` (product id, quantity) for the enterprise as the checkout would now."""
-    year = clock.today().year
+    """Price ``lines`` (product id, quantity) for the enterprise as the checkout would now, spending
+    the wallet ``wallet`` names (by default the one that expires first: ``wallet.spending``)."""
+    choice = spending.choose(session, enterprise_id, clock.today(), wallet)
+    year = choice.book.year
     versions = queries.versions_on_sale(session, [p for p, _ in lines])
     products = {
         p.id: p
@@ -146,10 +151,10 @@ def quote(
         )
     }
     unavailable = [p for p, _ in lines if p not in versions]
-    ratios = layer_ratios(session, year)
+    ratios = choice.ratios
     affiliated = affiliated_ids(session, enterprise_id)
     if available_fen is None:
-        available_fen = ledger.balance(session, AccountKind.AVAILABLE, year, enterprise_id)
+        available_fen = choice.available_fen
     inputs = [
         LineInput(
             p,
@@ -158,7 +163,7 @@ def quote(
             versions[p].layer.value,
             versions[p].price_fen,
             q,
-            versions[p].accepts_vouchers,
+            versions[p].accepts_vouchers and choice.covers(versions[p].category.value),
         )
         for p, q in lines
         if p in versions
@@ -186,7 +191,7 @@ def quote(
                 )
             )
         orders.append(quoted)
-    return Quote(year, orders, unavailable, available_fen, use_vouchers, ratios)
+    return Quote(year, orders, unavailable, available_fen, use_vouchers, ratios, choice.key, choice.policy_version)
 
 
 def price_change(request: CheckoutRequest, priced: Quote) -> DomainError | None:

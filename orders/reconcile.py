@@ -330,7 +330,12 @@ def expire_order(
     )
     if order.voucher_fen:
         ledger.release_vouchers(
-            session, order.voucher_year, order.enterprise_id, order.voucher_fen, ref=("order", order.id), actor_id=None
+            session,
+            ledger.book_of(session, order.voucher_book, order.voucher_year),
+            order.enterprise_id,
+            order.voucher_fen,
+            ref=("order", order.id),
+            actor_id=None,
         )
     session.commit()
     return True

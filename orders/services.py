@@ -188,7 +188,7 @@ def _cancel(session: Session, actor: User, order_id: int) -> Order:
     if order.voucher_fen:
         ledger.release_vouchers(
             session,
-            order.voucher_year,
+            ledger.book_of(session, order.voucher_book, order.voucher_year),
             order.enterprise_id,
             order.voucher_fen,
             ref=("order", order.id),
@@ -267,7 +267,7 @@ def _decide_refund(session: Session, actor: User, order_id: int, decision: Decis
         if order.voucher_fen:
             ledger.release_vouchers(
                 session,
-                order.voucher_year,
+                ledger.book_of(session, order.voucher_book, order.voucher_year),
                 order.enterprise_id,
                 order.voucher_fen,
                 ref=("order", order.id),

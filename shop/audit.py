@@ -46,6 +46,7 @@ SUBJECT_TYPES = (
     "product",
     "programme",
     "quota_application",
+    "reconsideration",
     "checkout",
     "order",
     "claim",

@@ -13,7 +13,7 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from wallet import api, programmes, services, views
+    from wallet import api, grants, programmes, services, views
     from wallet.demo import seed_programme
 
     app.register_blueprint(views.bp)
@@ -36,11 +36,32 @@ def init_app(app: Flask) -> None:
             "grant": _l("Granted"),
             "create_programme": _l("Programme created"),
             "update_programme": _l("Programme changed"),
+            "change_policy": _l("Policy changed (a new version)"),
+            "publish": _l("Published before it takes effect"),
+            "return": _l("Returned for completion"),
+            "complete": _l("Completed"),
+            "issue": _l("Took effect after the notice"),
+            "hold": _l("Held by a 复核"),
+            "uphold": _l("复核 upheld: grant cancelled"),
+            "dismiss": _l("复核 dismissed"),
+            "release": _l("Unused part given back"),
+            "reclaim": _l("Reclaimed (unused)"),
+            "request_reconsideration": _l("复核 requested"),
+            "accept_reconsideration": _l("复核 accepted"),
+            "refused_reconsideration": _l("复核 not accepted"),
+            "upheld_reconsideration": _l("复核 upheld"),
+            "dismissed_reconsideration": _l("复核 dismissed"),
         }
     )
     labels.add(
         {
             "pending": _l("Pending"),
+            "returned": _l("Returned for completion"),
+            "in_notice": _l("In its notice"),
+            "on_hold": _l("Held by a 复核"),
+            "reconsideration": _l("复核"),
+            "release_grant": _l("Given back to the budget"),
+            "allocate_block": _l("Budget block set aside"),
             "granted": _l("Granted"),
             "quota_application": _l("quota application"),
             "programme": _l("programme"),
@@ -62,6 +83,10 @@ def init_app(app: Flask) -> None:
     # 第十六条: quotas expire at the end of their year, on the first request after it, without anyone
     # running a command on 31 December
     daily.every_day(app, "wallet.expire_quotas", lambda session, _today: services.expire_past_years(session))
+    # a grant published before it takes effect does so when its notice (and 复核 window) has passed;
+    # a grant the policy deems abandoned after its days unused goes back to the budget
+    daily.every_day(app, "wallet.issue_after_notice", lambda session, today: grants.issue_after_notice(session, today))
+    daily.every_day(app, "wallet.reclaim_unused", lambda session, today: grants.reclaim_unused(session, today))
 
     @app.cli.command("expire-quotas")
     def expire_quotas() -> None:

@@ -7,13 +7,13 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from shop.inputs import Decision
+from shop.inputs import Decision, Inputs
 from shop.pagination import Page, page_args
 from shop.states import Role
 from shop.web import api, db_session, json_body
-from wallet import programmes, services
-from wallet.commands import ProgrammeInput, QuotaRequest
-from wallet.models import Programme, QuotaApplication
+from wallet import grants, policies, programmes, reconsiderations, services, versions
+from wallet.commands import GrantRequest, ProgrammeInput, ProgrammeSpec
+from wallet.models import PolicyVersion, Programme, QuotaApplication, Reconsideration
 from wallet.views import year_arg
 
 api_bp = Blueprint("wallet_api", __name__, url_prefix="/api/v1")
@@ -46,7 +46,10 @@ APPLICATION_SCHEMA = {
         "id": {"type": "integer"},
         "year": {"type": "integer"},
         "organisation_id": {"type": "integer"},
-        "status": {"enum": ["pending", "granted", "rejected"]},
+        "status": {"enum": ["pending", "returned", "in_notice", "on_hold", "granted", "rejected"]},
+        "programme": {"type": "string"},
+        "scheme": {"type": "string"},
+        "policy_version": {"type": "integer"},
         "reserved_fen": {"type": "integer"},
         "granted_fen": {"type": "integer"},
         "reason": {"type": ["string", "null"]},
@@ -56,7 +59,20 @@ APPLICATION_SCHEMA = {
 
 def programme_json(prog: Programme) -> dict[str, Any]:
     figures = programmes.programme_figures(db_session(), prog)
+    rules = versions.rules_of(db_session(), prog)
     return {
+        "code": prog.code,
+        "title": prog.title,
+        "preset": prog.preset,
+        "policy_version": prog.policy_version,
+        "jurisdiction": prog.jurisdiction,
+        "starts_on": prog.starts_on.isoformat(),
+        "ends_on": prog.ends_on.isoformat(),
+        "schemes": [
+            {"key": s.key, "title": s.title, "flow": s.flow, "ratios": dict(s.ratios), "cap_fen": s.cap_fen}
+            for s in rules.schemes
+        ],
+        "blocks": [{"jurisdiction": j, "budget_fen": amount} for j, amount in sorted(rules.blocks.items())],
         "year": prog.year,
         "budget_fen": prog.budget_fen,
         "granted_fen": figures.granted_fen,
@@ -74,6 +90,12 @@ def application_json(application: QuotaApplication) -> dict[str, Any]:
     return {
         "id": application.id,
         "year": application.year,
+        "programme": application.programme.code,
+        "scheme": application.scheme,
+        "facts": application.facts or {},
+        "policy_version": application.policy_version,
+        "released_fen": application.released_fen,
+        "notice_ends_on": application.notice_ends_on.isoformat() if application.notice_ends_on else None,
         "organisation_id": application.organisation_id,
         "status": application.status.value,
         "reserved_fen": application.reserved_fen,
@@ -91,9 +113,23 @@ def application_json(application: QuotaApplication) -> dict[str, Any]:
     status=201,
     body={
         "type": "object",
-        "required": ["year", "budget_fen", "enterprise_cap_fen", "ratios"],
+        "description": "With `preset`: a programme of that preset (ProgrammeSpec); without: a Guizhou year",
         "properties": {
             "year": {"type": "integer"},
+            "preset": {"enum": ["guizhou", "linyi", "liuzhou", "baiyun", "guangdong"]},
+            "code": {"type": "string"},
+            "title": {"type": "string"},
+            "jurisdiction": {"type": "string"},
+            "starts_on": {"type": "string", "format": "date"},
+            "ends_on": {"type": "string", "format": "date"},
+            "allocations": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"jurisdiction": {"type": "string"}, "budget_fen": {"type": "integer"}},
+                },
+            },
+            "overrides": {"type": "object"},
             "budget_fen": {"type": "integer"},
             "enterprise_cap_fen": {"type": "integer"},
             "ratios": RATIOS_SCHEMA,
@@ -106,13 +142,30 @@ def application_json(application: QuotaApplication) -> dict[str, Any]:
     errors=["validation_error"],
 )
 def create_programme_api(user: Any) -> Any:
-    return programme_json(programmes.create_programme(db_session(), user, ProgrammeInput.from_input(json_body())))
+    body = json_body()
+    if isinstance(body, dict) and "preset" in body:
+        return programme_json(policies.create_from_preset(db_session(), user, ProgrammeSpec.from_input(body)))
+    return programme_json(programmes.create_programme(db_session(), user, ProgrammeInput.from_input(body)))
+
+
+@api_bp.get("/policy-presets")
+@api(summary="The presets a programme starts from, their schemes and flows", public=True, response={"type": "object"})
+def policy_presets_api(_user: Any) -> Any:
+    return {"items": policies.presets_json()}
 
 
 @api_bp.get("/programmes")
-@api(summary="Every year's programme, newest first", response={"type": "object"})
+@api(
+    summary="Programmes, newest first (of a year, applying in a jurisdiction)",
+    query={"year": {"type": "integer"}, "jurisdiction": {"type": "string"}},
+    response={"type": "object"},
+)
 def list_programmes_api(_user: Any) -> Any:
-    items = [programme_json(p) for p in programmes.list_programmes(db_session())]
+    inputs = Inputs(request.args)
+    year = inputs.integer("year", required=False, minimum=1, maximum=9999)
+    jurisdiction = inputs.text("jurisdiction", required=False, max_length=12)
+    inputs.check()
+    items = [programme_json(p) for p in policies.list_programmes(db_session(), year=year, jurisdiction=jurisdiction)]
     return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)}
 
 
@@ -138,17 +191,76 @@ def update_programme_api(user: Any, year: int) -> Any:
     )
 
 
+@api_bp.get("/programmes/<string(length=40):code>")
+@api(summary="A programme by its code", response=PROGRAMME_SCHEMA, errors=["not_found"])
+def get_programme_by_code_api(_user: Any, code: str) -> Any:
+    return programme_json(grants.get_by_code(db_session(), code))
+
+
+def version_json(version: PolicyVersion) -> dict[str, Any]:
+    return {
+        "number": version.number,
+        "preset": version.preset,
+        "overrides": version.overrides,
+        "rules": version.rules,
+        "reason": version.reason,
+        "created_at": version.created_at.isoformat(),
+    }
+
+
+@api_bp.get("/programmes/<code>/policy-versions")
+@api(summary="Every version of a programme's policy, newest first", errors=["not_found"], response={"type": "object"})
+def policy_versions_api(_user: Any, code: str) -> Any:
+    programme = grants.get_by_code(db_session(), code)
+    return {"items": [version_json(v) for v in versions.history(db_session(), programme.id)]}
+
+
+@api_bp.post("/programmes/<code>/policy-versions")
+@api(
+    summary="Change a programme's policy: a new version (the preset with these overrides)",
+    roles=[Role.AUTHORITY],
+    status=201,
+    body={
+        "type": "object",
+        "required": ["overrides", "reason"],
+        "properties": {"overrides": {"type": "object"}, "reason": {"type": "string"}},
+    },
+    errors=["validation_error", "not_found"],
+    response={"type": "object"},
+)
+def change_policy_api(user: Any, code: str) -> Any:
+    body = json_body()
+    inputs = Inputs(body)
+    reason = inputs.reason()
+    overrides = body.get("overrides") if isinstance(body, dict) else None
+    if not isinstance(overrides, dict):
+        inputs.error("overrides", "Give the overrides as an object of rule → value.")
+    inputs.check()
+    return version_json(policies.change_policy(db_session(), user, code, overrides, reason))
+
+
 @api_bp.post("/quota-applications")
 @api(
     summary="Apply for the year's voucher quota (first come, first served)",
     roles=[Role.ENTERPRISE],
     status=201,
-    body={"type": "object", "properties": {"year": {"type": "integer"}}},
+    body={
+        "type": "object",
+        "properties": {
+            "year": {"type": "integer"},
+            "programme": {"type": "string"},
+            "scheme": {"type": "string"},
+            "facts": {"type": "object"},
+        },
+    },
     response=APPLICATION_SCHEMA,
     errors=["validation_error", "not_eligible", "quota_already_applied", "budget_exhausted", "not_found"],
 )
 def apply_api(user: Any) -> Any:
-    return application_json(services.apply_for_quota(db_session(), user, QuotaRequest.from_input(json_body()).year))
+    request_ = GrantRequest.from_input(json_body())
+    if request_.programme:
+        return application_json(grants.apply(db_session(), user, request_.programme, request_.scheme, request_.facts))
+    return application_json(services.apply_for_quota(db_session(), user, request_.year))
 
 
 @api_bp.get("/quota-applications")
@@ -180,15 +292,109 @@ def get_application_api(user: Any, application_id: int) -> Any:
     body={
         "type": "object",
         "required": ["decision"],
-        "properties": {"decision": {"enum": ["approve", "reject"]}, "reason": {"type": "string"}},
+        "properties": {
+            "decision": {"enum": ["approve", "reject"]},
+            "reason": {"type": "string"},
+            "granted_fen": {"type": "integer"},
+        },
     },
     response=APPLICATION_SCHEMA,
     errors=["validation_error", "invalid_state", "sanctioned", "not_found"],
 )
 def review_application_api(user: Any, application_id: int) -> Any:
-    return application_json(
-        services.review_application(db_session(), user, application_id, Decision.from_input(json_body()))
-    )
+    body = json_body()
+    decision = Decision.from_input(body)
+    inputs = Inputs(body)
+    granted = inputs.fen("granted_fen", required=False, minimum=1)
+    inputs.check()
+    return application_json(services.review_application(db_session(), user, application_id, decision, granted))
+
+
+@api_bp.post("/quota-applications/<int:application_id>/release")
+@api(
+    summary="Give an unused part of a grant back to the programme's budget",
+    roles=[Role.OPERATOR],
+    body={
+        "type": "object",
+        "required": ["amount_fen", "reason"],
+        "properties": {"amount_fen": {"type": "integer"}, "reason": {"type": "string"}},
+    },
+    response=APPLICATION_SCHEMA,
+    errors=["validation_error", "invalid_state", "not_found"],
+)
+def release_api(user: Any, application_id: int) -> Any:
+    inputs = Inputs(json_body())
+    amount, reason = inputs.fen("amount_fen", minimum=1), inputs.reason()
+    inputs.check()
+    return application_json(grants.release(db_session(), user, application_id, amount, reason))
+
+
+def reconsideration_json(item: Reconsideration) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "application_id": item.application_id,
+        "status": item.status,
+        "reason": item.reason,
+        "accept_by": item.accept_by.isoformat(),
+        "decide_by": item.decide_by.isoformat() if item.decide_by else None,
+        "decision_reason": item.decision_reason,
+    }
+
+
+@api_bp.post("/quota-applications/<int:application_id>/reconsiderations")
+@api(
+    summary="Ask for a 复核 of a grant in its notice (it holds the grant until decided)",
+    roles=[Role.ENTERPRISE, Role.PROVIDER, Role.OPERATOR, Role.AUTHORITY],
+    status=201,
+    body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
+    errors=["validation_error", "invalid_state", "not_found"],
+    response={"type": "object"},
+)
+def request_reconsideration_api(user: Any, application_id: int) -> Any:
+    inputs = Inputs(json_body())
+    reason = inputs.reason()
+    inputs.check()
+    return reconsideration_json(reconsiderations.request(db_session(), user, application_id, reason))
+
+
+@api_bp.post("/reconsiderations/<int:item_id>/answer")
+@api(
+    summary="Accept a 复核 request, or not (with a reason)",
+    roles=[Role.OPERATOR],
+    body={
+        "type": "object",
+        "required": ["decision"],
+        "properties": {"decision": {"enum": ["accept", "refuse"]}, "reason": {"type": "string"}},
+    },
+    errors=["validation_error", "invalid_state", "not_found"],
+    response={"type": "object"},
+)
+def answer_reconsideration_api(user: Any, item_id: int) -> Any:
+    inputs = Inputs(json_body())
+    accept = inputs.choice("decision", ["accept", "refuse"]) == "accept"
+    reason = inputs.reason(required=not accept)
+    inputs.check()
+    return reconsideration_json(reconsiderations.answer(db_session(), user, item_id, accept, reason))
+
+
+@api_bp.post("/reconsiderations/<int:item_id>/decision")
+@api(
+    summary="Decide an accepted 复核: uphold (the grant is cancelled) or dismiss",
+    roles=[Role.OPERATOR],
+    body={
+        "type": "object",
+        "required": ["decision", "reason"],
+        "properties": {"decision": {"enum": ["uphold", "dismiss"]}, "reason": {"type": "string"}},
+    },
+    errors=["validation_error", "invalid_state", "not_found"],
+    response={"type": "object"},
+)
+def decide_reconsideration_api(user: Any, item_id: int) -> Any:
+    inputs = Inputs(json_body())
+    uphold = inputs.choice("decision", ["uphold", "dismiss"]) == "uphold"
+    reason = inputs.reason()
+    inputs.check()
+    return reconsideration_json(reconsiderations.decide(db_session(), user, item_id, uphold, reason))
 
 
 WALLET_SCHEMA = {
@@ -213,10 +419,17 @@ WALLET_SCHEMA = {
 @api(
     summary="The enterprise's vouchers for a year",
     roles=[Role.ENTERPRISE],
-    query={"year": {"type": "integer"}},
+    query={"year": {"type": "integer"}, "programme": {"type": "string"}, "scheme": {"type": "string"}},
     response=WALLET_SCHEMA,
 )
 def wallet_api(user: Any) -> Any:
+    inputs = Inputs(request.args)
+    code = inputs.text("programme", required=False, max_length=40)
+    scheme = inputs.text("scheme", required=False, max_length=40)
+    inputs.check()
+    if code:
+        application = services.application_in(db_session(), user.organisation_id, code, scheme)
+        return services.wallet(db_session(), user.organisation_id, application.year, application).as_json()
     return services.wallet(db_session(), user.organisation_id, year_arg()).as_json()
 
 

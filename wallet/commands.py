@@ -203,7 +203,7 @@ class GrantRequest:
         inputs = Inputs(data)
         programme = inputs.text("programme", required=False, max_length=40)
         scheme = inputs.text("scheme", required=False, max_length=40, default="default")
-        year = inputs.year(default=clock.today().year)
+        year = inputs.year(required=False, default=clock.today().year)
         raw = data.get("facts") or {}
         facts: dict[str, Any] = {}
         if not isinstance(raw, Mapping):

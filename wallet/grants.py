@@ -218,7 +218,7 @@ def decide(
             ledger.release_reservation(
                 session, book, application.organisation_id, application.reserved_fen, application.id, actor.id
             )
-        return change_state(
+        change_state(
             session,
             application,
             QUOTA_APPLICATION,
@@ -230,6 +230,7 @@ def decide(
             decided_at=clock.now(),
             decided_by_id=actor.id,
         )
+        return application
     amount = application.reserved_fen if granted_fen is None else granted_fen
     if not 0 < amount <= application.reserved_fen:
         raise ValidationError(
@@ -249,7 +250,7 @@ def decide(
         ledger.grant_quota(session, book, application.organisation_id, amount, application.id, actor.id)
     else:
         changes["notice_ends_on"] = add_working_days(session, clock.today(), rules.notice_before_grant_working_days)
-    return change_state(
+    change_state(
         session,
         application,
         QUOTA_APPLICATION,
@@ -263,6 +264,7 @@ def decide(
         decided_by_id=actor.id,
         **changes,
     )
+    return application
 
 
 def takes_effect_on(session: Session, application: QuotaApplication, rules: Rules) -> dt.date | None:
@@ -286,7 +288,8 @@ def issue(session: Session, application: QuotaApplication, actor: User | None) -
         application.id,
         actor.id if actor else None,
     )
-    return change_state(session, application, QUOTA_APPLICATION, "issue", actor, subject_type="quota_application")
+    change_state(session, application, QUOTA_APPLICATION, "issue", actor, subject_type="quota_application")
+    return application
 
 
 @use_case

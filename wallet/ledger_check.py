@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting, Programme, QuotaApplication
@@ -105,7 +105,7 @@ def verify(session: Session) -> LedgerReport:
             LedgerAccount.balance_fen,
             LedgerAccount.kind,
             func.coalesce(sums.c.total, 0),
-            LedgerAccount.year,
+            LedgerAccount.book,
             LedgerAccount.organisation_id,
         ).outerjoin(sums, sums.c.account_id == LedgerAccount.id)
     ).all()
@@ -115,23 +115,26 @@ def verify(session: Session) -> LedgerReport:
     ]
     entries = session.scalar(select(func.count()).select_from(LedgerEntry)) or 0
     report = LedgerReport(entries, unbalanced, mismatched, negative)
-    balances = {(kind, year, org): stored for _code, stored, kind, _total, year, org in rows}
+    # a budget block (``<book>@<jurisdiction>``) is part of its programme's budget
+    balances: dict[tuple[AccountKind, str, int | None], int] = defaultdict(int)
+    for _code, stored, kind, _total, book, org in rows:
+        balances[(kind, book.split("@", 1)[0] if org is None else book, org)] += stored
     _reconcile(session, balances, report)
     return report
 
 
 def _reconcile(
-    session: Session, balances: Mapping[tuple[AccountKind, int, int | None], int], report: LedgerReport
+    session: Session, balances: Mapping[tuple[AccountKind, str, int | None], int], report: LedgerReport
 ) -> None:
-    found: list[tuple[tuple[int, int, int], Difference]] = []
-    by_kind: dict[AccountKind, dict[tuple[int, int | None], int]] = defaultdict(dict)
+    found: list[tuple[tuple[str, int, int], Difference]] = []
+    by_kind: dict[AccountKind, dict[tuple[str, int | None], int]] = defaultdict(dict)
     for (kind, year, org), stored in balances.items():
         by_kind[kind][(year, org)] = stored
     order = 0
     for checks, sums in [(_WALLET_CHECKS, _wallet_sums), *_reconciliations.values()]:
         business_sums = sums(session)
         for check in checks:
-            ledger_side: dict[tuple[int, int | None], int] = defaultdict(int)
+            ledger_side: dict[tuple[str, int | None], int] = defaultdict(int)
             for kind in check.kinds:
                 for key, stored in by_kind.get(kind, {}).items():
                     ledger_side[key] += stored
@@ -150,7 +153,7 @@ def _reconcile(
     report.differences = [difference for _key, difference in sorted(found, key=lambda f: f[0])]
 
 
-def _code(name: str, year: int, organisation_id: int | None) -> str:
+def _code(name: str, year: str, organisation_id: int | None) -> str:
     return f"{name}:{year}" + (f":{organisation_id}" if organisation_id is not None else "")
 
 
@@ -166,29 +169,47 @@ _WALLET_CHECKS = (
 )
 
 
-def _wallet_sums(session: Session) -> dict[str, dict[tuple[int, int | None], int]]:
-    """The quota side: one GROUP BY over the applications, one read of the programmes."""
-    pending: dict[tuple[int, int | None], int] = {}
-    granted: dict[tuple[int, int | None], int] = {}
-    committed: dict[int, int] = defaultdict(int)
-    for year, org, status, reserved, granted_fen in session.execute(
+def _wallet_sums(session: Session) -> dict[str, dict[tuple[str, int | None], int]]:
+    """The quota side, per book (``wallet.ledger.Book``): one GROUP BY over the applications, one
+    read of the programmes. An application still undecided (pending, returned, in its notice or held
+    by a 复核) holds its reservation; a grant holds what it granted less what it gave back."""
+    held: dict[tuple[str, int | None], int] = defaultdict(int)
+    granted: dict[tuple[str, int | None], int] = defaultdict(int)
+    committed: dict[str, int] = defaultdict(int)
+    year_book = Programme.book == cast(Programme.year, String)
+    for book, year_wide, scheme, org, status, reserved, granted_fen, released in session.execute(
         select(
-            QuotaApplication.year,
+            Programme.book,
+            year_book,
+            QuotaApplication.scheme,
             QuotaApplication.organisation_id,
             QuotaApplication.status,
             func.sum(QuotaApplication.reserved_fen),
             func.sum(QuotaApplication.granted_fen),
+            func.sum(QuotaApplication.released_fen),
         )
-        .where(QuotaApplication.status.in_([ApplicationStatus.PENDING, ApplicationStatus.GRANTED]))
-        .group_by(QuotaApplication.year, QuotaApplication.organisation_id, QuotaApplication.status)
+        .join(Programme, Programme.id == QuotaApplication.programme_id)
+        .where(QuotaApplication.status != ApplicationStatus.REJECTED)
+        .group_by(
+            Programme.book,
+            year_book,
+            QuotaApplication.scheme,
+            QuotaApplication.organisation_id,
+            QuotaApplication.status,
+        )
     ):
-        amount = int(reserved if status == ApplicationStatus.PENDING else granted_fen)
-        (pending if status == ApplicationStatus.PENDING else granted)[(year, org)] = amount
-        committed[year] += amount
-    budgets = {year: int(budget) for year, budget in session.execute(select(Programme.year, Programme.budget_fen))}
+        wallet_book = book if year_wide and scheme == "default" else f"{book}/{scheme}"
+        if status == ApplicationStatus.GRANTED:
+            amount = int(granted_fen) - int(released)
+            granted[(wallet_book, org)] += amount
+        else:
+            amount = int(reserved)
+            held[(wallet_book, org)] += amount
+        committed[book] += amount
+    budgets = {book: int(budget) for book, budget in session.execute(select(Programme.book, Programme.budget_fen))}
     return {
-        "source": {(year, None): -budget for year, budget in budgets.items()},
-        "budget": {(year, None): budget - committed.get(year, 0) for year, budget in budgets.items()},
-        "reserved": pending,
-        "granted": granted,
+        "source": {(book, None): -budget for book, budget in budgets.items()},
+        "budget": {(book, None): budget - committed.get(book, 0) for book, budget in budgets.items()},
+        "reserved": dict(held),
+        "granted": dict(granted),
     }

@@ -22,7 +22,7 @@ from shop.money import format_fen
 from shop.states import Role
 from wallet import ledger, versions
 from wallet.commands import ProgrammeInput, check_programme_dates
-from wallet.models import Programme, QuotaApplication, SettlementDate
+from wallet.models import LedgerAccount, Programme, QuotaApplication, SettlementDate
 from wallet.states import AccountKind, ApplicationStatus
 
 # Checks the claims work registers: given a year and the settlement dates an edit would remove,
@@ -176,10 +176,30 @@ def programme_figures(session: Session, programme: Programme) -> ProgrammeFigure
                 ),
                 0,
             ),
-            func.coalesce(func.sum(QuotaApplication.granted_fen), 0),
-        ).where(QuotaApplication.year == programme.year)
+            func.coalesce(
+                func.sum(
+                    case(
+                        (
+                            QuotaApplication.status == ApplicationStatus.GRANTED,
+                            QuotaApplication.granted_fen - QuotaApplication.released_fen,
+                        ),
+                        else_=0,
+                    )
+                ),
+                0,
+            ),
+        ).where(QuotaApplication.programme_id == programme.id)
     ).one()
-    remaining = ledger.balance(session, AccountKind.BUDGET, programme.year)
+    # the programme's budget with its blocks (``<book>@<jurisdiction>``)
+    remaining = int(
+        session.scalar(
+            select(func.coalesce(func.sum(LedgerAccount.balance_fen), 0)).where(
+                LedgerAccount.kind == AccountKind.BUDGET,
+                (LedgerAccount.book == programme.book) | LedgerAccount.book.startswith(f"{programme.book}@"),
+            )
+        )
+        or 0
+    )
     return ProgrammeFigures(programme.budget_fen, int(row[2]), int(row[3]), remaining, int(row[0]), int(row[1]))
 
 

@@ -24,7 +24,7 @@ from shop.policy import year_end
 from shop.states import Role
 from wallet import grants, ledger
 from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting, Programme, QuotaApplication
-from wallet.programmes import get_programme
+from wallet.programmes import get_programme, province_wide
 from wallet.rules import Applicant, Window, eligibility_failures, grant_size
 from wallet.states import AccountKind, ApplicationStatus
 
@@ -94,8 +94,11 @@ def apply_for_quota(session: Session, actor: User, year: int) -> QuotaApplicatio
 
 
 def _existing_application(session: Session, org_id: int, year: int) -> QuotaApplication | None:
+    """The enterprise's application to the province-wide programme of ``year`` (the old forms)."""
     return session.scalars(
-        select(QuotaApplication).where(QuotaApplication.organisation_id == org_id, QuotaApplication.year == year)
+        select(QuotaApplication)
+        .join(Programme, Programme.id == QuotaApplication.programme_id)
+        .where(QuotaApplication.organisation_id == org_id, province_wide(year))
     ).one_or_none()
 
 
@@ -199,18 +202,42 @@ class Wallet:
             "expired_fen": self.expired_fen,
             "expires_on": self.expires_on.isoformat(),
             "application_status": self.application.status.value if self.application else None,
+            "programme": self.application.programme.code if self.application else None,
+            "scheme": self.application.scheme if self.application else "default",
         }
 
 
-def wallet(session: Session, org_id: int, year: int) -> Wallet:
+def application_in(session: Session, org_id: int, code: str, scheme: str | None) -> QuotaApplication:
+    """The enterprise's application to the programme ``code`` (for ``scheme``, or its first one)."""
+    programme = grants.get_by_code(session, code)
+    stmt = select(QuotaApplication).where(
+        QuotaApplication.organisation_id == org_id, QuotaApplication.programme_id == programme.id
+    )
+    if scheme:
+        stmt = stmt.where(QuotaApplication.scheme == scheme)
+    found = session.scalars(stmt.order_by(QuotaApplication.id)).first()
+    if found is None:
+        raise NotFound(_l("The enterprise has no wallet in %(code)s.", code=code))
+    return found
+
+
+def wallet(session: Session, org_id: int, year: int, application: QuotaApplication | None = None) -> Wallet:
+    """The enterprise's wallet of the province-wide programme of ``year``, or of ``application``'s
+    programme and scheme."""
+    if application is None:
+        application = _existing_application(session, org_id, year)
+        book = str(year)
+        expires_on = year_end(year)
+    else:
+        wallet_book, _rules = grants.application_book(session, application)
+        book, expires_on, year = wallet_book.wallet, wallet_book.expires_on, application.year
     balances = dict(
         session.execute(
             select(LedgerAccount.kind, LedgerAccount.balance_fen).where(
-                LedgerAccount.organisation_id == org_id, LedgerAccount.year == year
+                LedgerAccount.organisation_id == org_id, LedgerAccount.book == book
             )
         ).all()
     )
-    application = _existing_application(session, org_id, year)
     return Wallet(
         year,
         org_id,
@@ -220,7 +247,7 @@ def wallet(session: Session, org_id: int, year: int) -> Wallet:
         balances.get(AccountKind.CLAIMED, 0),
         balances.get(AccountKind.DISBURSED, 0),
         balances.get(AccountKind.EXPIRED, 0),
-        year_end(year),
+        expires_on,
         application,
     )
 

@@ -1,0 +1,128 @@
+"""The "Programmes as policy" calls of API.md: presets, a programme from a preset, an application
+naming programme, scheme and facts, a grant in notice, 复核, a wallet by programme."""
+
+import pytest
+
+from shop.states import Role
+from tests.helpers import make_org, make_programme, make_staff, member, token_for
+
+BAIYUN_2026 = {
+    "preset": "baiyun",
+    "code": "baiyun-2026",
+    "jurisdiction": "440111",
+    "starts_on": "2026-01-01",
+    "ends_on": "2026-12-31",
+    "budget_fen": 1_000_000_000,  # ¥10,000,000
+    "settlement_dates": ["2026-06-30"],
+    "overrides": {"schemes.public_cloud.cap_fen": 5_000_000},  # ¥50,000 below ¥5,000,000 of taxes
+}
+
+
+@pytest.fixture(autouse=True)
+def in_2026(today):
+    today("2026-03-02")
+
+
+def baiyun_authority(session):
+    user = make_staff(session, Role.AUTHORITY)
+    user.jurisdiction = "440111"
+    session.commit()
+    return token_for(session, user)
+
+
+def test_the_presets_are_listed_with_their_schemes_and_flows(client):
+    items = client.get("/api/v1/policy-presets").json["items"]
+    by_key = {p["key"]: p for p in items}
+    assert set(by_key) == {"guizhou", "linyi", "liuzhou", "baiyun", "guangdong"}
+    assert [s["key"] for s in by_key["baiyun"]["schemes"]] == [
+        "dev_cloud",
+        "public_cloud",
+        "software_park",
+        "smart_manufacturing",
+    ]
+    assert {p["key"] for p in items if p["available"]} == {"guizhou", "baiyun"}
+    assert by_key["linyi"]["schemes"][0]["flow"] == "contract"
+    assert by_key["guangdong"]["schemes"][0]["flow"] == "post_subsidy"
+
+
+def test_a_baiyun_programme_from_its_preset_and_an_application_to_it(client, session):
+    make_programme(session)  # Guizhou 2026 beside it
+    created = client.post("/api/v1/programmes", json=BAIYUN_2026, headers=baiyun_authority(session))
+    assert created.status_code == 201, created.json
+    assert (created.json["code"], created.json["preset"], created.json["policy_version"]) == (
+        "baiyun-2026",
+        "baiyun",
+        1,
+    )
+    assert created.json["remaining_fen"] == 1_000_000_000
+    # the old form still names Guizhou's programme of the year
+    assert client.get("/api/v1/programmes/2026", headers=token_for(session, make_staff(session))).json["code"] == (
+        "guizhou-2026"
+    )
+
+    guiyang = token_for(session, member(make_org(session, region_code="520102")))
+    body = {"programme": "baiyun-2026", "scheme": "public_cloud", "facts": {"last_year_tax_fen": 0}}
+    refused = client.post("/api/v1/quota-applications", json=body, headers=guiyang)
+    assert refused.status_code == 422 and refused.json["code"] == "not_eligible"
+
+    baiyun_org = make_org(session, region_code="440111")
+    enterprise = token_for(session, member(baiyun_org))
+    applied = client.post("/api/v1/quota-applications", json=body, headers=enterprise)
+    assert applied.status_code == 201, applied.json
+    assert (applied.json["programme"], applied.json["scheme"], applied.json["reserved_fen"]) == (
+        "baiyun-2026",
+        "public_cloud",
+        5_000_000,  # the overridden cap
+    )
+    missing = client.post(
+        "/api/v1/quota-applications",
+        json={"programme": "baiyun-2026", "scheme": "smart_manufacturing"},
+        headers=enterprise,
+    )
+    assert missing.status_code == 422 and "facts.project" in missing.json["errors"]
+
+    operator = token_for(session, make_staff(session, Role.OPERATOR))
+    reviewed = client.post(
+        f"/api/v1/quota-applications/{applied.json['id']}/review", json={"decision": "approve"}, headers=operator
+    )
+    assert reviewed.status_code == 200
+    assert (reviewed.json["status"], reviewed.json["granted_fen"]) == ("in_notice", 5_000_000)
+
+    asked = client.post(
+        f"/api/v1/quota-applications/{applied.json['id']}/reconsiderations",
+        json={"reason": "数据有误"},
+        headers=guiyang,
+    )
+    assert asked.status_code == 201
+    answer = client.post(
+        f"/api/v1/reconsiderations/{asked.json['id']}/answer", json={"decision": "refuse"}, headers=operator
+    )
+    assert answer.status_code == 422  # not accepting needs a reason
+    answer = client.post(
+        f"/api/v1/reconsiderations/{asked.json['id']}/answer",
+        json={"decision": "refuse", "reason": "理由不成立"},
+        headers=operator,
+    )
+    assert answer.status_code == 200 and answer.json["status"] == "refused"
+
+    wallet = client.get("/api/v1/wallet?programme=baiyun-2026", headers=enterprise).json
+    assert (wallet["scheme"], wallet["application_status"], wallet["available_fen"]) == ("public_cloud", "in_notice", 0)
+
+    versions = client.post(
+        "/api/v1/programmes/baiyun-2026/policy-versions",
+        json={"overrides": {"yearly_total_fen": "many"}, "reason": "调整"},
+        headers=baiyun_authority(session),
+    )
+    assert versions.status_code == 422 and "overrides.yearly_total_fen" in versions.json["errors"]
+    history = client.get("/api/v1/programmes/baiyun-2026/policy-versions", headers=enterprise).json["items"]
+    assert [v["number"] for v in history] == [1]
+
+
+def test_only_an_authority_covering_the_jurisdiction_creates_the_programme(client, session):
+    guiyang = make_staff(session, Role.AUTHORITY)
+    guiyang.jurisdiction = "5201"
+    session.commit()
+    refused = client.post("/api/v1/programmes", json=BAIYUN_2026, headers=token_for(session, guiyang))
+    assert refused.status_code == 403
+    operator = client.post("/api/v1/programmes", json=BAIYUN_2026, headers=token_for(session, make_staff(session)))
+    assert operator.status_code == 403
