@@ -44,7 +44,7 @@ from shop.i18n import _l
 from shop.money import format_fen
 from shop.states import Role
 from wallet import ledger
-from wallet.models import SettlementDate
+from wallet.models import Programme, SettlementDate
 
 # 第十二条: a provider that has left still claims for the orders it served; an expelled one does not
 CLAIMING_ORG_STATUSES = ACTIVE_ORG_STATUSES | {OrgStatus.EXITED}
@@ -323,6 +323,13 @@ def submit_claim(session: Session, actor: User, claim_id: int) -> Claim:
         actor,
         subject_type="claim",
         settlement_date=day,
+        policy_version=session.scalar(
+            select(Programme.policy_version)
+            .join(SettlementDate, SettlementDate.programme_id == Programme.id)
+            .where(SettlementDate.day == day)
+            .order_by(Programme.id)
+            .limit(1)
+        ),
         submitted_at=clock.now(),
     )
     session.commit()

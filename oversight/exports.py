@@ -67,6 +67,31 @@ def report_rows(report: ProgrammeReport) -> tuple[list[Any], list[list[Any]]]:
     )
     for r in report.leading_providers:
         rows.append([r.name, r.orders, Money(r.amount_fen), Money(r.voucher_fen), Money(r.disbursed_fen)])
+    section(
+        _("By programme, scheme and budget block"),
+        [
+            _("Programme"),
+            _("Jurisdiction"),
+            _("Scheme or block"),
+            _("Budget left (yuan)"),
+            _("Reserved (yuan)"),
+            _("Granted (yuan)"),
+            _("Disbursed (yuan)"),
+        ],
+    )
+    for r in report.by_programme:
+        part = r.scheme or (r.block and str(_("block %(code)s", code=r.block))) or str(_("budget"))
+        rows.append(
+            [
+                r.title,
+                r.jurisdiction,
+                part,
+                Money(r.budget_fen),
+                Money(r.reserved_fen),
+                Money(r.granted_fen),
+                Money(r.disbursed_fen),
+            ]
+        )
     header = [
         _("Programme %(year)d", year=report.year),
         _("generated %(at)s", at=report.generated_at.astimezone(clock.CHINA).strftime("%Y-%m-%d %H:%M")),

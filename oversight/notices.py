@@ -58,9 +58,11 @@ def _publish(session: Session, entry: NoticeEntry) -> NoticeEntry:
 
 
 def publish_grant(session: Session, application_id: int) -> NoticeEntry | None:
-    """Put a granted quota in public notice (once; helpers never commit)."""
+    """Put a granted quota in public notice (once; helpers never commit): when it is granted, or, where
+    the policy publishes grants before they take effect, when it goes into its notice."""
     application = session.get(QuotaApplication, application_id)
-    if application is None or application.status != ApplicationStatus.GRANTED or application.granted_fen <= 0:
+    published = (ApplicationStatus.GRANTED, ApplicationStatus.IN_NOTICE)
+    if application is None or application.status not in published or application.granted_fen <= 0:
         return None
     if _existing_entry(session, NoticeKind.QUOTA_GRANT, application.id) is not None:
         return None
@@ -70,6 +72,8 @@ def publish_grant(session: Session, application_id: int) -> NoticeEntry | None:
         NoticeEntry(
             kind=NoticeKind.QUOTA_GRANT,
             year=application.year,
+            programme_id=application.programme_id,
+            policy_version=application.policy_version,
             subject_type="quota_application",
             subject_id=application.id,
             organisation_id=org.id,
@@ -103,6 +107,7 @@ def publish_disbursement(session: Session, claim_id: int) -> NoticeEntry | None:
         NoticeEntry(
             kind=NoticeKind.DISBURSEMENT,
             year=year,
+            policy_version=claim.policy_version,
             subject_type="claim",
             subject_id=claim.id,
             organisation_id=org.id,

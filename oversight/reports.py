@@ -26,6 +26,7 @@ from claims.states import ClaimStatus
 from orders.models import Order, OrderLine
 from orders.states import OrderStatus
 from orgs.models import Organisation
+from oversight.books import BookRow, by_programme
 from oversight.rules import week_start, weeks
 from oversight.sql import china_day, year_range
 from shop import clock, policy
@@ -328,6 +329,7 @@ class ProgrammeReport:
     claims_by_status: list[ClaimRow]
     claims_by_settlement_date: list[ClaimRow] = field(default_factory=list)
     leading_providers: list[ProviderRow] = field(default_factory=list)
+    by_programme: list[BookRow] = field(default_factory=list)  # per programme, scheme and budget block
 
     def as_json(self) -> dict[str, Any]:
         def rows(items: list[Any]) -> list[dict[str, Any]]:
@@ -355,6 +357,7 @@ class ProgrammeReport:
             "claims_by_status": by_status,
             "claims_by_settlement_date": rows(self.claims_by_settlement_date),
             "leading_providers": rows(self.leading_providers),
+            "by_programme": rows(self.by_programme),
         }
 
 
@@ -372,6 +375,7 @@ def programme_report(session: Session, year: int) -> ProgrammeReport:
         claims_by_status=claims_by_status(claims),
         claims_by_settlement_date=[c for c in claims if c.settlement_date is not None],
         leading_providers=leading_providers(session, year),
+        by_programme=by_programme(session, year),
     )
 
 
@@ -380,9 +384,15 @@ def programme_report(session: Session, year: int) -> ProgrammeReport:
 
 def programme_years(session: Session) -> list[int]:
     """The years that have a programme, newest first."""
-    return list(session.scalars(select(Programme.year).order_by(Programme.year.desc())))
+    return list(session.scalars(select(Programme.year).distinct().order_by(Programme.year.desc())))
 
 
 def find_programme(session: Session, year: int) -> Programme | None:
-    """The year's programme, or None when the authority has not opened one (the figures are empty)."""
-    return session.scalars(select(Programme).where(Programme.year == year)).one_or_none()
+    """The year's programme (the province-wide one, else the first of the year), or None when no
+    authority has opened one (the figures are empty)."""
+    return session.scalars(
+        select(Programme)
+        .where(Programme.year == year)
+        .order_by((Programme.book == str(year)).desc(), Programme.id)
+        .limit(1)
+    ).first()

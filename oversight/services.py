@@ -30,7 +30,7 @@ from wallet.states import ApplicationStatus
 def on_audit_entry(session: Session, entry: Any) -> None:
     """The listener registered with ``shop.hooks.on_audit``."""
     key = (entry.subject_type, entry.action)
-    if key == ("quota_application", "grant"):
+    if key in (("quota_application", "grant"), ("quota_application", "publish")):
         publish_grant(session, entry.subject_id)
     elif key == ("claim", "disburse_claim"):
         publish_disbursement(session, entry.subject_id)

@@ -13,7 +13,7 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from wallet import api, grants, programmes, services, views
+    from wallet import api, grant_upkeep, grants, policy_api, programmes, services, views  # noqa: F401 (routes)
     from wallet.demo import seed_programme
 
     app.register_blueprint(views.bp)
@@ -86,7 +86,10 @@ def init_app(app: Flask) -> None:
     # a grant published before it takes effect does so when its notice (and 复核 window) has passed;
     # a grant the policy deems abandoned after its days unused goes back to the budget
     daily.every_day(app, "wallet.issue_after_notice", lambda session, today: grants.issue_after_notice(session, today))
-    daily.every_day(app, "wallet.reclaim_unused", lambda session, today: grants.reclaim_unused(session, today))
+    daily.every_day(app, "wallet.reclaim_unused", lambda session, today: grant_upkeep.reclaim_unused(session, today))
+    daily.every_day(
+        app, "wallet.lapse_uncompleted", lambda session, today: grant_upkeep.lapse_uncompleted(session, today)
+    )
 
     @app.cli.command("expire-quotas")
     def expire_quotas() -> None:

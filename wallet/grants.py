@@ -31,7 +31,7 @@ from shop.money import format_fen
 from shop.presets import Rules
 from shop.states import Role
 from wallet import ledger, versions
-from wallet.models import LedgerEntry, Programme, QuotaApplication
+from wallet.models import Programme, QuotaApplication
 from wallet.rules import Applicant, Window, eligibility_failures, grant_amount, scheme_cap
 from wallet.states import QUOTA_APPLICATION, AccountKind, ApplicationStatus
 
@@ -311,90 +311,3 @@ def issue_after_notice(session: Session, today: dt.date | None = None) -> int:
             issued += 1
     session.commit()
     return issued
-
-
-@use_case
-def release(session: Session, actor: User, application_id: int, amount_fen: int, reason: str) -> QuotaApplication:
-    """The operator gives back an unused part of a grant to the programme's budget."""
-    if actor.role != Role.OPERATOR:
-        raise Forbidden()
-    application = session.scalars(
-        select(QuotaApplication).where(QuotaApplication.id == application_id).with_for_update()
-    ).one_or_none()
-    if application is None:
-        raise NotFound()
-    if application.status != ApplicationStatus.GRANTED:
-        raise DomainError("invalid_state", _l("Only a grant in effect can give back what it does not use."))
-    _give_back(session, application, amount_fen, actor, "release", reason)
-    session.commit()
-    return application
-
-
-def _give_back(
-    session: Session, application: QuotaApplication, amount_fen: int, actor: User | None, action: str, reason: str
-) -> None:
-    book, _rules = application_book(session, application)
-    available = ledger.balance(session, AccountKind.AVAILABLE, book, application.organisation_id)
-    if not 0 < amount_fen <= available:
-        raise ValidationError(
-            {
-                "amount_fen": [
-                    _l("Between ¥0.01 and what the wallet holds unused (%(amount)s).", amount=format_fen(available))
-                ]
-            }
-        )
-    before = application.audit_state()
-    ledger.release_grant(
-        session, book, application.organisation_id, amount_fen, application.id, actor.id if actor else None
-    )
-    application.released_fen += amount_fen
-    record(
-        session, actor, "quota_application", application.id, action, before, application.audit_state() | {"why": reason}
-    )
-
-
-def _granted_on(session: Session, application: QuotaApplication) -> dt.date | None:
-    """The day the grant took effect: its ledger movement into the wallet."""
-    at = session.scalar(
-        select(func.max(LedgerEntry.at)).where(
-            LedgerEntry.kind == "grant_quota",
-            LedgerEntry.ref_type == "quota_application",
-            LedgerEntry.ref_id == application.id,
-        )
-    )
-    return clock.china_date(at)
-
-
-@use_case
-def reclaim_unused(session: Session, today: dt.date | None = None) -> int:
-    """Daily: a grant with nothing spent ``unused_reclaim_days`` after it took effect is deemed
-    abandoned (Baiyun 第十六条) and what it holds goes back to the budget. Commits."""
-    today = today or clock.today()
-    total = 0
-    for application in session.scalars(
-        select(QuotaApplication)
-        .where(
-            QuotaApplication.status == ApplicationStatus.GRANTED,
-            QuotaApplication.granted_fen > QuotaApplication.released_fen,
-        )
-        .order_by(QuotaApplication.id)
-    ):
-        book, rules = application_book(session, application)
-        days = rules.unused_reclaim_days
-        if days is None or application.decided_at is None:
-            continue
-        effective = _granted_on(session, application)
-        if effective is None or today < effective + dt.timedelta(days=days):
-            continue
-        org_id = application.organisation_id
-        spent = sum(
-            ledger.balance(session, k, book, org_id)
-            for k in (AccountKind.IN_ORDERS, AccountKind.CLAIMED, AccountKind.DISBURSED)
-        )
-        available = ledger.balance(session, AccountKind.AVAILABLE, book, org_id)
-        if spent or available < application.granted_fen - application.released_fen or available <= 0:
-            continue  # used (or partly returned from an order): not abandoned
-        _give_back(session, application, available, None, "reclaim", f"unused for {days} days")
-        total += available
-    session.commit()
-    return total

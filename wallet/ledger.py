@@ -1,20 +1,13 @@
-"""The double-entry voucher ledger (django-oscar-accounts style).
-
-Every movement of vouchers is one ``LedgerEntry`` with two postings that sum to zero; entries and
-postings are append-only (database triggers). Each account's ``balance_fen`` moves in the same
-transaction with a conditional UPDATE (``… WHERE balance_fen >= :amount``), so a balance never goes
-negative, also under concurrent requests on PostgreSQL (row locks) and SQLite (BEGIN IMMEDIATE).
-Accounts are updated in id order, so two transfers never deadlock.
-
-The functions take the session and never commit: the use case that calls them does. The orders
-and claims work post through the functions at the end of this module. ``wallet.ledger_check``
-verifies the ledger (``ledger-verify``).
+"""The double-entry voucher ledger (django-oscar-accounts style). Every movement of vouchers is one
+``LedgerEntry`` with two postings that sum to zero; entries and postings are append-only (database
+triggers). Each account's ``balance_fen`` moves in the same transaction with a conditional UPDATE
+(``… WHERE balance_fen >= :amount``), so a balance never goes negative, also under concurrent
+requests on PostgreSQL (row locks) and SQLite (BEGIN IMMEDIATE); accounts are updated in id order, so
+two transfers never deadlock. The functions never commit: the use case that calls them does. Whose
+accounts a movement is in: ``wallet.books``; ``wallet.ledger_check`` verifies it (``ledger-verify``).
 """
 
 from __future__ import annotations
-
-import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,8 +16,8 @@ from sqlalchemy.orm import Session
 from shop import clock
 from shop.errors import DomainError
 from shop.i18n import _l
-from shop.policy import year_end
-from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting, Programme
+from wallet.books import Book, YearOrBook, as_book, book_of  # noqa: F401 (ledger.Book, ledger.book_of)
+from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting
 from wallet.states import AccountKind
 
 
@@ -37,41 +30,8 @@ class InsufficientVouchers(DomainError):
         self.amount_fen = amount_fen
 
 
-@dataclass(frozen=True)
-class Book:
-    """Whose accounts a movement is in: a programme's ``budget`` (its book, or a block of it) and the
-    enterprise accounts of one of its schemes (``wallet``). The province-wide programme of a year
-    keeps the year as both, so that its codes are those of the first round (``available:2026:17``);
-    ``expires_on`` is when its unused vouchers expire."""
-
-    budget: str
-    wallet: str
-    year: int
-    expires_on: dt.date
-
-    @classmethod
-    def of_year(cls, year: int) -> Book:
-        return cls(str(year), str(year), year, year_end(year))
-
-    @property
-    def is_year(self) -> bool:
-        return self.wallet == str(self.year)
-
-    @property
-    def stored(self) -> str | None:
-        """What an order or claim item stores: None for the province-wide programme of the year."""
-        return None if self.is_year else self.wallet
-
-
-YearOrBook = int | Book
-
-
-def _book(year: YearOrBook) -> Book:
-    return year if isinstance(year, Book) else Book.of_year(year)
-
-
 def account_code(kind: AccountKind, year: YearOrBook, organisation_id: int | None = None) -> str:
-    book = _book(year)
+    book = as_book(year)
     key = book.wallet if organisation_id is not None else book.budget
     return f"{kind.value}:{key}" + (f":{organisation_id}" if organisation_id is not None else "")
 
@@ -79,7 +39,7 @@ def account_code(kind: AccountKind, year: YearOrBook, organisation_id: int | Non
 def account(session: Session, kind: AccountKind, year: YearOrBook, organisation_id: int | None = None) -> LedgerAccount:
     """The account, created on first use (a parallel creation of the same account is resolved by
     its unique code)."""
-    book = _book(year)
+    book = as_book(year)
     code = account_code(kind, book, organisation_id)
     found = session.scalars(select(LedgerAccount).where(LedgerAccount.code == code)).one_or_none()
     if found is not None:
@@ -188,8 +148,8 @@ def fund_programme(
         account(session, AccountKind.BUDGET, year),
         amount_fen,
         kind="fund_programme",
-        year=_book(year).year,
-        ref=("programme", programme_id or _book(year).year),
+        year=as_book(year).year,
+        ref=("programme", programme_id or as_book(year).year),
         actor_id=actor_id,
     )
 
@@ -204,8 +164,8 @@ def defund_programme(
         account(session, AccountKind.SOURCE, year),
         amount_fen,
         kind="defund_programme",
-        year=_book(year).year,
-        ref=("programme", programme_id or _book(year).year),
+        year=as_book(year).year,
+        ref=("programme", programme_id or as_book(year).year),
         actor_id=actor_id,
     )
 
@@ -214,7 +174,7 @@ def allocate_block(
     session: Session, year: YearOrBook, block: str, amount_fen: int, programme_id: int, actor_id: int | None
 ) -> None:
     """切块: part of a programme's budget set aside for a sub-jurisdiction (its own budget account)."""
-    book = _book(year)
+    book = as_book(year)
     block_book = Book(block, block, book.year, book.expires_on)
     transfer(
         session,
@@ -237,7 +197,7 @@ def reserve_quota(
         account(session, AccountKind.RESERVED, year, organisation_id),
         amount_fen,
         kind="reserve_quota",
-        year=_book(year).year,
+        year=as_book(year).year,
         ref=("quota_application", application_id),
         actor_id=actor_id,
     )
@@ -253,7 +213,7 @@ def grant_quota(
         account(session, _available_or_expired(year), year, organisation_id),
         amount_fen,
         kind="grant_quota",
-        year=_book(year).year,
+        year=as_book(year).year,
         ref=("quota_application", application_id),
         actor_id=actor_id,
     )
@@ -268,7 +228,7 @@ def release_reservation(
         account(session, AccountKind.BUDGET, year),
         amount_fen,
         kind="release_reservation",
-        year=_book(year).year,
+        year=as_book(year).year,
         ref=("quota_application", application_id),
         actor_id=actor_id,
     )
@@ -285,30 +245,20 @@ def release_grant(
         account(session, AccountKind.BUDGET, year),
         amount_fen,
         kind="release_grant",
-        year=_book(year).year,
+        year=as_book(year).year,
         ref=("quota_application", application_id),
         actor_id=actor_id,
     )
 
 
 def _available_or_expired(year: YearOrBook) -> AccountKind:
-    return AccountKind.EXPIRED if clock.today() > _book(year).expires_on else AccountKind.AVAILABLE
-
-
-def book_of(session: Session, stored: str | None, year: int) -> Book:
-    """The book an order or claim item names: None (or the year) for the province-wide programme of
-    its year, else ``<programme book>/<scheme>`` of its programme."""
-    if not stored or stored == str(year):
-        return Book.of_year(year)
-    programme_book = stored.split("/", 1)[0]
-    ends_on = session.scalar(select(Programme.ends_on).where(Programme.book == programme_book))
-    return Book(programme_book, stored, year, ends_on or year_end(year))
+    return AccountKind.EXPIRED if clock.today() > as_book(year).expires_on else AccountKind.AVAILABLE
 
 
 def expire_year(session: Session, year: YearOrBook) -> int:
     """Move every enterprise's unused vouchers of ``year`` (the province-wide programme's book), or of
     one scheme's ``Book``, to expired; returns the fen expired."""
-    book = _book(year)
+    book = as_book(year)
     rows = session.scalars(
         select(LedgerAccount)
         .where(
@@ -327,7 +277,7 @@ def expire_year(session: Session, year: YearOrBook) -> int:
             account(session, AccountKind.EXPIRED, year, acc.organisation_id),
             amount,
             kind="expire",
-            year=_book(year).year,
+            year=as_book(year).year,
             ref=("organisation", acc.organisation_id),
         )
         total += amount
@@ -353,7 +303,7 @@ def hold_vouchers(
         account(session, AccountKind.IN_ORDERS, year, enterprise_id),
         amount_fen,
         kind="hold_for_order",
-        year=_book(year).year,
+        year=as_book(year).year,
         ref=ref,
         actor_id=actor_id,
     )
@@ -377,7 +327,7 @@ def release_vouchers(
         account(session, _available_or_expired(year), year, enterprise_id),
         amount_fen,
         kind=kind,
-        year=_book(year).year,
+        year=as_book(year).year,
         ref=ref,
         actor_id=actor_id,
     )
@@ -399,7 +349,7 @@ def claim_vouchers(
         account(session, AccountKind.CLAIMED, year, enterprise_id),
         amount_fen,
         kind="claim",
-        year=_book(year).year,
+        year=as_book(year).year,
         ref=ref,
         actor_id=actor_id,
     )
@@ -421,7 +371,7 @@ def unclaim_vouchers(
         account(session, AccountKind.IN_ORDERS, year, enterprise_id),
         amount_fen,
         kind="unclaim",
-        year=_book(year).year,
+        year=as_book(year).year,
         ref=ref,
         actor_id=actor_id,
     )
@@ -443,7 +393,7 @@ def disburse_vouchers(
         account(session, AccountKind.DISBURSED, year, enterprise_id),
         amount_fen,
         kind="disburse",
-        year=_book(year).year,
+        year=as_book(year).year,
         ref=ref,
         actor_id=actor_id,
     )

@@ -143,6 +143,8 @@ class QuotaApplication(Base):
     # the year of the subscription this grant pays (Baiyun's dev cloud: 1st 100%, 2nd 80%, 3rd 60%)
     subscription_year: Mapped[int] = mapped_column(Integer, default=1)
     notice_ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    # returned for completion: the enterprise completes it by this day, or it lapses
+    complete_by: Mapped[dt.date | None] = mapped_column(Date)
     # given back to the budget after the grant (by the operator, or unused after the policy's days)
     released_fen: Mapped[int] = mapped_column(Fen, default=0)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))

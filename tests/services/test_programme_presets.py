@@ -14,7 +14,7 @@ from shop.errors import DomainError
 from shop.inputs import Decision
 from shop.states import Role
 from tests.helpers import grant_wallet, make_org, make_product, make_programme, make_staff, member
-from wallet import grants, ledger, policies, reconsiderations, services, spending
+from wallet import grant_upkeep, grants, ledger, policies, reconsiderations, services, spending
 from wallet.commands import GrantRequest, ProgrammeSpec
 from wallet.states import AccountKind, ApplicationStatus
 
@@ -175,21 +175,21 @@ def test_a_grant_unused_for_30_days_is_reclaimed(session, today):
     assert ledger.balance(session, AccountKind.AVAILABLE, book, org.id) == 10 * WAN
     # 第十六条: took effect 17 March; nothing spent by 15 April (day 29) → kept; 16 April (day 30) → reclaimed
     today("2026-04-15")
-    assert grants.reclaim_unused(session) == 0
+    assert grant_upkeep.reclaim_unused(session) == 0
     today("2026-04-16")
-    assert grants.reclaim_unused(session) == 10 * WAN
+    assert grant_upkeep.reclaim_unused(session) == 10 * WAN
     assert ledger.balance(session, AccountKind.AVAILABLE, book, org.id) == 0
     assert application.released_fen == 10 * WAN
     assert ledger.balance(session, AccountKind.BUDGET, book) == 5_000 * WAN
-    assert grants.reclaim_unused(session) == 0  # once
+    assert grant_upkeep.reclaim_unused(session) == 0  # once
 
 
 def test_the_operator_releases_an_unused_part_of_a_grant(session, today):
     org, application = _granted_public_cloud(session, today)
     staff = operator(session)
     with pytest.raises(DomainError):
-        grants.release(session, staff, application.id, 11 * WAN, "超出")  # more than the wallet holds
-    grants.release(session, staff, application.id, 4 * WAN, "企业放弃部分额度")
+        grant_upkeep.release(session, staff, application.id, 11 * WAN, "超出")  # more than the wallet holds
+    grant_upkeep.release(session, staff, application.id, 4 * WAN, "企业放弃部分额度")
     wallet = services.wallet(session, org.id, 2026, application)
     assert (wallet.available_fen, application.released_fen) == (6 * WAN, 4 * WAN)
 
@@ -312,3 +312,23 @@ def test_every_decision_records_the_policy_version_it_was_taken_under(session):
     session.commit()
     with pytest.raises(DomainError):
         policies.change_policy(session, guiyang, "baiyun-2026", {}, "越权")
+
+
+def test_an_incomplete_application_is_returned_completed_in_3_working_days_or_lapses(session, today):
+    baiyun_programme(session)
+    staff = operator(session)
+    kept = apply(session, baiyun_enterprise(session), "public_cloud", last_year_tax_fen=600 * WAN)  # ¥300,000
+    lost = apply(session, baiyun_enterprise(session), "public_cloud", last_year_tax_fen=0)  # ¥100,000
+    for application in (kept, lost):
+        grant_upkeep.return_for_completion(session, staff, application.id, "缺少完税证明")
+    # returned Monday 2 March: completed by Thursday 5 March (3 working days)
+    assert (kept.status, kept.complete_by) == (ApplicationStatus.RETURNED, dt.date(2026, 3, 5))
+    today("2026-03-05")
+    # the completed facts give a lower cap (taxes ¥1,000,000 → ¥100,000): the rest goes back
+    grant_upkeep.complete(session, member(kept.organisation), kept.id, {"last_year_tax_fen": 100 * WAN})
+    assert (kept.status, kept.reserved_fen) == (ApplicationStatus.PENDING, 10 * WAN)
+    today("2026-03-06")
+    assert grant_upkeep.lapse_uncompleted(session) == 1
+    assert lost.status == ApplicationStatus.REJECTED
+    budget = grants.application_book(session, kept)[0]
+    assert ledger.balance(session, AccountKind.BUDGET, budget) == 5_000 * WAN - 10 * WAN

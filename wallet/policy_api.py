@@ -1,0 +1,155 @@
+"""The ``/api/v1`` endpoints of programmes as policy (API.md "Programmes as policy"): the presets, a
+programme by its code and its policy versions, giving back an unused part of a grant, and 复核. The
+rest of the wallet's API is ``wallet.api``, whose blueprint these join."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shop.inputs import Inputs
+from shop.states import Role
+from shop.web import api, db_session, json_body
+from wallet import grant_upkeep, grants, policies, reconsiderations, versions
+from wallet.api import APPLICATION_SCHEMA, PROGRAMME_SCHEMA, api_bp, application_json, programme_json
+from wallet.models import PolicyVersion, Reconsideration
+
+
+@api_bp.get("/policy-presets")
+@api(summary="The presets a programme starts from, their schemes and flows", public=True, response={"type": "object"})
+def policy_presets_api(_user: Any) -> Any:
+    return {"items": policies.presets_json()}
+
+
+@api_bp.get("/programmes/<string(length=40):code>")
+@api(summary="A programme by its code", response=PROGRAMME_SCHEMA, errors=["not_found"])
+def get_programme_by_code_api(_user: Any, code: str) -> Any:
+    return programme_json(grants.get_by_code(db_session(), code))
+
+
+def version_json(version: PolicyVersion) -> dict[str, Any]:
+    return {
+        "number": version.number,
+        "preset": version.preset,
+        "overrides": version.overrides,
+        "rules": version.rules,
+        "reason": version.reason,
+        "created_at": version.created_at.isoformat(),
+    }
+
+
+@api_bp.get("/programmes/<code>/policy-versions")
+@api(summary="Every version of a programme's policy, newest first", errors=["not_found"], response={"type": "object"})
+def policy_versions_api(_user: Any, code: str) -> Any:
+    programme = grants.get_by_code(db_session(), code)
+    return {"items": [version_json(v) for v in versions.history(db_session(), programme.id)]}
+
+
+@api_bp.post("/programmes/<code>/policy-versions")
+@api(
+    summary="Change a programme's policy: a new version (the preset with these overrides)",
+    roles=[Role.AUTHORITY],
+    status=201,
+    body={
+        "type": "object",
+        "required": ["overrides", "reason"],
+        "properties": {"overrides": {"type": "object"}, "reason": {"type": "string"}},
+    },
+    errors=["validation_error", "not_found"],
+    response={"type": "object"},
+)
+def change_policy_api(user: Any, code: str) -> Any:
+    body = json_body()
+    inputs = Inputs(body)
+    reason = inputs.reason()
+    overrides = body.get("overrides") if isinstance(body, dict) else None
+    if not isinstance(overrides, dict):
+        inputs.error("overrides", "Give the overrides as an object of rule → value.")
+    inputs.check()
+    return version_json(policies.change_policy(db_session(), user, code, overrides, reason))
+
+
+@api_bp.post("/quota-applications/<int:application_id>/release")
+@api(
+    summary="Give an unused part of a grant back to the programme's budget",
+    roles=[Role.OPERATOR],
+    body={
+        "type": "object",
+        "required": ["amount_fen", "reason"],
+        "properties": {"amount_fen": {"type": "integer"}, "reason": {"type": "string"}},
+    },
+    response=APPLICATION_SCHEMA,
+    errors=["validation_error", "invalid_state", "not_found"],
+)
+def release_api(user: Any, application_id: int) -> Any:
+    inputs = Inputs(json_body())
+    amount, reason = inputs.fen("amount_fen", minimum=1), inputs.reason()
+    inputs.check()
+    return application_json(grant_upkeep.release(db_session(), user, application_id, amount, reason))
+
+
+def reconsideration_json(item: Reconsideration) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "application_id": item.application_id,
+        "status": item.status,
+        "reason": item.reason,
+        "accept_by": item.accept_by.isoformat(),
+        "decide_by": item.decide_by.isoformat() if item.decide_by else None,
+        "decision_reason": item.decision_reason,
+    }
+
+
+@api_bp.post("/quota-applications/<int:application_id>/reconsiderations")
+@api(
+    summary="Ask for a 复核 of a grant in its notice (it holds the grant until decided)",
+    roles=[Role.ENTERPRISE, Role.PROVIDER, Role.OPERATOR, Role.AUTHORITY],
+    status=201,
+    body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
+    errors=["validation_error", "invalid_state", "not_found"],
+    response={"type": "object"},
+)
+def request_reconsideration_api(user: Any, application_id: int) -> Any:
+    inputs = Inputs(json_body())
+    reason = inputs.reason()
+    inputs.check()
+    return reconsideration_json(reconsiderations.request(db_session(), user, application_id, reason))
+
+
+@api_bp.post("/reconsiderations/<int:item_id>/answer")
+@api(
+    summary="Accept a 复核 request, or not (with a reason)",
+    roles=[Role.OPERATOR],
+    body={
+        "type": "object",
+        "required": ["decision"],
+        "properties": {"decision": {"enum": ["accept", "refuse"]}, "reason": {"type": "string"}},
+    },
+    errors=["validation_error", "invalid_state", "not_found"],
+    response={"type": "object"},
+)
+def answer_reconsideration_api(user: Any, item_id: int) -> Any:
+    inputs = Inputs(json_body())
+    accept = inputs.choice("decision", ["accept", "refuse"]) == "accept"
+    reason = inputs.reason(required=not accept)
+    inputs.check()
+    return reconsideration_json(reconsiderations.answer(db_session(), user, item_id, accept, reason))
+
+
+@api_bp.post("/reconsiderations/<int:item_id>/decision")
+@api(
+    summary="Decide an accepted 复核: uphold (the grant is cancelled) or dismiss",
+    roles=[Role.OPERATOR],
+    body={
+        "type": "object",
+        "required": ["decision", "reason"],
+        "properties": {"decision": {"enum": ["uphold", "dismiss"]}, "reason": {"type": "string"}},
+    },
+    errors=["validation_error", "invalid_state", "not_found"],
+    response={"type": "object"},
+)
+def decide_reconsideration_api(user: Any, item_id: int) -> Any:
+    inputs = Inputs(json_body())
+    uphold = inputs.choice("decision", ["uphold", "dismiss"]) == "uphold"
+    reason = inputs.reason()
+    inputs.check()
+    return reconsideration_json(reconsiderations.decide(db_session(), user, item_id, uphold, reason))
