@@ -11,6 +11,7 @@ from shop.states import Role
 from shop.web import api, db_session, json_body
 from wallet import grant_upkeep, grants, policies, reconsiderations, versions
 from wallet.api import APPLICATION_SCHEMA, PROGRAMME_SCHEMA, api_bp, application_json, programme_json
+from wallet.commands import GrantRequest
 from wallet.models import PolicyVersion, Reconsideration
 
 
@@ -153,3 +154,31 @@ def decide_reconsideration_api(user: Any, item_id: int) -> Any:
     reason = inputs.reason()
     inputs.check()
     return reconsideration_json(reconsiderations.decide(db_session(), user, item_id, uphold, reason))
+
+
+@api_bp.post("/quota-applications/<int:application_id>/return")
+@api(
+    summary="Return an incomplete application for completion (where the policy allows it)",
+    roles=[Role.OPERATOR],
+    body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
+    response=APPLICATION_SCHEMA,
+    errors=["validation_error", "invalid_state", "not_found"],
+)
+def return_application_api(user: Any, application_id: int) -> Any:
+    inputs = Inputs(json_body())
+    reason = inputs.reason()
+    inputs.check()
+    return application_json(grant_upkeep.return_for_completion(db_session(), user, application_id, reason))
+
+
+@api_bp.post("/quota-applications/<int:application_id>/complete")
+@api(
+    summary="Complete a returned application with the facts asked for",
+    roles=[Role.ENTERPRISE],
+    body={"type": "object", "properties": {"facts": {"type": "object"}}},
+    response=APPLICATION_SCHEMA,
+    errors=["validation_error", "invalid_state", "not_found"],
+)
+def complete_application_api(user: Any, application_id: int) -> Any:
+    request_ = GrantRequest.from_input({"facts": (json_body() or {}).get("facts") or {}})
+    return application_json(grant_upkeep.complete(db_session(), user, application_id, request_.facts))
