@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -78,6 +78,7 @@ def apply_for_quota(session: Session, actor: User, year: int) -> QuotaApplicatio
         reserved_fen=amount,
         granted_fen=0,
         status=ApplicationStatus.PENDING,
+        policy_version=programme.policy_version,
     )
     session.add(application)
     try:
@@ -297,15 +298,17 @@ def wallet_lines(session: Session, org_id: int, year: int, page: int, per_page: 
 
 @use_case
 def expire_past_years(session: Session) -> int:
-    """第十六条: a quota expires at the end of its year. Moves every unused voucher of an ended year
-    to expired; safe to run any number of times (nothing left, nothing moved). Commits."""
-    this_year = clock.today().year
+    """第十六条: a quota expires at the end of its year, and a programme's vouchers at its end. Moves
+    every unused voucher of an ended year (the province-wide books) or of an ended programme (its
+    schemes' books) to expired; safe to run any number of times (nothing left, nothing moved). Commits."""
+    today = clock.today()
     years = list(
         session.scalars(
             select(LedgerAccount.year)
             .where(
                 LedgerAccount.kind == AccountKind.AVAILABLE,
-                LedgerAccount.year < this_year,
+                LedgerAccount.year < today.year,
+                LedgerAccount.book == cast(LedgerAccount.year, String),
                 LedgerAccount.balance_fen > 0,
             )
             .distinct()
@@ -324,9 +327,28 @@ def expire_past_years(session: Session) -> int:
             None,
             {"years": sorted(years), "expired_fen": total},
         )
+    for programme in session.scalars(
+        select(Programme).where(Programme.ends_on < today, Programme.book != cast(Programme.year, String))
+    ):
+        books = session.scalars(
+            select(LedgerAccount.book)
+            .where(
+                LedgerAccount.kind == AccountKind.AVAILABLE,
+                LedgerAccount.book.startswith(f"{programme.book}/"),
+                LedgerAccount.balance_fen > 0,
+            )
+            .distinct()
+        ).all()
+        expired = sum(
+            ledger.expire_year(session, ledger.Book(programme.book, book, programme.year, programme.ends_on))
+            for book in sorted(books)
+        )
+        if expired:
+            record(session, None, "programme", programme.id, "expire_quotas", None, {"expired_fen": expired})
+            total += expired
     session.commit()
     return total
 
 
 def _programme_id(session: Session, year: int) -> int:
-    return session.scalar(select(Programme.id).where(Programme.year == year)) or 0
+    return session.scalar(select(Programme.id).where(province_wide(year))) or 0

@@ -332,3 +332,28 @@ def test_an_incomplete_application_is_returned_completed_in_3_working_days_or_la
     assert lost.status == ApplicationStatus.REJECTED
     budget = grants.application_book(session, kept)[0]
     assert ledger.balance(session, AccountKind.BUDGET, budget) == 5_000 * WAN - 10 * WAN
+
+
+def test_a_programmes_unused_vouchers_expire_at_its_end_and_public_cloud_runs_three_years(session, today):
+    org = baiyun_enterprise(session)
+    for year in (2026, 2027, 2028, 2029):
+        baiyun_programme(session, f"baiyun-{year}", year=year)
+    staff = operator(session)
+    for year in (2026, 2027, 2028):
+        today(f"{year}-03-02")
+        application = apply(session, org, "public_cloud", f"baiyun-{year}", last_year_tax_fen=0)
+        services.review_application(session, staff, application.id, Decision(True))
+        today(f"{year}-03-31")
+        grants.issue_after_notice(session)
+    # none of the three grants of ¥100,000 was spent (the reclaim job did not run here): once their
+    # programmes have ended, the daily expiry moves all three to expired
+    book = grants.application_book(session, application)[0]
+    assert ledger.balance(session, AccountKind.AVAILABLE, book, org.id) == 10 * WAN
+    today("2029-01-01")
+    assert services.expire_past_years(session) == 30 * WAN  # the three years' ¥100,000, none spent
+    assert services.expire_past_years(session) == 0
+    # "补贴额度周期为三年，逐年申请": a fourth year of public cloud is refused
+    today("2029-03-02")
+    with pytest.raises(DomainError) as caught:
+        apply(session, org, "public_cloud", "baiyun-2029", last_year_tax_fen=0)
+    assert caught.value.code == "not_eligible"
