@@ -126,3 +126,21 @@ def test_only_an_authority_covering_the_jurisdiction_creates_the_programme(clien
     assert refused.status_code == 403
     operator = client.post("/api/v1/programmes", json=BAIYUN_2026, headers=token_for(session, make_staff(session)))
     assert operator.status_code == 403
+
+
+def test_a_programme_by_its_code_and_its_budget_changed(client, session):
+    authority = baiyun_authority(session)
+    assert client.post("/api/v1/programmes", json=BAIYUN_2026, headers=authority).status_code == 201
+    enterprise = token_for(session, member(make_org(session, region_code="440111")))
+    got = client.get("/api/v1/programmes/baiyun-2026", headers=enterprise).json
+    assert (got["jurisdiction"], got["starts_on"], got["budget_fen"]) == ("440111", "2026-01-01", 1_000_000_000)
+    assert [s["key"] for s in got["schemes"]] == ["dev_cloud", "public_cloud", "software_park", "smart_manufacturing"]
+    assert client.get("/api/v1/programmes/nope-2026", headers=enterprise).status_code == 404
+    changed = client.patch("/api/v1/programmes/baiyun-2026", json={"budget_fen": 1_200_000_000}, headers=authority)
+    assert changed.status_code == 200 and changed.json["remaining_fen"] == 1_200_000_000
+    outside = client.patch(
+        "/api/v1/programmes/baiyun-2026", json={"settlement_dates": ["2027-01-05"]}, headers=authority
+    )
+    assert outside.status_code == 422 and "settlement_dates" in outside.json["errors"]
+    listed = client.get("/api/v1/programmes?jurisdiction=4401", headers=enterprise).json["items"]
+    assert [p["code"] for p in listed] == ["baiyun-2026"]
