@@ -36,6 +36,8 @@ FLOW_WORDS = {
     "contract": _l("Contract first"),
     "post_subsidy": _l("Subsidy after the purchase"),
 }
+# a list's separator: "、" in Chinese
+SEPARATOR = _l(", ")
 FREQUENCY_WORDS = {
     "once_ever": _l("Once ever (一次)"),
     "once_per_programme": _l("Once per programme (每期)"),
@@ -82,7 +84,7 @@ def tier_line(tier: CapTier) -> Any:
 def scheme_lines(scheme: Scheme) -> list[Any]:
     lines: list[Any] = [FLOW_WORDS.get(scheme.flow, scheme.flow)]
     if scheme.ratio_by_year:
-        years = ", ".join(
+        years = str(SEPARATOR).join(
             str(_l("year %(n)d %(ratio)d%%", n=i, ratio=r)) for i, r in enumerate(scheme.ratio_by_year, 1)
         )
         lines.append(_l("The voucher pays by year of the subscription: %(years)s.", years=years))
@@ -90,10 +92,10 @@ def scheme_lines(scheme: Scheme) -> list[Any]:
         if len(set(scheme.ratios.values())) == 1:
             lines.append(_l("The voucher pays %(ratio)d%% of the price.", ratio=next(iter(scheme.ratios.values()))))
         else:
-            layers = ", ".join(f"{LAYERS.get(k, k)} {v}%" for k, v in scheme.ratios.items())
+            layers = str(SEPARATOR).join(f"{LAYERS.get(k, k)} {v}%" for k, v in scheme.ratios.items())
             lines.append(_l("The voucher pays, by layer: %(layers)s.", layers=layers))
     if scheme.categories:
-        words = "、".join(str(label(c)) for c in scheme.categories)
+        words = str(SEPARATOR).join(str(label(c)) for c in scheme.categories)
         lines.append(_l("For products of: %(categories)s.", categories=words))
     for tier in scheme.cap_tiers:
         lines.append(tier_line(tier))
@@ -104,13 +106,13 @@ def scheme_lines(scheme: Scheme) -> list[Any]:
     for size, price in scheme.package_price_fen.items():
         lines.append(_l("A package of %(seats)s seats: %(price)s", seats=size, price=format_fen(price)))
     if scheme.package_limits:
-        limits = ", ".join(
+        limits = str(SEPARATOR).join(
             str(_l("%(kind)s %(n)d", kind=CLASS_WORDS.get(k, k), n=n)) for k, n in scheme.package_limits.items()
         )
         lines.append(_l("Packages at most: %(limits)s.", limits=limits))
     lines.append(FREQUENCY_WORDS.get(scheme.frequency, scheme.frequency))
     if scheme.required_facts:
-        facts = "、".join(str(FACT_WORDS.get(f, f)) for f in scheme.required_facts)
+        facts = str(SEPARATOR).join(str(FACT_WORDS.get(f, f)) for f in scheme.required_facts)
         lines.append(_l("The application declares: %(facts)s.", facts=facts))
     return lines
 
@@ -161,7 +163,7 @@ def general_lines(rules: Rules) -> list[Any]:
         )
     lines.append(_l("Grants and disbursements are published for %(n)d working days.", n=rules.notice_working_days))
     if rules.claim_evidence:
-        evidence = "、".join(str(label(e)) for e in rules.claim_evidence)
+        evidence = str(SEPARATOR).join(str(label(e)) for e in rules.claim_evidence)
         lines.append(_l("A claim carries: %(evidence)s.", evidence=evidence))
     lines.append(_l("A query on a claim is answered within %(n)d working days.", n=rules.query_working_days))
     for where, amount in sorted(rules.blocks.items()):
