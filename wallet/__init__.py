@@ -13,10 +13,11 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from wallet import api, grant_upkeep, grants, policy_api, programmes, services, views  # noqa: F401 (routes)
+    from wallet import api, grant_upkeep, grants, policy_api, policy_views, programmes, services, views  # noqa: F401
     from wallet.demo import seed_programme
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(policy_views.bp)
     app.register_blueprint(api.api_bp)
     hooks.set_ratio_source(programmes.programme_ratios)
     seed.register(seed_programme, order=30)
