@@ -72,11 +72,15 @@ def member(org: Organisation) -> User:
     return org.members[0]
 
 
-def make_staff(session: Session, role: Role | str = Role.OPERATOR, email: str | None = None) -> User:
+def make_staff(
+    session: Session, role: Role | str = Role.OPERATOR, email: str | None = None, *, jurisdiction: str | None = None
+) -> User:
+    """An operator or authority of the whole platform, or of ``jurisdiction`` (a division code prefix)."""
     user = User(
         email=email or f"{Role(role).value}{next(_counter)}@example.com",
         password_hash=hash_password(PASSWORD),
         role=Role(role),
+        jurisdiction=jurisdiction,
     )
     session.add(user)
     session.commit()
