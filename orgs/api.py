@@ -117,7 +117,7 @@ def register_api(_actor: Any) -> Any:
 
 @api_bp.get("/organisations")
 @api(
-    summary="Organisations, newest first",
+    summary="Organisations of the caller's jurisdiction, newest first",
     roles=STAFF,
     query={
         "q": {"type": "string"},
@@ -127,15 +127,19 @@ def register_api(_actor: Any) -> Any:
         "per_page": {"type": "integer"},
     },
 )
-def list_organisations_api(_actor: Any) -> Any:
+def list_organisations_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
-    result = services.list_organisations(db_session(), OrganisationFilter.from_args(request.args), page, per_page)
+    result = services.list_organisations(db_session(), user, OrganisationFilter.from_args(request.args), page, per_page)
     sanctions = org_sanctions.sanctions_of(db_session(), [org.id for org in result.items])
     return result.as_json(lambda org: organisation_json(org, sanctions))
 
 
 @api_bp.get("/organisations/<int:org_id>")
-@api(summary="An organisation (its members and staff)", response=ORGANISATION_SCHEMA, errors=["not_found"])
+@api(
+    summary="An organisation (its members and the staff of its jurisdiction)",
+    response=ORGANISATION_SCHEMA,
+    errors=["not_found"],
+)
 def get_organisation_api(user: Any, org_id: int) -> Any:
     return organisation_json(services.get_organisation(db_session(), user, org_id))
 
@@ -164,7 +168,7 @@ def submit_certification_api(user: Any, org_id: int) -> Any:
 
 @api_bp.post("/organisations/<int:org_id>/review")
 @api(
-    summary="Certify or reject an organisation",
+    summary="Certify or reject an organisation of the operator's jurisdiction",
     roles=[OPERATOR],
     body={
         "type": "object",

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -25,6 +25,7 @@ from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
 from shop.inputs import Decision
+from shop.jurisdictions import under
 from shop.pagination import Page, paginate
 from shop.states import Role
 from shop.uploads import MB, StoredFile, store_upload
@@ -105,11 +106,19 @@ def register_organisation(session: Session, registration: Registration) -> Organ
 
 
 def get_organisation(session: Session, actor: User, org_id: int) -> Organisation:
-    """Members and staff see an organisation; to anyone else it does not exist."""
+    """Members and the staff of its jurisdiction see an organisation; to anyone else it does not exist."""
     org = session.get(Organisation, org_id)
-    if org is None or not (actor.is_staff or actor.belongs_to(org.id)):
+    if org is None or not (actor.oversees(org.region_code) or actor.belongs_to(org.id)):
         raise NotFound()
     return org
+
+
+def in_jurisdiction(org_id: Any, jurisdiction: str | None) -> Any:
+    """A condition for other areas' lists: the organisation ``org_id`` (a column) lies under
+    ``jurisdiction`` (``shop.jurisdictions.under`` on its region; None, the whole platform: true)."""
+    if jurisdiction is None:
+        return true()
+    return org_id.in_(select(Organisation.id).where(under(Organisation.region_code, jurisdiction)))
 
 
 def _own_organisation(session: Session, actor: User, org_id: int) -> Organisation:
@@ -132,11 +141,12 @@ def latest_submission(session: Session, org_id: int) -> CertificationSubmission 
 
 
 def certification_document(session: Session, actor: User, document_id: int) -> CertificationDocument:
-    """A document is readable by its organisation's members and by staff only."""
+    """A document is readable by its organisation's members and by the staff of its jurisdiction only."""
     document = session.get(CertificationDocument, document_id)
     if document is None:
         raise NotFound()
-    if not (actor.is_staff or actor.belongs_to(document.submission.organisation_id)):
+    org = document.submission.organisation
+    if not (actor.oversees(org.region_code) or actor.belongs_to(org.id)):
         raise NotFound()
     return document
 
@@ -200,11 +210,12 @@ def _remove_files(upload_dir: str | Path, files: Any) -> None:
 
 @use_case
 def review_organisation(session: Session, actor: User, org_id: int, decision: Decision) -> Organisation:
-    """The operator certifies an organisation or rejects it with a reason it will see."""
+    """The operator of its jurisdiction certifies an organisation or rejects it with a reason it will
+    see."""
     if actor.role != Role.OPERATOR:
         raise Forbidden()
     org = session.get(Organisation, org_id, with_for_update=True)
-    if org is None:
+    if org is None or not actor.oversees(org.region_code):
         raise NotFound()
     action = decision.value
     submission = latest_submission(session, org.id)
@@ -234,8 +245,8 @@ def allowed_actions(actor: User, org: Organisation) -> set[str]:
     return set()
 
 
-def review_queue(session: Session, page: int, per_page: int) -> Page[Organisation]:
-    """Organisations waiting for certification, oldest submission first."""
+def review_queue(session: Session, actor: User, page: int, per_page: int) -> Page[Organisation]:
+    """Organisations of the actor's jurisdiction waiting for certification, oldest submission first."""
     waiting_since = (
         select(CertificationSubmission.organisation_id, func.max(CertificationSubmission.submitted_at).label("since"))
         .group_by(CertificationSubmission.organisation_id)
@@ -244,23 +255,30 @@ def review_queue(session: Session, page: int, per_page: int) -> Page[Organisatio
     stmt = (
         select(Organisation)
         .join(waiting_since, waiting_since.c.organisation_id == Organisation.id)
-        .where(Organisation.status == OrgStatus.UNDER_REVIEW)
+        .where(Organisation.status == OrgStatus.UNDER_REVIEW, under(Organisation.region_code, actor.jurisdiction))
         .order_by(waiting_since.c.since, Organisation.id)
     )
     return paginate(session, stmt, page, per_page)
 
 
-def review_queue_count(session: Session) -> int:
+def review_queue_count(session: Session, actor: User) -> int:
     return (
         session.scalar(
-            select(func.count()).select_from(Organisation).where(Organisation.status == OrgStatus.UNDER_REVIEW)
+            select(func.count())
+            .select_from(Organisation)
+            .where(Organisation.status == OrgStatus.UNDER_REVIEW, under(Organisation.region_code, actor.jurisdiction))
         )
         or 0
     )
 
 
-def list_organisations(session: Session, where: OrganisationFilter, page: int, per_page: int) -> Page[Organisation]:
-    stmt = select(Organisation).order_by(Organisation.id.desc())
+def list_organisations(
+    session: Session, actor: User, where: OrganisationFilter, page: int, per_page: int
+) -> Page[Organisation]:
+    """The organisations of the actor's jurisdiction, newest first."""
+    stmt = (
+        select(Organisation).where(under(Organisation.region_code, actor.jurisdiction)).order_by(Organisation.id.desc())
+    )
     if where.kind is not None:
         stmt = stmt.where(Organisation.kind == where.kind)
     if where.status is not None:

@@ -103,14 +103,16 @@ def document(document_id: int) -> Any:
 @roles_required(OPERATOR)
 def review_queue() -> Any:
     page, per_page = page_args(request.args)
-    return render_template("orgs/review_queue.html", page=services.review_queue(db_session(), page, per_page))
+    return render_template("orgs/review_queue.html", page=services.review_queue(db_session(), actor(), page, per_page))
 
 
 @bp.get("/staff/organisations")
 @roles_required(*STAFF)
 def organisations() -> Any:
     page, per_page = page_args(request.args)
-    result = services.list_organisations(db_session(), OrganisationFilter.from_args(request.args), page, per_page)
+    result = services.list_organisations(
+        db_session(), actor(), OrganisationFilter.from_args(request.args), page, per_page
+    )
     return render_template("orgs/organisations.html", page=result, kinds=list(OrgKind), statuses=list(OrgStatus))
 
 
