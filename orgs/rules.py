@@ -36,6 +36,22 @@ def lookup_region(code: str) -> Region | None:
     return jurisdictions.lookup_region(code)
 
 
+def uscc_division(uscc: str) -> str:
+    """GB 32100-2015: characters 3–8 of a unified social credit code are the division code of the
+    authority that registered the organisation."""
+    return uscc[2:8]
+
+
+def region_disagreement(uscc: str, region_code: str) -> str | None:
+    """The division code inside ``uscc`` when the region differs from it (a company that moved since it
+    was registered: the operator records why before certifying it); None when they agree, or when
+    that division is no current code (a retired code, ``000000``): agreement unknown, nothing to ask."""
+    division = uscc_division(uscc)
+    if division == region_code or lookup_region(division) is None:
+        return None
+    return division
+
+
 def check_established_on(day: dt.date, today: dt.date) -> object | None:
     if day > today:
         return _l("The date of establishment cannot be in the future.")

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from orgs.commands import OrganisationFilter, Registration
 from orgs.models import BlacklistEntry, CertificationDocument, CertificationSubmission, Organisation
+from orgs.rules import region_disagreement
 from orgs.states import ORGANISATION, OrgKind, OrgStatus
-from shop import clock
+from shop import clock, jurisdictions
 from shop.accounts import User
 from shop.audit import change_state, record
 from shop.auth import hash_password
@@ -209,9 +210,13 @@ def _remove_files(upload_dir: str | Path, files: Any) -> None:
 
 
 @use_case
-def review_organisation(session: Session, actor: User, org_id: int, decision: Decision) -> Organisation:
+def review_organisation(
+    session: Session, actor: User, org_id: int, decision: Decision, region_note: str | None = None
+) -> Organisation:
     """The operator of its jurisdiction certifies an organisation or rejects it with a reason it will
-    see."""
+    see. An organisation whose region differs from the division code inside its credit code is
+    certified only with ``region_note``, why (a company that moved); the note is audited with the
+    decision."""
     if actor.role != Role.OPERATOR:
         raise Forbidden()
     org = session.get(Organisation, org_id, with_for_update=True)
@@ -223,13 +228,31 @@ def review_organisation(session: Session, actor: User, org_id: int, decision: De
         ORGANISATION.next(org.status, action)  # raises invalid_state
     at = clock.now()
     changes: dict[str, Any] = {"status_reason": None if decision.approve else decision.reason}
+    division = region_disagreement(org.uscc, org.region_code)
+    if division is not None and region_note:
+        changes["region_note"] = region_note
     if decision.approve:
+        if division is not None and not (region_note or org.region_note):
+            raise DomainError("region_mismatch", region_mismatch_message(org), field="region_note")
         changes["certified_at"] = at
     change_state(session, org, ORGANISATION, action, actor, subject_type="organisation", **changes)
     submission.decision, submission.reason = action, decision.reason
     submission.decided_by_id, submission.decided_at = actor.id, at
     session.commit()
     return org
+
+
+def region_mismatch_message(org: Organisation) -> Any:
+    """What the operator is told about an organisation whose region is not its credit code's."""
+    division = region_disagreement(org.uscc, org.region_code)
+    return _l(
+        "The region %(region)s (%(region_code)s) differs from the division code in the credit code, %(division)s "
+        "(%(division_code)s): say why (for instance, the company moved) before certifying it.",
+        region=jurisdictions.name(org.region_code),
+        region_code=org.region_code,
+        division=jurisdictions.name(division),
+        division_code=division,
+    )
 
 
 def allowed_actions(actor: User, org: Organisation) -> set[str]:

@@ -1,14 +1,18 @@
 """Staff scoped to a jurisdiction see, certify and grant only what lies under it (a city operator of
-Guiyang, 5201: a Guiyang enterprise, not a Zunyi one, 5203); province staff see all."""
+Guiyang, 5201: a Guiyang enterprise, not a Zunyi one, 5203); province staff see all. And an
+organisation whose region is not the division code in its credit code is certified only with a note
+saying why, audited with the decision."""
 
 import itertools
 
 import pytest
+from sqlalchemy import select
 
 from orgs import services
 from orgs.commands import OrganisationFilter, Registration
 from orgs.models import Organisation
 from orgs.states import OrgStatus
+from shop.audit import AuditEntry
 from shop.errors import DomainError
 from shop.inputs import Decision
 from shop.states import Role
@@ -21,6 +25,7 @@ from tests.helpers import (
     make_staff,
     member,
     registration,
+    unique_uscc,
     upload,
 )
 from wallet import ledger
@@ -142,3 +147,44 @@ def test_a_city_operator_cannot_suspend_reinstate_or_expel_another_citys_organis
         assert caught.value.code == "not_found"
     assert session.get(Organisation, zunyi.id).status == OrgStatus.CERTIFIED
     assert suspend_organisation(session, city, guiyang.id, SuspensionInput("违规")).status == OrgStatus.SUSPENDED
+
+
+def test_a_region_that_differs_from_the_credit_code_is_registered_but_certified_only_with_a_note(session, app):
+    # registered by Zunyi's bureau (520302 in the code), now in Guiyang
+    org = submitted(session, app, GUIYANG, uscc=unique_uscc(ZUNYI))
+    assert org.status == OrgStatus.UNDER_REVIEW
+    operator = make_staff(session)
+    with pytest.raises(DomainError) as caught:
+        services.review_organisation(session, operator, org.id, Decision(True))
+    assert caught.value.code == "region_mismatch" and caught.value.status == 422
+    assert "region_note" in caught.value.errors and "520302" in str(caught.value.detail)
+    assert session.get(Organisation, org.id).status == OrgStatus.UNDER_REVIEW
+
+    note = "2020 年由遵义市迁至贵阳市南明区"
+    certified = services.review_organisation(session, operator, org.id, Decision(True), region_note=note)
+    assert (certified.status, certified.region_note) == (OrgStatus.CERTIFIED, note)
+    entry = session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.subject_type == "organisation", AuditEntry.subject_id == org.id, AuditEntry.action == "approve"
+        )
+    ).one()
+    assert entry.after["region_note"] == note and "region_note" not in entry.before
+
+
+def test_a_rejection_needs_no_region_note_and_a_recorded_note_serves_the_next_decision(session, app):
+    org = submitted(session, app, GUIYANG, uscc=unique_uscc(ZUNYI))
+    operator = make_staff(session)
+    services.review_organisation(session, operator, org.id, Decision(False, "执照模糊"), region_note="企业已迁址")
+    files = {"business_licence": upload(PDF), "realname_form": upload(JPEG), "contact_id_card": upload(PNG)}
+    services.submit_certification(session, member(org), org.id, files, app.config["UPLOAD_DIR"])
+    assert services.review_organisation(session, operator, org.id, Decision(True)).region_note == "企业已迁址"
+
+
+def test_agreeing_codes_and_credit_codes_of_no_current_division_need_no_note(session, app):
+    operator = make_staff(session)
+    agreeing = submitted(session, app, ZUNYI)
+    old_code = submitted(session, app, GUIYANG, uscc=unique_uscc("520114"))  # 小河区, merged in 2012
+    for org in (agreeing, old_code):
+        certified = services.review_organisation(session, operator, org.id, Decision(True), region_note="不需要")
+        assert certified.status == OrgStatus.CERTIFIED
+    assert agreeing.region_note is None and old_code.region_note is None  # nothing to explain: not kept

@@ -1,8 +1,11 @@
-"""Jurisdictions: division code prefixes with python-stdnum's names, and what lies under them."""
+"""Jurisdictions (division code prefixes with python-stdnum's names) and the rule that an organisation's
+region agrees with the division code inside its credit code (GB 32100-2015, characters 3–8)."""
 
 import pytest
 from sqlalchemy import column, select, table
 
+from orgs.demo import make_uscc
+from orgs.rules import region_disagreement, uscc_division
 from shop import jurisdictions
 from shop.jurisdictions import check_code, covers, lookup, lookup_region, under
 
@@ -80,3 +83,22 @@ def test_under_is_the_sql_of_covers():
 def test_a_name_for_people_keeps_an_unknown_code_as_it_is():
     assert jurisdictions.name("5203") == "贵州省遵义市"
     assert jurisdictions.name("999999") == "999999" and jurisdictions.name(None) == ""
+
+
+def test_the_credit_codes_division_is_its_characters_3_to_8():
+    assert uscc_division("91520102MA6QY0104X") == "520102"
+
+
+def test_a_region_agrees_with_the_same_six_digits_of_the_credit_code():
+    assert region_disagreement(make_uscc("91520102MA6QY0104"), "520102") is None
+
+
+def test_a_region_elsewhere_disagrees_and_names_the_credit_codes_division():
+    assert region_disagreement(make_uscc("91520300MA6QY0104"), "520102") == "520300"
+    # a city's bureau registered it, but it lies in a district: six digits differ
+    assert region_disagreement(make_uscc("91520100MA6QY0104"), "520102") == "520100"
+
+
+@pytest.mark.parametrize("division", ["000000", "520114", "999999"])
+def test_a_credit_code_whose_division_is_no_current_code_leaves_agreement_unknown(division):
+    assert region_disagreement(make_uscc(f"91{division}MA6QY0104"), "520102") is None

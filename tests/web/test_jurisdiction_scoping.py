@@ -1,5 +1,7 @@
 """Scoped staff on the pages and the API: a Guiyang operator (5201) sees, certifies and grants a
-Guiyang enterprise and not a Zunyi one (5203), which is not found for it; a province operator sees both."""
+Guiyang enterprise and not a Zunyi one (5203), which is not found for it; a province operator sees both.
+And the certification of an organisation whose region is not its credit code's division, which needs
+``region_note`` (422 ``region_mismatch`` without it)."""
 
 import itertools
 
@@ -22,6 +24,7 @@ from tests.helpers import (
     registration,
     sign_in,
     token_for,
+    unique_uscc,
     upload,
 )
 from wallet import services as wallet
@@ -124,3 +127,35 @@ def test_the_city_operator_sees_and_grants_only_its_citys_quota_applications(cli
         f"/api/v1/quota-applications/{theirs.id}/review", json={"decision": "approve"}, headers=province
     )
     assert granted.status_code == 200
+
+
+def test_certifying_a_region_that_differs_from_the_credit_code_needs_a_note_through_the_api(client, session, app):
+    org = submitted(session, app, GUIYANG, uscc=unique_uscc(ZUNYI))
+    operator = token_for(session, make_staff(session))
+    refused = client.post(f"/api/v1/organisations/{org.id}/review", json={"decision": "approve"}, headers=operator)
+    assert refused.status_code == 422 and refused.headers["Content-Type"] == "application/problem+json"
+    assert refused.json["code"] == "region_mismatch" and "region_note" in refused.json["errors"]
+    body = {"decision": "approve", "region_note": "企业已由遵义迁至贵阳"}
+    response = client.post(f"/api/v1/organisations/{org.id}/review", json=body, headers=operator)
+    assert response.status_code == 200
+    assert (response.json["status"], response.json["region_note"]) == ("certified", "企业已由遵义迁至贵阳")
+
+
+def test_the_organisation_page_shows_the_disagreement_and_asks_for_the_note(client, session, app):
+    org = submitted(session, app, GUIYANG, uscc=unique_uscc(ZUNYI))
+    sign_in(client, make_staff(session))
+    page = text(client.get(f"/staff/organisations/{org.id}"))
+    assert 'id="region-mismatch"' in page and "贵州省遵义市红花岗区" in page and 'id="f-region_note"' in page
+    response = client.post(f"/operator/organisations/{org.id}/review", data={"decision": "approve"})
+    assert response.status_code == 422
+    assert 'id="e-region_note"' in text(response) and "信用代码" in text(response)
+    response = client.post(
+        f"/operator/organisations/{org.id}/review", data={"decision": "approve", "region_note": "迁址"}
+    )
+    assert response.status_code == 302
+    page = text(client.get(f"/staff/organisations/{org.id}"))
+    assert "迁址" in page and 'id="f-region_note"' not in page
+
+    agreeing = submitted(session, app, GUIYANG)
+    page = text(client.get(f"/staff/organisations/{agreeing.id}"))
+    assert 'id="region-mismatch"' not in page and 'id="f-region_note"' not in page
