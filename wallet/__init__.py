@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
         _l("Quota applications"),
         {"operator"},
         order=20,
-        count=lambda s, u: services.pending_count(s),
+        count=lambda s, u: services.pending_count(s, u),
     )
     nav.add("wallet.programmes", _l("Programme"), {"operator", "authority"}, order=30)
     labels.add(

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from orgs.models import BlacklistEntry, Organisation
+from orgs.services import in_jurisdiction
 from shop import clock, policy
 from shop.accounts import User
 from shop.audit import record
@@ -136,24 +137,29 @@ def _decide_application(
     application = session.scalars(
         select(QuotaApplication).where(QuotaApplication.id == application_id).with_for_update()
     ).one_or_none()
-    if application is None:
+    if application is None or not actor.oversees(application.organisation.region_code):
         raise NotFound()
     return grants.decide(session, actor, application, decision, granted_fen)
 
 
-def application_queue(session: Session, page: int, per_page: int, *, status: str = "pending") -> Page[QuotaApplication]:
+def application_queue(
+    session: Session, actor: User, page: int, per_page: int, *, status: str = "pending"
+) -> Page[QuotaApplication]:
+    """The applications of the actor's jurisdiction, in order of arrival."""
     stmt = select(QuotaApplication).options(selectinload(QuotaApplication.organisation)).order_by(QuotaApplication.id)
+    stmt = stmt.where(in_jurisdiction(QuotaApplication.organisation_id, actor.jurisdiction))
     if status in {s.value for s in ApplicationStatus}:
         stmt = stmt.where(QuotaApplication.status == status)
     return paginate(session, stmt, page, per_page)
 
 
-def pending_count(session: Session) -> int:
+def pending_count(session: Session, actor: User) -> int:
     return (
         session.scalar(
             select(func.count())
             .select_from(QuotaApplication)
             .where(QuotaApplication.status == ApplicationStatus.PENDING)
+            .where(in_jurisdiction(QuotaApplication.organisation_id, actor.jurisdiction))
         )
         or 0
     )
@@ -161,7 +167,9 @@ def pending_count(session: Session) -> int:
 
 def get_application(session: Session, actor: User, application_id: int) -> QuotaApplication:
     application = session.get(QuotaApplication, application_id)
-    if application is None or not (actor.is_staff or actor.belongs_to(application.organisation_id)):
+    if application is None or not (
+        actor.oversees(application.organisation.region_code) or actor.belongs_to(application.organisation_id)
+    ):
         raise NotFound()
     return application
 

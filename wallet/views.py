@@ -267,7 +267,7 @@ def application_queue() -> Any:
     return render_template(
         "wallet/queue.html",
         can=can,
-        page=services.application_queue(db_session(), page, per_page, status=status),
+        page=services.application_queue(db_session(), actor(), page, per_page, status=status),
         status=status,
         errors={},
     )
@@ -286,7 +286,7 @@ def review_applications() -> Any:
         return render_template(
             "wallet/queue.html",
             can=can,
-            page=services.application_queue(db_session(), page, per_page),
+            page=services.application_queue(db_session(), actor(), page, per_page),
             status="pending",
             errors=error.errors or {"decision": [error.detail]},
             form=request.form,
