@@ -42,7 +42,7 @@ def presets_json() -> list[dict[str, Any]]:
 
 def covers(actor: User, jurisdiction: str) -> bool:
     """Staff of a jurisdiction act for what lies under it; province staff (none) for everything."""
-    return actor.jurisdiction is None or jurisdiction.startswith(actor.jurisdiction)
+    return actor.oversees(jurisdiction)
 
 
 def _policy_errors(error: PolicyError) -> ValidationError:

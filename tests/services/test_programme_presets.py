@@ -357,3 +357,26 @@ def test_a_programmes_unused_vouchers_expire_at_its_end_and_public_cloud_runs_th
     with pytest.raises(DomainError) as caught:
         apply(session, org, "public_cloud", "baiyun-2029", last_year_tax_fen=0)
     assert caught.value.code == "not_eligible"
+
+
+def test_staff_of_another_jurisdiction_cannot_act_on_baiyuns_applications(session, today):
+    baiyun_programme(session)
+    tianhe = make_staff(session, Role.OPERATOR, jurisdiction="440106")  # 天河区
+    district = make_staff(session, Role.OPERATOR, jurisdiction="440111")
+    application = apply(session, baiyun_enterprise(session), "public_cloud", last_year_tax_fen=0)
+    with pytest.raises(DomainError) as caught:
+        services.review_application(session, tianhe, application.id, Decision(True))
+    assert caught.value.code == "not_found"
+    with pytest.raises(DomainError):
+        grant_upkeep.return_for_completion(session, tianhe, application.id, "缺材料")
+    services.review_application(session, district, application.id, Decision(True))
+    item = reconsiderations.request(session, member(baiyun_enterprise(session)), application.id, "有异议")
+    with pytest.raises(DomainError) as caught:
+        reconsiderations.answer(session, tianhe, item.id, True, None)
+    assert caught.value.code == "not_found"
+    reconsiderations.answer(session, district, item.id, False, "理由不成立")
+    today("2026-03-17")
+    grants.issue_after_notice(session)
+    with pytest.raises(DomainError):
+        grant_upkeep.release(session, tianhe, application.id, 1 * WAN, "退回")
+    grant_upkeep.release(session, district, application.id, 1 * WAN, "退回")
