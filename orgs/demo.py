@@ -47,6 +47,9 @@ DEMO_STAFF = [
     (Role.OPERATOR, "operator@yunquan.example", "云上贵州运营中心 王敏", None),
     (Role.AUTHORITY, "authority@yunquan.example", "省大数据局 李静", None),
     (Role.OPERATOR, "guiyang-operator@yunquan.example", "贵阳市大数据局 周丽", "5201"),
+    # the Baiyun district programme beside Guizhou's (issue 13): its own authority and operator
+    (Role.AUTHORITY, "baiyun-authority@yunquan.example", "白云区科工商信局 黄伟", "440111"),
+    (Role.OPERATOR, "baiyun-operator@yunquan.example", "白云区服务券运营公司 梁敏", "440111"),
 ]
 
 # one login per role, as ``make run`` prints them (``shop.seed.demo_logins``)
@@ -172,6 +175,18 @@ DEMO_ORGS = [
         "龙飞",
         "tongren@yunquan.example",
         OrgStatus.UNDER_REVIEW,
+    ),
+    # an enterprise of Guangzhou's Baiyun district, in the Baiyun programme (wallet/demo_baiyun.py)
+    DemoOrg(
+        "baiyun_maker",
+        OrgKind.ENTERPRISE,
+        "91440111MA5BY0001",
+        "广州白云智造科技有限公司",
+        "440111",
+        dt.date(2016, 9, 12),
+        "黄志强",
+        "何敏",
+        "baiyun@yunquan.example",
     ),
 ]
 
