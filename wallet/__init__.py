@@ -13,7 +13,7 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from wallet import api, grant_upkeep, grants, policy_api, policy_views, programmes, services, views  # noqa: F401
+    from wallet import api, grant_upkeep, grants, policy_api, policy_views, programmes, services, spending, views  # noqa: F401
     from wallet.demo import seed_programme
     from wallet.demo_baiyun import seed_baiyun
 
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(policy_views.bp)
     app.register_blueprint(api.api_bp)
     hooks.set_ratio_source(programmes.programme_ratios)
+    hooks.set_buyer_ratio_source(spending.buyer_ratios)
     seed.register(seed_programme, order=30)
     seed.register(seed_baiyun, order=35)
 

@@ -99,3 +99,10 @@ def choose(session: Session, org_id: int, today: dt.date, wanted: str | None) ->
     if with_vouchers:
         return min(with_vouchers, key=lambda c: c.book.expires_on)
     return options[0]
+
+
+def buyer_ratios(session: Session, org_id: int, today: dt.date) -> hooks.Ratios:
+    """The source registered with ``shop.hooks``: what the catalogue shows an enterprise, the ratios of
+    the wallet its checkout spends by default."""
+    choice = choose(session, org_id, today, None)
+    return hooks.Ratios(choice.ratios, choice.categories)

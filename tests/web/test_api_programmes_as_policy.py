@@ -144,3 +144,33 @@ def test_a_programme_by_its_code_and_its_budget_changed(client, session):
     assert outside.status_code == 422 and "settlement_dates" in outside.json["errors"]
     listed = client.get("/api/v1/programmes?jurisdiction=4401", headers=enterprise).json["items"]
     assert [p["code"] for p in listed] == ["baiyun-2026"]
+
+
+def test_the_catalogue_shows_an_enterprise_the_share_of_the_wallet_it_would_spend(client, session, today):
+    from shop.inputs import Decision
+    from tests.helpers import make_product
+    from wallet import grants, services
+
+    make_programme(session)  # Guizhou 2026: 40% of an infrastructure product
+    client.post("/api/v1/programmes", json=BAIYUN_2026, headers=baiyun_authority(session))
+    provider = make_org(session, "provider")
+    compute = make_product(session, provider, price_fen=1_000_00, layer="infrastructure", category="compute")
+    devops = make_product(session, provider, price_fen=1_000_00, layer="platform", category="devops")
+    org = make_org(session, region_code="440111")
+    application = grants.apply(session, member(org), "baiyun-2026", "public_cloud", {"last_year_tax_fen": 0})
+    services.review_application(session, make_staff(session), application.id, Decision(True))
+    today("2026-03-17")  # the notice and the 复核 window have passed
+    grants.issue_after_notice(session)
+    enterprise = token_for(session, member(org))
+    shown = {
+        p: client.get(f"/api/v1/products/{p.id}", headers=enterprise).json["max_voucher_fen"] for p in (compute, devops)
+    }
+    # public cloud pays 50% of a compute product and nothing of a dev-ops one (not in its categories)
+    assert (shown[compute], shown[devops]) == (500_00, 0)
+    # anyone else sees the province-wide programme's 40%
+    assert client.get(f"/api/v1/products/{compute.id}").json["max_voucher_fen"] == 400_00
+    from tests.helpers import sign_in
+
+    sign_in(client, member(org))
+    page = client.get(f"/products/{compute.id}").get_data(as_text=True)
+    assert "50%" in page and "¥500.00" in page
