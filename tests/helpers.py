@@ -247,9 +247,11 @@ def make_order(
     status: str = "confirmed",
     year: int = 2026,
     product: Any = None,
+    book: Any = None,
 ) -> Any:
     """An order with one line, its vouchers held in the ledger (the enterprise needs a granted wallet
-    for vouchers). Written directly, not through checkout: for tests of what comes after an order."""
+    for vouchers; ``book``: the wallet's ``wallet.ledger.Book``, the year's by default). Written
+    directly, not through checkout: for tests of what comes after an order."""
     from orders.models import CheckoutAttempt, Order, OrderLine
     from orders.states import AttemptStatus, OrderStatus, PaymentStatus
     from wallet import ledger
@@ -265,6 +267,7 @@ def make_order(
         user_id=member(enterprise).id,
         status=AttemptStatus.COMPLETED,
         voucher_year=year,
+        voucher_book=book.stored if book else None,
         voucher_fen=voucher,
         self_pay_fen=amount_fen - voucher,
         plan=[],
@@ -283,6 +286,7 @@ def make_order(
         voucher_fen=voucher,
         self_pay_fen=amount_fen - voucher,
         voucher_year=year,
+        voucher_book=book.stored if book else None,
         payment_status=PaymentStatus.CAPTURED if status != "placed" else PaymentStatus.AUTHORISED,
         agreement_version="2026-01",
         agreement_accepted_at=at,
@@ -304,7 +308,7 @@ def make_order(
     session.add(order)
     session.flush()
     if voucher:
-        ledger.hold_vouchers(session, year, enterprise.id, voucher, ref=("order", order.id), actor_id=None)
+        ledger.hold_vouchers(session, book or year, enterprise.id, voucher, ref=("order", order.id), actor_id=None)
     session.commit()
     return order
 

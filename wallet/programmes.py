@@ -32,8 +32,9 @@ SETTLEMENT_DATE_GUARDS: list[Callable[[Session, int, list[dt.date]], list[dt.dat
 
 @use_case
 def create_programme(session: Session, actor: User, values: ProgrammeInput) -> Programme:
-    """The authority sets a year's programme; its budget moves from the public purse to the budget."""
-    if actor.role != Role.AUTHORITY:
+    """The authority sets a year's programme; its budget moves from the public purse to the budget.
+    The province-wide programme is the province's authority's (a city's or district's has its own)."""
+    if actor.role != Role.AUTHORITY or not actor.oversees(policy.current().province_prefix):
         raise Forbidden()
     year = values.year
     if session.scalars(select(Programme.id).where(province_wide(year))).first() is not None:
@@ -73,6 +74,8 @@ def update_programme(session: Session, actor: User, year: int, values: Programme
     if actor.role != Role.AUTHORITY:
         raise Forbidden()
     programme = get_programme(session, year, for_update=True)
+    if not actor.oversees(programme.jurisdiction):
+        raise Forbidden()
     opens = values.opens_on or programme.applications_open_on
     closes = values.closes_on or programme.applications_close_on
     check_programme_dates(year, values.settlement_dates, opens, closes)

@@ -380,3 +380,39 @@ def test_staff_of_another_jurisdiction_cannot_act_on_baiyuns_applications(sessio
     with pytest.raises(DomainError):
         grant_upkeep.release(session, tianhe, application.id, 1 * WAN, "退回")
     grant_upkeep.release(session, district, application.id, 1 * WAN, "退回")
+
+
+def test_a_baiyun_order_is_claimed_at_baiyuns_settlement_date_and_paid_from_its_wallet(session, today, tmp_path):
+    from claims import reviews
+    from tests.helpers import make_claim, make_order
+
+    make_programme(session)  # Guizhou's settlement dates: 30 June, 20 December
+    authority = _baiyun_authority(session)
+    spec = ProgrammeSpec.from_input(
+        {
+            "preset": "baiyun",
+            "code": "baiyun-2026",
+            "jurisdiction": BAIYUN,
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+            "budget_fen": 100 * WAN,
+            "settlement_dates": ["2026-04-30"],
+        }
+    )
+    policies.create_from_preset(session, authority, spec)
+    org = baiyun_enterprise(session)
+    application = apply(session, org, "public_cloud", last_year_tax_fen=0)
+    services.review_application(session, operator(session), application.id, Decision(True))
+    today("2026-03-17")
+    grants.issue_after_notice(session)
+    book = grants.application_book(session, application)[0]
+    provider = make_org(session, "provider")
+    # a ¥10,000 order, ¥5,000 of it from the public-cloud wallet (50%)
+    order = make_order(session, org, provider, amount_fen=10_000_00, voucher_fen=5_000_00, book=book)
+    claim = make_claim(session, provider, [order], tmp_path)
+    assert claim.settlement_date == dt.date(2026, 4, 30)  # Baiyun's date, not Guizhou's 30 June
+    assert claim.policy_version == 1
+    assert ledger.balance(session, AccountKind.CLAIMED, book, org.id) == 5_000_00
+    assert ledger.balance(session, AccountKind.CLAIMED, 2026, org.id) == 0  # Guizhou's wallet untouched
+    # the rest of the claim's life moves the same wallet (reviewed and paid as every claim is)
+    assert reviews.roll_over_claims(session, dt.date(2026, 5, 1)) == 0  # no later Baiyun date: it waits

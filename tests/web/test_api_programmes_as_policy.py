@@ -174,3 +174,20 @@ def test_the_catalogue_shows_an_enterprise_the_share_of_the_wallet_it_would_spen
     sign_in(client, member(org))
     page = client.get(f"/products/{compute.id}").get_data(as_text=True)
     assert "50%" in page and "¥500.00" in page
+
+
+def test_a_district_authority_cannot_set_or_change_the_province_wide_programme(client, session):
+    district = baiyun_authority(session)
+    body = {
+        "year": 2026,
+        "budget_fen": 100_000_000,
+        "enterprise_cap_fen": 5_000_000,
+        "ratios": {"infrastructure": 40, "platform": 60, "application": 60},
+    }
+    assert client.post("/api/v1/programmes", json=body, headers=district).status_code == 403
+    make_programme(session)
+    assert client.patch("/api/v1/programmes/2026", json={"budget_fen": 1}, headers=district).status_code == 403
+    province = token_for(session, make_staff(session, Role.AUTHORITY))
+    assert (
+        client.patch("/api/v1/programmes/2026", json={"budget_fen": 200_000_000}, headers=province).status_code == 200
+    )
