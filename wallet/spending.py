@@ -43,14 +43,17 @@ def choices(session: Session, org_id: int, today: dt.date) -> list[WalletChoice]
     out: list[WalletChoice] = []
     this_year = str(today.year)
     year_available = ledger.balance(session, AccountKind.AVAILABLE, today.year, org_id)
+    year_programme = session.scalars(
+        select(Programme).where(Programme.year == today.year, Programme.book == this_year)
+    ).one_or_none()
     out.append(
         WalletChoice(
             ledger.Book.of_year(today.year),
-            this_year,
+            (year_programme.title or year_programme.code) if year_programme else this_year,
             hooks.layer_ratios(session, today.year),
             (),
             year_available,
-            None,
+            year_programme.policy_version if year_programme else None,
         )
     )
     rows = session.execute(

@@ -8,6 +8,7 @@ public holidays, so working days are Monday to Friday.
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from orders.pricing import quote
 from shop.errors import DomainError
@@ -416,3 +417,20 @@ def test_a_baiyun_order_is_claimed_at_baiyuns_settlement_date_and_paid_from_its_
     assert ledger.balance(session, AccountKind.CLAIMED, 2026, org.id) == 0  # Guizhou's wallet untouched
     # the rest of the claim's life moves the same wallet (reviewed and paid as every claim is)
     assert reviews.roll_over_claims(session, dt.date(2026, 5, 1)) == 0  # no later Baiyun date: it waits
+
+
+def test_a_grant_is_on_the_public_notice_during_its_notice_and_withdrawn_when_a_reconsideration_is_upheld(session):
+    from oversight.models import NoticeEntry
+
+    baiyun_programme(session)
+    application = apply(session, baiyun_enterprise(session), "public_cloud", last_year_tax_fen=0)
+    staff = operator(session)
+    services.review_application(session, staff, application.id, Decision(True))
+    entry = session.scalars(select(NoticeEntry).where(NoticeEntry.subject_id == application.id)).one()
+    assert (entry.amount_fen, entry.programme.code, entry.policy_version) == (10 * WAN, "baiyun-2026", 1)
+    # published Monday 2 March, in notice for 5 working days
+    assert (entry.published_on, entry.notice_ends_on) == (dt.date(2026, 3, 2), dt.date(2026, 3, 9))
+    item = reconsiderations.request(session, member(baiyun_enterprise(session)), application.id, "不在本区经营")
+    reconsiderations.answer(session, staff, item.id, True, None)
+    reconsiderations.decide(session, staff, item.id, True, "核实不在本区经营")
+    assert entry.withdrawn_on == dt.date(2026, 3, 2) and entry.withdrawal_reason == "核实不在本区经营"

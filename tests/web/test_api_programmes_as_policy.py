@@ -191,3 +191,26 @@ def test_a_district_authority_cannot_set_or_change_the_province_wide_programme(c
     assert (
         client.patch("/api/v1/programmes/2026", json={"budget_fen": 200_000_000}, headers=province).status_code == 200
     )
+
+
+def test_the_cart_and_the_checkout_spend_the_wallet_named(client, session, today):
+    from shop.inputs import Decision
+    from tests.helpers import make_product
+    from wallet import grants, services
+
+    client.post("/api/v1/programmes", json=BAIYUN_2026, headers=baiyun_authority(session))
+    provider = make_org(session, "provider")
+    compute = make_product(session, provider, price_fen=1_000_00, layer="infrastructure", category="compute")
+    org = make_org(session, region_code="440111")
+    for scheme, facts in (("public_cloud", {"last_year_tax_fen": 0}), ("software_park", {})):
+        application = grants.apply(session, member(org), "baiyun-2026", scheme, facts)
+        services.review_application(session, make_staff(session), application.id, Decision(True))
+    today("2026-03-17")
+    grants.issue_after_notice(session)
+    enterprise = token_for(session, member(org))
+    assert client.post("/api/v1/cart/lines", json={"product_id": compute.id}, headers=enterprise).status_code == 201
+    public = client.get("/api/v1/cart?wallet=baiyun-2026/public_cloud", headers=enterprise).json
+    park = client.get("/api/v1/cart?wallet=baiyun-2026/software_park", headers=enterprise).json
+    # public cloud pays 50% of a compute product; the software park pays for none
+    assert (public["wallet"], public["voucher_fen"], park["voucher_fen"]) == ("baiyun-2026/public_cloud", 500_00, 0)
+    assert client.get("/api/v1/cart?wallet=nope", headers=enterprise).status_code == 422
