@@ -13,11 +13,12 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from wallet import api, grant_upkeep, grants, policy_api, programmes, services, views  # noqa: F401 (routes)
+    from wallet import api, grant_reading, grant_upkeep, grant_views, grants, policy_api, programmes, services, views  # noqa: F401 (routes)
     from wallet.demo import seed_programme
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.api_bp)
+    grant_views.init_app(app)  # programmes as policy: the enterprise's and the operator's pages
     hooks.set_ratio_source(programmes.programme_ratios)
     seed.register(seed_programme, order=30)
 
@@ -29,6 +30,14 @@ def init_app(app: Flask) -> None:
         order=20,
         count=lambda s, u: services.pending_count(s),
     )
+    nav.add("grants.programmes", _l("Apply for vouchers"), {"enterprise"}, order=21)
+    nav.add(
+        "grants.reconsideration_queue",
+        _l("复核 requests"),
+        {"operator"},
+        order=21,
+        count=lambda s, u: grant_reading.open_reconsideration_count(s),
+    )
     nav.add("wallet.programmes", _l("Programme"), {"operator", "authority"}, order=30)
     labels.add(
         {
@@ -39,7 +48,7 @@ def init_app(app: Flask) -> None:
             "change_policy": _l("Policy changed (a new version)"),
             "publish": _l("Published before it takes effect"),
             "return": _l("Returned for completion"),
-            "complete": _l("Completed"),
+            "complete": _l("Completed by the enterprise"),
             "issue": _l("Took effect after the notice"),
             "hold": _l("Held by a 复核"),
             "uphold": _l("复核 upheld: grant cancelled"),
@@ -77,7 +86,7 @@ def init_app(app: Flask) -> None:
             "disburse": _l("Paid out"),
             "expire": _l("Expired at year end"),
         },
-        attention={"pending"},
+        attention={"pending", "returned", "in_notice", "on_hold"},
     )
 
     # 第十六条: quotas expire at the end of their year, on the first request after it, without anyone
