@@ -96,6 +96,10 @@ class GrantRow:
     def title(self) -> str:
         return self.scheme.title if self.scheme else self.application.scheme
 
+    @property
+    def province_wide(self) -> bool:
+        return is_province_wide(self.programme)
+
 
 def grant_rows(session: Session, org_id: int) -> list[GrantRow]:
     """Every application of the enterprise in every programme and scheme, newest programme first."""

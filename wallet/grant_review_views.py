@@ -80,11 +80,14 @@ def review_page(application_id: int) -> Any:
 @bp.post("/operator/quota-applications/<int:application_id>/decision")
 @roles_required(Role.OPERATOR)
 def decide(application_id: int) -> Any:
-    _application(application_id)
+    application = _application(application_id)
     inputs = Inputs(request.form)
     granted = inputs.fen("granted_fen", required=False, minimum=1)
     try:
         decision = Decision.from_input(request.form)
+        if decision.approve and granted is not None and granted < application.reserved_fen and not decision.reason:
+            # the service says so too; said here with the box below, so that one answer lists both
+            inputs.error("reason", _("Say why less than the cap is granted."))
         if decision.approve and request.form.get("confirm") != CONFIRM:
             inputs.error("confirm", _("Tick the box to confirm the amount granted."))
         inputs.check()

@@ -75,7 +75,9 @@ def fact_value(fact: str, value: Any) -> Any:
     if words:
         return words.get(value, value)
     if fact == "certificates":
-        return "、".join(str(CERTIFICATE_WORDS.get(v, v)) for v in value)
+        return str(_(", ")).join(str(CERTIFICATE_WORDS.get(v, v)) for v in value)
+    if fact == "seats":
+        return _("%(n)s seats", n=value)
     return value
 
 
@@ -306,7 +308,7 @@ def init_app(app: Flask) -> None:
         fact_choices=fact_choices,
         form_values=form_values,
         scheme_title=_scheme_title,
-        category_words=lambda keys: "、".join(str(label(k)) for k in keys),
+        category_words=lambda keys: str(_(", ")).join(str(label(k)) for k in keys),
         reconsideration_words=RECONSIDERATION_WORDS,
     )
 
