@@ -21,7 +21,7 @@ def policy_presets_api(_user: Any) -> Any:
     return {"items": policies.presets_json()}
 
 
-@api_bp.get("/programmes/<string(length=40):code>")
+@api_bp.get("/programmes/<string(maxlength=40):code>")
 @api(summary="A programme by its code", response=PROGRAMME_SCHEMA, errors=["not_found"])
 def get_programme_by_code_api(_user: Any, code: str) -> Any:
     return programme_json(grants.get_by_code(db_session(), code))

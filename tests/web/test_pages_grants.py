@@ -240,6 +240,9 @@ def test_the_cart_and_checkout_offer_the_wallets_and_price_with_the_chosen_one(
     assert 'name="wallet"' in page and "白云区服务券 2026 · 智能制造服务" in page
     assert re.search(r'<option value="baiyun-2026/public_cloud" selected', page)
     assert "按此云券计算" in page
+    # changing a quantity keeps the wallet chosen
+    response = client.post(f"/cart/{iot.id}", data={"quantity": "1", "wallet": "baiyun-2026/smart_manufacturing"})
+    assert response.headers["Location"].endswith("wallet=baiyun-2026/smart_manufacturing")
     page = text(client.get("/cart?wallet=baiyun-2026/smart_manufacturing"))
     # smart manufacturing pays 80% of ¥1,000 = ¥800
     assert re.search(r'<option value="baiyun-2026/smart_manufacturing" selected', page) and "¥800.00" in page
@@ -452,3 +455,17 @@ def test_a_refused_reconsideration_releases_the_hold(client, session, today, bai
     sign_in(client, operator(session))
     client.post(f"/operator/reconsiderations/{item.id}/answer", data={"decision": "refuse", "reason": "理由不成立"})
     assert fresh(session).get(QuotaApplication, application.id).status == ApplicationStatus.IN_NOTICE
+
+
+def test_a_dismissed_reconsideration_lets_the_grant_take_effect_after_its_notice(client, session, today, baiyun):
+    application = _in_notice(session, baiyun)
+    item = reconsiderations.request(session, member(make_org(session, region_code=BAIYUN)), application.id, "有误")
+    staff = operator(session)
+    reconsiderations.answer(session, staff, item.id, True, None)
+    sign_in(client, staff)
+    url = f"/operator/reconsiderations/{item.id}/decision"
+    assert client.post(url, data={"decision": "dismiss", "reason": ""}).status_code == 422
+    client.post(url, data={"decision": "dismiss", "reason": "核实无误"})  # no confirmation: nothing is cancelled
+    assert fresh(session).get(QuotaApplication, application.id).status == ApplicationStatus.IN_NOTICE
+    today("2026-03-17")
+    assert grants.issue_after_notice(session) == 1
