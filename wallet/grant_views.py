@@ -171,13 +171,13 @@ def apply(code: str, scheme_key: str) -> Any:
     key = f"{code}/{scheme_key}"
     try:
         facts = facts_from_form(request.form, scheme)
+        wanted = GrantRequest.from_input({"programme": code, "scheme": scheme_key, "facts": facts})
         if request.form.get("preview"):
             # the cap these facts give, nothing applied for (the page works without JavaScript)
-            cap, problems = scheme_cap(scheme, facts)
+            cap, problems = scheme_cap(scheme, wanted.facts)
             if problems:
                 raise ValidationError(problems)
             return _programmes_page(key, {}, preview={key: cap})
-        wanted = GrantRequest.from_input({"programme": code, "scheme": scheme_key, "facts": facts})
         application = grants.apply(s, actor(), code, scheme_key, wanted.facts)
     except DomainError as error:
         if error.code == "not_found":

@@ -136,6 +136,11 @@ def test_faulty_facts_are_shown_beside_their_fields(client, session, baiyun):
     assert 'id="e-f-baiyun-2026-dev_cloud-packages"' in page and "1 至 5 个套餐" in page
     response = client.post("/wallet/programmes/baiyun-2026/public_cloud", data={"last_year_tax": "lots"})
     assert response.status_code == 422 and 'id="e-f-baiyun-2026-public_cloud-last_year_tax"' in text(response)
+    response = client.post(
+        "/wallet/programmes/baiyun-2026/dev_cloud",
+        data={"packages": "two", "seats": "10", "enterprise_class": "other", "preview": "1"},
+    )
+    assert response.status_code == 422 and 'id="e-f-baiyun-2026-dev_cloud-packages"' in text(response)
     response = client.post("/wallet/programmes/baiyun-2026/public_cloud", data={})
     assert response.status_code == 422 and "此类型须申报此项" in text(response)
 
