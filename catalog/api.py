@@ -16,6 +16,7 @@ from catalog.rules import DESCRIPTION_MAX, EVIDENCE_URL_MAX, NAME_MAX, UNIT_MAX
 from catalog.states import ProductStatus
 from catalog.views import AUTHORITY, OPERATOR, PROVIDER, STAFF, layer_ratios_now, send_evidence, uploaded_file
 from shop import clock
+from shop.hooks import Ratios
 from shop.inputs import Decision, ReasonInput
 from shop.pagination import page_args
 from shop.policy import Category, Layer, voucher_share_fen
@@ -91,8 +92,8 @@ def _evidence_link(product: Product, version: ProductVersion) -> str:
     return url_for("catalog_api.product_evidence_api", product_id=product.id, version_id=version.id)
 
 
-def _version_json(product: Product, version: ProductVersion, ratios: dict[str, int]) -> dict[str, Any]:
-    ratio = ratios.get(version.layer.value, 0) if version.accepts_vouchers else 0
+def _version_json(product: Product, version: ProductVersion, ratios: Ratios) -> dict[str, Any]:
+    ratio = ratios.of(version.layer.value, version.category.value) if version.accepts_vouchers else 0
     return {
         "version_id": version.id,
         "version_number": version.number,
@@ -111,9 +112,7 @@ def _version_json(product: Product, version: ProductVersion, ratios: dict[str, i
     }
 
 
-def product_json(
-    product: Product, *, full: bool, ratios: dict[str, int], on_sale: bool | None = None
-) -> dict[str, Any]:
+def product_json(product: Product, *, full: bool, ratios: Ratios, on_sale: bool | None = None) -> dict[str, Any]:
     """The public view (the version on sale, status "published") or, for the owner and staff, the
     latest version with the product's review status and the version on sale beside it."""
     version = product.current_version if full else product.published_version
@@ -170,7 +169,7 @@ def list_products_api(_actor: Any) -> Any:
     s = db_session()
     query = search.CatalogueFilter.from_args(request.args, strict=True)
     page, per_page = page_args(request.args)
-    ratios = layer_ratios_now()
+    ratios = layer_ratios_now(_actor)
     return search.search_catalogue(s, query, page, per_page).as_json(
         lambda p: product_json(p, full=False, ratios=ratios)
     )
@@ -185,7 +184,7 @@ def list_products_api(_actor: Any) -> Any:
 )
 def get_product_api(user: Any, product_id: int) -> Any:
     product = queries.get_product(db_session(), user, product_id)
-    return product_json(product, full=queries.can_see_everything(user, product), ratios=layer_ratios_now())
+    return product_json(product, full=queries.can_see_everything(user, product), ratios=layer_ratios_now(user))
 
 
 @api_bp.post("/products")
@@ -203,7 +202,7 @@ def get_product_api(user: Any, product_id: int) -> Any:
 )
 def create_product_api(user: Any) -> Any:
     product = services.create_product(db_session(), user, _listing_input(), current_app.config["UPLOAD_DIR"])
-    return product_json(product, full=True, ratios=layer_ratios_now())
+    return product_json(product, full=True, ratios=layer_ratios_now(user))
 
 
 @api_bp.patch("/products/<int:product_id>")
@@ -218,7 +217,7 @@ def edit_product_api(user: Any, product_id: int) -> Any:
     product = services.edit_product(
         db_session(), user, product_id, _listing_input(partial=True), current_app.config["UPLOAD_DIR"]
     )
-    return product_json(product, full=True, ratios=layer_ratios_now())
+    return product_json(product, full=True, ratios=layer_ratios_now(user))
 
 
 @api_bp.post("/products/<int:product_id>/submit")
@@ -230,7 +229,7 @@ def edit_product_api(user: Any, product_id: int) -> Any:
 )
 def submit_product_api(user: Any, product_id: int) -> Any:
     product = services.submit_product(db_session(), user, product_id)
-    return product_json(product, full=True, ratios=layer_ratios_now())
+    return product_json(product, full=True, ratios=layer_ratios_now(user))
 
 
 @api_bp.post("/products/<int:product_id>/review")
@@ -250,7 +249,7 @@ def submit_product_api(user: Any, product_id: int) -> Any:
 )
 def review_product_api(user: Any, product_id: int) -> Any:
     product = services.review_product(db_session(), user, product_id, Decision.from_input(json_body()))
-    return product_json(product, full=True, ratios=layer_ratios_now())
+    return product_json(product, full=True, ratios=layer_ratios_now(user))
 
 
 @api_bp.post("/products/<int:product_id>/delist")
@@ -265,7 +264,7 @@ def delist_product_api(user: Any, product_id: int) -> Any:
     product = services.delist_product(
         db_session(), user, product_id, ReasonInput.from_input(json_body(), required=False).reason
     )
-    return product_json(product, full=True, ratios=layer_ratios_now())
+    return product_json(product, full=True, ratios=layer_ratios_now(user))
 
 
 @api_bp.get("/products/<int:product_id>/versions")
@@ -276,7 +275,7 @@ def delist_product_api(user: Any, product_id: int) -> Any:
 )
 def product_versions_api(user: Any, product_id: int) -> Any:
     s = db_session()
-    ratios = layer_ratios_now()
+    ratios = layer_ratios_now(user)
     product, versions = queries.versions_of(s, user, product_id)
     return {
         "items": [
@@ -317,7 +316,7 @@ def organisation_products_api(user: Any, org_id: int) -> Any:
     result = queries.provider_products(
         db_session(), user, org_id, status=request.args.get("status"), page=page, per_page=per_page
     )
-    ratios = layer_ratios_now()
+    ratios = layer_ratios_now(user)
     return result.as_json(lambda p: product_json(p, full=True, ratios=ratios))
 
 
@@ -330,7 +329,7 @@ def organisation_products_api(user: Any, org_id: int) -> Any:
 )
 def review_queue_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
-    ratios = layer_ratios_now()
+    ratios = layer_ratios_now(user)
     return queries.review_queue(db_session(), user, page, per_page).as_json(
         lambda p: product_json(p, full=True, ratios=ratios)
     )

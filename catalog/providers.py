@@ -95,7 +95,7 @@ def expel_organisation(session: Session, actor: User, org_id: int, expulsion: Ex
         raise Forbidden()
     reason = expulsion.reason
     org = session.get(Organisation, org_id, with_for_update=True)
-    if org is None:
+    if org is None or not actor.oversees(org.region_code):  # another jurisdiction's: not found
         raise NotFound()
     at = clock.now()
     org_services.expel(session, actor, org, reason)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from catalog import listing, providers, queries, search, services
@@ -16,7 +16,7 @@ from catalog.rules import DESCRIPTION_MAX, EVIDENCE_URL_MAX, NAME_MAX, UNIT_MAX,
 from catalog.states import ProductStatus
 from shop import clock, policy
 from shop.errors import DomainError
-from shop.hooks import layer_ratios
+from shop.hooks import Ratios, buyer_ratios, layer_ratios
 from shop.i18n import _
 from shop.inputs import REASON_MAX, ReasonInput
 from shop.pagination import page_args
@@ -31,8 +31,14 @@ STAFF = (OPERATOR, AUTHORITY)
 COMMON_UNITS = ("月", "年", "次", "套", "台·月", "核·月", "GB·月", "TB·年", "用户·年", "实例·月", "项")
 
 
-def layer_ratios_now() -> dict[str, int]:
-    """The year's voucher ratios per layer (第十六条), as pages and the API show them."""
+def layer_ratios_now(user: Any = None) -> Ratios:
+    """The voucher ratios per layer (第十六条) as pages and the API show them: for a signed-in
+    enterprise, those of the wallet its checkout would spend (its scheme's categories too); else the
+    year's province-wide programme's."""
+    if user is None:
+        user = current_user if has_request_context() else None
+    if user is not None and user.is_authenticated and user.role == Role.ENTERPRISE and user.organisation_id:
+        return buyer_ratios(db_session(), user.organisation_id, clock.today())
     return layer_ratios(db_session(), clock.today().year)
 
 
@@ -96,7 +102,7 @@ def product_page(product_id: int) -> Any:
     shown = product.published_version if on_sale or not full else product.current_version
     shown = shown or product.current_version
     ratios = layer_ratios_now()
-    ratio = ratios.get(shown.layer.value, 0) if shown.accepts_vouchers else 0
+    ratio = ratios.of(shown.layer.value, shown.category.value) if shown.accepts_vouchers else 0
     return render_template(
         "catalog/product.html",
         product=product,

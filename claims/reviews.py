@@ -28,6 +28,7 @@ from claims.services import (
     excludable_order_ids,
     free_claim,
     parties,
+    programmes_of,
     settlement_dates,
     staff_claim,
 )
@@ -247,9 +248,6 @@ def roll_over_claims(session: Session, today: dt.date | None = None) -> int:
     goes to the next date (a daily job; idempotent). Without a later date it waits where it is,
     shown as overdue, until the authority adds one."""
     today = today or clock.today()
-    day = settlement_date_for(today, settlement_dates(session))
-    if day is None:
-        return 0
     late = list(
         session.scalars(
             select(Claim)
@@ -258,10 +256,15 @@ def roll_over_claims(session: Session, today: dt.date | None = None) -> int:
             .with_for_update()
         )
     )
-    for claim in late:
+    moved = 0
+    for claim in late:  # to the next date of the claim's own programmes
+        day = settlement_date_for(today, settlement_dates(session, programmes_of(session, claim)))
+        if day is None:
+            continue
         change_state(session, claim, CLAIM, "roll_over", None, subject_type="claim", settlement_date=day)
+        moved += 1
     session.commit()
-    return len(late)
+    return moved
 
 
 def dates_claims_wait_on(session: Session, year: int, days: list[dt.date]) -> list[dt.date]:

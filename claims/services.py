@@ -274,8 +274,19 @@ def _kinds_present(session: Session, claim_id: int) -> list[str]:
     ]
 
 
-def settlement_dates(session: Session) -> list[dt.date]:
-    return list(session.scalars(select(SettlementDate.day).order_by(SettlementDate.day)))
+def settlement_dates(session: Session, programme_ids: list[int] | None = None) -> list[dt.date]:
+    """Every programme's settlement dates, or those of ``programme_ids`` (a claim's programmes)."""
+    stmt = select(SettlementDate.day).distinct().order_by(SettlementDate.day)
+    if programme_ids is not None:
+        stmt = stmt.where(SettlementDate.programme_id.in_(programme_ids))
+    return list(session.scalars(stmt))
+
+
+def programmes_of(session: Session, claim: Claim) -> list[int]:
+    """The programmes whose vouchers a claim's orders spent (by their wallets' books): its settlement
+    date is one of theirs."""
+    books = {(item.voucher_book or str(item.voucher_year)).split("/", 1)[0] for item in claim.live_items}
+    return list(session.scalars(select(Programme.id).where(Programme.book.in_(sorted(books))).order_by(Programme.id)))
 
 
 @use_case
@@ -297,7 +308,8 @@ def submit_claim(session: Session, actor: User, claim_id: int) -> Claim:
         )
     evidence_covers(claim)
     today = clock.today()
-    day = settlement_date_for(today, settlement_dates(session))
+    programme_ids = programmes_of(session, claim)
+    day = settlement_date_for(today, settlement_dates(session, programme_ids))
     if day is None:
         raise DomainError(
             "invalid_state",
@@ -326,7 +338,7 @@ def submit_claim(session: Session, actor: User, claim_id: int) -> Claim:
         policy_version=session.scalar(
             select(Programme.policy_version)
             .join(SettlementDate, SettlementDate.programme_id == Programme.id)
-            .where(SettlementDate.day == day)
+            .where(SettlementDate.day == day, Programme.id.in_(programme_ids))
             .order_by(Programme.id)
             .limit(1)
         ),

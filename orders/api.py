@@ -125,6 +125,14 @@ def order_json(order: Order) -> dict[str, Any]:
                 "minimum": 0,
                 "description": ("the card amount the buyer was shown; checked as expected_total_fen"),
             },
+            "wallet": {
+                "type": "string",
+                "maxLength": 80,
+                "description": (
+                    "the wallet to spend (`2026` for the province-wide programme's, `<programme>/<scheme>` for "
+                    "a scheme's, e.g. `baiyun-2026/public_cloud`); by default the one with vouchers that expires first"
+                ),
+            },
         },
     },
     response={"type": "object", "properties": {"orders": {"type": "array", "items": ORDER_SCHEMA}}},
@@ -232,6 +240,7 @@ def cart_json(quote: pricing.Quote) -> dict[str, Any]:
         "available_fen": quote.available_fen,
         "available_after_fen": quote.available_after_fen,
         "unavailable_product_ids": quote.unavailable,
+        "wallet": quote.wallet,
         "orders": quote.as_json()["orders"],
     }
 
@@ -240,16 +249,18 @@ def cart_json(quote: pricing.Quote) -> dict[str, Any]:
 @api(
     summary="The enterprise's cart, priced as the checkout would price it now",
     roles=[Role.ENTERPRISE],
-    query={"use_vouchers": {"type": "boolean"}},
+    query={"use_vouchers": {"type": "boolean"}, "wallet": {"type": "string", "maxLength": 80}},
+    errors=["validation_error"],
 )
 def cart_api(user: Any) -> Any:
     s = db_session()
+    inputs = Inputs(request.args)
+    use_vouchers = inputs.boolean("use_vouchers", default=True)
+    wallet = inputs.text("wallet", required=False, max_length=80)
+    inputs.check()
     return cart_json(
         pricing.quote(
-            s,
-            user.organisation_id,
-            carts.cart_lines(s, user.organisation_id),
-            use_vouchers=Inputs(request.args).boolean("use_vouchers", default=True),
+            s, user.organisation_id, carts.cart_lines(s, user.organisation_id), use_vouchers=use_vouchers, wallet=wallet
         )
     )
 

@@ -58,7 +58,7 @@ def init_app(app: Flask) -> None:
         _l("Certification"),
         {"operator"},
         order=10,
-        count=lambda s, u: services.review_queue_count(s),
+        count=lambda s, u: services.review_queue_count(s, u),
     )
     nav.add("orgs.organisations", _l("Organisations"), {"operator", "authority"}, order=80)
     panels.add("signed_out", "orgs/_register_button.html")

@@ -11,11 +11,11 @@ from flask import Blueprint, current_app, request
 from orgs import affiliations as org_affiliations
 from orgs import sanctions as org_sanctions
 from orgs import services
-from orgs.commands import AffiliationInput, OrganisationFilter, Registration, SuspensionInput
+from orgs.commands import AffiliationInput, CertificationDecision, OrganisationFilter, Registration, SuspensionInput
 from orgs.models import Organisation
 from orgs.states import OrgStatus
 from orgs.views import OPERATOR, ORG_ROLES, STAFF
-from shop.inputs import Decision, ReasonInput
+from shop.inputs import ReasonInput
 from shop.pagination import page_args
 from shop.web import api, db_session, json_body
 
@@ -30,6 +30,11 @@ ORGANISATION_SCHEMA = {
         "uscc": {"type": "string"},
         "name": {"type": "string"},
         "region_code": {"type": "string"},
+        "region_note": {
+            "type": ["string", "null"],
+            "description": "why the region differs from the division code in the credit code (characters 3-8), "
+            "as the operator recorded it when certifying",
+        },
         "established_on": {"type": "string", "format": "date"},
         "status": {"enum": [s.value for s in OrgStatus]},
         "status_reason": {"type": ["string", "null"]},
@@ -56,6 +61,7 @@ def organisation_json(org: Organisation, sanctions: dict[int, Any] | None = None
         "uscc": org.uscc,
         "name": org.name,
         "region_code": org.region_code,
+        "region_note": org.region_note,
         "established_on": org.established_on.isoformat(),
         "legal_representative": org.legal_representative,
         "contact_name": org.contact_name,
@@ -117,7 +123,7 @@ def register_api(_actor: Any) -> Any:
 
 @api_bp.get("/organisations")
 @api(
-    summary="Organisations, newest first",
+    summary="Organisations of the caller's jurisdiction, newest first",
     roles=STAFF,
     query={
         "q": {"type": "string"},
@@ -127,15 +133,19 @@ def register_api(_actor: Any) -> Any:
         "per_page": {"type": "integer"},
     },
 )
-def list_organisations_api(_actor: Any) -> Any:
+def list_organisations_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
-    result = services.list_organisations(db_session(), OrganisationFilter.from_args(request.args), page, per_page)
+    result = services.list_organisations(db_session(), user, OrganisationFilter.from_args(request.args), page, per_page)
     sanctions = org_sanctions.sanctions_of(db_session(), [org.id for org in result.items])
     return result.as_json(lambda org: organisation_json(org, sanctions))
 
 
 @api_bp.get("/organisations/<int:org_id>")
-@api(summary="An organisation (its members and staff)", response=ORGANISATION_SCHEMA, errors=["not_found"])
+@api(
+    summary="An organisation (its members and the staff of its jurisdiction)",
+    response=ORGANISATION_SCHEMA,
+    errors=["not_found"],
+)
 def get_organisation_api(user: Any, org_id: int) -> Any:
     return organisation_json(services.get_organisation(db_session(), user, org_id))
 
@@ -164,18 +174,27 @@ def submit_certification_api(user: Any, org_id: int) -> Any:
 
 @api_bp.post("/organisations/<int:org_id>/review")
 @api(
-    summary="Certify or reject an organisation",
+    summary="Certify or reject an organisation of the operator's jurisdiction",
     roles=[OPERATOR],
     body={
         "type": "object",
         "required": ["decision"],
-        "properties": {"decision": {"enum": ["approve", "reject"]}, "reason": {"type": "string"}},
+        "properties": {
+            "decision": {"enum": ["approve", "reject"]},
+            "reason": {"type": "string"},
+            "region_note": {
+                "type": "string",
+                "description": "why the region differs from the division code in the credit code; required to "
+                "certify such an organisation (422 region_mismatch without it)",
+            },
+        },
     },
     response=ORGANISATION_SCHEMA,
-    errors=["validation_error", "invalid_state", "not_found"],
+    errors=["validation_error", "region_mismatch", "invalid_state", "not_found"],
 )
 def review_organisation_api(user: Any, org_id: int) -> Any:
-    org = services.review_organisation(db_session(), user, org_id, Decision.from_input(json_body()))
+    given = CertificationDecision.from_input(json_body())
+    org = services.review_organisation(db_session(), user, org_id, given.decision, given.region_note)
     return organisation_json(org)
 
 

@@ -20,7 +20,7 @@ from shop import clock
 from shop.auth import check_email, check_password, normalise_email
 from shop.errors import ValidationError
 from shop.i18n import _l
-from shop.inputs import Inputs
+from shop.inputs import Decision, Inputs
 
 # -- registration -------------------------------------------------------------------------------------
 
@@ -83,6 +83,30 @@ class Registration:
 
 
 # -- the operator's records ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CertificationDecision:
+    """The operator's certification decision (``shop.inputs.Decision``) and, for an organisation whose
+    region differs from the division code in its credit code, why (``region_note``)."""
+
+    decision: Decision
+    region_note: str | None = None
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any] | None) -> Self:
+        errors: dict[str, list] = {}
+        decision = None
+        try:
+            decision = Decision.from_input(data)
+        except ValidationError as error:
+            errors.update(error.errors)
+        inputs = Inputs(data)
+        note = inputs.reason("region_note", required=False)
+        errors.update(inputs.errors)
+        if errors:
+            raise ValidationError(errors)
+        return cls(decision, note)
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,17 @@ class DemoOrg:
     contact_name: str
     email: str
     status: OrgStatus = OrgStatus.CERTIFIED
+    region_note: str | None = None  # why the region is not the credit code's division
 
 
+# role, e-mail, name and jurisdiction (None: the whole platform; 5201: Guiyang only)
 DEMO_STAFF = [
-    (Role.OPERATOR, "operator@yunquan.example", "云上贵州运营中心 王敏"),
-    (Role.AUTHORITY, "authority@yunquan.example", "省大数据局 李静"),
+    (Role.OPERATOR, "operator@yunquan.example", "云上贵州运营中心 王敏", None),
+    (Role.AUTHORITY, "authority@yunquan.example", "省大数据局 李静", None),
+    (Role.OPERATOR, "guiyang-operator@yunquan.example", "贵阳市大数据局 周丽", "5201"),
+    # the Baiyun district programme beside Guizhou's (issue 13): its own authority and operator
+    (Role.AUTHORITY, "baiyun-authority@yunquan.example", "白云区科工商信局 黄伟", "440111"),
+    (Role.OPERATOR, "baiyun-operator@yunquan.example", "白云区服务券运营公司 梁敏", "440111"),
 ]
 
 # one login per role, as ``make run`` prints them (``shop.seed.demo_logins``)
@@ -58,7 +64,7 @@ DEMO_ORGS = [
     DemoOrg(
         "qianyun",
         OrgKind.PROVIDER,
-        "91520100MA6DK0001",
+        "91520115MA6DK0001",
         "贵州黔云科技有限公司",
         "520115",
         dt.date(2014, 3, 18),
@@ -69,7 +75,7 @@ DEMO_ORGS = [
     DemoOrg(
         "yunshang",
         OrgKind.PROVIDER,
-        "91520100MA6DK0002",
+        "91520115MA6DK0002",
         "云上贵州大数据产业发展有限公司",
         "520115",
         dt.date(2014, 11, 6),
@@ -80,7 +86,7 @@ DEMO_ORGS = [
     DemoOrg(
         "zhudata",
         OrgKind.PROVIDER,
-        "91520300MA6DK0003",
+        "91520302MA6DK0003",
         "遵义筑数信息技术有限公司",
         "520302",
         dt.date(2016, 7, 1),
@@ -109,11 +115,13 @@ DEMO_ORGS = [
         "何明",
         "何小兰",
         "enterprise@yunquan.example",
+        # registered in Guiyang (520100), now in Meitan county: certified with a note saying why
+        region_note="2019 年由贵阳市迁至湄潭县茶叶产业园，营业执照登记机关未变更",
     ),
     DemoOrg(
         "anshun_parts",
         OrgKind.ENTERPRISE,
-        "91520400MA6EN0002",
+        "91520402MA6EN0002",
         "安顺精工汽车零部件有限公司",
         "520402",
         dt.date(2017, 9, 22),
@@ -124,7 +132,7 @@ DEMO_ORGS = [
     DemoOrg(
         "bijie_agri",
         OrgKind.ENTERPRISE,
-        "91520500MA6EN0003",
+        "91520502MA6EN0003",
         "毕节高原农产品电商有限公司",
         "520502",
         dt.date(2019, 2, 14),
@@ -135,7 +143,7 @@ DEMO_ORGS = [
     DemoOrg(
         "liupanshui_mining",
         OrgKind.ENTERPRISE,
-        "91520200MA6EN0004",
+        "91520201MA6EN0004",
         "六盘水智慧矿山装备有限公司",
         "520201",
         dt.date(2015, 6, 30),
@@ -147,7 +155,7 @@ DEMO_ORGS = [
     DemoOrg(
         "qiannan_startup",
         OrgKind.ENTERPRISE,
-        "91522700MA6EN0005",
+        "91522701MA6EN0005",
         "黔南数智农业初创有限公司",
         "522701",
         dt.date(2026, 5, 8),
@@ -159,7 +167,7 @@ DEMO_ORGS = [
     DemoOrg(
         "tongren_textile",
         OrgKind.ENTERPRISE,
-        "91520600MA6EN0006",
+        "91520602MA6EN0006",
         "铜仁苗绣纺织品有限公司",
         "520602",
         dt.date(2013, 8, 3),
@@ -168,12 +176,25 @@ DEMO_ORGS = [
         "tongren@yunquan.example",
         OrgStatus.UNDER_REVIEW,
     ),
+    # an enterprise of Guangzhou's Baiyun district, in the Baiyun programme (wallet/demo_baiyun.py)
+    DemoOrg(
+        "baiyun_maker",
+        OrgKind.ENTERPRISE,
+        "91440111MA5BY0001",
+        "广州白云智造科技有限公司",
+        "440111",
+        dt.date(2016, 9, 12),
+        "黄志强",
+        "何敏",
+        "baiyun@yunquan.example",
+    ),
 ]
 
 
 def demo_org(session: Session, key: str) -> Organisation:
+    """By its e-mail address, which stays when a demo credit code is corrected."""
     spec = next(o for o in DEMO_ORGS if o.key == key)
-    return session.scalars(select(Organisation).where(Organisation.uscc == make_uscc(spec.uscc17))).one()
+    return session.scalars(select(Organisation).where(Organisation.email == spec.email)).one()
 
 
 def demo_user(session: Session, email: str) -> User:
@@ -182,14 +203,14 @@ def demo_user(session: Session, email: str) -> User:
 
 def seed_organisations(session: Session) -> None:
     password_hash = hash_password(DEMO_PASSWORD)
-    for role, email, name in DEMO_STAFF:
+    for role, email, name, jurisdiction in DEMO_STAFF:
         if session.scalars(select(User.id).where(User.email == email)).first() is None:
-            session.add(User(email=email, password_hash=password_hash, role=role, name=name))
+            session.add(User(email=email, password_hash=password_hash, role=role, name=name, jurisdiction=jurisdiction))
     session.flush()
     operator = demo_user(session, "operator@yunquan.example")
     for spec in DEMO_ORGS:
         code = make_uscc(spec.uscc17)
-        if session.scalars(select(Organisation.id).where(Organisation.uscc == code)).first() is not None:
+        if session.scalars(select(Organisation.id).where(Organisation.email == spec.email)).first() is not None:
             continue
         org = Organisation(
             kind=spec.kind,
@@ -202,6 +223,7 @@ def seed_organisations(session: Session) -> None:
             contact_phone="0851-8888" + spec.uscc17[-4:],
             email=spec.email,
             status=spec.status,
+            region_note=spec.region_note,
         )
         user = User(
             email=spec.email,
@@ -225,5 +247,6 @@ def seed_organisations(session: Session) -> None:
                 org.id,
                 "approve",
                 {"status": "under_review"},
-                {"status": "certified", "note": "demo data"},
+                {"status": "certified", "note": "demo data"}
+                | ({"region_note": spec.region_note} if spec.region_note else {}),
             )

@@ -45,6 +45,8 @@ class Organisation(Base):
         state = {"status": self.status.value, "reason": self.status_reason, "exit_effective_on": self.exit_effective_on}
         if self.suspended_until is not None:  # only while a suspension has an end date
             state["suspended_until"] = self.suspended_until
+        if self.region_note is not None:  # only once the operator said why the region differs
+            state["region_note"] = self.region_note
         return state
 
 

@@ -4,15 +4,14 @@ are the foundation's: ``shop.auth``."""
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
 
-from stdnum import numdb
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 
+from shop import jurisdictions
 from shop.i18n import _l
+from shop.jurisdictions import Region
 
 
 def check_uscc(code: str) -> tuple[str | None, object | None]:
@@ -32,59 +31,25 @@ def check_uscc(code: str) -> tuple[str | None, object | None]:
     return compact, None
 
 
-@dataclass(frozen=True)
-class Region:
-    code: str
-    province: str
-    prefecture: str | None
-    county: str | None
-
-    @property
-    def name(self) -> str:
-        return "".join(p for p in (self.province, self.prefecture, self.county) if p)
-
-    @property
-    def city_code(self) -> str:
-        """The prefecture-level code (地级市), e.g. 520100 贵阳市 for 520102."""
-        return self.code[:4] + "00"
-
-
-_PERIOD = re.compile(r"^\[(\d{4})?-(\d{4})?\](.*)$")
-
-
-def _current_name(raw: str | None) -> str | None:
-    """python-stdnum keeps a division's history (``[-1986]水城特区,[1987-]钟山区``): the name in
-    use now, or None when the code was retired."""
-    if not raw:
-        return None
-    match = _PERIOD.match(raw.split(",")[-1])
-    if match is None:
-        return raw
-    _start, end, name = match.groups()
-    return None if end else name
-
-
 def lookup_region(code: str) -> Region | None:
-    """A current administrative division code (行政区划代码), from python-stdnum's table, or None."""
-    if not code or not re.fullmatch(r"\d{6}", code):
+    """A current administrative division code (行政区划代码); the foundation reads the table."""
+    return jurisdictions.lookup_region(code)
+
+
+def uscc_division(uscc: str) -> str:
+    """GB 32100-2015: characters 3–8 of a unified social credit code are the division code of the
+    authority that registered the organisation."""
+    return uscc[2:8]
+
+
+def region_disagreement(uscc: str, region_code: str) -> str | None:
+    """The division code inside ``uscc`` when the region differs from it (a company that moved since it
+    was registered: the operator records why before certifying it); None when they agree, or when
+    that division is no current code (a retired code, ``000000``): agreement unknown, nothing to ask."""
+    division = uscc_division(uscc)
+    if division == region_code or lookup_region(division) is None:
         return None
-    table = numdb.get("cn/loc")
-    parts = table.info(code)
-    province = parts[0][1].get("province") if parts and parts[0][1] else None
-    if not province:
-        return None
-    if code[2:] == "0000":
-        return Region(code, province, None, None)
-    city_parts = table.info(code[:4] + "00")
-    prefecture = _current_name(city_parts[1][1].get("county")) if len(city_parts) > 1 and city_parts[1][1] else None
-    if prefecture in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
-        prefecture = None
-    if code[4:] == "00":
-        return Region(code, province, prefecture, None) if prefecture else None
-    county = _current_name(parts[1][1].get("county")) if len(parts) > 1 and parts[1][1] else None
-    if county is None:
-        return None
-    return Region(code, province, prefecture, county)
+    return division
 
 
 def check_established_on(day: dt.date, today: dt.date) -> object | None:

@@ -124,7 +124,7 @@ def _sanctioned_organisation(session: Session, actor: User, org_id: int) -> Orga
     if actor.role != Role.OPERATOR:
         raise Forbidden()
     org = session.get(Organisation, org_id, with_for_update=True)
-    if org is None:
+    if org is None or not actor.oversees(org.region_code):  # another jurisdiction's: not found
         raise NotFound()
     return org
 

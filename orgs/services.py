@@ -10,14 +10,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from orgs.commands import OrganisationFilter, Registration
 from orgs.models import BlacklistEntry, CertificationDocument, CertificationSubmission, Organisation
+from orgs.rules import region_disagreement
 from orgs.states import ORGANISATION, OrgKind, OrgStatus
-from shop import clock
+from shop import clock, jurisdictions
 from shop.accounts import User
 from shop.audit import change_state, record
 from shop.auth import hash_password
@@ -25,6 +26,7 @@ from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound, ValidationError
 from shop.i18n import _l
 from shop.inputs import Decision
+from shop.jurisdictions import under
 from shop.pagination import Page, paginate
 from shop.states import Role
 from shop.uploads import MB, StoredFile, store_upload
@@ -105,11 +107,19 @@ def register_organisation(session: Session, registration: Registration) -> Organ
 
 
 def get_organisation(session: Session, actor: User, org_id: int) -> Organisation:
-    """Members and staff see an organisation; to anyone else it does not exist."""
+    """Members and the staff of its jurisdiction see an organisation; to anyone else it does not exist."""
     org = session.get(Organisation, org_id)
-    if org is None or not (actor.is_staff or actor.belongs_to(org.id)):
+    if org is None or not (actor.oversees(org.region_code) or actor.belongs_to(org.id)):
         raise NotFound()
     return org
+
+
+def in_jurisdiction(org_id: Any, jurisdiction: str | None) -> Any:
+    """A condition for other areas' lists: the organisation ``org_id`` (a column) lies under
+    ``jurisdiction`` (``shop.jurisdictions.under`` on its region; None, the whole platform: true)."""
+    if jurisdiction is None:
+        return true()
+    return org_id.in_(select(Organisation.id).where(under(Organisation.region_code, jurisdiction)))
 
 
 def _own_organisation(session: Session, actor: User, org_id: int) -> Organisation:
@@ -132,11 +142,12 @@ def latest_submission(session: Session, org_id: int) -> CertificationSubmission 
 
 
 def certification_document(session: Session, actor: User, document_id: int) -> CertificationDocument:
-    """A document is readable by its organisation's members and by staff only."""
+    """A document is readable by its organisation's members and by the staff of its jurisdiction only."""
     document = session.get(CertificationDocument, document_id)
     if document is None:
         raise NotFound()
-    if not (actor.is_staff or actor.belongs_to(document.submission.organisation_id)):
+    org = document.submission.organisation
+    if not (actor.oversees(org.region_code) or actor.belongs_to(org.id)):
         raise NotFound()
     return document
 
@@ -199,12 +210,17 @@ def _remove_files(upload_dir: str | Path, files: Any) -> None:
 
 
 @use_case
-def review_organisation(session: Session, actor: User, org_id: int, decision: Decision) -> Organisation:
-    """The operator certifies an organisation or rejects it with a reason it will see."""
+def review_organisation(
+    session: Session, actor: User, org_id: int, decision: Decision, region_note: str | None = None
+) -> Organisation:
+    """The operator of its jurisdiction certifies an organisation or rejects it with a reason it will
+    see. An organisation whose region differs from the division code inside its credit code is
+    certified only with ``region_note``, why (a company that moved); the note is audited with the
+    decision."""
     if actor.role != Role.OPERATOR:
         raise Forbidden()
     org = session.get(Organisation, org_id, with_for_update=True)
-    if org is None:
+    if org is None or not actor.oversees(org.region_code):
         raise NotFound()
     action = decision.value
     submission = latest_submission(session, org.id)
@@ -212,13 +228,31 @@ def review_organisation(session: Session, actor: User, org_id: int, decision: De
         ORGANISATION.next(org.status, action)  # raises invalid_state
     at = clock.now()
     changes: dict[str, Any] = {"status_reason": None if decision.approve else decision.reason}
+    division = region_disagreement(org.uscc, org.region_code)
+    if division is not None and region_note:
+        changes["region_note"] = region_note
     if decision.approve:
+        if division is not None and not (region_note or org.region_note):
+            raise DomainError("region_mismatch", region_mismatch_message(org), field="region_note")
         changes["certified_at"] = at
     change_state(session, org, ORGANISATION, action, actor, subject_type="organisation", **changes)
     submission.decision, submission.reason = action, decision.reason
     submission.decided_by_id, submission.decided_at = actor.id, at
     session.commit()
     return org
+
+
+def region_mismatch_message(org: Organisation) -> Any:
+    """What the operator is told about an organisation whose region is not its credit code's."""
+    division = region_disagreement(org.uscc, org.region_code)
+    return _l(
+        "The region %(region)s (%(region_code)s) differs from the division code in the credit code, %(division)s "
+        "(%(division_code)s): say why (for instance, the company moved) before certifying it.",
+        region=jurisdictions.name(org.region_code),
+        region_code=org.region_code,
+        division=jurisdictions.name(division),
+        division_code=division,
+    )
 
 
 def allowed_actions(actor: User, org: Organisation) -> set[str]:
@@ -234,8 +268,8 @@ def allowed_actions(actor: User, org: Organisation) -> set[str]:
     return set()
 
 
-def review_queue(session: Session, page: int, per_page: int) -> Page[Organisation]:
-    """Organisations waiting for certification, oldest submission first."""
+def review_queue(session: Session, actor: User, page: int, per_page: int) -> Page[Organisation]:
+    """Organisations of the actor's jurisdiction waiting for certification, oldest submission first."""
     waiting_since = (
         select(CertificationSubmission.organisation_id, func.max(CertificationSubmission.submitted_at).label("since"))
         .group_by(CertificationSubmission.organisation_id)
@@ -244,23 +278,30 @@ def review_queue(session: Session, page: int, per_page: int) -> Page[Organisatio
     stmt = (
         select(Organisation)
         .join(waiting_since, waiting_since.c.organisation_id == Organisation.id)
-        .where(Organisation.status == OrgStatus.UNDER_REVIEW)
+        .where(Organisation.status == OrgStatus.UNDER_REVIEW, under(Organisation.region_code, actor.jurisdiction))
         .order_by(waiting_since.c.since, Organisation.id)
     )
     return paginate(session, stmt, page, per_page)
 
 
-def review_queue_count(session: Session) -> int:
+def review_queue_count(session: Session, actor: User) -> int:
     return (
         session.scalar(
-            select(func.count()).select_from(Organisation).where(Organisation.status == OrgStatus.UNDER_REVIEW)
+            select(func.count())
+            .select_from(Organisation)
+            .where(Organisation.status == OrgStatus.UNDER_REVIEW, under(Organisation.region_code, actor.jurisdiction))
         )
         or 0
     )
 
 
-def list_organisations(session: Session, where: OrganisationFilter, page: int, per_page: int) -> Page[Organisation]:
-    stmt = select(Organisation).order_by(Organisation.id.desc())
+def list_organisations(
+    session: Session, actor: User, where: OrganisationFilter, page: int, per_page: int
+) -> Page[Organisation]:
+    """The organisations of the actor's jurisdiction, newest first."""
+    stmt = (
+        select(Organisation).where(under(Organisation.region_code, actor.jurisdiction)).order_by(Organisation.id.desc())
+    )
     if where.kind is not None:
         stmt = stmt.where(Organisation.kind == where.kind)
     if where.status is not None:

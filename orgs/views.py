@@ -15,12 +15,20 @@ from orgs import affiliations as org_affiliations
 from orgs import blacklist as org_blacklist
 from orgs import sanctions as org_sanctions
 from orgs import services
-from orgs.commands import AffiliationInput, BlacklistInput, OrganisationFilter, Registration, SuspensionInput
+from orgs.commands import (
+    AffiliationInput,
+    BlacklistInput,
+    CertificationDecision,
+    OrganisationFilter,
+    Registration,
+    SuspensionInput,
+)
+from orgs.rules import region_disagreement
 from orgs.states import ORGANISATION, OrgKind, OrgStatus
 from shop import clock
 from shop.errors import DomainError
 from shop.i18n import _
-from shop.inputs import Decision, Inputs, ReasonInput
+from shop.inputs import Inputs, ReasonInput
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import actor, db_session, public, render_form, roles_required, send_upload, signed_in
@@ -103,14 +111,16 @@ def document(document_id: int) -> Any:
 @roles_required(OPERATOR)
 def review_queue() -> Any:
     page, per_page = page_args(request.args)
-    return render_template("orgs/review_queue.html", page=services.review_queue(db_session(), page, per_page))
+    return render_template("orgs/review_queue.html", page=services.review_queue(db_session(), actor(), page, per_page))
 
 
 @bp.get("/staff/organisations")
 @roles_required(*STAFF)
 def organisations() -> Any:
     page, per_page = page_args(request.args)
-    result = services.list_organisations(db_session(), OrganisationFilter.from_args(request.args), page, per_page)
+    result = services.list_organisations(
+        db_session(), actor(), OrganisationFilter.from_args(request.args), page, per_page
+    )
     return render_template("orgs/organisations.html", page=result, kinds=list(OrgKind), statuses=list(OrgStatus))
 
 
@@ -128,6 +138,7 @@ def organisation_detail(org_id: int, errors: dict | None = None, status: int = 2
         labels=services.DOCUMENT_LABELS,
         affiliations=org_affiliations.affiliations_of(s, org.id),
         sanction=org_sanctions.sanction_of(s, org.id),
+        region_division=region_disagreement(org.uscc, org.region_code),
         errors=errors or {},
         form=request.form,
         which=which,
@@ -180,7 +191,8 @@ def reinstate_organisation(org_id: int) -> Any:
 @roles_required(OPERATOR)
 def review_organisation(org_id: int) -> Any:
     try:
-        org = services.review_organisation(db_session(), actor(), org_id, Decision.from_input(request.form))
+        given = CertificationDecision.from_input(request.form)
+        org = services.review_organisation(db_session(), actor(), org_id, given.decision, given.region_note)
     except DomainError as error:
         return organisation_detail(org_id, errors=error.errors or {"decision": [error.detail]}, status=error.status)
     if org.status == OrgStatus.CERTIFIED:

@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
             "answered": _l("Answered"),
             "publish_notice": _l("Published for notice"),
             "lengthen_notice": _l("Notice period lengthened"),
+            "withdraw_notice": _l("Withdrawn from the notice"),
             "lodge_objection": _l("Objection lodged"),
             "answer_objection": _l("Objection answered"),
             # complaints

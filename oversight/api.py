@@ -54,6 +54,11 @@ def notice_json(entry: NoticeEntry, *, objections: int | None = None, detail: bo
         "published_on": entry.published_on.isoformat(),
         "notice_ends_on": entry.notice_ends_on.isoformat(),
         "in_notice": entry.is_in_notice(clock.today()),
+        "programme": entry.programme.code if entry.programme else None,
+        "programme_title": entry.programme.title if entry.programme else None,
+        "policy_version": entry.policy_version,
+        "withdrawn_on": entry.withdrawn_on.isoformat() if entry.withdrawn_on else None,
+        "withdrawal_reason": entry.withdrawal_reason,
     }
     if objections is not None:
         out["objections"] = objections
@@ -138,6 +143,11 @@ NOTICE_SCHEMA = {
         "published_on": {"type": "string", "format": "date"},
         "notice_ends_on": {"type": "string", "format": "date"},
         "in_notice": {"type": "boolean"},
+        "programme": {"type": ["string", "null"]},
+        "programme_title": {"type": ["string", "null"]},
+        "policy_version": {"type": ["integer", "null"]},
+        "withdrawn_on": {"type": ["string", "null"], "format": "date"},
+        "withdrawal_reason": {"type": ["string", "null"]},
     },
 }
 OBJECTION_SCHEMA = {

@@ -39,12 +39,13 @@ from shop.inputs import Decision
 from shop.seed import DEMO_PASSWORD
 from shop.states import Role
 from wallet import services as wallet_services
-from wallet.models import Programme, QuotaApplication
+from wallet.models import QuotaApplication
+from wallet.programmes import find_programme
 from wallet.states import ApplicationStatus
 
 
 def seed_oversight(session: Session) -> None:
-    programme = session.scalars(select(Programme).where(Programme.year == YEAR)).one_or_none()
+    programme = find_programme(session, YEAR)
     if programme is None:
         return
     today = clock.today()

@@ -14,6 +14,7 @@ from oversight.states import ComplaintKind, ComplaintStatus, NoticeKind, Objecti
 from shop.accounts import User
 from shop.clock import now
 from shop.db import Base, BigId, Fen, enum_type
+from wallet.models import Programme
 
 
 class NoticeEntry(Base):
@@ -47,8 +48,13 @@ class NoticeEntry(Base):
     published_on: Mapped[dt.date] = mapped_column(Date)
     notice_ends_on: Mapped[dt.date] = mapped_column(Date)  # the last day of the notice period
     published_at: Mapped[dt.datetime] = mapped_column(default=now)
+    # a grant published before it took effect and then cancelled (an upheld 复核): it stays on the
+    # notice, marked withdrawn, with why
+    withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
 
     organisation: Mapped[Organisation] = relationship()
+    programme: Mapped[Programme | None] = relationship(lazy="joined")
     objections: Mapped[list[NoticeObjection]] = relationship(back_populates="entry", order_by="NoticeObjection.id")
 
     def is_in_notice(self, today: dt.date) -> bool:
@@ -63,6 +69,8 @@ class NoticeEntry(Base):
             "amount_fen": self.amount_fen,
             "published_on": self.published_on,
             "notice_ends_on": self.notice_ends_on,
+            "withdrawn_on": self.withdrawn_on,
+            "withdrawal_reason": self.withdrawal_reason,
         }
 
 

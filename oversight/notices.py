@@ -85,6 +85,17 @@ def publish_grant(session: Session, application_id: int) -> NoticeEntry | None:
     )
 
 
+def withdraw_grant(session: Session, application_id: int, reason: str | None) -> NoticeEntry | None:
+    """A grant in its notice cancelled (an upheld 复核): its entry stays, marked withdrawn with why."""
+    entry = _existing_entry(session, NoticeKind.QUOTA_GRANT, application_id)
+    if entry is None or entry.withdrawn_on is not None:
+        return None
+    before = entry.audit_state()
+    entry.withdrawn_on, entry.withdrawal_reason = clock.today(), reason
+    record(session, None, "notice", entry.id, "withdraw_notice", before, entry.audit_state())
+    return entry
+
+
 def publish_disbursement(session: Session, claim_id: int) -> NoticeEntry | None:
     """Put a disbursed claim in public notice: the provider paid, the amount and the date."""
     claim = session.get(Claim, claim_id)

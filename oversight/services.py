@@ -20,7 +20,12 @@ from sqlalchemy.orm import Session
 from claims.models import Claim
 from claims.states import ClaimStatus
 from oversight.models import NoticeEntry
-from oversight.notices import lengthen_notices_for_calendar_change, publish_disbursement, publish_grant
+from oversight.notices import (
+    lengthen_notices_for_calendar_change,
+    publish_disbursement,
+    publish_grant,
+    withdraw_grant,
+)
 from oversight.states import NoticeKind
 from shop.db import use_case
 from wallet.models import QuotaApplication
@@ -32,6 +37,8 @@ def on_audit_entry(session: Session, entry: Any) -> None:
     key = (entry.subject_type, entry.action)
     if key in (("quota_application", "grant"), ("quota_application", "publish")):
         publish_grant(session, entry.subject_id)
+    elif key == ("quota_application", "uphold"):
+        withdraw_grant(session, entry.subject_id, (entry.after or {}).get("reason"))
     elif key == ("claim", "disburse_claim"):
         publish_disbursement(session, entry.subject_id)
     elif entry.subject_type == "holiday" and entry.action in ("set_holiday", "delete_holiday"):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.clock import now
 from shop.db import Base, BigId, enum_type
+from shop.jurisdictions import covers
 from shop.states import STAFF_ROLES, Role
 
 if TYPE_CHECKING:
@@ -54,6 +55,10 @@ class User(UserMixin, Base):
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    def oversees(self, region_code: str | None) -> bool:
+        """Staff see what lies under their jurisdiction (``shop.jurisdictions``), all of it without one."""
+        return self.is_staff and covers(self.jurisdiction, region_code)
 
     @property
     def label(self) -> str:

@@ -204,9 +204,18 @@ def user_for_session(session: Session, session_id: str) -> User | None:
     return user
 
 
-def create_staff(session: Session, role: str, email: str, password: str, name: str | None = None) -> User:
-    """``flask --app shop create-staff``: an operator or an authority account."""
+def create_staff(
+    session: Session,
+    role: str,
+    email: str,
+    password: str,
+    name: str | None = None,
+    jurisdiction: str | None = None,
+) -> User:
+    """``flask --app shop create-staff``: an operator or an authority account, of the whole platform or
+    scoped to a jurisdiction (a division code prefix, ``shop.jurisdictions``)."""
     from shop.errors import ValidationError
+    from shop.jurisdictions import check_code
     from shop.states import STAFF_ROLES, Role
 
     email = normalise_email(email)
@@ -219,11 +228,17 @@ def create_staff(session: Session, role: str, email: str, password: str, name: s
         errors["password"] = [message]
     if session.scalars(select(User.id).where(User.email == email)).first() is not None:
         errors["email"] = [_l("This e-mail address is already in use.")]
+    code = None
+    if jurisdiction is not None:
+        code, message = check_code(jurisdiction)
+        if message is not None:
+            errors["jurisdiction"] = [message]
     if errors:
         raise ValidationError(errors)
-    user = User(email=email, password_hash=hash_password(password), role=Role(role), name=name)
+    user = User(email=email, password_hash=hash_password(password), role=Role(role), name=name, jurisdiction=code)
     session.add(user)
     session.flush()
-    record(session, None, "user", user.id, "create_staff", None, {"role": role, "email": email})
+    after = {"role": role, "email": email} | ({"jurisdiction": code} if code else {})
+    record(session, None, "user", user.id, "create_staff", None, after)
     session.commit()
     return user

@@ -52,19 +52,28 @@ def init_app(app: Flask) -> None:
     @click.option("--email", required=True)
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
     @click.option("--name", default=None)
-    def create_staff_command(role: str, email: str, password: str, name: str | None) -> None:
+    @click.option(
+        "--jurisdiction",
+        default=None,
+        metavar="CODE",
+        help="A division code prefix the account sees and reviews alone: 52 (province), 5201 (city), "
+        "520102 (county or district). Without it: the whole platform.",
+    )
+    def create_staff_command(role: str, email: str, password: str, name: str | None, jurisdiction: str | None) -> None:
         """Create an operator or authority account."""
+        from shop import jurisdictions
         from shop.auth import create_staff
 
         with _session() as session:
             try:
-                user = create_staff(session, role, email, password, name)
+                user = create_staff(session, role, email, password, name, jurisdiction)
             except DomainError as exc:
                 for field, messages in exc.errors.items():
                     for message in messages:
                         click.echo(f"{field}: {message}", err=True)
                 sys.exit(1)
-        click.echo(f"created {role} {user.email}")
+            scope = f"{jurisdictions.name(user.jurisdiction)} ({user.jurisdiction})" if user.jurisdiction else "all"
+            click.echo(f"created {role} {user.email}, jurisdiction: {scope}")
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:

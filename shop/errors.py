@@ -11,6 +11,7 @@ from shop.i18n import _l
 CODES: dict[str, tuple[int, Any]] = {
     "validation_error": (422, _l("The input is not valid")),
     "invalid_uscc": (422, _l("The unified social credit code is not valid")),
+    "region_mismatch": (422, _l("The region differs from the division code in the credit code")),
     "duplicate_organisation": (409, _l("This organisation is already registered")),
     "blacklisted": (403, _l("This organisation is on the blacklist")),
     "sanctioned": (409, _l("The organisation or its counterpart is sanctioned")),

@@ -68,10 +68,12 @@ BAIYUN = Rules(
             categories=("compute", "storage", "network", "security", "database", "big_data"),
             cap_fen=10 * WAN,
             cap_tiers=(
+                # 新招商重点企业: 10% of the paid-in capital, at most ¥1,000,000 (the 10% is the reviewer's check)
+                CapTier(fact="enterprise_class", equals="new_investment", cap_fen=100 * WAN),
                 CapTier(fact="last_year_tax_fen", at_least=2_000 * WAN, cap_fen=100 * WAN),
                 CapTier(fact="last_year_tax_fen", at_least=500 * WAN, cap_fen=30 * WAN),
-                CapTier(fact="enterprise_class", equals="new_investment", cap_fen=100 * WAN),
             ),
+            max_years=3,
             required_facts=("last_year_tax_fen",),
         ),
         Scheme(

@@ -61,6 +61,9 @@ class Scheme:
     package_price_fen: Mapping[str, int] = field(default_factory=dict)
     package_limits: Mapping[str, int] = field(default_factory=dict)  # by enterprise class ("other" otherwise)
     frequency: str = "once_per_programme"
+    # granted in at most this many programmes (years) of the preset in the jurisdiction (Baiyun's
+    # public cloud: "补贴额度周期为三年，逐年申请"); None: no limit (``ratio_by_year`` limits by itself)
+    max_years: int | None = None
     required_facts: tuple[str, ...] = ()
 
 

@@ -10,7 +10,7 @@ from flask import Flask, current_app, g, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
-from shop import LANGUAGES, labels, nav, panels
+from shop import LANGUAGES, jurisdictions, labels, nav, panels
 from shop.money import fen_to_yuan_text, format_fen
 from shop.web import local_referrer
 
@@ -84,6 +84,7 @@ def init_app(app: Flask) -> None:
         tone=labels.tone,
         back_url=lambda: local_referrer(url_for("shop.home")),
         panels=panels.panels,
+        jurisdiction_name=jurisdictions.name,
     )
 
     @app.context_processor

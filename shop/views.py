@@ -268,9 +268,15 @@ def revoke_token_api(user: Any, token_id: int) -> Any:
 
 
 @api_bp.get("/me")
-@api(summary="The signed-in user and their organisation")
+@api(summary="The signed-in user, their organisation and (staff) their jurisdiction, null for the whole platform")
 def me(user: Any) -> Any:
-    return {"id": user.id, "email": user.email, "role": user.role.value, "organisation_id": user.organisation_id}
+    return {
+        "id": user.id,
+        "email": user.email,
+        "role": user.role.value,
+        "organisation_id": user.organisation_id,
+        "jurisdiction": user.jurisdiction,
+    }
 
 
 @api_bp.get("/audit")

@@ -31,9 +31,11 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xf
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
-def unique_uscc() -> str:
+def unique_uscc(region_code: str = "520102") -> str:
+    """A valid credit code registered in ``region_code`` (its characters 3–8), so that the two agree."""
     n = next(_counter)
-    return make_uscc(f"91520100MA{n:07d}")
+    division = region_code if len(region_code) == 6 and region_code.isdigit() else "520102"
+    return make_uscc(f"91{division}MA{n:07d}")
 
 
 def make_org(
@@ -45,12 +47,13 @@ def make_org(
     region_code: str = "520102",
     name: str | None = None,
     email: str | None = None,
+    uscc: str | None = None,
 ) -> Organisation:
     kind = OrgKind(kind)
     n = next(_counter)
     org = Organisation(
         kind=kind,
-        uscc=unique_uscc(),
+        uscc=uscc or unique_uscc(region_code),
         name=name or f"测试{'企业' if kind == OrgKind.ENTERPRISE else '云服务商'}{n}有限公司",
         region_code=region_code,
         established_on=established_on or dt.date(2015, 1, 1),
@@ -72,11 +75,15 @@ def member(org: Organisation) -> User:
     return org.members[0]
 
 
-def make_staff(session: Session, role: Role | str = Role.OPERATOR, email: str | None = None) -> User:
+def make_staff(
+    session: Session, role: Role | str = Role.OPERATOR, email: str | None = None, *, jurisdiction: str | None = None
+) -> User:
+    """An operator or authority of the whole platform, or of ``jurisdiction`` (a division code prefix)."""
     user = User(
         email=email or f"{Role(role).value}{next(_counter)}@example.com",
         password_hash=hash_password(PASSWORD),
         role=Role(role),
+        jurisdiction=jurisdiction,
     )
     session.add(user)
     session.commit()
@@ -102,7 +109,7 @@ def registration(**overrides: Any) -> dict[str, Any]:
     n = next(_counter)
     data = {
         "kind": "enterprise",
-        "uscc": unique_uscc(),
+        "uscc": unique_uscc(str(overrides.get("region_code", "520102"))),
         "name": f"贵阳测试科技有限公司{n}",
         "region_code": "520102",
         "established_on": "2018-05-01",
@@ -240,9 +247,11 @@ def make_order(
     status: str = "confirmed",
     year: int = 2026,
     product: Any = None,
+    book: Any = None,
 ) -> Any:
     """An order with one line, its vouchers held in the ledger (the enterprise needs a granted wallet
-    for vouchers). Written directly, not through checkout: for tests of what comes after an order."""
+    for vouchers; ``book``: the wallet's ``wallet.ledger.Book``, the year's by default). Written
+    directly, not through checkout: for tests of what comes after an order."""
     from orders.models import CheckoutAttempt, Order, OrderLine
     from orders.states import AttemptStatus, OrderStatus, PaymentStatus
     from wallet import ledger
@@ -258,6 +267,7 @@ def make_order(
         user_id=member(enterprise).id,
         status=AttemptStatus.COMPLETED,
         voucher_year=year,
+        voucher_book=book.stored if book else None,
         voucher_fen=voucher,
         self_pay_fen=amount_fen - voucher,
         plan=[],
@@ -276,6 +286,7 @@ def make_order(
         voucher_fen=voucher,
         self_pay_fen=amount_fen - voucher,
         voucher_year=year,
+        voucher_book=book.stored if book else None,
         payment_status=PaymentStatus.CAPTURED if status != "placed" else PaymentStatus.AUTHORISED,
         agreement_version="2026-01",
         agreement_accepted_at=at,
@@ -297,7 +308,7 @@ def make_order(
     session.add(order)
     session.flush()
     if voucher:
-        ledger.hold_vouchers(session, year, enterprise.id, voucher, ref=("order", order.id), actor_id=None)
+        ledger.hold_vouchers(session, book or year, enterprise.id, voucher, ref=("order", order.id), actor_id=None)
     session.commit()
     return order
 

@@ -21,6 +21,22 @@ def test_create_staff_makes_an_operator_and_refuses_a_weak_password(app, session
     assert weak.exit_code == 1 and "password" in weak.output
 
 
+def test_create_staff_scopes_an_account_to_a_jurisdiction_and_refuses_an_unknown_code(app, session):
+    runner = app.test_cli_runner()
+    args = ["create-staff", "--role", "operator", "--password", "a-strong-pass-1"]
+    result = runner.invoke(args=[*args, "--email", "gy@example.com", "--jurisdiction", "5201"])
+    assert result.exit_code == 0, result.output
+    assert "贵州省贵阳市 (5201)" in result.output
+    assert fresh(session).scalar(select(User.jurisdiction).where(User.email == "gy@example.com")) == "5201"
+    province = runner.invoke(args=[*args, "--email", "gz@example.com"])
+    assert province.exit_code == 0 and "jurisdiction: all" in province.output
+    assert fresh(session).scalar(select(User.jurisdiction).where(User.email == "gz@example.com")) is None
+    for code in ("999999", "52-01", "5200"):
+        refused = runner.invoke(args=[*args, "--email", f"x{code}@example.com", "--jurisdiction", code])
+        assert refused.exit_code == 1 and "jurisdiction:" in refused.output, (code, refused.output)
+    assert fresh(session).scalar(select(func.count()).select_from(User).where(User.email.like("x%"))) == 0
+
+
 def test_seed_demo_is_idempotent_and_every_demo_login_works(app, session, client, payments, today):
     today("2026-03-02")
     runner = app.test_cli_runner()

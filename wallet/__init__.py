@@ -13,14 +13,30 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from wallet import api, grant_reading, grant_upkeep, grant_views, grants, policy_api, programmes, services, views  # noqa: F401 (routes)
+    from wallet import (  # noqa: F401 (routes)
+        api,
+        grant_reading,
+        grant_upkeep,
+        grant_views,
+        grants,
+        policy_api,
+        policy_views,
+        programmes,
+        services,
+        spending,
+        views,
+    )
     from wallet.demo import seed_programme
+    from wallet.demo_baiyun import seed_baiyun
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(policy_views.bp)
     app.register_blueprint(api.api_bp)
     grant_views.init_app(app)  # programmes as policy: the enterprise's and the operator's pages
     hooks.set_ratio_source(programmes.programme_ratios)
+    hooks.set_buyer_ratio_source(spending.buyer_ratios)
     seed.register(seed_programme, order=30)
+    seed.register(seed_baiyun, order=35)
 
     nav.add("wallet.my_wallet", _l("My vouchers"), {"enterprise"}, order=20)
     nav.add(
@@ -28,7 +44,7 @@ def init_app(app: Flask) -> None:
         _l("Quota applications"),
         {"operator"},
         order=20,
-        count=lambda s, u: services.pending_count(s),
+        count=lambda s, u: services.pending_count(s, u),
     )
     nav.add("grants.programmes", _l("Apply for vouchers"), {"enterprise"}, order=21)
     nav.add(
@@ -36,7 +52,7 @@ def init_app(app: Flask) -> None:
         _l("复核 requests"),
         {"operator"},
         order=21,
-        count=lambda s, u: grant_reading.open_reconsideration_count(s),
+        count=lambda s, u: grant_reading.open_reconsideration_count(s, u),
     )
     nav.add("wallet.programmes", _l("Programme"), {"operator", "authority"}, order=30)
     labels.add(
@@ -46,9 +62,10 @@ def init_app(app: Flask) -> None:
             "create_programme": _l("Programme created"),
             "update_programme": _l("Programme changed"),
             "change_policy": _l("Policy changed (a new version)"),
+            "expire_quotas": _l("Unused vouchers expired"),
             "publish": _l("Published before it takes effect"),
             "return": _l("Returned for completion"),
-            "complete": _l("Completed by the enterprise"),
+            "complete": _l("Completed after its return"),
             "issue": _l("Took effect after the notice"),
             "hold": _l("Held by a 复核"),
             "uphold": _l("复核 upheld: grant cancelled"),

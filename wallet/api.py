@@ -211,14 +211,14 @@ def apply_api(user: Any) -> Any:
 
 @api_bp.get("/quota-applications")
 @api(
-    summary="Quota applications: an enterprise's own, or all for staff, in order of arrival",
+    summary="Quota applications: an enterprise's own, or those of the staff's jurisdiction, in order of arrival",
     roles=[Role.ENTERPRISE, Role.OPERATOR, Role.AUTHORITY],
     query={"status": {"type": "string"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}},
 )
 def list_applications_api(user: Any) -> Any:
     page, per_page = page_args(request.args)
     if user.is_staff:
-        result = services.application_queue(db_session(), page, per_page, status=request.args.get("status", ""))
+        result = services.application_queue(db_session(), user, page, per_page, status=request.args.get("status", ""))
     else:
         own = services.applications_of(db_session(), user.organisation_id)
         result = Page(own, len(own), 1, max(len(own), 1))
@@ -226,7 +226,11 @@ def list_applications_api(user: Any) -> Any:
 
 
 @api_bp.get("/quota-applications/<int:application_id>")
-@api(summary="A quota application (its enterprise and staff)", response=APPLICATION_SCHEMA, errors=["not_found"])
+@api(
+    summary="A quota application (its enterprise and the staff of its jurisdiction)",
+    response=APPLICATION_SCHEMA,
+    errors=["not_found"],
+)
 def get_application_api(user: Any, application_id: int) -> Any:
     return application_json(services.get_application(db_session(), user, application_id))
 

@@ -14,6 +14,7 @@ from shop.inputs import Decision
 from shop.policy import GUIZHOU, year_end, year_start
 from wallet import ledger, services, versions
 from wallet.models import Programme, QuotaApplication, SettlementDate
+from wallet.programmes import find_programme
 from wallet.states import ApplicationStatus
 
 YEAR = 2026
@@ -27,7 +28,7 @@ PENDING = ["liupanshui_mining"]
 def seed_programme(session: Session) -> None:
     authority = demo_user(session, "authority@yunquan.example")
     operator = demo_user(session, "operator@yunquan.example")
-    programme = session.scalars(select(Programme).where(Programme.year == YEAR)).one_or_none()
+    programme = find_programme(session, YEAR)
     if programme is None:
         programme = Programme(
             year=YEAR,

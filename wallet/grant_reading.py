@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from orgs.models import Organisation
+from orgs.services import in_jurisdiction
 from shop.accounts import User
 from shop.calendar import add_working_days
 from shop.presets import Rules, Scheme
@@ -148,9 +149,10 @@ def published(application: QuotaApplication) -> bool:
     )
 
 
-def covered(actor: User, programme: Programme) -> bool:
-    """Staff of a jurisdiction see what lies under it only."""
-    return policies.covers(actor, programme.jurisdiction)
+def covered(actor: User, application: QuotaApplication) -> bool:
+    """Staff of a jurisdiction see the applications of the organisations under it only (as the use
+    cases decide: ``User.oversees``)."""
+    return actor.oversees(application.organisation.region_code)
 
 
 def open_reconsiderations(session: Session, actor: User, *, closed: bool = False) -> list[Reconsideration]:
@@ -163,17 +165,26 @@ def open_reconsiderations(session: Session, actor: User, *, closed: bool = False
     items = session.scalars(
         select(Reconsideration)
         .where(wanted)
+        .join(QuotaApplication, QuotaApplication.id == Reconsideration.application_id)
+        .where(in_jurisdiction(QuotaApplication.organisation_id, actor.jurisdiction))
         .options(selectinload(Reconsideration.application).selectinload(QuotaApplication.programme))
         .order_by(Reconsideration.id.desc() if closed else Reconsideration.id)
         .limit(200)
     )
-    return [i for i in items if covered(actor, i.application.programme)]
+    return list(items)
 
 
-def open_reconsideration_count(session: Session) -> int:
+def open_reconsideration_count(session: Session, actor: User) -> int:
+    """What waits for the operator of a jurisdiction (the navigation's count)."""
     return (
         session.scalar(
-            select(func.count()).select_from(Reconsideration).where(Reconsideration.status.in_(reconsiderations.OPEN))
+            select(func.count())
+            .select_from(Reconsideration)
+            .join(QuotaApplication, QuotaApplication.id == Reconsideration.application_id)
+            .where(
+                Reconsideration.status.in_(reconsiderations.OPEN),
+                in_jurisdiction(QuotaApplication.organisation_id, actor.jurisdiction),
+            )
         )
         or 0
     )

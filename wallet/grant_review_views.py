@@ -41,7 +41,7 @@ def _errors(error: DomainError, rename: dict[str, str] | None = None) -> dict[st
 def _application(application_id: int) -> QuotaApplication:
     """The application, if it lies under the operator's jurisdiction (else not found)."""
     application = db_session().get(QuotaApplication, application_id)
-    if application is None or not grant_reading.covered(actor(), application.programme):
+    if application is None or not grant_reading.covered(actor(), application):
         raise HTTPNotFound()
     return application
 
@@ -177,7 +177,7 @@ def reconsideration_queue() -> Any:
 
 def _item(item_id: int) -> Reconsideration:
     item = db_session().get(Reconsideration, item_id)
-    if item is None or not grant_reading.covered(actor(), item.application.programme):
+    if item is None or not grant_reading.covered(actor(), item.application):
         raise HTTPNotFound()
     return item
 

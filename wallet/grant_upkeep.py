@@ -32,10 +32,8 @@ def release(session: Session, actor: User, application_id: int, amount_fen: int,
     """The operator gives back an unused part of a grant to the programme's budget."""
     if actor.role != Role.OPERATOR:
         raise Forbidden()
-    application = session.scalars(
-        select(QuotaApplication).where(QuotaApplication.id == application_id).with_for_update()
-    ).one_or_none()
-    if application is None:
+    application = _locked(session, application_id)
+    if not actor.oversees(application.organisation.region_code):
         raise NotFound()
     if application.status != ApplicationStatus.GRANTED:
         raise DomainError("invalid_state", _l("Only a grant in effect can give back what it does not use."))
@@ -124,6 +122,8 @@ def return_for_completion(session: Session, actor: User, application_id: int, re
     if actor.role != Role.OPERATOR:
         raise Forbidden()
     application = _locked(session, application_id)
+    if not actor.oversees(application.organisation.region_code):
+        raise NotFound()
     _book, rules = application_book(session, application)
     if rules.completion_working_days is None:
         raise DomainError("invalid_state", _l("This programme's policy does not return applications for completion."))

@@ -158,10 +158,10 @@ def apply(session: Session, actor: User, code: str, scheme_key: str, facts: dict
             "not_eligible", _l("%(scheme)s is granted once only, and was granted before.", scheme=scheme.title)
         )
     subscription_year = 1 + sum(1 for a in history if a.status == ApplicationStatus.GRANTED)
-    if scheme.ratio_by_year and subscription_year > len(scheme.ratio_by_year):
+    years = scheme.max_years or (len(scheme.ratio_by_year) if scheme.ratio_by_year else None)
+    if years is not None and subscription_year > years:
         raise DomainError(
-            "not_eligible",
-            _l("%(scheme)s is subsidised for %(n)d years, all used.", scheme=scheme.title, n=len(scheme.ratio_by_year)),
+            "not_eligible", _l("%(scheme)s is subsidised for %(n)d years, all used.", scheme=scheme.title, n=years)
         )
     cap, errors = scheme_cap(scheme, facts)
     if errors:

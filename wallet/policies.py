@@ -4,6 +4,7 @@ presets. Each use case commits. The province-wide form of a year is ``wallet.pro
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from shop.i18n import _l
 from shop.preset_list import PRESETS
 from shop.presets import PolicyError, Rules
 from shop.states import Role
-from wallet import grants, ledger, versions
+from wallet import grants, ledger, programmes, versions
 from wallet.commands import ProgrammeSpec
 from wallet.models import PolicyVersion, Programme, SettlementDate
 from wallet.rules import LAYERS
@@ -41,7 +42,7 @@ def presets_json() -> list[dict[str, Any]]:
 
 def covers(actor: User, jurisdiction: str) -> bool:
     """Staff of a jurisdiction act for what lies under it; province staff (none) for everything."""
-    return actor.jurisdiction is None or jurisdiction.startswith(actor.jurisdiction)
+    return actor.oversees(jurisdiction)
 
 
 def _policy_errors(error: PolicyError) -> ValidationError:
@@ -132,6 +133,29 @@ def change_policy(session: Session, actor: User, code: str, overrides: dict[str,
     return version
 
 
+@use_case
+def update_programme(
+    session: Session, actor: User, code: str, budget_fen: int | None, settlement_dates: list[dt.date] | None
+) -> Programme:
+    """The authority changes a programme's budget or settlement dates (its rules: ``change_policy``)."""
+    programme = grants.get_by_code(session, code, for_update=True)
+    if actor.role != Role.AUTHORITY or not covers(actor, programme.jurisdiction):
+        raise Forbidden()
+    if settlement_dates and any(not programme.starts_on <= d <= programme.ends_on for d in settlement_dates):
+        raise ValidationError({"settlement_dates": [_l("Settlement dates must fall in the programme's period.")]})
+    before = audit_state(programme)
+    if budget_fen is not None:
+        book = ledger.Book(programme.book, programme.book, programme.year, programme.ends_on)
+        programmes.change_budget(session, actor, programme, book, budget_fen)
+    if settlement_dates is not None:
+        programmes.change_settlement_dates(session, programme, settlement_dates)
+    session.flush()
+    session.refresh(programme, ["settlement_dates"])
+    record(session, actor, "programme", programme.id, "update_programme", before, audit_state(programme))
+    session.commit()
+    return programme
+
+
 def audit_state(programme: Programme) -> dict[str, Any]:
     return {
         "code": programme.code,
@@ -146,8 +170,9 @@ def audit_state(programme: Programme) -> dict[str, Any]:
 
 
 def list_programmes(session: Session, *, year: int | None = None, jurisdiction: str | None = None) -> list[Programme]:
-    """Programmes, newest first; ``jurisdiction`` gives those that apply there (a programme of 52
-    applies in 440111? no: one applies where its jurisdiction covers the place, or lies under it)."""
+    """Programmes, newest first; with ``jurisdiction``, those that concern it: the programmes whose
+    jurisdiction covers it (the province's, for a city) and those that lie under it (a city's
+    districts' programmes, for the city)."""
     stmt = select(Programme).order_by(Programme.starts_on.desc(), Programme.id.desc())
     if year is not None:
         stmt = stmt.where(Programme.year == year)

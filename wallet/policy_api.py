@@ -27,6 +27,28 @@ def get_programme_by_code_api(_user: Any, code: str) -> Any:
     return programme_json(grants.get_by_code(db_session(), code))
 
 
+@api_bp.patch("/programmes/<string(maxlength=40):code>")
+@api(
+    summary="Change a programme's budget or settlement dates (its rules: a new policy version)",
+    roles=[Role.AUTHORITY],
+    body={
+        "type": "object",
+        "properties": {
+            "budget_fen": {"type": "integer"},
+            "settlement_dates": {"type": "array", "items": {"type": "string", "format": "date"}},
+        },
+    },
+    response=PROGRAMME_SCHEMA,
+    errors=["validation_error", "not_found"],
+)
+def update_programme_by_code_api(user: Any, code: str) -> Any:
+    inputs = Inputs(json_body())
+    budget = inputs.fen("budget_fen", required=False, minimum=0)
+    dates = inputs.dates("settlement_dates", required=False) if inputs.present("settlement_dates") else None
+    inputs.check()
+    return programme_json(policies.update_programme(db_session(), user, code, budget, dates))
+
+
 def version_json(version: PolicyVersion) -> dict[str, Any]:
     return {
         "number": version.number,

@@ -32,8 +32,9 @@ SETTLEMENT_DATE_GUARDS: list[Callable[[Session, int, list[dt.date]], list[dt.dat
 
 @use_case
 def create_programme(session: Session, actor: User, values: ProgrammeInput) -> Programme:
-    """The authority sets a year's programme; its budget moves from the public purse to the budget."""
-    if actor.role != Role.AUTHORITY:
+    """The authority sets a year's programme; its budget moves from the public purse to the budget.
+    The province-wide programme is the province's authority's (a city's or district's has its own)."""
+    if actor.role != Role.AUTHORITY or not actor.oversees(policy.current().province_prefix):
         raise Forbidden()
     year = values.year
     if session.scalars(select(Programme.id).where(province_wide(year))).first() is not None:
@@ -73,27 +74,14 @@ def update_programme(session: Session, actor: User, year: int, values: Programme
     if actor.role != Role.AUTHORITY:
         raise Forbidden()
     programme = get_programme(session, year, for_update=True)
+    if not actor.oversees(programme.jurisdiction):
+        raise Forbidden()
     opens = values.opens_on or programme.applications_open_on
     closes = values.closes_on or programme.applications_close_on
     check_programme_dates(year, values.settlement_dates, opens, closes)
     before = programme.audit_state()
-    if values.budget_fen is not None and values.budget_fen != programme.budget_fen:
-        delta = values.budget_fen - programme.budget_fen
-        if delta > 0:
-            ledger.fund_programme(session, year, delta, actor.id)
-        else:
-            committed = programme.budget_fen - ledger.balance(session, AccountKind.BUDGET, year)
-            try:
-                ledger.defund_programme(session, year, -delta, actor.id)
-            except ledger.InsufficientVouchers:
-                raise ConflictingInput(
-                    _l(
-                        "The budget cannot go below what applications already hold (%(amount)s).",
-                        amount=format_fen(committed),
-                    ),
-                    field="budget_fen",
-                ) from None
-        programme.budget_fen = values.budget_fen
+    if values.budget_fen is not None:
+        change_budget(session, actor, programme, year, values.budget_fen)
     if values.enterprise_cap_fen is not None:
         programme.enterprise_cap_fen = values.enterprise_cap_fen
     for layer, value in values.ratios.items():
@@ -101,25 +89,7 @@ def update_programme(session: Session, actor: User, year: int, values: Programme
             setattr(programme, f"ratio_{layer}", value)
     programme.applications_open_on, programme.applications_close_on = opens, closes
     if values.settlement_dates is not None:
-        old = {d.day for d in programme.settlement_dates}
-        new = set(values.settlement_dates)
-        removed = sorted(old - new)
-        today = clock.today()
-        waited_on = sorted({d for guard in SETTLEMENT_DATE_GUARDS for d in guard(session, year, removed)})
-        if waited_on:
-            raise ConflictingInput(
-                _l("Claims wait on the settlement date %(day)s: it cannot be removed.", day=waited_on[0].isoformat()),
-                field="settlement_dates",
-            )
-        past_removed = [d for d in removed if d < today]
-        if past_removed:
-            raise ConflictingInput(
-                _l("The settlement date %(day)s has passed: it cannot be removed.", day=past_removed[0].isoformat()),
-                field="settlement_dates",
-            )
-        programme.settlement_dates = [d for d in programme.settlement_dates if d.day in new] + [
-            SettlementDate(day=d) for d in sorted(new - old)
-        ]
+        change_settlement_dates(session, programme, values.settlement_dates)
     session.flush()
     session.refresh(programme, ["settlement_dates"])
     if (
@@ -130,6 +100,51 @@ def update_programme(session: Session, actor: User, year: int, values: Programme
     record(session, actor, "programme", programme.id, "update_programme", before, programme.audit_state())
     session.commit()
     return programme
+
+
+def change_budget(
+    session: Session, actor: User, programme: Programme, book: ledger.YearOrBook, budget_fen: int
+) -> None:
+    """Fund or defund the programme's budget to ``budget_fen`` (never below what applications hold)."""
+    delta = budget_fen - programme.budget_fen
+    ref = programme.id if isinstance(book, ledger.Book) else None  # the year's programme: by its year
+    if delta > 0:
+        ledger.fund_programme(session, book, delta, actor.id, ref)
+    elif delta < 0:
+        committed = programme.budget_fen - ledger.balance(session, AccountKind.BUDGET, book)
+        try:
+            ledger.defund_programme(session, book, -delta, actor.id, ref)
+        except ledger.InsufficientVouchers:
+            raise ConflictingInput(
+                _l(
+                    "The budget cannot go below what applications already hold (%(amount)s).",
+                    amount=format_fen(committed),
+                ),
+                field="budget_fen",
+            ) from None
+    programme.budget_fen = budget_fen
+
+
+def change_settlement_dates(session: Session, programme: Programme, dates: list[dt.date]) -> None:
+    """Set the settlement dates; refused for a date claims wait on or one that has passed."""
+    old = {d.day for d in programme.settlement_dates}
+    new = set(dates)
+    removed = sorted(old - new)
+    waited_on = sorted({d for guard in SETTLEMENT_DATE_GUARDS for d in guard(session, programme.year, removed)})
+    if waited_on:
+        raise ConflictingInput(
+            _l("Claims wait on the settlement date %(day)s: it cannot be removed.", day=waited_on[0].isoformat()),
+            field="settlement_dates",
+        )
+    past_removed = [d for d in removed if d < clock.today()]
+    if past_removed:
+        raise ConflictingInput(
+            _l("The settlement date %(day)s has passed: it cannot be removed.", day=past_removed[0].isoformat()),
+            field="settlement_dates",
+        )
+    programme.settlement_dates = [d for d in programme.settlement_dates if d.day in new] + [
+        SettlementDate(day=d) for d in sorted(new - old)
+    ]
 
 
 def province_wide(year: int):  # type: ignore[no-untyped-def]

@@ -63,7 +63,7 @@ def _open_item(session: Session, actor: User, item_id: int, status: str) -> Reco
     if actor.role != Role.OPERATOR:
         raise Forbidden()
     item = session.scalars(select(Reconsideration).where(Reconsideration.id == item_id).with_for_update()).one_or_none()
-    if item is None:
+    if item is None or not actor.oversees(item.application.organisation.region_code):
         raise NotFound()
     if item.status != status:
         raise DomainError("invalid_state", _l("This 复核 request is not waiting for that step."))

@@ -7,11 +7,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from orgs.models import BlacklistEntry, Organisation
+from orgs.services import in_jurisdiction
 from shop import clock, policy
 from shop.accounts import User
 from shop.audit import record
@@ -78,6 +79,7 @@ def apply_for_quota(session: Session, actor: User, year: int) -> QuotaApplicatio
         reserved_fen=amount,
         granted_fen=0,
         status=ApplicationStatus.PENDING,
+        policy_version=programme.policy_version,
     )
     session.add(application)
     try:
@@ -135,24 +137,29 @@ def _decide_application(
     application = session.scalars(
         select(QuotaApplication).where(QuotaApplication.id == application_id).with_for_update()
     ).one_or_none()
-    if application is None:
+    if application is None or not actor.oversees(application.organisation.region_code):
         raise NotFound()
     return grants.decide(session, actor, application, decision, granted_fen)
 
 
-def application_queue(session: Session, page: int, per_page: int, *, status: str = "pending") -> Page[QuotaApplication]:
+def application_queue(
+    session: Session, actor: User, page: int, per_page: int, *, status: str = "pending"
+) -> Page[QuotaApplication]:
+    """The applications of the actor's jurisdiction, in order of arrival."""
     stmt = select(QuotaApplication).options(selectinload(QuotaApplication.organisation)).order_by(QuotaApplication.id)
+    stmt = stmt.where(in_jurisdiction(QuotaApplication.organisation_id, actor.jurisdiction))
     if status in {s.value for s in ApplicationStatus}:
         stmt = stmt.where(QuotaApplication.status == status)
     return paginate(session, stmt, page, per_page)
 
 
-def pending_count(session: Session) -> int:
+def pending_count(session: Session, actor: User) -> int:
     return (
         session.scalar(
             select(func.count())
             .select_from(QuotaApplication)
             .where(QuotaApplication.status == ApplicationStatus.PENDING)
+            .where(in_jurisdiction(QuotaApplication.organisation_id, actor.jurisdiction))
         )
         or 0
     )
@@ -160,7 +167,9 @@ def pending_count(session: Session) -> int:
 
 def get_application(session: Session, actor: User, application_id: int) -> QuotaApplication:
     application = session.get(QuotaApplication, application_id)
-    if application is None or not (actor.is_staff or actor.belongs_to(application.organisation_id)):
+    if application is None or not (
+        actor.oversees(application.organisation.region_code) or actor.belongs_to(application.organisation_id)
+    ):
         raise NotFound()
     return application
 
@@ -297,15 +306,17 @@ def wallet_lines(session: Session, org_id: int, year: int, page: int, per_page: 
 
 @use_case
 def expire_past_years(session: Session) -> int:
-    """第十六条: a quota expires at the end of its year. Moves every unused voucher of an ended year
-    to expired; safe to run any number of times (nothing left, nothing moved). Commits."""
-    this_year = clock.today().year
+    """第十六条: a quota expires at the end of its year, and a programme's vouchers at its end. Moves
+    every unused voucher of an ended year (the province-wide books) or of an ended programme (its
+    schemes' books) to expired; safe to run any number of times (nothing left, nothing moved). Commits."""
+    today = clock.today()
     years = list(
         session.scalars(
             select(LedgerAccount.year)
             .where(
                 LedgerAccount.kind == AccountKind.AVAILABLE,
-                LedgerAccount.year < this_year,
+                LedgerAccount.year < today.year,
+                LedgerAccount.book == cast(LedgerAccount.year, String),
                 LedgerAccount.balance_fen > 0,
             )
             .distinct()
@@ -324,9 +335,28 @@ def expire_past_years(session: Session) -> int:
             None,
             {"years": sorted(years), "expired_fen": total},
         )
+    for programme in session.scalars(
+        select(Programme).where(Programme.ends_on < today, Programme.book != cast(Programme.year, String))
+    ):
+        books = session.scalars(
+            select(LedgerAccount.book)
+            .where(
+                LedgerAccount.kind == AccountKind.AVAILABLE,
+                LedgerAccount.book.startswith(f"{programme.book}/"),
+                LedgerAccount.balance_fen > 0,
+            )
+            .distinct()
+        ).all()
+        expired = sum(
+            ledger.expire_year(session, ledger.Book(programme.book, book, programme.year, programme.ends_on))
+            for book in sorted(books)
+        )
+        if expired:
+            record(session, None, "programme", programme.id, "expire_quotas", None, {"expired_fen": expired})
+            total += expired
     session.commit()
     return total
 
 
 def _programme_id(session: Session, year: int) -> int:
-    return session.scalar(select(Programme.id).where(Programme.year == year)) or 0
+    return session.scalar(select(Programme.id).where(province_wide(year))) or 0

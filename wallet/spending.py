@@ -43,14 +43,17 @@ def choices(session: Session, org_id: int, today: dt.date) -> list[WalletChoice]
     out: list[WalletChoice] = []
     this_year = str(today.year)
     year_available = ledger.balance(session, AccountKind.AVAILABLE, today.year, org_id)
+    year_programme = session.scalars(
+        select(Programme).where(Programme.year == today.year, Programme.book == this_year)
+    ).one_or_none()
     out.append(
         WalletChoice(
             ledger.Book.of_year(today.year),
-            this_year,
+            (year_programme.title or year_programme.code) if year_programme else this_year,
             hooks.layer_ratios(session, today.year),
             (),
             year_available,
-            None,
+            year_programme.policy_version if year_programme else None,
         )
     )
     rows = session.execute(
@@ -99,3 +102,10 @@ def choose(session: Session, org_id: int, today: dt.date, wanted: str | None) ->
     if with_vouchers:
         return min(with_vouchers, key=lambda c: c.book.expires_on)
     return options[0]
+
+
+def buyer_ratios(session: Session, org_id: int, today: dt.date) -> hooks.Ratios:
+    """The source registered with ``shop.hooks``: what the catalogue shows an enterprise, the ratios of
+    the wallet its checkout spends by default."""
+    choice = choose(session, org_id, today, None)
+    return hooks.Ratios(choice.ratios, choice.categories)

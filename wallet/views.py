@@ -29,7 +29,7 @@ from shop.money import fen_to_yuan_text, format_fen
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import actor, db_session, roles_required, signed_in
-from wallet import services
+from wallet import policies, services
 from wallet.commands import ProgrammeInput, QuotaRequest
 from wallet.models import Programme, QuotaApplication
 from wallet.programmes import (
@@ -37,7 +37,6 @@ from wallet.programmes import (
     find_programme,
     get_programme,
     grants_over_time,
-    list_programmes,
     programme_figures,
     update_programme,
 )
@@ -62,7 +61,7 @@ def year_arg() -> int:
 @bp.get("/programmes")
 @signed_in
 def programmes() -> Any:
-    return render_template("wallet/programmes.html", programmes=list_programmes(db_session()))
+    return render_template("wallet/programmes.html", programmes=policies.list_programmes(db_session()))
 
 
 @bp.get("/programmes/<int(max=2147483647):year>")
@@ -268,7 +267,7 @@ def application_queue() -> Any:
     return render_template(
         "wallet/queue.html",
         can=can,
-        page=services.application_queue(db_session(), page, per_page, status=status),
+        page=services.application_queue(db_session(), actor(), page, per_page, status=status),
         status=status,
         errors={},
     )
@@ -287,7 +286,7 @@ def review_applications() -> Any:
         return render_template(
             "wallet/queue.html",
             can=can,
-            page=services.application_queue(db_session(), page, per_page),
+            page=services.application_queue(db_session(), actor(), page, per_page),
             status="pending",
             errors=error.errors or {"decision": [error.detail]},
             form=request.form,

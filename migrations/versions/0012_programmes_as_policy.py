@@ -80,6 +80,8 @@ def upgrade() -> None:
     with op.batch_alter_table('notice_entries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('programme_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
         batch_op.add_column(sa.Column('policy_version', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('withdrawn_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('withdrawal_reason', sa.Text(), nullable=True))
         batch_op.create_index(batch_op.f('ix_notice_entries_programme_id'), ['programme_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_notice_entries_programme_id_programmes'), 'programmes', ['programme_id'], ['id'])
 
@@ -218,6 +220,8 @@ def downgrade() -> None:
     with op.batch_alter_table('notice_entries', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_notice_entries_programme_id_programmes'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_notice_entries_programme_id'))
+        batch_op.drop_column('withdrawal_reason')
+        batch_op.drop_column('withdrawn_on')
         batch_op.drop_column('policy_version')
         batch_op.drop_column('programme_id')
 

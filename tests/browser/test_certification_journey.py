@@ -25,7 +25,7 @@ def test_an_enterprise_registers_uploads_and_is_certified_by_the_operator(page, 
     screenshot(page, "home-zh")
 
     page.click("text=企业注册")
-    page.fill("#f-uscc", make_uscc("91520100MA6JR0001"))
+    page.fill("#f-uscc", make_uscc("91520102MA6JR0001"))
     page.fill("#f-name", "贵阳云途数据服务有限公司")
     page.fill("#f-region_code", "520102")
     page.fill("#f-established_on", "2019-06-18")

@@ -8,6 +8,7 @@ public holidays, so working days are Monday to Friday.
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from orders.pricing import quote
 from shop.errors import DomainError
@@ -332,3 +333,104 @@ def test_an_incomplete_application_is_returned_completed_in_3_working_days_or_la
     assert lost.status == ApplicationStatus.REJECTED
     budget = grants.application_book(session, kept)[0]
     assert ledger.balance(session, AccountKind.BUDGET, budget) == 5_000 * WAN - 10 * WAN
+
+
+def test_a_programmes_unused_vouchers_expire_at_its_end_and_public_cloud_runs_three_years(session, today):
+    org = baiyun_enterprise(session)
+    for year in (2026, 2027, 2028, 2029):
+        baiyun_programme(session, f"baiyun-{year}", year=year)
+    staff = operator(session)
+    for year in (2026, 2027, 2028):
+        today(f"{year}-03-02")
+        application = apply(session, org, "public_cloud", f"baiyun-{year}", last_year_tax_fen=0)
+        services.review_application(session, staff, application.id, Decision(True))
+        today(f"{year}-03-31")
+        grants.issue_after_notice(session)
+    # none of the three grants of ¥100,000 was spent (the reclaim job did not run here): once their
+    # programmes have ended, the daily expiry moves all three to expired
+    book = grants.application_book(session, application)[0]
+    assert ledger.balance(session, AccountKind.AVAILABLE, book, org.id) == 10 * WAN
+    today("2029-01-01")
+    assert services.expire_past_years(session) == 30 * WAN  # the three years' ¥100,000, none spent
+    assert services.expire_past_years(session) == 0
+    # "补贴额度周期为三年，逐年申请": a fourth year of public cloud is refused
+    today("2029-03-02")
+    with pytest.raises(DomainError) as caught:
+        apply(session, org, "public_cloud", "baiyun-2029", last_year_tax_fen=0)
+    assert caught.value.code == "not_eligible"
+
+
+def test_staff_of_another_jurisdiction_cannot_act_on_baiyuns_applications(session, today):
+    baiyun_programme(session)
+    tianhe = make_staff(session, Role.OPERATOR, jurisdiction="440106")  # 天河区
+    district = make_staff(session, Role.OPERATOR, jurisdiction="440111")
+    application = apply(session, baiyun_enterprise(session), "public_cloud", last_year_tax_fen=0)
+    with pytest.raises(DomainError) as caught:
+        services.review_application(session, tianhe, application.id, Decision(True))
+    assert caught.value.code == "not_found"
+    with pytest.raises(DomainError):
+        grant_upkeep.return_for_completion(session, tianhe, application.id, "缺材料")
+    services.review_application(session, district, application.id, Decision(True))
+    item = reconsiderations.request(session, member(baiyun_enterprise(session)), application.id, "有异议")
+    with pytest.raises(DomainError) as caught:
+        reconsiderations.answer(session, tianhe, item.id, True, None)
+    assert caught.value.code == "not_found"
+    reconsiderations.answer(session, district, item.id, False, "理由不成立")
+    today("2026-03-17")
+    grants.issue_after_notice(session)
+    with pytest.raises(DomainError):
+        grant_upkeep.release(session, tianhe, application.id, 1 * WAN, "退回")
+    grant_upkeep.release(session, district, application.id, 1 * WAN, "退回")
+
+
+def test_a_baiyun_order_is_claimed_at_baiyuns_settlement_date_and_paid_from_its_wallet(session, today, tmp_path):
+    from claims import reviews
+    from tests.helpers import make_claim, make_order
+
+    make_programme(session)  # Guizhou's settlement dates: 30 June, 20 December
+    authority = _baiyun_authority(session)
+    spec = ProgrammeSpec.from_input(
+        {
+            "preset": "baiyun",
+            "code": "baiyun-2026",
+            "jurisdiction": BAIYUN,
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+            "budget_fen": 100 * WAN,
+            "settlement_dates": ["2026-04-30"],
+        }
+    )
+    policies.create_from_preset(session, authority, spec)
+    org = baiyun_enterprise(session)
+    application = apply(session, org, "public_cloud", last_year_tax_fen=0)
+    services.review_application(session, operator(session), application.id, Decision(True))
+    today("2026-03-17")
+    grants.issue_after_notice(session)
+    book = grants.application_book(session, application)[0]
+    provider = make_org(session, "provider")
+    # a ¥10,000 order, ¥5,000 of it from the public-cloud wallet (50%)
+    order = make_order(session, org, provider, amount_fen=10_000_00, voucher_fen=5_000_00, book=book)
+    claim = make_claim(session, provider, [order], tmp_path)
+    assert claim.settlement_date == dt.date(2026, 4, 30)  # Baiyun's date, not Guizhou's 30 June
+    assert claim.policy_version == 1
+    assert ledger.balance(session, AccountKind.CLAIMED, book, org.id) == 5_000_00
+    assert ledger.balance(session, AccountKind.CLAIMED, 2026, org.id) == 0  # Guizhou's wallet untouched
+    # the rest of the claim's life moves the same wallet (reviewed and paid as every claim is)
+    assert reviews.roll_over_claims(session, dt.date(2026, 5, 1)) == 0  # no later Baiyun date: it waits
+
+
+def test_a_grant_is_on_the_public_notice_during_its_notice_and_withdrawn_when_a_reconsideration_is_upheld(session):
+    from oversight.models import NoticeEntry
+
+    baiyun_programme(session)
+    application = apply(session, baiyun_enterprise(session), "public_cloud", last_year_tax_fen=0)
+    staff = operator(session)
+    services.review_application(session, staff, application.id, Decision(True))
+    entry = session.scalars(select(NoticeEntry).where(NoticeEntry.subject_id == application.id)).one()
+    assert (entry.amount_fen, entry.programme.code, entry.policy_version) == (10 * WAN, "baiyun-2026", 1)
+    # published Monday 2 March, in notice for 5 working days
+    assert (entry.published_on, entry.notice_ends_on) == (dt.date(2026, 3, 2), dt.date(2026, 3, 9))
+    item = reconsiderations.request(session, member(baiyun_enterprise(session)), application.id, "不在本区经营")
+    reconsiderations.answer(session, staff, item.id, True, None)
+    reconsiderations.decide(session, staff, item.id, True, "核实不在本区经营")
+    assert entry.withdrawn_on == dt.date(2026, 3, 2) and entry.withdrawal_reason == "核实不在本区经营"

@@ -129,3 +129,91 @@ def test_only_an_authority_covering_the_jurisdiction_creates_the_programme(clien
     assert refused.status_code == 403
     operator = client.post("/api/v1/programmes", json=BAIYUN_2026, headers=token_for(session, make_staff(session)))
     assert operator.status_code == 403
+
+
+def test_a_programme_by_its_code_and_its_budget_changed(client, session):
+    authority = baiyun_authority(session)
+    assert client.post("/api/v1/programmes", json=BAIYUN_2026, headers=authority).status_code == 201
+    enterprise = token_for(session, member(make_org(session, region_code="440111")))
+    got = client.get("/api/v1/programmes/baiyun-2026", headers=enterprise).json
+    assert (got["jurisdiction"], got["starts_on"], got["budget_fen"]) == ("440111", "2026-01-01", 1_000_000_000)
+    assert [s["key"] for s in got["schemes"]] == ["dev_cloud", "public_cloud", "software_park", "smart_manufacturing"]
+    assert client.get("/api/v1/programmes/nope-2026", headers=enterprise).status_code == 404
+    changed = client.patch("/api/v1/programmes/baiyun-2026", json={"budget_fen": 1_200_000_000}, headers=authority)
+    assert changed.status_code == 200 and changed.json["remaining_fen"] == 1_200_000_000
+    outside = client.patch(
+        "/api/v1/programmes/baiyun-2026", json={"settlement_dates": ["2027-01-05"]}, headers=authority
+    )
+    assert outside.status_code == 422 and "settlement_dates" in outside.json["errors"]
+    listed = client.get("/api/v1/programmes?jurisdiction=4401", headers=enterprise).json["items"]
+    assert [p["code"] for p in listed] == ["baiyun-2026"]
+
+
+def test_the_catalogue_shows_an_enterprise_the_share_of_the_wallet_it_would_spend(client, session, today):
+    from shop.inputs import Decision
+    from tests.helpers import make_product
+    from wallet import grants, services
+
+    make_programme(session)  # Guizhou 2026: 40% of an infrastructure product
+    client.post("/api/v1/programmes", json=BAIYUN_2026, headers=baiyun_authority(session))
+    provider = make_org(session, "provider")
+    compute = make_product(session, provider, price_fen=1_000_00, layer="infrastructure", category="compute")
+    devops = make_product(session, provider, price_fen=1_000_00, layer="platform", category="devops")
+    org = make_org(session, region_code="440111")
+    application = grants.apply(session, member(org), "baiyun-2026", "public_cloud", {"last_year_tax_fen": 0})
+    services.review_application(session, make_staff(session), application.id, Decision(True))
+    today("2026-03-17")  # the notice and the 复核 window have passed
+    grants.issue_after_notice(session)
+    enterprise = token_for(session, member(org))
+    shown = {
+        p: client.get(f"/api/v1/products/{p.id}", headers=enterprise).json["max_voucher_fen"] for p in (compute, devops)
+    }
+    # public cloud pays 50% of a compute product and nothing of a dev-ops one (not in its categories)
+    assert (shown[compute], shown[devops]) == (500_00, 0)
+    # anyone else sees the province-wide programme's 40%
+    assert client.get(f"/api/v1/products/{compute.id}").json["max_voucher_fen"] == 400_00
+    from tests.helpers import sign_in
+
+    sign_in(client, member(org))
+    page = client.get(f"/products/{compute.id}").get_data(as_text=True)
+    assert "50%" in page and "¥500.00" in page
+
+
+def test_a_district_authority_cannot_set_or_change_the_province_wide_programme(client, session):
+    district = baiyun_authority(session)
+    body = {
+        "year": 2026,
+        "budget_fen": 100_000_000,
+        "enterprise_cap_fen": 5_000_000,
+        "ratios": {"infrastructure": 40, "platform": 60, "application": 60},
+    }
+    assert client.post("/api/v1/programmes", json=body, headers=district).status_code == 403
+    make_programme(session)
+    assert client.patch("/api/v1/programmes/2026", json={"budget_fen": 1}, headers=district).status_code == 403
+    province = token_for(session, make_staff(session, Role.AUTHORITY))
+    assert (
+        client.patch("/api/v1/programmes/2026", json={"budget_fen": 200_000_000}, headers=province).status_code == 200
+    )
+
+
+def test_the_cart_and_the_checkout_spend_the_wallet_named(client, session, today):
+    from shop.inputs import Decision
+    from tests.helpers import make_product
+    from wallet import grants, services
+
+    client.post("/api/v1/programmes", json=BAIYUN_2026, headers=baiyun_authority(session))
+    provider = make_org(session, "provider")
+    compute = make_product(session, provider, price_fen=1_000_00, layer="infrastructure", category="compute")
+    org = make_org(session, region_code="440111")
+    for scheme, facts in (("public_cloud", {"last_year_tax_fen": 0}), ("software_park", {})):
+        application = grants.apply(session, member(org), "baiyun-2026", scheme, facts)
+        services.review_application(session, make_staff(session), application.id, Decision(True))
+    today("2026-03-17")
+    grants.issue_after_notice(session)
+    enterprise = token_for(session, member(org))
+    assert client.post("/api/v1/cart/lines", json={"product_id": compute.id}, headers=enterprise).status_code == 201
+    public = client.get("/api/v1/cart?wallet=baiyun-2026/public_cloud", headers=enterprise).json
+    park = client.get("/api/v1/cart?wallet=baiyun-2026/software_park", headers=enterprise).json
+    # public cloud pays 50% of a compute product; the software park pays for none
+    assert (public["wallet"], public["voucher_fen"], park["voucher_fen"]) == ("baiyun-2026/public_cloud", 500_00, 0)
+    assert client.get("/api/v1/cart?wallet=nope", headers=enterprise).status_code == 422

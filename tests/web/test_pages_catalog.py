@@ -323,7 +323,7 @@ def test_the_operator_expels_a_provider_from_its_page(client, session):
     )
     assert response.status_code == 200
     assert fresh(session).get(type(provider), provider.id).status == OrgStatus.EXPELLED
-    assert "91520100MA" in text(client.get("/operator/blacklist"))
+    assert provider.uscc in text(client.get("/operator/blacklist"))
 
 
 def test_the_first_request_of_the_day_settles_the_exits_that_are_due(client, session, today):

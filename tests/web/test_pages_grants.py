@@ -88,7 +88,7 @@ def test_an_enterprise_sees_the_programmes_of_its_district_with_a_form_per_schem
     assert '<option value="50">50 席</option>' in page and "“四上”企业" in page
     # smart manufacturing: its project
     assert "智能车间数字化" in page
-    assert "每家企业每年在所有类型合计最多 ¥2,000,000.00" in page
+    assert "每家企业每年在所有券种合计最多 ¥2,000,000.00" in page
     assert "贵州省" not in page.split("<main")[1]  # no Guizhou programme offered to a Baiyun enterprise
 
 
@@ -142,7 +142,7 @@ def test_faulty_facts_are_shown_beside_their_fields(client, session, baiyun):
     )
     assert response.status_code == 422 and 'id="e-f-baiyun-2026-dev_cloud-packages"' in text(response)
     response = client.post("/wallet/programmes/baiyun-2026/public_cloud", data={})
-    assert response.status_code == 422 and "此类型须申报此项" in text(response)
+    assert response.status_code == 422 and "该券种需要申报这项内容" in text(response)
 
 
 def test_refusals_of_the_programme_are_shown_on_the_page(client, session, baiyun):
@@ -150,13 +150,13 @@ def test_refusals_of_the_programme_are_shown_on_the_page(client, session, baiyun
     client.post("/wallet/programmes/baiyun-2026/software_park")
     response = client.post("/wallet/programmes/baiyun-2026/software_park")
     # applied already: the scheme shows the application instead of a form, and a second post is refused
-    assert response.status_code == 409 and "已申请过此类型" in text(response)
+    assert response.status_code == 409 and "已申请过该券种" in text(response)
     baiyun_programme(session, "baiyun-empty", budget_fen=0)
     response = client.post("/wallet/programmes/baiyun-empty/public_cloud", data={"last_year_tax": "0"})
     assert response.status_code == 409 and "预算已用完" in text(response)
     # 云上软件园 is granted once ever: another Baiyun programme refuses it
     response = client.post("/wallet/programmes/baiyun-empty/software_park")
-    assert response.status_code == 422 and "限享受一次" in text(response)
+    assert response.status_code == 422 and "此前已获发放" in text(response)
     guiyang = make_org(session, region_code="520102")
     sign_in(client, member(guiyang))
     response = client.post("/wallet/programmes/baiyun-2026/software_park")
