@@ -27,6 +27,7 @@ from shop.inputs import Decision, Inputs, ReasonInput
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import actor, db_session, is_htmx, local_referrer, local_target, roles_required, signed_in
+from wallet import spending
 
 bp = Blueprint("orders", __name__, template_folder="templates")
 
@@ -40,12 +41,23 @@ def gateway() -> PaymentGateway:
 # -- the cart ---------------------------------------------------------------------------------------
 
 
+def _wallets(wanted: str | None) -> tuple[list[spending.WalletChoice], str | None]:
+    """The enterprise's wallets with vouchers to spend (a choice only when there are several) and the
+    one ``wanted`` names if it is among them (None: the one that expires first, ``wallet.spending``)."""
+    options = [
+        c for c in spending.choices(db_session(), current_user.organisation_id, clock.today()) if c.available_fen > 0
+    ]
+    keys = {c.key for c in options}
+    return (options if len(options) > 1 else []), (wanted if wanted in keys else None)
+
+
 def _cart_page(status: int = 200, errors: dict | None = None) -> Any:
     s = db_session()
     org_id = current_user.organisation_id
-    quote = pricing.quote(s, org_id, carts.cart_lines(s, org_id), use_vouchers=True)
+    wallets, wanted = _wallets(request.values.get("wallet"))
+    quote = pricing.quote(s, org_id, carts.cart_lines(s, org_id), use_vouchers=True, wallet=wanted)
     template = "orders/_cart.html" if is_htmx() else "orders/cart.html"
-    return render_template(template, quote=quote, errors=errors or {}), status
+    return render_template(template, quote=quote, wallets=wallets, errors=errors or {}), status
 
 
 @bp.get("/cart")
@@ -84,18 +96,20 @@ def update_cart_line(product_id: int) -> Any:
         return _cart_page(error.status, {str(product_id): error.errors.get("quantity", [error.detail])})
     if is_htmx():
         return _cart_page()
-    return redirect(url_for("orders.cart"))
+    return redirect(url_for("orders.cart", wallet=request.form.get("wallet") or None))
 
 
 # -- checkout ---------------------------------------------------------------------------------------------
 
 
-def _checkout_context(use_vouchers: bool) -> dict[str, Any]:
+def _checkout_context(use_vouchers: bool, wallet: str | None = None) -> dict[str, Any]:
     s = db_session()
     org_id = current_user.organisation_id
-    quote = pricing.quote(s, org_id, carts.cart_lines(s, org_id), use_vouchers=use_vouchers)
+    wallets, wanted = _wallets(wallet)
+    quote = pricing.quote(s, org_id, carts.cart_lines(s, org_id), use_vouchers=use_vouchers, wallet=wanted)
     return {
         "quote": quote,
+        "wallets": wallets,
         "use_vouchers": use_vouchers,
         "agreement": CURRENT_AGREEMENT,
         "stripe_js": current_app.config["STRIPE_JS_URL"],
@@ -112,7 +126,7 @@ def _checkout_form(
         token=secrets.token_urlsafe(24),
         form=form,
         price_changed=price_changed,
-        **_checkout_context(use_vouchers),
+        **_checkout_context(use_vouchers, form.get("wallet") or request.args.get("wallet")),
     ), status
 
 
@@ -126,7 +140,7 @@ def checkout_page() -> Any:
 @roles_required(Role.ENTERPRISE)
 def checkout_summary() -> Any:
     use_vouchers = Inputs(request.args).boolean("use_vouchers", default=False)
-    return render_template("orders/_summary.html", **_checkout_context(use_vouchers))
+    return render_template("orders/_summary.html", **_checkout_context(use_vouchers, request.args.get("wallet")))
 
 
 @bp.post("/checkout")
@@ -154,6 +168,8 @@ def checkout() -> Any:
                 # the figures the page showed (the summary's hidden fields): charged exactly, or asked again
                 "expected_total_fen": request.form.get("expected_total_fen"),
                 "expected_self_pay_fen": request.form.get("expected_self_pay_fen"),
+                # the wallet the page showed the figures for (none: the one that expires first)
+                "wallet": request.form.get("wallet") or None,
             }
             orders = checkouts.checkout(
                 s,

@@ -16,6 +16,7 @@
     var button = document.getElementById("pay");
     var toggle = form.elements.use_vouchers;
     var recalculate = document.getElementById("recalculate");
+    var wallet = form.elements.wallet || null;             // several wallets: the one to spend
     var latest = 0;
     function refreshSummary() {
       var request = ++latest;
@@ -23,6 +24,7 @@
       summary.setAttribute("aria-busy", "true");
       button.disabled = true;          // never send figures the page is about to replace
       var url = form.dataset.summaryUrl + "?use_vouchers=" + (toggle.checked ? "1" : "0");
+      if (wallet) url += "&wallet=" + encodeURIComponent(wallet.value);
       fetch(url, { credentials: "same-origin" }).then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.text();
@@ -48,6 +50,7 @@
     if (toggle && form.dataset.summaryUrl && window.fetch) {
       if (recalculate) recalculate.remove();                 // the summary follows the box by itself
       toggle.addEventListener("change", refreshSummary);
+      if (wallet) wallet.addEventListener("change", refreshSummary);
     }
     var stripe = null, card = null;
     if (window.Stripe) {

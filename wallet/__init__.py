@@ -13,13 +13,26 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from wallet import api, grant_upkeep, grants, policy_api, policy_views, programmes, services, spending, views  # noqa: F401
+    from wallet import (  # noqa: F401 (routes)
+        api,
+        grant_reading,
+        grant_upkeep,
+        grant_views,
+        grants,
+        policy_api,
+        policy_views,
+        programmes,
+        services,
+        spending,
+        views,
+    )
     from wallet.demo import seed_programme
     from wallet.demo_baiyun import seed_baiyun
 
     app.register_blueprint(views.bp)
     app.register_blueprint(policy_views.bp)
     app.register_blueprint(api.api_bp)
+    grant_views.init_app(app)  # programmes as policy: the enterprise's and the operator's pages
     hooks.set_ratio_source(programmes.programme_ratios)
     hooks.set_buyer_ratio_source(spending.buyer_ratios)
     seed.register(seed_programme, order=30)
@@ -32,6 +45,14 @@ def init_app(app: Flask) -> None:
         {"operator"},
         order=20,
         count=lambda s, u: services.pending_count(s, u),
+    )
+    nav.add("grants.programmes", _l("Apply for vouchers"), {"enterprise"}, order=21)
+    nav.add(
+        "grants.reconsideration_queue",
+        _l("复核 requests"),
+        {"operator"},
+        order=21,
+        count=lambda s, u: grant_reading.open_reconsideration_count(s, u),
     )
     nav.add("wallet.programmes", _l("Programme"), {"operator", "authority"}, order=30)
     labels.add(
@@ -82,7 +103,7 @@ def init_app(app: Flask) -> None:
             "disburse": _l("Paid out"),
             "expire": _l("Expired at year end"),
         },
-        attention={"pending"},
+        attention={"pending", "returned", "in_notice", "on_hold"},
     )
 
     # 第十六条: quotas expire at the end of their year, on the first request after it, without anyone

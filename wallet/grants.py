@@ -130,6 +130,11 @@ def _failures(session: Session, org: Organisation, programme: Programme, rules: 
     return failures
 
 
+def failures_of(session: Session, org: Organisation, programme: Programme) -> list:
+    """Why ``org`` cannot apply to ``programme`` today (empty: it can), for the page that offers it."""
+    return _failures(session, org, programme, versions.rules_of(session, programme))
+
+
 @use_case
 def apply(session: Session, actor: User, code: str, scheme_key: str, facts: dict[str, Any]) -> QuotaApplication:
     """An enterprise applies for ``scheme_key`` of the programme ``code``: 先到先得, it reserves the

@@ -59,6 +59,9 @@ def test_a_baiyun_programme_from_its_preset_and_an_application_to_it(client, ses
     assert client.get("/api/v1/programmes/2026", headers=token_for(session, make_staff(session))).json["code"] == (
         "guizhou-2026"
     )
+    # and a programme of any other code is found by it (codes are up to 40 characters)
+    by_code = client.get("/api/v1/programmes/baiyun-2026", headers=token_for(session, make_staff(session)))
+    assert by_code.status_code == 200 and by_code.json["code"] == "baiyun-2026"
 
     guiyang = token_for(session, member(make_org(session, region_code="520102")))
     body = {"programme": "baiyun-2026", "scheme": "public_cloud", "facts": {"last_year_tax_fen": 0}}
