@@ -11,8 +11,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from claims.commands import ClaimFilter
+from claims.dates import settlement_dates
 from claims.models import Claim, ClaimDocument, ClaimItem, ClaimQuery
-from claims.services import held_clause, settlement_dates
+from claims.services import held_clause
 from claims.states import SUBMITTED_CLAIM_STATUSES, ClaimStatus
 from shop import clock
 from shop.accounts import User

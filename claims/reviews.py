@@ -17,6 +17,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from claims.commands import AnswerInput, DisbursementInput, QueryInput
+from claims.dates import programmes_of, settlement_dates
 from claims.models import Claim, ClaimItem, ClaimQuery
 from claims.rules import settlement_date_for
 from claims.services import (
@@ -28,8 +29,6 @@ from claims.services import (
     excludable_order_ids,
     free_claim,
     parties,
-    programmes_of,
-    settlement_dates,
     staff_claim,
 )
 from claims.states import CLAIM, ClaimStatus

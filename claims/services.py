@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from claims.commands import ClaimInput
+from claims.dates import programmes_of, settlement_dates
 from claims.models import Claim, ClaimDocument, ClaimItem
 from claims.rules import missing_claim_documents, settlement_date_for
 from claims.states import CLAIM, SUBMITTED_CLAIM_STATUSES, ClaimStatus
@@ -272,21 +273,6 @@ def _kinds_present(session: Session, claim_id: int) -> list[str]:
             .distinct()
         )
     ]
-
-
-def settlement_dates(session: Session, programme_ids: list[int] | None = None) -> list[dt.date]:
-    """Every programme's settlement dates, or those of ``programme_ids`` (a claim's programmes)."""
-    stmt = select(SettlementDate.day).distinct().order_by(SettlementDate.day)
-    if programme_ids is not None:
-        stmt = stmt.where(SettlementDate.programme_id.in_(programme_ids))
-    return list(session.scalars(stmt))
-
-
-def programmes_of(session: Session, claim: Claim) -> list[int]:
-    """The programmes whose vouchers a claim's orders spent (by their wallets' books): its settlement
-    date is one of theirs."""
-    books = {(item.voucher_book or str(item.voucher_year)).split("/", 1)[0] for item in claim.live_items}
-    return list(session.scalars(select(Programme.id).where(Programme.book.in_(sorted(books))).order_by(Programme.id)))
 
 
 @use_case
