@@ -11,6 +11,7 @@ from flask import Blueprint, request
 from oversight import complaints as complaint_cases
 from oversight import notices as notice_cases
 from oversight import reports
+from oversight import scope as report_scope
 from oversight import scorecards as scorecard_figures
 from oversight.commands import (
     AnswerInput,
@@ -28,11 +29,12 @@ from oversight.models import Complaint, ComplaintReply, NoticeEntry, NoticeObjec
 from oversight.states import ComplaintKind, ComplaintStatus, NoticeKind, ObjectionStatus
 from oversight.views import PARTIES, STAFF
 from shop import clock
+from shop.errors import NotFound
+from shop.i18n import _l
 from shop.inputs import Inputs
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import api, db_session, json_body
-from wallet import programmes as wallet_programmes
 
 api_bp = Blueprint("oversight_api", __name__, url_prefix="/api/v1")
 
@@ -183,16 +185,22 @@ COMPLAINT_SCHEMA = {
     summary="A year's programme figures (budget, vouchers by layer, category and city, orders per week, claims, "
     "leading providers); ?format=xlsx for the spreadsheet",
     roles=STAFF,
-    query={"format": {"enum": ["json", "xlsx"]}},
+    query={"format": {"enum": ["json", "xlsx"]}, "programme": {"type": "string", "maxLength": 40}},
     errors=["validation_error", "not_found"],
 )
-def programme_report_api(_user: Any, year: int) -> Any:
+def programme_report_api(user: Any, year: int) -> Any:
     inputs = Inputs(request.args)
     file_format = inputs.choice("format", ["json", "xlsx"], required=False, default="json")
+    code = inputs.text("programme", required=False, max_length=40)
     inputs.check()
     s = db_session()
-    wallet_programmes.get_programme(s, year)  # not_found when the year has none
-    report = reports.programme_report(s, year)
+    if reports.find_programme(s, year) is None:
+        raise NotFound(_l("There is no programme for %(year)d.", year=year))
+    # staff of a jurisdiction report on the programmes under it; ?programme= narrows to one
+    scope = report_scope.choose(s, year, code, user.jurisdiction)
+    if scope.year != year:
+        raise NotFound(_l("There is no programme %(code)s in %(year)d.", code=code, year=year))
+    report = reports.programme_report(s, year, scope)
     return xlsx_response(report) if file_format == "xlsx" else report.as_json()
 
 

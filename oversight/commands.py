@@ -166,11 +166,13 @@ class ReportFilter:
 
     year: int
     sort: str = "orders"
+    programme: str | None = None  # a programme's code: its own figures
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any] | None) -> Self:
         inputs = Inputs(args)
         year = inputs.year(required=False, default=clock.today().year)
+        programme = inputs.text("programme", required=False, max_length=40)
         inputs.check()
         sort = (args or {}).get("sort")
-        return cls(year, sort if sort in SCORECARD_SORTS else "orders")
+        return cls(year, sort if sort in SCORECARD_SORTS else "orders", programme)

@@ -28,10 +28,11 @@ from orders.states import OrderStatus
 from orgs.models import Organisation
 from oversight.books import BookRow, by_programme
 from oversight.rules import week_start, weeks
+from oversight.scope import Scope, find_programme, programme_years  # noqa: F401 (reports.find_programme)
 from oversight.sql import china_day, year_range
 from shop import clock, policy
 from shop.policy import year_end, year_start
-from wallet.models import LedgerAccount, Programme, QuotaApplication
+from wallet.models import LedgerAccount, QuotaApplication
 from wallet.states import AccountKind, ApplicationStatus
 
 LIVE_ORDER_STATUSES = (OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.REFUND_REQUESTED)
@@ -64,12 +65,13 @@ class BudgetFigures:
     expired_fen: int
 
 
-def budget_figures(session: Session, year: int) -> BudgetFigures:
+def budget_figures(session: Session, year: int, scope: Scope | None = None) -> BudgetFigures:
+    scope = scope or Scope(year)
     balances = {
         getattr(kind, "value", kind): int(total)
         for kind, total in session.execute(
             select(LedgerAccount.kind, func.coalesce(func.sum(LedgerAccount.balance_fen), 0))
-            .where(LedgerAccount.year == year)
+            .where(scope.accounts())
             .group_by(LedgerAccount.kind)
         )
     }
@@ -106,7 +108,7 @@ class VoucherRow:
     voucher_fen: int
 
 
-def vouchers_by_category(session: Session, year: int) -> list[VoucherRow]:
+def vouchers_by_category(session: Session, year: int, scope: Scope | None = None) -> list[VoucherRow]:
     """Every category of the eleven, in catalogue order, with its live orders' lines, amounts and
     vouchers (one scan of the lines; counting lines rather than distinct orders keeps it one pass
     and lets the layers be summed from the categories exactly)."""
@@ -119,7 +121,7 @@ def vouchers_by_category(session: Session, year: int) -> list[VoucherRow]:
             func.coalesce(func.sum(OrderLine.voucher_fen), 0),
         )
         .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.voucher_year == year, Order.status.in_(LIVE_ORDER_STATUSES))
+        .where((scope or Scope(year)).orders(), Order.status.in_(LIVE_ORDER_STATUSES))
         .group_by(OrderLine.layer, OrderLine.category)
     ).all()
     found = {
@@ -161,20 +163,21 @@ class CityRow:
     voucher_fen: int
 
 
-def by_city(session: Session, year: int) -> list[CityRow]:
+def by_city(session: Session, year: int, scope: Scope | None = None) -> list[CityRow]:
     """Grants and live orders per prefecture of the enterprise (the first digits of its region code,
     ``policy.prefecture_code``), named as the policy names them."""
+    scope = scope or Scope(year)
     city = func.substr(Organisation.region_code, 1, policy.PREFECTURE_DIGITS)
     grants = session.execute(
         select(city, func.count(), func.coalesce(func.sum(QuotaApplication.granted_fen), 0))
         .join(Organisation, Organisation.id == QuotaApplication.organisation_id)
-        .where(QuotaApplication.year == year, QuotaApplication.status == ApplicationStatus.GRANTED)
+        .where(scope.applications(), QuotaApplication.status == ApplicationStatus.GRANTED)
         .group_by(city)
     ).all()
     orders = session.execute(
         select(city, func.count(), func.coalesce(func.sum(Order.voucher_fen), 0))
         .join(Organisation, Organisation.id == Order.enterprise_id)
-        .where(Order.voucher_year == year, Order.status.in_(LIVE_ORDER_STATUSES))
+        .where(scope.orders(), Order.status.in_(LIVE_ORDER_STATUSES))
         .group_by(city)
     ).all()
     table: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
@@ -195,7 +198,7 @@ class WeekRow:
     total_fen: int
 
 
-def orders_per_week(session: Session, year: int) -> list[WeekRow]:
+def orders_per_week(session: Session, year: int, scope: Scope | None = None) -> list[WeekRow]:
     """Orders placed per week (any status, by the day in China), every week of the year up to today."""
     start, end = year_range(year)
     day = china_day(session, Order.placed_at)
@@ -206,7 +209,7 @@ def orders_per_week(session: Session, year: int) -> list[WeekRow]:
             func.coalesce(func.sum(Order.voucher_fen), 0),
             func.coalesce(func.sum(Order.total_fen), 0),
         )
-        .where(Order.placed_at >= start, Order.placed_at < end)
+        .where(Order.placed_at >= start, Order.placed_at < end, (scope or Scope(year)).orders_placed())
         .group_by(day)
     ).all()
     buckets: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -235,7 +238,7 @@ class ClaimRow:
     voucher_fen: int
 
 
-def claims_by_status_and_date(session: Session, year: int) -> list[ClaimRow]:
+def claims_by_status_and_date(session: Session, year: int, scope: Scope | None = None) -> list[ClaimRow]:
     """Claims holding vouchers of ``year`` per status and settlement date: their orders' vouchers (an
     order the operator took out of a claim no longer counts in it)."""
     rows = session.execute(
@@ -247,7 +250,7 @@ def claims_by_status_and_date(session: Session, year: int) -> list[ClaimRow]:
         )
         .select_from(ClaimItem)
         .join(Claim, Claim.id == ClaimItem.claim_id)
-        .where(ClaimItem.voucher_year == year, ClaimItem.excluded_at.is_(None))
+        .where((scope or Scope(year)).claim_items(), ClaimItem.excluded_at.is_(None))
         .group_by(Claim.status, Claim.settlement_date)
     ).all()
     out = [
@@ -276,7 +279,9 @@ class ProviderRow:
     disbursed_fen: int
 
 
-def leading_providers(session: Session, year: int, limit: int = LEADING_PROVIDERS) -> list[ProviderRow]:
+def leading_providers(
+    session: Session, year: int, limit: int = LEADING_PROVIDERS, scope: Scope | None = None
+) -> list[ProviderRow]:
     """The providers whose live orders of the year used the most vouchers, with what was paid to them."""
     rows = session.execute(
         select(
@@ -287,7 +292,7 @@ def leading_providers(session: Session, year: int, limit: int = LEADING_PROVIDER
             func.coalesce(func.sum(Order.voucher_fen), 0),
         )
         .join(Organisation, Organisation.id == Order.provider_id)
-        .where(Order.voucher_year == year, Order.status.in_(LIVE_ORDER_STATUSES))
+        .where((scope or Scope(year)).orders(), Order.status.in_(LIVE_ORDER_STATUSES))
         .group_by(Order.provider_id, Organisation.name)
         .order_by(func.sum(Order.voucher_fen).desc(), Order.provider_id)
         .limit(limit)
@@ -302,7 +307,7 @@ def leading_providers(session: Session, year: int, limit: int = LEADING_PROVIDER
                 .where(
                     Claim.provider_id.in_(ids),
                     Claim.status == ClaimStatus.DISBURSED,
-                    ClaimItem.voucher_year == year,
+                    (scope or Scope(year)).claim_items(),
                     ClaimItem.live.is_(True),
                 )
                 .group_by(Claim.provider_id)
@@ -330,6 +335,7 @@ class ProgrammeReport:
     claims_by_settlement_date: list[ClaimRow] = field(default_factory=list)
     leading_providers: list[ProviderRow] = field(default_factory=list)
     by_programme: list[BookRow] = field(default_factory=list)  # per programme, scheme and budget block
+    programme: str | None = None  # the one programme reported on, or None: every programme of the year
 
     def as_json(self) -> dict[str, Any]:
         def rows(items: list[Any]) -> list[dict[str, Any]]:
@@ -358,41 +364,27 @@ class ProgrammeReport:
             "claims_by_settlement_date": rows(self.claims_by_settlement_date),
             "leading_providers": rows(self.leading_providers),
             "by_programme": rows(self.by_programme),
+            "programme": self.programme,
         }
 
 
-def programme_report(session: Session, year: int) -> ProgrammeReport:
-    claims = claims_by_status_and_date(session, year)
-    categories = vouchers_by_category(session, year)
+def programme_report(session: Session, year: int, scope: Scope | None = None) -> ProgrammeReport:
+    """The year's figures over every programme, or over one (``oversight.scope``)."""
+    scope = scope or Scope(year)
+    claims = claims_by_status_and_date(session, year, scope)
+    categories = vouchers_by_category(session, year, scope)
+    parts = by_programme(session, year)
     return ProgrammeReport(
         year=year,
         generated_at=clock.now(),
-        budget=budget_figures(session, year),
+        budget=budget_figures(session, year, scope),
         vouchers_by_layer=vouchers_by_layer(session, year, categories),
         vouchers_by_category=categories,
-        by_city=by_city(session, year),
-        orders_per_week=orders_per_week(session, year),
+        by_city=by_city(session, year, scope),
+        orders_per_week=orders_per_week(session, year, scope),
         claims_by_status=claims_by_status(claims),
         claims_by_settlement_date=[c for c in claims if c.settlement_date is not None],
-        leading_providers=leading_providers(session, year),
-        by_programme=by_programme(session, year),
+        leading_providers=leading_providers(session, year, scope=scope),
+        by_programme=[r for r in parts if scope.programme is None or r.programme == scope.programme.code],
+        programme=scope.programme.code if scope.programme else None,
     )
-
-
-# -- what the pages pick a year from ------------------------------------------------------------------
-
-
-def programme_years(session: Session) -> list[int]:
-    """The years that have a programme, newest first."""
-    return list(session.scalars(select(Programme.year).distinct().order_by(Programme.year.desc())))
-
-
-def find_programme(session: Session, year: int) -> Programme | None:
-    """The year's programme (the province-wide one, else the first of the year), or None when no
-    authority has opened one (the figures are empty)."""
-    return session.scalars(
-        select(Programme)
-        .where(Programme.year == year)
-        .order_by((Programme.book == str(year)).desc(), Programme.id)
-        .limit(1)
-    ).first()

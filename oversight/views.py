@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, u
 from oversight import complaints as complaint_cases
 from oversight import notices as notice_cases
 from oversight import reports
+from oversight import scope as report_scope
 from oversight import scorecards as scorecard_figures
 from oversight.commands import (
     AnswerInput,
@@ -35,6 +36,7 @@ from shop.money import format_fen
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import actor, db_session, public, roles_required, signed_in
+from wallet import policies
 
 bp = Blueprint("oversight", __name__, template_folder="templates")
 
@@ -114,23 +116,28 @@ def _charts(report: reports.ProgrammeReport) -> dict[str, Any]:
 @bp.get("/oversight")
 @roles_required(*STAFF)
 def dashboard() -> Any:
-    s, year = db_session(), ReportFilter.from_args(request.args).year
-    report = reports.programme_report(s, year)
+    s, asked = db_session(), ReportFilter.from_args(request.args)
+    scope = report_scope.choose(s, asked.year, asked.programme, actor().jurisdiction)
+    year = scope.year
+    report = reports.programme_report(s, year, scope)
     return render_template(
         "oversight/dashboard.html",
         report=report,
         charts=_charts(report),
         year=year,
         years=reports.programme_years(s),
-        programme=reports.find_programme(s, year),
+        programme=scope.programme or reports.find_programme(s, year),
+        scope=scope,
+        programmes=[p for p in policies.list_programmes(s, year=year) if actor().oversees(p.jurisdiction)],
     )
 
 
 @bp.get("/oversight/report.xlsx")
 @roles_required(*STAFF)
 def dashboard_xlsx() -> Any:
-    year = ReportFilter.from_args(request.args).year
-    return xlsx_response(reports.programme_report(db_session(), year))
+    s, asked = db_session(), ReportFilter.from_args(request.args)
+    scope = report_scope.choose(s, asked.year, asked.programme, actor().jurisdiction)
+    return xlsx_response(reports.programme_report(s, scope.year, scope))
 
 
 @bp.get("/oversight/scorecards")

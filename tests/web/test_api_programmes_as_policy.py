@@ -217,3 +217,31 @@ def test_the_cart_and_the_checkout_spend_the_wallet_named(client, session, today
     # public cloud pays 50% of a compute product; the software park pays for none
     assert (public["wallet"], public["voucher_fen"], park["voucher_fen"]) == ("baiyun-2026/public_cloud", 500_00, 0)
     assert client.get("/api/v1/cart?wallet=nope", headers=enterprise).status_code == 422
+
+
+def test_a_district_authority_reads_the_report_of_its_own_programme(client, session):
+    make_programme(session)
+    district = baiyun_authority(session)
+    assert client.post("/api/v1/programmes", json=BAIYUN_2026, headers=district).status_code == 201
+    report = client.get("/api/v1/reports/programmes/2026", headers=district).json
+    assert (report["programme"], report["budget"]["budget_fen"]) == ("baiyun-2026", 1_000_000_000)
+    refused = client.get("/api/v1/reports/programmes/2026?programme=guizhou-2026", headers=district)
+    assert refused.status_code == 404
+    province = token_for(session, make_staff(session, Role.AUTHORITY))
+    whole = client.get("/api/v1/reports/programmes/2026", headers=province).json
+    assert whole["programme"] is None and whole["budget"]["budget_fen"] == 1_000_000_000 + 100_000_000
+    one = client.get("/api/v1/reports/programmes/2026?programme=guizhou-2026", headers=province).json
+    assert one["budget"]["budget_fen"] == 100_000_000
+
+
+def test_the_dashboard_of_a_district_authority_shows_its_programme(client, session):
+    from tests.helpers import sign_in
+
+    make_programme(session)
+    user = make_staff(session, Role.AUTHORITY, jurisdiction="440111")
+    assert client.post("/api/v1/programmes", json=BAIYUN_2026, headers=token_for(session, user)).status_code == 201
+    sign_in(client, user)
+    page = client.get("/oversight?year=2026").get_data(as_text=True)
+    assert "白云区服务券" in page and "¥10,000,000.00" in page
+    assert "guizhou-2026" not in page
+    assert client.get("/oversight?year=2026&programme=guizhou-2026").status_code == 404
