@@ -17,7 +17,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from claims.commands import AnswerInput, DisbursementInput, QueryInput
-from claims.dates import programmes_of, settlement_dates
+from claims.dates import programmes_of, query_working_days, settlement_dates
 from claims.models import Claim, ClaimItem, ClaimQuery
 from claims.rules import settlement_date_for
 from claims.services import (
@@ -35,7 +35,7 @@ from claims.states import CLAIM, ClaimStatus
 from orders.models import Order
 from orders.services import REFUND_GUARDS, REFUND_HOOKS
 from orgs.sanctions import ensure_not_sanctioned
-from shop import clock, policy
+from shop import clock
 from shop.accounts import User
 from shop.audit import change_state, record
 from shop.calendar import add_working_days
@@ -143,7 +143,7 @@ def ask_query(session: Session, actor: User, claim_id: int, command: QueryInput)
         asked_at=clock.now(),
         asked_on=today,
         asked_by_id=actor.id,
-        due_on=add_working_days(session, today, policy.current().query_working_days),
+        due_on=add_working_days(session, today, query_working_days(session, claim)),
     )
     session.add(query)
     session.flush()

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from claims.commands import ClaimInput
-from claims.dates import programmes_of, settlement_dates
+from claims.dates import evidence_kinds, programmes_of, settlement_dates
 from claims.models import Claim, ClaimDocument, ClaimItem
 from claims.rules import missing_claim_documents, settlement_date_for
 from claims.states import CLAIM, SUBMITTED_CLAIM_STATUSES, ClaimStatus
@@ -36,7 +36,7 @@ from orders.states import OrderStatus
 from orgs.models import Organisation
 from orgs.sanctions import Sanction, ensure_not_sanctioned, sanctioned_clause, sanctions_of
 from orgs.states import ACTIVE_ORG_STATUSES, OrgStatus
-from shop import clock, policy
+from shop import clock
 from shop.accounts import User
 from shop.audit import change_state, record
 from shop.db import use_case
@@ -282,7 +282,7 @@ def submit_claim(session: Session, actor: User, claim_id: int) -> Claim:
     claim = own_claim(session, actor, claim_id)
     CLAIM.next(claim.status, "submit_claim")
     ensure_not_sanctioned(session, *parties(claim))
-    missing = missing_claim_documents(_kinds_present(session, claim.id), policy.current().evidence_kinds)
+    missing = missing_claim_documents(_kinds_present(session, claim.id), evidence_kinds(session, claim))
     if missing:
         raise DomainError(
             "missing_documents",

@@ -17,6 +17,7 @@ from flask import (
 from flask_login import current_user
 
 from claims import claimable, documents, reviews
+from claims import dates as claim_dates
 from claims import queries as claim_queries
 from claims import services as claims
 from claims.commands import (
@@ -30,7 +31,7 @@ from claims.commands import (
 )
 from claims.rules import missing_claim_documents
 from claims.states import CLAIM, ClaimDocumentKind, ClaimStatus
-from shop import clock, policy
+from shop import clock
 from shop.audit import AuditEntry, history
 from shop.errors import DomainError
 from shop.i18n import _
@@ -103,6 +104,7 @@ def claim_detail(claim_id: int, errors: dict | None = None, status: int = 200, f
     claim = claim_queries.get_claim(db_session(), actor(), claim_id)
     kinds = {d.kind.value for d in claim.live_documents}
     holds = claims.claim_holds(db_session(), claim)
+    required = claim_dates.evidence_kinds(db_session(), claim)
     user = actor()
     return render_template(
         "claims/claim.html",
@@ -110,9 +112,9 @@ def claim_detail(claim_id: int, errors: dict | None = None, status: int = 200, f
         errors=errors or {},
         form=form if form is not None else request.form,
         timeline=_timeline(claim.id),
-        required=policy.current().evidence_kinds,
+        required=required,
         kinds_present=kinds,
-        missing=missing_claim_documents(kinds, policy.current().evidence_kinds),
+        missing=missing_claim_documents(kinds, required),
         today=clock.today(),
         holds=holds,
         approved_on=clock.china_date(claim.authority_decided_at),

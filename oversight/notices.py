@@ -29,7 +29,8 @@ from shop.errors import DomainError, Forbidden, NotFound
 from shop.i18n import _l
 from shop.pagination import Page, paginate
 from shop.states import Role
-from wallet.models import QuotaApplication
+from wallet import versions
+from wallet.models import Programme, QuotaApplication
 from wallet.states import ApplicationStatus
 
 # -- public notices --------------------------------------------------------------------------------
@@ -48,9 +49,17 @@ def _existing_entry(session: Session, kind: NoticeKind, subject_id: int) -> Noti
     ).one_or_none()
 
 
-def _publish(session: Session, entry: NoticeEntry) -> NoticeEntry:
+def _publish(session: Session, entry: NoticeEntry, ends_on: dt.date | None = None) -> NoticeEntry:
+    """Published today until ``ends_on`` (a grant in the notice its policy gives before it takes
+    effect), or for the working days of the entry's programme's policy (Guizhou's by default)."""
     today = clock.today()
-    entry.published_on, entry.notice_ends_on, entry.published_at = today, notice_period_end(session, today), clock.now()
+    if ends_on is None or ends_on <= today:
+        days = policy.current().notice_working_days
+        if entry.programme_id is not None:
+            programme = session.get(Programme, entry.programme_id)
+            days = versions.rules_of(session, programme, entry.policy_version).notice_working_days
+        ends_on = add_working_days(session, today, days)
+    entry.published_on, entry.notice_ends_on, entry.published_at = today, ends_on, clock.now()
     session.add(entry)
     session.flush()
     record(session, None, "notice", entry.id, "publish_notice", None, entry.audit_state())
@@ -82,6 +91,7 @@ def publish_grant(session: Session, application_id: int) -> NoticeEntry | None:
             amount_fen=application.granted_fen,
             event_on=clock.china_date(application.decided_at) or clock.today(),
         ),
+        application.notice_ends_on if application.status == ApplicationStatus.IN_NOTICE else None,
     )
 
 

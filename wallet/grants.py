@@ -126,6 +126,7 @@ def _failures(session: Session, org: Organisation, programme: Programme, rules: 
         window=Window(programme.applications_open_on, programme.applications_close_on),
         min_established_years=rules.min_established_years,
         place=programme.title or programme.code,
+        kinds=rules.eligible_kinds,
     )
     return failures
 

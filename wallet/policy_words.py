@@ -111,6 +111,8 @@ def scheme_lines(scheme: Scheme) -> list[Any]:
         )
         lines.append(_l("Packages at most: %(limits)s.", limits=limits))
     lines.append(FREQUENCY_WORDS.get(scheme.frequency, scheme.frequency))
+    if scheme.max_years:
+        lines.append(_l("Granted in at most %(n)d years, applied for each year.", n=scheme.max_years))
     if scheme.required_facts:
         facts = str(SEPARATOR).join(str(FACT_WORDS.get(f, f)) for f in scheme.required_facts)
         lines.append(_l("The application declares: %(facts)s.", facts=facts))

@@ -38,12 +38,13 @@ def eligibility_failures(
     window: Window,
     min_established_years: int,
     place: str | None = None,
+    kinds: tuple[str, ...] = ("enterprise",),
 ) -> list:
     """Every condition an enterprise fails for the year's quota; empty when it is eligible.
     第十四条: a certified enterprise of the province, established one year or more, independent, without
     a bad-credit record; 四(二): applications inside the programme's window."""
     failures = []
-    if applicant.kind != "enterprise":
+    if applicant.kind not in kinds:
         failures.append(_l("Only enterprises apply for vouchers."))
     if applicant.status not in ("certified",):
         failures.append(_l("The enterprise must be certified first."))
