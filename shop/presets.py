@@ -31,6 +31,9 @@ FACTS = {
     "project": str,
 }
 ENTERPRISE_CLASSES = ("sishang", "headquarters", "new_investment", "other")
+ORGANISATION_KINDS = ("enterprise", "provider")
+# what a claim's documents can be (claims.models: the kinds a provider uploads)
+EVIDENCE_KINDS = ("invoice", "contract", "transfer", "usage")
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,10 @@ def rules_from_dict(data: Mapping[str, Any]) -> Rules:
         schemes=tuple(schemes),
         blocks=dict(data.get("blocks") or {}),
     )
+    if not values["eligible_kinds"] or set(values["eligible_kinds"]) - set(ORGANISATION_KINDS):
+        errors["eligible_kinds"] = [_l("Organisation kinds among: %(words)s.", words=", ".join(ORGANISATION_KINDS))]
+    if not values["claim_evidence"] or set(values["claim_evidence"]) - set(EVIDENCE_KINDS):
+        errors["claim_evidence"] = [_l("Evidence kinds among: %(words)s.", words=", ".join(EVIDENCE_KINDS))]
     for name in (
         "min_established_years",
         "yearly_total_fen",
