@@ -385,6 +385,11 @@ def programme_report(session: Session, year: int, scope: Scope | None = None) ->
         claims_by_status=claims_by_status(claims),
         claims_by_settlement_date=[c for c in claims if c.settlement_date is not None],
         leading_providers=leading_providers(session, year, scope=scope),
-        by_programme=[r for r in parts if scope.programme is None or r.programme == scope.programme.code],
+        by_programme=[
+            r
+            for r in parts
+            if scope.programme is None
+            or (r.programme == scope.programme.code and (scope.region is None or r.block == scope.region))
+        ],
         programme=scope.programme.code if scope.programme else None,
     )

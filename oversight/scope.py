@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from claims.models import ClaimItem
 from orders.models import Order
+from orgs.models import Organisation
 from shop.errors import NotFound
 from shop.i18n import _l
 from wallet.models import LedgerAccount, Programme, QuotaApplication
@@ -21,6 +22,12 @@ from wallet.models import LedgerAccount, Programme, QuotaApplication
 class Scope:
     year: int
     programme: Programme | None = None  # None: every programme of the year
+    # staff of a city inside a wider programme (Guiyang's in Guizhou's): the part of that programme
+    # under their jurisdiction — its enterprises' grants, wallets and orders, and the city's budget block
+    region: str | None = None
+
+    def _enterprises(self) -> Any:
+        return select(Organisation.id).where(Organisation.region_code.startswith(self.region or ""))
 
     @property
     def year_wide(self) -> bool:
@@ -34,20 +41,36 @@ class Scope:
             return column.is_(None)
         return column.startswith(f"{self.programme.book}/")
 
+    def _in_region(self, column: Any) -> Any:
+        return column.in_(self._enterprises()) if self.region else true()
+
     def orders(self) -> Any:
-        return (Order.voucher_year == self.year) & self._books(Order.voucher_book)
+        return (
+            (Order.voucher_year == self.year) & self._books(Order.voucher_book) & self._in_region(Order.enterprise_id)
+        )
 
     def orders_placed(self) -> Any:
         """Orders of any voucher year paid from the programme's wallets (every order without one)."""
-        return self._books(Order.voucher_book) if self.programme is not None else true()
+        if self.programme is None:
+            return true()
+        return self._books(Order.voucher_book) & self._in_region(Order.enterprise_id)
 
     def claim_items(self) -> Any:
-        return (ClaimItem.voucher_year == self.year) & self._books(ClaimItem.voucher_book)
+        return (
+            (ClaimItem.voucher_year == self.year)
+            & self._books(ClaimItem.voucher_book)
+            & self._in_region(ClaimItem.enterprise_id)
+        )
 
     def accounts(self) -> Any:
         if self.programme is None:
             return LedgerAccount.year == self.year
         book = self.programme.book
+        if self.region:
+            wallets = LedgerAccount.book == book if self.year_wide else LedgerAccount.book.startswith(f"{book}/")
+            return (wallets & LedgerAccount.organisation_id.in_(self._enterprises())) | (
+                LedgerAccount.book == f"{book}@{self.region}"
+            )
         return or_(
             LedgerAccount.book == book,
             LedgerAccount.book.startswith(f"{book}/"),
@@ -57,7 +80,7 @@ class Scope:
     def applications(self) -> Any:
         if self.programme is None:
             return QuotaApplication.year == self.year
-        return QuotaApplication.programme_id == self.programme.id
+        return (QuotaApplication.programme_id == self.programme.id) & self._in_region(QuotaApplication.organisation_id)
 
 
 def choose(session: Session, year: int, code: str | None, jurisdiction: str | None) -> Scope:
@@ -66,19 +89,24 @@ def choose(session: Session, year: int, code: str | None, jurisdiction: str | No
     the year under it (a district's authority reports on its own programme)."""
     if code:
         programme = session.scalars(select(Programme).where(Programme.code == code)).one_or_none()
-        if programme is None or not _under(programme, jurisdiction):
+        if programme is None:
             raise NotFound(_l("There is no programme %(code)s.", code=code))
-        return Scope(programme.year, programme)
+        if _under(programme, jurisdiction):
+            return Scope(programme.year, programme)
+        if jurisdiction is not None and jurisdiction.startswith(programme.jurisdiction):
+            return Scope(programme.year, programme, region=jurisdiction)
+        raise NotFound(_l("There is no programme %(code)s.", code=code))
     if jurisdiction is None:
         return Scope(year)
-    mine = [
-        p
-        for p in session.scalars(select(Programme).where(Programme.year == year).order_by(Programme.id))
-        if _under(p, jurisdiction)
-    ]
-    if not mine:
-        raise NotFound(_l("No programme of %(year)d lies in your jurisdiction.", year=year))
-    return Scope(year, mine[0])
+    programmes = list(session.scalars(select(Programme).where(Programme.year == year).order_by(Programme.id)))
+    mine = [p for p in programmes if _under(p, jurisdiction)]
+    if mine:
+        return Scope(year, mine[0])
+    # a city's staff inside a wider programme: that programme, for what lies in the city
+    wider = [p for p in programmes if jurisdiction.startswith(p.jurisdiction)]
+    if wider:
+        return Scope(year, max(wider, key=lambda p: len(p.jurisdiction)), region=jurisdiction)
+    raise NotFound(_l("No programme of %(year)d lies in your jurisdiction.", year=year))
 
 
 def _under(programme: Programme, jurisdiction: str | None) -> bool:

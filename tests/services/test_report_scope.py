@@ -78,5 +78,21 @@ def test_staff_of_a_jurisdiction_report_only_on_the_programmes_under_it(session,
         report_scope.choose(session, 2026, "guizhou-2026", "440111")
     assert caught.value.code == "not_found"
     with pytest.raises(DomainError):
-        report_scope.choose(session, 2026, None, "5203")  # Zunyi runs no programme of its own
+        report_scope.choose(session, 2026, None, "3713")  # Linyi: no programme there at all
     assert report_scope.choose(session, 2026, None, None).programme is None  # the province: the whole year
+
+
+def test_a_citys_staff_inside_the_province_programme_see_their_citys_part(session, today):
+    _two_programmes(session, today)
+    zunyi = make_org(session, region_code="520302")
+    grant_wallet(session, zunyi)  # another ¥50,000 of Guizhou's, in Zunyi
+    scope = report_scope.choose(session, 2026, None, "5201")  # Guiyang: no programme of its own
+    assert (scope.programme.code, scope.region) == ("guizhou-2026", "5201")
+    report = reports.programme_report(session, 2026, scope)
+    # Guiyang's enterprise only: ¥50,000 granted, ¥4,000 in its order; the province's budget is not Guiyang's
+    assert (report.budget.granted_fen, report.budget.in_orders_fen, report.budget.budget_fen) == (5 * WAN, 4_000_00, 0)
+    assert [c.city_code for c in report.by_city] == ["5201"]
+    province = reports.programme_report(session, 2026, report_scope.choose(session, 2026, "guizhou-2026", None))
+    assert province.budget.granted_fen == 10 * WAN
+    with pytest.raises(DomainError):
+        report_scope.choose(session, 2026, "baiyun-2026", "5201")
