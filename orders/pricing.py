@@ -164,6 +164,7 @@ def quote(
             versions[p].price_fen,
             q,
             versions[p].accepts_vouchers and choice.covers(versions[p].category.value),
+            versions[p].category.value,
         )
         for p, q in lines
         if p in versions

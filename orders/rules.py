@@ -23,6 +23,7 @@ class LineInput:
     unit_price_fen: int
     quantity: int
     accepts_vouchers: bool
+    category: str = ""  # a ratio set for the category (a scheme's) comes before its layer's
 
     @property
     def amount_fen(self) -> int:
@@ -92,7 +93,7 @@ def allocate_vouchers(
             raise ValueError("quantities are positive and prices not negative")
         amount = line.amount_fen
         eligible = line.accepts_vouchers and line.provider_id not in affiliated
-        share = voucher_share_fen(amount, ratios.get(line.layer, 0), eligible)
+        share = voucher_share_fen(amount, ratios.get(line.category, ratios.get(line.layer, 0)), eligible)
         voucher = min(share, remaining)
         remaining -= voucher
         priced.append(PricedLine(line, amount, voucher))

@@ -34,7 +34,7 @@ class Ratios(dict[str, int]):
     def of(self, layer: str, category: str) -> int:
         if self.categories and category not in self.categories:
             return 0
-        return self.get(layer, 0)
+        return self.get(category, self.get(layer, 0))
 
 
 RatioSource = Callable[[Session, int], Mapping[str, int] | None]

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from shop.i18n import _l
+from shop.policy import Category, Layer
 
 FLOWS = ("quota", "contract", "post_subsidy")
 FREQUENCIES = ("once_ever", "once_per_programme")
@@ -32,6 +33,8 @@ FACTS = {
 }
 ENTERPRISE_CLASSES = ("sishang", "headquarters", "new_investment", "other")
 ORGANISATION_KINDS = ("enterprise", "provider")
+# a scheme's ratio is set per layer (第十一条) or per product category
+RATIO_KEYS = {layer.value for layer in Layer} | {category.value for category in Category}
 # what a claim's documents can be (claims.models: the kinds a provider uploads)
 EVIDENCE_KINDS = ("invoice", "contract", "transfer", "usage")
 
@@ -214,6 +217,11 @@ def rules_from_dict(data: Mapping[str, Any]) -> Rules:
             errors[f"{prefix}.flow"] = [_l("Choose one of the flows.")]
         if scheme.frequency not in FREQUENCIES:
             errors[f"{prefix}.frequency"] = [_l("Choose one of the frequencies.")]
+        unknown = set(scheme.ratios) - RATIO_KEYS
+        if unknown:
+            errors[f"{prefix}.ratios"] = [
+                _l("A ratio is set for a layer or a category: %(keys)s.", keys=", ".join(sorted(unknown)))
+            ]
         for name, value in [*scheme.ratios.items(), *enumerate(scheme.ratio_by_year)]:
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
                 errors[f"{prefix}.ratios.{name}"] = [_l("A percentage between 0 and 100.")]

@@ -120,13 +120,15 @@ def scheme_cap(scheme: Scheme, facts: Mapping[str, Any]) -> tuple[int, dict[str,
 
 
 def scheme_ratios(scheme: Scheme, subscription_year: int) -> dict[str, int]:
-    """The percent of a product's price a wallet of ``scheme`` pays, by layer: the scheme's ratios, or
-    the ratio of the subscription's year for every layer (0 once the subsidy period is over)."""
+    """The percent of a product's price a wallet of ``scheme`` pays, by layer (and by category where
+    the scheme sets one, which comes first): the scheme's ratios, or the ratio of the subscription's
+    year for every layer (0 once the subsidy period is over)."""
     if scheme.ratio_by_year:
         index = subscription_year - 1
         percent = scheme.ratio_by_year[index] if 0 <= index < len(scheme.ratio_by_year) else 0
         return {layer: percent for layer in LAYERS}
-    return {layer: int(scheme.ratios.get(layer, 0)) for layer in LAYERS}
+    by_category = {key: int(value) for key, value in scheme.ratios.items() if key not in LAYERS}
+    return {layer: int(scheme.ratios.get(layer, 0)) for layer in LAYERS} | by_category
 
 
 def grant_amount(cap_fen: int, budget_left_fen: int, yearly_left_fen: int | None) -> int:

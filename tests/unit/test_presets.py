@@ -71,3 +71,20 @@ def test_a_grant_is_the_least_of_the_cap_the_budget_left_and_the_yearly_total_le
     assert grant_amount(30 * WAN, 20 * WAN, None) == 20 * WAN
     assert grant_amount(30 * WAN, 100 * WAN, 10 * WAN) == 10 * WAN
     assert grant_amount(30 * WAN, 100 * WAN, 0) == 0
+
+
+def test_a_ratio_set_for_a_category_comes_before_its_layers():
+    from orders.rules import LineInput, allocate_vouchers
+
+    rules = apply_overrides(BAIYUN, {"schemes.public_cloud.ratios.database": 70})
+    ratios = scheme_ratios(rules.scheme("public_cloud"), 1)
+    assert (ratios["platform"], ratios["database"]) == (50, 70)
+    lines = [
+        LineInput(1, 1, 9, "platform", 1_000_00, 1, True, "database"),  # 70% of ¥1,000
+        LineInput(2, 2, 9, "platform", 1_000_00, 1, True, "big_data"),  # the layer's 50%
+    ]
+    priced = allocate_vouchers(lines, ratios=ratios, available_fen=10_000_00, use_vouchers=True)
+    assert [p.voucher_fen for p in priced] == [700_00, 500_00]
+    with pytest.raises(PolicyError) as caught:
+        apply_overrides(BAIYUN, {"schemes.public_cloud.ratios.bitcoin": 10})
+    assert "schemes.public_cloud.ratios" in caught.value.errors
