@@ -254,6 +254,7 @@ def decide(
     changes: dict[str, Any] = {}
     if action == "grant":
         ledger.grant_quota(session, book, application.organisation_id, amount, application.id, actor.id)
+        changes["valid_until"] = valid_until(rules, clock.today())
     else:
         changes["notice_ends_on"] = add_working_days(session, clock.today(), rules.notice_before_grant_working_days)
     change_state(
@@ -284,8 +285,16 @@ def takes_effect_on(session: Session, application: QuotaApplication, rules: Rule
     return last + dt.timedelta(days=1)
 
 
+def valid_until(rules: Rules, took_effect_on: dt.date) -> dt.date | None:
+    """The last day a grant can be spent when the policy limits it to days from the grant."""
+    if rules.validity_days is None:
+        return None
+    return took_effect_on + dt.timedelta(days=rules.validity_days - 1)
+
+
 def issue(session: Session, application: QuotaApplication, actor: User | None) -> QuotaApplication:
-    book, _rules = application_book(session, application)
+    book, rules = application_book(session, application)
+    application.valid_until = valid_until(rules, clock.today())
     ledger.grant_quota(
         session,
         book,

@@ -9,7 +9,7 @@ accounts a movement is in: ``wallet.books``; ``wallet.ledger_check`` verifies it
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -255,17 +255,15 @@ def _available_or_expired(year: YearOrBook) -> AccountKind:
     return AccountKind.EXPIRED if clock.today() > as_book(year).expires_on else AccountKind.AVAILABLE
 
 
-def expire_year(session: Session, year: YearOrBook) -> int:
-    """Move every enterprise's unused vouchers of ``year`` (the province-wide programme's book), or of
-    one scheme's ``Book``, to expired; returns the fen expired."""
+def expire_year(session: Session, year: YearOrBook, organisation_id: int | None = None) -> int:
+    """Move the unused vouchers of ``year`` (the province-wide book) or of one scheme's ``Book`` to
+    expired, every enterprise's (or ``organisation_id``'s); returns the fen expired."""
     book = as_book(year)
+    one = LedgerAccount.organisation_id == organisation_id if organisation_id is not None else true()
     rows = session.scalars(
         select(LedgerAccount)
-        .where(
-            LedgerAccount.kind == AccountKind.AVAILABLE,
-            LedgerAccount.book == book.wallet,
-            LedgerAccount.balance_fen > 0,
-        )
+        .where(LedgerAccount.kind == AccountKind.AVAILABLE, LedgerAccount.book == book.wallet, one)
+        .where(LedgerAccount.balance_fen > 0)
         .order_by(LedgerAccount.id)
     ).all()
     total = 0

@@ -145,6 +145,9 @@ class QuotaApplication(Base):
     notice_ends_on: Mapped[dt.date | None] = mapped_column(Date)
     # returned for completion: the enterprise completes it by this day, or it lapses
     complete_by: Mapped[dt.date | None] = mapped_column(Date)
+    # a grant valid for the policy's days from when it took effect (``validity_days``); None: to the
+    # programme's end
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
     # given back to the budget after the grant (by the operator, or unused after the policy's days)
     released_fen: Mapped[int] = mapped_column(Fen, default=0)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))

@@ -240,6 +240,7 @@ def wallet(session: Session, org_id: int, year: int, application: QuotaApplicati
     else:
         wallet_book, _rules = grants.application_book(session, application)
         book, expires_on, year = wallet_book.wallet, wallet_book.expires_on, application.year
+        expires_on = min(expires_on, application.valid_until or expires_on)
     balances = dict(
         session.execute(
             select(LedgerAccount.kind, LedgerAccount.balance_fen).where(
@@ -354,7 +355,24 @@ def expire_past_years(session: Session) -> int:
         if expired:
             record(session, None, "programme", programme.id, "expire_quotas", None, {"expired_fen": expired})
             total += expired
+    total += _expire_grants_past_their_days(session, today)
     session.commit()
+    return total
+
+
+def _expire_grants_past_their_days(session: Session, today: dt.date) -> int:
+    """Grants valid for the policy's days from when they took effect (``validity_days``), past them."""
+    total = 0
+    for application in session.scalars(
+        select(QuotaApplication)
+        .where(QuotaApplication.status == ApplicationStatus.GRANTED, QuotaApplication.valid_until < today)
+        .order_by(QuotaApplication.id)
+    ):
+        book, _rules = grants.application_book(session, application)
+        expired = ledger.expire_year(session, book, application.organisation_id)
+        if expired:
+            record(session, None, "quota_application", application.id, "expire_quotas", None, {"expired_fen": expired})
+            total += expired
     return total
 
 

@@ -6,7 +6,7 @@ year of the subscription's); a product outside the scheme's categories gets no v
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -75,6 +75,10 @@ def choices(session: Session, org_id: int, today: dt.date) -> list[WalletChoice]
             continue
         org_region = application.organisation.region_code
         book = grants.book_for(programme, scheme.key, org_region, rules)
+        if application.valid_until is not None:  # valid for the policy's days from the grant
+            if application.valid_until < today:
+                continue
+            book = replace(book, expires_on=min(book.expires_on, application.valid_until))
         available = ledger.balance(session, AccountKind.AVAILABLE, book, org_id)
         out.append(
             WalletChoice(

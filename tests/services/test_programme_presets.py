@@ -434,3 +434,21 @@ def test_a_grant_is_on_the_public_notice_during_its_notice_and_withdrawn_when_a_
     reconsiderations.answer(session, staff, item.id, True, None)
     reconsiderations.decide(session, staff, item.id, True, "核实不在本区经营")
     assert entry.withdrawn_on == dt.date(2026, 3, 2) and entry.withdrawal_reason == "核实不在本区经营"
+
+
+def test_a_grant_valid_for_days_from_the_grant_expires_then(session, today):
+    # the authority limits Baiyun's vouchers to 60 days from the grant (the notice: the programme's end)
+    baiyun_programme(session, overrides={"validity_days": 60})
+    org = baiyun_enterprise(session)
+    application = apply(session, org, "public_cloud", last_year_tax_fen=0)
+    services.review_application(session, operator(session), application.id, Decision(True))
+    today("2026-03-17")
+    grants.issue_after_notice(session)
+    # took effect on 17 March: 60 days are 17 March – 15 May
+    assert application.valid_until == dt.date(2026, 5, 15)
+    assert services.wallet(session, org.id, 2026, application).expires_on == dt.date(2026, 5, 15)
+    today("2026-05-15")
+    assert services.expire_past_years(session) == 0
+    today("2026-05-16")
+    assert services.expire_past_years(session) == 10 * WAN
+    assert [c.key for c in spending.choices(session, org.id, dt.date(2026, 5, 16))] == ["2026"]
