@@ -58,6 +58,7 @@ def init_app(app: Flask) -> None:
     labels.add(
         {
             "apply": _l("Applied for a quota"),
+            "add_application_document": _l("Evidence of a fact added"),
             "grant": _l("Granted"),
             "create_programme": _l("Programme created"),
             "update_programme": _l("Programme changed"),

@@ -1,6 +1,7 @@
 """What the pages of programmes as policy read (``wallet.grant_views``): the programmes open to an
-enterprise with their schemes, its applications and wallets in every programme, the cap its declared
-facts give, the window of a 复核 and the open 复核 requests. Reading only: nothing here writes."""
+enterprise with their schemes, its applications (with the evidence of their facts) and wallets in
+every programme, the cap its declared facts give, the window of a 复核 and the open 复核 requests.
+Reading only: nothing here writes."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from orgs.services import in_jurisdiction
 from shop.accounts import User
 from shop.calendar import add_working_days
 from shop.presets import Rules, Scheme
-from wallet import grants, ledger, policies, reconsiderations, services, versions
-from wallet.models import Programme, QuotaApplication, Reconsideration
+from wallet import application_documents, grants, ledger, policies, reconsiderations, services, versions
+from wallet.models import ApplicationDocument, Programme, QuotaApplication, Reconsideration
 from wallet.rules import scheme_cap, under
 from wallet.states import AccountKind, ApplicationStatus
 
@@ -92,6 +93,12 @@ class GrantRow:
     wallet: services.Wallet
     takes_effect_on: dt.date | None
     reconsiderations: list[Reconsideration] = field(default_factory=list)
+    documents: list[ApplicationDocument] = field(default_factory=list)
+
+    @property
+    def evidence_facts(self) -> tuple[str, ...]:
+        """What a document of this application may support: the scheme's facts, then ``other``."""
+        return (*(self.scheme.required_facts if self.scheme else ()), application_documents.OTHER)
 
     @property
     def title(self) -> str:
@@ -111,6 +118,14 @@ def grant_rows(session: Session, org_id: int) -> list[GrantRow]:
         .options(selectinload(QuotaApplication.programme))
         .order_by(QuotaApplication.year.desc(), QuotaApplication.id.desc())
     )
+    applications = list(applications)
+    documents: dict[int, list[ApplicationDocument]] = {}
+    for document in session.scalars(
+        select(ApplicationDocument)
+        .where(ApplicationDocument.application_id.in_([a.id for a in applications]))
+        .order_by(ApplicationDocument.id)
+    ):
+        documents.setdefault(document.application_id, []).append(document)
     for application in applications:
         programme = application.programme
         rules = versions.rules_of(session, programme, application.policy_version)
@@ -124,6 +139,7 @@ def grant_rows(session: Session, org_id: int) -> list[GrantRow]:
                 wallet,
                 grants.takes_effect_on(session, application, rules),
                 reconsiderations.of_application(session, application.id),
+                documents.get(application.id, []),
             )
         )
     return rows

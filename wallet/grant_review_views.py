@@ -1,5 +1,6 @@
 """The operator's pages of programmes as policy, on ``wallet.grant_views.bp``: one application under
-its policy (the programme, the scheme, the facts declared and the cap they give) with the grant, for
+its policy (the programme, the scheme, the facts declared with their evidence and the cap they
+give) with the grant, for
 less with a reason, the return for completion, and the release of an unused part of a grant; and the
 queue of 复核 requests with their deadlines. Thin: parse, call a service, render."""
 
@@ -17,7 +18,7 @@ from shop.inputs import Decision, Inputs
 from shop.money import format_fen
 from shop.states import Role
 from shop.web import actor, db_session, roles_required
-from wallet import grant_reading, grant_upkeep, grants, reconsiderations, services
+from wallet import application_documents, grant_reading, grant_upkeep, grants, reconsiderations, services
 from wallet.grant_views import bp
 from wallet.models import QuotaApplication, Reconsideration
 from wallet.states import QUOTA_APPLICATION, ApplicationStatus
@@ -65,6 +66,7 @@ def _review_page(application_id: int, failed: str | None = None, errors: dict | 
         unused_fen=grant_reading.unused_fen(s, application) if granted else 0,
         takes_effect_on=grants.takes_effect_on(s, application, rules),
         items=reconsiderations.of_application(s, application.id),
+        documents=application_documents.by_fact(application_documents.documents_of(s, actor(), application.id)),
         failed=failed,
         errors=errors or {},
         form=request.form if failed else {},

@@ -1,7 +1,8 @@
 """Pages of programmes as policy for the enterprise and anyone who asks for a 复核: the programmes open
 to an enterprise with a form per scheme asking the facts its cap depends on, its applications and
 wallets in every programme (completing one returned to it), and the 复核 request on a grant in its
-notice. The operator's pages are ``wallet.grant_review_views`` (on this blueprint); the API is
+notice. The operator's pages are ``wallet.grant_review_views``, the evidence of the facts
+``wallet.document_views`` (both on this blueprint); the API is
 ``wallet.api`` and ``wallet.policy_api``. Thin: parse, call a service, render."""
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ FACT_WORDS = {
     "certificates": _l("Certificates"),
     "enterprise_class": _l("Enterprise class"),
     "project": _l("Project"),
+    "other": _l("Other evidence"),
 }
 CLASS_WORDS = {
     "sishang": _l("“四上” enterprise (above designated size)"),
@@ -197,7 +199,7 @@ def apply(code: str, scheme_key: str) -> Any:
 # -- the enterprise's wallets in every programme --------------------------------------------------------
 
 
-def _wallets_page(failed: int | None = None, errors: dict | None = None, status: int = 200) -> Any:
+def _wallets_page(failed: int | str | None = None, errors: dict | None = None, status: int = 200) -> Any:
     rows = grant_reading.grant_rows(db_session(), current_user.organisation_id)
     return render_template(
         "wallet/grants/wallets.html",
@@ -295,7 +297,7 @@ def request_reconsideration(application_id: int) -> Any:
 def init_app(app: Flask) -> None:
     """What the other pages show of programmes as policy: the wallets on the wallet page, the 复核
     link on a grant's public notice (the panel ``notice_entry``)."""
-    from wallet import grant_review_views  # noqa: F401 (the operator's routes, on ``bp``)
+    from wallet import document_views, grant_review_views  # noqa: F401 (more routes on ``bp``)
 
     app.register_blueprint(bp)
     panels.add("notice_entry", "wallet/grants/_notice_reconsideration.html")

@@ -175,6 +175,25 @@ class QuotaApplication(Base):
         }
 
 
+class ApplicationDocument(Base):
+    """Evidence of a fact an application declares (Baiyun 第十五条: the reviewer checks the facts the
+    cap depends on against their evidence), or ``other`` evidence of the application. Added by the
+    enterprise while the application waits for its review; never removed, as the trail refers to it."""
+
+    __tablename__ = "application_documents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("quota_applications.id"), index=True)
+    fact: Mapped[str] = mapped_column(String(40))  # one of the scheme's facts, or ``other``
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=now)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
 class Reconsideration(Base):
     """复核 (Baiyun 第十五条(七)): a written request against a grant in its notice (or just after),
     accepted or not, then decided; while it is open the grant does not take effect."""

@@ -1,18 +1,24 @@
 """The ``/api/v1`` endpoints of programmes as policy (API.md "Programmes as policy"): the presets, a
-programme by its code and its policy versions, giving back an unused part of a grant, and 复核. The
+programme by its code and its policy versions, the evidence of an application's facts, giving back
+an unused part of a grant, and 复核. The
 rest of the wallet's API is ``wallet.api``, whose blueprint these join."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app, request
+
 from shop.inputs import Inputs
 from shop.states import Role
-from shop.web import api, db_session, json_body
-from wallet import grant_upkeep, grants, policies, reconsiderations, versions
+from shop.uploads import UPLOAD_TYPES
+from shop.web import api, db_session, json_body, send_upload
+from wallet import application_documents, grant_upkeep, grants, policies, reconsiderations, versions
 from wallet.api import APPLICATION_SCHEMA, PROGRAMME_SCHEMA, api_bp, application_json, programme_json
 from wallet.commands import GrantRequest
-from wallet.models import PolicyVersion, Reconsideration
+from wallet.models import ApplicationDocument, PolicyVersion, Reconsideration
+
+READERS = [Role.ENTERPRISE, Role.OPERATOR, Role.AUTHORITY]
 
 
 @api_bp.get("/policy-presets")
@@ -204,3 +210,86 @@ def return_application_api(user: Any, application_id: int) -> Any:
 def complete_application_api(user: Any, application_id: int) -> Any:
     request_ = GrantRequest.from_input({"facts": (json_body() or {}).get("facts") or {}})
     return application_json(grant_upkeep.complete(db_session(), user, application_id, request_.facts))
+
+
+# -- the evidence of an application's facts ------------------------------------------------------------
+
+APPLICATION_DOCUMENT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "application_id": {"type": "integer"},
+        "fact": {"type": "string", "description": "one of the scheme's facts, or other"},
+        "name": {"type": "string"},
+        "content_type": {"type": "string"},
+        "size_bytes": {"type": "integer"},
+        "sha256": {"type": "string"},
+        "uploaded_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+
+def application_document_json(document: ApplicationDocument) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "application_id": document.application_id,
+        "fact": document.fact,
+        "name": document.original_name,
+        "content_type": document.content_type,
+        "size_bytes": document.size_bytes,
+        "sha256": document.sha256,
+        "uploaded_at": document.uploaded_at.isoformat(),
+    }
+
+
+@api_bp.post("/quota-applications/<int:application_id>/documents")
+@api(
+    summary="Add evidence of a fact to an application before its decision: PDF, JPEG or PNG, at most 10 MB",
+    roles=[Role.ENTERPRISE],
+    status=201,
+    multipart={
+        "type": "object",
+        "required": ["fact", "file"],
+        "properties": {
+            "fact": {"type": "string", "description": "one of the scheme's facts (e.g. last_year_tax_fen), or other"},
+            "file": {"type": "string", "format": "binary"},
+        },
+    },
+    response=APPLICATION_DOCUMENT_SCHEMA,
+    errors=["validation_error", "invalid_state", "not_found"],
+)
+def add_application_document_api(user: Any, application_id: int) -> Any:
+    upload = request.files.get("file")
+    document = application_documents.add_application_document(
+        db_session(),
+        user,
+        application_id,
+        (request.form.get("fact") or "").strip(),
+        (upload.stream, upload.filename) if upload else (None, None),
+        current_app.config["UPLOAD_DIR"],
+    )
+    return application_document_json(document)
+
+
+@api_bp.get("/quota-applications/<int:application_id>/documents")
+@api(
+    summary="The evidence of an application (its enterprise and the staff of its jurisdiction)",
+    roles=READERS,
+    response={"type": "object", "properties": {"items": {"type": "array", "items": APPLICATION_DOCUMENT_SCHEMA}}},
+    errors=["not_found"],
+)
+def application_documents_api(user: Any, application_id: int) -> Any:
+    documents = application_documents.documents_of(db_session(), user, application_id)
+    return {"items": [application_document_json(d) for d in documents]}
+
+
+@api_bp.get("/quota-applications/<int:application_id>/documents/<int:document_id>")
+@api(
+    summary="A document's file (its enterprise and the staff of its jurisdiction)",
+    roles=READERS,
+    binary=UPLOAD_TYPES,
+    errors=["not_found"],
+)
+def application_document_api(user: Any, application_id: int, document_id: int) -> Any:
+    document = application_documents.application_document(db_session(), user, application_id, document_id)
+    return send_upload(document.stored_name, document.content_type, document.original_name)

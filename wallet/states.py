@@ -26,8 +26,14 @@ QUOTA_APPLICATION = StateMachine[ApplicationStatus](
             "reject": ApplicationStatus.REJECTED,
             "publish": ApplicationStatus.IN_NOTICE,
             "return": ApplicationStatus.RETURNED,
+            # evidence of its facts, until the decision
+            "add_application_document": ApplicationStatus.PENDING,
         },
-        ApplicationStatus.RETURNED: {"complete": ApplicationStatus.PENDING, "lapse": ApplicationStatus.REJECTED},
+        ApplicationStatus.RETURNED: {
+            "complete": ApplicationStatus.PENDING,
+            "lapse": ApplicationStatus.REJECTED,
+            "add_application_document": ApplicationStatus.RETURNED,
+        },
         ApplicationStatus.IN_NOTICE: {"issue": ApplicationStatus.GRANTED, "hold": ApplicationStatus.ON_HOLD},
         ApplicationStatus.ON_HOLD: {"uphold": ApplicationStatus.REJECTED, "dismiss": ApplicationStatus.IN_NOTICE},
     },

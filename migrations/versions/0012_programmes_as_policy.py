@@ -1,5 +1,6 @@
 """programmes as policy: programme code, preset, jurisdiction and period; policy versions; schemes and
-facts on quota applications; 复核; ledger books; staff jurisdictions; the region note of an organisation
+facts on quota applications and the documents that evidence them; 复核; ledger books; staff
+jurisdictions; the region note of an organisation
 
 Existing programmes become Guizhou programmes of province 52 with version 1 of the policy they were
 decided under (their cap and ratios); their book is the year, so no ledger account code changes.
@@ -59,6 +60,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('reconsiderations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reconsiderations_application_id'), ['application_id'], unique=False)
+
+    op.create_table('application_documents',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('application_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('fact', sa.String(length=40), nullable=False),
+    sa.Column('original_name', sa.String(length=255), nullable=False),
+    sa.Column('stored_name', sa.String(length=64), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_at', shop.db.UTCDateTime(), nullable=False),
+    sa.Column('uploaded_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['application_id'], ['quota_applications.id'], name=op.f('fk_application_documents_application_id_quota_applications')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_application_documents_uploaded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_application_documents')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_application_documents_stored_name'))
+    )
+    with op.batch_alter_table('application_documents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_application_documents_application_id'), ['application_id'], unique=False)
 
     with op.batch_alter_table('checkout_attempts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('voucher_book', sa.String(length=80), nullable=True))
@@ -243,6 +263,11 @@ def downgrade() -> None:
 
     with op.batch_alter_table('checkout_attempts', schema=None) as batch_op:
         batch_op.drop_column('voucher_book')
+
+    with op.batch_alter_table('application_documents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_application_documents_application_id'))
+
+    op.drop_table('application_documents')
 
     with op.batch_alter_table('reconsiderations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reconsiderations_application_id'))
