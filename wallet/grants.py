@@ -149,7 +149,10 @@ def apply(session: Session, actor: User, code: str, scheme_key: str, facts: dict
         raise ValidationError({"scheme": [_l("This programme has no such scheme.")]})
     if scheme.flow != "quota":
         raise ValidationError({"scheme": [_l("This scheme is not applied for before buying.")]})
-    org = session.get(Organisation, actor.organisation_id)
+    # the enterprise's row is locked for the decision: its applications to programmes with other
+    # budgets are served one after the other too, so a yearly total across them holds (PostgreSQL;
+    # SQLite's BEGIN IMMEDIATE already serialises writers)
+    org = session.scalars(select(Organisation).where(Organisation.id == actor.organisation_id).with_for_update()).one()
     failures = _failures(session, org, programme, rules)
     if failures:
         raise DomainError("not_eligible", failures[0], errors={"programme": failures})
