@@ -39,6 +39,8 @@ ORDER_SCHEMA = {
         "self_pay_fen": {"type": "integer"},
         "status": {"enum": [s.value for s in OrderStatus]},
         "payment_status": {"type": "string"},
+        "wallet": {"type": "string", "description": "the wallet spent: 2026 (the year's), or <programme>/<scheme>"},
+        "voucher_policy_version": {"type": ["integer", "null"]},
         "confirm_by": {
             "type": ["string", "null"],
             "format": "date-time",
@@ -67,6 +69,9 @@ def order_json(order: Order) -> dict[str, Any]:
         "status": order.status.value,
         "payment_status": order.payment_status.value,
         "voucher_year": order.voucher_year,
+        # the wallet spent (``2026``: the province-wide programme's) and its policy version
+        "wallet": order.voucher_book or str(order.voucher_year),
+        "voucher_policy_version": order.voucher_policy_version,
         "agreement_version": order.agreement_version,
         "agreement_accepted_at": when(order.agreement_accepted_at),
         "placed_at": when(order.placed_at),

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from claims.dates import programmes_of
 from claims.models import Claim, ClaimItem
 from claims.states import ClaimStatus
 from orgs.models import Organisation
@@ -128,6 +129,7 @@ def publish_disbursement(session: Session, claim_id: int) -> NoticeEntry | None:
         NoticeEntry(
             kind=NoticeKind.DISBURSEMENT,
             year=year,
+            programme_id=next(iter(programmes_of(session, claim)), None),
             policy_version=claim.policy_version,
             subject_type="claim",
             subject_id=claim.id,
