@@ -72,6 +72,17 @@ class Scheme:
     max_years: int | None = None
     required_facts: tuple[str, ...] = ()
 
+    @property
+    def asked_facts(self) -> tuple[str, ...]:
+        return asked_facts(self)
+
+
+def asked_facts(scheme: Scheme) -> tuple[str, ...]:
+    """What an application of ``scheme`` declares: its required facts, then the ones a cap tier reads
+    (optional: Baiyun's public cloud asks the taxes and may be told the enterprise is a new investment)."""
+    extra = [tier.fact for tier in scheme.cap_tiers if tier.fact not in scheme.required_facts]
+    return tuple(dict.fromkeys([*scheme.required_facts, *extra]))
+
 
 @dataclass(frozen=True)
 class Reconsideration:

@@ -98,7 +98,7 @@ class GrantRow:
     @property
     def evidence_facts(self) -> tuple[str, ...]:
         """What a document of this application may support: the scheme's facts, then ``other``."""
-        return (*(self.scheme.required_facts if self.scheme else ()), application_documents.OTHER)
+        return (*(self.scheme.asked_facts if self.scheme else ()), application_documents.OTHER)
 
     @property
     def title(self) -> str:

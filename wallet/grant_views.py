@@ -101,7 +101,7 @@ def facts_from_form(form: Mapping[str, Any], scheme: Scheme) -> dict[str, Any]:
     the scheme's cap. A fact left empty is left out, so that the scheme says it needs it."""
     inputs = Inputs(form)
     facts: dict[str, Any] = {}
-    for fact in scheme.required_facts:
+    for fact in scheme.asked_facts:
         if fact.endswith("_fen"):
             value = inputs.fen(fact, required=False)
         elif FACTS.get(fact) is list:
@@ -209,6 +209,8 @@ def _wallets_page(failed: int | str | None = None, errors: dict | None = None, s
         errors=errors or {},
         form=request.form if failed else {},
         today=clock.today(),
+        # the province-wide programme's wallet page, for an enterprise that has applied to it
+        has_year_wallet=any(row.application.programme.book == str(row.application.year) for row in rows),
     ), status
 
 

@@ -113,6 +113,17 @@ def test_applying_with_taxes_in_yuan_reserves_the_tier_and_shows_the_wallets_pag
     )
 
 
+def test_a_new_investment_declares_its_class_for_the_public_cloud_tier_it_gives(client, session, baiyun):
+    sign_in(client, member(baiyun))
+    form = text(client.get("/wallet/programmes"))
+    assert "（如适用）" in form  # the class is asked, not required
+    data = {"last_year_tax": "0", "enterprise_class": "new_investment"}
+    response = client.post("/wallet/programmes/baiyun-2026/public_cloud", data=data)
+    assert response.status_code == 302
+    # 新招商重点企业: up to ¥1,000,000 whatever last year's taxes
+    assert fresh(session).scalars(select(QuotaApplication)).one().reserved_fen == 100 * WAN
+
+
 def test_working_out_the_cap_applies_for_nothing(client, session, baiyun):
     sign_in(client, member(baiyun))
     page = text(
