@@ -44,6 +44,8 @@ def init_app(app: Flask) -> None:
             "transfer": _l("Transfer record"),
             "usage": _l("Usage evidence"),
             "create_claim": _l("Claim created"),
+            "deduct_order": _l("Deduction set (扣减)"),
+            "deduct_claim": _l("Deducted, back to the budget"),
             "add_document": _l("Document added"),
             "remove_document": _l("Document removed"),
             "submit_claim": _l("Submitted"),

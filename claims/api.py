@@ -16,7 +16,7 @@ from flask import (
     stream_with_context,
 )
 
-from claims import claimable, documents, reviews
+from claims import claimable, deductions, documents, reviews
 from claims import queries as claim_queries
 from claims import services as claims
 from claims.commands import (
@@ -229,6 +229,28 @@ def review_api(user: Any, claim_id: int) -> Any:
 )
 def exclude_api(user: Any, claim_id: int, order_id: int) -> Any:
     reviews.exclude_order(db_session(), user, claim_id, order_id, ReasonInput.from_input(json_body()))
+    return _claim(user, claim_id)
+
+
+@api_bp.post("/claims/<int:claim_id>/orders/<int:order_id>/deduction")
+@api(
+    summary="扣减: pay one order of the claim less than its vouchers, with a reason (0 takes it back); "
+    "the operator while the claim is submitted, the authority after the operator's approval",
+    roles=[OPERATOR, AUTHORITY],
+    body={
+        "type": "object",
+        "required": ["amount_fen"],
+        "properties": {"amount_fen": {"type": "integer", "minimum": 0}, "reason": {"type": "string"}},
+    },
+    response=CLAIM_SCHEMA,
+    errors=["validation_error", "invalid_state", "not_found"],
+)
+def deduct_api(user: Any, claim_id: int, order_id: int) -> Any:
+    inputs = Inputs(json_body())
+    amount = inputs.fen("amount_fen", minimum=0)
+    reason = inputs.reason(required=False)
+    inputs.check()
+    deductions.deduct_order(db_session(), user, claim_id, order_id, amount, reason)
     return _claim(user, claim_id)
 
 

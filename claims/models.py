@@ -76,6 +76,16 @@ class Claim(Base):
         return sum(item.order.total_fen for item in self.live_items)
 
     @property
+    def deducted_fen(self) -> int:
+        """What the reviewers deducted from its live orders' vouchers (扣减)."""
+        return sum(item.deducted_fen for item in self.live_items)
+
+    @property
+    def payable_fen(self) -> int:
+        """What is paid when the claim is: its vouchers less the deductions."""
+        return self.total_fen - self.deducted_fen
+
+    @property
     def invoices_fen(self) -> int:
         return sum(doc.invoice_amount_fen or 0 for doc in self.live_documents if doc.kind == ClaimDocumentKind.INVOICE)
 
@@ -106,6 +116,7 @@ class ClaimItem(Base):
             postgresql_where=text("live"),
         ),
         CheckConstraint("voucher_fen > 0", name="voucher_positive"),
+        CheckConstraint("deducted_fen >= 0 AND deducted_fen <= voucher_fen", name="deduction_within_voucher"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -115,6 +126,10 @@ class ClaimItem(Base):
     voucher_year: Mapped[int] = mapped_column(Integer)
     voucher_book: Mapped[str | None] = mapped_column(String(80))
     voucher_fen: Mapped[int] = mapped_column(Fen)
+    # 扣减: what the reviewers will not pay of this order's vouchers (a quality problem, the experts'
+    # acceptance), with why; it goes back to the programme's budget when the claim is paid
+    deducted_fen: Mapped[int] = mapped_column(Fen, default=0, server_default="0")
+    deduction_reason: Mapped[str | None] = mapped_column(Text)
     live: Mapped[bool] = mapped_column(Boolean, default=True)
     excluded_at: Mapped[dt.datetime | None]
     excluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

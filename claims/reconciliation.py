@@ -83,21 +83,46 @@ def business_sums(session: Session) -> Mapping[str, Sums]:
         in_orders[(book or str(year), enterprise_id)] += int(total)
     claimed: Sums = defaultdict(int)
     disbursed: Sums = defaultdict(int)
-    for status, year, book, enterprise_id, total in session.execute(
+    for status, year, book, enterprise_id, total, deducted in session.execute(
         select(
             Claim.status,
             ClaimItem.voucher_year,
             ClaimItem.voucher_book,
             ClaimItem.enterprise_id,
             func.sum(ClaimItem.voucher_fen),
+            func.sum(ClaimItem.deducted_fen),
         )
         .join(Claim, Claim.id == ClaimItem.claim_id)
         .where(ClaimItem.live, Claim.status.not_in(UNSUBMITTED_CLAIM_STATUSES))
         .group_by(Claim.status, ClaimItem.voucher_year, ClaimItem.voucher_book, ClaimItem.enterprise_id)
     ):
-        (disbursed if status == ClaimStatus.DISBURSED else claimed)[(book or str(year), enterprise_id)] += int(total)
+        key = (book or str(year), enterprise_id)
+        if status == ClaimStatus.DISBURSED:  # paid its vouchers less the deductions (扣减)
+            disbursed[key] += int(total) - int(deducted or 0)
+        else:
+            claimed[key] += int(total)
     return {"in_orders": dict(in_orders), "claimed": dict(claimed), "disbursed": dict(disbursed)}
+
+
+def deductions(session: Session) -> Mapping[str, Sums]:
+    """What paid claims deducted left the enterprises' wallet accounts for their programmes' budgets:
+    the wallet's own sums (grants, budgets) change by it."""
+    granted: Sums = defaultdict(int)
+    budget: Sums = defaultdict(int)
+    for year, book, enterprise_id, deducted in session.execute(
+        select(
+            ClaimItem.voucher_year, ClaimItem.voucher_book, ClaimItem.enterprise_id, func.sum(ClaimItem.deducted_fen)
+        )
+        .join(Claim, Claim.id == ClaimItem.claim_id)
+        .where(ClaimItem.live, ClaimItem.deducted_fen > 0, Claim.status == ClaimStatus.DISBURSED)
+        .group_by(ClaimItem.voucher_year, ClaimItem.voucher_book, ClaimItem.enterprise_id)
+    ):
+        wallet = book or str(year)
+        granted[(wallet, enterprise_id)] -= int(deducted)
+        budget[(wallet.split("/", 1)[0], None)] += int(deducted)
+    return {"granted": dict(granted), "budget": dict(budget)}
 
 
 def register() -> None:
     ledger_check.reconcile_with("claims", CHECKS, business_sums)
+    ledger_check.adjust_with("claims", deductions)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from claims.commands import AnswerInput, DisbursementInput, QueryInput
 from claims.dates import programmes_of, query_working_days, settlement_dates
+from claims.deductions import deducted_by_wallet, return_deduction
 from claims.models import Claim, ClaimItem, ClaimQuery
 from claims.rules import settlement_date_for
 from claims.services import (
@@ -204,23 +205,25 @@ def disburse_claim(session: Session, actor: User, claim_id: int, command: Disbur
             ),
             field="paid_on",
         )
-    if command.amount_fen is not None and command.amount_fen != claim.total_fen:
+    if command.amount_fen is not None and command.amount_fen != claim.payable_fen:
         raise DomainError(
             "validation_error",
             _l(
-                "The approved total is %(total)s: record the payment of that amount.", total=format_fen(claim.total_fen)
+                "The approved total is %(total)s: record the payment of that amount.",
+                total=format_fen(claim.payable_fen),
             ),
             field=command.amount_field,
         )
+    deducted = deducted_by_wallet(claim.live_items)
     for (book, year, enterprise_id), value in amounts_by_wallet(claim.live_items).items():
-        ledger.disburse_vouchers(
-            session,
-            ledger.book_of(session, book, year),
-            enterprise_id,
-            value,
-            ref=("claim", claim.id),
-            actor_id=actor.id,
-        )
+        wallet = ledger.book_of(session, book, year)
+        less = deducted.get((book, year, enterprise_id), 0)
+        if value - less:
+            ledger.disburse_vouchers(
+                session, wallet, enterprise_id, value - less, ref=("claim", claim.id), actor_id=actor.id
+            )
+        if less:  # 扣减: back to the programme's budget
+            return_deduction(session, wallet, enterprise_id, less, claim.id, actor.id)
     change_state(
         session,
         claim,
@@ -230,7 +233,7 @@ def disburse_claim(session: Session, actor: User, claim_id: int, command: Disbur
         subject_type="claim",
         disbursement_reference=command.reference,
         disbursed_on=paid_on,
-        disbursed_fen=claim.total_fen,
+        disbursed_fen=claim.payable_fen,
         disbursed_at=clock.now(),
         disbursed_by_id=actor.id,
     )

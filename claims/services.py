@@ -170,6 +170,10 @@ def allowed_actions(actor: User, claim: Claim, holds: list[Sanction]) -> set[str
         may |= {f"{decision}_claim" for decision in ("approve", "reject") if f"{stage}_{decision}_claim" in may}
     if actor.role == Role.OPERATOR:
         may.add("answer_query")
+    # 扣减: the reviewer of the claim's stage (claims.deductions.REVIEWER)
+    reviewer = {ClaimStatus.SUBMITTED: Role.OPERATOR, ClaimStatus.OPERATOR_APPROVED: Role.AUTHORITY}
+    if reviewer.get(claim.status) == actor.role:
+        may.add("deduct_order")
     return may
 
 

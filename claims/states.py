@@ -38,12 +38,14 @@ CLAIM = StateMachine[ClaimStatus](
             "operator_reject_claim": ClaimStatus.REJECTED,
             "exclude_order": ClaimStatus.SUBMITTED,
             "roll_over": ClaimStatus.SUBMITTED,
+            "deduct_order": ClaimStatus.SUBMITTED,
         },
         ClaimStatus.OPERATOR_APPROVED: {
             "authority_approve_claim": ClaimStatus.APPROVED,
             "authority_reject_claim": ClaimStatus.REJECTED,
             "query_claim": ClaimStatus.OPERATOR_APPROVED,
             "answer_query": ClaimStatus.OPERATOR_APPROVED,
+            "deduct_order": ClaimStatus.OPERATOR_APPROVED,
         },
         # an approved claim may still be rejected while it is held (its provider or an enterprise of
         # its orders sanctioned: claims.services.claim_holds)

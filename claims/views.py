@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from claims import claimable, documents, reviews
+from claims import claimable, deductions, documents, reviews
 from claims import dates as claim_dates
 from claims import queries as claim_queries
 from claims import services as claims
@@ -36,6 +36,7 @@ from shop.audit import AuditEntry, history
 from shop.errors import DomainError
 from shop.i18n import _
 from shop.inputs import Decision, Inputs, ReasonInput
+from shop.money import format_fen
 from shop.pagination import page_args
 from shop.states import Role
 from shop.web import actor, db_session, roles_required, send_upload
@@ -215,6 +216,22 @@ def exclude(claim_id: int, order_id: int) -> Any:
         errors = {f"exclude-{order_id}": error.errors.get("reason", [error.detail])}
         return claim_detail(claim_id, errors=errors, status=error.status)
     flash(_("Order #%(id)d is taken out of the claim; the provider can claim it again.", id=order_id), "success")
+    return redirect(url_for("claims.claim_detail", claim_id=claim_id))
+
+
+@bp.post("/claims/<int:claim_id>/orders/<int:order_id>/deduction")
+@roles_required(OPERATOR, AUTHORITY)
+def deduct(claim_id: int, order_id: int) -> Any:
+    inputs = Inputs(request.form)
+    amount = inputs.fen("amount_fen", required=False, minimum=0) or 0  # typed in yuan as "amount"
+    reason = inputs.reason(required=False)
+    try:
+        inputs.check()
+        deductions.deduct_order(db_session(), actor(), claim_id, order_id, amount, reason)
+    except DomainError as error:
+        messages = [m for field in ("amount", "amount_fen", "reason") for m in error.errors.get(field, [])]
+        return claim_detail(claim_id, errors={f"deduct-{order_id}": messages or [error.detail]}, status=error.status)
+    flash(_("Order #%(id)d will be paid %(amount)s less.", id=order_id, amount=format_fen(amount)), "success")
     return redirect(url_for("claims.claim_detail", claim_id=claim_id))
 
 

@@ -301,7 +301,7 @@ def leading_providers(
     paid = (
         dict(
             session.execute(
-                select(Claim.provider_id, func.coalesce(func.sum(ClaimItem.voucher_fen), 0))
+                select(Claim.provider_id, func.coalesce(func.sum(ClaimItem.voucher_fen - ClaimItem.deducted_fen), 0))
                 .select_from(ClaimItem)
                 .join(Claim, Claim.id == ClaimItem.claim_id)
                 .where(

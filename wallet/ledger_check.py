@@ -77,6 +77,16 @@ def reconcile_with(area: str, checks: Sequence[Check], sums: BusinessSums) -> No
     _reconciliations[area] = (tuple(checks), sums)
 
 
+# Changes another area makes to the wallet's own sums: a deduction of a paid claim (claims) moves
+# vouchers out of an enterprise's wallet accounts back into the programme's budget.
+_adjustments: dict[str, BusinessSums] = {}
+
+
+def adjust_with(area: str, deltas: BusinessSums) -> None:
+    """Add ``deltas`` ({check: {key: fen}}) to the wallet's sums (one registration per area)."""
+    _adjustments[area] = deltas
+
+
 def verify(session: Session) -> LedgerReport:
     """``flask --app shop ledger-verify``: every entry sums to zero, every balance equals its postings
     and none is negative; and every account the business rows account for holds what they say.
@@ -131,7 +141,7 @@ def _reconcile(
     for (kind, year, org), stored in balances.items():
         by_kind[kind][(year, org)] = stored
     order = 0
-    for checks, sums in [(_WALLET_CHECKS, _wallet_sums), *_reconciliations.values()]:
+    for checks, sums in [(_WALLET_CHECKS, _adjusted_wallet_sums), *_reconciliations.values()]:
         business_sums = sums(session)
         for check in checks:
             ledger_side: dict[tuple[str, int | None], int] = defaultdict(int)
@@ -167,6 +177,16 @@ _WALLET_CHECKS = (
         "the granted quota (available + in orders + claimed + disbursed + expired)",
     ),
 )
+
+
+def _adjusted_wallet_sums(session: Session) -> dict[str, dict[tuple[str, int | None], int]]:
+    sums = _wallet_sums(session)
+    for deltas in _adjustments.values():
+        for check, changes in deltas(session).items():
+            target = sums.setdefault(check, {})
+            for key, delta in changes.items():
+                target[key] = target.get(key, 0) + delta
+    return sums
 
 
 def _wallet_sums(session: Session) -> dict[str, dict[tuple[str, int | None], int]]:

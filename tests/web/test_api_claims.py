@@ -268,3 +268,28 @@ def test_an_expelled_provider_is_refused_as_sanctioned(client, world, session):
     response = create(client, world)
     assert (response.status_code, response.json["code"]) == (409, "sanctioned")
     assert "贵州黔云科技有限公司" in response.json["detail"]
+
+
+def test_a_reviewer_deducts_from_an_order_and_the_provider_reads_why(client, world):
+    claim = submitted(client, world)
+    first = world["orders"][0].id  # ¥4,000 of vouchers
+    path = f"/api/v1/claims/{claim['id']}/orders/{first}/deduction"
+    assert client.post(path, json={"amount_fen": 100_00}, headers=world["operator"]).status_code == 422  # no reason
+    assert client.post(path, json={"amount_fen": 100_00, "reason": "x"}, headers=world["seller"]).status_code == 403
+    assert client.post(path, json={"amount_fen": 100_00, "reason": "x"}, headers=world["authority"]).status_code == 403
+    answer = client.post(path, json={"amount_fen": 1_000_00, "reason": "质量问题扣减"}, headers=world["operator"])
+    assert answer.status_code == 200
+    assert (answer.json["deducted_fen"], answer.json["payable_fen"]) == (1_000_00, claim["total_fen"] - 1_000_00)
+    seen = client.get(f"/api/v1/claims/{claim['id']}", headers=world["seller"]).json
+    item = next(i for i in seen["orders"] if i["order_id"] == first)
+    assert (item["deducted_fen"], item["deduction_reason"]) == (1_000_00, "质量问题扣减")
+    assert (
+        client.post(
+            f"/api/v1/claims/{claim['id']}/review", json={"decision": "approve"}, headers=world["operator"]
+        ).status_code
+        == 200
+    )
+    assert client.post(path, json={"amount_fen": 0}, headers=world["operator"]).status_code in (
+        403,
+        409,
+    )  # its stage is over

@@ -140,6 +140,24 @@ def test_the_operator_sees_claims_by_settlement_date_takes_an_order_out_and_appr
     assert f"#{claim.id}" not in text(client.get("/staff/claims"))  # nothing left to review
 
 
+def test_the_operator_deducts_from_an_order_and_the_provider_reads_why(client, world, session):
+    claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
+    sign_in(client, world["operator"])
+    order = world["orders"][0]
+    path = f"/claims/{claim.id}/orders/{order.id}/deduction"
+    no_reason = client.post(path, data={"amount": "500", "reason": "", "confirm": "1"})
+    assert no_reason.status_code == 422 and "说明" in text(no_reason)
+    done = client.post(path, data={"amount": "500", "reason": "服务中断，按比例扣减", "confirm": "1"})
+    assert done.status_code == 302
+    page = text(client.get(f"/claims/{claim.id}"))
+    # ¥4,800 claimed − ¥500 = ¥4,300 to be paid
+    assert "−¥500.00" in page and "服务中断，按比例扣减" in page and "¥4,300.00" in page
+    client.post("/logout")
+    sign_in(client, member(world["provider"]))
+    mine = text(client.get(f"/claims/{claim.id}"))
+    assert "−¥500.00" in mine and "服务中断，按比例扣减" in mine and 'name="amount"' not in mine
+
+
 def test_the_authority_queries_sees_it_overdue_approves_and_records_the_payment(client, world, session, today):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
     reviews.review_claim(session, world["operator"], claim.id, Decision(True))
