@@ -3,7 +3,7 @@ what amount is paid): the reviewer of a claim — the operator while it is submi
 after the operator's approval — approves an order of it for less than its vouchers, with a reason the
 provider reads. The claim is then paid its vouchers less the deductions; what is deducted goes back
 from "claimed" to the programme's budget in the same transaction as the payment
-(``claims.reviews.disburse_claim``). Each use case commits."""
+(``claims.reviews.disburse_claim``, ``wallet.ledger.deduct_vouchers``). Each use case commits."""
 
 from __future__ import annotations
 
@@ -22,8 +22,6 @@ from shop.errors import Forbidden, NotFound, ValidationError
 from shop.i18n import _l
 from shop.money import format_fen
 from shop.states import Role
-from wallet import ledger
-from wallet.states import AccountKind
 
 # who reviews a claim in each status (and so may deduct)
 REVIEWER = {ClaimStatus.SUBMITTED: Role.OPERATOR, ClaimStatus.OPERATOR_APPROVED: Role.AUTHORITY}
@@ -72,22 +70,6 @@ def deduct_order(
     )
     session.commit()
     return claim
-
-
-def return_deduction(
-    session: Session, book: ledger.Book, enterprise_id: int, amount_fen: int, claim_id: int, actor_id: int | None
-) -> None:
-    """What a paid claim's reviewers deducted goes back to the programme's budget: claimed → budget."""
-    ledger.transfer(
-        session,
-        ledger.account(session, AccountKind.CLAIMED, book, enterprise_id),
-        ledger.account(session, AccountKind.BUDGET, book),
-        amount_fen,
-        kind="deduct_claim",
-        year=book.year,
-        ref=("claim", claim_id),
-        actor_id=actor_id,
-    )
 
 
 def deducted_by_wallet(items: Iterable[ClaimItem]) -> dict[tuple[str, int, int], int]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from claims.commands import AnswerInput, DisbursementInput, QueryInput
 from claims.dates import programmes_of, query_working_days, settlement_dates
-from claims.deductions import deducted_by_wallet, return_deduction
+from claims.deductions import deducted_by_wallet
 from claims.models import Claim, ClaimItem, ClaimQuery
 from claims.rules import settlement_date_for
 from claims.services import (
@@ -223,7 +223,7 @@ def disburse_claim(session: Session, actor: User, claim_id: int, command: Disbur
                 session, wallet, enterprise_id, value - less, ref=("claim", claim.id), actor_id=actor.id
             )
         if less:  # 扣减: back to the programme's budget
-            return_deduction(session, wallet, enterprise_id, less, claim.id, actor.id)
+            ledger.deduct_vouchers(session, wallet, enterprise_id, less, ref=("claim", claim.id), actor_id=actor.id)
     change_state(
         session,
         claim,

@@ -15,6 +15,7 @@ from orders.models import Order
 from orgs.models import Organisation
 from shop.errors import NotFound
 from shop.i18n import _l
+from shop.jurisdictions import covers
 from wallet.models import LedgerAccount, Programme, QuotaApplication
 
 
@@ -91,26 +92,22 @@ def choose(session: Session, year: int, code: str | None, jurisdiction: str | No
         programme = session.scalars(select(Programme).where(Programme.code == code)).one_or_none()
         if programme is None:
             raise NotFound(_l("There is no programme %(code)s.", code=code))
-        if _under(programme, jurisdiction):
+        if covers(jurisdiction, programme.jurisdiction):
             return Scope(programme.year, programme)
-        if jurisdiction is not None and jurisdiction.startswith(programme.jurisdiction):
+        if jurisdiction is not None and covers(programme.jurisdiction, jurisdiction):
             return Scope(programme.year, programme, region=jurisdiction)
         raise NotFound(_l("There is no programme %(code)s.", code=code))
     if jurisdiction is None:
         return Scope(year)
     programmes = list(session.scalars(select(Programme).where(Programme.year == year).order_by(Programme.id)))
-    mine = [p for p in programmes if _under(p, jurisdiction)]
+    mine = [p for p in programmes if covers(jurisdiction, p.jurisdiction)]
     if mine:
         return Scope(year, mine[0])
     # a city's staff inside a wider programme: that programme, for what lies in the city
-    wider = [p for p in programmes if jurisdiction.startswith(p.jurisdiction)]
+    wider = [p for p in programmes if covers(p.jurisdiction, jurisdiction)]
     if wider:
         return Scope(year, max(wider, key=lambda p: len(p.jurisdiction)), region=jurisdiction)
     raise NotFound(_l("No programme of %(year)d lies in your jurisdiction.", year=year))
-
-
-def _under(programme: Programme, jurisdiction: str | None) -> bool:
-    return jurisdiction is None or programme.jurisdiction.startswith(jurisdiction)
 
 
 # -- what the pages pick a year from ------------------------------------------------------------------

@@ -15,10 +15,11 @@ from orgs.models import Organisation
 from orgs.services import in_jurisdiction
 from shop.accounts import User
 from shop.calendar import add_working_days
+from shop.jurisdictions import covers
 from shop.presets import Rules, Scheme
 from wallet import application_documents, grants, ledger, policies, reconsiderations, services, versions
 from wallet.models import ApplicationDocument, Programme, QuotaApplication, Reconsideration
-from wallet.rules import scheme_cap, under
+from wallet.rules import scheme_cap
 from wallet.states import AccountKind, ApplicationStatus
 
 
@@ -49,7 +50,7 @@ def open_programmes(session: Session, org: Organisation, today: dt.date) -> list
     ``today``, newest first."""
     offers = []
     for programme in policies.list_programmes(session):
-        if not under(programme.jurisdiction, org.region_code) or not programme.starts_on <= today <= programme.ends_on:
+        if not covers(programme.jurisdiction, org.region_code) or not programme.starts_on <= today <= programme.ends_on:
             continue
         rules = versions.rules_of(session, programme)
         applications = {

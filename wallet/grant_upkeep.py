@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from shop import clock
@@ -22,7 +22,7 @@ from shop.money import format_fen
 from shop.states import Role
 from wallet import ledger
 from wallet.grants import application_book
-from wallet.models import LedgerEntry, QuotaApplication
+from wallet.models import LedgerEntry, PolicyVersion, QuotaApplication
 from wallet.rules import scheme_cap
 from wallet.states import QUOTA_APPLICATION, AccountKind, ApplicationStatus
 
@@ -83,11 +83,20 @@ def reclaim_unused(session: Session, today: dt.date | None = None) -> int:
     abandoned (Baiyun 第十六条) and what it holds goes back to the budget. Commits."""
     today = today or clock.today()
     total = 0
+    # only the grants decided under a version that reclaims (one read of the versions, not of every grant)
+    reclaiming = [
+        (v.programme_id, v.number)
+        for v in session.scalars(select(PolicyVersion))
+        if v.rules.get("unused_reclaim_days") is not None
+    ]
+    if not reclaiming:
+        return 0
     for application in session.scalars(
         select(QuotaApplication)
         .where(
             QuotaApplication.status == ApplicationStatus.GRANTED,
             QuotaApplication.granted_fen > QuotaApplication.released_fen,
+            tuple_(QuotaApplication.programme_id, QuotaApplication.policy_version).in_(reclaiming),
         )
         .order_by(QuotaApplication.id)
     ):

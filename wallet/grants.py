@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -77,8 +77,6 @@ def _related(programme: Programme):  # type: ignore[no-untyped-def]
 def _held_or_granted():  # type: ignore[no-untyped-def]
     """What an application counts toward a yearly total: its reservation while undecided, its grant
     less what it gave back once granted."""
-    from sqlalchemy import case
-
     return case(
         (QuotaApplication.status.in_(HELD), QuotaApplication.reserved_fen),
         (

@@ -20,6 +20,14 @@ from wallet.books import Book, YearOrBook, as_book, book_of  # noqa: F401 (ledge
 from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting
 from wallet.states import AccountKind
 
+SOURCE, BUDGET, RESERVED = AccountKind.SOURCE, AccountKind.BUDGET, AccountKind.RESERVED
+AVAILABLE, IN_ORDERS, CLAIMED, DISBURSED = (
+    AccountKind.AVAILABLE,
+    AccountKind.IN_ORDERS,
+    AccountKind.CLAIMED,
+    AccountKind.DISBURSED,
+)
+
 
 class InsufficientVouchers(DomainError):
     """A debit larger than the account holds (the caller decides what it means to a person)."""
@@ -139,34 +147,45 @@ def lock_account(
 # -- the movements of the programme --------------------------------------------------------------------
 
 
+def _move(
+    session: Session,
+    year: YearOrBook,
+    source: tuple[AccountKind, int | None],
+    target: tuple[AccountKind, int | None],
+    amount_fen: int,
+    *,
+    kind: str,
+    ref: tuple[str, int],
+    actor_id: int | None,
+) -> None:
+    """One movement between two accounts of a book, each ``(kind, organisation or None)``."""
+    book = as_book(year)
+    transfer(
+        session,
+        account(session, source[0], book, source[1]),
+        account(session, target[0], book, target[1]),
+        amount_fen,
+        kind=kind,
+        year=book.year,
+        ref=ref,
+        actor_id=actor_id,
+    )
+
+
 def fund_programme(
     session: Session, year: YearOrBook, amount_fen: int, actor_id: int | None, programme_id: int | None = None
 ) -> None:
-    transfer(
-        session,
-        account(session, AccountKind.SOURCE, year),
-        account(session, AccountKind.BUDGET, year),
-        amount_fen,
-        kind="fund_programme",
-        year=as_book(year).year,
-        ref=("programme", programme_id or as_book(year).year),
-        actor_id=actor_id,
-    )
+    ref = ("programme", programme_id or as_book(year).year)
+    _move(session, year, (SOURCE, None), (BUDGET, None), amount_fen, kind="fund_programme", ref=ref, actor_id=actor_id)
 
 
 def defund_programme(
     session: Session, year: YearOrBook, amount_fen: int, actor_id: int | None, programme_id: int | None = None
 ) -> None:
     """Lower the budget; refused (InsufficientVouchers) below what is already reserved or granted."""
-    transfer(
-        session,
-        account(session, AccountKind.BUDGET, year),
-        account(session, AccountKind.SOURCE, year),
-        amount_fen,
-        kind="defund_programme",
-        year=as_book(year).year,
-        ref=("programme", programme_id or as_book(year).year),
-        actor_id=actor_id,
+    ref = ("programme", programme_id or as_book(year).year)
+    _move(
+        session, year, (BUDGET, None), (SOURCE, None), amount_fen, kind="defund_programme", ref=ref, actor_id=actor_id
     )
 
 
@@ -191,14 +210,15 @@ def allocate_block(
 def reserve_quota(
     session: Session, year: YearOrBook, organisation_id: int, amount_fen: int, application_id: int, actor_id: int | None
 ) -> None:
-    transfer(
+    ref = ("quota_application", application_id)
+    _move(
         session,
-        account(session, AccountKind.BUDGET, year),
-        account(session, AccountKind.RESERVED, year, organisation_id),
+        year,
+        (BUDGET, None),
+        (RESERVED, organisation_id),
         amount_fen,
         kind="reserve_quota",
-        year=as_book(year).year,
-        ref=("quota_application", application_id),
+        ref=ref,
         actor_id=actor_id,
     )
 
@@ -207,31 +227,19 @@ def grant_quota(
     session: Session, year: YearOrBook, organisation_id: int, amount_fen: int, application_id: int, actor_id: int | None
 ) -> None:
     """The reservation becomes the enterprise's wallet (or expired, when its year has already ended)."""
-    transfer(
-        session,
-        account(session, AccountKind.RESERVED, year, organisation_id),
-        account(session, _available_or_expired(year), year, organisation_id),
-        amount_fen,
-        kind="grant_quota",
-        year=as_book(year).year,
-        ref=("quota_application", application_id),
-        actor_id=actor_id,
+    ref = ("quota_application", application_id)
+    target = (_available_or_expired(year), organisation_id)
+    _move(
+        session, year, (RESERVED, organisation_id), target, amount_fen, kind="grant_quota", ref=ref, actor_id=actor_id
     )
 
 
 def release_reservation(
     session: Session, year: YearOrBook, organisation_id: int, amount_fen: int, application_id: int, actor_id: int | None
 ) -> None:
-    transfer(
-        session,
-        account(session, AccountKind.RESERVED, year, organisation_id),
-        account(session, AccountKind.BUDGET, year),
-        amount_fen,
-        kind="release_reservation",
-        year=as_book(year).year,
-        ref=("quota_application", application_id),
-        actor_id=actor_id,
-    )
+    ref = ("quota_application", application_id)
+    source = (RESERVED, organisation_id)
+    _move(session, year, source, (BUDGET, None), amount_fen, kind="release_reservation", ref=ref, actor_id=actor_id)
 
 
 def release_grant(
@@ -239,16 +247,9 @@ def release_grant(
 ) -> None:
     """Unused vouchers of a grant go back to the programme's budget (the operator, or the policy's
     days unused): wallet → budget."""
-    transfer(
-        session,
-        account(session, AccountKind.AVAILABLE, year, organisation_id),
-        account(session, AccountKind.BUDGET, year),
-        amount_fen,
-        kind="release_grant",
-        year=as_book(year).year,
-        ref=("quota_application", application_id),
-        actor_id=actor_id,
-    )
+    ref = ("quota_application", application_id)
+    source = (AVAILABLE, organisation_id)
+    _move(session, year, source, (BUDGET, None), amount_fen, kind="release_grant", ref=ref, actor_id=actor_id)
 
 
 def _available_or_expired(year: YearOrBook) -> AccountKind:
@@ -282,7 +283,7 @@ def expire_year(session: Session, year: YearOrBook, organisation_id: int | None 
     return total
 
 
-# -- for orders and claims (issues 5 and 6) -------------------------------------------------------------
+# -- for orders and claims (issues 5 and 6): an enterprise's vouchers between its own accounts ------------
 
 
 def hold_vouchers(
@@ -295,13 +296,14 @@ def hold_vouchers(
     actor_id: int | None,
 ) -> None:
     """Checkout: vouchers leave the wallet and are held by the checkout or order ``ref``."""
-    transfer(
+    mine = enterprise_id
+    _move(
         session,
-        account(session, AccountKind.AVAILABLE, year, enterprise_id),
-        account(session, AccountKind.IN_ORDERS, year, enterprise_id),
+        year,
+        (AVAILABLE, mine),
+        (IN_ORDERS, mine),
         amount_fen,
         kind="hold_for_order",
-        year=as_book(year).year,
         ref=ref,
         actor_id=actor_id,
     )
@@ -319,16 +321,8 @@ def release_vouchers(
 ) -> None:
     """Cancellation, refund or a failed payment: held vouchers go back to the wallet, or to expired
     when their year has ended (a returned voucher of an expired year is not spendable again)."""
-    transfer(
-        session,
-        account(session, AccountKind.IN_ORDERS, year, enterprise_id),
-        account(session, _available_or_expired(year), year, enterprise_id),
-        amount_fen,
-        kind=kind,
-        year=as_book(year).year,
-        ref=ref,
-        actor_id=actor_id,
-    )
+    target = (_available_or_expired(year), enterprise_id)
+    _move(session, year, (IN_ORDERS, enterprise_id), target, amount_fen, kind=kind, ref=ref, actor_id=actor_id)
 
 
 def claim_vouchers(
@@ -341,16 +335,8 @@ def claim_vouchers(
     actor_id: int | None,
 ) -> None:
     """A provider's redemption claim takes the order's vouchers: in orders → claimed."""
-    transfer(
-        session,
-        account(session, AccountKind.IN_ORDERS, year, enterprise_id),
-        account(session, AccountKind.CLAIMED, year, enterprise_id),
-        amount_fen,
-        kind="claim",
-        year=as_book(year).year,
-        ref=ref,
-        actor_id=actor_id,
-    )
+    mine = enterprise_id
+    _move(session, year, (IN_ORDERS, mine), (CLAIMED, mine), amount_fen, kind="claim", ref=ref, actor_id=actor_id)
 
 
 def unclaim_vouchers(
@@ -363,16 +349,8 @@ def unclaim_vouchers(
     actor_id: int | None,
 ) -> None:
     """A claim rejected, or an order taken out of it: claimed → back in orders (claimable again)."""
-    transfer(
-        session,
-        account(session, AccountKind.CLAIMED, year, enterprise_id),
-        account(session, AccountKind.IN_ORDERS, year, enterprise_id),
-        amount_fen,
-        kind="unclaim",
-        year=as_book(year).year,
-        ref=ref,
-        actor_id=actor_id,
-    )
+    mine = enterprise_id
+    _move(session, year, (CLAIMED, mine), (IN_ORDERS, mine), amount_fen, kind="unclaim", ref=ref, actor_id=actor_id)
 
 
 def disburse_vouchers(
@@ -385,13 +363,19 @@ def disburse_vouchers(
     actor_id: int | None,
 ) -> None:
     """The authority paid the provider: claimed → disbursed."""
-    transfer(
-        session,
-        account(session, AccountKind.CLAIMED, year, enterprise_id),
-        account(session, AccountKind.DISBURSED, year, enterprise_id),
-        amount_fen,
-        kind="disburse",
-        year=as_book(year).year,
-        ref=ref,
-        actor_id=actor_id,
-    )
+    mine = enterprise_id
+    _move(session, year, (CLAIMED, mine), (DISBURSED, mine), amount_fen, kind="disburse", ref=ref, actor_id=actor_id)
+
+
+def deduct_vouchers(
+    session: Session,
+    year: YearOrBook,
+    enterprise_id: int,
+    amount_fen: int,
+    *,
+    ref: tuple[str, int],
+    actor_id: int | None,
+) -> None:
+    """扣减: what a paid claim's reviewers deducted goes back to the programme's budget: claimed → budget."""
+    source = (CLAIMED, enterprise_id)
+    _move(session, year, source, (BUDGET, None), amount_fen, kind="deduct_claim", ref=ref, actor_id=actor_id)

@@ -16,8 +16,9 @@ from shop.audit import record
 from shop.db import use_case
 from shop.errors import Forbidden, ValidationError
 from shop.i18n import _l
+from shop.jurisdictions import covers
 from shop.preset_list import PRESETS
-from shop.presets import PolicyError, Rules
+from shop.presets import PolicyError, apply_overrides
 from shop.states import Role
 from wallet import grants, ledger, programmes, versions
 from wallet.commands import ProgrammeSpec
@@ -40,11 +41,6 @@ def presets_json() -> list[dict[str, Any]]:
     ]
 
 
-def covers(actor: User, jurisdiction: str) -> bool:
-    """Staff of a jurisdiction act for what lies under it; province staff (none) for everything."""
-    return actor.oversees(jurisdiction)
-
-
 def _policy_errors(error: PolicyError) -> ValidationError:
     return ValidationError({f"overrides.{key}": messages for key, messages in error.errors.items()})
 
@@ -53,7 +49,7 @@ def _policy_errors(error: PolicyError) -> ValidationError:
 def create_from_preset(session: Session, actor: User, spec: ProgrammeSpec) -> Programme:
     """A programme of ``spec.preset`` in the authority's jurisdiction: its budget moves from the public
     purse into the programme's budget, and into each block (切块) the spec sets aside."""
-    if actor.role != Role.AUTHORITY or not covers(actor, spec.jurisdiction):
+    if actor.role != Role.AUTHORITY or not actor.oversees(spec.jurisdiction):
         raise Forbidden()
     preset = PRESETS[spec.preset]
     if not preset.available:
@@ -62,7 +58,7 @@ def create_from_preset(session: Session, actor: User, spec: ProgrammeSpec) -> Pr
     if spec.allocations:
         overrides.update({f"blocks.{where}": amount for where, amount in spec.allocations.items()})
     try:
-        rules = _checked(preset.rules, overrides)
+        rules = apply_overrides(preset.rules, overrides)
     except PolicyError as error:
         raise _policy_errors(error) from None
     default = rules.schemes[0]
@@ -100,18 +96,12 @@ def create_from_preset(session: Session, actor: User, spec: ProgrammeSpec) -> Pr
     return programme
 
 
-def _checked(preset_rules: Rules, overrides: dict[str, Any]) -> Rules:
-    from shop.presets import apply_overrides
-
-    return apply_overrides(preset_rules, overrides)
-
-
 @use_case
 def change_policy(session: Session, actor: User, code: str, overrides: dict[str, Any], reason: str) -> PolicyVersion:
     """A new version of the programme's policy: the preset with these overrides (the whole set, as the
     form shows it). What was decided before keeps its version; blocks are changed by the budget."""
     programme = grants.get_by_code(session, code, for_update=True)
-    if actor.role != Role.AUTHORITY or not covers(actor, programme.jurisdiction):
+    if actor.role != Role.AUTHORITY or not actor.oversees(programme.jurisdiction):
         raise Forbidden()
     current = versions.current(session, programme)
     kept_blocks = {k: v for k, v in current.overrides.items() if k.startswith("blocks.")}
@@ -139,7 +129,7 @@ def update_programme(
 ) -> Programme:
     """The authority changes a programme's budget or settlement dates (its rules: ``change_policy``)."""
     programme = grants.get_by_code(session, code, for_update=True)
-    if actor.role != Role.AUTHORITY or not covers(actor, programme.jurisdiction):
+    if actor.role != Role.AUTHORITY or not actor.oversees(programme.jurisdiction):
         raise Forbidden()
     if settlement_dates and any(not programme.starts_on <= d <= programme.ends_on for d in settlement_dates):
         raise ValidationError({"settlement_dates": [_l("Settlement dates must fall in the programme's period.")]})
@@ -178,5 +168,5 @@ def list_programmes(session: Session, *, year: int | None = None, jurisdiction: 
         stmt = stmt.where(Programme.year == year)
     items = list(session.scalars(stmt))
     if jurisdiction:
-        items = [p for p in items if jurisdiction.startswith(p.jurisdiction) or p.jurisdiction.startswith(jurisdiction)]
+        items = [p for p in items if covers(p.jurisdiction, jurisdiction) or covers(jurisdiction, p.jurisdiction)]
     return items

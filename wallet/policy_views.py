@@ -72,7 +72,7 @@ def new_programme() -> Any:
 
 
 def _may_adjust(user: User | None, programme: Programme) -> bool:
-    return user is not None and user.role == Role.AUTHORITY and policies.covers(user, programme.jurisdiction)
+    return user is not None and user.role == Role.AUTHORITY and user.oversees(programme.jurisdiction)
 
 
 def _render_programme(programme: Programme, form: Any = None, errors: dict | None = None, status: int = 200) -> Any:

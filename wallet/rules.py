@@ -135,8 +135,3 @@ def grant_amount(cap_fen: int, budget_left_fen: int, yearly_left_fen: int | None
     """先到先得 within the budget and, where the policy sets one, the enterprise's yearly total."""
     amount = grant_size(cap_fen, budget_left_fen)
     return amount if yearly_left_fen is None else max(0, min(amount, yearly_left_fen))
-
-
-def under(jurisdiction: str, region_code: str | None) -> bool:
-    """An organisation of ``region_code`` lies under a jurisdiction (a division code prefix)."""
-    return bool(region_code) and str(region_code).startswith(jurisdiction)
