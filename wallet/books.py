@@ -29,6 +29,11 @@ class Book:
     def of_year(cls, year: int) -> Book:
         return cls(str(year), str(year), year, year_end(year))
 
+    @classmethod
+    def of_programme(cls, programme: Programme) -> Book:
+        """A programme's own budget (its blocks are ``<book>@<jurisdiction>``)."""
+        return cls(programme.book, programme.book, programme.year, programme.ends_on)
+
     @property
     def is_year(self) -> bool:
         return self.wallet == str(self.year)

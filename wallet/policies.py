@@ -86,7 +86,7 @@ def create_from_preset(session: Session, actor: User, spec: ProgrammeSpec) -> Pr
         session.rollback()
         raise ValidationError({"code": [_l("There is already a programme %(code)s.", code=spec.code)]}) from None
     versions.add_version(session, programme, preset.rules, overrides, actor, reason=None)
-    book = ledger.Book(programme.book, programme.book, programme.year, programme.ends_on)
+    book = ledger.Book.of_programme(programme)
     if spec.budget_fen:
         ledger.fund_programme(session, book, spec.budget_fen, actor.id, programme.id)
     for where, amount in sorted(rules.blocks.items()):
@@ -135,7 +135,7 @@ def update_programme(
         raise ValidationError({"settlement_dates": [_l("Settlement dates must fall in the programme's period.")]})
     before = audit_state(programme)
     if budget_fen is not None:
-        book = ledger.Book(programme.book, programme.book, programme.year, programme.ends_on)
+        book = ledger.Book.of_programme(programme)
         programmes.change_budget(session, actor, programme, book, budget_fen)
     if settlement_dates is not None:
         programmes.change_settlement_dates(session, programme, settlement_dates)

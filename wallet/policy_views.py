@@ -16,12 +16,11 @@ from shop.inputs import ReasonInput
 from shop.preset_list import PRESETS
 from shop.states import Role
 from shop.web import actor, db_session, roles_required, signed_in
-from wallet import grants, ledger, policies, versions
+from wallet import grants, policies, programmes, versions
 from wallet.commands import ProgrammeSpec
 from wallet.models import Programme
 from wallet.policy_form import field_errors, figures, form_of, grouped, overrides_from_form
 from wallet.policy_words import changes, describe
-from wallet.states import AccountKind
 
 bp = Blueprint("policies", __name__, template_folder="templates")
 
@@ -85,14 +84,13 @@ def _render_programme(programme: Programme, form: Any = None, errors: dict | Non
     for i, version in enumerate(history):
         before = history[i + 1].rules if i + 1 < len(history) else preset_rules.as_dict()
         rows.append((version, authors.get(version.created_by_id), changes(before, version.rules, rules)))
-    book = ledger.Book(programme.book, programme.book, programme.year, programme.ends_on)
     return render_template(
         "wallet/programme_policy.html",
         programme=programme,
         preset=PRESETS[programme.preset],
         words=describe(rules),
         history=rows,
-        remaining_fen=ledger.balance(s, AccountKind.BUDGET, book),
+        remaining_fen=programmes.programme_figures(s, programme).remaining_fen,  # its blocks included
         may_adjust=_may_adjust(actor(), programme),
         groups=grouped(figures(rules)),
         form=form if form is not None else form_of(rules),
