@@ -61,8 +61,20 @@ def init_app(app: Flask) -> None:
             "disburse_claim": _l("Payment recorded"),
             "leave_for_refund": _l("Order taken out: the buyer asked for a refund"),
             "held": _l("Held"),
+            # 追回
+            "recovery": _l("recovery"),
+            "open": _l("Open"),
+            "settled": _l("Settled"),
+            "repayment": _l("Repayment"),
+            "set_off": _l("Set off against a payment"),
+            "recovering": _l("Being recovered"),
+            "open_recovery": _l("Recovery opened (追回)"),
+            "record_repayment": _l("Repayment recorded"),
+            "set_off_recovery": _l("Set off against a later payment"),
+            "settle_recovery": _l("Recovery settled"),
+            "set_off_claim": _l("Part of the payment set off against recoveries"),
         },
-        attention={"submitted", "operator_approved", "approved", "draft"},
+        attention={"submitted", "operator_approved", "approved", "draft", "open"},
         bad={"withdrawn", "held"},
     )
     daily.every_day(app, "claims.roll_over_claims", reviews.roll_over_claims)
