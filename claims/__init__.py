@@ -14,7 +14,7 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from claims import api, reconciliation, reviews, views
+    from claims import api, reconciliation, recovery_api, recovery_views, reviews, views
     from claims import queries as claim_queries
     from claims.demo import seed_claims
     from claims.exports import SETTLEMENT_EXPORT
@@ -22,10 +22,13 @@ def init_app(app: Flask) -> None:
     reviews.register_guards()
     app.register_blueprint(views.bp)
     app.register_blueprint(api.api_bp)
+    app.register_blueprint(recovery_views.bp)  # 追回
+    app.register_blueprint(recovery_api.api_bp)
     seed.register(seed_claims, order=45)
     nav.add(
         "claims.my_claims", _l("Claims"), {"provider"}, order=17, count=lambda s, u: claim_queries.waiting_count(s, u)
     )
+    nav.add("recoveries.recovery_list", _l("Recoveries"), {"operator", "authority"}, order=18)
     nav.add(
         "claims.staff_claims",
         _l("Claims"),

@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
     panels.add("signed_out", "orgs/_register_button.html")
     panels.add("login", "orgs/_login_register.html")
     panels.add("home_actions", "orgs/_home_actions.html")
+    panels.add("footer", "orgs/_footer_negative_list.html")  # 负面清单, public
     seed.register(demo.seed_organisations, order=10, logins=demo.DEMO_LOGINS)
 
     def region_name(code: str | None) -> str:

@@ -61,7 +61,11 @@ def test_a_recovery_is_repaid_in_part_and_the_rest_set_off_against_the_next_paym
     recovery = recoveries.open_recovery(
         session, authority, first.id, RecoveryInput.from_input({"amount_fen": 3_000_00, "reason": "伪造交付记录"})
     )
-    assert (recovery.status, recovery.owed_fen, recovery.organisation_id) == (RecoveryStatus.OPEN, 3_000_00, provider.id)
+    assert (recovery.status, recovery.owed_fen, recovery.organisation_id) == (
+        RecoveryStatus.OPEN,
+        3_000_00,
+        provider.id,
+    )
     assert _balances(session, enterprise) == {
         AccountKind.DISBURSED: 1_000_00,
         AccountKind.RECOVERING: 3_000_00,
@@ -149,7 +153,9 @@ def test_only_a_paid_claim_is_recovered_and_only_by_staff_of_its_jurisdiction(se
     with pytest.raises(DomainError) as caught:
         recoveries.staff_recovery(session, make_staff(session, Role.OPERATOR, jurisdiction="5201"), recovery.id)
     assert caught.value.code == "not_found"
-    assert recoveries.list_recoveries(session, make_staff(session, Role.OPERATOR, jurisdiction="4401"), 1, 20).total == 0
+    assert (
+        recoveries.list_recoveries(session, make_staff(session, Role.OPERATOR, jurisdiction="4401"), 1, 20).total == 0
+    )
     assert recoveries.list_recoveries(session, operator, 1, 20).total == 1
     _verified(session)
 
