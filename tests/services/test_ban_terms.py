@@ -84,7 +84,10 @@ def test_a_recovery_for_fraud_bans_the_provider_for_its_programmes_term_until_th
     reviews.review_claim(session, authority, claim.id, Decision(True))
     reviews.disburse_claim(session, authority, claim.id, DisbursementInput.from_input({"reference": "GZ-9"}))
     recovery = recoveries.open_recovery(
-        session, authority, claim.id, RecoveryInput.from_input({"amount_fen": 4_000_00, "reason": "伪造合同", "ban": "true"})
+        session,
+        authority,
+        claim.id,
+        RecoveryInput.from_input({"amount_fen": 4_000_00, "reason": "伪造合同", "ban": "true"}),
     )
     assert recovery.banned
     [entry] = blacklist.negative_list(session, 1, 20).items

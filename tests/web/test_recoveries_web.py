@@ -71,7 +71,11 @@ def test_the_api_opens_a_recovery_and_records_a_repayment(client, session, world
     assert too_much.status_code == 422 and "amount_fen" in too_much.json["errors"]
     created = client.post(url, json=body, headers=token_for(session, world["authority"]))
     assert created.status_code == 201, created.json
-    assert (created.json["amount_fen"], created.json["owed_fen"], created.json["status"]) == (3_000_00, 3_000_00, "open")
+    assert (created.json["amount_fen"], created.json["owed_fen"], created.json["status"]) == (
+        3_000_00,
+        3_000_00,
+        "open",
+    )
     rid = created.json["id"]
 
     listed = client.get("/api/v1/recoveries", headers=token_for(session, world["operator"]))
@@ -141,7 +145,10 @@ def test_the_provider_reads_what_it_owes_on_its_claim_page_and_no_staff_page(cli
     assert "伪造交付记录" in page and "¥2,000.00" in page and "尚欠" in page
     assert f"/staff/claims/{world['claim'].id}/recoveries" not in page  # no form
     assert client.get("/staff/recoveries").status_code == 403
-    assert client.post(f"/staff/claims/{world['claim'].id}/recoveries", data={"amount": "1", "reason": "x"}).status_code == 403
+    assert (
+        client.post(f"/staff/claims/{world['claim'].id}/recoveries", data={"amount": "1", "reason": "x"}).status_code
+        == 403
+    )
 
 
 def test_staff_of_another_jurisdiction_find_no_recovery_page(client, session, world):
