@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from orgs.commands import BlacklistInput
@@ -38,10 +39,10 @@ def ban_ends_on(start: dt.date, years: int | None) -> dt.date | None:
         return dt.date(start.year + years, 3, 1)
 
 
-def in_force(entry: type[BlacklistEntry] | object, today: dt.date | None = None):  # type: ignore[no-untyped-def]
+def in_force(entry: Any, today: dt.date | None = None) -> ColumnElement[bool]:
     """SQL: the ban of ``entry`` (``BlacklistEntry`` or an alias of it) is in force on ``today``."""
     today = today or clock.today()
-    return or_(entry.ends_on.is_(None), entry.ends_on > today)  # type: ignore[attr-defined]
+    return or_(entry.ends_on.is_(None), entry.ends_on > today)
 
 
 def blacklist_uscc(

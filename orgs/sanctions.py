@@ -67,7 +67,7 @@ def sanctioned_clause(org: Any, today: dt.date | None = None) -> ColumnElement[b
     return or_(
         org.status == OrgStatus.EXPELLED,
         and_(org.status == OrgStatus.SUSPENDED, or_(org.suspended_until.is_(None), org.suspended_until > today)),
-        exists().where(listed.uscc == org.uscc, or_(listed.ends_on.is_(None), listed.ends_on > today)),
+        exists().where(listed.uscc == org.uscc, or_(listed.ends_on.is_(None), listed.ends_on > today)),  # a term
     )
 
 

@@ -31,15 +31,21 @@ WALLET_KINDS = (
 def recovered(session: Session, accounts: Any, *, by_book: bool = False) -> Any:
     """追回: what recoveries brought back to the budget from the ``recovering`` accounts that match
     ``accounts`` (repaid or set off), re-derived from the ledger's entries; per account book if asked."""
-    stmt = (
-        select(LedgerAccount.book, -func.coalesce(func.sum(LedgerPosting.amount_fen), 0))
-        .join(LedgerPosting, LedgerPosting.account_id == LedgerAccount.id)
-        .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
-        .where(accounts, LedgerAccount.kind == AccountKind.RECOVERING, LedgerEntry.kind.in_(RECOVERED_KINDS))
-    )
+    total = -func.coalesce(func.sum(LedgerPosting.amount_fen), 0)
+
+    def query(*columns: Any) -> Any:
+        return (
+            select(*columns)
+            .select_from(LedgerAccount)
+            .join(LedgerPosting, LedgerPosting.account_id == LedgerAccount.id)
+            .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+            .where(accounts, LedgerAccount.kind == AccountKind.RECOVERING, LedgerEntry.kind.in_(RECOVERED_KINDS))
+        )
+
     if by_book:
-        return {book: int(total) for book, total in session.execute(stmt.group_by(LedgerAccount.book))}
-    return int(session.execute(stmt.with_only_columns(stmt.selected_columns[1])).scalar() or 0)
+        rows = session.execute(query(LedgerAccount.book, total).group_by(LedgerAccount.book))
+        return {book: int(value) for book, value in rows}
+    return int(session.scalar(query(total)) or 0)
 
 
 @dataclass(frozen=True)
