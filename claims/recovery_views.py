@@ -11,7 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from claims import recoveries
 from claims.commands import RecoveryInput, RepaymentInput
 from claims.models import Claim
-from claims.states import RECOVERY, RecoveryStatus
+from claims.states import RECOVERY, ClaimStatus, RecoveryStatus
 from shop import clock
 from shop.accounts import User
 from shop.audit import history
@@ -32,6 +32,8 @@ def claim_context(session: Any, user: User, claim: Claim) -> dict[str, Any]:
         "set_offs": recoveries.set_offs_of_claim(session, claim.id),
         "may_recover": recoveries.may_recover(session, user, claim),
         "recoverable_fen": recoveries.recoverable_fen(session, claim),
+        # before its payment: what its provider still owes, kept back from it (set off)
+        "owed_fen": recoveries.owed_by(session, claim.provider_id) if claim.status == ClaimStatus.APPROVED else 0,
     }
 
 

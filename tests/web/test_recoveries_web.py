@@ -189,6 +189,25 @@ def test_the_negative_list_is_public_and_in_chinese(client, session, world):
     assert 'href="/negative-list"' in client.get("/").get_data(as_text=True)  # the footer links it
 
 
+def test_the_claim_page_says_what_its_payment_will_set_off(client, session, world, app):
+    _open(session, world, 1_000_00)
+    second = make_claim(
+        session,
+        world["provider"],
+        [make_order(session, world["enterprise"], world["provider"], amount_fen=5_000_00)],
+        app.config["UPLOAD_DIR"],
+    )
+    reviews.review_claim(session, world["operator"], second.id, Decision(True))
+    reviews.review_claim(session, world["authority"], second.id, Decision(True))
+    sign_in(client, world["authority"])
+    page = client.get(f"/claims/{second.id}").get_data(as_text=True)
+    assert "服务商仍欠 ¥1,000.00" in page
+    client.post(f"/claims/{second.id}/disburse", data={"reference": "GZ-2", "paid_on": "2026-03-02"})
+    page = client.get(f"/claims/{second.id}").get_data(as_text=True)
+    # ¥5,000 order: ¥2,000 of vouchers, ¥1,000 of them set off, ¥1,000 transferred
+    assert "本次拨付中 ¥1,000.00 用于抵扣" in page and "实际转账 ¥1,000.00" in page
+
+
 def test_the_public_notice_shows_a_recovery_against_a_published_payment(client, session, world):
     _open(session, world, 1_000_00)
     text = client.get("/notices").get_data(as_text=True)
