@@ -42,6 +42,12 @@ class Sanction:
         and a lazy message would reach pages as markup (unescaped)."""
         if self.kind == "expelled":
             text = _l("%(name)s has been expelled from the platform: this is not possible.", name=self.name)
+        elif self.kind == "blacklisted" and self.until is not None:  # a ban with a term
+            text = _l(
+                "%(name)s is banned until %(day)s: this is not possible until then.",
+                name=self.name,
+                day=self.until.isoformat(),
+            )
         elif self.kind == "blacklisted":
             text = _l("%(name)s is on the blacklist: this is not possible.", name=self.name)
         elif self.until is not None:

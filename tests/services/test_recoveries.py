@@ -179,3 +179,46 @@ def test_a_recovery_for_fraud_bans_the_provider_for_the_programmes_term(session,
     entries = negative_list(session, 1, 20).items
     assert [(e.uscc, e.ends_on) for e in entries] == [(provider.uscc, None)]
     _verified(session)
+
+
+def test_a_recovery_larger_than_one_wallet_is_taken_from_the_claims_wallets_in_order(session, tmp_path):
+    make_programme(session)
+    first, second = make_org(session), make_org(session)
+    grant_wallet(session, first)
+    grant_wallet(session, second)
+    provider = make_org(session, "provider")
+    operator, authority = make_staff(session, Role.OPERATOR), make_staff(session, Role.AUTHORITY)
+    # ¥4,000 of vouchers from the first enterprise, ¥2,000 from the second: ¥6,000 paid
+    orders = [
+        make_order(session, first, provider, amount_fen=10_000_00),
+        make_order(session, second, provider, amount_fen=5_000_00),
+    ]
+    claim = _paid(session, make_claim(session, provider, orders, tmp_path), operator, authority, "GZ-3")
+    recovery = recoveries.open_recovery(
+        session, operator, claim.id, RecoveryInput.from_input({"amount_fen": 5_000_00, "reason": "虚构项目"})
+    )
+    # ¥4,000 from the first wallet, the other ¥1,000 from the second
+    assert [(p.enterprise_id, p.amount_fen) for p in recovery.parts] == [(first.id, 4_000_00), (second.id, 1_000_00)]
+    assert ledger.balance(session, AccountKind.RECOVERING, 2026, first.id) == 4_000_00
+    assert ledger.balance(session, AccountKind.DISBURSED, 2026, second.id) == 1_000_00
+    _verified(session)
+    # ¥4,500 repaid: the first wallet's part is settled, ¥500 of the second's
+    recoveries.record_repayment(
+        session,
+        authority,
+        recovery.id,
+        RepaymentInput.from_input({"amount_fen": 4_500_00, "reference": "R-3", "paid_on": "2026-03-02"}),
+    )
+    assert [p.owed_fen for p in recovery.parts] == [0, 500_00]
+    _verified(session)
+    # a second recovery of the same claim takes what is left: ¥1,000 of the second wallet
+    with pytest.raises(DomainError):
+        recoveries.open_recovery(
+            session, operator, claim.id, RecoveryInput.from_input({"amount_fen": 1_000_01, "reason": "再追"})
+        )
+    again = recoveries.open_recovery(
+        session, operator, claim.id, RecoveryInput.from_input({"amount_fen": 1_000_00, "reason": "再追"})
+    )
+    assert [(p.enterprise_id, p.amount_fen) for p in again.parts] == [(second.id, 1_000_00)]
+    assert recoveries.owed_by(session, provider.id) == 500_00 + 1_000_00
+    _verified(session)
