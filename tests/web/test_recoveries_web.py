@@ -212,3 +212,21 @@ def test_the_public_notice_shows_a_recovery_against_a_published_payment(client, 
     _open(session, world, 1_000_00)
     text = client.get("/notices").get_data(as_text=True)
     assert "已追回：¥1,000.00" in text
+
+
+def test_the_operator_bans_a_code_for_a_term_from_the_blacklist_page(client, session, world):
+    from orgs.blacklist import negative_list
+    from tests.helpers import unique_uscc
+
+    code = unique_uscc()
+    sign_in(client, world["operator"])
+    both = client.post(
+        "/operator/blacklist", data={"uscc": code, "reason": "骗取补贴", "years": "5", "ends_on": "2030-01-01"}
+    )
+    assert both.status_code == 422 and "不要同时填写" in both.get_data(as_text=True)
+    assert (
+        client.post("/operator/blacklist", data={"uscc": code, "reason": "骗取补贴", "years": "5"}).status_code == 302
+    )
+    [entry] = negative_list(fresh(session), 1, 20).items
+    assert str(entry.ends_on) == "2031-03-02"
+    assert "2031" in client.get("/operator/blacklist").get_data(as_text=True)
