@@ -14,7 +14,7 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from claims import api, reconciliation, reviews, views
+    from claims import api, reconciliation, recovery_api, recovery_views, reviews, views
     from claims import queries as claim_queries
     from claims.demo import seed_claims
     from claims.exports import SETTLEMENT_EXPORT
@@ -22,10 +22,13 @@ def init_app(app: Flask) -> None:
     reviews.register_guards()
     app.register_blueprint(views.bp)
     app.register_blueprint(api.api_bp)
+    app.register_blueprint(recovery_views.bp)  # 追回
+    app.register_blueprint(recovery_api.api_bp)
     seed.register(seed_claims, order=45)
     nav.add(
         "claims.my_claims", _l("Claims"), {"provider"}, order=17, count=lambda s, u: claim_queries.waiting_count(s, u)
     )
+    nav.add("recoveries.recovery_list", _l("Recoveries"), {"operator", "authority"}, order=18)
     nav.add(
         "claims.staff_claims",
         _l("Claims"),
@@ -61,8 +64,20 @@ def init_app(app: Flask) -> None:
             "disburse_claim": _l("Payment recorded"),
             "leave_for_refund": _l("Order taken out: the buyer asked for a refund"),
             "held": _l("Held"),
+            # 追回
+            "recovery": _l("recovery"),
+            "open": _l("Open"),
+            "settled": _l("Settled"),
+            "repayment": _l("Repayment"),
+            "set_off": _l("Set off against a payment"),
+            "recovering": _l("Being recovered"),
+            "open_recovery": _l("Recovery opened (追回)"),
+            "record_repayment": _l("Repayment recorded"),
+            "set_off_recovery": _l("Set off against a later payment"),
+            "settle_recovery": _l("Recovery settled"),
+            "set_off_claim": _l("Part of the payment set off against recoveries"),
         },
-        attention={"submitted", "operator_approved", "approved", "draft"},
+        attention={"submitted", "operator_approved", "approved", "draft", "open"},
         bad={"withdrawn", "held"},
     )
     daily.every_day(app, "claims.roll_over_claims", reviews.roll_over_claims)

@@ -175,3 +175,45 @@ class ClaimFilter:
         provider_id = inputs.id("provider_id", required=False)
         inputs.check()
         return cls(statuses, day, provider_id)
+
+
+# -- recoveries (追回) ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecoveryInput:
+    """A recovery to open against a paid claim: the amount (fen; yuan in a page's ``amount``), why,
+    and whether its provider is banned for it (the programme's ``ban_years``)."""
+
+    amount_fen: int
+    reason: str
+    ban: bool = False
+    amount_field: str = "amount_fen"
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any] | None) -> Self:
+        inputs = Inputs(data)
+        amount = inputs.fen("amount_fen", minimum=1)
+        reason = inputs.reason(required=True)
+        ban = inputs.boolean("ban")
+        inputs.check()
+        return cls(amount, reason, ban, inputs.fen_field("amount_fen"))
+
+
+@dataclass(frozen=True)
+class RepaymentInput:
+    """A repayment of a recovery: the amount (part of what is owed, or all), its bank reference, its day."""
+
+    amount_fen: int
+    reference: str
+    paid_on: dt.date
+    amount_field: str = "amount_fen"
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any] | None) -> Self:
+        inputs = Inputs(data)
+        amount = inputs.fen("amount_fen", minimum=1)
+        reference = inputs.text("reference", max_length=100)
+        paid_on = inputs.date("paid_on")
+        inputs.check()
+        return cls(amount, reference, paid_on, inputs.fen_field("amount_fen"))

@@ -53,7 +53,10 @@ class Claim(Base):
     authority_reason: Mapped[str | None] = mapped_column(Text)
     disbursement_reference: Mapped[str | None] = mapped_column(String(100))
     disbursed_on: Mapped[dt.date | None] = mapped_column(Date)
-    disbursed_fen: Mapped[int | None] = mapped_column(Fen)
+    disbursed_fen: Mapped[int | None] = mapped_column(Fen)  # the payable: its vouchers less the deductions
+    # 追回: what of the payment went to settle its provider's recoveries instead of being transferred
+    # (``claims.recoveries.set_off_against``); transferred = disbursed_fen − set_off_fen
+    set_off_fen: Mapped[int] = mapped_column(Fen, default=0, server_default="0")
     disbursed_at: Mapped[dt.datetime | None]
     disbursed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -98,6 +101,11 @@ class Claim(Base):
     def rejection_reason(self) -> str | None:
         """Why the claim was rejected, if it was (what its provider needs to read)."""
         return self.reason if self.status == ClaimStatus.REJECTED else None
+
+    @property
+    def transferred_fen(self) -> int | None:
+        """What the provider received of a paid claim: the payment less what was set off."""
+        return None if self.disbursed_fen is None else self.disbursed_fen - self.set_off_fen
 
     def audit_state(self) -> dict[str, Any]:
         return {"status": self.status.value, "total_fen": self.total_fen, "settlement_date": self.settlement_date}

@@ -16,7 +16,11 @@ Per enterprise and year of its vouchers:
   becomes its orders' when it completes; the ledger entry keeps the checkout's reference);
 - ``claimed`` = the live items of its claims past the draft and not yet disbursed (submitted, approved by
   the operator or by the authority; a rejected or withdrawn claim's items are no longer live);
-- ``disbursed`` = the live items of its disbursed claims.
+- ``disbursed`` = the live items of its disbursed claims, less their deductions and less what recoveries
+  took from them (追回: ``RecoveryPart``);
+- ``recovering`` = what the recoveries' parts on the wallet still owe (their amount less what was
+  repaid or set off); what was settled went back to the programme's budget, so the wallet's ``granted``
+  sum drops by it and the budget's rises (``adjustments``).
 
 Each is one GROUP BY (the orders one an anti-join on the claim items' order index), whatever the number
 of orders.
@@ -31,6 +35,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from claims.models import Claim, ClaimItem
+from claims.recovery_models import RecoveryPart
 from claims.states import ClaimStatus
 from orders.models import CheckoutAttempt, Order
 from orders.states import UNFINISHED_ATTEMPTS, OrderStatus
@@ -50,7 +55,8 @@ CHECKS = (
         "orders not cancelled or refunded and not in a submitted claim, plus unfinished checkouts",
     ),
     ledger_check.Check("claimed", (AccountKind.CLAIMED,), "live items of submitted claims not yet disbursed"),
-    ledger_check.Check("disbursed", (AccountKind.DISBURSED,), "live items of disbursed claims"),
+    ledger_check.Check("disbursed", (AccountKind.DISBURSED,), "live items of disbursed claims less recoveries"),
+    ledger_check.Check("recovering", (AccountKind.RECOVERING,), "what recoveries still owe (追回)"),
 )
 
 Sums = dict[tuple[str, int | None], int]
@@ -101,12 +107,37 @@ def business_sums(session: Session) -> Mapping[str, Sums]:
             disbursed[key] += int(total) - int(deducted or 0)
         else:
             claimed[key] += int(total)
-    return {"in_orders": dict(in_orders), "claimed": dict(claimed), "disbursed": dict(disbursed)}
+    recovering: Sums = defaultdict(int)
+    for year, book, enterprise_id, amount, settled in _recovery_parts(session):
+        key = (book or str(year), enterprise_id)
+        disbursed[key] -= amount
+        if amount - settled:
+            recovering[key] += amount - settled
+    return {
+        "in_orders": dict(in_orders),
+        "claimed": dict(claimed),
+        "disbursed": dict(disbursed),
+        "recovering": dict(recovering),
+    }
+
+
+def _recovery_parts(session: Session) -> list[tuple[int, str | None, int, int, int]]:
+    """Per wallet: what recoveries took from it, and what of that was settled (one GROUP BY)."""
+    rows = session.execute(
+        select(
+            RecoveryPart.voucher_year,
+            RecoveryPart.voucher_book,
+            RecoveryPart.enterprise_id,
+            func.sum(RecoveryPart.amount_fen),
+            func.sum(RecoveryPart.settled_fen),
+        ).group_by(RecoveryPart.voucher_year, RecoveryPart.voucher_book, RecoveryPart.enterprise_id)
+    ).all()
+    return [(year, book, org, int(amount), int(settled)) for year, book, org, amount, settled in rows]
 
 
 def deductions(session: Session) -> Mapping[str, Sums]:
-    """What paid claims deducted left the enterprises' wallet accounts for their programmes' budgets:
-    the wallet's own sums (grants, budgets) change by it."""
+    """What paid claims deducted, and what recoveries brought back, left the enterprises' wallet
+    accounts for their programmes' budgets: the wallet's own sums (grants, budgets) change by it."""
     granted: Sums = defaultdict(int)
     budget: Sums = defaultdict(int)
     for year, book, enterprise_id, deducted in session.execute(
@@ -120,6 +151,11 @@ def deductions(session: Session) -> Mapping[str, Sums]:
         wallet = book or str(year)
         granted[(wallet, enterprise_id)] -= int(deducted)
         budget[(wallet.split("/", 1)[0], None)] += int(deducted)
+    for year, book, enterprise_id, _amount, settled in _recovery_parts(session):
+        if settled:  # 追回: repaid or set off, back in the budget
+            wallet = book or str(year)
+            granted[(wallet, enterprise_id)] -= settled
+            budget[(wallet.split("/", 1)[0], None)] += settled
     return {"granted": dict(granted), "budget": dict(budget)}
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from claims import recoveries
 from claims.commands import AnswerInput, DisbursementInput, QueryInput
 from claims.dates import programmes_of, query_working_days, settlement_dates
 from claims.deductions import deducted_by_wallet
@@ -224,6 +225,10 @@ def disburse_claim(session: Session, actor: User, claim_id: int, command: Disbur
             )
         if less:  # 扣减: back to the programme's budget
             ledger.deduct_vouchers(session, wallet, enterprise_id, less, ref=("claim", claim.id), actor_id=actor.id)
+    # 追回 set-off: what the provider still owes on open recoveries of these programmes is kept back from
+    # this payment (recovering → budget); disbursed_fen stays the payable, claim.set_off_fen says how
+    # much of it was set off (transferred = disbursed_fen − set_off_fen)
+    recoveries.set_off_against(session, claim, actor)
     change_state(
         session,
         claim,

@@ -83,6 +83,7 @@ CLAIM_SCHEMA = {
         "disbursement_reference": {"type": ["string", "null"]},
         "disbursed_on": {"type": ["string", "null"], "format": "date"},
         "disbursed_fen": {"type": ["integer", "null"]},
+        "set_off_fen": {"type": "integer", "description": "of the payment, what settled its provider's recoveries"},
         "orders": {"type": "array", "items": ITEM_SCHEMA},
         "documents": {"type": "array", "items": DOCUMENT_SCHEMA},
         "queries": {"type": "array", "items": QUERY_SCHEMA},
@@ -164,6 +165,7 @@ def claim_json(claim: Claim, *, full: bool = True, held: bool | None = None) -> 
         "disbursement_reference": claim.disbursement_reference,
         "disbursed_on": _when(claim.disbursed_on),
         "disbursed_fen": claim.disbursed_fen,
+        "set_off_fen": claim.set_off_fen or 0,
     }
     if holds is not None:
         body["held_by"] = [_hold_json(h) for h in holds]

@@ -67,3 +67,31 @@ class ClaimDocumentKind(StrEnum):
     CONTRACT = "contract"
     TRANSFER = "transfer"
     USAGE = "usage"
+
+
+class RecoveryStatus(StrEnum):
+    """追回 (Liuzhou 第二十三条, Baiyun 第二十条): what a paid claim's provider owes back (fraud, a voided
+    voucher). Open until what it owes is repaid or set off against its next payment, then settled."""
+
+    OPEN = "open"
+    SETTLED = "settled"
+
+
+RECOVERY = StateMachine[RecoveryStatus](
+    "recovery",
+    {
+        RecoveryStatus.OPEN: {
+            "record_repayment": RecoveryStatus.OPEN,
+            "set_off_recovery": RecoveryStatus.OPEN,
+            "settle_recovery": RecoveryStatus.SETTLED,
+        },
+    },
+)
+
+
+class RecoverySettlementKind(StrEnum):
+    """How part of a recovery came back: a repayment the provider made, or a set-off against its next
+    claim's payment."""
+
+    REPAYMENT = "repayment"
+    SET_OFF = "set_off"

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from claims import claimable, deductions, documents, reviews
+from claims import claimable, deductions, documents, recovery_views, reviews
 from claims import dates as claim_dates
 from claims import queries as claim_queries
 from claims import services as claims
@@ -123,6 +123,7 @@ def claim_detail(claim_id: int, errors: dict | None = None, status: int = 200, f
         may=claims.allowed_actions(user, claim, holds),
         excludable=claims.excludable_order_ids(claim),
         document_kinds=list(ClaimDocumentKind),
+        **recovery_views.claim_context(db_session(), user, claim),  # 追回
     ), status
 
 

@@ -28,6 +28,7 @@ LABELS = {
     "expel": _l("Expelled"),
     "add_to_blacklist": _l("Put on the blacklist"),
     "remove_from_blacklist": _l("Taken off the blacklist"),
+    "end_ban": _l("Ban over: its term has ended"),
     "register": _l("Registered"),
     "submit_certification": _l("Submitted for certification"),
     "add_affiliation": _l("Affiliation added"),
@@ -41,7 +42,7 @@ LABELS = {
 
 
 def init_app(app: Flask) -> None:
-    from orgs import api, demo, sanctions, services, views
+    from orgs import api, blacklist, demo, sanctions, services, views
     from orgs.rules import lookup_region
 
     app.register_blueprint(views.bp)
@@ -64,6 +65,7 @@ def init_app(app: Flask) -> None:
     panels.add("signed_out", "orgs/_register_button.html")
     panels.add("login", "orgs/_login_register.html")
     panels.add("home_actions", "orgs/_home_actions.html")
+    panels.add("footer", "orgs/_footer_negative_list.html")  # 负面清单, public
     seed.register(demo.seed_organisations, order=10, logins=demo.DEMO_LOGINS)
 
     def region_name(code: str | None) -> str:
@@ -81,3 +83,13 @@ def init_app(app: Flask) -> None:
         with app.extensions["shop.sessions"]() as session:
             n = sanctions.end_suspensions(session)
         click.echo(f"{n} suspension(s) ended")
+
+    daily.every_day(app, "orgs.end_bans", blacklist.end_bans)
+
+    @app.cli.command("end-bans")
+    def end_bans_command() -> None:
+        """Take off the blacklist the bans whose term is over (run daily; the first request of each
+        day does it too)."""
+        with app.extensions["shop.sessions"]() as session:
+            n = blacklist.end_bans(session)
+        click.echo(f"{n} ban(s) ended")

@@ -9,12 +9,14 @@ from typing import Any
 from flask import Blueprint, current_app, request
 
 from orgs import affiliations as org_affiliations
+from orgs import blacklist as org_blacklist
 from orgs import sanctions as org_sanctions
 from orgs import services
 from orgs.commands import AffiliationInput, CertificationDecision, OrganisationFilter, Registration, SuspensionInput
 from orgs.models import Organisation
 from orgs.states import OrgStatus
 from orgs.views import OPERATOR, ORG_ROLES, STAFF
+from shop import clock
 from shop.inputs import ReasonInput
 from shop.pagination import page_args
 from shop.web import api, db_session, json_body
@@ -252,4 +254,36 @@ def suspend_organisation_api(user: Any, org_id: int) -> Any:
 def reinstate_organisation_api(user: Any, org_id: int) -> Any:
     return organisation_json(
         org_sanctions.reinstate_organisation(db_session(), user, org_id, ReasonInput.from_input(json_body()))
+    )
+
+
+NEGATIVE_ENTRY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "name": {"type": ["string", "null"]},
+        "uscc": {"type": "string"},
+        "reason": {"type": "string"},
+        "since": {"type": "string", "format": "date"},
+        "until": {"type": ["string", "null"], "format": "date", "description": "the day the ban ends; null: 长期"},
+    },
+}
+
+
+@api_bp.get("/negative-list")
+@api(
+    summary="负面清单: the bans in force (the blacklist, with their terms), newest first; public",
+    public=True,
+    query={"page": {"type": "integer"}, "per_page": {"type": "integer"}},
+    response={"type": "object", "properties": {"items": {"type": "array", "items": NEGATIVE_ENTRY_SCHEMA}}},
+)
+def negative_list_api(_actor: Any) -> Any:
+    page, per_page = page_args(request.args)
+    return org_blacklist.negative_list(db_session(), page, per_page).as_json(
+        lambda e: {
+            "name": e.name,
+            "uscc": e.uscc,
+            "reason": e.reason,
+            "since": clock.china_date(e.created_at).isoformat(),
+            "until": e.ends_on.isoformat() if e.ends_on else None,
+        }
     )

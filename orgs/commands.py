@@ -133,19 +133,26 @@ class BlacklistInput:
 
     uscc: str
     reason: str
+    # a term (optional): the ban ends after this many years, or on this day; neither: until removed
+    years: int | None = None
+    ends_on: dt.date | None = None
 
     @classmethod
     def from_input(cls, data: Mapping[str, Any] | None) -> Self:
         inputs = Inputs(data)
         raw = inputs.text("uscc", max_length=40)
         reason = inputs.reason(required=True)
+        years = inputs.integer("years", required=False, minimum=1, maximum=50)
+        ends_on = inputs.date("ends_on", required=False)
+        if years is not None and ends_on is not None:
+            inputs.error("ends_on", _l("Give the term in years or as an end date, not both."))
         code = None
         if raw:
             code, message = check_uscc(raw)
             if message:
                 inputs.error("uscc", message)
         inputs.check()
-        return cls(code, reason)
+        return cls(code, reason, years, ends_on)
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ class Affiliation(Base):
 
 
 class BlacklistEntry(Base):
-    """第十二条: a USCC on the blacklist cannot register again."""
+    """第十二条: a USCC on the blacklist cannot register again (until its term, if it has one, ends)."""
 
     __tablename__ = "blacklist_entries"
 
@@ -119,3 +119,9 @@ class BlacklistEntry(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    # a ban with a term (Liuzhou 3 years, Baiyun 5: ``Rules.ban_years``) ends on this day, when the
+    # code is no longer sanctioned and the daily ``end_bans`` takes it off; None: until removed (长期)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    def in_force(self, today: dt.date) -> bool:
+        return self.ends_on is None or self.ends_on > today

@@ -42,6 +42,12 @@ class Sanction:
         and a lazy message would reach pages as markup (unescaped)."""
         if self.kind == "expelled":
             text = _l("%(name)s has been expelled from the platform: this is not possible.", name=self.name)
+        elif self.kind == "blacklisted" and self.until is not None:  # a ban with a term
+            text = _l(
+                "%(name)s is banned until %(day)s: this is not possible until then.",
+                name=self.name,
+                day=self.until.isoformat(),
+            )
         elif self.kind == "blacklisted":
             text = _l("%(name)s is on the blacklist: this is not possible.", name=self.name)
         elif self.until is not None:
@@ -67,7 +73,7 @@ def sanctioned_clause(org: Any, today: dt.date | None = None) -> ColumnElement[b
     return or_(
         org.status == OrgStatus.EXPELLED,
         and_(org.status == OrgStatus.SUSPENDED, or_(org.suspended_until.is_(None), org.suspended_until > today)),
-        exists().where(listed.uscc == org.uscc),
+        exists().where(listed.uscc == org.uscc, or_(listed.ends_on.is_(None), listed.ends_on > today)),  # a term
     )
 
 
@@ -77,16 +83,22 @@ def sanctions_of(session: Session, org_ids: Any, today: dt.date | None = None) -
     if not ids:
         return {}
     rows = session.execute(
-        select(Organisation, BlacklistEntry.reason)
-        .outerjoin(BlacklistEntry, BlacklistEntry.uscc == Organisation.uscc)
+        select(Organisation, BlacklistEntry.reason, BlacklistEntry.ends_on)
+        .outerjoin(
+            BlacklistEntry,
+            and_(
+                BlacklistEntry.uscc == Organisation.uscc,
+                or_(BlacklistEntry.ends_on.is_(None), BlacklistEntry.ends_on > (today or clock.today())),
+            ),
+        )
         .where(Organisation.id.in_(ids), sanctioned_clause(Organisation, today))
     ).all()
     found: dict[int, Sanction] = {}
-    for org, blacklist_reason in rows:
+    for org, blacklist_reason, ban_ends_on in rows:
         if org.status == OrgStatus.EXPELLED:
             found[org.id] = Sanction(org.id, org.name, "expelled", org.status_reason)
         elif blacklist_reason is not None:
-            found[org.id] = Sanction(org.id, org.name, "blacklisted", blacklist_reason)
+            found[org.id] = Sanction(org.id, org.name, "blacklisted", blacklist_reason, ban_ends_on)
         else:
             found[org.id] = Sanction(org.id, org.name, "suspended", org.status_reason, org.suspended_until)
     return found

@@ -14,8 +14,9 @@ from sqlalchemy import func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from orgs.blacklist import is_blacklisted
 from orgs.commands import OrganisationFilter, Registration
-from orgs.models import BlacklistEntry, CertificationDocument, CertificationSubmission, Organisation
+from orgs.models import CertificationDocument, CertificationSubmission, Organisation
 from orgs.rules import region_disagreement
 from orgs.states import ORGANISATION, OrgKind, OrgStatus
 from shop import clock, jurisdictions
@@ -52,7 +53,7 @@ CERTIFICATION_TYPES = ("pdf", "jpg", "png")
 def register_organisation(session: Session, registration: Registration) -> Organisation:
     """An organisation and its first member; it must then be certified before it acts."""
     r = registration
-    if session.scalars(select(BlacklistEntry.id).where(BlacklistEntry.uscc == r.uscc)).first() is not None:
+    if is_blacklisted(session, r.uscc):  # a ban whose term is over no longer stops it
         raise DomainError(
             "blacklisted", _l("This unified social credit code is on the blacklist and cannot register."), field="uscc"
         )

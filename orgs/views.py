@@ -269,3 +269,14 @@ def delete_blacklist_entry(entry_id: int) -> Any:
         return redirect(url_for("orgs.blacklist"))
     flash(_("The code is off the blacklist."), "info")
     return redirect(url_for("orgs.blacklist"))
+
+
+# -- the public negative list (负面清单) -------------------------------------------------------------------
+
+
+@bp.get("/negative-list")
+@public
+def negative_list() -> Any:
+    """负面清单: the organisations banned now, with why and until when (no sign-in)."""
+    page, per_page = page_args(request.args)
+    return render_template("orgs/negative_list.html", page=org_blacklist.negative_list(db_session(), page, per_page))

@@ -7,20 +7,45 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wallet.models import LedgerAccount, Programme
+from wallet.ledger_recovery import RECOVERED_KINDS
+from wallet.models import LedgerAccount, LedgerEntry, LedgerPosting, Programme
 from wallet.states import AccountKind
 
+# what has left the budget for the enterprises' wallets (a recovery's money is still the wallet's until
+# it comes back to the budget)
 WALLET_KINDS = (
     AccountKind.AVAILABLE,
     AccountKind.IN_ORDERS,
     AccountKind.CLAIMED,
     AccountKind.DISBURSED,
+    AccountKind.RECOVERING,
     AccountKind.EXPIRED,
 )
+
+
+def recovered(session: Session, accounts: Any, *, by_book: bool = False) -> Any:
+    """追回: what recoveries brought back to the budget from the ``recovering`` accounts that match
+    ``accounts`` (repaid or set off), re-derived from the ledger's entries; per account book if asked."""
+    total = -func.coalesce(func.sum(LedgerPosting.amount_fen), 0)
+
+    def query(*columns: Any) -> Any:
+        return (
+            select(*columns)
+            .select_from(LedgerAccount)
+            .join(LedgerPosting, LedgerPosting.account_id == LedgerAccount.id)
+            .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+            .where(accounts, LedgerAccount.kind == AccountKind.RECOVERING, LedgerEntry.kind.in_(RECOVERED_KINDS))
+        )
+
+    if by_book:
+        rows = session.execute(query(LedgerAccount.book, total).group_by(LedgerAccount.book))
+        return {book: int(value) for book, value in rows}
+    return int(session.scalar(query(total)) or 0)
 
 
 @dataclass(frozen=True)
@@ -34,11 +59,13 @@ class BookRow:
     block: str | None  # the block's jurisdiction, None for the programme's own budget
     budget_fen: int  # budget rows: what is left to grant
     reserved_fen: int
-    granted_fen: int  # available + in orders + claimed + disbursed + expired
+    granted_fen: int  # available + in orders + claimed + disbursed + recovering + expired
     in_orders_fen: int
     claimed_fen: int
     disbursed_fen: int
     expired_fen: int
+    recovering_fen: int = 0  # 追回: paid out, owed back
+    recovered_fen: int = 0  # 追回: repaid or set off, back in the budget
 
 
 def _split(book: str) -> tuple[str, str | None, str | None]:
@@ -67,6 +94,12 @@ def by_programme(session: Session, year: int) -> list[BookRow]:
         if programme == str(year) and scheme is None and key not in (AccountKind.BUDGET.value,):
             scheme = "default"  # the province-wide programme's enterprise accounts carry no scheme
         sums[(programme, scheme, block)][key] += int(total)
+    back = recovered(session, LedgerAccount.year == year, by_book=True)
+    for book, total in back.items():
+        programme, scheme, block = _split(book)
+        if programme in programmes:
+            scheme = "default" if programme == str(year) and scheme is None else scheme
+            sums[(programme, scheme, block)]["recovered"] += total
     rows = []
     for (book, scheme, block), values in sums.items():
         programme = programmes[book]
@@ -84,6 +117,8 @@ def by_programme(session: Session, year: int) -> list[BookRow]:
                 claimed_fen=values.get(AccountKind.CLAIMED.value, 0),
                 disbursed_fen=values.get(AccountKind.DISBURSED.value, 0),
                 expired_fen=values.get(AccountKind.EXPIRED.value, 0),
+                recovering_fen=values.get(AccountKind.RECOVERING.value, 0),
+                recovered_fen=values.get("recovered", 0),
             )
         )
     return sorted(rows, key=lambda r: (r.programme, r.scheme is not None, r.block or "", r.scheme or ""))

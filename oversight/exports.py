@@ -38,6 +38,8 @@ def report_rows(report: ProgrammeReport) -> tuple[list[Any], list[list[Any]]]:
         (_("Claimed"), b.claimed_fen),
         (_("Disbursed"), b.disbursed_fen),
         (_("Expired"), b.expired_fen),
+        (_("Being recovered"), b.recovering_fen),
+        (_("Recovered"), b.recovered_fen),
     ):
         rows.append([str(name), Money(value)])
     section(_("Vouchers by layer"), [_("Layer"), _("Order lines"), _("Amount (yuan)"), _("Vouchers (yuan)")])

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from claims.dates import programmes_of
 from claims.models import Claim, ClaimItem
+from claims.recovery_models import Recovery
 from claims.states import ClaimStatus
 from orgs.models import Organisation
 from oversight.commands import AnswerInput, NoticeFilter, ObjectionFilter, ObjectionInput
@@ -141,6 +142,18 @@ def publish_disbursement(session: Session, claim_id: int) -> NoticeEntry | None:
             event_on=paid_on,
         ),
     )
+
+
+def recoveries_of(session: Session, entries: list[NoticeEntry]) -> dict[int, list[Recovery]]:
+    """追回 against the published payments among ``entries``, by entry id (one query): the notice shows
+    what is being recovered of a payment it published, and when."""
+    claims = {e.subject_id: e.id for e in entries if e.kind == NoticeKind.DISBURSEMENT}
+    found: dict[int, list[Recovery]] = {}
+    if claims:
+        stmt = select(Recovery).where(Recovery.claim_id.in_(sorted(claims))).order_by(Recovery.id)
+        for recovery in session.scalars(stmt):
+            found.setdefault(claims[recovery.claim_id], []).append(recovery)
+    return found
 
 
 def lengthen_notices_for_calendar_change(session: Session, day: dt.date, *, removed: bool) -> int:

@@ -26,7 +26,7 @@ from claims.states import ClaimStatus
 from orders.models import Order, OrderLine
 from orders.states import OrderStatus
 from orgs.models import Organisation
-from oversight.books import BookRow, by_programme
+from oversight.books import WALLET_KINDS, BookRow, by_programme, recovered
 from oversight.rules import week_start, weeks
 from oversight.scope import Scope, find_programme, programme_years  # noqa: F401 (reports.find_programme)
 from oversight.sql import china_day, year_range
@@ -52,7 +52,7 @@ def _as_date(value: Any) -> dt.date:
 class BudgetFigures:
     """Where the year's vouchers are, from the ledger's balances. ``granted`` is everything that has
     left the reservations for the enterprises' wallets: available + in orders + claimed + disbursed
-    + expired. ``budget`` is what the public purse funded: remaining + reserved + granted."""
+    + recovering + expired. ``budget`` is what the public purse funded: remaining + reserved + granted."""
 
     budget_fen: int
     remaining_fen: int
@@ -63,6 +63,8 @@ class BudgetFigures:
     claimed_fen: int
     disbursed_fen: int
     expired_fen: int
+    recovering_fen: int = 0  # 追回: paid out, owed back (in ``granted`` until it comes back)
+    recovered_fen: int = 0  # 追回: repaid or set off, back in the budget (``remaining``)
 
 
 def budget_figures(session: Session, year: int, scope: Scope | None = None) -> BudgetFigures:
@@ -76,26 +78,18 @@ def budget_figures(session: Session, year: int, scope: Scope | None = None) -> B
         )
     }
     b = lambda kind: balances.get(kind.value, 0)  # noqa: E731
-    granted = sum(
-        b(k)
-        for k in (
-            AccountKind.AVAILABLE,
-            AccountKind.IN_ORDERS,
-            AccountKind.CLAIMED,
-            AccountKind.DISBURSED,
-            AccountKind.EXPIRED,
-        )
-    )
     return BudgetFigures(
         budget_fen=-b(AccountKind.SOURCE),
         remaining_fen=b(AccountKind.BUDGET),
         reserved_fen=b(AccountKind.RESERVED),
-        granted_fen=granted,
+        granted_fen=sum(b(k) for k in WALLET_KINDS),
         available_fen=b(AccountKind.AVAILABLE),
         in_orders_fen=b(AccountKind.IN_ORDERS),
         claimed_fen=b(AccountKind.CLAIMED),
         disbursed_fen=b(AccountKind.DISBURSED),
         expired_fen=b(AccountKind.EXPIRED),
+        recovering_fen=b(AccountKind.RECOVERING),
+        recovered_fen=recovered(session, scope.accounts()),
     )
 
 

@@ -198,6 +198,7 @@ def notices() -> Any:
     return render_template(
         "oversight/notices.html",
         page=result,
+        recoveries=notice_cases.recoveries_of(s, [entry for entry, _objections in result.items]),
         kinds=list(NoticeKind),
         years=reports.programme_years(s) or [where.year],
         counts=notice_cases.notice_counts(s, where.year),
@@ -212,8 +213,14 @@ def notices() -> Any:
 
 def _notice_page(entry_id: int, errors: dict | None = None, status: int = 200) -> Any:
     entry = notice_cases.get_notice(db_session(), entry_id)
+    recoveries = notice_cases.recoveries_of(db_session(), [entry]).get(entry.id, [])
     return render_template(
-        "oversight/notice.html", entry=entry, today=clock.today(), errors=errors or {}, form=request.form
+        "oversight/notice.html",
+        entry=entry,
+        recoveries=recoveries,
+        today=clock.today(),
+        errors=errors or {},
+        form=request.form,
     ), status
 
 

@@ -50,6 +50,7 @@ SUBJECT_TYPES = (
     "checkout",
     "order",
     "claim",
+    "recovery",
     "holiday",
     "notice",
     "objection",

@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "wallet.models",
     "orders.models",
     "claims.models",
+    "claims.recovery_models",
     "oversight.models",
 )
 

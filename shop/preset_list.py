@@ -49,6 +49,7 @@ BAIYUN = Rules(
     notice_before_grant_working_days=5,
     reconsideration=Reconsideration(request_working_days=5, accept_working_days=5, decide_working_days=15),
     notice_working_days=5,
+    ban_years=5,  # 第二十条: "五年内不再给予服务券和政府各类资金支持"
     schemes=(
         Scheme(
             key="dev_cloud",
@@ -119,6 +120,7 @@ LIUZHOU = Rules(
     title="柳州市工业企业上云服务券",
     seed="001_976eb3291cd5e69b.txt",
     validity_days=365,
+    ban_years=3,  # 第二十三条: "三年内不再给予各类工业扶持资金支持"
     schemes=(Scheme(key="default", title="上云服务券", flow="contract", ratio_by_year=(80, 50, 30), cap_fen=50 * WAN),),
 )
 GUANGDONG = Rules(

@@ -120,6 +120,9 @@ class Rules:
     claim_evidence: tuple[str, ...] = ("invoice", "contract", "transfer", "usage")
     query_working_days: int = 3
     exit_notice_days: int = 30
+    # fraud: the provider is banned (负面清单) for this many years (Liuzhou 3, Baiyun 5); None: until
+    # the operator takes it off (Linyi's 负面清单, Guizhou's blacklist)
+    ban_years: int | None = None
     schemes: tuple[Scheme, ...] = ()
     # 切块: parts of the budget set aside for sub-jurisdictions (division code prefix → fen); an
     # application draws on the block of its region, first come first served within it
@@ -270,6 +273,7 @@ def rules_from_dict(data: Mapping[str, Any]) -> Rules:
         "notice_working_days",
         "query_working_days",
         "exit_notice_days",
+        "ban_years",
     ):
         value = values.get(name)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):

@@ -17,7 +17,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from orgs.models import BlacklistEntry, Organisation
+from orgs.blacklist import is_blacklisted
+from orgs.models import Organisation
 from orgs.sanctions import ensure_not_sanctioned
 from shop import clock
 from shop.accounts import User
@@ -115,7 +116,7 @@ def _history(session: Session, org_id: int, programme: Programme, scheme: str) -
 
 
 def _failures(session: Session, org: Organisation, programme: Programme, rules: Rules) -> list:
-    blacklisted = session.scalars(select(BlacklistEntry.id).where(BlacklistEntry.uscc == org.uscc)).first() is not None
+    blacklisted = is_blacklisted(session, org.uscc)
     applicant = Applicant(org.kind.value, org.status.value, org.established_on, org.region_code, blacklisted)
     failures = eligibility_failures(
         applicant,

@@ -173,8 +173,15 @@ _WALLET_CHECKS = (
     Check("reserved", (AccountKind.RESERVED,), "the reservation of the pending quota application"),
     Check(
         "granted",
-        (AccountKind.AVAILABLE, AccountKind.IN_ORDERS, AccountKind.CLAIMED, AccountKind.DISBURSED, AccountKind.EXPIRED),
-        "the granted quota (available + in orders + claimed + disbursed + expired)",
+        (
+            AccountKind.AVAILABLE,
+            AccountKind.IN_ORDERS,
+            AccountKind.CLAIMED,
+            AccountKind.DISBURSED,
+            AccountKind.RECOVERING,
+            AccountKind.EXPIRED,
+        ),
+        "the granted quota (available + in orders + claimed + disbursed + recovering + expired)",
     ),
 )
 

@@ -28,6 +28,7 @@ GENERAL = (
     ("notice_working_days", _l("Working days grants and disbursements are published"), False),
     ("query_working_days", _l("Working days to answer a query on a claim"), False),
     ("exit_notice_days", _l("Days of notice before a provider leaves"), False),
+    ("ban_years", _l("Years a provider is banned after fraud (empty: until taken off)"), True),
 )
 RECONSIDERATION = (
     ("request_working_days", _l("复核: working days to ask after the notice")),

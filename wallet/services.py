@@ -11,7 +11,8 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from orgs.models import BlacklistEntry, Organisation
+from orgs.blacklist import is_blacklisted
+from orgs.models import Organisation
 from orgs.services import in_jurisdiction
 from shop import clock, policy
 from shop.accounts import User
@@ -33,7 +34,7 @@ from wallet.states import AccountKind, ApplicationStatus
 
 
 def _applicant(session: Session, org: Organisation) -> Applicant:
-    blacklisted = session.scalars(select(BlacklistEntry.id).where(BlacklistEntry.uscc == org.uscc)).first() is not None
+    blacklisted = is_blacklisted(session, org.uscc)
     return Applicant(org.kind.value, org.status.value, org.established_on, org.region_code, blacklisted)
 
 

@@ -50,4 +50,5 @@ class AccountKind(StrEnum):
     IN_ORDERS = "in_orders"  # held by checkouts and orders
     CLAIMED = "claimed"  # in a provider's redemption claim
     DISBURSED = "disbursed"  # paid out to the provider
+    RECOVERING = "recovering"  # paid out, owed back by the provider (追回) until repaid or set off
     EXPIRED = "expired"  # unused at the end of the year
