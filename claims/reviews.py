@@ -33,6 +33,7 @@ from claims.services import (
     staff_claim,
 )
 from claims.states import CLAIM, ClaimStatus
+from orders import voucher_issue
 from orders.models import Order
 from orders.services import REFUND_GUARDS, REFUND_HOOKS
 from orgs.sanctions import ensure_not_sanctioned
@@ -224,6 +225,7 @@ def disburse_claim(session: Session, actor: User, claim_id: int, command: Disbur
             )
         if less:  # 扣减: back to the programme's budget
             ledger.deduct_vouchers(session, wallet, enterprise_id, less, ref=("claim", claim.id), actor_id=actor.id)
+    voucher_issue.mark_redeemed(session, [item.order_id for item in claim.live_items], actor)
     change_state(
         session,
         claim,

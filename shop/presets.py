@@ -36,7 +36,24 @@ ORGANISATION_KINDS = ("enterprise", "provider")
 # a scheme's ratio is set per layer (第十一条) or per product category
 RATIO_KEYS = {layer.value for layer in Layer} | {category.value for category in Category}
 # what a claim's documents can be (claims.models: the kinds a provider uploads)
-EVIDENCE_KINDS = ("invoice", "contract", "transfer", "usage")
+EVIDENCE_KINDS = (
+    "invoice",
+    "contract",
+    "transfer",
+    "usage",
+    # Liuzhou 第二十条: the voucher, the application, proof of self-payment, the bank receipt, proof of
+    # completion and the project summary
+    "voucher",
+    "application",
+    "self_payment",
+    "bank_receipt",
+    "completion",
+    "project_summary",
+)
+# who reviews a contract voucher at each stage (``Scheme.review_stages``): the staff whose
+# jurisdiction is the county (区/县) of the enterprise's region, or the programme's (the city)
+REVIEW_STAGES = ("county", "city")
+SELECTIONS = ("first_come", "ranked")
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,11 @@ class Scheme:
     # public cloud: "补贴额度周期为三年，逐年申请"); None: no limit (``ratio_by_year`` limits by itself)
     max_years: int | None = None
     required_facts: tuple[str, ...] = ()
+    # contract vouchers (``flow="contract"``): the reviews in order (``REVIEW_STAGES``; the last one
+    # scores the application where the programme selects by rank), and the ratio by the calendar year
+    # of the application (Liuzhou 80/50/30% in 2020/2021/2022), which replaces ``ratios``
+    review_stages: tuple[str, ...] = ()
+    ratio_by_calendar_year: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def asked_facts(self) -> tuple[str, ...]:
@@ -168,7 +190,7 @@ def _same_shape(old: Any, new: Any) -> bool:
     return False
 
 
-MAPPING_RULES = ("ratios", "package_price_fen", "package_limits", "blocks")
+MAPPING_RULES = ("ratios", "package_price_fen", "package_limits", "blocks", "ratio_by_calendar_year")
 
 
 def apply_overrides(rules: Rules, overrides: Mapping[str, Any]) -> Rules:
@@ -217,6 +239,8 @@ def rules_from_dict(data: Mapping[str, Any]) -> Rules:
                 "ratio_by_year": _tuple(raw.get("ratio_by_year")),
                 "categories": _tuple(raw.get("categories")),
                 "required_facts": _tuple(raw.get("required_facts")),
+                "review_stages": _tuple(raw.get("review_stages")),
+                "ratio_by_calendar_year": dict(raw.get("ratio_by_calendar_year") or {}),
                 "cap_tiers": tiers,
                 "ratios": dict(raw.get("ratios") or {}),
                 "package_price_fen": dict(raw.get("package_price_fen") or {}),
@@ -233,7 +257,15 @@ def rules_from_dict(data: Mapping[str, Any]) -> Rules:
             errors[f"{prefix}.ratios"] = [
                 _l("A ratio is set for a layer or a category: %(keys)s.", keys=", ".join(sorted(unknown)))
             ]
-        for name, value in [*scheme.ratios.items(), *enumerate(scheme.ratio_by_year)]:
+        if set(scheme.review_stages) - set(REVIEW_STAGES):
+            errors[f"{prefix}.review_stages"] = [_l("Review stages among: %(words)s.", words=", ".join(REVIEW_STAGES))]
+        if any(not (isinstance(y, str) and y.isdigit() and len(y) == 4) for y in scheme.ratio_by_calendar_year):
+            errors[f"{prefix}.ratio_by_calendar_year"] = [_l("A ratio is set for a year such as 2021.")]
+        for name, value in [
+            *scheme.ratios.items(),
+            *enumerate(scheme.ratio_by_year),
+            *scheme.ratio_by_calendar_year.items(),
+        ]:
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
                 errors[f"{prefix}.ratios.{name}"] = [_l("A percentage between 0 and 100.")]
         amounts = [scheme.cap_fen, *(t.cap_fen for t in tiers), *scheme.package_price_fen.values()]
@@ -257,6 +289,8 @@ def rules_from_dict(data: Mapping[str, Any]) -> Rules:
     )
     if not values["eligible_kinds"] or set(values["eligible_kinds"]) - set(ORGANISATION_KINDS):
         errors["eligible_kinds"] = [_l("Organisation kinds among: %(words)s.", words=", ".join(ORGANISATION_KINDS))]
+    if values.get("selection", "first_come") not in SELECTIONS:
+        errors["selection"] = [_l("Choose one of the selections.")]
     if not values["claim_evidence"] or set(values["claim_evidence"]) - set(EVIDENCE_KINDS):
         errors["claim_evidence"] = [_l("Evidence kinds among: %(words)s.", words=", ".join(EVIDENCE_KINDS))]
     for name in (
