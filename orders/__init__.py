@@ -15,8 +15,18 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from orders import api, attempts, cart, reconcile, services, views, voucher_api, voucher_issue
-    from orders import voucher_reconciliation, voucher_views
+    from orders import (
+        api,
+        attempts,
+        cart,
+        reconcile,
+        services,
+        views,
+        voucher_api,
+        voucher_issue,
+        voucher_reconciliation,
+        voucher_views,
+    )
     from orders.demo import seed_orders
     from orders.payments import StripeGateway
 

@@ -13,7 +13,7 @@ WAN = 1_000_000
 def test_every_preset_reads_back_from_its_stored_form():
     for preset in PRESETS.values():
         assert rules_from_dict(preset.rules.as_dict()) == preset.rules
-    assert {p.key for p in PRESETS.values() if p.available} == {"guizhou", "baiyun"}
+    assert {p.key for p in PRESETS.values() if p.available} == {"guizhou", "baiyun", "linyi", "liuzhou"}
 
 
 def test_overrides_change_the_rules_they_name_and_nothing_else():
