@@ -166,6 +166,8 @@ def quote(session: Session, actor: User, order_id: int, programme_id: int | None
         programme = found[0]
     rules = versions.rules_of(session, programme)
     scheme = next(s for s in rules.schemes if s.flow == "contract")
+    if voucher_of_order(session, order.id) is not None:
+        raise DomainError("invalid_state", _l("This order already has a voucher."))
     if order.status not in APPLICABLE_ORDERS or order.voucher_fen:
         raise DomainError("invalid_state", _l("A voucher is applied for a placed or confirmed order paid in full."))
     failures = _refusals(session, org, programme, scheme)

@@ -183,7 +183,9 @@ def test_linyi_caps_at_50000_or_60000_with_a_lianghua_certificate(session, linyi
 def test_linyi_is_once_ever_across_the_years_of_the_jurisdiction(session, linyi, today):
     prog, _authority, county = linyi
     org, provider = make_org(session, region_code=LANSHAN), make_org(session, "provider")
-    approve(session, county, apply(session, org, make_order(session, org, provider, amount_fen=10 * WAN, voucher_fen=0)))
+    approve(
+        session, county, apply(session, org, make_order(session, org, provider, amount_fen=10 * WAN, voucher_fen=0))
+    )
     today("2027-03-01")
     programme(session, "linyi", LINYI, "linyi-2027", 2027, 100 * WAN)
     later = make_order(session, org, provider, amount_fen=10 * WAN, voucher_fen=0, year=2027)
