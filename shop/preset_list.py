@@ -136,7 +136,7 @@ LIUZHOU = Rules(
     notice_before_grant_working_days=5,
     claim_evidence=(
         "voucher",
-        "application",
+        "voucher_application",
         "contract",
         "self_payment",
         "invoice",

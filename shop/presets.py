@@ -44,7 +44,7 @@ EVIDENCE_KINDS = (
     # Liuzhou 第二十条: the voucher, the application, proof of self-payment, the bank receipt, proof of
     # completion and the project summary
     "voucher",
-    "application",
+    "voucher_application",
     "self_payment",
     "bank_receipt",
     "completion",

@@ -248,7 +248,7 @@ def test_a_held_card_is_refunded_after_the_provider_captures_it(session, linyi):
     gateway.authorise(intent.id)
     order.payment_intent_id = intent.id
     session.commit()
-    voucher = approve(session, county, apply(session, org, order))
+    approve(session, county, apply(session, org, order))
     assert voucher_issue.settle_card_refunds(session, gateway) == 0  # still a hold
     services.confirm_order(session, member(provider), order.id, gateway=gateway)
     assert fresh(session).get(Order, order.id).payment_status == PaymentStatus.CAPTURED
