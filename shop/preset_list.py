@@ -108,6 +108,7 @@ LINYI = Rules(
     seed="000_7f441ee500dd50c6.txt",
     selection="first_come",
     review_working_days=5,
+    settlement_days=("06-30", "12-31"),
     schemes=(
         Scheme(
             key="default",

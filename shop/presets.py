@@ -140,6 +140,9 @@ class Rules:
     # published after the fact (Guizhou's 公示 of grants and disbursements)
     notice_working_days: int = 5
     claim_evidence: tuple[str, ...] = ("invoice", "contract", "transfer", "usage")
+    # the settlement dates (month-day) a programme gets when it is created without any (Linyi 第十三条:
+    # every half year, 06-30 and 12-31), in each year of its period
+    settlement_days: tuple[str, ...] = ()
     query_working_days: int = 3
     exit_notice_days: int = 30
     schemes: tuple[Scheme, ...] = ()
@@ -227,6 +230,16 @@ def _tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value or ())
 
 
+def _month_day(value: Any) -> bool:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(f"2024-{value}")  # a leap year: 02-29 is a day
+    except (TypeError, ValueError):
+        return False
+    return isinstance(value, str) and len(value) == 5
+
+
 def rules_from_dict(data: Mapping[str, Any]) -> Rules:
     """Rules from their stored form (a ``PolicyVersion``'s JSON), checked; raises ``PolicyError``."""
     errors: dict[str, list] = {}
@@ -283,12 +296,15 @@ def rules_from_dict(data: Mapping[str, Any]) -> Rules:
     values.update(
         eligible_kinds=_tuple(data.get("eligible_kinds") or ("enterprise",)),
         claim_evidence=_tuple(data.get("claim_evidence")),
+        settlement_days=_tuple(data.get("settlement_days")),
         reconsideration=Reconsideration(**recon) if recon else None,
         schemes=tuple(schemes),
         blocks=dict(data.get("blocks") or {}),
     )
     if not values["eligible_kinds"] or set(values["eligible_kinds"]) - set(ORGANISATION_KINDS):
         errors["eligible_kinds"] = [_l("Organisation kinds among: %(words)s.", words=", ".join(ORGANISATION_KINDS))]
+    if not all(_month_day(md) for md in values["settlement_days"]):
+        errors["settlement_days"] = [_l("Settlement days as month-day, e.g. 06-30.")]
     if values.get("selection", "first_come") not in SELECTIONS:
         errors["selection"] = [_l("Choose one of the selections.")]
     if not values["claim_evidence"] or set(values["claim_evidence"]) - set(EVIDENCE_KINDS):

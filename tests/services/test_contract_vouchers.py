@@ -445,3 +445,25 @@ def test_an_issued_voucher_is_claimed_as_any_voucher_backed_order(session, liuzh
     claim = claims.create_claim(session, member(provider), ClaimInput.from_input({"order_ids": [order.id]}))
     assert claim.total_fen == 5 * WAN
     assert session.scalar(select(Order.voucher_fen).where(Order.id == order.id)) == 5 * WAN
+
+
+def test_a_linyi_programme_claims_every_half_year_by_default(session, today):
+    today("2026-03-02")
+    authority = make_staff(session, Role.AUTHORITY, jurisdiction=LINYI)
+    spec = ProgrammeSpec.from_input(
+        {
+            "preset": "linyi",
+            "code": "linyi-2026-27",
+            "jurisdiction": LINYI,
+            "starts_on": "2026-03-01",
+            "ends_on": "2027-12-31",
+            "budget_fen": WAN,
+        }
+    )
+    prog = policies.create_from_preset(session, authority, spec)
+    assert [d.day.isoformat() for d in prog.settlement_dates] == [
+        "2026-06-30",
+        "2026-12-31",
+        "2027-06-30",
+        "2027-12-31",
+    ]
