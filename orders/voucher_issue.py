@@ -123,6 +123,9 @@ def issue_after_notice(session: Session, today: dt.date | None = None) -> int:
         .order_by(ContractVoucher.id)
         .with_for_update()
     ):
+        status = session.scalar(select(Order.status).where(Order.id == voucher.order_id))
+        if status not in (OrderStatus.PLACED, OrderStatus.CONFIRMED):
+            continue  # a refund is being decided: issued once it is refused, withdrawn once approved
         issue(session, voucher, None)
         issued += 1
     session.commit()

@@ -40,6 +40,7 @@ from shop.presets import Rules
 from shop.states import Role
 from wallet import ledger, versions, voucher_ledger
 from wallet.models import Programme
+from wallet.policy_words import STAGE_WORDS
 from wallet.states import AccountKind
 
 REVIEWERS = (Role.OPERATOR, Role.AUTHORITY)
@@ -99,7 +100,7 @@ def review_voucher(session: Session, actor: User, voucher_id: int, review: Vouch
         raise DomainError("invalid_state", _l("This voucher is not waiting for a review."))
     stage = stage_of(rules, voucher)
     if not may_review(actor, stage, org.region_code, programme):
-        raise Forbidden(_l("This review stage is done by the %(stage)s's reviewers.", stage=stage))
+        raise Forbidden(_l("This review stage is done by %(stage)s.", stage=STAGE_WORDS.get(stage or "", stage)))
     last = is_last_stage(rules, voucher)
     entry: dict[str, Any] = {
         "stage": stage,

@@ -467,3 +467,46 @@ def test_a_linyi_programme_claims_every_half_year_by_default(session, today):
         "2027-06-30",
         "2027-12-31",
     ]
+
+
+def test_liuzhou_from_contract_to_payment_with_its_eight_kinds_of_evidence(session, liuzhou, today, tmp_path):
+    from claims import documents, reviews
+    from claims.commands import DisbursementInput, DocumentInput
+    from tests.helpers import PDF, upload
+
+    prog, authority, county, city = liuzhou
+    org, provider = make_org(session, region_code=CHENGZHONG), make_org(session, "provider")
+    order = make_order(session, org, provider, amount_fen=10 * WAN, voucher_fen=0, year=2021)
+    voucher = reviewed(session, county, city, org, order, 90)
+    voucher_reviews.close_round(session, authority, prog.id)
+    today("2021-03-09")
+    voucher_issue.issue_after_notice(session)
+    user = member(provider)
+    claim = claims.create_claim(session, user, ClaimInput.from_input({"order_ids": [order.id]}))
+    # 第二十条: the voucher, the application, the contract, proof of self-payment, the invoice, the bank
+    # receipt, proof of completion and the project summary; missing one refuses the submission
+    kinds = ["voucher", "voucher_application", "contract", "self_payment", "bank_receipt", "completion"]
+    for kind in kinds:
+        documents.add_claim_document(
+            session, user, claim.id, DocumentInput.from_input({"kind": kind}), upload(PDF, f"{kind}.pdf"), tmp_path
+        )
+    invoice = {"kind": "invoice", "invoice_number": "45000000001", "invoice_amount_fen": 10 * WAN}
+    documents.add_claim_document(
+        session, user, claim.id, DocumentInput.from_input(invoice), upload(PDF, "invoice.pdf"), tmp_path
+    )
+    with pytest.raises(DomainError) as caught:
+        claims.submit_claim(session, user, claim.id)
+    assert caught.value.code == "missing_documents" and caught.value.extra["missing"] == ["project_summary"]
+    documents.add_claim_document(
+        session, user, claim.id, DocumentInput.from_input({"kind": "project_summary"}), upload(PDF, "s.pdf"), tmp_path
+    )
+    claims.submit_claim(session, user, claim.id)  # the settlement date 2021-06-30
+    reviews.review_claim(session, make_staff(session, Role.OPERATOR), claim.id, Decision(True))
+    reviews.review_claim(session, make_staff(session, Role.AUTHORITY), claim.id, Decision(True))
+    paid = reviews.disburse_claim(
+        session, make_staff(session, Role.AUTHORITY), claim.id, DisbursementInput.from_input({"reference": "柳财-1"})
+    )
+    assert paid.disbursed_fen == 5 * WAN  # 50% of ¥100,000
+    assert fresh(session).get(type(voucher), voucher.id).status == VoucherStatus.REDEEMED
+    assert budget(session, prog) == 95 * WAN
+    assert_balanced(session)
