@@ -156,7 +156,7 @@ def settle_card_refunds(session: Session, gateway: PaymentGateway, voucher_id: i
     done = 0
     for vid, intent_id, amount in due:
         try:
-            refund_id = gateway.refund(intent_id, amount)
+            refund_id = gateway.refund(intent_id, amount, purpose=f"contract_voucher:{vid}")
         except (PaymentUnavailable, PaymentDeclined):
             log.warning("contract voucher %s: the card refund of %s fen is retried later", vid, amount)
             continue

@@ -275,9 +275,18 @@ def test_a_refunded_order_lapses_its_voucher_and_the_money_returns_to_the_budget
     prog, _authority, county = linyi
     org, provider = make_org(session, region_code=LANSHAN), make_org(session, "provider")
     order = make_order(session, org, provider, amount_fen=10 * WAN, voucher_fen=0)
+    gateway = InProcessGateway()
+    intent = gateway.prepare(amount_fen=10 * WAN, payment_method="pm_card_visa", attempt_key="k3", description="")
+    gateway.authorise(intent.id)
+    gateway.capture(intent.id)
+    order.payment_intent_id = intent.id
+    session.commit()
     voucher = approve(session, county, apply(session, org, order))
+    voucher_issue.settle_card_refunds(session, gateway)  # ¥30,000 back on the card
     services.request_refund(session, member(org), order.id, "不再需要")
-    services.decide_refund(session, member(provider), order.id, Decision(True), gateway=InProcessGateway())
+    services.decide_refund(session, member(provider), order.id, Decision(True), gateway=gateway)
+    # the order's own refund gives back what the enterprise still paid: ¥70,000, ¥100,000 in all
+    assert gateway.refunds == [(intent.id, 3 * WAN), (intent.id, 7 * WAN)]
     assert fresh(session).get(type(voucher), voucher.id).status == VoucherStatus.LAPSED
     assert budget(session, prog) == 100 * WAN
     assert ledger.balance(session, AccountKind.AVAILABLE, order_book(session, order), org.id) == 0
