@@ -14,6 +14,7 @@ from claims.models import ClaimItem
 from claims.services import claiming_provider
 from orders.models import Order
 from orders.states import OrderStatus
+from orders.voucher_models import ContractVoucher
 from orgs.models import Organisation
 from shop import clock
 from shop.accounts import User
@@ -22,6 +23,11 @@ from shop.pagination import Page, paginate
 
 def _live_item_exists(order_id: Any) -> Any:
     return exists().where(ClaimItem.order_id == order_id, ClaimItem.live.is_(True))
+
+
+def _expired_voucher(order_id: Any) -> Any:
+    """A contract voucher past its validity (Liuzhou 第十九条: it cannot be redeemed)."""
+    return exists().where(ContractVoucher.order_id == order_id, ContractVoucher.valid_until < clock.today())
 
 
 def claimable_query(provider_id: int, where: ClaimableFilter = ClaimableFilter()) -> Any:
@@ -35,6 +41,7 @@ def claimable_query(provider_id: int, where: ClaimableFilter = ClaimableFilter()
             Order.status == OrderStatus.CONFIRMED,
             Order.voucher_fen > 0,
             ~_live_item_exists(Order.id),
+            ~_expired_voucher(Order.id),
         )
     )
     if where.confirmed_from:

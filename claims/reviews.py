@@ -34,6 +34,7 @@ from claims.services import (
     staff_claim,
 )
 from claims.states import CLAIM, ClaimStatus
+from orders import voucher_issue
 from orders.models import Order
 from orders.services import REFUND_GUARDS, REFUND_HOOKS
 from orgs.sanctions import ensure_not_sanctioned
@@ -229,6 +230,7 @@ def disburse_claim(session: Session, actor: User, claim_id: int, command: Disbur
     # this payment (recovering → budget); disbursed_fen stays the payable, claim.set_off_fen says how
     # much of it was set off (transferred = disbursed_fen − set_off_fen)
     recoveries.set_off_against(session, claim, actor)
+    voucher_issue.mark_redeemed(session, [item.order_id for item in claim.live_items], actor)
     change_state(
         session,
         claim,

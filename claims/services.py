@@ -31,6 +31,7 @@ from claims.dates import evidence_kinds, programmes_of, settlement_dates
 from claims.models import Claim, ClaimDocument, ClaimItem
 from claims.rules import missing_claim_documents, settlement_date_for
 from claims.states import CLAIM, SUBMITTED_CLAIM_STATUSES, ClaimStatus
+from orders import voucher_issue
 from orders.models import Order
 from orders.states import OrderStatus
 from orgs.models import Organisation
@@ -232,6 +233,7 @@ def create_claim(session: Session, actor: User, command: ClaimInput) -> Claim:
             _l("These orders used no vouchers, so there is nothing to redeem: %(ids)s.", ids=_ids(without_vouchers)),
             field="order_ids",
         )
+    voucher_issue.ensure_redeemable(session, order_ids)
     claim = Claim(
         provider_id=org.id,
         status=ClaimStatus.DRAFT,
@@ -297,6 +299,7 @@ def submit_claim(session: Session, actor: User, claim_id: int) -> Claim:
             extra={"missing": missing},
         )
     evidence_covers(claim)
+    voucher_issue.ensure_redeemable(session, [item.order_id for item in claim.live_items])
     today = clock.today()
     programme_ids = programmes_of(session, claim)
     day = settlement_date_for(today, settlement_dates(session, programme_ids))

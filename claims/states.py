@@ -67,6 +67,13 @@ class ClaimDocumentKind(StrEnum):
     CONTRACT = "contract"
     TRANSFER = "transfer"
     USAGE = "usage"
+    # Liuzhou 第二十条/第二十一条 (``shop.presets.EVIDENCE_KINDS``)
+    VOUCHER = "voucher"
+    VOUCHER_APPLICATION = "voucher_application"
+    SELF_PAYMENT = "self_payment"
+    BANK_RECEIPT = "bank_receipt"
+    COMPLETION = "completion"
+    PROJECT_SUMMARY = "project_summary"
 
 
 class RecoveryStatus(StrEnum):

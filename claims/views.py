@@ -122,8 +122,9 @@ def claim_detail(claim_id: int, errors: dict | None = None, status: int = 200, f
         can=lambda action: CLAIM.can(claim.status, action),
         may=claims.allowed_actions(user, claim, holds),
         excludable=claims.excludable_order_ids(claim),
-        document_kinds=list(ClaimDocumentKind),
         **recovery_views.claim_context(db_session(), user, claim),  # 追回
+        # the kinds the claim's programmes ask for first, then the others
+        document_kinds=sorted(ClaimDocumentKind, key=lambda k: k.value not in required),
     ), status
 
 

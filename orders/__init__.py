@@ -15,7 +15,18 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from orders import api, attempts, cart, reconcile, services, views
+    from orders import (
+        api,
+        attempts,
+        cart,
+        reconcile,
+        services,
+        views,
+        voucher_api,
+        voucher_issue,
+        voucher_reconciliation,
+        voucher_views,
+    )
     from orders.demo import seed_orders
     from orders.payments import StripeGateway
 
@@ -24,6 +35,9 @@ def init_app(app: Flask) -> None:
     )
     app.register_blueprint(views.bp)
     app.register_blueprint(api.api_bp)
+    app.register_blueprint(voucher_views.bp)
+    app.register_blueprint(voucher_api.api_bp)
+    voucher_reconciliation.register()  # ledger-verify counts contract vouchers' reservations and grants
     seed.register(seed_orders, order=40)
     daily.every_day(
         app,
@@ -32,6 +46,14 @@ def init_app(app: Flask) -> None:
             session, app.extensions["orders.gateway"], deadline_days=app.config["CONFIRMATION_DEADLINE_DAYS"]
         ),
     )
+
+    def _contract_vouchers_daily(session, today):  # type: ignore[no-untyped-def]
+        voucher_issue.issue_after_notice(session, today)
+        voucher_issue.lapse_expired(session, today)
+        voucher_issue.settle_card_refunds(session, app.extensions["orders.gateway"])
+
+    daily.every_day(app, "orders.contract_vouchers", _contract_vouchers_daily)
+    _voucher_nav_and_labels()
 
     nav.add(
         "orders.cart", _l("Cart"), {"enterprise"}, order=15, count=lambda s, u: cart.cart_count(s, u.organisation_id)
@@ -104,6 +126,15 @@ def init_app(app: Flask) -> None:
         bad={"cancelled", "refunded"},
     )
 
+    @app.cli.command("contract-vouchers-daily")
+    def contract_vouchers_daily_command() -> None:
+        """Issue contract vouchers whose notice ended, lapse expired ones, refund their amounts on cards."""
+        from shop.db import write_transactions
+
+        with write_transactions(), app.extensions["shop.sessions"]() as session:
+            _contract_vouchers_daily(session, None)
+        click.echo("done")
+
     @app.cli.command("reconcile-payments")
     @click.option("--older-than", default=15, show_default=True, help="minutes an unfinished checkout may run")
     def reconcile_payments_command(older_than: int) -> None:
@@ -138,3 +169,48 @@ def init_app(app: Flask) -> None:
         with app.extensions["shop.sessions"]() as session:
             n = reconcile.expire_unconfirmed_orders(session, app.extensions["orders.gateway"], deadline_days=days)
         click.echo(f"{n} order(s) not confirmed within {days} days cancelled")
+
+
+def _voucher_nav_and_labels() -> None:
+    from orders import voucher_reviews
+
+    nav.add("orders_vouchers.my_vouchers", _l("Contract vouchers"), {"enterprise", "provider"}, order=17)
+    nav.add(
+        "orders_vouchers.review_queue",
+        _l("Contract voucher reviews"),
+        {"operator", "authority"},
+        order=17,
+        count=lambda s, u: len(voucher_reviews.review_queue(s, u)),
+    )
+    labels.add(
+        {
+            "contract_voucher": _l("contract voucher"),
+            "applied": _l("Applied for"),
+            "in_review": _l("In review"),
+            "reviewed": _l("Reviewed, waiting for the round"),
+            "in_notice": _l("In its notice"),
+            "issued": _l("Issued"),
+            "redeemed": _l("Redeemed"),
+            "refused": _l("Refused"),
+            "withdrawn": _l("Withdrawn"),
+            "lapsed": _l("Lapsed"),
+            "apply_voucher": _l("Voucher applied for"),
+            "pass_stage": _l("Review stage passed"),
+            "pass_review": _l("Reviews passed and scored"),
+            "publish_voucher": _l("Voucher granted, in its notice"),
+            "issue_voucher": _l("Voucher issued"),
+            "refuse_voucher": _l("Voucher refused"),
+            "withdraw_voucher": _l("Voucher application withdrawn"),
+            "redeem_voucher": _l("Voucher redeemed"),
+            "lapse_voucher": _l("Voucher lapsed"),
+            "refund_voucher_amount": _l("Voucher amount refunded on the card"),
+            "apply_contract_voucher": _l("Contract voucher applied to the order"),
+            "lose_contract_voucher": _l("Contract voucher taken off the order"),
+            "reserve_contract_voucher": _l("Reserved for a contract voucher"),
+            "release_contract_voucher": _l("Contract voucher reservation released"),
+            "issue_contract_voucher": _l("Contract voucher issued to its order"),
+            "lapse_contract_voucher": _l("Lapsed contract voucher back to the budget"),
+        },
+        attention={"applied", "in_review", "reviewed"},
+        bad={"refused", "lapsed"},
+    )

@@ -58,7 +58,7 @@ class PaymentGateway(Protocol):
     def authorise(self, intent_id: str) -> Intent: ...
     def capture(self, intent_id: str) -> Intent: ...
     def void(self, intent_id: str) -> Intent: ...
-    def refund(self, intent_id: str, amount_fen: int | None = None) -> str: ...
+    def refund(self, intent_id: str, amount_fen: int | None = None, *, purpose: str | None = None) -> str: ...
     def retrieve(self, intent_id: str) -> Intent: ...
     def find_by_attempt(self, attempt_key: str) -> list[Intent]: ...
 
@@ -125,22 +125,26 @@ class StripeGateway:
                 return after
             raise
 
-    def refund(self, intent_id: str, amount_fen: int | None = None) -> str:
+    def refund(self, intent_id: str, amount_fen: int | None = None, *, purpose: str | None = None) -> str:
         """Refund a captured intent, once: a retry after a lost answer finds the refund already made
-        (localstripe ignores idempotency keys, and Stripe keeps them for 24 hours only)."""
+        (localstripe ignores idempotency keys, and Stripe keeps them for 24 hours only). A refund made
+        for a ``purpose`` (a contract voucher's amount: ``orders.voucher_issue``) carries it in its
+        metadata and is told apart from the order's own refund, so that neither stands for the other."""
         params: dict[str, Any] = {"payment_intent": intent_id}
         if amount_fen is not None:
             params["amount"] = amount_fen
+        if purpose is not None:
+            params["metadata"] = {"purpose": purpose}
         with _translated_errors():
             made = [
                 r
                 for r in self.client.v1.refunds.list(params={"payment_intent": intent_id, "limit": 100}).data
-                if r.status in ("succeeded", "pending")
+                if r.status in ("succeeded", "pending") and _purpose(r) == purpose
             ]
             if made and (amount_fen is None or sum(r.amount for r in made) >= amount_fen):
                 return made[0].id
             return self.client.v1.refunds.create(
-                params=params, options={"idempotency_key": f"refund-{intent_id}-{amount_fen}"}
+                params=params, options={"idempotency_key": f"refund-{intent_id}-{amount_fen}-{purpose or ''}"}
             ).id
 
     def retrieve(self, intent_id: str) -> Intent:
@@ -209,6 +213,14 @@ class _translated_errors:
         return False
 
 
+def _purpose(refund: Any) -> str | None:
+    """The purpose a refund was made for (its metadata), or None (a StripeObject is not a dict)."""
+    try:
+        return refund["metadata"]["purpose"]
+    except (KeyError, TypeError):
+        return None
+
+
 class InProcessGateway:
     """A gateway that never leaves the process: for benchmarks (to tell our latency from the mock's)
     and for tests that must stop the process between two steps. Payment method ``pm_declined``
@@ -219,6 +231,7 @@ class InProcessGateway:
     def __init__(self) -> None:
         self.intents: dict[str, dict[str, Any]] = {}
         self.refunds: list[tuple[str, int | None]] = []
+        self.purposes: dict[int, str] = {}  # refund number → its purpose, where it has one
 
     def prepare(self, *, amount_fen: int, payment_method: str, attempt_key: str, description: str) -> Intent:
         if payment_method == "pm_unavailable":
@@ -256,14 +269,16 @@ class InProcessGateway:
             intent["status"] = "canceled"
         return self.retrieve(intent_id)
 
-    def refund(self, intent_id: str, amount_fen: int | None = None) -> str:
-        """As ``StripeGateway.refund``: only a captured intent, and once."""
+    def refund(self, intent_id: str, amount_fen: int | None = None, *, purpose: str | None = None) -> str:
+        """As ``StripeGateway.refund``: only a captured intent, and once for each purpose."""
         if self.intents[intent_id]["status"] != "succeeded":
             raise PaymentUnavailable("only a captured intent can be refunded")
         for n, (refunded, _amount) in enumerate(self.refunds, start=1):
-            if refunded == intent_id:
+            if refunded == intent_id and self.purposes.get(n) == purpose:
                 return f"re_local_{n}"
         self.refunds.append((intent_id, amount_fen))
+        if purpose is not None:
+            self.purposes[len(self.refunds)] = purpose
         return f"re_local_{len(self.refunds)}"
 
     def retrieve(self, intent_id: str) -> Intent:

@@ -20,7 +20,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from orders import rules
+from orders import rules, voucher_issue
 from orders.attempts import (
     LEASE_MARGIN,
     call_timeout,
@@ -44,7 +44,6 @@ from shop import clock
 from shop.accounts import User
 from shop.audit import change_state
 from shop.db import use_case
-from wallet import ledger
 
 log = logging.getLogger(__name__)
 
@@ -328,15 +327,7 @@ def expire_order(
         cancellation_reason=reason,
         payment_status=payment,
     )
-    if order.voucher_fen:
-        ledger.release_vouchers(
-            session,
-            ledger.book_of(session, order.voucher_book, order.voucher_year),
-            order.enterprise_id,
-            order.voucher_fen,
-            ref=("order", order.id),
-            actor_id=None,
-        )
+    voucher_issue.order_released(session, order, None)  # quota vouchers back, or a contract voucher lapsed
     session.commit()
     return True
 

@@ -120,3 +120,43 @@ def time_left(deadline: dt.datetime, now: dt.datetime) -> tuple[int, int] | None
         return None
     hours = int((deadline - now).total_seconds()) // 3600
     return hours // 24, hours % 24
+
+
+# -- contract vouchers (Linyi, Liuzhou) -----------------------------------------------------------
+
+
+def contract_voucher_amount(total_fen: int, ratio: int, cap_fen: int, yearly_left_fen: int | None) -> int:
+    """What a contract voucher gives for an order of ``total_fen``: ``ratio`` percent of it (floored to
+    the fen), at most the scheme's cap (by tier) and what the enterprise's yearly total has left."""
+    amount = min(voucher_share_fen(total_fen, ratio), cap_fen)
+    if yearly_left_fen is not None:
+        amount = min(amount, yearly_left_fen)
+    return max(amount, 0)
+
+
+@dataclass(frozen=True)
+class RoundEntry:
+    """An application of a ranked round (择优): its score, when it was applied for, its amount."""
+
+    voucher_id: int
+    score: int
+    applied_at: dt.datetime
+    amount_fen: int
+
+
+def rank_round(entries: Iterable[RoundEntry], budget_fen: int) -> tuple[list[int], list[int]]:
+    """择优, 额满即止 (Liuzhou 第十三条/第十四条): the applications ranked by score (highest first; a tie goes
+    to the earlier application, then the lower id), granted in rank order while the budget covers each
+    whole amount; the first one it does not cover and every one after it are not granted (the budget is
+    used: no lower-ranked application passes one that did not fit). Returns (granted, not granted) ids."""
+    ranked = sorted(entries, key=lambda e: (-e.score, e.applied_at, e.voucher_id))
+    granted: list[int] = []
+    refused: list[int] = []
+    left = budget_fen
+    for entry in ranked:
+        if not refused and entry.amount_fen <= left:
+            granted.append(entry.voucher_id)
+            left -= entry.amount_fen
+        else:
+            refused.append(entry.voucher_id)
+    return granted, refused

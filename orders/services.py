@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from orders import voucher_issue
 from orders.commands import OrderFilter
 from orders.models import Order, OrderLine
 from orders.payments import PaymentDeclined, PaymentGateway, PaymentUnavailable
@@ -48,7 +49,6 @@ from shop.i18n import _l
 from shop.inputs import Decision
 from shop.pagination import Page, paginate
 from shop.states import Role
-from wallet import ledger
 
 log = logging.getLogger(__name__)
 
@@ -185,15 +185,7 @@ def _cancel(session: Session, actor: User, order_id: int) -> Order:
     change_state(
         session, order, ORDER, "cancel", actor, subject_type="order", cancelled_at=clock.now(), payment_status=pending
     )
-    if order.voucher_fen:
-        ledger.release_vouchers(
-            session,
-            ledger.book_of(session, order.voucher_book, order.voucher_year),
-            order.enterprise_id,
-            order.voucher_fen,
-            ref=("order", order.id),
-            actor_id=actor.id,
-        )
+    voucher_issue.order_released(session, order, actor)  # quota vouchers back, or a contract voucher lapsed
     session.commit()
     return order
 
@@ -264,16 +256,7 @@ def _decide_refund(session: Session, actor: User, order_id: int, decision: Decis
             refund_decision_reason=reason,
             payment_status=pending,
         )
-        if order.voucher_fen:
-            ledger.release_vouchers(
-                session,
-                ledger.book_of(session, order.voucher_book, order.voucher_year),
-                order.enterprise_id,
-                order.voucher_fen,
-                ref=("order", order.id),
-                actor_id=actor.id,
-                kind="release_order",
-            )
+        voucher_issue.order_released(session, order, actor)  # quota vouchers back, or a contract voucher lapsed
     else:
         change_state(
             session,

@@ -120,3 +120,61 @@ CHECKOUT_ATTEMPT = StateMachine[AttemptStatus](
         AttemptStatus.ABANDONED: {"hold_left_behind": AttemptStatus.VOID_PENDING},
     },
 )
+
+
+class VoucherStatus(StrEnum):
+    """A contract voucher (Linyi, Liuzhou: ``orders.contract_vouchers``): applied for one order, reviewed
+    at each of the scheme's stages, then (择优) ranked in the programme's round, granted (in its notice
+    where the policy publishes grants first), issued with its number, redeemed by the provider's claim."""
+
+    APPLIED = "applied"  # waiting for the first review stage
+    IN_REVIEW = "in_review"  # passed a stage, waiting for the next
+    REVIEWED = "reviewed"  # passed every stage, waiting for the programme's round (择优)
+    IN_NOTICE = "in_notice"  # granted, published before it is issued
+    ISSUED = "issued"  # numbered, valid, the order voucher-backed
+    REDEEMED = "redeemed"  # the provider's claim of the order was paid
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+    LAPSED = "lapsed"
+
+
+CONTRACT_VOUCHER = StateMachine[VoucherStatus](
+    "contract_voucher",
+    {
+        # "pass_stage": a stage approved with more to come; "pass_review": the last stage approved (the round waits);
+        # "grant"/"publish_voucher": approved at the last stage or in the round, issued at once or after the notice
+        VoucherStatus.APPLIED: {
+            "pass_stage": VoucherStatus.IN_REVIEW,
+            "pass_review": VoucherStatus.REVIEWED,
+            "publish_voucher": VoucherStatus.IN_NOTICE,
+            "issue_voucher": VoucherStatus.ISSUED,
+            "refuse_voucher": VoucherStatus.REFUSED,
+            "withdraw_voucher": VoucherStatus.WITHDRAWN,
+        },
+        VoucherStatus.IN_REVIEW: {
+            "pass_stage": VoucherStatus.IN_REVIEW,
+            "pass_review": VoucherStatus.REVIEWED,
+            "publish_voucher": VoucherStatus.IN_NOTICE,
+            "issue_voucher": VoucherStatus.ISSUED,
+            "refuse_voucher": VoucherStatus.REFUSED,
+            "withdraw_voucher": VoucherStatus.WITHDRAWN,
+        },
+        VoucherStatus.REVIEWED: {
+            "publish_voucher": VoucherStatus.IN_NOTICE,
+            "issue_voucher": VoucherStatus.ISSUED,
+            "refuse_voucher": VoucherStatus.REFUSED,
+            "withdraw_voucher": VoucherStatus.WITHDRAWN,
+        },
+        VoucherStatus.IN_NOTICE: {
+            "issue_voucher": VoucherStatus.ISSUED,
+            "refuse_voucher": VoucherStatus.REFUSED,
+            "withdraw_voucher": VoucherStatus.WITHDRAWN,
+        },
+        VoucherStatus.ISSUED: {"redeem_voucher": VoucherStatus.REDEEMED, "lapse_voucher": VoucherStatus.LAPSED},
+    },
+)
+
+# the statuses whose amount is still reserved from the budget (not yet in the order, not yet returned)
+VOUCHER_HELD = (VoucherStatus.APPLIED, VoucherStatus.IN_REVIEW, VoucherStatus.REVIEWED, VoucherStatus.IN_NOTICE)
+# the statuses whose amount is in the order (issued) or was redeemed: granted, whether used or not
+VOUCHER_GRANTED = (VoucherStatus.ISSUED, VoucherStatus.REDEEMED)

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from orders import cart as carts
 from orders import checkout as checkouts
-from orders import idempotency, pricing, reconcile, rules, services
+from orders import idempotency, pricing, reconcile, rules, services, voucher_views
 from orders.agreement import AGREEMENTS
 from orders.agreement import CURRENT as CURRENT_AGREEMENT
 from orders.commands import CartLineInput, CheckoutRequest, OrderFilter, QuantityInput
@@ -267,6 +267,7 @@ def _order_page(order_id: int, errors: dict | None = None, status: int = 200) ->
         refund_refusal=refusal,
         confirm_by=confirm_by(order) if placed else None,
         time_left=_time_left(order) if placed else None,
+        contract=voucher_views.order_context(order),
     ), status
 
 

@@ -49,6 +49,7 @@ SUBJECT_TYPES = (
     "reconsideration",
     "checkout",
     "order",
+    "contract_voucher",
     "claim",
     "recovery",
     "holiday",

@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "catalog.models",
     "wallet.models",
     "orders.models",
+    "orders.voucher_models",
     "claims.models",
     "claims.recovery_models",
     "oversight.models",

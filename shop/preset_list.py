@@ -2,8 +2,9 @@
 from one and the authority overrides what its own notice says otherwise (``shop.presets``).
 ``docs/policies.md`` lists every rule of each notice with the setting below that carries it.
 
-Amounts are fen (¥1 = 100 fen). Quota-first presets (Guizhou, Baiyun) run now; the contract-first
-(Linyi, Liuzhou) and post-subsidy (Guangdong) flows are listed, ``available`` false, until they run.
+Amounts are fen (¥1 = 100 fen). Quota-first (Guizhou, Baiyun) and contract-first (Linyi, Liuzhou:
+``orders.contract_vouchers``) presets run now; the post-subsidy flow (Guangdong) is listed, ``available``
+false, until it runs.
 """
 
 from __future__ import annotations
@@ -98,11 +99,17 @@ BAIYUN = Rules(
     ),
 )
 
-# The three below run in the next issues; their main figures are here so that they can be listed.
+# 临沂市"云服务券"管理办法 (000_…): the voucher is computed from the contract (第十一条), reviewed by the
+# county 经信局 (第十条), first come first served while the budget lasts (第四条/第五条 "先到先补、补完为止"),
+# once ever per enterprise (第九条), 30% ≤ 5万, 6万 with a 两化融合 certificate (第十四条/第十五条), claims
+# every half year (第十三条: the programme's settlement dates 06-30 and 12-31)
 LINYI = Rules(
     preset="linyi",
     title="临沂市云服务券",
     seed="000_7f441ee500dd50c6.txt",
+    selection="first_come",
+    review_working_days=5,
+    settlement_days=("06-30", "12-31"),
     schemes=(
         Scheme(
             key="default",
@@ -112,16 +119,44 @@ LINYI = Rules(
             cap_fen=5 * WAN,
             cap_tiers=(CapTier(fact="certificates", equals="lianghua", cap_fen=6 * WAN),),
             frequency="once_ever",
+            review_stages=("county",),
         ),
     ),
 )
+# 柳州市工业企业上云服务券 (001_…): county first review → city review → 5 working days of notice → issued
+# (第十三条/第十四条), 择优 and 额满即止, ≤ 50万 per enterprise per year counting what was granted (第十四条),
+# 80/50/30% in 2020/2021/2022 (第十六条), valid one year from issuance (第十八条/第十九条), the evidence of
+# 第二十条/第二十一条
 LIUZHOU = Rules(
     preset="liuzhou",
     title="柳州市工业企业上云服务券",
     seed="001_976eb3291cd5e69b.txt",
+    selection="ranked",
+    yearly_total_fen=50 * WAN,
     validity_days=365,
     ban_years=3,  # 第二十三条: "三年内不再给予各类工业扶持资金支持"
-    schemes=(Scheme(key="default", title="上云服务券", flow="contract", ratio_by_year=(80, 50, 30), cap_fen=50 * WAN),),
+    review_working_days=5,
+    notice_before_grant_working_days=5,
+    claim_evidence=(
+        "voucher",
+        "voucher_application",
+        "contract",
+        "self_payment",
+        "invoice",
+        "bank_receipt",
+        "completion",
+        "project_summary",
+    ),
+    schemes=(
+        Scheme(
+            key="default",
+            title="上云服务券",
+            flow="contract",
+            ratio_by_calendar_year={"2020": 80, "2021": 50, "2022": 30},
+            cap_fen=50 * WAN,
+            review_stages=("county", "city"),
+        ),
+    ),
 )
 GUANGDONG = Rules(
     preset="guangdong",
@@ -134,8 +169,8 @@ PRESETS: dict[str, Preset] = {
     p.key: p
     for p in (
         Preset("guizhou", _l("Guizhou cloud-use vouchers"), GUIZHOU.seed, GUIZHOU),
-        Preset("linyi", _l("Linyi cloud service vouchers"), LINYI.seed, LINYI, available=False),
-        Preset("liuzhou", _l("Liuzhou cloud service vouchers"), LIUZHOU.seed, LIUZHOU, available=False),
+        Preset("linyi", _l("Linyi cloud service vouchers"), LINYI.seed, LINYI),
+        Preset("liuzhou", _l("Liuzhou cloud service vouchers"), LIUZHOU.seed, LIUZHOU),
         Preset("baiyun", _l("Baiyun district service vouchers"), BAIYUN.seed, BAIYUN),
         Preset("guangdong", _l("Guangdong cloud platform vouchers"), GUANGDONG.seed, GUANGDONG, available=False),
     )

@@ -36,7 +36,24 @@ ORGANISATION_KINDS = ("enterprise", "provider")
 # a scheme's ratio is set per layer (第十一条) or per product category
 RATIO_KEYS = {layer.value for layer in Layer} | {category.value for category in Category}
 # what a claim's documents can be (claims.models: the kinds a provider uploads)
-EVIDENCE_KINDS = ("invoice", "contract", "transfer", "usage")
+EVIDENCE_KINDS = (
+    "invoice",
+    "contract",
+    "transfer",
+    "usage",
+    # Liuzhou 第二十条: the voucher, the application, proof of self-payment, the bank receipt, proof of
+    # completion and the project summary
+    "voucher",
+    "voucher_application",
+    "self_payment",
+    "bank_receipt",
+    "completion",
+    "project_summary",
+)
+# who reviews a contract voucher at each stage (``Scheme.review_stages``): the staff whose
+# jurisdiction is the county (区/县) of the enterprise's region, or the programme's (the city)
+REVIEW_STAGES = ("county", "city")
+SELECTIONS = ("first_come", "ranked")
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,11 @@ class Scheme:
     # public cloud: "补贴额度周期为三年，逐年申请"); None: no limit (``ratio_by_year`` limits by itself)
     max_years: int | None = None
     required_facts: tuple[str, ...] = ()
+    # contract vouchers (``flow="contract"``): the reviews in order (``REVIEW_STAGES``; the last one
+    # scores the application where the programme selects by rank), and the ratio by the calendar year
+    # of the application (Liuzhou 80/50/30% in 2020/2021/2022), which replaces ``ratios``
+    review_stages: tuple[str, ...] = ()
+    ratio_by_calendar_year: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def asked_facts(self) -> tuple[str, ...]:
@@ -118,6 +140,9 @@ class Rules:
     # published after the fact (Guizhou's 公示 of grants and disbursements)
     notice_working_days: int = 5
     claim_evidence: tuple[str, ...] = ("invoice", "contract", "transfer", "usage")
+    # the settlement dates (month-day) a programme gets when it is created without any (Linyi 第十三条:
+    # every half year, 06-30 and 12-31), in each year of its period
+    settlement_days: tuple[str, ...] = ()
     query_working_days: int = 3
     exit_notice_days: int = 30
     # fraud: the provider is banned (负面清单) for this many years (Liuzhou 3, Baiyun 5); None: until
@@ -171,7 +196,7 @@ def _same_shape(old: Any, new: Any) -> bool:
     return False
 
 
-MAPPING_RULES = ("ratios", "package_price_fen", "package_limits", "blocks")
+MAPPING_RULES = ("ratios", "package_price_fen", "package_limits", "blocks", "ratio_by_calendar_year")
 
 
 def apply_overrides(rules: Rules, overrides: Mapping[str, Any]) -> Rules:
@@ -208,6 +233,16 @@ def _tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value or ())
 
 
+def _month_day(value: Any) -> bool:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(f"2024-{value}")  # a leap year: 02-29 is a day
+    except (TypeError, ValueError):
+        return False
+    return isinstance(value, str) and len(value) == 5
+
+
 def rules_from_dict(data: Mapping[str, Any]) -> Rules:
     """Rules from their stored form (a ``PolicyVersion``'s JSON), checked; raises ``PolicyError``."""
     errors: dict[str, list] = {}
@@ -220,6 +255,8 @@ def rules_from_dict(data: Mapping[str, Any]) -> Rules:
                 "ratio_by_year": _tuple(raw.get("ratio_by_year")),
                 "categories": _tuple(raw.get("categories")),
                 "required_facts": _tuple(raw.get("required_facts")),
+                "review_stages": _tuple(raw.get("review_stages")),
+                "ratio_by_calendar_year": dict(raw.get("ratio_by_calendar_year") or {}),
                 "cap_tiers": tiers,
                 "ratios": dict(raw.get("ratios") or {}),
                 "package_price_fen": dict(raw.get("package_price_fen") or {}),
@@ -236,7 +273,15 @@ def rules_from_dict(data: Mapping[str, Any]) -> Rules:
             errors[f"{prefix}.ratios"] = [
                 _l("A ratio is set for a layer or a category: %(keys)s.", keys=", ".join(sorted(unknown)))
             ]
-        for name, value in [*scheme.ratios.items(), *enumerate(scheme.ratio_by_year)]:
+        if set(scheme.review_stages) - set(REVIEW_STAGES):
+            errors[f"{prefix}.review_stages"] = [_l("Review stages among: %(words)s.", words=", ".join(REVIEW_STAGES))]
+        if any(not (isinstance(y, str) and y.isdigit() and len(y) == 4) for y in scheme.ratio_by_calendar_year):
+            errors[f"{prefix}.ratio_by_calendar_year"] = [_l("A ratio is set for a year such as 2021.")]
+        for name, value in [
+            *scheme.ratios.items(),
+            *enumerate(scheme.ratio_by_year),
+            *scheme.ratio_by_calendar_year.items(),
+        ]:
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
                 errors[f"{prefix}.ratios.{name}"] = [_l("A percentage between 0 and 100.")]
         amounts = [scheme.cap_fen, *(t.cap_fen for t in tiers), *scheme.package_price_fen.values()]
@@ -254,12 +299,17 @@ def rules_from_dict(data: Mapping[str, Any]) -> Rules:
     values.update(
         eligible_kinds=_tuple(data.get("eligible_kinds") or ("enterprise",)),
         claim_evidence=_tuple(data.get("claim_evidence")),
+        settlement_days=_tuple(data.get("settlement_days")),
         reconsideration=Reconsideration(**recon) if recon else None,
         schemes=tuple(schemes),
         blocks=dict(data.get("blocks") or {}),
     )
     if not values["eligible_kinds"] or set(values["eligible_kinds"]) - set(ORGANISATION_KINDS):
         errors["eligible_kinds"] = [_l("Organisation kinds among: %(words)s.", words=", ".join(ORGANISATION_KINDS))]
+    if not all(_month_day(md) for md in values["settlement_days"]):
+        errors["settlement_days"] = [_l("Settlement days as month-day, e.g. 06-30.")]
+    if values.get("selection", "first_come") not in SELECTIONS:
+        errors["selection"] = [_l("Choose one of the selections.")]
     if not values["claim_evidence"] or set(values["claim_evidence"]) - set(EVIDENCE_KINDS):
         errors["claim_evidence"] = [_l("Evidence kinds among: %(words)s.", words=", ".join(EVIDENCE_KINDS))]
     for name in (

@@ -82,9 +82,9 @@ class LosesCaptureAnswer:
         self._check_up()
         return super().void(intent_id)
 
-    def refund(self, intent_id: str, amount_fen: int | None = None) -> str:
+    def refund(self, intent_id: str, amount_fen: int | None = None, *, purpose: str | None = None) -> str:
         self._check_up()
-        return super().refund(intent_id, amount_fen)
+        return super().refund(intent_id, amount_fen, purpose=purpose)
 
 
 class LostCaptureGateway(LosesCaptureAnswer, InProcessGateway):

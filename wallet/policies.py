@@ -18,7 +18,7 @@ from shop.errors import Forbidden, ValidationError
 from shop.i18n import _l
 from shop.jurisdictions import covers
 from shop.preset_list import PRESETS
-from shop.presets import PolicyError, apply_overrides
+from shop.presets import PolicyError, Rules, apply_overrides
 from shop.states import Role
 from wallet import grants, ledger, programmes, versions
 from wallet.commands import ProgrammeSpec
@@ -78,7 +78,7 @@ def create_from_preset(session: Session, actor: User, spec: ProgrammeSpec) -> Pr
         applications_close_on=spec.ends_on,
         created_by_id=actor.id,
     )
-    programme.settlement_dates = [SettlementDate(day=d) for d in spec.settlement_dates]
+    programme.settlement_dates = [SettlementDate(day=d) for d in spec.settlement_dates or default_dates(rules, spec)]
     session.add(programme)
     try:
         session.flush()
@@ -144,6 +144,17 @@ def update_programme(
     record(session, actor, "programme", programme.id, "update_programme", before, audit_state(programme))
     session.commit()
     return programme
+
+
+def default_dates(rules: Rules, spec: ProgrammeSpec) -> list[dt.date]:
+    """The preset's settlement days (month-day) in each year of the programme's period."""
+    days = []
+    for year in range(spec.starts_on.year, spec.ends_on.year + 1):
+        for md in rules.settlement_days:
+            day = dt.date.fromisoformat(f"{year}-{md}")
+            if spec.starts_on <= day <= spec.ends_on:
+                days.append(day)
+    return days
 
 
 def audit_state(programme: Programme) -> dict[str, Any]:

@@ -24,6 +24,7 @@ GENERAL = (
     ("validity_days", _l("Validity in days from the grant (empty: to the end of the programme)"), True),
     ("unused_reclaim_days", _l("Reclaimed after this many days unused"), True),
     ("completion_working_days", _l("Working days to complete a returned application"), True),
+    ("review_working_days", _l("Working days for each review stage (empty: five)"), True),
     ("notice_before_grant_working_days", _l("Working days of notice before the quota is issued"), True),
     ("notice_working_days", _l("Working days grants and disbursements are published"), False),
     ("query_working_days", _l("Working days to answer a query on a claim"), False),
@@ -88,6 +89,9 @@ def figures(rules: Rules) -> list[Figure]:
         if scheme.ratio_by_year:
             words = _l("Voucher share by year of the subscription (%, e.g. 100, 80, 60)")
             out.append(Figure(f"{prefix}.ratio_by_year", words, "percents", list(scheme.ratio_by_year), scheme=title))
+        for year, ratio in scheme.ratio_by_calendar_year.items():
+            words = _l("Voucher share of a contract applied for in %(year)s (%%)", year=year)
+            out.append(Figure(f"{prefix}.ratio_by_calendar_year.{year}", words, "percent", ratio, scheme=title))
         if scheme.cap_fen or not scheme.package_price_fen:
             words = _l("Cap (yuan)") if not scheme.cap_tiers else _l("Cap where no tier applies (yuan)")
             out.append(Figure(f"{prefix}.cap_fen", words, "fen", scheme.cap_fen, scheme=title))

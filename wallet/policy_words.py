@@ -38,6 +38,10 @@ FLOW_WORDS = {
 }
 # a list's separator: "、" in Chinese
 SEPARATOR = _l(", ")
+STAGE_WORDS = {
+    "county": _l("the county's reviewers (县/区)"),
+    "city": _l("the city's reviewers (市)"),
+}
 FREQUENCY_WORDS = {
     "once_ever": _l("Once ever (一次)"),
     "once_per_programme": _l("Once per programme (每期)"),
@@ -83,7 +87,15 @@ def tier_line(tier: CapTier) -> Any:
 
 def scheme_lines(scheme: Scheme) -> list[Any]:
     lines: list[Any] = [FLOW_WORDS.get(scheme.flow, scheme.flow)]
-    if scheme.ratio_by_year:
+    if scheme.ratio_by_calendar_year:
+        years = str(SEPARATOR).join(f"{y} {r}%" for y, r in scheme.ratio_by_calendar_year.items())
+        lines.append(_l("The voucher pays of the contract, by the year it is applied for: %(years)s.", years=years))
+    if scheme.review_stages:
+        stages = str(SEPARATOR).join(str(STAGE_WORDS.get(s, s)) for s in scheme.review_stages)
+        lines.append(_l("Reviewed in turn by: %(stages)s.", stages=stages))
+    if scheme.ratio_by_calendar_year:
+        pass  # said above
+    elif scheme.ratio_by_year:
         years = str(SEPARATOR).join(
             str(_l("year %(n)d %(ratio)d%%", n=i, ratio=r)) for i, r in enumerate(scheme.ratio_by_year, 1)
         )
@@ -135,6 +147,10 @@ def general_lines(rules: Rules) -> list[Any]:
         lines.append(_l("A grant left unused for %(n)d days is reclaimed.", n=rules.unused_reclaim_days))
     if rules.selection == "first_come":
         lines.append(_l("First come, first served."))
+    elif rules.selection == "ranked":
+        lines.append(
+            _l("Ranked by the reviewers' scores, granted in rank order until the budget is used (择优, 额满即止).")
+        )
     if rules.completion_working_days is not None:
         lines.append(
             _l(

@@ -107,9 +107,9 @@ class FaultyGateway(InProcessGateway):
         self._check()
         return super().void(intent_id)
 
-    def refund(self, intent_id: str, amount_fen: int | None = None) -> str:
+    def refund(self, intent_id: str, amount_fen: int | None = None, *, purpose: str | None = None) -> str:
         self._check()
-        return super().refund(intent_id, amount_fen)
+        return super().refund(intent_id, amount_fen, purpose=purpose)
 
 
 # What the runs reached, so that the test also fails when the machine stops exploring (a rule that

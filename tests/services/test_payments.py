@@ -88,3 +88,20 @@ def test_an_unreachable_service_raises_payment_unavailable():
     gateway = StripeGateway("sk_test_x", api_base="http://127.0.0.1:9", timeout=2)
     with pytest.raises(PaymentUnavailable):
         gateway.prepare(amount_fen=100, payment_method="pm_x", attempt_key="att-6", description="x")
+
+
+def test_a_refund_for_a_purpose_is_told_apart_from_the_orders_own_refund(stripe_gateway):
+    # a Liuzhou voucher of 50% gives ¥500 of a ¥1,000 payment back; the order's later refund of the
+    # other ¥500 is a refund of its own, not taken for the voucher's (nor the voucher's, retried, twice)
+    intent = stripe_gateway.prepare(
+        amount_fen=100_000, payment_method=card(stripe_gateway), attempt_key="att-purpose", description="order"
+    )
+    stripe_gateway.authorise(intent.id)
+    stripe_gateway.capture(intent.id)
+    voucher = stripe_gateway.refund(intent.id, 50_000, purpose="contract_voucher:1")
+    assert stripe_gateway.refund(intent.id, 50_000, purpose="contract_voucher:1") == voucher  # once
+    own = stripe_gateway.refund(intent.id, 50_000)
+    assert own != voucher
+    assert stripe_gateway.refund(intent.id, 50_000) == own
+    refunds = stripe_gateway.client.v1.refunds.list(params={"payment_intent": intent.id}).data
+    assert sorted(r.amount for r in refunds) == [50_000, 50_000]

@@ -13,7 +13,7 @@ WAN = 1_000_000
 def test_every_preset_reads_back_from_its_stored_form():
     for preset in PRESETS.values():
         assert rules_from_dict(preset.rules.as_dict()) == preset.rules
-    assert {p.key for p in PRESETS.values() if p.available} == {"guizhou", "baiyun"}
+    assert {p.key for p in PRESETS.values() if p.available} == {"guizhou", "baiyun", "linyi", "liuzhou"}
 
 
 def test_overrides_change_the_rules_they_name_and_nothing_else():
@@ -88,3 +88,17 @@ def test_a_ratio_set_for_a_category_comes_before_its_layers():
     with pytest.raises(PolicyError) as caught:
         apply_overrides(BAIYUN, {"schemes.public_cloud.ratios.bitcoin": 10})
     assert "schemes.public_cloud.ratios" in caught.value.errors
+
+
+def test_the_contract_presets_read_back_and_their_form_changes_nothing_unless_told():
+    from shop.preset_list import LINYI, LIUZHOU
+    from shop.presets import apply_overrides
+    from wallet.policy_form import form_of, overrides_from_form
+
+    for rules in (LINYI, LIUZHOU):
+        assert overrides_from_form(form_of(rules), rules) == {}
+    assert LIUZHOU.schemes[0].review_stages == ("county", "city") and LIUZHOU.selection == "ranked"
+    changed = apply_overrides(LIUZHOU, {"schemes.default.ratio_by_calendar_year.2023": 20})
+    assert changed.schemes[0].ratio_by_calendar_year == {"2020": 80, "2021": 50, "2022": 30, "2023": 20}
+    form = form_of(LIUZHOU) | {"overrides.schemes.default.ratio_by_calendar_year.2021": "40"}
+    assert overrides_from_form(form, LIUZHOU) == {"schemes.default.ratio_by_calendar_year.2021": 40}

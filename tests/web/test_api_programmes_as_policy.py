@@ -40,7 +40,7 @@ def test_the_presets_are_listed_with_their_schemes_and_flows(client):
         "software_park",
         "smart_manufacturing",
     ]
-    assert {p["key"] for p in items if p["available"]} == {"guizhou", "baiyun"}
+    assert {p["key"] for p in items if p["available"]} == {"guizhou", "baiyun", "linyi", "liuzhou"}
     assert by_key["linyi"]["schemes"][0]["flow"] == "contract"
     assert by_key["guangdong"]["schemes"][0]["flow"] == "post_subsidy"
 

@@ -82,9 +82,9 @@ def test_faulty_figures_show_beside_their_fields(client, session):
 
 def test_the_preset_list_shows_the_coming_presets_but_does_not_offer_them(client, session):
     sign_in(client, make_staff(session, Role.AUTHORITY))
-    page = text(client.get("/authority/programmes/from-preset?preset=linyi"))
+    page = text(client.get("/authority/programmes/from-preset?preset=guangdong"))
     assert "即将推出" in page and 'name="preset" value="guizhou"' in page
-    assert "preset=linyi" not in page
+    assert "preset=guangdong" not in page
 
 
 def test_an_authority_of_another_jurisdiction_cannot_create_there(client, session):
