@@ -147,7 +147,8 @@ def evidence_covers(claim: Claim) -> None:
 _ROLE_ACTIONS = {
     Role.PROVIDER: ("add_document", "remove_document", "submit_claim", "withdraw_claim"),
     Role.OPERATOR: ("operator_approve_claim", "operator_reject_claim", "exclude_order"),
-    Role.AUTHORITY: ("authority_approve_claim", "authority_reject_claim", "query_claim", "disburse_claim"),
+    Role.AUTHORITY: ("authority_approve_claim", "authority_reject_claim", "query_claim"),
+    Role.FINANCE: ("disburse_claim",),  # of a claim in no payment request (claims.payments)
 }
 
 
@@ -160,6 +161,8 @@ def allowed_actions(actor: User, claim: Claim, holds: list[Sanction]) -> set[str
     may = {action for action in _ROLE_ACTIONS.get(actor.role, ()) if CLAIM.can(claim.status, action)}
     if holds:
         may -= {"operator_approve_claim", "authority_approve_claim", "disburse_claim"}
+    if claim.payment_request_id is not None:  # at the finance bureau: paid or returned with the request
+        may -= {"disburse_claim", "authority_reject_claim"}
     if claim.status == ClaimStatus.APPROVED and "authority_reject_claim" in may:
         if holds:
             may.add("reject_held")

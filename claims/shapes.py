@@ -83,6 +83,7 @@ CLAIM_SCHEMA = {
         "disbursement_reference": {"type": ["string", "null"]},
         "disbursed_on": {"type": ["string", "null"], "format": "date"},
         "disbursed_fen": {"type": ["integer", "null"]},
+        "payment_request_id": {"type": ["integer", "null"], "description": "拨付申请: the request it was sent in"},
         "orders": {"type": "array", "items": ITEM_SCHEMA},
         "documents": {"type": "array", "items": DOCUMENT_SCHEMA},
         "queries": {"type": "array", "items": QUERY_SCHEMA},
@@ -164,6 +165,7 @@ def claim_json(claim: Claim, *, full: bool = True, held: bool | None = None) -> 
         "disbursement_reference": claim.disbursement_reference,
         "disbursed_on": _when(claim.disbursed_on),
         "disbursed_fen": claim.disbursed_fen,
+        "payment_request_id": claim.payment_request_id,
     }
     if holds is not None:
         body["held_by"] = [_hold_json(h) for h in holds]

@@ -50,6 +50,7 @@ SUBJECT_TYPES = (
     "checkout",
     "order",
     "claim",
+    "payment_request",
     "holiday",
     "notice",
     "objection",
