@@ -142,6 +142,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             make_programme(s, YEAR, budget_fen=self.budget_fen, cap_fen=50_000_00)
             self.operator = make_staff(s, Role.OPERATOR)
             self.authority = make_staff(s, Role.AUTHORITY)
+            self.finance = make_staff(s, Role.FINANCE)  # records the payments
             self.providers = [make_org(s, "provider") for _ in range(2)]
             self.products = []
             for provider in self.providers:
@@ -360,7 +361,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                     self._try(
                         reviews.disburse_claim,
                         self.session,
-                        self.authority,
+                        self.finance,
                         claim.id,
                         DisbursementInput.from_input({"reference": f"BANK-{claim.id}"}),
                     )
@@ -394,7 +395,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 self._try(
                     reviews.disburse_claim,
                     self.session,
-                    self.authority,
+                    self.finance,
                     claim_id,
                     DisbursementInput.from_input({"reference": f"BANK-{claim_id}"}),
                 )
@@ -492,7 +493,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 self._try(
                     reviews.disburse_claim,
                     self.session,
-                    self.authority,
+                    self.finance,
                     claim.id,
                     DisbursementInput.from_input({"reference": f"BANK-{claim.id}"}),
                 )
