@@ -74,7 +74,7 @@ def init_app(app: Flask) -> None:
             "held": _l("Held"),
             "payment_request": _l("payment request"),
             "sent": _l("Sent to the finance bureau"),
-            "paid": _l("Paid"),
+            "paid": _l("Transferred"),
             "returned_by_finance": _l("Returned by the finance bureau"),
             "send_payment_request": _l("Payment request sent (拨付申请)"),
             "transfer_payment_request": _l("Transfer recorded"),
