@@ -182,10 +182,10 @@ def test_the_authority_queries_sees_it_overdue_approves_and_the_finance_bureau_r
     page = text(client.get(f"/claims/{claim.id}"))
     assert "企业已提供使用日志。" in page and "逾期答复" in page
     client.post(f"/claims/{claim.id}/review", data={"decision": "approve"})
-    assert 'action="/claims/%d/disburse"' % claim.id not in text(client.get(f"/claims/{claim.id}"))
+    assert f'action="/claims/{claim.id}/disburse"' not in text(client.get(f"/claims/{claim.id}"))
     assert client.post(f"/claims/{claim.id}/disburse", data={"reference": "黔财拨-17"}).status_code == 403
     sign_in(client, world["finance"])  # the finance bureau records the payment
-    assert 'action="/claims/%d/disburse"' % claim.id in text(client.get(f"/claims/{claim.id}"))
+    assert f'action="/claims/{claim.id}/disburse"' in text(client.get(f"/claims/{claim.id}"))
     wrong = client.post(f"/claims/{claim.id}/disburse", data={"reference": "黔财拨-17", "amount": "100.00"})
     assert wrong.status_code == 422 and "审核通过的金额为 ¥4,800.00" in text(wrong)
     future = client.post(f"/claims/{claim.id}/disburse", data={"reference": "黔财拨-17", "paid_on": "2026-03-07"})
