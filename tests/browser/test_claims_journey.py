@@ -112,7 +112,7 @@ def test_a_claim_from_the_providers_draft_to_the_authoritys_payment(page, live_a
     assert download.value.suggested_filename == "兑现申请 2026-06-30.xlsx"
     # 拨付申请: the authority sends the approved claims of the date to the finance bureau
     page.click("header >> text=拨付申请")
-    page.click("text=报送财政局")
+    page.click("button:has-text('报送财政局')")
     assert "已报送财政局" in page.inner_text(".flash")
     screenshot(page, "payment-request-sent-zh")
     sign_out(page)
@@ -120,7 +120,7 @@ def test_a_claim_from_the_providers_draft_to_the_authoritys_payment(page, live_a
     sign_in(page, "finance@journey.example", PASSWORD)  # lands on its payment requests
     page.click("main table a")
     page.fill("#f-reference", "黔财拨〔2026〕88号")
-    page.click("text=登记转账")
+    page.click("button:has-text('登记转账')")
     assert "转账已登记" in page.inner_text(".flash")
     screenshot(page, "payment-request-paid-zh")
     page.goto(claim_url)
