@@ -141,7 +141,7 @@ def test_the_two_reviews_a_query_and_the_disbursement(client, world):
     # the authority no longer records payments: the finance bureau does (拨付申请)
     refused = client.post(f"{url}/disburse", json={"reference": "x"}, headers=world["authority"])
     assert (refused.status_code, refused.json["code"]) == (403, "forbidden")
-    assert "finance bureau" in refused.json["detail"]
+    assert "资金拨付由财政局登记" in refused.json["detail"]
     paid = client.post(
         f"{url}/disburse", json={"reference": "黔财拨〔2026〕17号", "amount_fen": 4_800_00}, headers=world["finance"]
     )
