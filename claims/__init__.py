@@ -14,10 +14,21 @@ from shop.i18n import _l
 
 
 def init_app(app: Flask) -> None:
-    from claims import api, reconciliation, recovery_api, recovery_views, reviews, views
+    from claims import (  # noqa: F401
+        api,
+        payment_request_api,
+        payment_request_views,
+        reconciliation,
+        recovery_api,
+        recovery_views,
+        reviews,
+        views,
+    )
+    from claims import payment_requests as requests
     from claims import queries as claim_queries
     from claims.demo import seed_claims
     from claims.exports import SETTLEMENT_EXPORT
+    from claims.payment_request_exports import PAYMENT_REQUEST_EXPORT, PAYMENT_REQUESTS_EXPORT
 
     reviews.register_guards()
     app.register_blueprint(views.bp)
@@ -28,7 +39,7 @@ def init_app(app: Flask) -> None:
     nav.add(
         "claims.my_claims", _l("Claims"), {"provider"}, order=17, count=lambda s, u: claim_queries.waiting_count(s, u)
     )
-    nav.add("recoveries.recovery_list", _l("Recoveries"), {"operator", "authority"}, order=18)
+    nav.add("recoveries.recovery_list", _l("Recoveries"), {"operator", "authority", "finance"}, order=18)
     nav.add(
         "claims.staff_claims",
         _l("Claims"),
@@ -36,6 +47,15 @@ def init_app(app: Flask) -> None:
         order=17,
         count=lambda s, u: claim_queries.waiting_count(s, u),
     )
+    # 拨付申请: the authority sends, the finance bureau (财政局) pays or returns; it lands on its requests
+    nav.add(
+        "claims.payment_requests_page",
+        _l("Payment requests"),
+        {"authority", "finance"},
+        order=18,
+        count=lambda s, u: requests.sent_count(s, u) if u.role == "finance" else 0,
+    )
+    nav.land("finance", "claims.payment_requests_page")
     labels.add(
         {
             "claim": _l("claim"),
@@ -82,12 +102,23 @@ def init_app(app: Flask) -> None:
             "set_off_recovery": _l("Set off against a later payment"),
             "settle_recovery": _l("Recovery settled"),
             "set_off_claim": _l("Part of the payment set off against recoveries"),
+            "payment_request": _l("payment request"),
+            "sent": _l("Sent to the finance bureau"),
+            "paid": _l("Transferred"),
+            "returned_by_finance": _l("Returned by the finance bureau"),
+            "send_payment_request": _l("Payment request sent (拨付申请)"),
+            "transfer_payment_request": _l("Transfer recorded"),
+            "return_payment_request": _l("Payment request returned"),
+            "request_payment": _l("Sent to the finance bureau in a payment request"),
+            "payment_request_returned": _l("Payment request returned by the finance bureau"),
         },
-        attention={"submitted", "operator_approved", "approved", "draft", "open"},
-        bad={"withdrawn", "held"},
+        attention={"submitted", "operator_approved", "approved", "draft", "open", "sent"},
+        bad={"withdrawn", "held", "returned_by_finance"},
     )
     daily.every_day(app, "claims.roll_over_claims", reviews.roll_over_claims)
     register_export(SETTLEMENT_EXPORT)
+    register_export(PAYMENT_REQUEST_EXPORT)
+    register_export(PAYMENT_REQUESTS_EXPORT)
 
     @app.cli.command("roll-over-claims")
     def roll_over_claims_command() -> None:

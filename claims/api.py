@@ -30,9 +30,10 @@ from claims.commands import (
     QueryInput,
 )
 from claims.exports import SETTLEMENT_EXPORT
+from claims.payments import PAYMENT_REFUSED
 from claims.shapes import CLAIM_SCHEMA, DOCUMENT_SCHEMA, QUERY_SCHEMA, claim_json, document_json, query_json
 from claims.states import ClaimDocumentKind
-from claims.views import AUTHORITY, OPERATOR, PROVIDER, READERS, STAFF
+from claims.views import AUTHORITY, FINANCE, OPERATOR, PROVIDER, READERS, STAFF
 from orders.api import order_json
 from shop import exports
 from shop.errors import DomainError
@@ -299,8 +300,9 @@ def queries_api(user: Any) -> Any:
 
 @api_bp.post("/claims/<int:claim_id>/disburse")
 @api(
-    summary="Record the payment of an approved claim",
-    roles=[AUTHORITY],
+    summary="The finance bureau records the payment of an approved claim in no payment request",
+    roles=[FINANCE],
+    refused=PAYMENT_REFUSED,
     body={
         "type": "object",
         "required": ["reference"],
@@ -315,7 +317,7 @@ def queries_api(user: Any) -> Any:
         },
     },
     response=CLAIM_SCHEMA,
-    errors=["validation_error", "invalid_state", "sanctioned", "not_found"],
+    errors=["validation_error", "invalid_state", "sanctioned", "not_found", "forbidden"],
 )
 def disburse_api(user: Any, claim_id: int) -> Any:
     reviews.disburse_claim(db_session(), user, claim_id, DisbursementInput.from_input(json_body()))
@@ -357,7 +359,11 @@ def settlement_dates_api(user: Any) -> Any:
 )
 def export_api(user: Any, day: str) -> Any:
     exporter = exports.exporter_for(user, SETTLEMENT_EXPORT.kind)
-    params = exporter.read_params({"settlement_date": day})
+    return export_response(exporter, exporter.read_params({"settlement_date": day}))
+
+
+def export_response(exporter: exports.Exporter, params: dict[str, Any]) -> Any:
+    """An export's file in the format the query string asks for: CSV streamed, or XLSX."""
     inputs = Inputs(request.args)
     file_format = inputs.choice("format", list(exports.FORMATS), required=False, default="csv")
     inputs.check()

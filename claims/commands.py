@@ -118,6 +118,39 @@ class DisbursementInput:
         return cls(reference, paid_on, amount, "amount_fen" if inputs.present("amount_fen") else "amount")
 
 
+@dataclass(frozen=True)
+class PaymentRequestInput:
+    """拨付申请: the programme and the settlement date whose approved claims the authority sends."""
+
+    programme_id: int
+    settlement_date: dt.date
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any] | None) -> Self:
+        inputs = Inputs(data)
+        programme_id = inputs.id("programme_id")
+        day = inputs.date("settlement_date")
+        inputs.check()
+        return cls(programme_id, day)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class TransferInput:
+    """The finance bureau's transfer of a payment request: its bank reference and the day paid (today if
+    none; not in the future, not before the request was sent)."""
+
+    reference: str
+    paid_on: dt.date | None = None
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any] | None) -> Self:
+        inputs = Inputs(data)
+        reference = inputs.text("reference", max_length=100)
+        paid_on = inputs.date("paid_on", required=False)
+        inputs.check()
+        return cls(reference, paid_on)  # type: ignore[arg-type]
+
+
 # -- filters ------------------------------------------------------------------------------------------
 
 

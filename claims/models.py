@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from claims.states import ClaimDocumentKind, ClaimStatus
+from claims.states import ClaimDocumentKind, ClaimStatus, PaymentRequestStatus
 from orders.models import Order
 from orgs.models import Organisation
 from shop.accounts import User
@@ -24,7 +24,7 @@ from shop.clock import now
 from shop.db import Base, BigId, Fen, enum_type
 from shop.states import Role
 
-__all__ = ["Claim", "ClaimItem", "ClaimDocument", "ClaimQuery"]
+__all__ = ["Claim", "ClaimItem", "ClaimDocument", "ClaimQuery", "PaymentRequest"]
 
 
 class Claim(Base):
@@ -59,6 +59,8 @@ class Claim(Base):
     set_off_fen: Mapped[int] = mapped_column(Fen, default=0, server_default="0")
     disbursed_at: Mapped[dt.datetime | None]
     disbursed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # 拨付申请: the payment request the authority sent it in (cleared when the finance bureau returns it)
+    payment_request_id: Mapped[int | None] = mapped_column(ForeignKey("payment_requests.id"), index=True)
 
     provider: Mapped[Organisation] = relationship()
     items: Mapped[list[ClaimItem]] = relationship(back_populates="claim", order_by="ClaimItem.id")
@@ -221,3 +223,57 @@ class ClaimQuery(Base):
 
     def audit_state(self) -> dict[str, Any]:
         return {"question": self.question, "due_on": self.due_on, "answer": self.answer}
+
+
+class PaymentRequest(Base):
+    """拨付申请: the approved claims of one programme's settlement date, sent by the authority to the
+    finance bureau (财政局) of the programme's jurisdiction. The bureau records the transfer (its bank
+    reference and day: every claim is paid, ``claims.payments.pay_claim``) or returns the request with
+    a reason (its claims wait, approved and detached, to be sent again). At most one request of a
+    programme's date is at the bureau at a time (a unique index over the sent ones)."""
+
+    __tablename__ = "payment_requests"
+    __table_args__ = (
+        Index(
+            "uq_payment_requests_sent_programme_date",
+            "programme_id",
+            "settlement_date",
+            unique=True,
+            sqlite_where=text("status = 'sent'"),
+            postgresql_where=text("status = 'sent'"),
+        ),
+        Index("ix_payment_requests_status_settlement_date", "status", "settlement_date"),
+        CheckConstraint("total_fen >= 0", name="total_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    settlement_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[PaymentRequestStatus] = mapped_column(
+        enum_type(PaymentRequestStatus), default=PaymentRequestStatus.SENT
+    )
+    total_fen: Mapped[int] = mapped_column(Fen, default=0)  # what its claims are paid: their payable amounts
+    claim_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sent_at: Mapped[dt.datetime | None]
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    returned_reason: Mapped[str | None] = mapped_column(Text)
+    returned_at: Mapped[dt.datetime | None]
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paid_reference: Mapped[str | None] = mapped_column(String(100))
+    paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    paid_at: Mapped[dt.datetime | None]
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    def audit_state(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value,
+            "programme_id": self.programme_id,
+            "settlement_date": self.settlement_date,
+            "total_fen": self.total_fen,
+            "claim_count": self.claim_count,
+            "paid_reference": self.paid_reference,
+            "paid_on": self.paid_on,
+            "returned_reason": self.returned_reason,
+        }

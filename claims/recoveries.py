@@ -49,7 +49,7 @@ from shop.states import Role
 from wallet import ledger, ledger_recovery
 from wallet.models import Programme
 
-STAFF = (Role.OPERATOR, Role.AUTHORITY)
+STAFF = (Role.OPERATOR, Role.AUTHORITY, Role.FINANCE)  # the finance bureau records repayments too
 Wallet = tuple[str, int, int]  # (book, year, enterprise)
 
 

@@ -4,7 +4,8 @@ settlement dates (``register_guards``, called by the claims' ``init_app``).
 
 The operator reviews first (approve, reject the whole claim, or take single orders out), the authority
 second (approve or reject; it may query the operator, who answers within 3 working days), then the
-authority records the disbursement. Ledger: rejection or an order taken out: claimed → in orders
+authority sends the approved claims to the finance bureau in a payment request (``claims.payment_requests``),
+which pays them (``claims.payments``; ``disburse_claim`` is re-exported here). Ledger: rejection or an order taken out: claimed → in orders
 (claimable again); disbursement: claimed → disbursed.
 """
 
@@ -16,15 +17,13 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from claims import recoveries
-from claims.commands import AnswerInput, DisbursementInput, QueryInput
+from claims.commands import AnswerInput, QueryInput
 from claims.dates import programmes_of, query_working_days, settlement_dates
-from claims.deductions import deducted_by_wallet
 from claims.models import Claim, ClaimItem, ClaimQuery
+from claims.payments import disburse_claim  # noqa: F401 (re-exported: callers find it among the reviews)
 from claims.rules import settlement_date_for
 from claims.services import (
     WAITING_STATUSES,
-    amounts_by_wallet,
     claim_for,
     claim_holds,
     evidence_covers,
@@ -34,7 +33,6 @@ from claims.services import (
     staff_claim,
 )
 from claims.states import CLAIM, ClaimStatus
-from orders import voucher_issue
 from orders.models import Order
 from orders.services import REFUND_GUARDS, REFUND_HOOKS
 from orgs.sanctions import ensure_not_sanctioned
@@ -46,7 +44,6 @@ from shop.db import use_case
 from shop.errors import DomainError, Forbidden, NotFound
 from shop.i18n import _l
 from shop.inputs import Decision, ReasonInput
-from shop.money import format_fen
 from shop.states import Role
 from wallet import ledger
 from wallet import programmes as wallet_programmes
@@ -70,6 +67,15 @@ def review_claim(session: Session, actor: User, claim_id: int, decision: Decisio
         raise DomainError(
             "invalid_state",
             _l("The claim is approved and waits for its payment; only a held claim can still be rejected."),
+        )
+    elif claim.payment_request_id is not None:
+        raise DomainError(
+            "invalid_state",
+            _l(
+                "The claim is in payment request #%(id)d at the finance bureau: it can be rejected once the "
+                "request is returned.",
+                id=claim.payment_request_id,
+            ),
         )
     if action == "authority_approve_claim" and any(q.is_open for q in claim.queries):
         raise DomainError(
@@ -184,68 +190,6 @@ def answer_query(session: Session, actor: User, claim_id: int, query_id: int, co
     )
     session.commit()
     return query
-
-
-@use_case
-def disburse_claim(session: Session, actor: User, claim_id: int, command: DisbursementInput) -> Claim:
-    """资金拨付: the authority records the payment of an approved claim (reference, date, amount —
-    the whole approved total); its vouchers move from "claimed" to "disbursed"."""
-    claim = staff_claim(session, actor, claim_id, Role.AUTHORITY)
-    CLAIM.next(claim.status, "disburse_claim")
-    ensure_not_sanctioned(session, *parties(claim))
-    today = clock.today()
-    paid_on = command.paid_on or today
-    approved_on = clock.china_date(claim.authority_decided_at)
-    if paid_on > today:
-        raise DomainError("validation_error", _l("The payment date cannot be in the future."), field="paid_on")
-    if paid_on < approved_on:
-        raise DomainError(
-            "validation_error",
-            _l(
-                "The payment date cannot be before the authority approved the claim (%(day)s).",
-                day=approved_on.isoformat(),
-            ),
-            field="paid_on",
-        )
-    if command.amount_fen is not None and command.amount_fen != claim.payable_fen:
-        raise DomainError(
-            "validation_error",
-            _l(
-                "The approved total is %(total)s: record the payment of that amount.",
-                total=format_fen(claim.payable_fen),
-            ),
-            field=command.amount_field,
-        )
-    deducted = deducted_by_wallet(claim.live_items)
-    for (book, year, enterprise_id), value in amounts_by_wallet(claim.live_items).items():
-        wallet = ledger.book_of(session, book, year)
-        less = deducted.get((book, year, enterprise_id), 0)
-        if value - less:
-            ledger.disburse_vouchers(
-                session, wallet, enterprise_id, value - less, ref=("claim", claim.id), actor_id=actor.id
-            )
-        if less:  # 扣减: back to the programme's budget
-            ledger.deduct_vouchers(session, wallet, enterprise_id, less, ref=("claim", claim.id), actor_id=actor.id)
-    # 追回 set-off: what the provider still owes on open recoveries of these programmes is kept back from
-    # this payment (recovering → budget); disbursed_fen stays the payable, claim.set_off_fen says how
-    # much of it was set off (transferred = disbursed_fen − set_off_fen)
-    recoveries.set_off_against(session, claim, actor)
-    voucher_issue.mark_redeemed(session, [item.order_id for item in claim.live_items], actor)
-    change_state(
-        session,
-        claim,
-        CLAIM,
-        "disburse_claim",
-        actor,
-        subject_type="claim",
-        disbursement_reference=command.reference,
-        disbursed_on=paid_on,
-        disbursed_fen=claim.payable_fen,
-        disbursed_at=clock.now(),
-        disbursed_by_id=actor.id,
-    )
-    session.commit()
-    return claim
 
 
 # -- settlement dates ------------------------------------------------------------------------------------

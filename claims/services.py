@@ -4,15 +4,13 @@ claim modules share.
 A provider batches its confirmed orders into a claim with evidence (invoices, contracts, transfer
 records, usage evidence) and submits it; it goes to the first settlement date on or after that day
 and rolls over to the next when the date passes before the operator reviews it. The reviews, the
-queries, the payment and the roll-over are in ``claims.reviews``; reading in ``claims.queries``.
+queries and the roll-over are in ``claims.reviews``, the payment in ``claims.payments``; reading in
+``claims.queries``. Here: who may see and change a claim, when a claim is held (its provider or an
+enterprise of its orders sanctioned), the draft, submission and withdrawal (claimable orders:
+``claims.claimable``; the draft's documents: ``claims.documents``).
 
-Here: who may see and change a claim, when a claim is held (its provider or an enterprise of its
-orders sanctioned), the draft, submission and withdrawal. The claimable orders are in
-``claims.claimable``, the draft's documents in ``claims.documents``.
-
-Ledger (every movement per order's year and enterprise, referenced to the claim):
-submit: in orders → claimed; rejection or an order taken out: claimed → in orders (claimable
-again); disbursement: claimed → disbursed.
+Ledger (every movement per order's year and enterprise, referenced to the claim): submit: in orders →
+claimed; rejection or an order taken out: claimed → in orders (claimable again); payment: → disbursed.
 """
 
 from __future__ import annotations
@@ -148,7 +146,8 @@ def evidence_covers(claim: Claim) -> None:
 _ROLE_ACTIONS = {
     Role.PROVIDER: ("add_document", "remove_document", "submit_claim", "withdraw_claim"),
     Role.OPERATOR: ("operator_approve_claim", "operator_reject_claim", "exclude_order"),
-    Role.AUTHORITY: ("authority_approve_claim", "authority_reject_claim", "query_claim", "disburse_claim"),
+    Role.AUTHORITY: ("authority_approve_claim", "authority_reject_claim", "query_claim"),
+    Role.FINANCE: ("disburse_claim",),  # of a claim in no payment request (claims.payments)
 }
 
 
@@ -161,6 +160,8 @@ def allowed_actions(actor: User, claim: Claim, holds: list[Sanction]) -> set[str
     may = {action for action in _ROLE_ACTIONS.get(actor.role, ()) if CLAIM.can(claim.status, action)}
     if holds:
         may -= {"operator_approve_claim", "authority_approve_claim", "disburse_claim"}
+    if claim.payment_request_id is not None:  # at the finance bureau: paid or returned with the request
+        may -= {"disburse_claim", "authority_reject_claim"}
     if claim.status == ClaimStatus.APPROVED and "authority_reject_claim" in may:
         if holds:
             may.add("reject_held")

@@ -84,6 +84,7 @@ CLAIM_SCHEMA = {
         "disbursed_on": {"type": ["string", "null"], "format": "date"},
         "disbursed_fen": {"type": ["integer", "null"]},
         "set_off_fen": {"type": "integer", "description": "of the payment, what settled its provider's recoveries"},
+        "payment_request_id": {"type": ["integer", "null"], "description": "拨付申请: the request it was sent in"},
         "orders": {"type": "array", "items": ITEM_SCHEMA},
         "documents": {"type": "array", "items": DOCUMENT_SCHEMA},
         "queries": {"type": "array", "items": QUERY_SCHEMA},
@@ -166,6 +167,7 @@ def claim_json(claim: Claim, *, full: bool = True, held: bool | None = None) -> 
         "disbursed_on": _when(claim.disbursed_on),
         "disbursed_fen": claim.disbursed_fen,
         "set_off_fen": claim.set_off_fen or 0,
+        "payment_request_id": claim.payment_request_id,
     }
     if holds is not None:
         body["held_by"] = [_hold_json(h) for h in holds]

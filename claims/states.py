@@ -102,3 +102,24 @@ class RecoverySettlementKind(StrEnum):
 
     REPAYMENT = "repayment"
     SET_OFF = "set_off"
+
+
+class PaymentRequestStatus(StrEnum):
+    """拨付申请: the authority sends the approved claims of a programme's settlement date to the finance
+    bureau (财政局) of its jurisdiction, which records the transfer (every claim paid) or returns the
+    request with a reason (its claims approved again, detached, to be sent anew)."""
+
+    SENT = "sent"
+    PAID = "paid"
+    RETURNED = "returned_by_finance"  # ("returned" is the wallet's: an application returned for completion)
+
+
+PAYMENT_REQUEST = StateMachine[PaymentRequestStatus](
+    "payment_request",
+    {
+        PaymentRequestStatus.SENT: {
+            "transfer_payment_request": PaymentRequestStatus.PAID,
+            "return_payment_request": PaymentRequestStatus.RETURNED,
+        },
+    },
+)

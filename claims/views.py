@@ -43,9 +43,9 @@ from shop.web import actor, db_session, roles_required, send_upload
 
 bp = Blueprint("claims", __name__, template_folder="templates")
 
-PROVIDER, OPERATOR, AUTHORITY = Role.PROVIDER, Role.OPERATOR, Role.AUTHORITY
+PROVIDER, OPERATOR, AUTHORITY, FINANCE = Role.PROVIDER, Role.OPERATOR, Role.AUTHORITY, Role.FINANCE
 STAFF = (OPERATOR, AUTHORITY)
-READERS = (PROVIDER, OPERATOR, AUTHORITY)
+READERS = (PROVIDER, OPERATOR, AUTHORITY, FINANCE)  # the finance bureau reads the claims it pays
 
 
 # -- provider pages --------------------------------------------------------------------------------------
@@ -264,7 +264,7 @@ def answer(claim_id: int, query_id: int) -> Any:
 
 
 @bp.post("/claims/<int:claim_id>/disburse")
-@roles_required(AUTHORITY)
+@roles_required(FINANCE)
 def disburse(claim_id: int) -> Any:
     return _act(
         claim_id,

@@ -46,16 +46,19 @@ class DemoOrg:
 DEMO_STAFF = [
     (Role.OPERATOR, "operator@yunquan.example", "云上贵州运营中心 王敏", None),
     (Role.AUTHORITY, "authority@yunquan.example", "省大数据局 李静", None),
+    (Role.FINANCE, "finance@yunquan.example", "省财政厅 赵磊", None),  # records the payments (拨付申请)
     (Role.OPERATOR, "guiyang-operator@yunquan.example", "贵阳市大数据局 周丽", "5201"),
     # the Baiyun district programme beside Guizhou's (issue 13): its own authority and operator
     (Role.AUTHORITY, "baiyun-authority@yunquan.example", "白云区科工商信局 黄伟", "440111"),
     (Role.OPERATOR, "baiyun-operator@yunquan.example", "白云区服务券运营公司 梁敏", "440111"),
+    (Role.FINANCE, "baiyun-finance@yunquan.example", "白云区财政局 陈芳", "440111"),
 ]
 
 # one login per role, as ``make run`` prints them (``shop.seed.demo_logins``)
 DEMO_LOGINS = [
     ("operator", "operator@yunquan.example"),
     ("authority", "authority@yunquan.example"),
+    ("finance", "finance@yunquan.example"),
     ("provider", "provider@yunquan.example"),
     ("enterprise", "enterprise@yunquan.example"),
 ]

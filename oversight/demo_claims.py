@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from claims import claimable, documents, reviews
+from claims import claimable, documents, payment_requests, reviews
 from claims import services as claim_cases
-from claims.commands import ClaimInput, DisbursementInput, DocumentInput
+from claims.commands import ClaimInput, DisbursementInput, DocumentInput, PaymentRequestInput
 from claims.models import Claim, ClaimItem
 from orders.models import CheckoutAttempt, Order
 from orgs.demo import demo_org, demo_user
@@ -44,6 +44,7 @@ def seed_claims(session: Session, rng: random.Random, programme: Programme, toda
     dates = sorted(d.day for d in programme.settlement_dates)
     operator = demo_user(session, "operator@yunquan.example")
     authority = demo_user(session, "authority@yunquan.example")
+    finance = demo_user(session, "finance@yunquan.example")  # 财政厅: records the payments
     invoice = iter(range(1, 10**6))
     current = next((d for d in dates if d >= today), None)
     past = [d for d in dates if d < today]
@@ -73,11 +74,12 @@ def seed_claims(session: Session, rng: random.Random, programme: Programme, toda
                         today,
                         operator,
                         authority,
+                        finance,
                         rejected,
                         recent=(k == len(past) - 1 and key == "qianyun"),
                     )
                 else:
-                    _current_claim(session, claim, key, operator, authority)
+                    _current_claim(session, claim, key, operator, authority, programme)
             except DomainError as error:
                 session.rollback()
                 print(f"demo claim of {provider.name} skipped: {error.detail}", file=sys.stderr)
@@ -103,6 +105,7 @@ def _paid_claim(
     today: dt.date,
     operator: User,
     authority: User,
+    finance: User,
     rejected: bool,
     recent: bool,
 ) -> None:
@@ -129,15 +132,18 @@ def _paid_claim(
     _date_claim(session, claim.id, day, decided=decided)  # a payment is never dated before its approval
     reviews.disburse_claim(
         session,
-        authority,
+        finance,
         claim.id,
         DisbursementInput.from_input({"reference": f"GZCZ-{YEAR}-{claim.id:05d}", "paid_on": paid_on.isoformat()}),
     )
     _date_claim(session, claim.id, day, decided=decided, paid=paid_on)
 
 
-def _current_claim(session: Session, claim: Claim, key: str, operator: User, authority: User) -> None:
-    """A claim for the coming settlement date, at a different step for each provider."""
+def _current_claim(
+    session: Session, claim: Claim, key: str, operator: User, authority: User, programme: Programme
+) -> None:
+    """A claim for the coming settlement date, at a different step for each provider; the approved one
+    is sent to the finance bureau in a payment request (拨付申请), waiting for its transfer."""
     seller = session.get(User, claim.created_by_id)
     if key == "zhudata":
         return  # still a draft
@@ -155,6 +161,10 @@ def _current_claim(session: Session, claim: Claim, key: str, operator: User, aut
     reviews.review_claim(session, operator, claim.id, Decision(True))
     if key == "hangtian":
         reviews.review_claim(session, authority, claim.id, Decision(True))
+        if claim.settlement_date is not None:
+            payment_requests.create_payment_request(
+                session, authority, PaymentRequestInput(programme.id, claim.settlement_date)
+            )
 
 
 def _date_claim(

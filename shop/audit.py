@@ -52,6 +52,7 @@ SUBJECT_TYPES = (
     "contract_voucher",
     "claim",
     "recovery",
+    "payment_request",
     "holiday",
     "notice",
     "objection",

@@ -212,7 +212,7 @@ def create_staff(
     name: str | None = None,
     jurisdiction: str | None = None,
 ) -> User:
-    """``flask --app shop create-staff``: an operator or an authority account, of the whole platform or
+    """``flask --app shop create-staff``: an operator, authority or finance bureau account, of the whole platform or
     scoped to a jurisdiction (a division code prefix, ``shop.jurisdictions``)."""
     from shop.errors import ValidationError
     from shop.jurisdictions import check_code
@@ -221,7 +221,7 @@ def create_staff(
     email = normalise_email(email)
     errors: dict[str, list] = {}
     if role not in {r.value for r in STAFF_ROLES}:
-        errors["role"] = [_l("Staff are operators or authorities.")]
+        errors["role"] = [_l("Staff are operators, authorities or finance bureaus.")]
     if (message := check_email(email)) is not None:
         errors["email"] = [message]
     if (message := check_password(password)) is not None:

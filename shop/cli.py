@@ -48,7 +48,7 @@ def init_app(app: Flask) -> None:
         command.revision(_config(), message=message, autogenerate=autogenerate)
 
     @app.cli.command("create-staff")
-    @click.option("--role", type=click.Choice(["operator", "authority"]), required=True)
+    @click.option("--role", type=click.Choice(["operator", "authority", "finance"]), required=True)
     @click.option("--email", required=True)
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
     @click.option("--name", default=None)
@@ -60,7 +60,7 @@ def init_app(app: Flask) -> None:
         "520102 (county or district). Without it: the whole platform.",
     )
     def create_staff_command(role: str, email: str, password: str, name: str | None, jurisdiction: str | None) -> None:
-        """Create an operator or authority account."""
+        """Create an operator, authority or finance bureau (财政局) account."""
         from shop import jurisdictions
         from shop.auth import create_staff
 

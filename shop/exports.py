@@ -94,6 +94,8 @@ class Exporter:
     count: Callable[[Session, Mapping[str, Any]], int]  # rows it will write, for the progress bar
     header: Callable[[Mapping[str, Any]], Row]
     rows: Callable[[Session, Mapping[str, Any]], Iterator[Row]]
+    # whether this reader may export with these parameters (an object of its jurisdiction); None: its role may
+    allowed: Callable[[Session, Any, Mapping[str, Any]], bool] | None = None
 
 
 EXPORTERS: dict[str, Exporter] = {}
@@ -278,6 +280,8 @@ def start_export(session: Session, actor: Any, request: ExportRequest, locale: s
     """Record the job (committed); the caller starts ``run_export`` in the background."""
     exporter = exporter_for(actor, request.kind)
     params, file_format = request.params, request.file_format
+    if exporter.allowed is not None and not exporter.allowed(session, actor, params):
+        raise NotFound()
     job = ExportJob(
         kind=request.kind,
         params=params,

@@ -15,6 +15,7 @@ LABELS: dict[str, Any] = {
     "provider": _l("Cloud provider"),
     "operator": _l("Operator"),
     "authority": _l("Authority"),
+    "finance": _l("Finance bureau"),
     # the foundation's actions
     "create_staff": _l("Staff account created"),
     "revoke_token": _l("API token revoked"),

@@ -39,3 +39,16 @@ def add(
 def items_for(role: str | None) -> list[NavItem]:
     key = role or "anonymous"
     return [item for item in ITEMS if key in item.roles]
+
+
+# where a role lands after signing in when no page was asked for (the home page otherwise)
+LANDINGS: dict[str, str] = {}
+
+
+def land(role: str, endpoint: str) -> None:
+    """An area names the page ``role`` lands on after signing in (the finance bureau: its payment requests)."""
+    LANDINGS.setdefault(role, endpoint)
+
+
+def landing_for(role: str | None) -> str:
+    return LANDINGS.get(role or "", "shop.home")

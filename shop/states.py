@@ -48,6 +48,7 @@ class Role(StrEnum):
     PROVIDER = "provider"
     OPERATOR = "operator"
     AUTHORITY = "authority"
+    FINANCE = "finance"  # 财政局: receives the authority's payment requests (拨付申请) and records the transfers
 
 
-STAFF_ROLES = frozenset({Role.OPERATOR, Role.AUTHORITY})
+STAFF_ROLES = frozenset({Role.OPERATOR, Role.AUTHORITY, Role.FINANCE})

@@ -90,7 +90,7 @@ def login() -> Any:
         return render_form("shop/login.html", error)
     login_user(user, remember=False)
     session.permanent = True
-    return redirect(local_target(request.args.get("next"), url_for("shop.home")))
+    return redirect(local_target(request.args.get("next"), url_for(nav.landing_for(user.role))))
 
 
 @bp.post("/logout")

@@ -196,11 +196,13 @@ def api(
     response: dict | None = None,
     errors: Iterable[str] = (),
     binary: str | Iterable[str] | None = None,
+    refused: Any = None,
 ) -> Callable:
     """Declare a JSON API endpoint. The view is called as ``view(actor, **url_args)`` and returns a
     JSON-able value (or a Response); a DomainError becomes an RFC 9457 problem. ``body``,
     ``multipart``, ``query`` and ``response`` are JSON Schemas for the OpenAPI document; ``binary`` is
-    the media type (or types) of a file the endpoint answers with."""
+    the media type (or types) of a file the endpoint answers with; ``refused`` what another role is
+    told with its 403 (where the call once was theirs)."""
     role_set = frozenset(Role(r) for r in roles) if roles else None
 
     def decorator(view: Callable) -> Callable:
@@ -210,7 +212,7 @@ def api(
             if user is None and not public:
                 raise DomainError("unauthorized", _l("Sign in first: POST /api/v1/tokens, then send the token."))
             if role_set and user is not None and user.role not in role_set:
-                raise Forbidden()
+                raise Forbidden(refused)
             g.api_user = user
             result = view(user, **kwargs)
             if isinstance(result, current_app.response_class):

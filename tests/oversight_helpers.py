@@ -61,8 +61,9 @@ def oversight_world(session: Session, upload_dir: Any) -> dict[str, Any]:
     paid = make_claim(session, p1, [o1, o2], upload_dir)
     reviews.review_claim(session, operator, paid.id, Decision(True))
     reviews.review_claim(session, authority, paid.id, Decision(True))
+    finance = make_staff(session, Role.FINANCE)  # the finance bureau records the payment
     paid = reviews.disburse_claim(
-        session, authority, paid.id, DisbursementInput.from_input({"reference": "GZCZ-2026-0001"})
+        session, finance, paid.id, DisbursementInput.from_input({"reference": "GZCZ-2026-0001"})
     )
     submitted = make_claim(session, p2, [o6], upload_dir)
     rejected = make_claim(session, p2, [o7], upload_dir)
@@ -76,6 +77,7 @@ def oversight_world(session: Session, upload_dir: Any) -> dict[str, Any]:
         "p2": p2,
         "operator": operator,
         "authority": authority,
+        "finance": finance,
         "orders": [o1, o2, o3, o4, o5, o6, o7],
         "paid": paid,
         "submitted": submitted,

@@ -37,6 +37,22 @@ def test_create_staff_scopes_an_account_to_a_jurisdiction_and_refuses_an_unknown
     assert fresh(session).scalar(select(func.count()).select_from(User).where(User.email.like("x%"))) == 0
 
 
+def test_create_staff_makes_a_finance_bureau_of_a_jurisdiction(app, session):
+    """拨付申请: the finance bureau (财政局) is staff of a jurisdiction, like the operator and the authority."""
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-staff",
+            *("--role", "finance", "--email", "czj@example.com", "--password", "a-strong-pass-1"),
+            *("--jurisdiction", "3713"),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "created finance czj@example.com" in result.output and "(3713)" in result.output
+    user = fresh(session).scalars(select(User).where(User.email == "czj@example.com")).one()
+    assert (user.role, user.jurisdiction, user.is_staff) == ("finance", "3713", True)
+    assert user.oversees("371302") and not user.oversees("52")
+
+
 def test_seed_demo_is_idempotent_and_every_demo_login_works(app, session, client, payments, today):
     today("2026-03-02")
     runner = app.test_cli_runner()

@@ -1,7 +1,7 @@
 """recoveries and ban terms
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-01 21:02:55.356317
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 import shop.db
 
 revision: str = '0015'
-down_revision: str | None = '0013'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """contract vouchers
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-01 21:04:26.878816
 """
 from __future__ import annotations

@@ -26,7 +26,8 @@ def _world(app):  # type: ignore[no-untyped-def]
     ]
     operator = make_staff(session, Role.OPERATOR, email="operator@journey.example")
     authority = make_staff(session, Role.AUTHORITY, email="authority@journey.example")
-    for user in (provider.members[0], operator, authority):
+    finance = make_staff(session, Role.FINANCE, email="finance@journey.example")
+    for user in (provider.members[0], operator, authority, finance):
         user.password_hash = hash_password(PASSWORD)
     session.commit()
     ids = [o.id for o in orders]
@@ -109,10 +110,20 @@ def test_a_claim_from_the_providers_draft_to_the_authoritys_payment(page, live_a
     with page.expect_download() as download:
         page.click("text=下载")
     assert download.value.suggested_filename == "兑现申请 2026-06-30.xlsx"
-    page.goto(claim_url)
+    # 拨付申请: the authority sends the approved claims of the date to the finance bureau
+    page.click("header >> text=拨付申请")
+    page.click("button:has-text('报送财政局')")
+    assert "已报送财政局" in page.inner_text(".flash")
+    screenshot(page, "payment-request-sent-zh")
+    sign_out(page)
+
+    sign_in(page, "finance@journey.example", PASSWORD)  # lands on its payment requests
+    page.click("main table a")
     page.fill("#f-reference", "黔财拨〔2026〕88号")
-    page.click("text=登记拨付")
-    assert "资金拨付已登记" in page.inner_text(".flash")
+    page.click("button:has-text('登记转账')")
+    assert "转账已登记" in page.inner_text(".flash")
+    screenshot(page, "payment-request-paid-zh")
+    page.goto(claim_url)
     screenshot(page, "claim-disbursed-zh")
     sign_out(page)
 

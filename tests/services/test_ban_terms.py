@@ -82,7 +82,9 @@ def test_a_recovery_for_fraud_bans_the_provider_for_its_programmes_term_until_th
     operator = make_staff(session, Role.OPERATOR)
     reviews.review_claim(session, operator, claim.id, Decision(True))
     reviews.review_claim(session, authority, claim.id, Decision(True))
-    reviews.disburse_claim(session, authority, claim.id, DisbursementInput.from_input({"reference": "GZ-9"}))
+    reviews.disburse_claim(
+        session, make_staff(session, Role.FINANCE), claim.id, DisbursementInput.from_input({"reference": "GZ-9"})
+    )
     recovery = recoveries.open_recovery(
         session,
         authority,

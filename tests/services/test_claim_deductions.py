@@ -30,6 +30,7 @@ def test_a_deduction_pays_the_order_less_and_returns_the_rest_to_the_budget(sess
     second = make_order(session, enterprise, provider, amount_fen=5_000_00)
     claim = make_claim(session, provider, [first, second], tmp_path)
     operator, authority = make_staff(session, Role.OPERATOR), make_staff(session, Role.AUTHORITY)
+    finance = make_staff(session, Role.FINANCE)  # the finance bureau records the payment
 
     with pytest.raises(DomainError) as caught:  # a deduction needs a reason
         deductions.deduct_order(session, operator, claim.id, first.id, 1_000_00, None)
@@ -51,11 +52,11 @@ def test_a_deduction_pays_the_order_less_and_returns_the_rest_to_the_budget(sess
     reviews.review_claim(session, authority, claim.id, Decision(True))
     with pytest.raises(DomainError) as caught:  # the payment is the approved total less the deductions
         reviews.disburse_claim(
-            session, authority, claim.id, DisbursementInput.from_input({"reference": "X", "amount_fen": 6_000_00})
+            session, finance, claim.id, DisbursementInput.from_input({"reference": "X", "amount_fen": 6_000_00})
         )
     assert caught.value.code == "validation_error"
     paid = reviews.disburse_claim(
-        session, authority, claim.id, DisbursementInput.from_input({"reference": "GZ-2026-007", "amount_fen": 4_000_00})
+        session, finance, claim.id, DisbursementInput.from_input({"reference": "GZ-2026-007", "amount_fen": 4_000_00})
     )
     # ¥6,000 claimed − ¥1,500 − ¥500 = ¥4,000 paid; ¥2,000 back in the budget (¥950,000 → ¥952,000)
     assert paid.disbursed_fen == 4_000_00

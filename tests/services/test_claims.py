@@ -67,6 +67,7 @@ def world(session, tmp_path):
         "foreign": make_order(session, e2, other, amount_fen=1_000_00),
         "operator": make_staff(session, Role.OPERATOR),
         "authority": make_staff(session, Role.AUTHORITY),
+        "finance": make_staff(session, Role.FINANCE),
         "uploads": tmp_path / "uploads",
     }
 
@@ -435,7 +436,7 @@ def test_a_settlement_date_claims_wait_on_cannot_be_removed(session, world):
 # -- reviews ---------------------------------------------------------------------------------------------------
 
 
-def test_operator_then_authority_approve_and_the_authority_records_the_payment(session, world):
+def test_operator_then_authority_approve_and_the_finance_bureau_records_the_payment(session, world):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
     assert reviews.review_claim(session, world["operator"], claim.id, Decision(True)).status == "operator_approved"
     with pytest.raises(DomainError) as error:  # the operator's stage is over
@@ -445,7 +446,7 @@ def test_operator_then_authority_approve_and_the_authority_records_the_payment(s
     with pytest.raises(DomainError) as error:
         reviews.disburse_claim(
             session,
-            world["authority"],
+            world["finance"],
             claim.id,
             DisbursementInput.from_input({"reference": "GZ-2026-001", "amount_fen": 100}),
         )
@@ -453,14 +454,14 @@ def test_operator_then_authority_approve_and_the_authority_records_the_payment(s
     with pytest.raises(DomainError) as error:
         reviews.disburse_claim(
             session,
-            world["authority"],
+            world["finance"],
             claim.id,
             DisbursementInput.from_input({"reference": "GZ-2026-001", "paid_on": "2026-03-03"}),
         )
     assert "paid_on" in error.value.errors
     paid = reviews.disburse_claim(
         session,
-        world["authority"],
+        world["finance"],
         claim.id,
         DisbursementInput.from_input({"reference": "GZ-2026-001", "paid_on": "2026-03-02", "amount_fen": 7_000_00}),
     )
@@ -489,7 +490,7 @@ def test_the_payment_date_is_between_the_authoritys_approval_and_today(session, 
         with pytest.raises(DomainError) as error:
             reviews.disburse_claim(
                 session,
-                world["authority"],
+                world["finance"],
                 claim.id,
                 DisbursementInput.from_input({"reference": "GZ-7", "paid_on": day}),
             )
@@ -497,14 +498,14 @@ def test_the_payment_date_is_between_the_authoritys_approval_and_today(session, 
     with pytest.raises(DomainError) as error:
         reviews.disburse_claim(
             session,
-            world["authority"],
+            world["finance"],
             claim.id,
             DisbursementInput.from_input({"reference": "GZ-7", "paid_on": "2026-03-04"}),
         )
     assert "2026-03-05" in str(error.value.detail)
     paid = reviews.disburse_claim(
         session,
-        world["authority"],
+        world["finance"],
         claim.id,
         DisbursementInput.from_input({"reference": "GZ-7", "paid_on": "2026-03-05"}),
     )
@@ -517,7 +518,7 @@ def test_the_payment_date_is_today_when_not_given(session, world, today):
     reviews.review_claim(session, world["authority"], claim.id, Decision(True))
     today("2026-03-06")
     assert reviews.disburse_claim(
-        session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-8"})
+        session, world["finance"], claim.id, DisbursementInput.from_input({"reference": "GZ-8"})
     ).disbursed_on == dt.date(2026, 3, 6)
 
 
@@ -658,7 +659,7 @@ def test_every_step_is_in_the_audit_trail(session, world):
     )
     reviews.review_claim(session, world["operator"], claim.id, Decision(True))
     reviews.review_claim(session, world["authority"], claim.id, Decision(True))
-    reviews.disburse_claim(session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-1"}))
+    reviews.disburse_claim(session, world["finance"], claim.id, DisbursementInput.from_input({"reference": "GZ-1"}))
     session.rollback()
     actions = list(
         session.scalars(
@@ -686,14 +687,22 @@ def test_what_a_reader_may_do_follows_the_table_its_role_and_the_holds():
     from types import SimpleNamespace
 
     authority, operator = SimpleNamespace(role=Role.AUTHORITY), SimpleNamespace(role=Role.OPERATOR)
-    approved = SimpleNamespace(status=ClaimStatus.APPROVED)
-    assert claims.allowed_actions(authority, approved, []) == {"disburse_claim"}
+    finance = SimpleNamespace(role=Role.FINANCE)
+    approved = SimpleNamespace(status=ClaimStatus.APPROVED, payment_request_id=None)
+    # the finance bureau records the payment, no longer the authority
+    assert claims.allowed_actions(authority, approved, []) == set()
+    assert claims.allowed_actions(finance, approved, []) == {"disburse_claim"}
+    assert claims.allowed_actions(finance, approved, ["held"]) == set()
+    # in a payment request: paid with the request's transfer, rejected only once the request is returned
+    sent = SimpleNamespace(status=ClaimStatus.APPROVED, payment_request_id=7)
+    assert claims.allowed_actions(finance, sent, []) == set()
+    assert "reject_held" not in claims.allowed_actions(authority, sent, ["held"])
     assert claims.allowed_actions(authority, approved, ["held"]) == {
         "authority_reject_claim",
         "reject_claim",
         "reject_held",
     }
-    submitted = SimpleNamespace(status=ClaimStatus.SUBMITTED)
+    submitted = SimpleNamespace(status=ClaimStatus.SUBMITTED, payment_request_id=None)
     assert {"approve_claim", "reject_claim", "exclude_order", "answer_query"} <= claims.allowed_actions(
         operator, submitted, []
     )

@@ -513,7 +513,10 @@ def test_liuzhou_from_contract_to_payment_with_its_eight_kinds_of_evidence(sessi
     reviews.review_claim(session, make_staff(session, Role.OPERATOR), claim.id, Decision(True))
     reviews.review_claim(session, make_staff(session, Role.AUTHORITY), claim.id, Decision(True))
     paid = reviews.disburse_claim(
-        session, make_staff(session, Role.AUTHORITY), claim.id, DisbursementInput.from_input({"reference": "柳财-1"})
+        session,
+        make_staff(session, Role.FINANCE, jurisdiction="4502"),
+        claim.id,
+        DisbursementInput.from_input({"reference": "柳财-1"}),
     )
     assert paid.disbursed_fen == 5 * WAN  # 50% of ¥100,000
     assert fresh(session).get(type(voucher), voucher.id).status == VoucherStatus.REDEEMED

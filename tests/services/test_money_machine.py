@@ -33,11 +33,11 @@ from hypothesis.stateful import (
 from sqlalchemy import case, func, select
 
 from catalog import providers
-from claims import documents, reviews
+from claims import documents, payment_requests, reviews
 from claims import services as claim_services
-from claims.commands import ClaimInput, DisbursementInput, DocumentInput
-from claims.models import Claim, ClaimItem
-from claims.states import ClaimStatus
+from claims.commands import ClaimInput, DisbursementInput, DocumentInput, PaymentRequestInput, TransferInput
+from claims.models import Claim, ClaimItem, PaymentRequest
+from claims.states import ClaimStatus, PaymentRequestStatus
 from orders import checkout as checkouts
 from orders import reconcile as reconciliation
 from orders import services as order_services
@@ -142,6 +142,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
             make_programme(s, YEAR, budget_fen=self.budget_fen, cap_fen=50_000_00)
             self.operator = make_staff(s, Role.OPERATOR)
             self.authority = make_staff(s, Role.AUTHORITY)
+            self.finance = make_staff(s, Role.FINANCE)  # records the payments
             self.providers = [make_org(s, "provider") for _ in range(2)]
             self.products = []
             for provider in self.providers:
@@ -360,7 +361,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                     self._try(
                         reviews.disburse_claim,
                         self.session,
-                        self.authority,
+                        self.finance,
                         claim.id,
                         DisbursementInput.from_input({"reference": f"BANK-{claim.id}"}),
                     )
@@ -390,11 +391,13 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 return
             status = self.session.get(Claim, claim_id, populate_existing=True).status
             self.session.rollback()
-            if status == ClaimStatus.APPROVED:
+            if status == ClaimStatus.APPROVED and decision == "approve":  # 拨付申请 (settled by payment_request)
+                self._send(claim_id)
+            elif status == ClaimStatus.APPROVED:  # or the finance bureau pays it alone
                 self._try(
                     reviews.disburse_claim,
                     self.session,
-                    self.authority,
+                    self.finance,
                     claim_id,
                     DisbursementInput.from_input({"reference": f"BANK-{claim_id}"}),
                 )
@@ -406,6 +409,52 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                     actor,
                     claim_id,
                     Decision(decision == "approve", "发票不符" if decision == "reject" else None),
+                )
+
+        def _send(self, claim_id: int) -> None:
+            """The authority sends the approved claims of the claim's programme and settlement date."""
+            claim = self.session.get(Claim, claim_id, populate_existing=True)
+            programme_id = payment_requests.programme_of_claim(self.session, claim)
+            day = claim.settlement_date
+            self.session.rollback()
+            if programme_id is not None and day is not None:
+                self._try(
+                    payment_requests.create_payment_request,
+                    self.session,
+                    self.authority,
+                    PaymentRequestInput(programme_id, day),
+                )
+
+        @rule(index=st.integers(0, 50), outcome=st.sampled_from(["transfer", "transfer", "return", "wait"]))
+        def payment_request(self, index: int, outcome: str) -> None:
+            """拨付申请: the authority sends the approved claims of an approved claim's date; the finance
+            bureau transfers (every claim paid) or returns it (the claims approved again), or it waits."""
+            claim_id = self._pick(
+                select(Claim.id).where(Claim.status == ClaimStatus.APPROVED, Claim.payment_request_id.is_(None)),
+                index,
+            )
+            if claim_id is not None:
+                self._send(claim_id)
+            request_id = self._pick(
+                select(PaymentRequest.id).where(PaymentRequest.status == PaymentRequestStatus.SENT), index
+            )
+            if request_id is None or outcome == "wait":
+                return
+            if outcome == "transfer":
+                self._try(
+                    payment_requests.transfer_payment_request,
+                    self.session,
+                    self.finance,
+                    request_id,
+                    TransferInput(f"BANK-R{request_id}"),
+                )
+            else:
+                self._try(
+                    payment_requests.return_payment_request,
+                    self.session,
+                    self.finance,
+                    request_id,
+                    ReasonInput("收款账户待核实"),
                 )
 
         # -- a whole journey -------------------------------------------------------------------------
@@ -492,7 +541,7 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                 self._try(
                     reviews.disburse_claim,
                     self.session,
-                    self.authority,
+                    self.finance,
                     claim.id,
                     DisbursementInput.from_input({"reference": f"BANK-{claim.id}"}),
                 )
@@ -619,6 +668,7 @@ def test_random_money_journeys_keep_the_ledger_balanced_and_the_trail_intact(
         "approve_refund",
         "submit_claim",
         "disburse_claim",
+        "send_payment_request",
         "suspend",
         "reinstate",
     ):

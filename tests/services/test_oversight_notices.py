@@ -80,7 +80,10 @@ def test_a_disbursed_claim_is_published_with_the_provider_the_amount_and_the_day
     assert _entry(session, NoticeKind.DISBURSEMENT, claim.id) is None  # approved is not paid
     today("2026-03-02")
     reviews.disburse_claim(
-        session, authority, claim.id, DisbursementInput.from_input({"reference": "GZCZ-1", "paid_on": "2026-02-27"})
+        session,
+        make_staff(session, Role.FINANCE),
+        claim.id,
+        DisbursementInput.from_input({"reference": "GZCZ-1", "paid_on": "2026-02-27"}),
     )
     entry = _entry(session, NoticeKind.DISBURSEMENT, claim.id)
     assert entry.organisation_name == "贵州拨付测试云有限公司" and entry.amount_fen == 6_000_00

@@ -25,7 +25,9 @@ def in_2026(today):
 def _paid(session, claim, operator, authority, reference):
     reviews.review_claim(session, operator, claim.id, Decision(True))
     reviews.review_claim(session, authority, claim.id, Decision(True))
-    return reviews.disburse_claim(session, authority, claim.id, DisbursementInput.from_input({"reference": reference}))
+    return reviews.disburse_claim(
+        session, make_staff(session, Role.FINANCE), claim.id, DisbursementInput.from_input({"reference": reference})
+    )
 
 
 def _balances(session, enterprise):

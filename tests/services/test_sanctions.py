@@ -61,6 +61,7 @@ def world(session, tmp_path):
         "product": make_product(session, provider, price_fen=1_000_00),
         "operator": make_staff(session, Role.OPERATOR),
         "authority": make_staff(session, Role.AUTHORITY),
+        "finance": make_staff(session, Role.FINANCE),
         "uploads": tmp_path / "uploads",
     }
 
@@ -295,7 +296,7 @@ def test_an_expelled_blacklisted_providers_claim_is_held_not_approved_nor_paid(s
     error = refused(
         reviews.disburse_claim,
         session,
-        world["authority"],
+        world["finance"],
         other.id,
         DisbursementInput.from_input({"reference": "GZ-1"}),
     )
@@ -344,7 +345,7 @@ def test_a_held_claim_goes_on_once_the_provider_is_reinstated(session, world):
     reviews.review_claim(session, world["authority"], claim.id, Decision(True))
     assert (
         reviews.disburse_claim(
-            session, world["authority"], claim.id, DisbursementInput.from_input({"reference": "GZ-2"})
+            session, world["finance"], claim.id, DisbursementInput.from_input({"reference": "GZ-2"})
         ).status
         == ClaimStatus.DISBURSED
     )

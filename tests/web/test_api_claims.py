@@ -34,6 +34,7 @@ def world(session):
         "buyer": token_for(session, member(enterprise)),
         "operator": token_for(session, make_staff(session, Role.OPERATOR)),
         "authority": token_for(session, make_staff(session, Role.AUTHORITY)),
+        "finance": token_for(session, make_staff(session, Role.FINANCE)),
     }
 
 
@@ -133,12 +134,16 @@ def test_the_two_reviews_a_query_and_the_disbursement(client, world):
     assert client.post(f"{url}/queries/999/answer", json={"answer": "x"}, headers=world["operator"]).status_code == 404
     second = client.post(f"{url}/review", json={"decision": "approve"}, headers=world["authority"])
     assert second.json["status"] == "approved"
-    assert client.post(f"{url}/disburse", json={}, headers=world["authority"]).json["errors"]["reference"]
+    assert client.post(f"{url}/disburse", json={}, headers=world["finance"]).json["errors"]["reference"]
     assert (
         client.post(f"{url}/disburse", json={"reference": "x"}, headers=world["operator"]).json["code"] == "forbidden"
     )
+    # the authority no longer records payments: the finance bureau does (拨付申请)
+    refused = client.post(f"{url}/disburse", json={"reference": "x"}, headers=world["authority"])
+    assert (refused.status_code, refused.json["code"]) == (403, "forbidden")
+    assert "资金拨付由财政局登记" in refused.json["detail"]
     paid = client.post(
-        f"{url}/disburse", json={"reference": "黔财拨〔2026〕17号", "amount_fen": 4_800_00}, headers=world["authority"]
+        f"{url}/disburse", json={"reference": "黔财拨〔2026〕17号", "amount_fen": 4_800_00}, headers=world["finance"]
     )
     assert paid.status_code == 200
     assert (paid.json["status"], paid.json["disbursed_fen"], paid.json["disbursement_reference"]) == (

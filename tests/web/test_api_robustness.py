@@ -30,6 +30,7 @@ def tokens(session):
         Role.PROVIDER: token_for(session, member(make_org(session, "provider"))),
         Role.OPERATOR: token_for(session, make_staff(session, Role.OPERATOR)),
         Role.AUTHORITY: token_for(session, make_staff(session, Role.AUTHORITY)),
+        Role.FINANCE: token_for(session, make_staff(session, Role.FINANCE)),
     }
 
 

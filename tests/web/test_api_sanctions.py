@@ -50,6 +50,7 @@ def world(session, payments):
         "seller": token_for(session, member(provider)),
         "operator": token_for(session, operator),
         "authority": token_for(session, authority),
+        "finance": token_for(session, make_staff(session, Role.FINANCE)),
         "operator_user": operator,
         "authority_user": authority,
         "gateway": payments,
@@ -253,15 +254,13 @@ def test_the_payment_date_must_follow_the_approval_and_not_be_in_the_future(clie
             client.post(
                 f"/api/v1/claims/{claim.id}/disburse",
                 json={"reference": "GZ-1", "paid_on": day},
-                headers=world["authority"],
+                headers=world["finance"],
             ),
             422,
             "validation_error",
         )
         assert list(error["errors"]) == ["paid_on"]
-    response = client.post(
-        f"/api/v1/claims/{claim.id}/disburse", json={"reference": "GZ-1"}, headers=world["authority"]
-    )
+    response = client.post(f"/api/v1/claims/{claim.id}/disburse", json={"reference": "GZ-1"}, headers=world["finance"])
     assert (response.json["status"], response.json["disbursed_on"]) == ("disbursed", "2026-03-04")
 
 

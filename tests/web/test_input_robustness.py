@@ -36,6 +36,7 @@ def people(session):
         Role.PROVIDER: member(make_org(session, "provider")),
         Role.OPERATOR: make_staff(session, Role.OPERATOR),
         Role.AUTHORITY: make_staff(session, Role.AUTHORITY),
+        Role.FINANCE: make_staff(session, Role.FINANCE),
     }
 
 

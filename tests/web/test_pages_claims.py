@@ -51,6 +51,7 @@ def world(session, app):
         "seller": member(provider),
         "operator": make_staff(session, Role.OPERATOR),
         "authority": make_staff(session, Role.AUTHORITY),
+        "finance": make_staff(session, Role.FINANCE),
         "uploads": app.config["UPLOAD_DIR"],
     }
 
@@ -158,7 +159,9 @@ def test_the_operator_deducts_from_an_order_and_the_provider_reads_why(client, w
     assert "−¥500.00" in mine and "服务中断，按比例扣减" in mine and 'name="amount"' not in mine
 
 
-def test_the_authority_queries_sees_it_overdue_approves_and_records_the_payment(client, world, session, today):
+def test_the_authority_queries_sees_it_overdue_approves_and_the_finance_bureau_records_the_payment(
+    client, world, session, today
+):
     claim = make_claim(session, world["provider"], world["orders"], world["uploads"])
     reviews.review_claim(session, world["operator"], claim.id, Decision(True))
     sign_in(client, world["authority"])
@@ -179,6 +182,10 @@ def test_the_authority_queries_sees_it_overdue_approves_and_records_the_payment(
     page = text(client.get(f"/claims/{claim.id}"))
     assert "企业已提供使用日志。" in page and "逾期答复" in page
     client.post(f"/claims/{claim.id}/review", data={"decision": "approve"})
+    assert f'action="/claims/{claim.id}/disburse"' not in text(client.get(f"/claims/{claim.id}"))
+    assert client.post(f"/claims/{claim.id}/disburse", data={"reference": "黔财拨-17"}).status_code == 403
+    sign_in(client, world["finance"])  # the finance bureau records the payment
+    assert f'action="/claims/{claim.id}/disburse"' in text(client.get(f"/claims/{claim.id}"))
     wrong = client.post(f"/claims/{claim.id}/disburse", data={"reference": "黔财拨-17", "amount": "100.00"})
     assert wrong.status_code == 422 and "审核通过的金额为 ¥4,800.00" in text(wrong)
     future = client.post(f"/claims/{claim.id}/disburse", data={"reference": "黔财拨-17", "paid_on": "2026-03-07"})

@@ -42,6 +42,7 @@ def world(session, app):
         "provider": provider,
         "operator": make_staff(session, Role.OPERATOR),
         "authority": make_staff(session, Role.AUTHORITY),
+        "finance": make_staff(session, Role.FINANCE),
         "uploads": app.config["UPLOAD_DIR"],
     }
 
@@ -154,7 +155,7 @@ def test_the_payment_form_keeps_the_date_between_the_approval_and_today(client, 
     reviews.review_claim(session, world["operator"], claim.id, Decision(True))
     reviews.review_claim(session, world["authority"], claim.id, Decision(True))
     today("2026-03-06")
-    sign_in(client, world["authority"])
+    sign_in(client, world["finance"])
     page = text(client.get(f"/claims/{claim.id}"))
     assert 'min="2026-03-02"' in page and 'max="2026-03-06"' in page
     response = client.post(f"/claims/{claim.id}/disburse", data={"reference": "GZ-1", "paid_on": "2026-03-01"})

@@ -40,7 +40,9 @@ def world(session, app):
     operator, authority = make_staff(session, Role.OPERATOR), make_staff(session, Role.AUTHORITY)
     reviews.review_claim(session, operator, claim.id, Decision(True))
     reviews.review_claim(session, authority, claim.id, Decision(True))
-    reviews.disburse_claim(session, authority, claim.id, DisbursementInput.from_input({"reference": "GZ-2026-1"}))
+    reviews.disburse_claim(
+        session, make_staff(session, Role.FINANCE), claim.id, DisbursementInput.from_input({"reference": "GZ-2026-1"})
+    )
     return {
         "enterprise": enterprise,
         "provider": provider,
@@ -199,7 +201,7 @@ def test_the_claim_page_says_what_its_payment_will_set_off(client, session, worl
     )
     reviews.review_claim(session, world["operator"], second.id, Decision(True))
     reviews.review_claim(session, world["authority"], second.id, Decision(True))
-    sign_in(client, world["authority"])
+    sign_in(client, make_staff(session, Role.FINANCE))  # the finance bureau pays it
     page = client.get(f"/claims/{second.id}").get_data(as_text=True)
     assert "服务商仍欠 ¥1,000.00" in page
     client.post(f"/claims/{second.id}/disburse", data={"reference": "GZ-2", "paid_on": "2026-03-02"})
