@@ -23,6 +23,7 @@ from orders.models import Order
 from orders.rules import contract_voucher_amount
 from orders.states import VOUCHER_GRANTED, VOUCHER_HELD, OrderStatus, VoucherStatus
 from orders.voucher_models import ContractVoucher
+from orgs.affiliations import affiliated
 from orgs.models import Organisation
 from orgs.sanctions import ensure_not_sanctioned
 from shop import clock
@@ -173,6 +174,11 @@ def quote(session: Session, actor: User, order_id: int, programme_id: int | None
     failures = _refusals(session, org, programme, scheme)
     if failures:
         raise DomainError("not_eligible", failures[0], errors={"programme": failures})
+    if affiliated(session, order.enterprise_id, order.provider_id):  # Liuzhou 第十七条, Guizhou 第十三条(四)
+        raise DomainError(
+            "not_eligible",
+            _l("The provider is affiliated with the enterprise (隶属、共建或产权纽带): its contract gets no voucher."),
+        )
     cap, errors = scheme_cap(scheme, facts)
     if errors:
         raise ValidationError(errors)

@@ -18,6 +18,8 @@ from orders.payments import InProcessGateway
 from orders.rules import RoundEntry, contract_voucher_amount, rank_round
 from orders.states import PaymentStatus, VoucherStatus
 from orders.voucher_commands import VoucherReview
+from orgs import affiliations
+from orgs.commands import AffiliationInput
 from shop.errors import DomainError
 from shop.inputs import Decision
 from shop.states import Role
@@ -207,6 +209,19 @@ def test_a_refusal_returns_the_reservation_to_the_budget(session, linyi):
     assert (refused.status, refused.reserved_fen, refused.reason) == (VoucherStatus.REFUSED, 0, "合同不真实")
     assert budget(session, prog) == 100 * WAN
     assert_balanced(session)
+
+
+def test_a_contract_with_an_affiliated_provider_gets_no_voucher(session, linyi):
+    # Liuzhou 第十七条 / Guizhou 第十三条(四): no 隶属、共建、产权纽带 between the two parties
+    prog, _authority, _county = linyi
+    org, provider = make_org(session, region_code=LANSHAN), make_org(session, "provider")
+    affiliations.add_affiliation(
+        session, make_staff(session, Role.OPERATOR), org.id, AffiliationInput(provider.id, "同一集团")
+    )
+    with pytest.raises(DomainError) as caught:
+        apply(session, org, make_order(session, org, provider, amount_fen=10 * WAN, voucher_fen=0))
+    assert caught.value.code == "not_eligible" and "affiliated" in str(caught.value.detail)
+    assert budget(session, prog) == 100 * WAN
 
 
 def test_the_budget_used_up_refuses_the_next_application(session, today):
