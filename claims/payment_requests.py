@@ -12,17 +12,18 @@ are paid, their vouchers less the deductions (``Claim.payable_fen``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from claims.commands import PaymentRequestInput, TransferInput
 from claims.dates import programmes_of
 from claims.models import Claim, PaymentRequest
 from claims.payments import check_paid_on, ensure_finance, pay_claim
-from claims.services import claim_holds, parties
+from claims.services import held_clause, parties
 from claims.states import CLAIM, PAYMENT_REQUEST, ClaimStatus, PaymentRequestStatus
 from orgs.sanctions import ensure_not_sanctioned
 from shop import clock
@@ -62,13 +63,25 @@ def waiting_claims(session: Session, programme: Programme, day: dt.date, *, lock
             Claim.status == ClaimStatus.APPROVED,
             Claim.settlement_date == day,
             Claim.payment_request_id.is_(None),
+            ~held_clause(),
         )
         .order_by(Claim.id)
     )
     if lock:
         stmt = stmt.with_for_update()
-    claims = session.scalars(stmt.execution_options(populate_existing=True)).all()
-    return [c for c in claims if programme_of_claim(session, c) == programme.id and not claim_holds(session, c)]
+    claims = session.scalars(stmt.options(selectinload(Claim.items)).execution_options(populate_existing=True)).all()
+    first = first_programmes(session, claims)
+    return [c for c in claims if first[c.id] == programme.id]
+
+
+def first_programmes(session: Session, claims: Sequence[Claim]) -> dict[int, int | None]:
+    """``programme_of_claim`` for a whole list of claims (their items loaded) in one query."""
+    books = {c.id: {(i.voucher_book or str(i.voucher_year)).split("/", 1)[0] for i in c.live_items} for c in claims}
+    wanted = sorted(set().union(*books.values())) if books else []
+    by_book: dict[str, list[int]] = {}
+    for book, pid in session.execute(select(Programme.book, Programme.id).where(Programme.book.in_(wanted))):
+        by_book.setdefault(book, []).append(pid)
+    return {cid: min((p for b in bs for p in by_book.get(b, ())), default=None) for cid, bs in books.items()}
 
 
 @use_case
@@ -290,17 +303,20 @@ def sendable_dates(session: Session, actor: User) -> list[tuple[Programme, dt.da
         return []
     claims = session.scalars(
         select(Claim)
-        .where(Claim.status == ClaimStatus.APPROVED, Claim.payment_request_id.is_(None))
+        .where(Claim.status == ClaimStatus.APPROVED, Claim.payment_request_id.is_(None), ~held_clause())
+        .options(selectinload(Claim.items))
         .order_by(Claim.settlement_date, Claim.id)
     ).all()
+    first = first_programmes(session, claims)
     groups: dict[tuple[int, dt.date], list[Claim]] = {}
     for claim in claims:
-        programme_id = programme_of_claim(session, claim)
-        if programme_id is not None and claim.settlement_date is not None and not claim_holds(session, claim):
+        programme_id = first[claim.id]
+        if programme_id is not None and claim.settlement_date is not None:
             groups.setdefault((programme_id, claim.settlement_date), []).append(claim)
+    programmes = {p.id: p for p in session.scalars(select(Programme).where(Programme.id.in_({k[0] for k in groups})))}
     rows = []
     for (programme_id, day), group in groups.items():
-        programme = session.get(Programme, programme_id)
+        programme = programmes.get(programme_id)
         if programme is not None and actor.oversees(programme.jurisdiction):
             rows.append((programme, day, len(group), sum(c.payable_fen for c in group)))
     return rows

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from claims import deductions, payment_requests, reviews
 from claims.commands import DisbursementInput, PaymentRequestInput, TransferInput
 from claims.states import ClaimStatus, PaymentRequestStatus
+from orgs import sanctions
+from orgs.commands import SuspensionInput
 from oversight import reports
 from shop.audit import AuditEntry
 from shop.errors import DomainError
@@ -224,3 +226,16 @@ def test_a_single_claim_in_no_request_is_paid_by_the_finance_bureau(session, wor
     request = send(session, world)  # the other one still goes in a request
     assert (request.claim_count, request.total_fen) == (1, 4_000_00)
     assert ledger_check.verify(session).ok
+
+
+def test_a_held_claim_waits_outside_the_request_and_the_authority_is_offered_only_the_rest(session, world):
+    # the second claim's provider is suspended: its claim is held (暂缓) and is not sent for payment
+    held = world["claims"][1]
+    sanctions.suspend_organisation(session, world["operator"], held.provider_id, SuspensionInput("核查中"))
+    offered = payment_requests.sendable_dates(session, world["authority"])
+    assert [(p.id, day, count, total) for p, day, count, total in offered] == [
+        (world["programme"].id, DAY, 1, 4_000_00)
+    ]
+    request = send(session, world)
+    assert (request.claim_count, request.total_fen) == (1, 4_000_00)
+    assert session.get(type(held), held.id).payment_request_id is None
