@@ -38,13 +38,13 @@ def test_the_enterprise_sees_the_amount_first_applies_and_the_county_issues(clie
     client.post("/logout")
     sign_in(client, county)
     queue = text(client.get("/contract-vouchers/reviews"))
-    assert enterprise.name in queue and "2026-03-09" in queue  # due in 5 working days
+    assert enterprise.name in queue and "2026年3月9日" in queue  # due in 5 working days
     from orders.voucher_models import ContractVoucher
 
     voucher = fresh(session).query(ContractVoucher).one()
     assert client.post(f"/contract-vouchers/{voucher.id}/review", data={"decision": "approve"}).status_code == 302
     printable = text(client.get(f"/contract-vouchers/{voucher.id}"))
-    assert "linyi-2026-2026-000001" in printable and "2026-12-31" in printable
+    assert "linyi-2026-2026-000001" in printable and "2026年12月31日" in printable
 
     client.post("/logout")
     sign_in(client, member(enterprise))
