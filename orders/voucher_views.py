@@ -106,6 +106,8 @@ def voucher_page(voucher_id: int) -> Any:
         voucher=voucher,
         programme=s.get(Programme, voucher.programme_id),
         can_lapse=actor().role in STAFF and CONTRACT_VOUCHER.can(voucher.status, "lapse_voucher"),
+        words=VALUE_WORDS,
+        separator=SEPARATOR,
     )
 
 
