@@ -94,3 +94,34 @@ def test_the_round_page_shows_the_ranking_and_asks_before_closing(client, sessio
     client.post("/logout")
     sign_in(client, city)
     assert client.get(f"/programmes/{prog.id}/round").status_code == 403
+
+
+def test_the_providers_confirmation_refunds_the_issued_vouchers_amount_on_the_card_at_once(app, client, session, today):
+    from orders.payments import InProcessGateway
+    from orders.voucher_models import ContractVoucher
+    from tests.services.test_contract_vouchers import apply, approve
+
+    today("2026-03-02")
+    programme(session, "linyi", LINYI, "linyi-2026", 2026, 100 * WAN)
+    enterprise, provider = make_org(session, region_code=LANSHAN), make_org(session, "provider")
+    county = make_staff(session, Role.OPERATOR, jurisdiction=LANSHAN)
+    order = make_order(session, enterprise, provider, amount_fen=10 * WAN, voucher_fen=0, status="placed")
+    gateway = InProcessGateway()
+    app.extensions["orders.gateway"] = gateway
+    intent = gateway.prepare(amount_fen=10 * WAN, payment_method="pm_card_visa", attempt_key="w1", description="")
+    gateway.authorise(intent.id)
+    order.payment_intent_id = intent.id
+    session.commit()
+    approve(session, county, apply(session, enterprise, order))  # issued on a hold: nothing to refund yet
+    assert gateway.refunds == []
+
+    sign_in(client, member(provider))
+    assert client.post(f"/orders/{order.id}/confirm").status_code == 302
+    # ¥100,000 captured, ¥30,000 (30%) back on the card at once: the enterprise pays ¥70,000
+    assert gateway.refunds == [(intent.id, 3 * WAN)]
+    assert fresh(session).query(ContractVoucher).one().card_refund_id
+    client.post("/logout")
+    sign_in(client, member(enterprise))
+    assert "¥30,000.00" in text(client.get(f"/orders/{order.id}")) and "已退回" in text(
+        client.get(f"/orders/{order.id}")
+    )
