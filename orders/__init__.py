@@ -28,6 +28,8 @@ def init_app(app: Flask) -> None:
         voucher_views,
     )
     from orders.demo import seed_orders
+    from orders.demo_linyi import LOGINS as LINYI_LOGINS
+    from orders.demo_linyi import seed_linyi
     from orders.payments import StripeGateway
 
     app.extensions["orders.gateway"] = StripeGateway(
@@ -39,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(voucher_api.api_bp)
     voucher_reconciliation.register()  # ledger-verify counts contract vouchers' reservations and grants
     seed.register(seed_orders, order=40)
+    seed.register(seed_linyi, order=42, logins=LINYI_LOGINS)
     daily.every_day(
         app,
         "orders.expire_unconfirmed_orders",

@@ -9,7 +9,7 @@ from flask import Blueprint, request
 
 from orders import cart as carts
 from orders import checkout as checkouts
-from orders import pricing, services
+from orders import pricing, services, voucher_views
 from orders.commands import CartLineInput, CheckoutRequest, OrderFilter, QuantityInput
 from orders.models import Order
 from orders.states import CancellationReason, OrderStatus
@@ -192,7 +192,9 @@ def get_order_api(user: Any, order_id: int) -> Any:
     errors=["invalid_state", "not_found", "payment_declined", "payment_unavailable", "sanctioned"],
 )
 def confirm_api(user: Any, order_id: int) -> Any:
-    return order_json(services.confirm_order(db_session(), user, order_id, gateway=gateway()))
+    order = services.confirm_order(db_session(), user, order_id, gateway=gateway())
+    voucher_views.settle_after_confirmation(order_id)
+    return order_json(order)
 
 
 @api_bp.post("/orders/<int:order_id>/cancel")

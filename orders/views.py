@@ -283,9 +283,14 @@ def _act(order_id: int, action: Any, done: str) -> Any:
 @bp.post("/orders/<int:order_id>/confirm")
 @roles_required(Role.PROVIDER)
 def confirm(order_id: int) -> Any:
+
+    def confirm_and_settle() -> None:
+        services.confirm_order(db_session(), actor(), order_id, gateway=gateway())
+        voucher_views.settle_after_confirmation(order_id)
+
     return _act(
         order_id,
-        lambda: services.confirm_order(db_session(), actor(), order_id, gateway=gateway()),
+        confirm_and_settle,
         _("The transaction is confirmed and the self-paid part taken. Deliver the service as agreed."),
     )
 

@@ -19,6 +19,7 @@ from shop.pagination import page_args
 from shop.states import Role
 from shop.web import actor, db_session, roles_required
 from wallet.models import Programme
+from wallet.policy_words import SEPARATOR, VALUE_WORDS
 
 bp = Blueprint("orders_vouchers", __name__, template_folder="templates")
 
@@ -64,6 +65,14 @@ def _settle(voucher: Any) -> None:
         voucher_issue.settle_card_refunds(db_session(), _gateway(), voucher.id)
 
 
+def settle_after_confirmation(order_id: int) -> None:
+    """The provider's confirmation captured the card: the amount of the order's issued voucher is
+    refunded on it now (the daily job retries one the payment service did not answer)."""
+    voucher = contract_vouchers.voucher_of_order(db_session(), order_id)
+    if voucher is not None:
+        _settle(voucher)
+
+
 @bp.post("/orders/<int:order_id>/voucher-application")
 @roles_required(Role.ENTERPRISE)
 def apply(order_id: int) -> Any:
@@ -97,6 +106,8 @@ def voucher_page(voucher_id: int) -> Any:
         voucher=voucher,
         programme=s.get(Programme, voucher.programme_id),
         can_lapse=actor().role in STAFF and CONTRACT_VOUCHER.can(voucher.status, "lapse_voucher"),
+        words=VALUE_WORDS,
+        separator=SEPARATOR,
     )
 
 
@@ -105,7 +116,9 @@ def voucher_page(voucher_id: int) -> Any:
 def review_queue() -> Any:
     queue = voucher_reviews.review_queue(db_session(), actor())
     ranked = [p for p in _ranked_programmes()] if actor().role == Role.AUTHORITY else []
-    return render_template("orders/vouchers/queue.html", queue=queue, ranked=ranked)
+    return render_template(
+        "orders/vouchers/queue.html", queue=queue, ranked=ranked, words=VALUE_WORDS, separator=SEPARATOR
+    )
 
 
 def _ranked_programmes() -> list[Programme]:

@@ -52,6 +52,11 @@ DEMO_STAFF = [
     (Role.AUTHORITY, "baiyun-authority@yunquan.example", "白云区科工商信局 黄伟", "440111"),
     (Role.OPERATOR, "baiyun-operator@yunquan.example", "白云区服务券运营公司 梁敏", "440111"),
     (Role.FINANCE, "baiyun-finance@yunquan.example", "白云区财政局 陈芳", "440111"),
+    # the Linyi contract-voucher programme (issue 14, orders/demo_linyi.py): the county's first review
+    # (第十条, 兰山区), the city's authority and finance bureau (临沂市)
+    (Role.OPERATOR, "linyi-county@yunquan.example", "兰山区工业和信息化局 王磊", "371302"),
+    (Role.AUTHORITY, "linyi-authority@yunquan.example", "临沂市工业和信息化局 张敏", "3713"),
+    (Role.FINANCE, "linyi-finance@yunquan.example", "临沂市财政局 刘洋", "3713"),
 ]
 
 # one login per role, as ``make run`` prints them (``shop.seed.demo_logins``)
@@ -190,6 +195,41 @@ DEMO_ORGS = [
         "黄志强",
         "何敏",
         "baiyun@yunquan.example",
+    ),
+    # the Linyi programme (orders/demo_linyi.py): a provider and two enterprises of 兰山区, one with an
+    # issued contract voucher, one with an order waiting for its application
+    DemoOrg(
+        "yimeng_cloud",
+        OrgKind.PROVIDER,
+        "91371302MA3LY0001",
+        "临沂沂蒙云数据科技有限公司",
+        "371302",
+        dt.date(2015, 4, 16),
+        "孔德华",
+        "颜丽",
+        "yimeng@yunquan.example",
+    ),
+    DemoOrg(
+        "linyi_machinery",
+        OrgKind.ENTERPRISE,
+        "91371302MA3LY0002",
+        "临沂兰山精密机械有限公司",
+        "371302",
+        dt.date(2011, 8, 25),
+        "王建军",
+        "王晓燕",
+        "linyi@yunquan.example",
+    ),
+    DemoOrg(
+        "lanshan_food",
+        OrgKind.ENTERPRISE,
+        "91371302MA3LY0003",
+        "临沂蒙山食品有限公司",
+        "371302",
+        dt.date(2014, 10, 9),
+        "刘振华",
+        "刘静",
+        "lanshan@yunquan.example",
     ),
 ]
 

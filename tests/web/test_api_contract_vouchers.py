@@ -131,3 +131,26 @@ def test_the_presets_list_linyi_and_liuzhou_with_a_contract_scheme(client):
     for key in ("linyi", "liuzhou"):
         assert presets[key]["available"] is True
         assert presets[key]["schemes"][0]["flow"] == "contract"
+
+
+def test_the_providers_confirmation_through_the_api_refunds_the_vouchers_amount(app, client, session, today):
+    from orders.payments import InProcessGateway
+    from tests.services.test_contract_vouchers import apply as apply_for
+    from tests.services.test_contract_vouchers import approve
+
+    today("2026-03-02")
+    programme(session, "linyi", LINYI, "linyi-2026", 2026, 100 * WAN)
+    enterprise, provider = make_org(session, region_code=LANSHAN), make_org(session, "provider")
+    order = make_order(session, enterprise, provider, amount_fen=10 * WAN, voucher_fen=0, status="placed")
+    gateway = InProcessGateway()
+    app.extensions["orders.gateway"] = gateway
+    intent = gateway.prepare(amount_fen=10 * WAN, payment_method="pm_card_visa", attempt_key="a1", description="")
+    gateway.authorise(intent.id)
+    order.payment_intent_id = intent.id
+    session.commit()
+    approve(session, make_staff(session, Role.OPERATOR, jurisdiction=LANSHAN), apply_for(session, enterprise, order))
+    seller = token_for(session, member(provider))
+    answer = client.post(f"/api/v1/orders/{order.id}/confirm", headers=seller)
+    assert answer.status_code == 200, answer.json
+    assert answer.json["status"] == "confirmed"
+    assert gateway.refunds == [(intent.id, 3 * WAN)]  # 30% of ¥100,000 back on the card

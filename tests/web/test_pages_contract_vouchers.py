@@ -38,13 +38,13 @@ def test_the_enterprise_sees_the_amount_first_applies_and_the_county_issues(clie
     client.post("/logout")
     sign_in(client, county)
     queue = text(client.get("/contract-vouchers/reviews"))
-    assert enterprise.name in queue and "2026-03-09" in queue  # due in 5 working days
+    assert enterprise.name in queue and "2026年3月9日" in queue  # due in 5 working days
     from orders.voucher_models import ContractVoucher
 
     voucher = fresh(session).query(ContractVoucher).one()
     assert client.post(f"/contract-vouchers/{voucher.id}/review", data={"decision": "approve"}).status_code == 302
     printable = text(client.get(f"/contract-vouchers/{voucher.id}"))
-    assert "linyi-2026-2026-000001" in printable and "2026-12-31" in printable
+    assert "linyi-2026-2026-000001" in printable and "2026年12月31日" in printable
 
     client.post("/logout")
     sign_in(client, member(enterprise))
@@ -94,3 +94,34 @@ def test_the_round_page_shows_the_ranking_and_asks_before_closing(client, sessio
     client.post("/logout")
     sign_in(client, city)
     assert client.get(f"/programmes/{prog.id}/round").status_code == 403
+
+
+def test_the_providers_confirmation_refunds_the_issued_vouchers_amount_on_the_card_at_once(app, client, session, today):
+    from orders.payments import InProcessGateway
+    from orders.voucher_models import ContractVoucher
+    from tests.services.test_contract_vouchers import apply, approve
+
+    today("2026-03-02")
+    programme(session, "linyi", LINYI, "linyi-2026", 2026, 100 * WAN)
+    enterprise, provider = make_org(session, region_code=LANSHAN), make_org(session, "provider")
+    county = make_staff(session, Role.OPERATOR, jurisdiction=LANSHAN)
+    order = make_order(session, enterprise, provider, amount_fen=10 * WAN, voucher_fen=0, status="placed")
+    gateway = InProcessGateway()
+    app.extensions["orders.gateway"] = gateway
+    intent = gateway.prepare(amount_fen=10 * WAN, payment_method="pm_card_visa", attempt_key="w1", description="")
+    gateway.authorise(intent.id)
+    order.payment_intent_id = intent.id
+    session.commit()
+    approve(session, county, apply(session, enterprise, order))  # issued on a hold: nothing to refund yet
+    assert gateway.refunds == []
+
+    sign_in(client, member(provider))
+    assert client.post(f"/orders/{order.id}/confirm").status_code == 302
+    # ¥100,000 captured, ¥30,000 (30%) back on the card at once: the enterprise pays ¥70,000
+    assert gateway.refunds == [(intent.id, 3 * WAN)]
+    assert fresh(session).query(ContractVoucher).one().card_refund_id
+    client.post("/logout")
+    sign_in(client, member(enterprise))
+    assert "¥30,000.00" in text(client.get(f"/orders/{order.id}")) and "已退回" in text(
+        client.get(f"/orders/{order.id}")
+    )
