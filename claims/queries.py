@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from claims import scope
 from claims.commands import ClaimFilter
 from claims.dates import settlement_dates
 from claims.models import Claim, ClaimDocument, ClaimItem, ClaimQuery
@@ -36,7 +37,7 @@ def get_claim(session: Session, actor: User, claim_id: int) -> Claim:
             selectinload(Claim.queries),
         )
     ).one_or_none()
-    if claim is None or not (actor.is_staff or actor.belongs_to(claim.provider_id)):
+    if claim is None or not (actor.belongs_to(claim.provider_id) or scope.sees(session, actor, claim)):
         raise NotFound()
     return claim
 
@@ -67,6 +68,8 @@ def list_claims(session: Session, actor: User, where: ClaimFilter, page: int, pe
         stmt = stmt.where(Claim.provider_id == actor.organisation_id)
     elif not actor.is_staff:
         raise Forbidden()
+    else:
+        stmt = stmt.where(scope.clause(actor))
     if where.status:
         stmt = stmt.where(Claim.status.in_(where.status))
     if where.settlement_date:
@@ -113,7 +116,12 @@ def list_queries(session: Session, actor: User, *, open_only: bool, page: int, p
     """The authority's queries, for the operator to answer: open ones by due date first."""
     if not actor.is_staff:
         raise Forbidden()
-    stmt = select(ClaimQuery).options(joinedload(ClaimQuery.claim).joinedload(Claim.provider))
+    stmt = (
+        select(ClaimQuery)
+        .join(Claim, Claim.id == ClaimQuery.claim_id)
+        .where(scope.clause(actor))
+        .options(joinedload(ClaimQuery.claim).joinedload(Claim.provider))
+    )
     if open_only:
         stmt = stmt.where(ClaimQuery.answered_at.is_(None))
     stmt = stmt.order_by(ClaimQuery.answered_at.is_not(None), ClaimQuery.due_on, ClaimQuery.id)
@@ -126,7 +134,7 @@ def claim_document(session: Session, actor: User, document_id: int) -> ClaimDocu
     if document is None:
         raise NotFound()
     claim = session.get(Claim, document.claim_id)
-    if not (actor.is_staff or actor.belongs_to(claim.provider_id)):
+    if not (actor.belongs_to(claim.provider_id) or scope.sees(session, actor, claim)):
         raise NotFound()
     return document
 
@@ -146,10 +154,21 @@ def waiting_count(session: Session, actor: User) -> int:
         )
     if actor.role == Role.OPERATOR:
         claims = (
-            session.scalar(select(func.count()).select_from(Claim).where(Claim.status == ClaimStatus.SUBMITTED)) or 0
+            session.scalar(
+                select(func.count())
+                .select_from(Claim)
+                .where(Claim.status == ClaimStatus.SUBMITTED, scope.clause(actor))
+            )
+            or 0
         )
         queries = (
-            session.scalar(select(func.count()).select_from(ClaimQuery).where(ClaimQuery.answered_at.is_(None))) or 0
+            session.scalar(
+                select(func.count())
+                .select_from(ClaimQuery)
+                .join(Claim, Claim.id == ClaimQuery.claim_id)
+                .where(ClaimQuery.answered_at.is_(None), scope.clause(actor))
+            )
+            or 0
         )
         return claims + queries
     if actor.role == Role.AUTHORITY:
@@ -157,7 +176,7 @@ def waiting_count(session: Session, actor: User) -> int:
             session.scalar(
                 select(func.count())
                 .select_from(Claim)
-                .where(Claim.status.in_([ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED]))
+                .where(Claim.status.in_([ClaimStatus.OPERATOR_APPROVED, ClaimStatus.APPROVED]), scope.clause(actor))
             )
             or 0
         )

@@ -24,6 +24,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from claims import scope
 from claims.commands import ClaimInput
 from claims.dates import evidence_kinds, programmes_of, settlement_dates
 from claims.models import Claim, ClaimDocument, ClaimItem
@@ -66,13 +67,12 @@ def claiming_provider(session: Session, actor: User) -> Organisation:
 
 
 def claim_for(session: Session, actor: User, claim_id: int, *, lock: bool = False) -> Claim:
-    """The claim, if ``actor`` may see it: its provider's members and staff; to anyone else it does
-    not exist."""
+    """The claim, if ``actor`` may see it: its provider's members, staff of its jurisdiction (``claims.scope``)."""
     stmt = select(Claim).where(Claim.id == claim_id)
     if lock:
         stmt = stmt.with_for_update()
     claim = session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
-    if claim is None or not (actor.is_staff or actor.belongs_to(claim.provider_id)):
+    if claim is None or not (actor.belongs_to(claim.provider_id) or scope.sees(session, actor, claim)):
         raise NotFound()
     return claim
 

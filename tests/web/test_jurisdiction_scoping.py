@@ -17,6 +17,9 @@ from tests.helpers import (
     PDF,
     PNG,
     fresh,
+    grant_wallet,
+    make_claim,
+    make_order,
     make_org,
     make_programme,
     make_staff,
@@ -159,3 +162,30 @@ def test_the_organisation_page_shows_the_disagreement_and_asks_for_the_note(clie
     agreeing = submitted(session, app, GUIYANG)
     page = text(client.get(f"/staff/organisations/{agreeing.id}"))
     assert 'id="region-mismatch"' not in page and 'id="f-region_note"' not in page
+
+
+def test_the_city_staff_see_and_review_only_the_claims_of_their_citys_enterprises(client, session, app):
+    # a claim of a Guiyang enterprise's order and one of a Zunyi enterprise's order, by the same provider
+    make_programme(session, budget_fen=1_000_000_00)
+    provider = make_org(session, "provider")
+    here, there = make_org(session, region_code=GUIYANG), make_org(session, region_code=ZUNYI)
+    grant_wallet(session, here), grant_wallet(session, there)
+    ours = make_claim(session, provider, [make_order(session, here, provider)], app.config["UPLOAD_DIR"])
+    theirs = make_claim(session, provider, [make_order(session, there, provider)], app.config["UPLOAD_DIR"])
+    city = make_staff(session, jurisdiction="5201")
+    listed = client.get("/api/v1/claims", headers=token_for(session, city)).json
+    assert [c["id"] for c in listed["items"]] == [ours.id]
+    assert client.get(f"/api/v1/claims/{theirs.id}", headers=token_for(session, city)).status_code == 404
+    refused = client.post(
+        f"/api/v1/claims/{theirs.id}/review",
+        json={"decision": "approve", "reason": "材料齐全"},
+        headers=token_for(session, city),
+    )
+    assert refused.status_code == 404 and fresh(session).get(type(theirs), theirs.id).status.value == "submitted"
+    sign_in(client, city)
+    assert client.get(f"/claims/{theirs.id}").status_code == 404
+    assert client.get(f"/claims/{ours.id}").status_code == 200
+    # the province's staff see both
+    province = make_staff(session)
+    listed = client.get("/api/v1/claims", headers=token_for(session, province)).json
+    assert {c["id"] for c in listed["items"]} == {ours.id, theirs.id}
