@@ -21,40 +21,11 @@ Amounts: ¥1 = 100 fen; 万 = ¥10,000 = 1,000,000 fen.
 
 import pytest
 
-from orders.payments import InProcessGateway
 from shop.states import Role
-from tests.helpers import PDF, make_org, make_product, make_staff, member, token_for
-from wallet.ledger_check import verify
+from tests.helpers import make_org, make_product, make_staff, member
+from tests.scenarios.common import WAN, YUAN, People, assert_balanced, buy, ok, pdf
 
-WAN = 1_000_000  # fen in ¥10,000
-YUAN = 100
 LINYI, LANSHAN = "3713", "371302"  # 临沂市, 兰山区
-
-
-@pytest.fixture
-def gateway(app):
-    """The card payments stay in the process: the refunds the vouchers cause are read back from it."""
-    gateway = InProcessGateway()
-    app.extensions["orders.gateway"] = gateway
-    return gateway
-
-
-class People(dict):
-    """The scenario's users by what they are; ``people["county"]`` is the headers of a token issued on
-    the scenario's current day (a token lives for days, the scenario for a year and more)."""
-
-    def __init__(self, session, users, **things):
-        super().__init__(things)
-        self.session, self.users, self.tokens = session, users, {}
-
-    def __missing__(self, who):
-        from shop import clock
-
-        key = (who, clock.today())
-        if key not in self.tokens:
-            self.session.rollback()  # a fresh read snapshot before writing the token
-            self.tokens[key] = token_for(self.session, self.users[who])
-        return self.tokens[key]
 
 
 @pytest.fixture
@@ -82,33 +53,6 @@ def people(session, today):
         product_300k=make_product(session, provider, price_fen=30 * WAN, name="工业云平台 集团版"),
         product_100k=make_product(session, provider, price_fen=10 * WAN, name="云主机 年度服务"),
     )
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.json
-    return response.json
-
-
-def buy(client, headers, product):
-    """The enterprise's contract: an order at the full price, paid by card (no wallet: Linyi's voucher
-    comes after the contract, 第十一条)."""
-    body = {
-        "lines": [{"product_id": product.id, "quantity": 1}],
-        "use_vouchers": False,
-        "agreement_accepted": True,
-        "payment_method": "pm_card_visa",
-    }
-    (order,) = ok(client.post("/api/v1/checkout", json=body, headers=headers), 201)["orders"]
-    return order
-
-
-def assert_balanced(app, runner=None):
-    """``flask ledger-verify`` as an operator would run it, and the same check read directly."""
-    result = (runner or app.test_cli_runner()).invoke(args=["ledger-verify"])
-    assert result.exit_code == 0, result.output
-    with app.extensions["shop.sessions"]() as s:
-        report = verify(s)
-    assert report.ok, report
 
 
 def test_linyi_from_the_contract_to_the_payment(app, client, people, gateway, today):
@@ -179,7 +123,9 @@ def test_linyi_from_the_contract_to_the_payment(app, client, people, gateway, to
     # ¥300,000 × 30% = ¥90,000; 第十五条: with the certificate the cap is ¥60,000 (not 第十四条's ¥50,000)
     assert (applied["ratio"], applied["amount_fen"]) == (30, 60_000 * YUAN)
     issued_big = ok(
-        client.post(f"/api/v1/contract-vouchers/{applied['id']}/review", json={"decision": "approve"}, headers=p["county"])
+        client.post(
+            f"/api/v1/contract-vouchers/{applied['id']}/review", json={"decision": "approve"}, headers=p["county"]
+        )
     )
     assert issued_big["number"] == "linyi-2026-2026-000002"
     assert gateway.refunds[1][1] == 60_000 * YUAN  # ¥300,000 − ¥60,000 = ¥240,000 paid by the enterprise
@@ -197,7 +143,7 @@ def test_linyi_from_the_contract_to_the_payment(app, client, people, gateway, to
     claim = ok(client.post("/api/v1/claims", json={"order_ids": [order["id"], big["id"]]}, headers=p["seller"]), 201)
     # the evidence of the preset (invoice, contract, bank transfer, usage record)
     for kind in ("invoice", "contract", "transfer", "usage"):
-        form = {"kind": kind, "file": (PDF_FILE(), f"{kind}.pdf")}
+        form = {"kind": kind, "file": (pdf(), f"{kind}.pdf")}
         if kind == "invoice":
             form.update(invoice_number="37130000000001", invoice_amount_fen=str(45 * WAN))  # ¥150,000 + ¥300,000
         ok(
@@ -253,9 +199,14 @@ def test_linyi_from_the_contract_to_the_payment(app, client, people, gateway, to
     claim = ok(client.get(f"/api/v1/claims/{claim['id']}", headers=p["seller"]))
     assert (claim["status"], claim["disbursed_fen"]) == ("disbursed", 100_000 * YUAN)
     for v in (voucher, applied):
-        assert ok(client.get(f"/api/v1/contract-vouchers/{v['id']}", headers=p["buyer" if v is voucher else "certified_buyer"]))[
-            "status"
-        ] == "redeemed"
+        assert (
+            ok(
+                client.get(
+                    f"/api/v1/contract-vouchers/{v['id']}", headers=p["buyer" if v is voucher else "certified_buyer"]
+                )
+            )["status"]
+            == "redeemed"
+        )
     # the deduction went back to the budget: ¥895,000 + ¥5,000 = ¥900,000
     assert ok(client.get("/api/v1/programmes/linyi-2026", headers=p["authority"]))["remaining_fen"] == 90 * WAN
     assert_balanced(app)
@@ -292,12 +243,7 @@ def test_linyi_from_the_contract_to_the_payment(app, client, people, gateway, to
     again = buy(client, p["buyer"], p["product_100k"])
     refused = client.post(f"/api/v1/orders/{again['id']}/voucher-application", json={}, headers=p["buyer"])
     assert (refused.status_code, refused.json["code"]) == (422, "not_eligible"), refused.json
+    assert "只享受一次" in str(refused.json)
     # nothing was reserved for it: the 2027 budget is whole
     assert ok(client.get("/api/v1/programmes/linyi-2027", headers=p["authority"]))["remaining_fen"] == 100 * WAN
     assert_balanced(app)
-
-
-def PDF_FILE():  # noqa: N802
-    import io
-
-    return io.BytesIO(PDF)
