@@ -85,6 +85,13 @@ def reviewed(client, p, voucher, score):
     return scored
 
 
+def report_budget(client, p):
+    """The programme report's budget figures (oversight's, from the ledger's balances and entries)."""
+    report = ok(client.get("/api/v1/reports/programmes/2021?programme=liuzhou-2021", headers=p["authority"]))
+    assert report["programme"] == "liuzhou-2021"
+    return report["budget"]
+
+
 def voucher_of(client, p, who, voucher):
     return ok(client.get(f"/api/v1/contract-vouchers/{voucher['id']}", headers=p[who]))
 
@@ -232,6 +239,8 @@ def test_liuzhou_2021_from_the_contracts_to_the_payments(app, client, people, ga
     # nothing moved: the claim is approved and waits, the money stays claimed
     assert ok(client.get(f"/api/v1/claims/{claim_b['id']}", headers=p["seller"]))["status"] == "approved"
     assert_balanced(app)
+    budget = report_budget(client, p)
+    assert (budget["claimed_fen"], budget["disbursed_fen"]) == (80_000 * YUAN, 0)
     # the authority sends it again once checked; the bureau transfers
     today("2021-07-05")
     again = ok(
@@ -274,6 +283,13 @@ def test_liuzhou_2021_from_the_contracts_to_the_payments(app, client, people, ga
         claim_b["provider_id"],
     )
     assert_balanced(app)
+    # the report: ¥20,000 of B's ¥80,000 is being recovered (paid out, owed back), nothing recovered yet
+    budget = report_budget(client, p)
+    assert (budget["disbursed_fen"], budget["recovering_fen"], budget["recovered_fen"]) == (
+        60_000 * YUAN,
+        20_000 * YUAN,
+        0,
+    )
 
     # -- C's voucher: the provider's later payment, which sets off what it owes -----------------------
     today("2021-11-15")
@@ -325,8 +341,7 @@ def test_liuzhou_2021_from_the_contracts_to_the_payments(app, client, people, ga
     assert_balanced(app)
 
     # -- the report re-derives it from the ledger -----------------------------------------------------
-    report = ok(client.get("/api/v1/reports/programmes/2021?programme=liuzhou-2021", headers=p["authority"]))
-    budget = report["budget"]
+    budget = report_budget(client, p)
     # disbursed: B's ¥80,000 − ¥20,000 under recovery, + C's ¥60,000 = ¥120,000
     assert budget["disbursed_fen"] == 120_000 * YUAN
     assert (budget["recovering_fen"], budget["recovered_fen"]) == (0, 20_000 * YUAN)
