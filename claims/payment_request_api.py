@@ -34,6 +34,12 @@ PAYMENT_REQUEST_SCHEMA = {
         "settlement_date": {"type": "string", "format": "date"},
         "status": {"enum": [s.value for s in PaymentRequestStatus]},
         "total_fen": {"type": "integer", "description": "what its claims are paid: their vouchers less deductions"},
+        "set_off_fen": {
+            "type": "integer",
+            "description": "of the total, what settles its providers' open recoveries (追回) and is not transferred: "
+            "to be set off while sent, set off once paid",
+        },
+        "transfer_fen": {"type": "integer", "description": "what the bureau transfers: the total less the set-off"},
         "claim_count": {"type": "integer"},
         "sent_at": {"type": ["string", "null"], "format": "date-time"},
         "paid_reference": {"type": ["string", "null"]},
@@ -53,6 +59,7 @@ def payment_request_json(req: PaymentRequest, *, full: bool = False) -> dict[str
     from wallet.models import Programme
 
     programme = db_session().get(Programme, req.programme_id)
+    set_off = payment_requests.set_off_of_request(db_session(), req)
     body: dict[str, Any] = {
         "id": req.id,
         "programme_id": req.programme_id,
@@ -60,6 +67,8 @@ def payment_request_json(req: PaymentRequest, *, full: bool = False) -> dict[str
         "settlement_date": req.settlement_date.isoformat(),
         "status": req.status.value,
         "total_fen": req.total_fen,
+        "set_off_fen": set_off,
+        "transfer_fen": req.total_fen - set_off,
         "claim_count": req.claim_count,
         "sent_at": _when(req.sent_at),
         "paid_reference": req.paid_reference,

@@ -252,6 +252,7 @@ def test_liuzhou_2021_from_the_contracts_to_the_payments(app, client, people, ga
         201,
     )
     assert again["id"] != request["id"] and again["total_fen"] == 80_000 * YUAN
+    assert (again["set_off_fen"], again["transfer_fen"]) == (0, 80_000 * YUAN)  # nothing owed yet
     paid = ok(
         client.post(
             f"/api/v1/payment-requests/{again['id']}/transfer",
@@ -305,12 +306,24 @@ def test_liuzhou_2021_from_the_contracts_to_the_payments(app, client, people, ga
         ),
         201,
     )
-    ok(
+    # the bureau reads what to transfer: of the ¥60,000, the ¥20,000 B's provider owes is kept back
+    assert (request_c["total_fen"], request_c["set_off_fen"], request_c["transfer_fen"]) == (
+        60_000 * YUAN,
+        20_000 * YUAN,
+        40_000 * YUAN,
+    )
+    assert request_c == ok(client.get(f"/api/v1/payment-requests/{request_c['id']}", headers=p["finance"]))
+    transferred = ok(
         client.post(
             f"/api/v1/payment-requests/{request_c['id']}/transfer",
             json={"reference": "柳财企〔2021〕98号"},
             headers=p["finance"],
         )
+    )
+    assert (transferred["status"], transferred["set_off_fen"], transferred["transfer_fen"]) == (
+        "paid",
+        20_000 * YUAN,
+        40_000 * YUAN,
     )
     claim_c = ok(client.get(f"/api/v1/claims/{claim_c['id']}", headers=p["seller"]))
     # of the ¥60,000 paid, ¥20,000 settles the recovery (back to the budget); ¥40,000 is transferred
