@@ -29,7 +29,9 @@ WALLET_KINDS = (
 DEDUCTED_KINDS = ("deduct_claim",)  # wallet.ledger.deduct_vouchers
 
 
-def moved_back(session: Session, accounts: Any, kind: AccountKind, entries: tuple[str, ...], *, by_book: bool = False) -> Any:
+def moved_back(
+    session: Session, accounts: Any, kind: AccountKind, entries: tuple[str, ...], *, by_book: bool = False
+) -> Any:
     """What the ledger's entries of ``entries`` took out of the ``kind`` accounts that match ``accounts``
     (back to the budget), re-derived from their postings; per account book if asked."""
     total = -func.coalesce(func.sum(LedgerPosting.amount_fen), 0)
