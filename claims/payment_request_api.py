@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import request
 
-from claims import payment_requests
+from claims import payment_requests, recoveries
 from claims.api import api_bp, export_response
 from claims.commands import PaymentRequestInput, TransferInput
 from claims.models import PaymentRequest
@@ -55,11 +55,21 @@ def _when(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _set_off(req: PaymentRequest) -> int:
+    """Of the request's total, what settles its providers' recoveries instead of being transferred: what
+    the transfer will set off while the request is at the bureau, what it set off once paid."""
+    if req.status == PaymentRequestStatus.SENT:
+        return recoveries.set_off_preview(db_session(), payment_requests.claims_of(db_session(), req))
+    if req.status == PaymentRequestStatus.PAID:
+        return sum(c.set_off_fen or 0 for c in payment_requests.claims_of(db_session(), req))
+    return 0
+
+
 def payment_request_json(req: PaymentRequest, *, full: bool = False) -> dict[str, Any]:
     from wallet.models import Programme
 
     programme = db_session().get(Programme, req.programme_id)
-    set_off = payment_requests.set_off_of_request(db_session(), req)
+    set_off = _set_off(req)
     body: dict[str, Any] = {
         "id": req.id,
         "programme_id": req.programme_id,

@@ -22,7 +22,6 @@ from claims.commands import PaymentRequestInput, TransferInput
 from claims.dates import programmes_of
 from claims.models import Claim, PaymentRequest
 from claims.payments import check_paid_on, ensure_finance, pay_claim
-from claims.recoveries import set_off_preview
 from claims.services import claim_holds, parties
 from claims.states import CLAIM, PAYMENT_REQUEST, ClaimStatus, PaymentRequestStatus
 from orgs.sanctions import ensure_not_sanctioned
@@ -305,13 +304,3 @@ def sendable_dates(session: Session, actor: User) -> list[tuple[Programme, dt.da
         if programme is not None and actor.oversees(programme.jurisdiction):
             rows.append((programme, day, len(group), sum(c.payable_fen for c in group)))
     return rows
-
-
-def set_off_of_request(session: Session, request: PaymentRequest) -> int:
-    """Of the request's total, what settles its providers' recoveries instead of being transferred:
-    what the transfer will set off while the request is at the bureau, what it set off once paid."""
-    if request.status == PaymentRequestStatus.SENT:
-        return set_off_preview(session, claims_of(session, request))
-    if request.status == PaymentRequestStatus.PAID:
-        return sum(c.set_off_fen or 0 for c in claims_of(session, request))
-    return 0
