@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import request
 
-from claims import payment_requests
+from claims import payment_requests, recoveries
 from claims.api import api_bp, export_response
 from claims.commands import PaymentRequestInput, TransferInput
 from claims.models import PaymentRequest
@@ -34,6 +34,12 @@ PAYMENT_REQUEST_SCHEMA = {
         "settlement_date": {"type": "string", "format": "date"},
         "status": {"enum": [s.value for s in PaymentRequestStatus]},
         "total_fen": {"type": "integer", "description": "what its claims are paid: their vouchers less deductions"},
+        "set_off_fen": {
+            "type": "integer",
+            "description": "of the total, what settles its providers' open recoveries (追回) and is not transferred: "
+            "to be set off while sent, set off once paid",
+        },
+        "transfer_fen": {"type": "integer", "description": "what the bureau transfers: the total less the set-off"},
         "claim_count": {"type": "integer"},
         "sent_at": {"type": ["string", "null"], "format": "date-time"},
         "paid_reference": {"type": ["string", "null"]},
@@ -49,10 +55,21 @@ def _when(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _set_off(req: PaymentRequest) -> int:
+    """Of the request's total, what settles its providers' recoveries instead of being transferred: what
+    the transfer will set off while the request is at the bureau, what it set off once paid."""
+    if req.status == PaymentRequestStatus.SENT:
+        return recoveries.set_off_preview(db_session(), payment_requests.claims_of(db_session(), req))
+    if req.status == PaymentRequestStatus.PAID:
+        return sum(c.set_off_fen or 0 for c in payment_requests.claims_of(db_session(), req))
+    return 0
+
+
 def payment_request_json(req: PaymentRequest, *, full: bool = False) -> dict[str, Any]:
     from wallet.models import Programme
 
     programme = db_session().get(Programme, req.programme_id)
+    set_off = _set_off(req)
     body: dict[str, Any] = {
         "id": req.id,
         "programme_id": req.programme_id,
@@ -60,6 +77,8 @@ def payment_request_json(req: PaymentRequest, *, full: bool = False) -> dict[str
         "settlement_date": req.settlement_date.isoformat(),
         "status": req.status.value,
         "total_fen": req.total_fen,
+        "set_off_fen": set_off,
+        "transfer_fen": req.total_fen - set_off,
         "claim_count": req.claim_count,
         "sent_at": _when(req.sent_at),
         "paid_reference": req.paid_reference,

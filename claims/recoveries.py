@@ -270,25 +270,41 @@ def _budgets(wallets: Iterable[str]) -> set[str]:
     return {wallet.split("/", 1)[0] for wallet in wallets}
 
 
-def set_off_against(session: Session, claim: Claim, actor: User | None) -> int:
-    """The provider's next payment settles what it still owes: of the claim's payable, as much as its
-    open recoveries of the same programmes hold (oldest first) goes back to their budgets instead of
-    being transferred. Records ``claim.set_off_fen``; returns it. Called by the payment of a claim
-    before its status changes; never commits."""
+def _shares(claim: Claim, open_ones: Iterable[Recovery], owed: dict[int, int]) -> list[tuple[Recovery, int]]:
+    """How much of the claim's payable settles each of the provider's open recoveries of the same
+    programmes (oldest first), given what each still owes (``owed`` by recovery id, lowered here)."""
     budgets = _budgets(book for book, _year, _enterprise in paid_by_wallet(claim))
-    open_ones = session.scalars(
-        select(Recovery)
-        .where(Recovery.organisation_id == claim.provider_id, Recovery.status == RecoveryStatus.OPEN)
-        .order_by(Recovery.id)
-        .with_for_update()
-    ).all()
-    left, total, settled = claim.payable_fen, 0, []
+    left, shares = claim.payable_fen, []
     for recovery in open_ones:
         if left <= 0:
             break
         if not budgets & _budgets(part.wallet for part in recovery.parts if part.owed_fen):
             continue
-        share = min(left, recovery.owed_fen)
+        share = min(left, owed.get(recovery.id, 0))
+        if share > 0:
+            owed[recovery.id] -= share
+            left -= share
+            shares.append((recovery, share))
+    return shares
+
+
+def _open_of(session: Session, provider_id: int, *, lock: bool = False) -> list[Recovery]:
+    stmt = (
+        select(Recovery)
+        .where(Recovery.organisation_id == provider_id, Recovery.status == RecoveryStatus.OPEN)
+        .order_by(Recovery.id)
+    )
+    return list(session.scalars(stmt.with_for_update() if lock else stmt).all())
+
+
+def set_off_against(session: Session, claim: Claim, actor: User | None) -> int:
+    """The provider's next payment settles what it still owes: of the claim's payable, as much as its
+    open recoveries of the same programmes hold (oldest first) goes back to their budgets instead of
+    being transferred. Records ``claim.set_off_fen``; returns it. Called by the payment of a claim
+    before its status changes; never commits."""
+    open_ones = _open_of(session, claim.provider_id, lock=True)
+    total, settled = 0, []
+    for recovery, share in _shares(claim, open_ones, {r.id: r.owed_fen for r in open_ones}):
         before = recovery.audit_state()
         _settle(session, recovery, share, actor, set_off=True)
         recovery.set_off_fen += share
@@ -306,7 +322,7 @@ def set_off_against(session: Session, claim: Claim, actor: User | None) -> int:
         after = {**recovery.audit_state(), **settlement.audit_state()}
         record(session, actor, "recovery", recovery.id, "set_off_recovery", before, after)
         _settled_if_nothing_owed(session, recovery, actor)
-        left, total = left - share, total + share
+        total += share
         settled.append({"recovery_id": recovery.id, "amount_fen": share})
     if total:
         claim.set_off_fen = (claim.set_off_fen or 0) + total
@@ -319,6 +335,20 @@ def set_off_against(session: Session, claim: Claim, actor: User | None) -> int:
             None,
             {"set_off_fen": claim.set_off_fen, "payable_fen": claim.payable_fen, "recoveries": settled},
         )
+    return total
+
+
+def set_off_preview(session: Session, claims: Iterable[Claim]) -> int:
+    """What paying ``claims`` in turn would set off against their providers' open recoveries (read
+    only): what the finance bureau keeps back of a payment request before it transfers the rest."""
+    found: dict[int, tuple[list[Recovery], dict[int, int]]] = {}
+    total = 0
+    for claim in claims:
+        if claim.provider_id not in found:
+            rows = _open_of(session, claim.provider_id)
+            found[claim.provider_id] = (rows, {r.id: r.owed_fen for r in rows})
+        rows, owed = found[claim.provider_id]
+        total += sum(share for _recovery, share in _shares(claim, rows, owed))
     return total
 
 

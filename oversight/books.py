@@ -26,11 +26,14 @@ WALLET_KINDS = (
     AccountKind.RECOVERING,
     AccountKind.EXPIRED,
 )
+DEDUCTED_KINDS = ("deduct_claim",)  # wallet.ledger.deduct_vouchers
 
 
-def recovered(session: Session, accounts: Any, *, by_book: bool = False) -> Any:
-    """追回: what recoveries brought back to the budget from the ``recovering`` accounts that match
-    ``accounts`` (repaid or set off), re-derived from the ledger's entries; per account book if asked."""
+def moved_back(
+    session: Session, accounts: Any, kind: AccountKind, entries: tuple[str, ...], *, by_book: bool = False
+) -> Any:
+    """What the ledger's entries of ``entries`` took out of the ``kind`` accounts that match ``accounts``
+    (back to the budget), re-derived from their postings; per account book if asked."""
     total = -func.coalesce(func.sum(LedgerPosting.amount_fen), 0)
 
     def query(*columns: Any) -> Any:
@@ -39,13 +42,23 @@ def recovered(session: Session, accounts: Any, *, by_book: bool = False) -> Any:
             .select_from(LedgerAccount)
             .join(LedgerPosting, LedgerPosting.account_id == LedgerAccount.id)
             .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
-            .where(accounts, LedgerAccount.kind == AccountKind.RECOVERING, LedgerEntry.kind.in_(RECOVERED_KINDS))
+            .where(accounts, LedgerAccount.kind == kind, LedgerEntry.kind.in_(entries))
         )
 
     if by_book:
         rows = session.execute(query(LedgerAccount.book, total).group_by(LedgerAccount.book))
         return {book: int(value) for book, value in rows}
     return int(session.scalar(query(total)) or 0)
+
+
+def recovered(session: Session, accounts: Any, *, by_book: bool = False) -> Any:
+    """追回: what recoveries brought back to the budget from the ``recovering`` accounts (repaid or set off)."""
+    return moved_back(session, accounts, AccountKind.RECOVERING, RECOVERED_KINDS, by_book=by_book)
+
+
+def deducted(session: Session, accounts: Any, *, by_book: bool = False) -> Any:
+    """扣减: what the claims' reviewers deducted, back to the budget from the ``claimed`` accounts when paid."""
+    return moved_back(session, accounts, AccountKind.CLAIMED, DEDUCTED_KINDS, by_book=by_book)
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,7 @@ class BookRow:
     expired_fen: int
     recovering_fen: int = 0  # 追回: paid out, owed back
     recovered_fen: int = 0  # 追回: repaid or set off, back in the budget
+    deducted_fen: int = 0  # 扣减: deducted from paid claims, back in the budget
 
 
 def _split(book: str) -> tuple[str, str | None, str | None]:
@@ -94,12 +108,15 @@ def by_programme(session: Session, year: int) -> list[BookRow]:
         if programme == str(year) and scheme is None and key not in (AccountKind.BUDGET.value,):
             scheme = "default"  # the province-wide programme's enterprise accounts carry no scheme
         sums[(programme, scheme, block)][key] += int(total)
-    back = recovered(session, LedgerAccount.year == year, by_book=True)
-    for book, total in back.items():
-        programme, scheme, block = _split(book)
-        if programme in programmes:
-            scheme = "default" if programme == str(year) and scheme is None else scheme
-            sums[(programme, scheme, block)]["recovered"] += total
+    for figure, back in (
+        ("recovered", recovered(session, LedgerAccount.year == year, by_book=True)),
+        ("deducted", deducted(session, LedgerAccount.year == year, by_book=True)),
+    ):
+        for book, total in back.items():
+            programme, scheme, block = _split(book)
+            if programme in programmes:
+                scheme = "default" if programme == str(year) and scheme is None else scheme
+                sums[(programme, scheme, block)][figure] += total
     rows = []
     for (book, scheme, block), values in sums.items():
         programme = programmes[book]
@@ -119,6 +136,7 @@ def by_programme(session: Session, year: int) -> list[BookRow]:
                 expired_fen=values.get(AccountKind.EXPIRED.value, 0),
                 recovering_fen=values.get(AccountKind.RECOVERING.value, 0),
                 recovered_fen=values.get("recovered", 0),
+                deducted_fen=values.get("deducted", 0),
             )
         )
     return sorted(rows, key=lambda r: (r.programme, r.scheme is not None, r.block or "", r.scheme or ""))

@@ -40,6 +40,7 @@ def report_rows(report: ProgrammeReport) -> tuple[list[Any], list[list[Any]]]:
         (_("Expired"), b.expired_fen),
         (_("Being recovered"), b.recovering_fen),
         (_("Recovered"), b.recovered_fen),
+        (_("Deducted (扣减)"), b.deducted_fen),
     ):
         rows.append([str(name), Money(value)])
     section(_("Vouchers by layer"), [_("Layer"), _("Order lines"), _("Amount (yuan)"), _("Vouchers (yuan)")])

@@ -26,7 +26,7 @@ from claims.states import ClaimStatus
 from orders.models import Order, OrderLine
 from orders.states import OrderStatus
 from orgs.models import Organisation
-from oversight.books import WALLET_KINDS, BookRow, by_programme, recovered
+from oversight.books import WALLET_KINDS, BookRow, by_programme, deducted, recovered
 from oversight.rules import week_start, weeks
 from oversight.scope import Scope, find_programme, programme_years  # noqa: F401 (reports.find_programme)
 from oversight.sql import china_day, year_range
@@ -65,6 +65,7 @@ class BudgetFigures:
     expired_fen: int
     recovering_fen: int = 0  # 追回: paid out, owed back (in ``granted`` until it comes back)
     recovered_fen: int = 0  # 追回: repaid or set off, back in the budget (``remaining``)
+    deducted_fen: int = 0  # 扣减: deducted from claims when paid, back in the budget (``remaining``)
 
 
 def budget_figures(session: Session, year: int, scope: Scope | None = None) -> BudgetFigures:
@@ -90,6 +91,7 @@ def budget_figures(session: Session, year: int, scope: Scope | None = None) -> B
         expired_fen=b(AccountKind.EXPIRED),
         recovering_fen=b(AccountKind.RECOVERING),
         recovered_fen=recovered(session, scope.accounts()),
+        deducted_fen=deducted(session, scope.accounts()),
     )
 
 

@@ -28,6 +28,8 @@ RATIOS_SCHEMA = {
 PROGRAMME_SCHEMA = {
     "type": "object",
     "properties": {
+        "id": {"type": "integer", "description": "what the programme's calls take (payment requests, a round)"},
+        "code": {"type": "string"},
         "year": {"type": "integer"},
         "budget_fen": {"type": "integer"},
         "granted_fen": {"type": "integer"},
@@ -61,6 +63,7 @@ def programme_json(prog: Programme) -> dict[str, Any]:
     figures = programmes.programme_figures(db_session(), prog)
     rules = versions.rules_of(db_session(), prog)
     return {
+        "id": prog.id,
         "code": prog.code,
         "title": prog.title,
         "preset": prog.preset,
