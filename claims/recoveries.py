@@ -50,6 +50,7 @@ from wallet import ledger, ledger_recovery
 from wallet.models import Programme
 
 STAFF = (Role.OPERATOR, Role.AUTHORITY, Role.FINANCE)  # the finance bureau records repayments too
+OPENERS = (Role.OPERATOR, Role.AUTHORITY)  # who opens a recovery (and bans)
 Wallet = tuple[str, int, int]  # (book, year, enterprise)
 
 
@@ -70,7 +71,7 @@ def jurisdiction_of(session: Session, claim: Claim) -> str:
 def may_recover(session: Session, actor: User, claim: Claim) -> bool:
     """Whether ``actor`` may open a recovery against ``claim`` (the claim page's form)."""
     return (
-        actor.role in STAFF
+        actor.role in OPENERS
         and claim.status == ClaimStatus.DISBURSED
         and actor.oversees(jurisdiction_of(session, claim))
         and recoverable_fen(session, claim) > 0
@@ -120,7 +121,8 @@ def _ban_ends_on(session: Session, claim: Claim) -> dt.date | None:
 def open_recovery(session: Session, actor: User, claim_id: int, command: RecoveryInput) -> Recovery:
     """追回: open a recovery against a paid claim (its amount moves from disbursed to recovering) and,
     when asked, ban its provider for the programme's term."""
-    _staff(actor)
+    if actor.role not in OPENERS:
+        raise Forbidden()
     claim = claim_for(session, actor, claim_id, lock=True)
     jurisdiction = jurisdiction_of(session, claim)
     if not actor.oversees(jurisdiction):
