@@ -272,18 +272,28 @@ def _budgets(wallets: Iterable[str]) -> set[str]:
     return {wallet.split("/", 1)[0] for wallet in wallets}
 
 
+def lock_open_recoveries(session: Session, provider_id: int) -> list[Recovery]:
+    """The provider's open recoveries, oldest first, locked (read afresh). The payment of a claim takes
+    them before it moves any money, as a repayment does (the recovery, then the accounts), so that a
+    payment and a repayment never wait for each other's locks."""
+    return list(
+        session.scalars(
+            select(Recovery)
+            .where(Recovery.organisation_id == provider_id, Recovery.status == RecoveryStatus.OPEN)
+            .order_by(Recovery.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
 def set_off_against(session: Session, claim: Claim, actor: User | None) -> int:
     """The provider's next payment settles what it still owes: of the claim's payable, as much as its
     open recoveries of the same programmes hold (oldest first) goes back to their budgets instead of
     being transferred. Records ``claim.set_off_fen``; returns it. Called by the payment of a claim
     before its status changes; never commits."""
     budgets = _budgets(book for book, _year, _enterprise in paid_by_wallet(claim))
-    open_ones = session.scalars(
-        select(Recovery)
-        .where(Recovery.organisation_id == claim.provider_id, Recovery.status == RecoveryStatus.OPEN)
-        .order_by(Recovery.id)
-        .with_for_update()
-    ).all()
+    open_ones = lock_open_recoveries(session, claim.provider_id)
     left, total, settled = claim.payable_fen, 0, []
     for recovery in open_ones:
         if left <= 0:

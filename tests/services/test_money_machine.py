@@ -33,11 +33,20 @@ from hypothesis.stateful import (
 from sqlalchemy import case, func, select
 
 from catalog import providers
-from claims import documents, payment_requests, reviews
+from claims import documents, payment_requests, recoveries, reviews
 from claims import services as claim_services
-from claims.commands import ClaimInput, DisbursementInput, DocumentInput, PaymentRequestInput, TransferInput
+from claims.commands import (
+    ClaimInput,
+    DisbursementInput,
+    DocumentInput,
+    PaymentRequestInput,
+    RecoveryInput,
+    RepaymentInput,
+    TransferInput,
+)
 from claims.models import Claim, ClaimItem, PaymentRequest
-from claims.states import ClaimStatus, PaymentRequestStatus
+from claims.recovery_models import Recovery
+from claims.states import ClaimStatus, PaymentRequestStatus, RecoveryStatus
 from orders import checkout as checkouts
 from orders import reconcile as reconciliation
 from orders import services as order_services
@@ -457,6 +466,33 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                     ReasonInput("收款账户待核实"),
                 )
 
+        # -- 追回 -----------------------------------------------------------------------------------------
+        @rule(index=st.integers(0, 50), percent=st.integers(1, 120))
+        def recover(self, index: int, percent: int) -> None:
+            """Staff open a recovery against a paid claim for part of what may still be recovered (or more:
+            refused); what it owes is repaid by ``repay`` or set off against the provider's next payment."""
+            claim_id = self._pick(select(Claim.id).where(Claim.status == ClaimStatus.DISBURSED), index)
+            if claim_id is None:
+                return
+            claim = self.session.get(Claim, claim_id, populate_existing=True)
+            left = recoveries.recoverable_fen(self.session, claim)
+            self.session.rollback()
+            amount = max(1, left * percent // 100)
+            command = RecoveryInput.from_input({"amount_fen": amount, "reason": "伪造交付记录"})
+            self._try(recoveries.open_recovery, self.session, self.authority, claim_id, command)
+
+        @rule(index=st.integers(0, 50), percent=st.integers(1, 120))
+        def repay(self, index: int, percent: int) -> None:
+            """The provider repays part of an open recovery, all of it, or (refused) more than it owes."""
+            recovery_id = self._pick(select(Recovery.id).where(Recovery.status == RecoveryStatus.OPEN), index)
+            if recovery_id is None:
+                return
+            owed = self.session.get(Recovery, recovery_id, populate_existing=True).owed_fen
+            self.session.rollback()
+            body = {"amount_fen": max(1, owed * percent // 100), "reference": f"R{recovery_id}"}
+            command = RepaymentInput.from_input({**body, "paid_on": self.day.isoformat()})
+            self._try(recoveries.record_repayment, self.session, self.finance, recovery_id, command)
+
         # -- a whole journey -------------------------------------------------------------------------
         @rule(
             index=st.integers(0, 3),
@@ -612,7 +648,25 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                     )
                     committed = s.scalar(select(func.coalesce(func.sum(held), 0)).where(QuotaApplication.year == YEAR))
                     assert committed <= self.budget_fen
-                    assert ledger.balance(s, AccountKind.BUDGET, YEAR) == self.budget_fen - committed
+                    # what recoveries brought back (repaid, set off) is in the budget again
+                    back = s.scalar(select(func.coalesce(func.sum(Recovery.repaid_fen + Recovery.set_off_fen), 0)))
+                    assert ledger.balance(s, AccountKind.BUDGET, YEAR) == self.budget_fen - committed + back
+                    # a recovery never settles more than its amount, nor more than its claim paid
+                    for recovery in s.scalars(select(Recovery)):
+                        assert 0 <= recovery.repaid_fen + recovery.set_off_fen <= recovery.amount_fen
+                        assert (recovery.status == RecoveryStatus.SETTLED) == (recovery.owed_fen == 0)
+                    over = s.scalar(
+                        select(func.count())
+                        .select_from(Claim)
+                        .where(
+                            Claim.status == ClaimStatus.DISBURSED,
+                            Claim.disbursed_fen
+                            < select(func.coalesce(func.sum(Recovery.amount_fen), 0))
+                            .where(Recovery.claim_id == Claim.id)
+                            .scalar_subquery(),
+                        )
+                    )
+                    assert over == 0, "a claim is under recovery for more than it paid"
                 chain = verify_chain(s)
                 assert chain.ok, f"audit-verify failed: {chain}"
 
@@ -669,6 +723,8 @@ def test_random_money_journeys_keep_the_ledger_balanced_and_the_trail_intact(
         "submit_claim",
         "disburse_claim",
         "send_payment_request",
+        "open_recovery",
+        "record_repayment",
         "suspend",
         "reinstate",
     ):
