@@ -11,7 +11,10 @@ The card: the enterprise paid (or has on hold) the full price. The amount the vo
 refunded on the card once the payment is captured (``card_refund_fen``): at once when it was, or after
 the provider's confirmation captures it (the gateway cannot capture less than the hold). The refund is
 sent after the issuance is committed and recorded in a transaction of its own; a lost answer is retried
-by ``settle_card_refunds`` (daily, and ``reconcile-payments``), and the gateway's refund is made once.
+by ``settle_card_refunds`` (daily, and ``reconcile-payments``), and the gateway's refund is made once
+(per purpose). It is owed whatever becomes of the order (the order's own refund gives back only the
+self-paid part, ``card_refunded_fen`` caps it at what the card still holds); a voucher lapsed on a
+standing order before its refund went out calls the refund off (the order is paid in full again).
 
 Lapsed (Linyi 第十四条: the contract is not performed): staff lapse an issued voucher with a reason, the
 order's cancellation or refund lapses it (or withdraws an application not yet issued), and the daily
