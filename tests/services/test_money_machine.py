@@ -45,7 +45,7 @@ from claims.commands import (
     TransferInput,
 )
 from claims.models import Claim, ClaimItem, PaymentRequest
-from claims.recovery_models import Recovery
+from claims.recovery_models import Recovery, RecoveryPart
 from claims.states import ClaimStatus, PaymentRequestStatus, RecoveryStatus
 from orders import checkout as checkouts
 from orders import contract_vouchers, voucher_issue, voucher_reviews
@@ -728,9 +728,13 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                         else_=QuotaApplication.granted_fen,
                     )
                     committed = s.scalar(select(func.coalesce(func.sum(held), 0)).where(QuotaApplication.year == YEAR))
-                    assert committed <= self.budget_fen
                     # what recoveries brought back (repaid, set off) is in the budget again
-                    back = s.scalar(select(func.coalesce(func.sum(Recovery.repaid_fen + Recovery.set_off_fen), 0)))
+                    back = s.scalar(
+                        select(func.coalesce(func.sum(RecoveryPart.settled_fen), 0)).where(
+                            RecoveryPart.voucher_book.is_(None), RecoveryPart.voucher_year == YEAR
+                        )
+                    )
+                    assert committed <= self.budget_fen + back  # recovered money may be granted again
                     assert ledger.balance(s, AccountKind.BUDGET, YEAR) == self.budget_fen - committed + back
                     # a recovery never settles more than its amount, nor more than its claim paid
                     for recovery in s.scalars(select(Recovery)):
