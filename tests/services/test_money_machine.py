@@ -33,29 +33,17 @@ from hypothesis.stateful import (
 from sqlalchemy import case, func, select
 
 from catalog import providers
-from claims import documents, payment_requests, recoveries, reviews
+from claims import documents, payment_requests, reviews
 from claims import services as claim_services
-from claims.commands import (
-    ClaimInput,
-    DisbursementInput,
-    DocumentInput,
-    PaymentRequestInput,
-    RecoveryInput,
-    RepaymentInput,
-    TransferInput,
-)
+from claims.commands import ClaimInput, DisbursementInput, DocumentInput, PaymentRequestInput, TransferInput
 from claims.models import Claim, ClaimItem, PaymentRequest
-from claims.recovery_models import Recovery, RecoveryPart
-from claims.states import ClaimStatus, PaymentRequestStatus, RecoveryStatus
+from claims.states import ClaimStatus, PaymentRequestStatus
 from orders import checkout as checkouts
-from orders import contract_vouchers, voucher_issue, voucher_reviews
 from orders import reconcile as reconciliation
 from orders import services as order_services
 from orders.models import Order
 from orders.payments import InProcessGateway, PaymentUnavailable
-from orders.states import OrderStatus, VoucherStatus
-from orders.voucher_commands import VoucherReview
-from orders.voucher_models import ContractVoucher
+from orders.states import OrderStatus
 from orgs import sanctions
 from orgs.commands import SuspensionInput
 from shop.audit import AuditEntry
@@ -65,10 +53,9 @@ from shop.errors import DomainError
 from shop.inputs import Decision, ReasonInput
 from shop.states import Role
 from tests.catalog_helpers import expulsion
-from tests.helpers import PDF, make_order, make_org, make_product, make_programme, make_staff, member, upload
-from wallet import ledger, ledger_check, policies
+from tests.helpers import PDF, make_org, make_product, make_programme, make_staff, member, upload
+from wallet import ledger, ledger_check
 from wallet import services as wallet_services
-from wallet.commands import ProgrammeSpec
 from wallet.models import QuotaApplication
 from wallet.states import AccountKind, ApplicationStatus
 
@@ -171,23 +158,6 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                     application = self._try(wallet_services.apply_for_quota, s, member(enterprise), YEAR)
                     if application is not None:
                         wallet_services.review_application(s, self.operator, application.id, Decision(True))
-
-            # a contract-voucher programme beside it (Linyi: first come, the county reviews, 30% ≤ ¥50,000)
-            linyi = make_staff(s, Role.AUTHORITY, jurisdiction="3713")
-            spec = ProgrammeSpec.from_input(
-                {
-                    "preset": "linyi",
-                    "code": "linyi-2026",
-                    "jurisdiction": "3713",
-                    "starts_on": "2026-01-01",
-                    "ends_on": "2026-12-31",
-                    "budget_fen": budget_yuan * 50,
-                    "settlement_dates": ["2026-06-30", "2026-12-31"],
-                }
-            )
-            policies.create_from_preset(s, linyi, spec)
-            self.county = make_staff(s, Role.OPERATOR, jurisdiction="371302")
-            self.contractors = [make_org(s, region_code="371302") for _ in range(3)]
 
         def _enterprise(self, index: int) -> Any:
             return self.enterprises[index % len(self.enterprises)]
@@ -487,92 +457,6 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                     ReasonInput("收款账户待核实"),
                 )
 
-        # -- contract vouchers (Linyi) ----------------------------------------------------------------
-        @rule(
-            index=st.integers(0, 5),
-            yuan=st.integers(1_000, 300_000),
-            card=st.sampled_from(["captured", "captured", "hold"]),
-        )
-        def contract(self, index: int, yuan: int, card: str) -> None:
-            """A Linyi enterprise's order paid in full on the card (captured, or a hold the provider's
-            confirmation captures), then its application for a contract voucher (first come: reserved)."""
-            s = self.session
-            org = self.contractors[index % len(self.contractors)]
-            provider = self.providers[index % len(self.providers)]
-            order = make_order(
-                s,
-                org,
-                provider,
-                amount_fen=yuan * 100,
-                voucher_fen=0,
-                status="confirmed" if card == "captured" else "placed",
-            )
-            intent = self.gateway.prepare(
-                amount_fen=yuan * 100, payment_method="pm_card_visa", attempt_key=f"contract-{order.id}", description=""
-            )
-            self.gateway.authorise(intent.id)
-            if card == "captured":
-                self.gateway.capture(intent.id)
-            order.payment_intent_id = intent.id
-            s.commit()
-            self._try(contract_vouchers.apply_for_voucher, s, member(org), order.id, None, {})
-
-        @rule(index=st.integers(0, 50), decision=st.sampled_from(["approve", "approve", "reject"]), down=st.booleans())
-        def review_contract(self, index: int, decision: str, down: bool) -> None:
-            """The county decides an application; an issued voucher's amount goes back on a captured card
-            (the service maybe down: the daily run retries)."""
-            voucher_id = self._pick(
-                select(ContractVoucher.id).where(ContractVoucher.status.in_(voucher_reviews.WAITING)), index
-            )
-            if voucher_id is None:
-                return
-            review = VoucherReview(
-                Decision(decision == "approve", "合同不真实" if decision == "reject" else None), None
-            )
-            self._try(voucher_reviews.review_voucher, self.session, self.county, voucher_id, review)
-            self._with_gateway_down(down, voucher_issue.settle_card_refunds, self.session, self.gateway, voucher_id)
-
-        @rule(index=st.integers(0, 50))
-        def lapse_contract(self, index: int) -> None:
-            """The contract is not performed: the county lapses an issued voucher (its amount back to the budget)."""
-            voucher_id = self._pick(
-                select(ContractVoucher.id).where(ContractVoucher.status == VoucherStatus.ISSUED), index
-            )
-            if voucher_id is not None:
-                self._try(voucher_issue.lapse_voucher, self.session, self.county, voucher_id, "合同未履行")
-
-        # -- 追回 -----------------------------------------------------------------------------------------
-        @rule(index=st.integers(0, 50), percent=st.integers(1, 120), repay=st.sampled_from([0, 0, 50, 100, 120]))
-        def recover(self, index: int, percent: int, repay: int) -> None:
-            """Staff open a recovery against a paid claim for part of what may still be recovered (or more:
-            refused), and maybe record a repayment at once (to reach it sooner); what it still owes is
-            repaid by ``repay`` or set off against the provider's next payment."""
-            claim_id = self._pick(select(Claim.id).where(Claim.status == ClaimStatus.DISBURSED), index)
-            if claim_id is None:
-                return
-            claim = self.session.get(Claim, claim_id, populate_existing=True)
-            left = recoveries.recoverable_fen(self.session, claim)
-            self.session.rollback()
-            amount = max(1, left * percent // 100)
-            command = RecoveryInput.from_input({"amount_fen": amount, "reason": "伪造交付记录"})
-            recovery = self._try(recoveries.open_recovery, self.session, self.authority, claim_id, command)
-            if recovery is not None and repay:
-                self._repay(recovery.id, repay)
-
-        def _repay(self, recovery_id: int, percent: int) -> None:
-            owed = self.session.get(Recovery, recovery_id, populate_existing=True).owed_fen
-            self.session.rollback()
-            body = {"amount_fen": max(1, owed * percent // 100), "reference": f"R{recovery_id}"}
-            command = RepaymentInput.from_input({**body, "paid_on": self.day.isoformat()})
-            self._try(recoveries.record_repayment, self.session, self.finance, recovery_id, command)
-
-        @rule(index=st.integers(0, 50), percent=st.integers(1, 120))
-        def repay(self, index: int, percent: int) -> None:
-            """The provider repays part of an open recovery, all of it, or (refused) more than it owes."""
-            recovery_id = self._pick(select(Recovery.id).where(Recovery.status == RecoveryStatus.OPEN), index)
-            if recovery_id is not None:
-                self._repay(recovery_id, percent)
-
         # -- a whole journey -------------------------------------------------------------------------
         @rule(
             index=st.integers(0, 3),
@@ -707,7 +591,6 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
         def reconcile(self) -> None:
             """``reconcile-payments`` as cron runs it: finishes lost answers and pending voids and refunds."""
             reconciliation.reconcile_payments(self.session, self.gateway, older_than=dt.timedelta(minutes=15))
-            self._try(voucher_issue.settle_card_refunds, self.session, self.gateway)  # the daily card refunds
 
         # -- what must always hold ------------------------------------------------------------------------
         def _available(self, enterprise_id: int) -> int:
@@ -728,40 +611,8 @@ def make_machine(reset_database: Any, upload_dir: Path, monkeypatch: pytest.Monk
                         else_=QuotaApplication.granted_fen,
                     )
                     committed = s.scalar(select(func.coalesce(func.sum(held), 0)).where(QuotaApplication.year == YEAR))
-                    # what recoveries brought back (repaid, set off) is in the budget again
-                    back = s.scalar(
-                        select(func.coalesce(func.sum(RecoveryPart.settled_fen), 0)).where(
-                            RecoveryPart.voucher_book.is_(None), RecoveryPart.voucher_year == YEAR
-                        )
-                    )
-                    assert committed <= self.budget_fen + back  # recovered money may be granted again
-                    assert ledger.balance(s, AccountKind.BUDGET, YEAR) == self.budget_fen - committed + back
-                    # a recovery never settles more than its amount, nor more than its claim paid
-                    for recovery in s.scalars(select(Recovery)):
-                        assert 0 <= recovery.repaid_fen + recovery.set_off_fen <= recovery.amount_fen
-                        assert (recovery.status == RecoveryStatus.SETTLED) == (recovery.owed_fen == 0)
-                    over = s.scalar(
-                        select(func.count())
-                        .select_from(Claim)
-                        .where(
-                            Claim.status == ClaimStatus.DISBURSED,
-                            Claim.disbursed_fen
-                            < select(func.coalesce(func.sum(Recovery.amount_fen), 0))
-                            .where(Recovery.claim_id == Claim.id)
-                            .scalar_subquery(),
-                        )
-                    )
-                    assert over == 0, "a claim is under recovery for more than it paid"
-                # the card: never refunded more than was taken, a voucher's amount at most once
-                taken = {i: v["amount"] for i, v in self.gateway.intents.items() if v["status"] == "succeeded"}
-                refunded: dict[str, int] = {}
-                for intent_id, amount in self.gateway.refunds:
-                    refunded[intent_id] = refunded.get(intent_id, 0) + (amount or 0)
-                assert all(refunded[i] <= taken.get(i, 0) for i in refunded), (refunded, taken)
-                purposes = list(self.gateway.purposes.values())
-                assert len(purposes) == len(set(purposes))
-                for voucher in s.scalars(select(ContractVoucher).where(ContractVoucher.card_refund_id.is_not(None))):
-                    assert voucher.card_refund_fen <= voucher.amount_fen
+                    assert committed <= self.budget_fen
+                    assert ledger.balance(s, AccountKind.BUDGET, YEAR) == self.budget_fen - committed
                 chain = verify_chain(s)
                 assert chain.ok, f"audit-verify failed: {chain}"
 
@@ -818,10 +669,6 @@ def test_random_money_journeys_keep_the_ledger_balanced_and_the_trail_intact(
         "submit_claim",
         "disburse_claim",
         "send_payment_request",
-        "open_recovery",
-        "record_repayment",
-        "issue_voucher",
-        "refund_voucher_amount",
         "suspend",
         "reinstate",
     ):
