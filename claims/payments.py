@@ -43,6 +43,7 @@ def pay_claim(session: Session, claim: Claim, actor: User, paid_on: dt.date, ref
     "claimed" to "disbursed" and the deductions (扣减) go back to the programme's budget; the claim is
     disbursed with the reference and the day (the audit entry publishes it, ``oversight``). The caller
     has checked the actor, the day and the sanctions; never commits."""
+    recoveries.lock_open_recoveries(session, claim.provider_id)  # before any account (lock order)
     deducted = deducted_by_wallet(claim.live_items)
     for (book, year, enterprise_id), value in amounts_by_wallet(claim.live_items).items():
         wallet = ledger.book_of(session, book, year)

@@ -50,6 +50,7 @@ from wallet import ledger, ledger_recovery
 from wallet.models import Programme
 
 STAFF = (Role.OPERATOR, Role.AUTHORITY, Role.FINANCE)  # the finance bureau records repayments too
+OPENERS = (Role.OPERATOR, Role.AUTHORITY)  # who opens a recovery (and bans)
 Wallet = tuple[str, int, int]  # (book, year, enterprise)
 
 
@@ -70,7 +71,7 @@ def jurisdiction_of(session: Session, claim: Claim) -> str:
 def may_recover(session: Session, actor: User, claim: Claim) -> bool:
     """Whether ``actor`` may open a recovery against ``claim`` (the claim page's form)."""
     return (
-        actor.role in STAFF
+        actor.role in OPENERS
         and claim.status == ClaimStatus.DISBURSED
         and actor.oversees(jurisdiction_of(session, claim))
         and recoverable_fen(session, claim) > 0
@@ -120,7 +121,8 @@ def _ban_ends_on(session: Session, claim: Claim) -> dt.date | None:
 def open_recovery(session: Session, actor: User, claim_id: int, command: RecoveryInput) -> Recovery:
     """追回: open a recovery against a paid claim (its amount moves from disbursed to recovering) and,
     when asked, ban its provider for the programme's term."""
-    _staff(actor)
+    if actor.role not in OPENERS:
+        raise Forbidden()
     claim = claim_for(session, actor, claim_id, lock=True)
     jurisdiction = jurisdiction_of(session, claim)
     if not actor.oversees(jurisdiction):
@@ -270,6 +272,17 @@ def _budgets(wallets: Iterable[str]) -> set[str]:
     return {wallet.split("/", 1)[0] for wallet in wallets}
 
 
+def lock_open_recoveries(session: Session, provider_id: int, *, lock: bool = True) -> list[Recovery]:
+    """The provider's open recoveries, oldest first, locked and read afresh (``lock``). A payment takes
+    them before it moves any money, as a repayment does (the recovery, then the accounts), so that a
+    payment and a repayment never wait for each other's locks."""
+    stmt = select(Recovery).where(Recovery.organisation_id == provider_id, Recovery.status == RecoveryStatus.OPEN)
+    stmt = stmt.order_by(Recovery.id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return list(session.scalars(stmt))
+
+
 def _shares(claim: Claim, open_ones: Iterable[Recovery], owed: dict[int, int]) -> list[tuple[Recovery, int]]:
     """How much of the claim's payable settles each of the provider's open recoveries of the same
     programmes (oldest first), given what each still owes (``owed`` by recovery id, lowered here)."""
@@ -288,21 +301,12 @@ def _shares(claim: Claim, open_ones: Iterable[Recovery], owed: dict[int, int]) -
     return shares
 
 
-def _open_of(session: Session, provider_id: int, *, lock: bool = False) -> list[Recovery]:
-    stmt = (
-        select(Recovery)
-        .where(Recovery.organisation_id == provider_id, Recovery.status == RecoveryStatus.OPEN)
-        .order_by(Recovery.id)
-    )
-    return list(session.scalars(stmt.with_for_update() if lock else stmt).all())
-
-
 def set_off_against(session: Session, claim: Claim, actor: User | None) -> int:
     """The provider's next payment settles what it still owes: of the claim's payable, as much as its
     open recoveries of the same programmes hold (oldest first) goes back to their budgets instead of
     being transferred. Records ``claim.set_off_fen``; returns it. Called by the payment of a claim
     before its status changes; never commits."""
-    open_ones = _open_of(session, claim.provider_id, lock=True)
+    open_ones = lock_open_recoveries(session, claim.provider_id)
     total, settled = 0, []
     for recovery, share in _shares(claim, open_ones, {r.id: r.owed_fen for r in open_ones}):
         before = recovery.audit_state()
@@ -345,7 +349,7 @@ def set_off_preview(session: Session, claims: Iterable[Claim]) -> int:
     total = 0
     for claim in claims:
         if claim.provider_id not in found:
-            rows = _open_of(session, claim.provider_id)
+            rows = lock_open_recoveries(session, claim.provider_id, lock=False)
             found[claim.provider_id] = (rows, {r.id: r.owed_fen for r in rows})
         rows, owed = found[claim.provider_id]
         total += sum(share for _recovery, share in _shares(claim, rows, owed))

@@ -14,11 +14,11 @@ from claims.recovery_models import Recovery, RecoverySettlement
 from claims.states import RecoverySettlementKind, RecoveryStatus
 from shop.inputs import Inputs
 from shop.pagination import page_args
-from shop.states import Role
 from shop.web import api, db_session, json_body
 
 api_bp = Blueprint("recoveries_api", __name__, url_prefix="/api/v1")
-STAFF = (Role.OPERATOR, Role.AUTHORITY)
+STAFF = recoveries.STAFF  # the finance bureau reads recoveries and records repayments
+OPENERS = recoveries.OPENERS  # an operator or an authority opens one
 
 SETTLEMENT_SCHEMA = {
     "type": "object",
@@ -92,7 +92,7 @@ def _recovery(user: Any, recovery_id: int) -> dict[str, Any]:
     summary="追回: open a recovery against a paid claim (at most what it paid less what is under recovery); "
     "its amount moves from disbursed to recovering; `ban` puts the provider on the blacklist for the "
     "programme's term",
-    roles=list(STAFF),
+    roles=list(OPENERS),
     status=201,
     body={
         "type": "object",

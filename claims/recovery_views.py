@@ -18,11 +18,11 @@ from shop.audit import history
 from shop.errors import DomainError
 from shop.i18n import _
 from shop.pagination import page_args
-from shop.states import Role
 from shop.web import actor, db_session, roles_required
 
 bp = Blueprint("recoveries", __name__, template_folder="templates")
-STAFF = (Role.OPERATOR, Role.AUTHORITY)
+STAFF = recoveries.STAFF  # the finance bureau reads recoveries and records repayments
+OPENERS = recoveries.OPENERS  # an operator or an authority opens one
 
 
 def claim_context(session: Any, user: User, claim: Claim) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def claim_context(session: Any, user: User, claim: Claim) -> dict[str, Any]:
 
 
 @bp.post("/staff/claims/<int:claim_id>/recoveries")
-@roles_required(*STAFF)
+@roles_required(*OPENERS)
 def open_recovery(claim_id: int) -> Any:
     from claims.views import claim_detail
 

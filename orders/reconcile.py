@@ -205,6 +205,9 @@ def _settle_payment(
         order = session.get(Order, order_id, populate_existing=True)
         status, payment, intent_id = order.status, order.payment_status, order.payment_intent_id
         amount, started = order.self_pay_fen, order.capture_started_at
+        # a contract voucher's amount may have been refunded on the card already (and the voucher lapsed
+        # since, the order paid in full again): never refund more than the card still holds
+        amount = min(amount, order.total_fen - voucher_issue.card_refunded_fen(session, order_id))
         session.rollback()
         if payment == PaymentStatus.AUTHORISED and status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
             move_payment_if(session, order_id, payment, "void")  # an order that lost its void
@@ -239,7 +242,7 @@ def _settle_payment(
                 if payment == PaymentStatus.VOID_PENDING:
                     move_payment_if(session, order_id, payment, "refund")  # recorded before the call
                     continue
-                refund_id = gateway.refund(intent_id, amount)
+                refund_id = gateway.refund(intent_id, amount) if amount > 0 else None
                 return (
                     "refunded" if move_payment_if(session, order_id, payment, "refunded", refund_id=refund_id) else None
                 )

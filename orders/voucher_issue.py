@@ -11,7 +11,10 @@ The card: the enterprise paid (or has on hold) the full price. The amount the vo
 refunded on the card once the payment is captured (``card_refund_fen``): at once when it was, or after
 the provider's confirmation captures it (the gateway cannot capture less than the hold). The refund is
 sent after the issuance is committed and recorded in a transaction of its own; a lost answer is retried
-by ``settle_card_refunds`` (daily, and ``reconcile-payments``), and the gateway's refund is made once.
+by ``settle_card_refunds`` (daily, and ``reconcile-payments``), and the gateway's refund is made once
+(per purpose). It is owed whatever becomes of the order (the order's own refund gives back only the
+self-paid part, ``card_refunded_fen`` caps it at what the card still holds); a voucher lapsed on a
+standing order before its refund went out calls the refund off (the order is paid in full again).
 
 Lapsed (Linyi 第十四条: the contract is not performed): staff lapse an issued voucher with a reason, the
 order's cancellation or refund lapses it (or withdraws an application not yet issued), and the daily
@@ -43,6 +46,11 @@ from wallet.models import Programme
 
 log = logging.getLogger(__name__)
 
+# the card paid (or holds, or is being captured for) the full price: the voucher's amount is refunded on it
+CARD_PAID = (PaymentStatus.AUTHORISED, PaymentStatus.CAPTURE_PENDING, PaymentStatus.CAPTURED)
+# a captured payment (the order's own refund, if any, gives back only the self-paid part)
+CARD_CAPTURED = (PaymentStatus.CAPTURED, PaymentStatus.REFUND_PENDING, PaymentStatus.REFUNDED)
+
 EXPIRED = _l("The voucher's validity ended before the order was claimed.")
 ORDER_ENDED = _l("The order was cancelled or refunded.")
 
@@ -54,9 +62,16 @@ def _book(session: Session, voucher: ContractVoucher) -> ledger.Book:
 
 
 def _number(session: Session, programme: Programme, year: int) -> str:
+    """The next number of the programme's year. The programme's row is locked first, so that two
+    issuances at once (two reviewers, a reviewer and the daily job, a round) take their numbers one
+    after the other instead of both counting the same vouchers (PostgreSQL; SQLite's writes are
+    serialised anyway)."""
+    session.execute(select(Programme.id).where(Programme.id == programme.id).with_for_update())
     prefix = f"{programme.code}-{year}-"
     taken = session.scalar(
-        select(func.count()).select_from(ContractVoucher).where(ContractVoucher.number.startswith(prefix))
+        select(func.count())
+        .select_from(ContractVoucher)
+        .where(ContractVoucher.number.startswith(prefix, autoescape=True))
     )
     return f"{prefix}{int(taken or 0) + 1:06d}"
 
@@ -95,7 +110,7 @@ def issue(session: Session, voucher: ContractVoucher, actor: User | None) -> Non
     order.voucher_book = book.stored
     order.voucher_policy_version = voucher.policy_version
     _share_lines(order, voucher.amount_fen)
-    card = voucher.amount_fen if order.payment_status in (PaymentStatus.AUTHORISED, PaymentStatus.CAPTURED) else 0
+    card = voucher.amount_fen if order.payment_status in CARD_PAID else 0
     record(session, actor, "order", order.id, "apply_contract_voucher", before, order.audit_state())
     change_state(
         session,
@@ -145,7 +160,7 @@ def settle_card_refunds(session: Session, gateway: PaymentGateway, voucher_id: i
         .where(
             ContractVoucher.card_refund_fen > 0,
             ContractVoucher.card_refund_id.is_(None),
-            Order.payment_status == PaymentStatus.CAPTURED,
+            Order.payment_status.in_(CARD_CAPTURED),
             Order.payment_intent_id.is_not(None),
         )
     )
@@ -160,18 +175,24 @@ def settle_card_refunds(session: Session, gateway: PaymentGateway, voucher_id: i
         except (PaymentUnavailable, PaymentDeclined):
             log.warning("contract voucher %s: the card refund of %s fen is retried later", vid, amount)
             continue
-        if _record_refund(session, vid, refund_id):
+        if _record_refund(session, vid, refund_id, amount):
             done += 1
     return done
 
 
 @use_case
-def _record_refund(session: Session, voucher_id: int, refund_id: str) -> bool:
-    voucher = session.scalars(select(ContractVoucher).where(ContractVoucher.id == voucher_id).with_for_update()).one()
+def _record_refund(session: Session, voucher_id: int, refund_id: str, amount_fen: int) -> bool:
+    voucher = session.scalars(
+        select(ContractVoucher)
+        .where(ContractVoucher.id == voucher_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     if voucher.card_refund_id is not None:
         session.rollback()
         return False
     voucher.card_refund_id = refund_id
+    voucher.card_refund_fen = amount_fen  # what was refunded (a lapse may have called it off meanwhile)
     record(
         session,
         None,
@@ -197,7 +218,10 @@ def _lapse(
     voucher_ledger.lapse(
         session, book, voucher.organisation_id, voucher.amount_fen, voucher.id, actor.id if actor else None
     )
+    changes = {}
     if not order_ended:
+        if voucher.card_refund_id is None:
+            changes["card_refund_fen"] = 0  # the order is paid in full again: nothing to give back on the card
         order = session.scalars(select(Order).where(Order.id == voucher.order_id).with_for_update()).one()
         before = order.audit_state()
         order.voucher_fen = 0
@@ -206,7 +230,27 @@ def _lapse(
             line.voucher_fen = 0
         record(session, actor, "order", order.id, "lose_contract_voucher", before, order.audit_state())
     change_state(
-        session, voucher, CONTRACT_VOUCHER, "lapse_voucher", actor, subject_type="contract_voucher", reason=str(reason)
+        session,
+        voucher,
+        CONTRACT_VOUCHER,
+        "lapse_voucher",
+        actor,
+        subject_type="contract_voucher",
+        reason=str(reason),
+        **changes,
+    )
+
+
+def card_refunded_fen(session: Session, order_id: int) -> int:
+    """What was refunded on the order's card for its contract voucher (0 without one): the order's own
+    refund gives back at most what the card still holds (``orders.reconcile``)."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(ContractVoucher.card_refund_fen), 0)).where(
+                ContractVoucher.order_id == order_id, ContractVoucher.card_refund_id.is_not(None)
+            )
+        )
+        or 0
     )
 
 
