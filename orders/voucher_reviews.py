@@ -276,10 +276,13 @@ def review_queue(session: Session, actor: User) -> list[tuple[ContractVoucher, s
         .options(joinedload(ContractVoucher.organisation), joinedload(ContractVoucher.provider))
         .order_by(ContractVoucher.due_on, ContractVoucher.id)
     )
-    queue = []
+    queue, policies = [], {}  # the rules read once per programme and version, not once per voucher
     for voucher in rows:
         programme = session.get(Programme, voucher.programme_id)
-        rules = versions.rules_of(session, programme, voucher.policy_version)
+        key = (voucher.programme_id, voucher.policy_version)
+        if key not in policies:
+            policies[key] = versions.rules_of(session, programme, voucher.policy_version)
+        rules = policies[key]
         stage = stage_of(rules, voucher)
         if may_review(actor, stage, voucher.organisation.region_code, programme):
             queue.append((voucher, stage, is_last_stage(rules, voucher) and scores(rules)))
